@@ -1,0 +1,1 @@
+"""FairCollect: compliance-first debt collection."""

@@ -1,0 +1,1 @@
+"""Set-based daily batch: whole-portfolio ledger replay as NumPy array programs."""

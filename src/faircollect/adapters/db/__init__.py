@@ -1,0 +1,1 @@
+"""Database adapter: tables, Alembic migrations, repositories and the set-based batch."""

@@ -1,0 +1,370 @@
+"""Loan tape reader (docs/loan-tape.md): CSV or Parquet files in a folder, fully validated.
+
+Nothing is returned unless every file, row and cross-reference is valid; otherwise TapeError
+lists the problems, each naming file, row and column. Personal data never appears in messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from faircollect.adapters.tape_columns import Col, Problems, parse_columns
+from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
+from faircollect.domain.loans import Installment, LenderType, LoanTerms, Payment, RepaymentMethod
+
+MAX_ANNUAL_RATE = Decimal(10)
+MAX_PENALTY_DAILY = Decimal("0.01")
+MAX_TERM = 360
+
+BORROWER_COLUMNS = [
+    Col("borrower_id", "id"),
+    Col("name", "text", personal=True),
+    Col("phone", "text", personal=True),
+    Col("id_number", "text", required=False, personal=True),
+    Col("timezone", "tz", required=False, default=DEFAULT_TIMEZONE),
+    Col("language", "enum", required=False, default="zh", choices=LANGUAGES),
+]
+LOAN_COLUMNS = [
+    Col("loan_id", "id"),
+    Col("borrower_id", "id"),
+    Col("lender_type", "enum", choices=tuple(t.value for t in LenderType)),
+    Col("contract_date", "date"),
+    Col("disbursed_on", "date"),
+    Col("principal", "amount"),
+    Col("upfront_fee", "amount0", required=False, default="0"),
+    Col("annual_rate", "rate"),
+    Col("term", "int"),
+    Col("repayment_method", "enum", choices=tuple(m.value for m in RepaymentMethod)),
+    Col("first_due_on", "date", required=False),
+    Col("penalty_rate_daily", "rate", required=False, default="0.0005"),
+    Col("currency", "enum", required=False, default="CNY", choices=("CNY", "USD", "GBP", "HKD")),
+]
+PAYMENT_COLUMNS = [
+    Col("payment_id", "id"),
+    Col("loan_id", "id"),
+    Col("paid_on", "date"),
+    Col("amount", "amount"),
+]
+SCHEDULE_COLUMNS = [
+    Col("loan_id", "id"),
+    Col("installment_no", "int"),
+    Col("due_on", "date"),
+    Col("principal_due", "amount0"),
+    Col("interest_due", "amount0"),
+    Col("fee_due", "amount0", required=False, default="0"),
+]
+COLUMNS = {
+    "borrowers": BORROWER_COLUMNS,
+    "loans": LOAN_COLUMNS,
+    "payments": PAYMENT_COLUMNS,
+    "schedules": SCHEDULE_COLUMNS,
+}
+
+
+class TapeError(ValueError):
+    """A tape that cannot be imported; `problems` names each file, row and column."""
+
+    def __init__(self, problems: list[str], total: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        more = f"\n... and {self.total - len(problems)} more" if self.total > len(problems) else ""
+        super().__init__(f"{self.total} problem(s) in the tape:\n" + "\n".join(problems) + more)
+
+
+@dataclass(frozen=True, slots=True)
+class TapePayment:
+    """A payment row with the loan it belongs to."""
+
+    loan_id: str
+    payment: Payment
+
+
+@dataclass(frozen=True, slots=True)
+class Tape:
+    """A validated tape, ready for import."""
+
+    borrowers: list[BorrowerRecord]
+    loans: list[LoanTerms]
+    payments: list[TapePayment]
+    schedules: dict[str, list[Installment]]
+
+
+KnownIds = Callable[[list[str]], set[str]]
+
+
+def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds) -> Tape:
+    """Read and validate the tape in `folder`.
+
+    `known_borrowers` / `known_loans` answer which of the given ids are already stored, so a
+    tape may add payments to loans imported earlier.
+    """
+    if not folder.is_dir():
+        raise TapeError([f"{folder}: not a folder"])
+    problems = Problems()
+    frames = {
+        name: _read(folder, name, problems, required=name != "schedules")
+        for name in ("borrowers", "loans", "payments", "schedules")
+    }
+    if problems.count:
+        raise TapeError(problems.messages, problems.count)
+    label = {name: _label(folder, name) for name in frames}
+    typed = {
+        name: parse_columns(label[name], frame, COLUMNS[name], problems)
+        for name, frame in frames.items()
+        if frame is not None
+    }
+    if problems.count:
+        raise TapeError(problems.messages, problems.count)
+    tape = _cross_check(folder, typed, problems, known_borrowers, known_loans)
+    if problems.count or tape is None:
+        raise TapeError(problems.messages, problems.count)
+    return tape
+
+
+def _label(folder: Path, name: str) -> str:
+    return f"{name}.parquet" if (folder / f"{name}.parquet").exists() else f"{name}.csv"
+
+
+def _read(folder: Path, name: str, problems: Problems, *, required: bool) -> pl.DataFrame | None:
+    csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+    if parquet.exists():
+        try:
+            frame = pl.read_parquet(parquet)
+        except (pl.exceptions.PolarsError, OSError) as exc:
+            problems.add(f"{name}.parquet: not a readable Parquet file ({exc.__class__.__name__})")
+            return None
+        return frame.select(pl.all().cast(pl.String))
+    if not csv.exists():
+        if required:
+            problems.add(f"{name}.csv: missing (required file)")
+        return None
+    data = csv.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.add(f"{name}.csv row {line}: not UTF-8 (byte {exc.start})")
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        problems.add(f"{name}.csv: empty file (a header row is required)")
+        return None
+    try:
+        return pl.read_csv(data, infer_schema=False, has_header=True)
+    except pl.exceptions.PolarsError as exc:
+        problems.add(f"{name}.csv: malformed CSV ({str(exc).splitlines()[0]})")
+        return None
+
+
+def _duplicates(file: str, frame: pl.DataFrame, key: list[str], problems: Problems) -> None:
+    dup = frame.filter(pl.struct(key).is_duplicated())
+    for row in dup.select("_row", *key).iter_rows():
+        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id {row[1:]!r}")
+
+
+def _unknown(
+    file: str,
+    frame: pl.DataFrame,
+    column: str,
+    tape_ids: set[str],
+    known: KnownIds,
+    what: str,
+    problems: Problems,
+) -> None:
+    wanted = set(frame[column].unique().to_list()) - tape_ids
+    missing = wanted - known(sorted(wanted)) if wanted else set()
+    if missing:
+        bad = frame.filter(pl.col(column).is_in(sorted(missing)))
+        for row, value in bad.select("_row", column).iter_rows():
+            problems.add(f"{file} row {row}, column {column}: unknown {what} {value!r}")
+
+
+def _cross_check(
+    folder: Path,
+    typed: dict[str, pl.DataFrame],
+    problems: Problems,
+    known_borrowers: KnownIds,
+    known_loans: KnownIds,
+) -> Tape | None:
+    b, lo, p, s = typed["borrowers"], typed["loans"], typed["payments"], typed.get("schedules")
+    bf, lf, pf, sf = (_label(folder, n) for n in ("borrowers", "loans", "payments", "schedules"))
+    _duplicates(bf, b, ["borrower_id"], problems)
+    _duplicates(lf, lo, ["loan_id"], problems)
+    _duplicates(pf, p, ["payment_id"], problems)
+    _unknown(
+        lf,
+        lo,
+        "borrower_id",
+        set(b["borrower_id"].to_list()),
+        known_borrowers,
+        "borrower_id",
+        problems,
+    )
+    loan_ids = set(lo["loan_id"].to_list())
+    _unknown(pf, p, "loan_id", loan_ids, known_loans, "loan_id", problems)
+    lo = lo.with_columns(
+        pl.when(pl.col("first_due_on").is_null())
+        .then(pl.col("disbursed_on").dt.offset_by("1mo"))
+        .otherwise(pl.col("first_due_on"))
+        .alias("first_due_on")
+    )
+    _row_rules(
+        lf,
+        lo,
+        problems,
+        [
+            (
+                pl.col("disbursed_on") < pl.col("contract_date"),
+                "disbursed_on",
+                "is before contract_date",
+            ),
+            (
+                pl.col("first_due_on") <= pl.col("disbursed_on"),
+                "first_due_on",
+                "must be after disbursed_on",
+            ),
+            (
+                pl.col("upfront_fee") >= pl.col("principal"),
+                "upfront_fee",
+                "must be less than principal",
+            ),
+            ((pl.col("term") < 1) | (pl.col("term") > MAX_TERM), "term", f"must be 1..{MAX_TERM}"),
+            (
+                pl.col("annual_rate").cast(pl.Float64) > float(MAX_ANNUAL_RATE),
+                "annual_rate",
+                f"is above {MAX_ANNUAL_RATE} (rates are fractions: 0.18 is 18 %)",
+            ),
+            (
+                pl.col("penalty_rate_daily").cast(pl.Float64) > float(MAX_PENALTY_DAILY),
+                "penalty_rate_daily",
+                f"is above {MAX_PENALTY_DAILY} a day",
+            ),
+        ],
+    )
+    if p.height:
+        disbursed = lo.select("loan_id", pl.col("disbursed_on").alias("_disbursed"))
+        joined = p.join(disbursed, on="loan_id", how="left")
+        _row_rules(
+            pf,
+            joined,
+            problems,
+            [
+                (
+                    pl.col("paid_on") < pl.col("_disbursed"),
+                    "paid_on",
+                    "is before the loan was disbursed",
+                ),
+            ],
+        )
+    schedules = _schedules(sf, s, lo, problems) if s is not None else {}
+    if problems.count:
+        return None
+    return Tape(
+        borrowers=[
+            BorrowerRecord(*row)
+            for row in b.select(
+                "borrower_id", "name", "phone", "id_number", "timezone", "language"
+            ).iter_rows()
+        ],
+        loans=[_terms(row) for row in lo.iter_rows(named=True)],
+        payments=[
+            TapePayment(loan_id, Payment(pid, paid_on, amount))
+            for pid, loan_id, paid_on, amount in p.select(
+                "payment_id", "loan_id", "paid_on", "amount"
+            ).iter_rows()
+        ],
+        schedules=schedules,
+    )
+
+
+def _row_rules(
+    file: str, frame: pl.DataFrame, problems: Problems, rules: list[tuple[pl.Expr, str, str]]
+) -> None:
+    for condition, column, why in rules:
+        for row, value in (
+            frame.filter(condition.fill_null(False)).select("_row", column).iter_rows()
+        ):
+            problems.add(f"{file} row {row}, column {column}: {why} (value {str(value)!r})")
+
+
+def _terms(row: dict[str, object]) -> LoanTerms:
+    def as_date(key: str) -> date:
+        value = row[key]
+        if not isinstance(value, date):  # pragma: no cover - validated before
+            raise TypeError(f"{key} is not a date")
+        return value
+
+    return LoanTerms(
+        loan_id=str(row["loan_id"]),
+        borrower_id=str(row["borrower_id"]),
+        lender_type=LenderType(str(row["lender_type"])),
+        contract_date=as_date("contract_date"),
+        disbursed_on=as_date("disbursed_on"),
+        principal=int(str(row["principal"])),
+        upfront_fee=int(str(row["upfront_fee"])),
+        annual_rate=Decimal(str(row["annual_rate"])),
+        term=int(str(row["term"])),
+        method=RepaymentMethod(str(row["repayment_method"])),
+        first_due_on=as_date("first_due_on"),
+        penalty_rate_daily=Decimal(str(row["penalty_rate_daily"])),
+        currency=str(row["currency"]),
+    )
+
+
+def _schedules(
+    file: str, s: pl.DataFrame, loans: pl.DataFrame, problems: Problems
+) -> dict[str, list[Installment]]:
+    _duplicates(file, s, ["loan_id", "installment_no"], problems)
+    unknown = s.filter(~pl.col("loan_id").is_in(loans["loan_id"].to_list()))
+    for row, value in unknown.select("_row", "loan_id").iter_rows():
+        problems.add(f"{file} row {row}, column loan_id: not a loan of this tape ({value!r})")
+    zero = s.filter(pl.col("principal_due") + pl.col("interest_due") + pl.col("fee_due") == 0)
+    for (row,) in zero.select("_row").iter_rows():
+        problems.add(
+            f"{file} row {row}, column principal_due: instalment total must be greater than zero"
+        )
+    facts = {
+        r["loan_id"]: r
+        for r in loans.select("loan_id", "principal", "term", "disbursed_on").iter_rows(named=True)
+    }
+    result: dict[str, list[Installment]] = {}
+    for (loan_id,), group in s.sort("loan_id", "installment_no").group_by(
+        ["loan_id"], maintain_order=True
+    ):
+        fact = facts.get(str(loan_id))
+        if fact is None:
+            continue
+        rows = [
+            Installment(n, d, pr, it, fe)
+            for n, d, pr, it, fe in group.select(
+                "installment_no", "due_on", "principal_due", "interest_due", "fee_due"
+            ).iter_rows()
+        ]
+        problem = _schedule_problem(str(loan_id), rows, fact)
+        if problem:
+            column, why = problem
+            problems.add(f"{file} row {group['_row'][0]}, column {column}: loan {loan_id!r} {why}")
+        result[str(loan_id)] = rows
+    return result
+
+
+def _schedule_problem(
+    loan_id: str, rows: list[Installment], fact: dict[str, Any]
+) -> tuple[str, str] | None:
+    if [r.number for r in rows] != list(range(1, fact["term"] + 1)):
+        return "installment_no", f"needs instalments 1..{fact['term']}"
+    dates = [fact["disbursed_on"], *(r.due_on for r in rows)]
+    if any(a >= b for a, b in pairwise(dates)):
+        return "due_on", "due dates must increase and follow disbursement"
+    if sum(r.principal for r in rows) != fact["principal"]:
+        return "principal_due", "principal does not add up to the contract principal"
+    return None

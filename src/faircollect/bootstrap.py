@@ -1,0 +1,51 @@
+"""Composition root: the only place that builds adapters from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from faircollect.adapters.db.schema import make_engine, upgrade
+from faircollect.adapters.pii import PiiCipher, load_master_key
+from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.config import Settings
+from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
+from faircollect.domain.lawful import CapPolicy
+
+
+@dataclass
+class App:
+    """Wired adapters for one process."""
+
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.db_url)
+        upgrade(engine)
+        return engine
+
+    @cached_property
+    def pii(self) -> PiiCipher:
+        return PiiCipher(load_master_key(self.settings.pii_key, self.settings.key_file))
+
+    @cached_property
+    def caps(self) -> CapPolicy:
+        return CapPolicy(
+            lpr=load_lpr_table(self.settings.lpr_file),
+            licensed_guidance_cap=Decimal(self.settings.licensed_cap),
+            enforce_licensed_cap=self.settings.enforce_licensed_cap,
+        )
+
+    @cached_property
+    def buckets(self) -> BucketScheme:
+        return parse_bucket_scheme(self.settings.buckets)
+
+
+def bootstrap(settings: Settings | None = None, *, db_url: str | None = None) -> App:
+    """Build the app from settings (environment by default), optionally overriding the DB URL."""
+    base = settings or Settings.from_env()
+    return App(replace(base, db_url=db_url) if db_url else base)

@@ -1,0 +1,179 @@
+"""Use case: import a validated loan tape (all or nothing, idempotent by id)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from faircollect.domain.borrowers import BorrowerRecord, normalise_phone
+from faircollect.domain.lawful import CapPolicy, lawful_terms
+from faircollect.domain.loans import Installment, LoanTerms
+from faircollect.domain.schedules import generate_schedule
+from faircollect.services.ports import (
+    LedgerStore,
+    PiiProtector,
+    PricedLoan,
+    SealedBorrower,
+    StoredPayment,
+)
+
+
+class ChangedRecordError(ValueError):
+    """Records already imported with different content, and `update` was not asked for."""
+
+
+@dataclass
+class ImportReport:
+    """Counts per record kind: new, unchanged (skipped) and updated."""
+
+    new: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    above_cap: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class TapeContent:
+    """What an import writes: the validated tape's records."""
+
+    borrowers: Sequence[BorrowerRecord]
+    loans: Sequence[LoanTerms]
+    payments: Sequence[StoredPayment]
+    schedules: dict[str, list[Installment]]
+
+
+def import_tape(
+    *,
+    content: TapeContent,
+    store: LedgerStore,
+    pii: PiiProtector,
+    caps: CapPolicy,
+    update: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportReport:
+    """Price and store every record; re-importing identical ids is a no-op.
+
+    A record whose id exists with different content raises ChangedRecordError unless `update`.
+    The caller owns the transaction, so an error leaves nothing written.
+    """
+    report = ImportReport()
+    tick = progress or (lambda _stage, _n: None)
+    borrowers = [_seal(b, pii) for b in content.borrowers]
+    tick("borrowers", len(borrowers))
+    _write(
+        "borrowers",
+        borrowers,
+        lambda r: r.borrower_id,
+        store.borrower_hashes,
+        store.write_borrowers,
+        update,
+        report,
+    )
+    loans = [_price(t, content.schedules.get(t.loan_id), caps) for t in content.loans]
+    report.above_cap = sum(1 for loan in loans if loan.lawful.above_cap)
+    tick("loans", len(loans))
+    _write(
+        "loans",
+        loans,
+        lambda r: r.terms.loan_id,
+        store.loan_hashes,
+        store.write_loans,
+        update,
+        report,
+    )
+    _write(
+        "payments",
+        list(content.payments),
+        lambda r: r.payment.payment_id,
+        store.payment_hashes,
+        store.write_payments,
+        update,
+        report,
+    )
+    tick("payments", len(content.payments))
+    return report
+
+
+R = TypeVar("R", SealedBorrower, PricedLoan, StoredPayment)
+
+
+def _write(
+    kind: str,
+    rows: list[R],
+    key: Callable[[R], str],
+    hashes: Callable[[Sequence[str]], dict[str, str]],
+    write: Callable[..., None],
+    update: bool,
+    report: ImportReport,
+) -> None:
+    stored = hashes([key(r) for r in rows])
+    fresh = [r for r in rows if key(r) not in stored]
+    changed = [r for r in rows if key(r) in stored and stored[key(r)] != r.record_hash]
+    if changed and not update:
+        ids = ", ".join(key(r) for r in changed[:10])
+        raise ChangedRecordError(
+            f"{len(changed)} {kind} already imported with different content ({ids}); "
+            "use --update to replace them"
+        )
+    write(fresh, replace=False)
+    write(changed, replace=True)
+    report.new[kind] = len(fresh)
+    report.updated[kind] = len(changed)
+    report.unchanged[kind] = len(rows) - len(fresh) - len(changed)
+
+
+def _seal(record: BorrowerRecord, pii: PiiProtector) -> SealedBorrower:
+    owner = record.borrower_id
+    phone = normalise_phone(record.phone)
+    id_number = record.id_number.strip().upper() if record.id_number else None
+    canonical = "\x1f".join(
+        [owner, record.name, phone, id_number or "", record.timezone, record.language]
+    )
+    return SealedBorrower(
+        borrower_id=owner,
+        name_enc=pii.seal("name", owner, record.name),
+        phone_enc=pii.seal("phone", owner, phone),
+        phone_index=pii.index("phone", phone),
+        id_number_enc=pii.seal("id_number", owner, id_number) if id_number else None,
+        id_number_index=pii.index("id_number", id_number) if id_number else None,
+        timezone=record.timezone,
+        language=record.language,
+        record_hash=pii.fingerprint(canonical),
+    )
+
+
+def _price(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
+    schedule = (
+        tuple(given)
+        if given
+        else tuple(
+            generate_schedule(
+                method=terms.method,
+                principal=terms.principal,
+                annual_rate=terms.annual_rate,
+                term=terms.term,
+                first_due_on=terms.first_due_on,
+            )
+        )
+    )
+    lawful = lawful_terms(terms, schedule, caps)
+    text = repr((terms, [tuple(vars_of(r)) for r in given] if given else None))
+    return PricedLoan(
+        terms=terms,
+        schedule=schedule,
+        schedule_source="tape" if given else "generated",
+        lawful=lawful,
+        record_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def vars_of(row: Installment) -> tuple[object, ...]:
+    """An instalment as a plain tuple (for hashing)."""
+    return (row.number, row.due_on.isoformat(), row.principal, row.interest, row.fee)
+
+
+def payment_hash(loan_id: str, payment_id: str, paid_on: str, amount: int) -> str:
+    """Change-detection hash of a payment row."""
+    return hashlib.sha256(f"{payment_id}|{loan_id}|{paid_on}|{amount}".encode()).hexdigest()

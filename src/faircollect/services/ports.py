@@ -1,0 +1,73 @@
+"""Ports: what use cases need from storage and crypto, as Protocols adapters implement."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from faircollect.domain.lawful import LawfulTerms
+from faircollect.domain.loans import Installment, LoanTerms, Payment
+
+
+class PiiProtector(Protocol):
+    """Encrypts personal fields and computes keyed indexes and fingerprints."""
+
+    def seal(self, field: str, owner: str, value: str) -> bytes: ...
+
+    def open(self, field: str, owner: str, sealed: bytes) -> str: ...
+
+    def index(self, field: str, value: str) -> str: ...
+
+    def fingerprint(self, text: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SealedBorrower:
+    """A borrower as stored: personal fields sealed, indexes for look-up."""
+
+    borrower_id: str
+    name_enc: bytes
+    phone_enc: bytes
+    phone_index: str
+    id_number_enc: bytes | None
+    id_number_index: str | None
+    timezone: str
+    language: str
+    record_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLoan:
+    """A loan with its contractual schedule and its lawful terms."""
+
+    terms: LoanTerms
+    schedule: tuple[Installment, ...]
+    schedule_source: str
+    lawful: LawfulTerms
+    record_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPayment:
+    """A payment row with its loan and change-detection hash."""
+
+    loan_id: str
+    payment: Payment
+    record_hash: str
+
+
+class LedgerStore(Protocol):
+    """Reads stored record hashes; writes new or replaced records in the caller's transaction."""
+
+    def borrower_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def loan_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def payment_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def write_borrowers(self, rows: Iterable[SealedBorrower], *, replace: bool) -> None: ...
+
+    def write_loans(self, rows: Iterable[PricedLoan], *, replace: bool) -> None: ...
+
+    def write_payments(self, rows: Iterable[StoredPayment], *, replace: bool) -> None: ...
