@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, insert, select
 
-from faircollect.adapters.db.tables import borrowers, installments, loans, payments
+from faircollect.adapters.db.tables import borrowers, installments, loans, payments, pii_access
 from faircollect.domain.loans import Installment
 from faircollect.kit.rates import to_scaled
+from faircollect.services.borrowers import PiiAccess
 from faircollect.services.ports import PricedLoan, SealedBorrower, StoredPayment
 
 CHUNK = 20_000
@@ -160,3 +161,35 @@ def _rows(loan_id: str, kind: str, schedule: Sequence[Installment]) -> Iterator[
             "interest": r.interest,
             "fee": r.fee,
         }
+
+
+class SqlBorrowerDirectory:
+    """Borrower look-ups and the personal-data access record."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def get(self, borrower_id: str) -> SealedBorrower | None:
+        row = (
+            self._conn.execute(select(borrowers).where(borrowers.c.borrower_id == borrower_id))
+            .mappings()
+            .first()
+        )
+        return SealedBorrower(**dict(row)) if row else None
+
+    def find_by_phone_index(self, index: str) -> list[str]:
+        rows = self._conn.execute(
+            select(borrowers.c.borrower_id).where(borrowers.c.phone_index == index)
+        )
+        return [r for (r,) in rows]
+
+    def record_access(self, access: PiiAccess) -> None:
+        self._conn.execute(
+            insert(pii_access).values(
+                at=access.at,
+                actor=access.actor,
+                borrower_id=access.borrower_id,
+                fields=access.fields,
+                reason=access.reason,
+            )
+        )

@@ -1,0 +1,233 @@
+"""The `faircollect` command line (Typer + Rich)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.reports import (
+    DELINQUENCY_COLUMNS,
+    NoBatchError,
+    bucket_history,
+    delinquency_rows,
+)
+from faircollect.adapters.db.schema import upgrade
+from faircollect.adapters.portfolio_generator import generate_portfolio
+from faircollect.adapters.tape import TapeError
+from faircollect.bootstrap import App, bootstrap
+from faircollect.entrypoints import borrower_views, demo, importing
+from faircollect.kit.clock import SystemClock
+from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.services.importing import ChangedRecordError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+portfolio_app = typer.Typer(no_args_is_help=True, help="Synthetic portfolios.")
+batch_app = typer.Typer(no_args_is_help=True, help="The daily batch.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+borrower_app = typer.Typer(no_args_is_help=True, help="Borrowers (personal data masked).")
+app.add_typer(portfolio_app, name="portfolio")
+app.add_typer(batch_app, name="batch")
+app.add_typer(db_app, name="db")
+app.add_typer(borrower_app, name="borrower")
+console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", envvar="FAIRCOLLECT_DB", help="SQLAlchemy URL (default sqlite:///faircollect.db)"
+    ),
+]
+AsOf = Annotated[str, typer.Option("--as-of", help="Date, YYYY-MM-DD")]
+
+
+def _app(db: str | None) -> App:
+    return bootstrap(db_url=db)
+
+
+def _date(text: str, option: str = "--as-of") -> date:
+    try:
+        return parse_iso_date(text)
+    except DateError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    return typer.Exit(code=2)
+
+
+@portfolio_app.command("generate")
+def portfolio_generate(
+    loans: Annotated[int, typer.Option("--loans", min=1, help="How many loans")],
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the tape into")],
+    seed: Annotated[int, typer.Option("--seed")] = 42,
+    horizon: Annotated[str, typer.Option("--horizon", help="Last payment date")] = "2026-09-30",
+) -> None:
+    """Write a synthetic loan tape (borrowers, loans, payments)."""
+    result = generate_portfolio(
+        loans=loans, seed=seed, out=out, horizon=_date(horizon, "--horizon")
+    )
+    console.print(
+        f"wrote {result.borrowers} borrowers, {result.loans} loans,"
+        f" {result.payments} payments to {out}"
+    )
+
+
+@app.command("import")
+def import_tape(
+    folder: Annotated[Path, typer.Argument(help="Tape folder (docs/loan-tape.md)")],
+    update: Annotated[bool, typer.Option("--update", help="Replace changed records")] = False,
+    db: DbOption = None,
+) -> None:
+    """Validate and import a tape: all or nothing, idempotent by id."""
+    application = _app(db)
+    try:
+        report = importing.run_import(application, folder, update=update, console=console)
+    except TapeError as exc:
+        raise _fail(str(exc)) from exc
+    except ChangedRecordError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("records", "new", "updated", "unchanged", title="import")
+    for kind in ("borrowers", "loans", "payments"):
+        table.add_row(
+            kind, str(report.new[kind]), str(report.updated[kind]), str(report.unchanged[kind])
+        )
+    Console().print(table)
+    Console().print(f"loans priced above their cap: {report.above_cap}")
+
+
+@batch_app.command("run")
+def batch_run(as_of: AsOf, db: DbOption = None) -> None:
+    """Compute and store every loan's position for a date (re-running replaces that date)."""
+    application = _app(db)
+    result = run_batch(
+        engine=application.engine,
+        url=application.settings.db_url,
+        as_of=_date(as_of),
+        buckets=application.buckets,
+        clock=SystemClock(),
+    )
+    Console().print(
+        f"batch run {result.run_id} as of {result.as_of}: {result.loans} loans,"
+        f" {result.installments} instalments, {result.payments} payments;"
+        f" load {result.seconds_load:.2f}s, compute {result.seconds_compute:.2f}s,"
+        f" store {result.seconds_store:.2f}s"
+    )
+
+
+@app.command("delinquency")
+def delinquency(
+    as_of: AsOf,
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="File (default stdout)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Per-loan delinquency and lawful amounts for a date already batched."""
+    if fmt not in ("csv", "json"):
+        raise typer.BadParameter("must be csv or json", param_hint="--format")
+    application = _app(db)
+    day = _date(as_of)
+    handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
+    try:
+        with application.engine.connect() as conn:
+            rows = delinquency_rows(conn, day)
+            first = next(rows, None)
+            _write_rows(handle, fmt, first, rows)
+    except NoBatchError as exc:
+        raise _fail(str(exc)) from exc
+    finally:
+        if out:
+            handle.close()
+
+
+def _write_rows(
+    handle: TextIO, fmt: str, first: dict[str, Any] | None, rows: Iterator[dict[str, Any]]
+) -> None:
+    if fmt == "json":
+        handle.write("[")
+        for k, row in enumerate(chain([first], rows) if first else []):
+            handle.write(("," if k else "") + "\n" + json.dumps(row, ensure_ascii=False))
+        handle.write("\n]\n")
+        return
+    writer = csv.DictWriter(handle, fieldnames=list(DELINQUENCY_COLUMNS))
+    writer.writeheader()
+    if first:
+        writer.writerow(first)
+        writer.writerows(rows)
+
+
+@app.command("bucket-history")
+def bucket_history_cmd(loan_id: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
+    """Bucket episodes (entered / left) of a loan from the stored daily batches."""
+    application = _app(db)
+    with application.engine.connect() as conn:
+        episodes = bucket_history(conn, loan_id)
+    if not episodes:
+        raise _fail(f"no batch results for loan {loan_id!r}")
+    table = Table("bucket", "entered", "left", title=f"bucket history of {loan_id}")
+    for bucket, entered, left in episodes:
+        table.add_row(bucket, entered, left or "")
+    Console().print(table)
+
+
+@borrower_app.command("show")
+def borrower_show(
+    borrower_id: Annotated[str, typer.Argument()],
+    reveal: Annotated[bool, typer.Option("--reveal", help="Show personal data in clear")] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required with --reveal)")
+    ] = None,
+    actor: Annotated[str, typer.Option("--actor", envvar="FAIRCOLLECT_ACTOR")] = "cli",
+    db: DbOption = None,
+) -> None:
+    """A borrower, masked; --reveal with --reason shows clear values and records the access."""
+    if reveal and not (reason and reason.strip()):
+        raise typer.BadParameter("--reveal needs --reason", param_hint="--reason")
+    application = _app(db)
+    try:
+        view = borrower_views.show(
+            application, borrower_id, reveal=reveal, reason=reason, actor=actor
+        )
+    except LookupError as exc:
+        raise _fail(str(exc)) from exc
+    table = Table("field", "value", title=f"borrower {borrower_id}")
+    for key, value in view.items():
+        table.add_row(key, value)
+    Console().print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Apply all migrations."""
+    application = _app(db)
+    upgrade(application.engine)
+    console.print("schema is up to date")
+
+
+@app.command("demo")
+def demo_cmd(
+    loans: Annotated[int, typer.Option("--loans", min=1)] = 10_000,
+    days: Annotated[int, typer.Option("--days", min=1)] = 90,
+    out: Annotated[Path, typer.Option("--out")] = Path("out/demo"),
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    db: DbOption = None,
+) -> None:
+    """Generate a portfolio, import it, run daily batches and write an HTML report."""
+    report = demo.run_demo(loans=loans, days=days, out=out, seed=seed, db_url=db, console=Console())
+    Console().print(f"report: {report.resolve()}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,45 @@
+"""Tape import for the command line: validate, then import in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from faircollect.adapters.db.ledger_repository import SqlLedgerStore
+from faircollect.adapters.tape import read_tape
+from faircollect.bootstrap import App
+from faircollect.services.importing import ImportReport, TapeContent, import_tape, payment_hash
+from faircollect.services.ports import StoredPayment
+
+
+def run_import(app: App, folder: Path, *, update: bool, console: Console) -> ImportReport:
+    """Read, validate and import the tape in `folder`; nothing is written on any error."""
+    with app.engine.begin() as conn:
+        store = SqlLedgerStore(conn)
+        with console.status("validating the tape"):
+            tape = read_tape(
+                folder, known_borrowers=store.known_borrowers, known_loans=store.known_loans
+            )
+        content = TapeContent(
+            borrowers=tape.borrowers,
+            loans=tape.loans,
+            payments=[
+                StoredPayment(
+                    p.loan_id,
+                    p.payment,
+                    payment_hash(
+                        p.loan_id,
+                        p.payment.payment_id,
+                        p.payment.paid_on.isoformat(),
+                        p.payment.amount,
+                    ),
+                )
+                for p in tape.payments
+            ],
+            schedules=tape.schedules,
+        )
+        with console.status("pricing and storing"):
+            return import_tape(
+                content=content, store=store, pii=app.pii, caps=app.caps, update=update
+            )

@@ -1,0 +1,82 @@
+"""Use case: show a borrower to staff, masked unless revealed with a reason (always recorded)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from faircollect.kit.masking import mask_id_number, mask_name, mask_phone
+from faircollect.services.ports import PiiProtector, SealedBorrower
+
+
+class UnknownBorrowerError(LookupError):
+    """No borrower with that id."""
+
+
+class RevealWithoutReasonError(ValueError):
+    """Personal data was asked for in clear without a stated reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class PiiAccess:
+    """One staff access to a borrower's personal data."""
+
+    at: datetime
+    actor: str
+    borrower_id: str
+    fields: str
+    reason: str
+
+
+class BorrowerDirectory(Protocol):
+    """Finds sealed borrowers and records accesses (in the caller's transaction)."""
+
+    def get(self, borrower_id: str) -> SealedBorrower | None: ...
+
+    def find_by_phone_index(self, index: str) -> list[str]: ...
+
+    def record_access(self, access: PiiAccess) -> None: ...
+
+
+def view_borrower(
+    *,
+    directory: BorrowerDirectory,
+    pii: PiiProtector,
+    borrower_id: str,
+    actor: str,
+    at: datetime,
+    reveal: bool = False,
+    reason: str | None = None,
+) -> dict[str, str]:
+    """The borrower's fields; personal ones masked, or clear when revealed with a reason.
+
+    Every view is recorded as an access (masked views too: staff access is always audited).
+    """
+    if reveal and not (reason and reason.strip()):
+        raise RevealWithoutReasonError("revealing personal data needs a reason")
+    sealed = directory.get(borrower_id)
+    if sealed is None:
+        raise UnknownBorrowerError(f"unknown borrower_id {borrower_id!r}")
+    name = pii.open("name", borrower_id, sealed.name_enc)
+    phone = pii.open("phone", borrower_id, sealed.phone_enc)
+    id_number = (
+        pii.open("id_number", borrower_id, sealed.id_number_enc) if sealed.id_number_enc else ""
+    )
+    directory.record_access(
+        PiiAccess(
+            at=at,
+            actor=actor,
+            borrower_id=borrower_id,
+            fields="name,phone,id_number" if reveal else "masked",
+            reason=(reason or "view").strip(),
+        )
+    )
+    return {
+        "borrower_id": borrower_id,
+        "name": name if reveal else mask_name(name),
+        "phone": phone if reveal else mask_phone(phone),
+        "id_number": id_number if reveal else mask_id_number(id_number),
+        "timezone": sealed.timezone,
+        "language": sealed.language,
+    }
