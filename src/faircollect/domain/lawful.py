@@ -103,32 +103,41 @@ def months_between(start: date, end: date) -> float:
     if end <= start:
         return 0.0
     whole = (end.year - start.year) * 12 + end.month - start.month
-    while whole > 0 and add_months(start, whole) > end:
-        whole -= 1
     anchor = add_months(start, whole)
+    if anchor > end:
+        whole -= 1
+        anchor = add_months(start, whole)
     following = add_months(start, whole + 1)
     return whole + (end - anchor).days / (following - anchor).days
 
 
 def _irr(lent: int, flows: list[tuple[float, int]]) -> float:
-    def npv(rate: float) -> float:
-        return sum(amount * math.exp(-t * math.log1p(rate)) for t, amount in flows) - lent
+    """Monthly rate r with sum(amount / (1 + r) ** t) == lent: Newton steps kept in a bracket."""
 
-    if npv(0.0) <= 0:
-        low, high = -0.99, 0.0
-    else:
-        low, high = 0.0, 1.0
-        while npv(high) > 0 and high < 1e6:
-            high *= 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if npv(middle) > 0:
-            low = middle
+    def npv_and_slope(rate: float) -> tuple[float, float]:
+        log = math.log1p(rate)
+        value = slope = 0.0
+        for t, amount in flows:
+            discounted = amount * math.exp(-t * log)
+            value += discounted
+            slope -= t * discounted / (1 + rate)
+        return value - lent, slope
+
+    low, high = -0.99, 1.0
+    while npv_and_slope(high)[0] > 0 and high < 1e6:
+        low, high = high, high * 2
+    rate = min(max(0.01, low), high)
+    for _ in range(100):
+        value, slope = npv_and_slope(rate)
+        if value > 0:
+            low = rate
         else:
-            high = middle
-        if high - low < 1e-13:
+            high = rate
+        step = rate - value / slope if slope < 0 else (low + high) / 2
+        rate = step if low < step < high else (low + high) / 2
+        if abs(value) < 1e-7 * lent or high - low < 1e-13:
             break
-    return (low + high) / 2
+    return rate
 
 
 @dataclass(frozen=True, slots=True)

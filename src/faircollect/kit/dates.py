@@ -10,13 +10,24 @@ class DateError(ValueError):
     """A date that does not exist or is not in ISO form."""
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """Length of a month in the proleptic Gregorian calendar."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _MONTH_DAYS[month - 1]
+
+
 def add_months(start: date, months: int, *, day: int | None = None) -> date:
     """`start` moved by `months`, on `day` (default start's day) clamped to the month's last day."""
     index = start.year * 12 + (start.month - 1) + months
     year, month = divmod(index, 12)
     wanted = start.day if day is None else day
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(wanted, last))
+    if wanted > 28:
+        wanted = min(wanted, days_in_month(year, month + 1))
+    return date(year, month + 1, wanted)
 
 
 def parse_iso_date(text: str) -> date:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-import polars as pl
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faircollect.adapters.batch.portfolio import POSITION_COLUMNS, LedgerFrames, compute_positions
+from faircollect.adapters.batch.portfolio import POSITION_COLUMNS, Ledger, compute_positions
 from faircollect.domain.delinquency import DEFAULT_BUCKETS
 from faircollect.domain.position import loan_position
 from faircollect.kit.dates import to_day_number
@@ -16,51 +17,58 @@ from faircollect.kit.rates import to_scaled
 from tests.strategies import GeneratedLoan, loans
 
 
-def frames_of(portfolio: list[GeneratedLoan]) -> LedgerFrames:
-    loan_rows, rows, pays = [], [], []
-    for g in portfolio:
+def ledger_of(portfolio: list[GeneratedLoan]) -> Ledger:
+    """The columns the batch reads from the database, built from generated loans."""
+    orders: list[str] = []
+    loans: list[tuple[int, int, int, bool, int]] = []
+    rows: list[tuple[int, int, int, int, int, int, int]] = []
+    pays: list[tuple[int, int, int]] = []
+    # Keys deliberately out of order and rows shuffled: the batch must not rely on storage order.
+    for g in reversed(portfolio):
         t = g.terms
+        key = int(t.loan_id[1:]) * 7 + 3
+        text = ",".join(c.value for c in t.allocation_order)
+        if text not in orders:
+            orders.append(text)
         stored = g.lawful.schedule != g.schedule
-        loan_rows.append(
-            {
-                "loan_id": t.loan_id,
-                "penalty_rate_scaled": to_scaled(t.penalty_rate_daily),
-                "lawful_penalty_scaled": g.lawful.penalty_rate_scaled,
-                "lawful_schedule_stored": stored,
-                "allocation_order": ",".join(c.value for c in t.allocation_order),
-            }
+        loans.append(
+            (
+                key,
+                to_scaled(t.penalty_rate_daily),
+                g.lawful.penalty_rate_scaled,
+                stored,
+                orders.index(text),
+            )
         )
-        kinds = [("contract", g.schedule)] + ([("lawful", g.lawful.schedule)] if stored else [])
-        for kind, schedule in kinds:
-            for r in schedule:
+        kinds = [(0, g.schedule)] + ([(1, g.lawful.schedule)] if stored else [])
+        for lawful, schedule in kinds:
+            for r in reversed(schedule):
                 rows.append(
-                    {
-                        "loan_id": t.loan_id,
-                        "schedule_kind": kind,
-                        "installment_no": r.number,
-                        "due_day": to_day_number(r.due_on),
-                        "principal": r.principal,
-                        "interest": r.interest,
-                        "fee": r.fee,
-                    }
+                    (key, lawful, r.number, to_day_number(r.due_on), r.principal, r.interest, r.fee)
                 )
         for p in g.payments:
-            pays.append(
-                {
-                    "loan_id": t.loan_id,
-                    "payment_id": p.payment_id,
-                    "paid_day": to_day_number(p.paid_on),
-                    "amount": p.amount,
-                }
-            )
-    pay_schema = {
-        "loan_id": pl.String,
-        "payment_id": pl.String,
-        "paid_day": pl.Int64,
-        "amount": pl.Int64,
-    }
-    return LedgerFrames(
-        pl.DataFrame(loan_rows), pl.DataFrame(rows), pl.DataFrame(pays, schema=pay_schema)
+            pays.append((key, to_day_number(p.paid_on), p.amount))
+
+    def col(table: list[tuple[Any, ...]], k: int) -> np.ndarray:
+        return np.array([r[k] for r in table], dtype=np.int64)
+
+    return Ledger(
+        loan_key=col(loans, 0),
+        penalty_rate=col(loans, 1),
+        lawful_penalty_rate=col(loans, 2),
+        lawful_stored=np.array([r[3] for r in loans], dtype=np.bool_),
+        order_code=col(loans, 4),
+        orders=orders,
+        row_loan_key=col(rows, 0),
+        row_lawful=col(rows, 1),
+        row_number=col(rows, 2),
+        row_due=col(rows, 3),
+        row_principal=col(rows, 4),
+        row_interest=col(rows, 5),
+        row_fee=col(rows, 6),
+        pay_loan_key=col(pays, 0),
+        pay_day=col(pays, 1),
+        pay_amount=col(pays, 2),
     )
 
 
@@ -76,8 +84,8 @@ def test_batch_and_domain_agree_on_every_column(
     portfolio: list[GeneratedLoan], offset: int
 ) -> None:
     as_of = min(g.schedule[0].due_on for g in portfolio) + timedelta(days=offset)
-    batch = compute_positions(frames_of(portfolio), to_day_number(as_of), DEFAULT_BUCKETS)
-    by_id = {row["loan_id"]: row for row in batch.iter_rows(named=True)}
+    batch = compute_positions(ledger_of(portfolio), to_day_number(as_of), DEFAULT_BUCKETS)
+    index = {int(k): i for i, k in enumerate(batch["loan_key"])}
     for g in portfolio:
         expected = loan_position(
             schedule=g.schedule,
@@ -89,6 +97,6 @@ def test_batch_and_domain_agree_on_every_column(
             buckets=DEFAULT_BUCKETS,
             order=g.terms.allocation_order,
         )
-        got = by_id[g.terms.loan_id]
+        at = index[int(g.terms.loan_id[1:]) * 7 + 3]
         for column in POSITION_COLUMNS:
-            assert got[column] == getattr(expected, column), (g.terms.loan_id, column)
+            assert batch[column][at] == getattr(expected, column), (g.terms.loan_id, column)

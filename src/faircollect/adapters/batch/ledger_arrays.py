@@ -67,17 +67,18 @@ def replay(s: Schedules, p: Payments, rate: I64, order: I64, as_of: int) -> Stat
     PENALTY, FEE, INTEREST, PRINCIPAL giving each loan's allocation order.
     """
     n = s.start.size
-    cur = s.start.copy()
     last = max(s.due.size - 1, 0)
-    acc = s.due[np.minimum(cur, last)].copy()
+    cur = s.start.copy()
+    acc = s.due[np.minimum(cur, last)].copy() if s.due.size else np.zeros(n, np.int64)
     cent_days = np.zeros(n, np.int64)
-    paid = np.zeros((n, 4), np.int64)
+    paid = [np.zeros(n, np.int64) for _ in range(4)]
     credit = np.zeros(n, np.int64)
     pidx = p.start.copy()
     money = np.zeros(n, np.int64)
     has_payment = pidx < p.end
     money[has_payment] = p.amount[pidx[has_payment]]
-    active = np.flatnonzero(pidx < p.end)
+    uniform = tuple(int(c) for c in order[0]) if n and bool(np.all(order == order[0])) else None
+    active = np.flatnonzero(has_payment)
     while active.size:
         a = active
         open_ = cur[a] < s.end[a]
@@ -87,60 +88,89 @@ def replay(s: Schedules, p: Payments, rate: I64, order: I64, as_of: int) -> Stat
         b = a[open_]
         c = cur[b]
         day = p.day[pidx[b]]
-        principal_left = s.principal[c] - paid[b, PRINCIPAL]
+        principal_left = s.principal[c] - paid[PRINCIPAL][b]
         cent_days[b] += principal_left * np.maximum(day - acc[b], 0)
         acc[b] = np.maximum(acc[b], day)
-        remaining = np.stack(
-            [
-                scaled_charge(cent_days[b], rate[b]) - paid[b, PENALTY],
-                s.fee[c] - paid[b, FEE],
-                s.interest[c] - paid[b, INTEREST],
-                principal_left,
-            ],
-            axis=1,
-        )
-        ordered = np.take_along_axis(remaining, order[b], axis=1)
-        before = np.cumsum(ordered, axis=1) - ordered
-        take_ordered = np.clip(money[b, None] - before, 0, ordered)
-        take = np.empty_like(take_ordered)
-        np.put_along_axis(take, order[b], take_ordered, axis=1)
-        paid[b] += take
-        money[b] -= take.sum(axis=1)
-        cleared = b[(remaining - take).sum(axis=1) == 0]
+        remaining = [
+            scaled_charge(cent_days[b], rate[b]) - paid[PENALTY][b],
+            s.fee[c] - paid[FEE][b],
+            s.interest[c] - paid[INTEREST][b],
+            principal_left,
+        ]
+        take = _allocate(money[b], remaining, uniform, order[b])
+        left = np.zeros(b.size, np.int64)
+        for component in range(4):
+            paid[component][b] += take[component]
+            money[b] -= take[component]
+            left += remaining[component] - take[component]
+        cleared = b[left == 0]
         cur[cleared] += 1
         cent_days[cleared] = 0
-        paid[cleared] = 0
+        for component in range(4):
+            paid[component][cleared] = 0
         acc[cleared] = s.due[np.minimum(cur[cleared], last)]
         moved = a[money[a] == 0]
         pidx[moved] += 1
-        has_next = pidx[moved] < p.end[moved]
-        money[moved[has_next]] = p.amount[pidx[moved[has_next]]]
+        has_next = moved[pidx[moved] < p.end[moved]]
+        money[has_next] = p.amount[pidx[has_next]]
         active = a[pidx[a] < p.end[a]]
     return _evaluate(s, rate, as_of, cur, acc, cent_days, paid, credit)
 
 
+def _allocate(
+    money: I64, remaining: list[I64], uniform: tuple[int, ...] | None, order: I64
+) -> list[I64]:
+    """Split each loan's money over its components in allocation order (greedy, exact)."""
+    if uniform is not None:
+        take: list[I64] = [np.zeros(0, np.int64)] * 4
+        for component in uniform:
+            take[component] = np.minimum(money, remaining[component])
+            money = money - take[component]
+        return take
+    stacked = np.stack(remaining, axis=1)
+    ordered = np.take_along_axis(stacked, order, axis=1)
+    before = np.cumsum(ordered, axis=1) - ordered
+    take_ordered = np.clip(money[:, None] - before, 0, ordered)
+    result = np.empty_like(take_ordered)
+    np.put_along_axis(result, order, take_ordered, axis=1)
+    return [result[:, k] for k in range(4)]
+
+
 def _evaluate(
-    s: Schedules, rate: I64, as_of: int, cur: I64, acc: I64, cent_days: I64, paid: I64, credit: I64
+    s: Schedules,
+    rate: I64,
+    as_of: int,
+    cur: I64,
+    acc: I64,
+    cent_days: I64,
+    paid: list[I64],
+    credit: I64,
 ) -> States:
     n = s.start.size
-    counts = s.end - s.start
-    loan = np.repeat(np.arange(n), counts)
-    row = np.arange(s.due.size)
-    current = row == cur[loan]
-    later = row > cur[loan]
-    live = current | later
-    row_paid = np.where(current[:, None], paid[loan], 0)
-    principal = s.principal - row_paid[:, PRINCIPAL]
-    base = np.where(current, cent_days[loan] + principal * np.maximum(as_of - acc[loan], 0), 0)
-    base = np.where(later, s.principal * np.maximum(as_of - s.due, 0), base)
-    penalty = scaled_charge(base, rate[loan]) - row_paid[:, PENALTY]
-    interest = s.interest - row_paid[:, INTEREST]
-    fee = s.fee - row_paid[:, FEE]
+    rows = s.due.size
+    has_open = cur < s.end
+    open_rows = cur[has_open]
+    loan = np.repeat(np.arange(n, dtype=np.int64), s.end - s.start)
+    live = np.arange(rows, dtype=np.int64) >= cur[loan]
+
+    def at_current(values: I64, default: I64 | int = 0) -> I64:
+        out = np.zeros(rows, np.int64) + default
+        out[open_rows] = values[has_open]
+        return out
+
+    principal = s.principal - at_current(paid[PRINCIPAL])
+    since = at_current(acc, s.due)
+    base = at_current(cent_days) + principal * np.maximum(as_of - since, 0)
+    penalty = scaled_charge(base, rate[loan]) - at_current(paid[PENALTY])
+    interest = s.interest - at_current(paid[INTEREST])
+    fee = s.fee - at_current(paid[FEE])
     fallen_due = live & (s.due <= as_of)
     overdue = live & (s.due < as_of)
 
     def per_loan(values: I64, mask: npt.NDArray[np.bool_]) -> I64:
-        return np.add.reduceat(np.where(mask, values, 0), s.start) if n else np.zeros(0, np.int64)
+        if n == 0:
+            return np.zeros(0, np.int64)
+        return np.add.reduceat(np.where(mask, values, 0), s.start)
 
     outstanding_principal = per_loan(principal, live)
     penalty_total = per_loan(penalty, live)
@@ -150,8 +180,8 @@ def _evaluate(
         + per_loan(interest, fallen_due)
         + per_loan(fee, fallen_due)
     )
-    has_open = cur < s.end
-    oldest_due = s.due[np.minimum(cur, max(s.due.size - 1, 0))]
+    oldest_due = np.zeros(n, np.int64)
+    oldest_due[has_open] = s.due[open_rows]
     dpd = np.where(has_open & (oldest_due < as_of), as_of - oldest_due, 0)
     return States(
         dpd=dpd.astype(np.int64),

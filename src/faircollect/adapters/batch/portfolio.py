@@ -1,11 +1,16 @@
-"""Whole-portfolio positions from ledger frames: contract and lawful replays, buckets."""
+"""Whole-portfolio positions from the ledger's columns: contract and lawful replays, buckets.
+
+Loans are processed in chunks (bounded memory) on a small thread pool: NumPy releases the GIL
+in its kernels, so two cores share the work.
+"""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
+import numpy.typing as npt
 
 from faircollect.adapters.batch.ledger_arrays import I64, Payments, Schedules, States, replay
 from faircollect.domain.delinquency import BucketScheme
@@ -25,72 +30,149 @@ POSITION_COLUMNS = (
     "unenforceable_excess",
     "credit_balance",
 )
+CHUNK_LOANS = 100_000
+MAX_INSTALLMENTS = 1024  # term ≤ 360 is validated on import
 
 
 @dataclass(frozen=True)
-class LedgerFrames:
-    """The ledger as frames.
+class Ledger:
+    """The ledger as columns; dates are day numbers (days since 1970-01-01).
 
-    loans: loan_id, penalty_rate_scaled, lawful_penalty_scaled, lawful_schedule_stored,
-    allocation_order. installments: loan_id, schedule_kind, installment_no, due_day, principal,
-    interest, fee. payments: loan_id, payment_id, paid_day, amount (days since 1970-01-01).
+    Loans: key, penalty rates (scaled 1e-8), whether a lawful schedule is stored, allocation
+    order text. Instalments: loan key, lawful flag (1 for the lawful schedule), number, due
+    day, amounts. Payments: loan key, day, amount.
     """
 
-    loans: pl.DataFrame
-    installments: pl.DataFrame
-    payments: pl.DataFrame
+    loan_key: I64
+    penalty_rate: I64
+    lawful_penalty_rate: I64
+    lawful_stored: npt.NDArray[np.bool_]
+    order_code: I64
+    orders: list[str]
+    row_loan_key: I64
+    row_lawful: I64
+    row_number: I64
+    row_due: I64
+    row_principal: I64
+    row_interest: I64
+    row_fee: I64
+    pay_loan_key: I64
+    pay_day: I64
+    pay_amount: I64
 
 
-def compute_positions(frames: LedgerFrames, as_of_day: int, buckets: BucketScheme) -> pl.DataFrame:
-    """One row per loan (loan_id order) with every column of POSITION_COLUMNS."""
-    loans = frames.loans.sort("loan_id").with_row_index("idx")
-    n = loans.height
-    payments = frames.payments.filter(pl.col("paid_day") <= as_of_day)
-    contract = _replay(
-        loans,
-        frames.installments.filter(pl.col("schedule_kind") == "contract"),
-        payments,
-        rate_column="penalty_rate_scaled",
-        as_of_day=as_of_day,
+@dataclass(frozen=True)
+class _Book:
+    """Schedules and payments of a set of loans, grouped by dense loan index."""
+
+    schedules: Schedules
+    payments: Payments
+    rate: I64
+    order: I64
+
+
+def compute_positions(
+    ledger: Ledger, as_of_day: int, buckets: BucketScheme, *, chunk_loans: int = CHUNK_LOANS
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Per-loan positions (arrays in loan-key order) for every column of POSITION_COLUMNS."""
+    sort = np.argsort(ledger.loan_key, kind="stable")
+    keys = ledger.loan_key[sort]
+    n = keys.size
+    order = _orders(ledger.orders)[ledger.order_code[sort]]
+    row_idx = _dense(keys, ledger.row_loan_key, "instalment")
+    rows = _sorted_rows(ledger, row_idx)
+    pay_idx = _dense(keys, ledger.pay_loan_key, "payment")
+    paid = ledger.pay_day <= as_of_day
+    pay_idx, pay_day, pay_amount = pay_idx[paid], ledger.pay_day[paid], ledger.pay_amount[paid]
+    pay_sort = np.argsort(pay_idx * (1 << 24) + pay_day, kind="stable")
+    pay_idx, pay_day, pay_amount = pay_idx[pay_sort], pay_day[pay_sort], pay_amount[pay_sort]
+
+    r_idx, r_lawful = rows["idx"], rows["lawful"]
+    contract_rows = r_lawful == 0
+    contract = _run(
+        _book(
+            rows,
+            contract_rows,
+            r_idx,
+            n,
+            pay_idx,
+            pay_day,
+            pay_amount,
+            ledger.penalty_rate[sort],
+            order,
+        ),
+        as_of_day,
+        chunk_loans,
     )
     lawful_outstanding = contract.outstanding.copy()
-    differs = loans.filter(
-        pl.col("lawful_schedule_stored")
-        | (pl.col("lawful_penalty_scaled") != pl.col("penalty_rate_scaled"))
+    rate, lawful_rate, stored = (
+        ledger.penalty_rate[sort],
+        ledger.lawful_penalty_rate[sort],
+        ledger.lawful_stored[sort],
     )
-    if differs.height:
-        subset = differs.drop("idx").with_row_index("idx")
-        stored = subset.select("loan_id", "lawful_schedule_stored")
-        rows = frames.installments.join(stored, on="loan_id", how="inner").filter(
-            (pl.col("schedule_kind") == "lawful") == pl.col("lawful_schedule_stored")
+    differs = np.flatnonzero(stored | (lawful_rate != rate))
+    if differs.size:
+        member = np.zeros(n, np.bool_)
+        member[differs] = True
+        chosen = member[r_idx] & (r_lawful.astype(np.bool_) == stored[r_idx])
+        remap = np.full(n, -1, np.int64)
+        remap[differs] = np.arange(differs.size)
+        in_subset = member[pay_idx]
+        lawful_book = _book(
+            rows,
+            chosen,
+            remap[r_idx],
+            differs.size,
+            remap[pay_idx[in_subset]],
+            pay_day[in_subset],
+            pay_amount[in_subset],
+            lawful_rate[differs],
+            order[differs],
         )
-        lawful = _replay(
-            subset, rows, payments, rate_column="lawful_penalty_scaled", as_of_day=as_of_day
-        )
-        positions = differs["idx"].to_numpy().astype(np.int64)
-        lawful_outstanding[positions] = np.minimum(
-            lawful.outstanding, contract.outstanding[positions]
-        )
+        lawful = _run(lawful_book, as_of_day, chunk_loans)
+        lawful_outstanding[differs] = np.minimum(lawful.outstanding, contract.outstanding[differs])
     names = np.array(buckets.names, dtype=object)
     bucket_index = np.searchsorted(
         np.array(buckets.upper_bounds, np.int64), contract.dpd, side="left"
     )
-    return pl.DataFrame(
-        {
-            "loan_id": loans["loan_id"],
-            "dpd": contract.dpd,
-            "bucket": pl.Series(names[bucket_index] if n else [], dtype=pl.String),
-            "overdue_principal": contract.overdue_principal,
-            "overdue_interest": contract.overdue_interest,
-            "overdue_fee": contract.overdue_fee,
-            "penalty_accrued": contract.penalty_accrued,
-            "outstanding_principal": contract.outstanding_principal,
-            "contractual_outstanding": contract.outstanding,
-            "lawful_outstanding": lawful_outstanding,
-            "unenforceable_excess": contract.outstanding - lawful_outstanding,
-            "credit_balance": contract.credit_balance,
-        }
-    )
+    return {
+        "loan_key": keys,
+        "dpd": contract.dpd,
+        "bucket": names[bucket_index],
+        "overdue_principal": contract.overdue_principal,
+        "overdue_interest": contract.overdue_interest,
+        "overdue_fee": contract.overdue_fee,
+        "penalty_accrued": contract.penalty_accrued,
+        "outstanding_principal": contract.outstanding_principal,
+        "contractual_outstanding": contract.outstanding,
+        "lawful_outstanding": lawful_outstanding,
+        "unenforceable_excess": contract.outstanding - lawful_outstanding,
+        "credit_balance": contract.credit_balance,
+    }
+
+
+def _dense(keys: I64, wanted: I64, what: str) -> I64:
+    position = np.searchsorted(keys, wanted)
+    bad = (position >= keys.size) | (keys[np.minimum(position, max(keys.size - 1, 0))] != wanted)
+    if (keys.size == 0 and wanted.size) or np.any(bad):
+        raise ValueError(
+            f"{what} rows reference unknown loans: {np.unique(wanted[bad])[:5].tolist()}"
+        )
+    return position.astype(np.int64)
+
+
+def _sorted_rows(ledger: Ledger, idx: I64) -> dict[str, I64]:
+    key = (idx * 2 + ledger.row_lawful) * MAX_INSTALLMENTS + ledger.row_number
+    permutation = None if np.all(key[1:] > key[:-1]) else np.argsort(key, kind="stable")
+    columns = {
+        "idx": idx,
+        "lawful": ledger.row_lawful,
+        "due": ledger.row_due,
+        "principal": ledger.row_principal,
+        "interest": ledger.row_interest,
+        "fee": ledger.row_fee,
+    }
+    return columns if permutation is None else {k: v[permutation] for k, v in columns.items()}
 
 
 def _segments(idx: I64, n: int) -> tuple[I64, I64]:
@@ -101,51 +183,61 @@ def _segments(idx: I64, n: int) -> tuple[I64, I64]:
     )
 
 
-def _replay(
-    loans: pl.DataFrame,
-    installments: pl.DataFrame,
-    payments: pl.DataFrame,
-    *,
-    rate_column: str,
-    as_of_day: int,
-) -> States:
-    n = loans.height
-    index = loans.select("loan_id", "idx")
-    rows = installments.join(index, on="loan_id", how="inner").sort("idx", "installment_no")
-    paid = payments.join(index, on="loan_id", how="inner").sort("idx", "paid_day", "payment_id")
-    row_idx = rows["idx"].to_numpy().astype(np.int64)
-    pay_idx = paid["idx"].to_numpy().astype(np.int64)
-    s_start, s_end = _segments(row_idx, n)
-    if np.any(s_end == s_start):
-        missing = loans.filter(pl.Series(s_end == s_start))["loan_id"].head(5).to_list()
-        raise ValueError(f"loans without instalments: {missing}")
+def _book(
+    rows: dict[str, I64],
+    mask: npt.NDArray[np.bool_],
+    idx: I64,
+    n: int,
+    pay_idx: I64,
+    pay_day: I64,
+    pay_amount: I64,
+    rate: I64,
+    order: I64,
+) -> _Book:
+    row_idx = idx[mask]
+    start, end = _segments(row_idx, n)
+    if np.any(start == end):
+        raise ValueError(f"{int(np.sum(start == end))} loans have no instalments")
     p_start, p_end = _segments(pay_idx, n)
     schedules = Schedules(
-        start=s_start,
-        end=s_end,
-        due=_ints(rows["due_day"]),
-        principal=_ints(rows["principal"]),
-        interest=_ints(rows["interest"]),
-        fee=_ints(rows["fee"]),
+        start=start,
+        end=end,
+        due=rows["due"][mask],
+        principal=rows["principal"][mask],
+        interest=rows["interest"][mask],
+        fee=rows["fee"][mask],
     )
-    pays = Payments(
-        start=p_start, end=p_end, day=_ints(paid["paid_day"]), amount=_ints(paid["amount"])
-    )
-    return replay(
-        schedules, pays, _ints(loans[rate_column]), _orders(loans["allocation_order"]), as_of_day
+    return _Book(schedules, Payments(p_start, p_end, pay_day, pay_amount), rate, order)
+
+
+def _run(book: _Book, as_of_day: int, chunk_loans: int) -> States:
+    """Replay in chunks of loans on two threads and concatenate the results."""
+    n = book.rate.size
+    bounds = [(lo, min(lo + chunk_loans, n)) for lo in range(0, n, chunk_loans)] or [(0, 0)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        parts = list(pool.map(lambda b: _chunk(book, b[0], b[1], as_of_day), bounds))
+    return States(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in States.__dataclass_fields__)
     )
 
 
-def _ints(series: pl.Series) -> I64:
-    return series.cast(pl.Int64).to_numpy().astype(np.int64, copy=False)
-
-
-def _orders(column: pl.Series) -> I64:
-    texts = column.unique().sort().to_list()
-    if not texts:
-        return np.zeros((0, 4), np.int64)
-    permutations = np.array(
-        [[COMPONENT_INDEX[c] for c in parse_allocation_order(t)] for t in texts], dtype=np.int64
+def _chunk(book: _Book, lo: int, hi: int, as_of_day: int) -> States:
+    s, p = book.schedules, book.payments
+    r0, r1 = (int(s.start[lo]), int(s.end[hi - 1])) if hi > lo else (0, 0)
+    q0, q1 = (int(p.start[lo]), int(p.end[hi - 1])) if hi > lo else (0, 0)
+    schedules = Schedules(
+        start=s.start[lo:hi] - r0,
+        end=s.end[lo:hi] - r0,
+        due=s.due[r0:r1],
+        principal=s.principal[r0:r1],
+        interest=s.interest[r0:r1],
+        fee=s.fee[r0:r1],
     )
-    lookup = column.replace_strict({t: i for i, t in enumerate(texts)}, return_dtype=pl.Int64)
-    return np.asarray(permutations[lookup.to_numpy()], dtype=np.int64)
+    payments = Payments(p.start[lo:hi] - q0, p.end[lo:hi] - q0, p.day[q0:q1], p.amount[q0:q1])
+    return replay(schedules, payments, book.rate[lo:hi], book.order[lo:hi], as_of_day)
+
+
+def _orders(texts: list[str]) -> I64:
+    """Each distinct allocation-order text as a row of component indexes."""
+    rows = [[COMPONENT_INDEX[c] for c in parse_allocation_order(t)] for t in texts]
+    return np.array(rows, dtype=np.int64).reshape(-1, 4)

@@ -1,25 +1,36 @@
 """The daily batch: load the ledger set-based, compute every position, store them atomically.
 
 A run is recorded in `batch_runs` (as-of, counts, status, timings). Re-running a date replaces
-that date's `loan_states` in one transaction, so a date never holds two results.
+that date's `loan_states` in the same transaction that marks the run succeeded, so a date never
+holds two results and a failed run leaves the previous result in place.
 """
 
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
-import polars as pl
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, insert, update
 
-from faircollect.adapters.batch.portfolio import LedgerFrames, compute_positions
+from faircollect.adapters.batch.ledger_arrays import I64
+from faircollect.adapters.batch.portfolio import Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
 from faircollect.adapters.db.tables import batch_runs
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
 from faircollect.kit.dates import to_day_number
+
+ROW_QUERY = (
+    "SELECT loan_key, CASE WHEN schedule_kind = 'lawful' THEN 1 ELSE 0 END AS lawful,"
+    " installment_no, due_on, principal, interest, fee FROM installments"
+)
+PAYMENT_QUERY = "SELECT loan_key, paid_on, amount FROM payments"
+READ_PARTS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,33 +47,60 @@ class BatchResult:
     seconds_store: float
 
 
-def load_frames(bulk: BulkConnection, as_of: date) -> LedgerFrames:
-    """The whole ledger as frames; payments dated after `as_of` are left out in SQL."""
-    loans = bulk.fetch(
-        "SELECT loan_id, penalty_rate_scaled, lawful_penalty_scaled, lawful_schedule_stored,"
-        " allocation_order FROM loans"
-    )
-    rows = bulk.fetch(
-        "SELECT loan_id, schedule_kind, installment_no,"
-        f" {bulk.day_number('due_on')} AS due_day, principal, interest, fee FROM installments"
-    )
-    pays = bulk.fetch(
-        f"SELECT loan_id, payment_id, {bulk.day_number('paid_on')} AS paid_day, amount"
-        f" FROM payments WHERE paid_on <= {bulk.placeholder(1)}",
-        (as_of.isoformat() if bulk.dialect == "sqlite" else as_of,),
-    )
-    return LedgerFrames(
-        loans=_frame(loans).with_columns(pl.col("lawful_schedule_stored").cast(pl.Boolean)),
-        installments=_frame(rows),
-        payments=_frame(pays),
-    )
+def _ints(table: pa.Table, column: str) -> I64:
+    array = table.column(column).combine_chunks()
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _frame(table: pa.Table) -> pl.DataFrame:
-    frame = pl.from_arrow(table)
-    if not isinstance(frame, pl.DataFrame):  # pragma: no cover - tables always give frames
-        raise TypeError("expected a table")
-    return frame
+def _read_parts(url: str, dialect: str, query: str, where: str, table: str) -> pa.Table:
+    """Read a large table; on SQLite as rowid ranges on parallel connections."""
+    if dialect != "sqlite":
+        with bulk_connection(url) as bulk:
+            return bulk.fetch(f"{query} WHERE {where}")
+    with bulk_connection(url) as bulk:
+        top = bulk.fetch(f"SELECT COALESCE(MAX(rowid), 0) AS top FROM {table}").column(0)[0].as_py()
+    step = top // READ_PARTS + 1
+
+    def part(k: int) -> pa.Table:
+        with bulk_connection(url) as bulk:
+            lo, hi = k * step, (k + 1) * step
+            return bulk.fetch(f"{query} WHERE {where} AND rowid > {lo} AND rowid <= {hi}")
+
+    with ThreadPoolExecutor(READ_PARTS) as pool:
+        parts = list(pool.map(part, range(READ_PARTS)))
+    return pa.concat_tables(parts)
+
+
+def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
+    """The ledger's columns and the loan ids (in the same order as the loan keys)."""
+    day = to_day_number(as_of)
+    with bulk_connection(url) as bulk:
+        loans = bulk.fetch(
+            "SELECT loan_key, loan_id, penalty_rate_scaled, lawful_penalty_scaled,"
+            " lawful_schedule_stored, allocation_order FROM loans"
+        )
+    rows = _read_parts(url, dialect, ROW_QUERY, "1 = 1", "installments")
+    pays = _read_parts(url, dialect, PAYMENT_QUERY, f"paid_on <= {int(day)}", "payments")
+    orders = pc.dictionary_encode(loans.column("allocation_order").combine_chunks())
+    ledger = Ledger(
+        loan_key=_ints(loans, "loan_key"),
+        penalty_rate=_ints(loans, "penalty_rate_scaled"),
+        lawful_penalty_rate=_ints(loans, "lawful_penalty_scaled"),
+        lawful_stored=_ints(loans, "lawful_schedule_stored").astype(np.bool_),
+        order_code=np.asarray(orders.indices.to_numpy(zero_copy_only=False), dtype=np.int64),
+        orders=[str(t) for t in orders.dictionary.to_pylist()],
+        row_loan_key=_ints(rows, "loan_key"),
+        row_lawful=_ints(rows, "lawful"),
+        row_number=_ints(rows, "installment_no"),
+        row_due=_ints(rows, "due_on"),
+        row_principal=_ints(rows, "principal"),
+        row_interest=_ints(rows, "interest"),
+        row_fee=_ints(rows, "fee"),
+        pay_loan_key=_ints(pays, "loan_key"),
+        pay_day=_ints(pays, "paid_on"),
+        pay_amount=_ints(pays, "amount"),
+    )
+    return ledger, loans.column("loan_id")
 
 
 def run_batch(
@@ -70,20 +108,26 @@ def run_batch(
 ) -> BatchResult:
     """Compute and store every loan's position as of `as_of`; failures are recorded."""
     with engine.begin() as conn:
-        run_id = int(
-            conn.execute(
-                insert(batch_runs).values(
-                    as_of=as_of,
-                    status="running",
-                    started_at=clock.now(),
-                    loans=0,
-                    installments=0,
-                    payments=0,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]
+        inserted = conn.execute(
+            insert(batch_runs).values(
+                as_of=as_of,
+                status="running",
+                started_at=clock.now(),
+                loans=0,
+                installments=0,
+                payments=0,
+            )
         )
+        run_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     try:
-        result = _run(url=url, run_id=run_id, as_of=as_of, buckets=buckets, clock=clock)
+        return _run(
+            url=url,
+            dialect=engine.dialect.name,
+            run_id=run_id,
+            as_of=as_of,
+            buckets=buckets,
+            clock=clock,
+        )
     except Exception as exc:
         with engine.begin() as conn:
             conn.execute(
@@ -92,40 +136,56 @@ def run_batch(
                 .values(status="failed", finished_at=clock.now(), error=str(exc)[:2000])
             )
         raise
-    return result
 
 
-def _run(*, url: str, run_id: int, as_of: date, buckets: BucketScheme, clock: Clock) -> BatchResult:
-    with bulk_connection(url) as bulk:
-        t0 = time.perf_counter()
-        frames = load_frames(bulk, as_of)
-        t1 = time.perf_counter()
-        positions = compute_positions(frames, to_day_number(as_of), buckets)
-        t2 = time.perf_counter()
-        table = positions.with_columns(
-            pl.lit(as_of.isoformat() if bulk.dialect == "sqlite" else as_of).alias("as_of"),
-            pl.lit(run_id, dtype=pl.Int32).alias("batch_run_id"),
-            pl.col("dpd").cast(pl.Int32),
-        ).to_arrow()
-        key = bulk.placeholder(1)
-        bulk.execute(
-            f"DELETE FROM loan_states WHERE as_of = {key}",
-            (as_of.isoformat() if bulk.dialect == "sqlite" else as_of,),
+def _run(
+    *, url: str, dialect: str, run_id: int, as_of: date, buckets: BucketScheme, clock: Clock
+) -> BatchResult:
+    t0 = time.perf_counter()
+    ledger, _ = load_ledger(url, dialect, as_of)
+    t1 = time.perf_counter()
+    day = to_day_number(as_of)
+    positions = compute_positions(ledger, day, buckets)
+    t2 = time.perf_counter()
+    n = positions["loan_key"].size
+    int32 = ("as_of", "loan_key", "batch_run_id", "dpd")
+    positions = {"as_of": np.full(n, day), "batch_run_id": np.full(n, run_id), **positions}
+    columns = {
+        name: pa.array(
+            values.astype(str)
+            if name == "bucket"
+            else values.astype(np.int32 if name in int32 else np.int64)
         )
-        bulk.ingest("loan_states", table)
-        t3 = time.perf_counter()
+        for name, values in positions.items()
+    }
+    with bulk_connection(url) as bulk:
+        mark = bulk.placeholder
+        bulk.execute(f"DELETE FROM loan_states WHERE as_of = {mark(1)}", (day,))
+        bulk.ingest("loan_states", pa.table(columns))
         result = BatchResult(
             run_id=run_id,
             as_of=as_of,
-            loans=frames.loans.height,
-            installments=frames.installments.height,
-            payments=frames.payments.height,
+            loans=n,
+            installments=int(ledger.row_number.size),
+            payments=int(ledger.pay_day.size),
             seconds_load=t1 - t0,
             seconds_compute=t2 - t1,
-            seconds_store=t3 - t2,
+            seconds_store=time.perf_counter() - t2,
         )
-        stamp = clock.now()
-        params = (
+        _finish(bulk, result, clock)
+        bulk.raw.commit()
+    return result
+
+
+def _finish(bulk: BulkConnection, result: BatchResult, clock: Clock) -> None:
+    stamp = clock.now()
+    marks = [bulk.placeholder(i) for i in range(1, 10)]
+    bulk.execute(
+        f"UPDATE batch_runs SET status = {marks[0]}, finished_at = {marks[1]},"
+        f" loans = {marks[2]}, installments = {marks[3]}, payments = {marks[4]},"
+        f" seconds_load = {marks[5]}, seconds_compute = {marks[6]}, seconds_store = {marks[7]}"
+        f" WHERE id = {marks[8]}",
+        (
             "succeeded",
             stamp.strftime("%Y-%m-%d %H:%M:%S.%f") if bulk.dialect == "sqlite" else stamp,
             result.loans,
@@ -134,15 +194,6 @@ def _run(*, url: str, run_id: int, as_of: date, buckets: BucketScheme, clock: Cl
             result.seconds_load,
             result.seconds_compute,
             result.seconds_store,
-            run_id,
-        )
-        marks = [bulk.placeholder(i) for i in range(1, 10)]
-        bulk.execute(
-            f"UPDATE batch_runs SET status = {marks[0]}, finished_at = {marks[1]},"
-            f" loans = {marks[2]}, installments = {marks[3]}, payments = {marks[4]},"
-            f" seconds_load = {marks[5]}, seconds_compute = {marks[6]}, seconds_store = {marks[7]}"
-            f" WHERE id = {marks[8]}",
-            params,
-        )
-        bulk.raw.commit()
-    return result
+            result.run_id,
+        ),
+    )

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 
 from faircollect.adapters.db.tables import borrowers, installments, loans, payments, pii_access
 from faircollect.domain.loans import Installment
+from faircollect.kit.dates import to_day_number
 from faircollect.kit.rates import to_scaled
 from faircollect.services.borrowers import PiiAccess
 from faircollect.services.ports import PricedLoan, SealedBorrower, StoredPayment
@@ -21,6 +23,20 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def _insert_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Plain driver-level executemany: the SQLAlchemy per-row parameter work dominates at 10M rows.
+
+    Values must already be in storage form (DayNumber columns as integers).
+    """
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    conn.exec_driver_sql(sql, rows)
 
 
 class SqlLedgerStore:
@@ -75,38 +91,69 @@ class SqlLedgerStore:
             self._conn.execute(insert(borrowers), chunk)
 
     def write_loans(self, rows: Iterable[PricedLoan], *, replace: bool) -> None:
+        next_key = (
+            int(
+                self._conn.execute(
+                    select(func.coalesce(func.max(loans.c.loan_key), 0))
+                ).scalar_one()
+            )
+            + 1
+        )
         for chunk in _chunks_of(rows):
-            ids = [loan.terms.loan_id for loan in chunk]
             if replace:
-                self._conn.execute(delete(installments).where(installments.c.loan_id.in_(ids)))
-                # Loans are replaced in place so that payments keep their foreign key.
+                keys = self.loan_keys([loan.terms.loan_id for loan in chunk])
+                self._conn.execute(
+                    delete(installments).where(installments.c.loan_key.in_(list(keys.values())))
+                )
+                # Replaced in place: the key, and so the payments' references, stay.
                 for loan in chunk:
                     self._conn.execute(
                         loans.update().where(loans.c.loan_id == loan.terms.loan_id),
-                        _loan_row(loan),
+                        _loan_row(loan, keys[loan.terms.loan_id]),
                     )
             else:
-                self._conn.execute(insert(loans), [_loan_row(loan) for loan in chunk])
-            self._conn.execute(
-                insert(installments), [r for loan in chunk for r in _schedule_rows(loan)]
+                keys = {loan.terms.loan_id: next_key + k for k, loan in enumerate(chunk)}
+                next_key += len(chunk)
+                self._conn.execute(
+                    insert(loans), [_loan_row(loan, keys[loan.terms.loan_id]) for loan in chunk]
+                )
+            _insert_tuples(
+                self._conn,
+                installments,
+                INSTALLMENT_COLUMNS,
+                [r for loan in chunk for r in _schedule_rows(loan, keys[loan.terms.loan_id])],
             )
 
+    def loan_keys(self, loan_ids: Sequence[str]) -> dict[str, int]:
+        """Integer keys of stored loans."""
+        found: dict[str, int] = {}
+        for start in range(0, len(loan_ids), 5_000):
+            part = list(loan_ids[start : start + 5_000])
+            rows = self._conn.execute(
+                select(loans.c.loan_id, loans.c.loan_key).where(loans.c.loan_id.in_(part))
+            )
+            found.update({i: int(k) for i, k in rows})
+        return found
+
     def write_payments(self, rows: Iterable[StoredPayment], *, replace: bool) -> None:
-        records = (
-            {
-                "payment_id": r.payment.payment_id,
-                "loan_id": r.loan_id,
-                "paid_on": r.payment.paid_on,
-                "amount": r.payment.amount,
-                "record_hash": r.record_hash,
-            }
-            for r in rows
-        )
-        for chunk in _chunks(records):
+        pending = list(rows)
+        keys = self.loan_keys(sorted({r.loan_id for r in pending}))
+        records = [
+            (
+                r.payment.payment_id,
+                keys[r.loan_id],
+                to_day_number(r.payment.paid_on),
+                r.payment.amount,
+                r.record_hash,
+            )
+            for r in pending
+        ]
+        for start in range(0, len(records), CHUNK):
+            chunk = records[start : start + CHUNK]
             if replace:
-                ids = [r["payment_id"] for r in chunk]
+                ids = [r[0] for r in chunk]
                 self._conn.execute(delete(payments).where(payments.c.payment_id.in_(ids)))
-            self._conn.execute(insert(payments), chunk)
+            _insert_tuples(self._conn, payments, PAYMENT_COLUMNS, chunk)
 
 
 def _chunks_of(rows: Iterable[PricedLoan]) -> Iterator[list[PricedLoan]]:
@@ -115,10 +162,11 @@ def _chunks_of(rows: Iterable[PricedLoan]) -> Iterator[list[PricedLoan]]:
         yield chunk
 
 
-def _loan_row(loan: PricedLoan) -> dict[str, Any]:
+def _loan_row(loan: PricedLoan, key: int) -> dict[str, Any]:
     t, lawful = loan.terms, loan.lawful
     return {
         "loan_id": t.loan_id,
+        "loan_key": key,
         "borrower_id": t.borrower_id,
         "lender_type": t.lender_type.value,
         "contract_date": t.contract_date,
@@ -135,7 +183,7 @@ def _loan_row(loan: PricedLoan) -> dict[str, Any]:
         "allocation_order": ",".join(c.value for c in t.allocation_order),
         "schedule_source": loan.schedule_source,
         "annual_cost": str(lawful.annual_cost),
-        "cap_rate": str(lawful.cap.rate),
+        "cap_rate": str(lawful.cap.rate.quantize(Decimal("0.0001"))),
         "cap_basis": lawful.cap.basis,
         "cap_enforced": lawful.cap.enforced,
         "lawful_penalty_scaled": lawful.penalty_rate_scaled,
@@ -144,23 +192,27 @@ def _loan_row(loan: PricedLoan) -> dict[str, Any]:
     }
 
 
-def _schedule_rows(loan: PricedLoan) -> Iterator[dict[str, Any]]:
-    yield from _rows(loan.terms.loan_id, "contract", loan.schedule)
+INSTALLMENT_COLUMNS = (
+    "loan_key",
+    "schedule_kind",
+    "installment_no",
+    "due_on",
+    "principal",
+    "interest",
+    "fee",
+)
+PAYMENT_COLUMNS = ("payment_id", "loan_key", "paid_on", "amount", "record_hash")
+
+
+def _schedule_rows(loan: PricedLoan, key: int) -> Iterator[tuple[Any, ...]]:
+    yield from _rows(key, "contract", loan.schedule)
     if loan.lawful.schedule != loan.schedule:
-        yield from _rows(loan.terms.loan_id, "lawful", loan.lawful.schedule)
+        yield from _rows(key, "lawful", loan.lawful.schedule)
 
 
-def _rows(loan_id: str, kind: str, schedule: Sequence[Installment]) -> Iterator[dict[str, Any]]:
+def _rows(key: int, kind: str, schedule: Sequence[Installment]) -> Iterator[tuple[Any, ...]]:
     for r in schedule:
-        yield {
-            "loan_id": loan_id,
-            "schedule_kind": kind,
-            "installment_no": r.number,
-            "due_on": r.due_on,
-            "principal": r.principal,
-            "interest": r.interest,
-            "fee": r.fee,
-        }
+        yield (key, kind, r.number, to_day_number(r.due_on), r.principal, r.interest, r.fee)
 
 
 class SqlBorrowerDirectory:

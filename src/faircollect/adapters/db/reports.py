@@ -48,10 +48,10 @@ def delinquency_rows(conn: Connection, as_of: date) -> Iterator[dict[str, Any]]:
             f"no successful batch run for {as_of}; run `faircollect batch run --as-of {as_of}`"
         )
     query = (
-        select(loan_states, loans.c.annual_cost, loans.c.cap_rate)
-        .join(loans, loans.c.loan_id == loan_states.c.loan_id)
+        select(loan_states, loans.c.loan_id, loans.c.annual_cost, loans.c.cap_rate)
+        .join(loans, loans.c.loan_key == loan_states.c.loan_key)
         .where(loan_states.c.as_of == as_of)
-        .order_by(loan_states.c.loan_id)
+        .order_by(loans.c.loan_id)
     )
     for row in conn.execute(query).mappings():
         out: dict[str, Any] = {c: row[c] for c in DELINQUENCY_COLUMNS}
@@ -65,7 +65,8 @@ def bucket_history(conn: Connection, loan_id: str) -> list[tuple[str, str, str |
     """(bucket, entered, left) episodes of a loan from the stored daily states."""
     rows = conn.execute(
         select(loan_states.c.as_of, loan_states.c.bucket)
-        .where(loan_states.c.loan_id == loan_id)
+        .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+        .where(loans.c.loan_id == loan_id)
         .order_by(loan_states.c.as_of)
     )
     return bucket_episodes([(d.isoformat(), b) for d, b in rows])

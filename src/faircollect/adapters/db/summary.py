@@ -78,7 +78,7 @@ def _roll_rates(
     start = end - timedelta(days=ROLL_WINDOW_DAYS)
     pairs = conn.execute(
         select(before.c.bucket, after.c.bucket, func.count())
-        .join(after, and_(after.c.loan_id == before.c.loan_id, after.c.as_of == end))
+        .join(after, and_(after.c.loan_key == before.c.loan_key, after.c.as_of == end))
         .where(before.c.as_of == start)
         .group_by(before.c.bucket, after.c.bucket)
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -17,7 +20,32 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
 )
+
+EPOCH = date(1970, 1, 1)
+
+
+class DayNumber(TypeDecorator[date]):
+    """A date stored as days since 1970-01-01 (INTEGER) in the high-volume ledger tables.
+
+    Set-based jobs read and compare it as a plain integer on every database; SQLAlchemy code
+    still sees `datetime.date`.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return (value - EPOCH).days
+        return int(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> date | None:
+        return None if value is None else EPOCH + timedelta(days=int(value))
+
 
 metadata = MetaData()
 
@@ -39,6 +67,8 @@ loans = Table(
     "loans",
     metadata,
     Column("loan_id", String(64), primary_key=True),
+    # Dense integer key used by instalments, payments and the set-based batch.
+    Column("loan_key", Integer, nullable=False, unique=True),
     Column("borrower_id", String(64), ForeignKey("borrowers.borrower_id"), nullable=False),
     Column("lender_type", String(16), nullable=False),
     Column("contract_date", Date, nullable=False),
@@ -67,11 +97,11 @@ loans = Table(
 installments = Table(
     "installments",
     metadata,
-    Column("loan_id", String(64), ForeignKey("loans.loan_id"), primary_key=True),
+    Column("loan_key", Integer, ForeignKey("loans.loan_key"), primary_key=True),
     # "contract" rows always; "lawful" rows only where the lawful schedule differs.
     Column("schedule_kind", String(8), primary_key=True),
     Column("installment_no", Integer, primary_key=True),
-    Column("due_on", Date, nullable=False),
+    Column("due_on", DayNumber, nullable=False),
     Column("principal", BigInteger, nullable=False),
     Column("interest", BigInteger, nullable=False),
     Column("fee", BigInteger, nullable=False),
@@ -81,11 +111,11 @@ payments = Table(
     "payments",
     metadata,
     Column("payment_id", String(64), primary_key=True),
-    Column("loan_id", String(64), ForeignKey("loans.loan_id"), nullable=False),
-    Column("paid_on", Date, nullable=False),
+    Column("loan_key", Integer, ForeignKey("loans.loan_key"), nullable=False),
+    Column("paid_on", DayNumber, nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("record_hash", String(64), nullable=False),
-    Index("ix_payments_loan", "loan_id", "paid_on"),
+    Index("ix_payments_loan", "loan_key", "paid_on"),
 )
 
 batch_runs = Table(
@@ -109,8 +139,8 @@ batch_runs = Table(
 loan_states = Table(
     "loan_states",
     metadata,
-    Column("as_of", Date, primary_key=True),
-    Column("loan_id", String(64), primary_key=True),
+    Column("as_of", DayNumber, primary_key=True),
+    Column("loan_key", Integer, primary_key=True),
     Column("batch_run_id", Integer, nullable=False),
     Column("dpd", Integer, nullable=False),
     Column("bucket", String(16), nullable=False),

@@ -1,8 +1,8 @@
-"""initial ledger schema
+"""initial ledger schema (dates in ledger tables are day numbers: see tables.DayNumber)
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 22:40:07.360965
+Create Date: 2026-11-22 22:51:20.506973
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def upgrade() -> None:
 
     op.create_table(
         "loan_states",
-        sa.Column("as_of", sa.Date(), nullable=False),
-        sa.Column("loan_id", sa.String(length=64), nullable=False),
+        sa.Column("as_of", sa.Integer(), nullable=False),
+        sa.Column("loan_key", sa.Integer(), nullable=False),
         sa.Column("batch_run_id", sa.Integer(), nullable=False),
         sa.Column("dpd", sa.Integer(), nullable=False),
         sa.Column("bucket", sa.String(length=16), nullable=False),
@@ -72,7 +72,7 @@ def upgrade() -> None:
         sa.Column("lawful_outstanding", sa.BigInteger(), nullable=False),
         sa.Column("unenforceable_excess", sa.BigInteger(), nullable=False),
         sa.Column("credit_balance", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("as_of", "loan_id"),
+        sa.PrimaryKeyConstraint("as_of", "loan_key"),
     )
     op.create_table(
         "pii_access",
@@ -87,6 +87,7 @@ def upgrade() -> None:
     op.create_table(
         "loans",
         sa.Column("loan_id", sa.String(length=64), nullable=False),
+        sa.Column("loan_key", sa.Integer(), nullable=False),
         sa.Column("borrower_id", sa.String(length=64), nullable=False),
         sa.Column("lender_type", sa.String(length=16), nullable=False),
         sa.Column("contract_date", sa.Date(), nullable=False),
@@ -114,40 +115,41 @@ def upgrade() -> None:
             ["borrowers.borrower_id"],
         ),
         sa.PrimaryKeyConstraint("loan_id"),
+        sa.UniqueConstraint("loan_key"),
     )
     with op.batch_alter_table("loans", schema=None) as batch_op:
         batch_op.create_index("ix_loans_borrower", ["borrower_id"], unique=False)
 
     op.create_table(
         "installments",
-        sa.Column("loan_id", sa.String(length=64), nullable=False),
+        sa.Column("loan_key", sa.Integer(), nullable=False),
         sa.Column("schedule_kind", sa.String(length=8), nullable=False),
         sa.Column("installment_no", sa.Integer(), nullable=False),
-        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Integer(), nullable=False),
         sa.Column("principal", sa.BigInteger(), nullable=False),
         sa.Column("interest", sa.BigInteger(), nullable=False),
         sa.Column("fee", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["loan_id"],
-            ["loans.loan_id"],
+            ["loan_key"],
+            ["loans.loan_key"],
         ),
-        sa.PrimaryKeyConstraint("loan_id", "schedule_kind", "installment_no"),
+        sa.PrimaryKeyConstraint("loan_key", "schedule_kind", "installment_no"),
     )
     op.create_table(
         "payments",
         sa.Column("payment_id", sa.String(length=64), nullable=False),
-        sa.Column("loan_id", sa.String(length=64), nullable=False),
-        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("loan_key", sa.Integer(), nullable=False),
+        sa.Column("paid_on", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("record_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
-            ["loan_id"],
-            ["loans.loan_id"],
+            ["loan_key"],
+            ["loans.loan_key"],
         ),
         sa.PrimaryKeyConstraint("payment_id"),
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
-        batch_op.create_index("ix_payments_loan", ["loan_id", "paid_on"], unique=False)
+        batch_op.create_index("ix_payments_loan", ["loan_key", "paid_on"], unique=False)
 
     # ### end Alembic commands ###
 
