@@ -95,6 +95,7 @@ class Tape:
     loans: list[LoanTerms]
     payments: list[TapePayment]
     schedules: dict[str, list[Installment]]
+    loan_rows: dict[str, int]
 
 
 KnownIds = Callable[[list[str]], set[str]]
@@ -283,6 +284,7 @@ def _cross_check(
             ).iter_rows()
         ],
         schedules=schedules,
+        loan_rows=dict(lo.select("loan_id", "_row").iter_rows()),
     )
 
 

@@ -32,6 +32,21 @@ class Position:
     credit_balance: int
 
 
+POSITION_FIELDS: tuple[str, ...] = (
+    "dpd",
+    "bucket",
+    "overdue_principal",
+    "overdue_interest",
+    "overdue_fee",
+    "penalty_accrued",
+    "outstanding_principal",
+    "contractual_outstanding",
+    "lawful_outstanding",
+    "unenforceable_excess",
+    "credit_balance",
+)
+
+
 def loan_position(
     *,
     schedule: Sequence[Installment],

@@ -7,9 +7,15 @@ from pathlib import Path
 from rich.console import Console
 
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
-from faircollect.adapters.tape import read_tape
+from faircollect.adapters.tape import TapeError, read_tape
 from faircollect.bootstrap import App
-from faircollect.services.importing import ImportReport, TapeContent, import_tape, payment_hash
+from faircollect.services.importing import (
+    ImportReport,
+    TapeContent,
+    UnpriceableLoanError,
+    import_tape,
+    payment_hash,
+)
 from faircollect.services.ports import StoredPayment
 
 
@@ -40,6 +46,11 @@ def run_import(app: App, folder: Path, *, update: bool, console: Console) -> Imp
             schedules=tape.schedules,
         )
         with console.status("pricing and storing"):
-            return import_tape(
-                content=content, store=store, pii=app.pii, caps=app.caps, update=update
-            )
+            try:
+                return import_tape(
+                    content=content, store=store, pii=app.pii, caps=app.caps, update=update
+                )
+            except UnpriceableLoanError as exc:
+                row = tape.loan_rows.get(exc.loan_id, "?")
+                message = f"loans.csv row {row}, column annual_rate: {exc.reason}"
+                raise TapeError([message]) from exc

@@ -10,7 +10,7 @@ from typing import TypeVar
 from faircollect.domain.borrowers import BorrowerRecord, normalise_phone
 from faircollect.domain.lawful import CapPolicy, lawful_terms
 from faircollect.domain.loans import Installment, LoanTerms
-from faircollect.domain.schedules import generate_schedule
+from faircollect.domain.schedules import ScheduleError, generate_schedule
 from faircollect.services.ports import (
     LedgerStore,
     PiiProtector,
@@ -18,6 +18,15 @@ from faircollect.services.ports import (
     SealedBorrower,
     StoredPayment,
 )
+
+
+class UnpriceableLoanError(ValueError):
+    """Terms that produce no valid schedule (for example a zero-rate interest-first loan)."""
+
+    def __init__(self, loan_id: str, reason: str) -> None:
+        self.loan_id = loan_id
+        self.reason = reason
+        super().__init__(f"loan {loan_id!r}: {reason}")
 
 
 class ChangedRecordError(ValueError):
@@ -145,20 +154,11 @@ def _seal(record: BorrowerRecord, pii: PiiProtector) -> SealedBorrower:
 
 
 def _price(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
-    schedule = (
-        tuple(given)
-        if given
-        else tuple(
-            generate_schedule(
-                method=terms.method,
-                principal=terms.principal,
-                annual_rate=terms.annual_rate,
-                term=terms.term,
-                first_due_on=terms.first_due_on,
-            )
-        )
-    )
-    lawful = lawful_terms(terms, schedule, caps)
+    try:
+        schedule = tuple(given) if given else tuple(_generate(terms))
+        lawful = lawful_terms(terms, schedule, caps)
+    except ScheduleError as exc:
+        raise UnpriceableLoanError(terms.loan_id, str(exc)) from exc
     text = repr((terms, [tuple(vars_of(r)) for r in given] if given else None))
     return PricedLoan(
         terms=terms,
@@ -166,6 +166,16 @@ def _price(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -
         schedule_source="tape" if given else "generated",
         lawful=lawful,
         record_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+
+
+def _generate(terms: LoanTerms) -> list[Installment]:
+    return generate_schedule(
+        method=terms.method,
+        principal=terms.principal,
+        annual_rate=terms.annual_rate,
+        term=terms.term,
+        first_due_on=terms.first_due_on,
     )
 
 

@@ -15,21 +15,10 @@ import numpy.typing as npt
 from faircollect.adapters.batch.ledger_arrays import I64, Payments, Schedules, States, replay
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.domain.loans import DEFAULT_ALLOCATION_ORDER, parse_allocation_order
+from faircollect.domain.position import POSITION_FIELDS
 
 COMPONENT_INDEX = {c: i for i, c in enumerate(DEFAULT_ALLOCATION_ORDER)}
-POSITION_COLUMNS = (
-    "dpd",
-    "bucket",
-    "overdue_principal",
-    "overdue_interest",
-    "overdue_fee",
-    "penalty_accrued",
-    "outstanding_principal",
-    "contractual_outstanding",
-    "lawful_outstanding",
-    "unenforceable_excess",
-    "credit_balance",
-)
+POSITION_COLUMNS = POSITION_FIELDS
 CHUNK_LOANS = 100_000
 MAX_INSTALLMENTS = 1024  # term ≤ 360 is validated on import
 

@@ -1,0 +1,228 @@
+"""Tape import: all or nothing, idempotent, every bad input named by file, row and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import func, select
+
+from faircollect.adapters.db.tables import borrowers, installments, loans, payments
+from faircollect.adapters.tape import TapeError
+from faircollect.bootstrap import App
+from faircollect.entrypoints.importing import run_import
+from faircollect.services.importing import ChangedRecordError
+from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_csv, write_tape
+
+QUIET = Console(quiet=True)
+
+
+def counts(app: App) -> tuple[int, int, int, int]:
+    with app.engine.connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (borrowers, loans, installments, payments)
+        )
+
+
+def test_import_stores_everything_and_is_idempotent(app: App, tmp_path: Path) -> None:
+    tape = write_tape(tmp_path / "tape")
+    report = run_import(app, tape, update=False, console=QUIET)
+    assert report.new == {"borrowers": 1, "loans": 1, "payments": 1}
+    assert counts(app) == (1, 1, 12, 1)
+    again = run_import(app, tape, update=False, console=QUIET)
+    assert again.new == {"borrowers": 0, "loans": 0, "payments": 0}
+    assert again.unchanged == {"borrowers": 1, "loans": 1, "payments": 1}
+    assert counts(app) == (1, 1, 12, 1)
+
+
+def test_changed_record_needs_update(app: App, tmp_path: Path) -> None:
+    run_import(app, write_tape(tmp_path / "a"), update=False, console=QUIET)
+    changed = write_tape(tmp_path / "b", loans=[{**LOAN, "annual_rate": "0.11"}])
+    with pytest.raises(ChangedRecordError, match="L1"):
+        run_import(app, changed, update=False, console=QUIET)
+    report = run_import(app, changed, update=True, console=QUIET)
+    assert report.updated["loans"] == 1
+    with app.engine.connect() as conn:
+        assert conn.execute(select(loans.c.annual_rate)).scalar_one() == "0.11"
+    assert counts(app) == (1, 1, 12, 1)
+
+
+def test_payments_may_reference_loans_imported_earlier(app: App, tmp_path: Path) -> None:
+    run_import(app, write_tape(tmp_path / "a"), update=False, console=QUIET)
+    later = write_tape(
+        tmp_path / "b",
+        borrowers=[],
+        loans=[],
+        payments=[{**PAYMENT, "payment_id": "P2", "paid_on": "2025-08-01"}],
+    )
+    run_import(app, later, update=False, console=QUIET)
+    assert counts(app)[3] == 2
+
+
+def test_given_schedule_is_used_as_is(app: App, tmp_path: Path) -> None:
+    rows = [
+        {
+            "loan_id": "L1",
+            "installment_no": 1,
+            "due_on": "2025-07-15",
+            "principal_due": "6000",
+            "interest_due": "50",
+            "fee_due": "10",
+        },
+        {
+            "loan_id": "L1",
+            "installment_no": 2,
+            "due_on": "2025-08-15",
+            "principal_due": "6000",
+            "interest_due": "50",
+            "fee_due": "0",
+        },
+    ]
+    tape = write_tape(tmp_path / "t", loans=[{**LOAN, "term": "2"}], schedules=rows)
+    run_import(app, tape, update=False, console=QUIET)
+    with app.engine.connect() as conn:
+        got = conn.execute(
+            select(installments.c.due_on, installments.c.fee).where(
+                installments.c.schedule_kind == "contract"
+            )
+        ).all()
+    assert sorted(got) == [
+        (__import__("datetime").date(2025, 7, 15), 1000),
+        (__import__("datetime").date(2025, 8, 15), 0),
+    ]
+
+
+BAD_CASES = [
+    ("wrong type", {"loans": [{**LOAN, "term": "twelve"}]}, "loans.csv row 2, column term"),
+    (
+        "negative amount",
+        {"loans": [{**LOAN, "principal": "-100"}]},
+        "loans.csv row 2, column principal: must not be negative",
+    ),
+    (
+        "zero amount",
+        {"payments": [{**PAYMENT, "amount": "0"}]},
+        "payments.csv row 2, column amount: must be greater than zero",
+    ),
+    (
+        "three decimals",
+        {"payments": [{**PAYMENT, "amount": "1.005"}]},
+        "payments.csv row 2, column amount",
+    ),
+    (
+        "unknown borrower",
+        {"loans": [{**LOAN, "borrower_id": "B9"}]},
+        "loans.csv row 2, column borrower_id: unknown borrower_id 'B9'",
+    ),
+    (
+        "unknown loan",
+        {"payments": [{**PAYMENT, "loan_id": "L9"}]},
+        "payments.csv row 2, column loan_id: unknown loan_id 'L9'",
+    ),
+    (
+        "duplicate id",
+        {"payments": [PAYMENT, PAYMENT]},
+        "payments.csv row 3, column payment_id: duplicate id",
+    ),
+    (
+        "payment before disbursement",
+        {"payments": [{**PAYMENT, "paid_on": "2025-05-01"}]},
+        "payments.csv row 2, column paid_on: is before the loan was disbursed",
+    ),
+    (
+        "impossible date",
+        {"loans": [{**LOAN, "disbursed_on": "2025-02-30"}]},
+        "loans.csv row 2, column disbursed_on: is not a real YYYY-MM-DD date",
+    ),
+    (
+        "unknown method",
+        {"loans": [{**LOAN, "repayment_method": "balloon"}]},
+        "loans.csv row 2, column repayment_method: must be one of",
+    ),
+    (
+        "unknown time zone",
+        {"borrowers": [{**BORROWER, "timezone": "Mars/Olympus"}]},
+        "borrowers.csv row 2, column timezone: is not an IANA time zone",
+    ),
+    (
+        "fee not below principal",
+        {"loans": [{**LOAN, "upfront_fee": "12000"}]},
+        "loans.csv row 2, column upfront_fee",
+    ),
+    (
+        "first due before disbursement",
+        {"loans": [{**LOAN, "first_due_on": "2025-05-01"}]},
+        "loans.csv row 2, column first_due_on",
+    ),
+    (
+        "rate as percent",
+        {"loans": [{**LOAN, "annual_rate": "18"}]},
+        "loans.csv row 2, column annual_rate",
+    ),
+    (
+        "zero interest-first loan",
+        {"loans": [{**LOAN, "annual_rate": "0", "repayment_method": "interest_first"}]},
+        "loans.csv row 2, column annual_rate",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "files", "message"), BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_input_is_named_and_nothing_is_imported(
+    app: App, tmp_path: Path, case: str, files: dict[str, list[dict[str, str]]], message: str
+) -> None:
+    tape = write_tape(tmp_path / "tape", **files)
+    with pytest.raises(TapeError) as caught:
+        run_import(app, tape, update=False, console=QUIET)
+    assert message in str(caught.value), str(caught.value)
+    assert counts(app) == (0, 0, 0, 0)
+
+
+def test_missing_column_and_missing_file(app: App, tmp_path: Path) -> None:
+    tape = write_tape(tmp_path / "tape")
+    write_csv(tape / "loans.csv", [{k: v for k, v in LOAN.items() if k != "principal"}])
+    with pytest.raises(TapeError, match=r"loans.csv: missing column\(s\) principal"):
+        run_import(app, tape, update=False, console=QUIET)
+    (tape / "payments.csv").unlink()
+    with pytest.raises(TapeError, match="payments.csv: missing"):
+        run_import(app, tape, update=False, console=QUIET)
+    assert counts(app) == (0, 0, 0, 0)
+
+
+def test_non_utf8_file_is_named_with_its_line(app: App, tmp_path: Path) -> None:
+    tape = write_tape(tmp_path / "tape")
+    (tape / "borrowers.csv").write_bytes(
+        "borrower_id,name,phone,id_number,timezone,language\nB1,".encode()
+        + "王".encode("gbk")
+        + b",138,,Asia/Shanghai,zh\n"
+    )
+    with pytest.raises(TapeError, match=r"borrowers.csv row 2: not UTF-8"):
+        run_import(app, tape, update=False, console=QUIET)
+    assert counts(app) == (0, 0, 0, 0)
+
+
+def test_errors_never_show_personal_data(app: App, tmp_path: Path) -> None:
+    tape = write_tape(
+        tmp_path / "tape", borrowers=[{**BORROWER, "name": "", "timezone": "Nowhere"}]
+    )
+    with pytest.raises(TapeError) as caught:
+        run_import(app, tape, update=False, console=QUIET)
+    text = str(caught.value)
+    assert "borrowers.csv row 2, column name: is empty" in text
+    assert "13812345678" not in text and "110101199003071234" not in text
+
+
+def test_a_late_error_leaves_nothing_half_written(app: App, tmp_path: Path) -> None:
+    """A failure while writing (here: a changed payment without --update) rolls everything back."""
+    run_import(app, write_tape(tmp_path / "a"), update=False, console=QUIET)
+    tape = write_tape(
+        tmp_path / "b",
+        borrowers=[BORROWER, {**BORROWER, "borrower_id": "B2"}],
+        loans=[LOAN, {**LOAN, "loan_id": "L2", "borrower_id": "B2"}],
+        payments=[{**PAYMENT, "amount": "1.00"}],
+    )
+    with pytest.raises(ChangedRecordError):
+        run_import(app, tape, update=False, console=QUIET)
+    assert counts(app) == (1, 1, 12, 1)
