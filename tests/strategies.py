@@ -17,6 +17,7 @@ from faircollect.domain.loans import (
     Payment,
     RepaymentMethod,
 )
+from faircollect.domain.pauses import Pause, PauseKind
 from faircollect.domain.schedules import generate_schedule
 
 LPR = LprTable(
@@ -31,6 +32,7 @@ class GeneratedLoan:
     schedule: tuple[Installment, ...]
     lawful: LawfulTerms
     payments: tuple[Payment, ...]
+    pauses: tuple[Pause, ...] = ()
 
 
 @st.composite
@@ -71,4 +73,19 @@ def loans(draw: st.DrawFn, loan_id: str = "L1") -> GeneratedLoan:
         offset = draw(st.integers(0, 31 * term + 200))
         amount = draw(st.integers(1, max(total // max(term, 1) * 2, 2)))
         payments.append(Payment(f"P{loan_id}-{k}", contract + timedelta(days=offset), amount))
-    return GeneratedLoan(terms, schedule, lawful_terms(terms, schedule, CAPS), tuple(payments))
+    # Non-overlapping pauses, the last one possibly still open.
+    cuts = sorted(
+        draw(st.lists(st.integers(0, 31 * term + 200), min_size=0, max_size=4, unique=True))
+    )
+    pauses = []
+    for start, end in zip(cuts[::2], cuts[1::2], strict=False):
+        pauses.append(
+            Pause(
+                PauseKind.DISPUTE, contract + timedelta(days=start), contract + timedelta(days=end)
+            )
+        )
+    if len(cuts) % 2 and draw(st.booleans()):
+        pauses.append(Pause(PauseKind.HARDSHIP, contract + timedelta(days=cuts[-1]), None))
+    return GeneratedLoan(
+        terms, schedule, lawful_terms(terms, schedule, CAPS), tuple(payments), tuple(pauses)
+    )

@@ -90,6 +90,7 @@ def write_tape(
     loans: list[dict[str, Any]] | None = None,
     payments: list[dict[str, Any]] | None = None,
     schedules: list[dict[str, Any]] | None = None,
+    pauses: list[dict[str, Any]] | None = None,
 ) -> Path:
     """A tape folder; defaults are one valid borrower, loan and payment."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -100,4 +101,8 @@ def write_tape(
     write_csv(folder / "payments.csv", [PAYMENT] if payments is None else payments, list(PAYMENT))
     if schedules is not None:
         write_csv(folder / "schedules.csv", schedules)
+    if pauses is not None:
+        write_csv(
+            folder / "pauses.csv", pauses, ["pause_id", "loan_id", "kind", "start_on", "end_on"]
+        )
     return folder

@@ -162,3 +162,25 @@ def test_bucket_history_from_daily_runs(app: App, tmp_path: Path) -> None:
 def test_report_needs_a_successful_run(app: App) -> None:
     with app.engine.connect() as conn, pytest.raises(NoBatchError):
         list(delinquency_rows(conn, date(2025, 1, 1)))
+
+
+def test_a_pause_freezes_ageing(app: App, tmp_path: Path) -> None:
+    dispute = {
+        "pause_id": "D1",
+        "loan_id": "L1",
+        "kind": "dispute",
+        "start_on": "2025-07-05",
+        "end_on": "2025-07-14",
+    }
+    run_import(
+        app, write_tape(tmp_path / "a", payments=[], pauses=[dispute]), update=False, console=QUIET
+    )
+    for day in (date(2025, 7, 4), date(2025, 7, 10), date(2025, 7, 20)):
+        batch(app, day)
+    with app.engine.connect() as conn:
+        dpd = {
+            d: next(delinquency_rows(conn, d))["dpd"]
+            for d in (date(2025, 7, 4), date(2025, 7, 10), date(2025, 7, 20))
+        }
+    # Due 2025-07-01: 3 days by 07-04; frozen from 07-05; 19 - 10 paused days by 07-20.
+    assert dpd == {date(2025, 7, 4): 3, date(2025, 7, 10): 3, date(2025, 7, 20): 9}

@@ -12,7 +12,7 @@ from faircollect.adapters.db.tables import borrowers, installments, loans, payme
 from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
-from faircollect.services.importing import ChangedRecordError
+from faircollect.services.importing import ChangedRecordError, OverlappingPausesError
 from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_csv, write_tape
 
 QUIET = Console(quiet=True)
@@ -226,4 +226,73 @@ def test_a_late_error_leaves_nothing_half_written(app: App, tmp_path: Path) -> N
     )
     with pytest.raises(ChangedRecordError):
         run_import(app, tape, update=False, console=QUIET)
+    assert counts(app) == (1, 1, 12, 1)
+
+
+DISPUTE = {
+    "pause_id": "D1",
+    "loan_id": "L1",
+    "kind": "dispute",
+    "start_on": "2025-07-05",
+    "end_on": "2025-07-14",
+}
+
+
+def test_pauses_are_imported_and_checked(app: App, tmp_path: Path) -> None:
+    run_import(app, write_tape(tmp_path / "a", pauses=[DISPUTE]), update=False, console=QUIET)
+    overlapping = {
+        **DISPUTE,
+        "pause_id": "C1",
+        "kind": "complaint",
+        "start_on": "2025-07-14",
+        "end_on": "",
+    }
+    with pytest.raises(OverlappingPausesError, match="L1"):
+        run_import(
+            app,
+            write_tape(tmp_path / "b", borrowers=[], loans=[], payments=[], pauses=[overlapping]),
+            update=False,
+            console=QUIET,
+        )
+    later = {**overlapping, "start_on": "2025-07-15"}
+    report = run_import(
+        app,
+        write_tape(tmp_path / "c", borrowers=[], loans=[], payments=[], pauses=[later]),
+        update=False,
+        console=QUIET,
+    )
+    assert report.new["pauses"] == 1
+
+
+@pytest.mark.parametrize(
+    ("pauses", "message"),
+    [
+        (
+            [{**DISPUTE, "end_on": "2025-07-01"}],
+            "pauses.csv row 2, column end_on: is before start_on",
+        ),
+        ([{**DISPUTE, "loan_id": "L7"}], "pauses.csv row 2, column loan_id: unknown loan_id 'L7'"),
+        ([{**DISPUTE, "kind": "vacation"}], "pauses.csv row 2, column kind: must be one of"),
+        (
+            [DISPUTE, {**DISPUTE, "pause_id": "D2", "start_on": "2025-07-10"}],
+            "pauses of loan 'L1' overlap",
+        ),
+    ],
+)
+def test_bad_pauses_are_named(
+    app: App, tmp_path: Path, pauses: list[dict[str, str]], message: str
+) -> None:
+    with pytest.raises(TapeError) as caught:
+        run_import(app, write_tape(tmp_path / "t", pauses=pauses), update=False, console=QUIET)
+    assert message in str(caught.value)
+    assert counts(app) == (0, 0, 0, 0)
+
+
+def test_parquet_files_are_accepted(app: App, tmp_path: Path) -> None:
+    import polars as pl
+
+    tape = write_tape(tmp_path / "t")
+    pl.read_csv(tape / "loans.csv", infer_schema=False).write_parquet(tape / "loans.parquet")
+    (tape / "loans.csv").unlink()
+    run_import(app, tape, update=False, console=QUIET)
     assert counts(app) == (1, 1, 12, 1)

@@ -7,7 +7,7 @@ lists the problems, each naming file, row and column. Personal data never appear
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
@@ -19,7 +19,9 @@ import polars as pl
 from faircollect.adapters.tape_columns import Col, Problems, parse_columns
 from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
 from faircollect.domain.loans import Installment, LenderType, LoanTerms, Payment, RepaymentMethod
+from faircollect.domain.pauses import Pause, PauseKind, overlapping
 
+OPTIONAL_FILES = ("schedules", "pauses")
 MAX_ANNUAL_RATE = Decimal(10)
 MAX_PENALTY_DAILY = Decimal("0.01")
 MAX_TERM = 360
@@ -61,11 +63,19 @@ SCHEDULE_COLUMNS = [
     Col("interest_due", "amount0"),
     Col("fee_due", "amount0", required=False, default="0"),
 ]
+PAUSE_COLUMNS = [
+    Col("pause_id", "id"),
+    Col("loan_id", "id"),
+    Col("kind", "enum", choices=tuple(k.value for k in PauseKind)),
+    Col("start_on", "date"),
+    Col("end_on", "date", required=False),
+]
 COLUMNS = {
     "borrowers": BORROWER_COLUMNS,
     "loans": LOAN_COLUMNS,
     "payments": PAYMENT_COLUMNS,
     "schedules": SCHEDULE_COLUMNS,
+    "pauses": PAUSE_COLUMNS,
 }
 
 
@@ -88,6 +98,15 @@ class TapePayment:
 
 
 @dataclass(frozen=True, slots=True)
+class TapePause:
+    """A collection pause with the loan it belongs to."""
+
+    pause_id: str
+    loan_id: str
+    pause: Pause
+
+
+@dataclass(frozen=True, slots=True)
 class Tape:
     """A validated tape, ready for import."""
 
@@ -96,6 +115,7 @@ class Tape:
     payments: list[TapePayment]
     schedules: dict[str, list[Installment]]
     loan_rows: dict[str, int]
+    pauses: list[TapePause] = field(default_factory=list)
 
 
 KnownIds = Callable[[list[str]], set[str]]
@@ -111,8 +131,8 @@ def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds)
         raise TapeError([f"{folder}: not a folder"])
     problems = Problems()
     frames = {
-        name: _read(folder, name, problems, required=name != "schedules")
-        for name in ("borrowers", "loans", "payments", "schedules")
+        name: _read(folder, name, problems, required=name not in OPTIONAL_FILES)
+        for name in COLUMNS
     }
     if problems.count:
         raise TapeError(problems.messages, problems.count)
@@ -267,6 +287,12 @@ def _cross_check(
             ],
         )
     schedules = _schedules(sf, s, lo, problems) if s is not None else {}
+    pause_frame = typed.get("pauses")
+    pauses = (
+        _pauses(_label(folder, "pauses"), pause_frame, loan_ids, known_loans, problems)
+        if pause_frame is not None
+        else []
+    )
     if problems.count:
         return None
     return Tape(
@@ -285,6 +311,7 @@ def _cross_check(
         ],
         schedules=schedules,
         loan_rows=dict(lo.select("loan_id", "_row").iter_rows()),
+        pauses=pauses,
     )
 
 
@@ -370,3 +397,33 @@ def _schedule_problem(
     if sum(r.principal for r in rows) != fact["principal"]:
         return "principal_due", "principal does not add up to the contract principal"
     return None
+
+
+def _pauses(
+    file: str, frame: pl.DataFrame, tape_loans: set[str], known: KnownIds, problems: Problems
+) -> list[TapePause]:
+    _duplicates(file, frame, ["pause_id"], problems)
+    _unknown(file, frame, "loan_id", tape_loans, known, "loan_id", problems)
+    _row_rules(
+        file,
+        frame,
+        problems,
+        [
+            (pl.col("end_on") < pl.col("start_on"), "end_on", "is before start_on"),
+        ],
+    )
+    result = [
+        TapePause(pid, loan_id, Pause(PauseKind(kind), start, end))
+        for pid, loan_id, kind, start, end in frame.select(
+            "pause_id", "loan_id", "kind", "start_on", "end_on"
+        ).iter_rows()
+    ]
+    by_loan: dict[str, list[tuple[int, Pause]]] = {}
+    for row, item in zip(frame["_row"].to_list(), result, strict=True):
+        by_loan.setdefault(item.loan_id, []).append((row, item.pause))
+    for loan_id, items in by_loan.items():
+        if overlapping([p for _, p in items]):
+            problems.add(
+                f"{file} row {items[0][0]}, column start_on: pauses of loan {loan_id!r} overlap"
+            )
+    return result

@@ -12,6 +12,7 @@ from datetime import date
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.domain.ledger import ledger_state
 from faircollect.domain.loans import DEFAULT_ALLOCATION_ORDER, Component, Installment, Payment
+from faircollect.domain.pauses import Pause, frozen_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +58,13 @@ def loan_position(
     lawful_penalty_rate_scaled: int,
     buckets: BucketScheme,
     order: Sequence[Component] = DEFAULT_ALLOCATION_ORDER,
+    pauses: Sequence[Pause] = (),
 ) -> Position:
     """Replay the contract and the lawful ledger with the same payments and compare them.
 
     The lawful outstanding never exceeds the contractual one; the difference is the
-    unenforceable excess, which collection must never demand.
+    unenforceable excess, which collection must never demand. Days inside a pause do not
+    count towards DPD (ageing is frozen while a dispute, complaint or hardship is open).
     """
     contract = ledger_state(
         schedule, payments, as_of=as_of, penalty_rate_scaled=penalty_rate_scaled, order=order
@@ -82,10 +85,13 @@ def loan_position(
         )
     )
     lawful_outstanding = min(lawful.outstanding, contract.outstanding)
+    dpd = contract.dpd
+    if dpd and contract.oldest_unpaid_due_on is not None:
+        dpd -= frozen_days(pauses, after=contract.oldest_unpaid_due_on, through=as_of)
     return Position(
         as_of=as_of,
-        dpd=contract.dpd,
-        bucket=buckets.bucket_for(contract.dpd),
+        dpd=dpd,
+        bucket=buckets.bucket_for(dpd),
         overdue_principal=contract.overdue_principal,
         overdue_interest=contract.overdue_interest,
         overdue_fee=contract.overdue_fee,

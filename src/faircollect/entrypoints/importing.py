@@ -7,16 +7,17 @@ from pathlib import Path
 from rich.console import Console
 
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
-from faircollect.adapters.tape import TapeError, read_tape
+from faircollect.adapters.tape import TapeError, TapePause, read_tape
 from faircollect.bootstrap import App
 from faircollect.services.importing import (
     ImportReport,
     TapeContent,
     UnpriceableLoanError,
     import_tape,
+    pause_hash,
     payment_hash,
 )
-from faircollect.services.ports import StoredPayment
+from faircollect.services.ports import StoredPause, StoredPayment
 
 
 def run_import(app: App, folder: Path, *, update: bool, console: Console) -> ImportReport:
@@ -44,6 +45,7 @@ def run_import(app: App, folder: Path, *, update: bool, console: Console) -> Imp
                 for p in tape.payments
             ],
             schedules=tape.schedules,
+            pauses=[_stored_pause(p) for p in tape.pauses],
         )
         with console.status("pricing and storing"):
             try:
@@ -54,3 +56,8 @@ def run_import(app: App, folder: Path, *, update: bool, console: Console) -> Imp
                 row = tape.loan_rows.get(exc.loan_id, "?")
                 message = f"loans.csv row {row}, column annual_rate: {exc.reason}"
                 raise TapeError([message]) from exc
+
+
+def _stored_pause(item: TapePause) -> StoredPause:
+    unhashed = StoredPause(item.pause_id, item.loan_id, item.pause, "")
+    return StoredPause(item.pause_id, item.loan_id, item.pause, pause_hash(unhashed))

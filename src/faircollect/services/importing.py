@@ -10,12 +10,14 @@ from typing import TypeVar
 from faircollect.domain.borrowers import BorrowerRecord, normalise_phone
 from faircollect.domain.lawful import CapPolicy, lawful_terms
 from faircollect.domain.loans import Installment, LoanTerms
+from faircollect.domain.pauses import Pause, overlapping
 from faircollect.domain.schedules import ScheduleError, generate_schedule
 from faircollect.services.ports import (
     LedgerStore,
     PiiProtector,
     PricedLoan,
     SealedBorrower,
+    StoredPause,
     StoredPayment,
 )
 
@@ -27,6 +29,10 @@ class UnpriceableLoanError(ValueError):
         self.loan_id = loan_id
         self.reason = reason
         super().__init__(f"loan {loan_id!r}: {reason}")
+
+
+class OverlappingPausesError(ValueError):
+    """Pauses of one loan that would share a day (ageing would be frozen twice)."""
 
 
 class ChangedRecordError(ValueError):
@@ -51,6 +57,7 @@ class TapeContent:
     loans: Sequence[LoanTerms]
     payments: Sequence[StoredPayment]
     schedules: dict[str, list[Installment]]
+    pauses: Sequence[StoredPause] = ()
 
 
 def import_tape(
@@ -102,10 +109,42 @@ def import_tape(
         report,
     )
     tick("payments", len(content.payments))
+    if content.pauses:
+        _check_pauses(content.pauses, store)
+        _write(
+            "pauses",
+            list(content.pauses),
+            lambda r: r.pause_id,
+            store.pause_hashes,
+            store.write_pauses,
+            update,
+            report,
+        )
     return report
 
 
-R = TypeVar("R", SealedBorrower, PricedLoan, StoredPayment)
+def _check_pauses(new: Sequence[StoredPause], store: LedgerStore) -> None:
+    incoming = {p.pause_id for p in new}
+    by_loan: dict[str, list[Pause]] = {}
+    for stored in store.pauses_of(sorted({p.loan_id for p in new})):
+        if stored.pause_id not in incoming:
+            by_loan.setdefault(stored.loan_id, []).append(stored.pause)
+    for item in new:
+        by_loan.setdefault(item.loan_id, []).append(item.pause)
+    clashes = sorted(loan for loan, pauses in by_loan.items() if overlapping(pauses))
+    if clashes:
+        raise OverlappingPausesError(f"pauses overlap for loan(s) {', '.join(clashes[:10])}")
+
+
+def pause_hash(item: StoredPause) -> str:
+    """Change-detection hash of a pause row."""
+    p = item.pause
+    end = p.end_on.isoformat() if p.end_on else ""
+    text = f"{item.pause_id}|{item.loan_id}|{p.kind.value}|{p.start_on.isoformat()}|{end}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+R = TypeVar("R", SealedBorrower, PricedLoan, StoredPayment, StoredPause)
 
 
 def _write(

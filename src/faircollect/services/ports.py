@@ -8,6 +8,7 @@ from typing import Protocol
 
 from faircollect.domain.lawful import LawfulTerms
 from faircollect.domain.loans import Installment, LoanTerms, Payment
+from faircollect.domain.pauses import Pause
 
 
 class PiiProtector(Protocol):
@@ -57,6 +58,16 @@ class StoredPayment:
     record_hash: str
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPause:
+    """A pause row with its loan and change-detection hash."""
+
+    pause_id: str
+    loan_id: str
+    pause: Pause
+    record_hash: str
+
+
 class LedgerStore(Protocol):
     """Reads stored record hashes; writes new or replaced records in the caller's transaction."""
 
@@ -71,3 +82,9 @@ class LedgerStore(Protocol):
     def write_loans(self, rows: Iterable[PricedLoan], *, replace: bool) -> None: ...
 
     def write_payments(self, rows: Iterable[StoredPayment], *, replace: bool) -> None: ...
+
+    def pause_hashes(self, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def pauses_of(self, loan_ids: Sequence[str]) -> list[StoredPause]: ...
+
+    def write_pauses(self, rows: Iterable[StoredPause], *, replace: bool) -> None: ...

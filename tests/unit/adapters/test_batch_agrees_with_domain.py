@@ -9,7 +9,12 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faircollect.adapters.batch.portfolio import POSITION_COLUMNS, Ledger, compute_positions
+from faircollect.adapters.batch.portfolio import (
+    OPEN_END,
+    POSITION_COLUMNS,
+    Ledger,
+    compute_positions,
+)
 from faircollect.domain.delinquency import DEFAULT_BUCKETS
 from faircollect.domain.position import loan_position
 from faircollect.kit.dates import to_day_number
@@ -23,6 +28,7 @@ def ledger_of(portfolio: list[GeneratedLoan]) -> Ledger:
     loans: list[tuple[int, int, int, bool, int]] = []
     rows: list[tuple[int, int, int, int, int, int, int]] = []
     pays: list[tuple[int, int, int]] = []
+    pauses: list[tuple[int, int, int]] = []
     # Keys deliberately out of order and rows shuffled: the batch must not rely on storage order.
     for g in reversed(portfolio):
         t = g.terms
@@ -48,6 +54,9 @@ def ledger_of(portfolio: list[GeneratedLoan]) -> Ledger:
                 )
         for p in g.payments:
             pays.append((key, to_day_number(p.paid_on), p.amount))
+        for pause in g.pauses:
+            end = OPEN_END if pause.end_on is None else to_day_number(pause.end_on)
+            pauses.append((key, to_day_number(pause.start_on), end))
 
     def col(table: list[tuple[Any, ...]], k: int) -> np.ndarray:
         return np.array([r[k] for r in table], dtype=np.int64)
@@ -69,6 +78,9 @@ def ledger_of(portfolio: list[GeneratedLoan]) -> Ledger:
         pay_loan_key=col(pays, 0),
         pay_day=col(pays, 1),
         pay_amount=col(pays, 2),
+        pause_loan_key=col(pauses, 0),
+        pause_start=col(pauses, 1),
+        pause_end=col(pauses, 2),
     )
 
 
@@ -96,6 +108,7 @@ def test_batch_and_domain_agree_on_every_column(
             lawful_penalty_rate_scaled=g.lawful.penalty_rate_scaled,
             buckets=DEFAULT_BUCKETS,
             order=g.terms.allocation_order,
+            pauses=g.pauses,
         )
         at = index[int(g.terms.loan_id[1:]) * 7 + 3]
         for column in POSITION_COLUMNS:

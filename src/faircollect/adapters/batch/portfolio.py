@@ -7,7 +7,7 @@ in its kernels, so two cores share the work.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +21,7 @@ COMPONENT_INDEX = {c: i for i, c in enumerate(DEFAULT_ALLOCATION_ORDER)}
 POSITION_COLUMNS = POSITION_FIELDS
 CHUNK_LOANS = 100_000
 MAX_INSTALLMENTS = 1024  # term ≤ 360 is validated on import
+OPEN_END = 10**7  # day number of an open pause's end (far beyond any as-of date)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class Ledger:
     pay_loan_key: I64
     pay_day: I64
     pay_amount: I64
+    pause_loan_key: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    pause_start: I64 = field(default_factory=lambda: np.zeros(0, np.int64))
+    pause_end: I64 = field(default_factory=lambda: np.zeros(0, np.int64))  # OPEN_END while open
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,12 @@ def compute_positions(
         )
         lawful = _run(lawful_book, as_of_day, chunk_loans)
         lawful_outstanding[differs] = np.minimum(lawful.outstanding, contract.outstanding[differs])
+    dpd = contract.dpd - _frozen(ledger, keys, contract.dpd, as_of_day)
     names = np.array(buckets.names, dtype=object)
-    bucket_index = np.searchsorted(
-        np.array(buckets.upper_bounds, np.int64), contract.dpd, side="left"
-    )
+    bucket_index = np.searchsorted(np.array(buckets.upper_bounds, np.int64), dpd, side="left")
     return {
         "loan_key": keys,
-        "dpd": contract.dpd,
+        "dpd": dpd,
         "bucket": names[bucket_index],
         "overdue_principal": contract.overdue_principal,
         "overdue_interest": contract.overdue_interest,
@@ -138,6 +141,20 @@ def compute_positions(
         "unenforceable_excess": contract.outstanding - lawful_outstanding,
         "credit_balance": contract.credit_balance,
     }
+
+
+def _frozen(ledger: Ledger, keys: I64, dpd: I64, as_of_day: int) -> I64:
+    """Days in (oldest unpaid due date, as-of] inside a pause, per loan (pauses never overlap)."""
+    frozen = np.zeros(keys.size, np.int64)
+    if ledger.pause_loan_key.size == 0:
+        return frozen
+    idx = _dense(keys, ledger.pause_loan_key, "pause")
+    oldest_due = as_of_day - dpd[idx]
+    first = np.maximum(ledger.pause_start, oldest_due + 1)
+    last = np.minimum(ledger.pause_end, as_of_day)
+    days = np.where(dpd[idx] > 0, np.maximum(last - first + 1, 0), 0)
+    np.add.at(frozen, idx, days)
+    return frozen
 
 
 def _dense(keys: I64, wanted: I64, what: str) -> I64:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, insert, update
 
 from faircollect.adapters.batch.ledger_arrays import I64
-from faircollect.adapters.batch.portfolio import Ledger, compute_positions
+from faircollect.adapters.batch.portfolio import OPEN_END, Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
 from faircollect.adapters.db.tables import batch_runs
 from faircollect.domain.delinquency import BucketScheme
@@ -81,6 +81,12 @@ def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
         )
     rows = _read_parts(url, dialect, ROW_QUERY, "1 = 1", "installments")
     pays = _read_parts(url, dialect, PAYMENT_QUERY, f"paid_on <= {int(day)}", "payments")
+    with bulk_connection(url) as bulk:
+        # Pauses that started on or before the as-of date; an open end is far in the future.
+        stops = bulk.fetch(
+            f"SELECT loan_key, start_on, COALESCE(end_on, {OPEN_END}) AS end_on FROM pauses"
+            f" WHERE start_on <= {int(day)}"
+        )
     orders = pc.dictionary_encode(loans.column("allocation_order").combine_chunks())
     ledger = Ledger(
         loan_key=_ints(loans, "loan_key"),
@@ -99,6 +105,9 @@ def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
         pay_loan_key=_ints(pays, "loan_key"),
         pay_day=_ints(pays, "paid_on"),
         pay_amount=_ints(pays, "amount"),
+        pause_loan_key=_ints(stops, "loan_key"),
+        pause_start=_ints(stops, "start_on"),
+        pause_end=_ints(stops, "end_on"),
     )
     return ledger, loans.column("loan_id")
 

@@ -9,12 +9,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
-from faircollect.adapters.db.tables import borrowers, installments, loans, payments, pii_access
+from faircollect.adapters.db.tables import (
+    borrowers,
+    installments,
+    loans,
+    pauses,
+    payments,
+    pii_access,
+)
 from faircollect.domain.loans import Installment
+from faircollect.domain.pauses import Pause, PauseKind
 from faircollect.kit.dates import to_day_number
 from faircollect.kit.rates import to_scaled
 from faircollect.services.borrowers import PiiAccess
-from faircollect.services.ports import PricedLoan, SealedBorrower, StoredPayment
+from faircollect.services.ports import PricedLoan, SealedBorrower, StoredPause, StoredPayment
 
 CHUNK = 20_000
 
@@ -154,6 +162,47 @@ class SqlLedgerStore:
                 ids = [r[0] for r in chunk]
                 self._conn.execute(delete(payments).where(payments.c.payment_id.in_(ids)))
             _insert_tuples(self._conn, payments, PAYMENT_COLUMNS, chunk)
+
+    def pause_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        return self._hashes(pauses, "pause_id", ids)
+
+    def pauses_of(self, loan_ids: Sequence[str]) -> list[StoredPause]:
+        found: list[StoredPause] = []
+        for start in range(0, len(loan_ids), 5_000):
+            part = list(loan_ids[start : start + 5_000])
+            query = (
+                select(pauses, loans.c.loan_id)
+                .join(loans, loans.c.loan_key == pauses.c.loan_key)
+                .where(loans.c.loan_id.in_(part))
+            )
+            for row in self._conn.execute(query).mappings():
+                pause = Pause(PauseKind(row["kind"]), row["start_on"], row["end_on"])
+                found.append(
+                    StoredPause(row["pause_id"], row["loan_id"], pause, row["record_hash"])
+                )
+        return found
+
+    def write_pauses(self, rows: Iterable[StoredPause], *, replace: bool) -> None:
+        pending = list(rows)
+        keys = self.loan_keys(sorted({r.loan_id for r in pending}))
+        if replace and pending:
+            ids = [r.pause_id for r in pending]
+            self._conn.execute(delete(pauses).where(pauses.c.pause_id.in_(ids)))
+        if pending:
+            self._conn.execute(
+                insert(pauses),
+                [
+                    {
+                        "pause_id": r.pause_id,
+                        "loan_key": keys[r.loan_id],
+                        "kind": r.pause.kind.value,
+                        "start_on": r.pause.start_on,
+                        "end_on": r.pause.end_on,
+                        "record_hash": r.record_hash,
+                    }
+                    for r in pending
+                ],
+            )
 
 
 def _chunks_of(rows: Iterable[PricedLoan]) -> Iterator[list[PricedLoan]]:

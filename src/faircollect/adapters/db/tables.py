@@ -118,6 +118,17 @@ payments = Table(
     Index("ix_payments_loan", "loan_key", "paid_on"),
 )
 
+pauses = Table(
+    "pauses",
+    metadata,
+    Column("pause_id", String(64), primary_key=True),
+    Column("loan_key", Integer, ForeignKey("loans.loan_key"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("start_on", DayNumber, nullable=False),
+    Column("end_on", DayNumber),
+    Column("record_hash", String(64), nullable=False),
+)
+
 batch_runs = Table(
     "batch_runs",
     metadata,
