@@ -131,8 +131,7 @@ def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds)
         raise TapeError([f"{folder}: not a folder"])
     problems = Problems()
     frames = {
-        name: _read(folder, name, problems, required=name not in OPTIONAL_FILES)
-        for name in COLUMNS
+        name: _read(folder, name, problems, required=name not in OPTIONAL_FILES) for name in COLUMNS
     }
     if problems.count:
         raise TapeError(problems.messages, problems.count)
