@@ -97,7 +97,9 @@ def write_tape(
     write_csv(
         folder / "borrowers.csv", [BORROWER] if borrowers is None else borrowers, list(BORROWER)
     )
-    write_csv(folder / "loans.csv", [LOAN] if loans is None else loans, list(LOAN))
+    loan_rows = [LOAN] if loans is None else loans
+    extra = [k for row in loan_rows for k in row if k not in LOAN]
+    write_csv(folder / "loans.csv", loan_rows, list(LOAN) + list(dict.fromkeys(extra)))
     write_csv(folder / "payments.csv", [PAYMENT] if payments is None else payments, list(PAYMENT))
     if schedules is not None:
         write_csv(folder / "schedules.csv", schedules)

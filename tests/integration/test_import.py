@@ -296,3 +296,13 @@ def test_parquet_files_are_accepted(app: App, tmp_path: Path) -> None:
     (tape / "loans.csv").unlink()
     run_import(app, tape, update=False, console=QUIET)
     assert counts(app) == (1, 1, 12, 1)
+
+
+def test_allocation_order_per_loan(app: App, tmp_path: Path) -> None:
+    loan = {**LOAN, "allocation_order": "principal|interest|fee|penalty"}
+    run_import(app, write_tape(tmp_path / "t", loans=[loan]), update=False, console=QUIET)
+    with app.engine.connect() as conn:
+        assert (
+            conn.execute(select(loans.c.allocation_order)).scalar_one()
+            == "principal,interest,fee,penalty"
+        )

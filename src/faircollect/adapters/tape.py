@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise
+from itertools import pairwise, permutations
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,23 @@ import polars as pl
 
 from faircollect.adapters.tape_columns import Col, Problems, parse_columns
 from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
-from faircollect.domain.loans import Installment, LenderType, LoanTerms, Payment, RepaymentMethod
+from faircollect.domain.loans import (
+    DEFAULT_ALLOCATION_ORDER,
+    Installment,
+    LenderType,
+    LoanTerms,
+    Payment,
+    RepaymentMethod,
+    parse_allocation_order,
+)
 from faircollect.domain.pauses import Pause, PauseKind, overlapping
 
 OPTIONAL_FILES = ("schedules", "pauses")
+# Every order of the four components, written "penalty|fee|interest|principal" in the tape.
+ALLOCATION_ORDERS = tuple(
+    "|".join(p) for p in permutations(c.value for c in DEFAULT_ALLOCATION_ORDER)
+)
+DEFAULT_ORDER_TEXT = ALLOCATION_ORDERS[0]
 MAX_ANNUAL_RATE = Decimal(10)
 MAX_PENALTY_DAILY = Decimal("0.01")
 MAX_TERM = 360
@@ -48,6 +61,13 @@ LOAN_COLUMNS = [
     Col("first_due_on", "date", required=False),
     Col("penalty_rate_daily", "rate", required=False, default="0.0005"),
     Col("currency", "enum", required=False, default="CNY", choices=("CNY", "USD", "GBP", "HKD")),
+    Col(
+        "allocation_order",
+        "enum",
+        required=False,
+        default=DEFAULT_ORDER_TEXT,
+        choices=ALLOCATION_ORDERS,
+    ),
 ]
 PAYMENT_COLUMNS = [
     Col("payment_id", "id"),
@@ -345,6 +365,7 @@ def _terms(row: dict[str, object]) -> LoanTerms:
         first_due_on=as_date("first_due_on"),
         penalty_rate_daily=Decimal(str(row["penalty_rate_daily"])),
         currency=str(row["currency"]),
+        allocation_order=parse_allocation_order(str(row["allocation_order"])),
     )
 
 

@@ -42,8 +42,8 @@ DEFAULT_ALLOCATION_ORDER: tuple[Component, ...] = (
 
 
 def parse_allocation_order(text: str) -> tuple[Component, ...]:
-    """Parse "penalty,fee,interest,principal" (any permutation of the four components)."""
-    parts = tuple(Component(p.strip()) for p in text.split(","))
+    """Parse "penalty,fee,interest,principal" (any permutation of the four; "|" also separates)."""
+    parts = tuple(Component(p.strip()) for p in text.replace("|", ",").split(","))
     if sorted(parts) != sorted(DEFAULT_ALLOCATION_ORDER):
         raise ValueError(f"allocation order must name each component once: {text!r}")
     return parts
