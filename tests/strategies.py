@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from faircollect.domain.delinquency import DEFAULT_BUCKETS
 from faircollect.domain.lawful import CapPolicy, LawfulTerms, LprTable, lawful_terms
 from faircollect.domain.loans import (
     DEFAULT_ALLOCATION_ORDER,
@@ -18,7 +20,9 @@ from faircollect.domain.loans import (
     RepaymentMethod,
 )
 from faircollect.domain.pauses import Pause, PauseKind
+from faircollect.domain.position import Position, loan_position
 from faircollect.domain.schedules import generate_schedule
+from faircollect.kit.rates import to_scaled
 
 LPR = LprTable(
     "test", ((date(2019, 8, 20), Decimal("0.0425")), (date(2025, 5, 20), Decimal("0.03")))
@@ -33,6 +37,20 @@ class GeneratedLoan:
     lawful: LawfulTerms
     payments: tuple[Payment, ...]
     pauses: tuple[Pause, ...] = ()
+
+    def position(self, as_of: date, payments: Sequence[Payment] | None = None) -> Position:
+        """The domain's position of this loan on `as_of` (with other payments if given)."""
+        return loan_position(
+            schedule=self.schedule,
+            lawful_schedule=self.lawful.schedule,
+            payments=self.payments if payments is None else payments,
+            as_of=as_of,
+            penalty_rate_scaled=to_scaled(self.terms.penalty_rate_daily),
+            lawful_penalty_rate_scaled=self.lawful.penalty_rate_scaled,
+            buckets=DEFAULT_BUCKETS,
+            order=self.terms.allocation_order,
+            pauses=self.pauses,
+        )
 
 
 @st.composite

@@ -10,9 +10,11 @@ from zoneinfo import available_timezones
 
 import polars as pl
 
+from faircollect.kit.money import MAX_MINOR, PLAIN_DECIMAL
+
 MAX_ERRORS = 50
-AMOUNT_RE = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
-RATE_RE = r"^[0-9]{1,3}(\.[0-9]{1,8})?$"
+PLAIN_RE = "^" + PLAIN_DECIMAL.pattern + "$"
+RATE_RE = r"^[0-9]+(\.[0-9]{1,8})?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 INT_RE = r"^[0-9]{1,6}$"
 ID_RE = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$"
@@ -149,27 +151,37 @@ def _parse(file: str, rows: pl.Series, raw: pl.Series, spec: Col, problems: Prob
 
 
 def _amount(file: str, spec: Col, work: pl.DataFrame, problems: Problems) -> pl.Series:
-    present = pl.col("value").is_not_null()
-    malformed = present & ~pl.col("value").str.contains(AMOUNT_RE)
-    negative = present & pl.col("value").str.starts_with("-")
-    _flag(file, spec, work.filter(negative), "must not be negative", problems)
-    _flag(
-        file,
-        spec,
-        work.filter(malformed & ~negative),
-        "is not an amount (digits, at most 2 decimals)",
-        problems,
-    )
+    """Mirror of kit.money.parse_minor, a column at a time (a property test keeps them equal)."""
+    value = pl.col("value")
     parts = work["value"].str.split_exact(".", 1)
     whole = parts.struct.field("field_0").str.to_integer(strict=False)
-    cents = (
-        parts.struct.field("field_1").fill_null("").str.pad_end(2, "0").str.to_integer(strict=False)
-    )
+    fraction = parts.struct.field("field_1").fill_null("")
+    cents = fraction.str.pad_end(2, "0").str.to_integer(strict=False)
     minor = (whole * 100 + cents).alias(spec.name)
-    valid = work.with_columns(minor.alias("minor"), malformed.alias("bad"))
+    checked = work.with_columns(
+        minor.alias("minor"),
+        fraction.str.len_chars().alias("places"),
+        (value.is_not_null() & ~value.str.contains(PLAIN_RE)).alias("malformed"),
+    )
+    malformed = pl.col("malformed")
+    negative = malformed & value.str.starts_with("-")
+    well_formed = value.is_not_null() & ~malformed
+    too_precise = well_formed & (pl.col("places") > 2)
+    too_large = (
+        well_formed & ~too_precise & (pl.col("minor").is_null() | (pl.col("minor") > MAX_MINOR))
+    )
+    rules = [
+        (negative, "must not be negative"),
+        (malformed & ~negative, "is not an amount (digits, at most 2 decimals)"),
+        (too_precise, "has more than two decimal places"),
+        (too_large, "is too large"),
+    ]
     if spec.kind == "amount":
-        zero = valid.filter(~pl.col("bad") & (pl.col("minor") == 0))
-        _flag(file, spec, zero, "must be greater than zero", problems)
+        rules.append(
+            (well_formed & ~too_precise & (pl.col("minor") == 0), "must be greater than zero")
+        )
+    for condition, why in rules:
+        _flag(file, spec, checked.filter(condition), why, problems)
     return minor
 
 

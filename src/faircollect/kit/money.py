@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 MINOR_PER_MAJOR = 100
 # Largest amount accepted anywhere (10 billion major units): keeps every batch product inside int64.
@@ -25,21 +26,31 @@ def div_half_up(numerator: int, denominator: int) -> int:
     return (2 * numerator + denominator) // (2 * denominator)
 
 
+PLAIN_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def plain_decimal(text: str) -> Decimal | None:
+    """Digits, optionally a dot and more digits ("12", "0.5"), as an exact Decimal; else None.
+
+    No sign, exponent, separator, bare dot, NaN or infinity: what people type, nothing a
+    parser might read differently.
+    """
+    raw = text.strip()
+    return Decimal(raw) if PLAIN_DECIMAL.fullmatch(raw) else None
+
+
 def parse_minor(text: str, *, allow_zero: bool = False) -> int:
     """Parse a decimal amount in major units ("1234.50") into minor units, exactly.
 
     Rejects more than two decimal places, signs, exponents, NaN and amounts above MAX_MINOR.
     """
-    raw = text.strip()
-    if not raw or any(c not in "0123456789." for c in raw) or raw.count(".") > 1:
+    value = plain_decimal(text)
+    if value is None:
         raise AmountError(f"not a plain decimal amount: {text!r}")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:  # pragma: no cover - guarded by the character check
-        raise AmountError(f"not a decimal amount: {text!r}") from exc
-    minor = value * MINOR_PER_MAJOR
-    if minor != minor.to_integral_value():
+    places = len(text.strip().partition(".")[2])
+    if places > 2:
         raise AmountError(f"more than two decimal places: {text!r}")
+    minor = value * MINOR_PER_MAJOR
     result = int(minor)
     if result == 0 and not allow_zero:
         raise AmountError(f"amount must be positive: {text!r}")

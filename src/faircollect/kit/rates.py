@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal
+
+from faircollect.kit.money import plain_decimal
 
 RATE_SCALE = 10**8
 
@@ -13,17 +15,12 @@ class RateError(ValueError):
 
 def parse_rate(text: str, *, maximum: Decimal, places: int = 8) -> Decimal:
     """Parse a non-negative decimal fraction ("0.18") with at most `places` decimals."""
-    raw = text.strip()
-    if not raw or any(c not in "0123456789." for c in raw) or raw.count(".") > 1:
+    value = plain_decimal(text)
+    if value is None:
         raise RateError(f"not a plain decimal fraction: {text!r}")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:  # pragma: no cover - guarded by the character check
-        raise RateError(f"not a decimal fraction: {text!r}") from exc
     if value > maximum:
         raise RateError(f"rate {text!r} is above the maximum {maximum}")
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > places:
+    if len(text.strip().partition(".")[2]) > places:
         raise RateError(f"more than {places} decimal places: {text!r}")
     return value
 

@@ -16,7 +16,6 @@ from faircollect.adapters.batch.portfolio import (
     compute_positions,
 )
 from faircollect.domain.delinquency import DEFAULT_BUCKETS
-from faircollect.domain.position import loan_position
 from faircollect.kit.dates import to_day_number
 from faircollect.kit.rates import to_scaled
 from tests.strategies import GeneratedLoan, loans
@@ -91,25 +90,17 @@ def portfolios(draw: st.DrawFn) -> list[GeneratedLoan]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(portfolio=portfolios(), offset=st.integers(-40, 600))
+@given(portfolio=portfolios(), offset=st.integers(-40, 600), chunk=st.integers(1, 4))
 def test_batch_and_domain_agree_on_every_column(
-    portfolio: list[GeneratedLoan], offset: int
+    portfolio: list[GeneratedLoan], offset: int, chunk: int
 ) -> None:
+    """Chunk sizes of 1-4 loans exercise the chunk boundaries and both allocation paths."""
     as_of = min(g.schedule[0].due_on for g in portfolio) + timedelta(days=offset)
-    batch = compute_positions(ledger_of(portfolio), to_day_number(as_of), DEFAULT_BUCKETS)
+    ledger = ledger_of(portfolio)
+    batch = compute_positions(ledger, to_day_number(as_of), DEFAULT_BUCKETS, chunk_loans=chunk)
     index = {int(k): i for i, k in enumerate(batch["loan_key"])}
     for g in portfolio:
-        expected = loan_position(
-            schedule=g.schedule,
-            lawful_schedule=g.lawful.schedule,
-            payments=g.payments,
-            as_of=as_of,
-            penalty_rate_scaled=to_scaled(g.terms.penalty_rate_daily),
-            lawful_penalty_rate_scaled=g.lawful.penalty_rate_scaled,
-            buckets=DEFAULT_BUCKETS,
-            order=g.terms.allocation_order,
-            pauses=g.pauses,
-        )
+        expected = g.position(as_of)
         at = index[int(g.terms.loan_id[1:]) * 7 + 3]
         for column in POSITION_COLUMNS:
             assert batch[column][at] == getattr(expected, column), (g.terms.loan_id, column)

@@ -8,11 +8,8 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faircollect.domain.delinquency import DEFAULT_BUCKETS
 from faircollect.domain.ledger import ledger_state
 from faircollect.domain.loans import Component, Installment, Payment
-from faircollect.domain.position import loan_position
-from faircollect.kit.rates import to_scaled
 from tests.strategies import GeneratedLoan, loans
 
 SCHEDULE = [
@@ -114,34 +111,14 @@ def test_same_day_payments_commute(loan: GeneratedLoan, split: int, offset: int)
         return
     as_of = loan.schedule[0].due_on + timedelta(days=offset)
 
-    def position(payments: list[Payment]):
-        return loan_position(
-            schedule=loan.schedule,
-            lawful_schedule=loan.lawful.schedule,
-            payments=payments,
-            as_of=as_of,
-            penalty_rate_scaled=to_scaled(loan.terms.penalty_rate_daily),
-            lawful_penalty_rate_scaled=loan.lawful.penalty_rate_scaled,
-            buckets=DEFAULT_BUCKETS,
-            order=loan.terms.allocation_order,
-        )
-
-    assert position([first, *loan.payments[1:]]) == position([*parts, *loan.payments[1:]])
+    rest = list(loan.payments[1:])
+    assert loan.position(as_of, [first, *rest]) == loan.position(as_of, [*parts, *rest])
 
 
 @given(loan=loans(), offset=st.integers(-30, 600))
 def test_lawful_never_exceeds_contractual(loan: GeneratedLoan, offset: int) -> None:
     as_of = loan.schedule[0].due_on + timedelta(days=offset)
-    p = loan_position(
-        schedule=loan.schedule,
-        lawful_schedule=loan.lawful.schedule,
-        payments=loan.payments,
-        as_of=as_of,
-        penalty_rate_scaled=to_scaled(loan.terms.penalty_rate_daily),
-        lawful_penalty_rate_scaled=loan.lawful.penalty_rate_scaled,
-        buckets=DEFAULT_BUCKETS,
-        order=loan.terms.allocation_order,
-    )
+    p = loan.position(as_of)
     assert 0 <= p.lawful_outstanding <= p.contractual_outstanding
     assert p.unenforceable_excess == p.contractual_outstanding - p.lawful_outstanding
     if not loan.lawful.differs:
