@@ -15,7 +15,8 @@ def write_report(path: Path, s: PortfolioSummary) -> Path:
     """Write the report to `path` and return it."""
     days = [d.isoformat() for d in s.dates]
     mix = go.Figure()
-    for bucket in s.buckets:
+    # M0 dwarfs the rest; the chart shows the delinquent buckets and the text the current ones.
+    for bucket in s.buckets[1:]:
         mix.add_trace(
             go.Scatter(
                 x=days,
@@ -44,6 +45,8 @@ def write_report(path: Path, s: PortfolioSummary) -> Path:
     body = [
         "<h1>FairCollect portfolio report</h1>",
         f"<p>{len(s.dates)} daily batches from {days[0]} to {days[-1]}.</p>",
+        f"<p>Loans in {s.buckets[0]} (current) on {days[-1]}:"
+        f" {s.bucket_counts[s.dates[-1]].get(s.buckets[0], 0)}.</p>",
         "<ul>",
         f"<li>Loans priced above an enforced cap (private, 4 × LPR): {s.loans_above_cap}</li>",
         f"<li>Licensed loans above the 24 % guidance (warnings): {s.licensed_above_guidance}</li>",
