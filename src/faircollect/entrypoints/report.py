@@ -27,7 +27,9 @@ def write_report(path: Path, s: PortfolioSummary) -> Path:
             )
         )
     mix.update_layout(
-        title="Loans per delinquency bucket", xaxis_title="as of", yaxis_title="loans"
+        title=f"Delinquent loans per bucket ({s.buckets[0]} not shown)",
+        xaxis_title="as of",
+        yaxis_title="loans",
     )
     rolls = go.Figure(
         go.Bar(
