@@ -29,8 +29,9 @@ class Ledger:
     """The ledger as columns; dates are day numbers (days since 1970-01-01).
 
     Loans: key, penalty rates (scaled 1e-8), whether a lawful schedule is stored, allocation
-    order text. Instalments: loan key, lawful flag (1 for the lawful schedule), number, due
-    day, amounts. Payments: loan key, day, amount.
+    order (a code into `orders`). Instalments: loan key, lawful flag (1 for the lawful
+    schedule), number, due day, amounts. Payments: loan key, day, amount. Pauses: loan key,
+    first and last day (OPEN_END while open).
     """
 
     loan_key: I64
