@@ -1,0 +1,105 @@
+"""Audit records and their canonical byte encoding (the leaf data of the log).
+
+Encoding, version 1 (docs/audit.md), all integers big-endian:
+    0x01 | kind u16 | time: microseconds since 1970-01-01 UTC, i64 |
+    actor: u16 length + UTF-8 | subject: u16 length + UTF-8 |
+    payload: u32 length + canonical JSON (UTF-8, sorted keys, no spaces)
+Anyone can rebuild the bytes of a record and its leaf hash from these fields.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
+from typing import Any
+
+VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class AuditKind(IntEnum):
+    """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 9xx the log itself.
+
+    Codes are never reused or renumbered.
+    """
+
+    TAPE_IMPORTED = 101
+    LOAN_IMPORTED = 102
+    BATCH_RUN = 103
+    PII_VIEWED = 201
+    PII_REVEALED = 202
+    CHECKPOINT_SIGNED = 901
+
+
+class RecordError(ValueError):
+    """A record that cannot be encoded or decoded."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """Who did what to which subject, when, with details in `payload` (JSON-ready values)."""
+
+    kind: AuditKind
+    at: datetime
+    actor: str
+    subject: str
+    payload: dict[str, Any]
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, no whitespace, UTF-8: one byte string per value."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _text(value: str, what: str) -> bytes:
+    data = value.encode()
+    if len(data) > 0xFFFF:
+        raise RecordError(f"{what} is longer than 65535 bytes")
+    return struct.pack(">H", len(data)) + data
+
+
+def encode_record(record: AuditRecord) -> bytes:
+    """The record's canonical bytes."""
+    if record.at.tzinfo is None:
+        raise RecordError("audit times must be timezone-aware")
+    micros = (record.at - EPOCH) // timedelta(microseconds=1)
+    payload = canonical_json(record.payload)
+    return (
+        struct.pack(">BHq", VERSION, int(record.kind), micros)
+        + _text(record.actor, "actor")
+        + _text(record.subject, "subject")
+        + struct.pack(">I", len(payload))
+        + payload
+    )
+
+
+def decode_record(data: bytes) -> AuditRecord:
+    """Inverse of encode_record; RecordError on anything malformed."""
+    try:
+        version, kind, micros = struct.unpack_from(">BHq", data, 0)
+        if version != VERSION:
+            raise RecordError(f"unknown record version {version}")
+        offset = 11
+        fields = []
+        for _ in range(2):
+            (length,) = struct.unpack_from(">H", data, offset)
+            fields.append(data[offset + 2 : offset + 2 + length].decode())
+            offset += 2 + length
+        (length,) = struct.unpack_from(">I", data, offset)
+        body = data[offset + 4 : offset + 4 + length]
+        if offset + 4 + length != len(data):
+            raise RecordError("record length does not match its fields")
+        payload = json.loads(body)
+        record = AuditRecord(
+            AuditKind(kind), EPOCH + timedelta(microseconds=micros), fields[0], fields[1], payload
+        )
+    except (struct.error, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        if isinstance(exc, RecordError):
+            raise
+        raise RecordError(f"malformed audit record: {exc}") from exc
+    if encode_record(record) != data:
+        raise RecordError("record is not in canonical form")
+    return record
