@@ -6,11 +6,14 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from faircollect.adapters.audit_keys import load_signing_key
+from faircollect.adapters.audit_store import AuditLog, SqlAlchemyExecutor
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.audit.checkpoint import SigningKey
 from faircollect.config import Settings
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
@@ -39,6 +42,15 @@ class App:
             licensed_guidance_cap=Decimal(self.settings.licensed_cap),
             enforce_licensed_cap=self.settings.enforce_licensed_cap,
         )
+
+    @cached_property
+    def audit_key(self) -> SigningKey:
+        s = self.settings
+        return load_signing_key(s.audit_key, s.audit_key_file, s.audit_origin)
+
+    def audit_log(self, connection: Connection) -> AuditLog:
+        """The audit log inside the caller's transaction (records commit with the change)."""
+        return AuditLog(SqlAlchemyExecutor(connection), self.audit_key)
 
     @cached_property
     def buckets(self) -> BucketScheme:

@@ -22,6 +22,9 @@ class Settings:
     enforce_licensed_cap: bool = False
     licensed_cap: str = "0.24"
     lpr_file: Path | None = None
+    audit_key: str | None = None
+    audit_key_file: Path = Path(".faircollect/audit.key")
+    audit_origin: str = "faircollect.local/audit"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,4 +39,7 @@ class Settings:
             enforce_licensed_cap=e.get("FAIRCOLLECT_ENFORCE_LICENSED_CAP", "0") in ("1", "true"),
             licensed_cap=e.get("FAIRCOLLECT_LICENSED_CAP", "0.24"),
             lpr_file=Path(lpr) if lpr else None,
+            audit_key=e.get("FAIRCOLLECT_AUDIT_KEY") or None,
+            audit_key_file=Path(e.get("FAIRCOLLECT_AUDIT_KEY_FILE", ".faircollect/audit.key")),
+            audit_origin=e.get("FAIRCOLLECT_AUDIT_ORIGIN", "faircollect.local/audit"),
         )

@@ -21,6 +21,7 @@ KEY = base64.b64encode(b"e" * 32).decode()
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", KEY)
+    monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"s" * 32).decode())
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0):

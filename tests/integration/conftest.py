@@ -37,6 +37,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
     finally:
         with admin.begin() as conn:
+            # A connection a test forgot to close would otherwise make this wait forever.
+            conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
 
@@ -44,7 +46,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def app(db_url: str, tmp_path: Path) -> Iterator[App]:
     key = base64.b64encode(b"k" * 32).decode()
-    application = bootstrap(Settings(db_url=db_url, pii_key=key, key_file=tmp_path / "unused.key"))
+    seed = base64.b64encode(b"a" * 32).decode()
+    application = bootstrap(
+        Settings(
+            db_url=db_url,
+            pii_key=key,
+            key_file=tmp_path / "unused.key",
+            audit_key=seed,
+            audit_key_file=tmp_path / "unused-audit.key",
+        )
+    )
     yield application
     application.engine.dispose()
 

@@ -131,7 +131,8 @@ def test_back_dated_payment_changes_a_recomputed_past_date(app: App, tmp_path: P
     run_import(app, write_tape(tmp_path / "a", payments=[]), update=False, console=QUIET)
     day = date(2025, 8, 10)
     batch(app, day)
-    late = next(delinquency_rows(app.engine.connect(), day))
+    with app.engine.connect() as conn:
+        late = next(delinquency_rows(conn, day))
     assert late["dpd"] == 40
     # A payment dated 2025-07-01 arrives later; re-running the past date sees it.
     run_import(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory
 from faircollect.adapters.db.tables import borrowers, pii_access
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, load_master_key
+from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.domain.borrowers import normalise_phone
 from faircollect.entrypoints.importing import run_import
@@ -60,8 +61,14 @@ def test_find_by_phone_without_decrypting(imported: App) -> None:
 def test_views_are_masked_and_every_access_is_recorded(imported: App) -> None:
     with imported.engine.begin() as conn:
         directory = SqlBorrowerDirectory(conn)
+        trail = imported.audit_log(conn)
         masked = view_borrower(
-            directory=directory, pii=imported.pii, borrower_id="B1", actor="agent7", at=AT
+            directory=directory,
+            pii=imported.pii,
+            audit=trail,
+            borrower_id="B1",
+            actor="agent7",
+            at=AT,
         )
         assert masked["phone"] == "138****5678"
         assert BORROWER["name"] not in masked.values()
@@ -69,6 +76,7 @@ def test_views_are_masked_and_every_access_is_recorded(imported: App) -> None:
             view_borrower(
                 directory=directory,
                 pii=imported.pii,
+                audit=trail,
                 borrower_id="B1",
                 actor="a",
                 at=AT,
@@ -77,6 +85,7 @@ def test_views_are_masked_and_every_access_is_recorded(imported: App) -> None:
         clear = view_borrower(
             directory=directory,
             pii=imported.pii,
+            audit=trail,
             borrower_id="B1",
             actor="lead2",
             at=AT,
@@ -86,7 +95,12 @@ def test_views_are_masked_and_every_access_is_recorded(imported: App) -> None:
         assert clear["id_number"] == BORROWER["id_number"]
         with pytest.raises(UnknownBorrowerError):
             view_borrower(
-                directory=directory, pii=imported.pii, borrower_id="nobody", actor="a", at=AT
+                directory=directory,
+                pii=imported.pii,
+                audit=trail,
+                borrower_id="nobody",
+                actor="a",
+                at=AT,
             )
     with imported.engine.connect() as conn:
         log = conn.execute(
@@ -96,6 +110,10 @@ def test_views_are_masked_and_every_access_is_recorded(imported: App) -> None:
         ("agent7", "masked", "view"),
         ("lead2", "name,phone,id_number", "dispute D-17: confirm identity"),
     ]
+    with imported.engine.connect() as conn:
+        trail = imported.audit_log(conn)
+        kinds = [trail.leaf(i).kind for i in trail.indexes_about(["borrower:B1"])]
+    assert kinds == [AuditKind.BORROWER_IMPORTED, AuditKind.PII_VIEWED, AuditKind.PII_REVEALED]
 
 
 def test_import_logs_no_personal_data(

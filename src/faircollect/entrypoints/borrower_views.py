@@ -16,6 +16,7 @@ def show(
         return view_borrower(
             directory=SqlBorrowerDirectory(conn),
             pii=app.pii,
+            audit=app.audit_log(conn),
             borrower_id=borrower_id,
             actor=actor,
             at=SystemClock().now(),

@@ -27,6 +27,7 @@ from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
+from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
@@ -40,6 +41,7 @@ app.add_typer(portfolio_app, name="portfolio")
 app.add_typer(batch_app, name="batch")
 app.add_typer(db_app, name="db")
 app.add_typer(borrower_app, name="borrower")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 DbOption = Annotated[

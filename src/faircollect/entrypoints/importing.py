@@ -9,6 +9,7 @@ from rich.console import Console
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
 from faircollect.adapters.tape import TapeError, TapePause, read_tape
 from faircollect.bootstrap import App
+from faircollect.kit.clock import SystemClock
 from faircollect.services.importing import (
     ImportReport,
     TapeContent,
@@ -20,8 +21,10 @@ from faircollect.services.importing import (
 from faircollect.services.ports import StoredPause, StoredPayment
 
 
-def run_import(app: App, folder: Path, *, update: bool, console: Console) -> ImportReport:
-    """Read, validate and import the tape in `folder`; nothing is written on any error."""
+def run_import(
+    app: App, folder: Path, *, update: bool, console: Console, actor: str = "cli"
+) -> ImportReport:
+    """Read, validate and import the tape in `folder`, audited; nothing is written on any error."""
     with app.engine.begin() as conn:
         store = SqlLedgerStore(conn)
         with console.status("validating the tape"):
@@ -50,7 +53,14 @@ def run_import(app: App, folder: Path, *, update: bool, console: Console) -> Imp
         with console.status("pricing and storing"):
             try:
                 return import_tape(
-                    content=content, store=store, pii=app.pii, caps=app.caps, update=update
+                    content=content,
+                    store=store,
+                    pii=app.pii,
+                    caps=app.caps,
+                    audit=app.audit_log(conn),
+                    actor=actor,
+                    at=SystemClock().now(),
+                    update=update,
                 )
             except UnpriceableLoanError as exc:
                 row = tape.loan_rows.get(exc.loan_id, "?")

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.kit.masking import mask_id_number, mask_name, mask_phone
-from faircollect.services.ports import PiiProtector, SealedBorrower
+from faircollect.services.ports import AuditTrail, PiiProtector, SealedBorrower
 
 
 class UnknownBorrowerError(LookupError):
@@ -43,6 +44,7 @@ def view_borrower(
     *,
     directory: BorrowerDirectory,
     pii: PiiProtector,
+    audit: AuditTrail,
     borrower_id: str,
     actor: str,
     at: datetime,
@@ -51,7 +53,8 @@ def view_borrower(
 ) -> dict[str, str]:
     """The borrower's fields; personal ones masked, or clear when revealed with a reason.
 
-    Every view is recorded as an access (masked views too: staff access is always audited).
+    Every view is recorded as an access and in the audit log, in the caller's transaction
+    (masked views too: staff access is always audited).
     """
     if reveal and not (reason and reason.strip()):
         raise RevealWithoutReasonError("revealing personal data needs a reason")
@@ -63,14 +66,25 @@ def view_borrower(
     id_number = (
         pii.open("id_number", borrower_id, sealed.id_number_enc) if sealed.id_number_enc else ""
     )
-    directory.record_access(
-        PiiAccess(
-            at=at,
-            actor=actor,
-            borrower_id=borrower_id,
-            fields="name,phone,id_number" if reveal else "masked",
-            reason=(reason or "view").strip(),
-        )
+    access = PiiAccess(
+        at=at,
+        actor=actor,
+        borrower_id=borrower_id,
+        fields="name,phone,id_number" if reveal else "masked",
+        reason=(reason or "view").strip(),
+    )
+    directory.record_access(access)
+    kind = AuditKind.PII_REVEALED if reveal else AuditKind.PII_VIEWED
+    audit.append_records(
+        [
+            AuditRecord(
+                kind,
+                at,
+                actor,
+                f"borrower:{borrower_id}",
+                {"fields": access.fields, "reason": access.reason},
+            )
+        ]
     )
     return {
         "borrower_id": borrower_id,

@@ -5,14 +5,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import datetime
+from typing import Any, TypeVar
 
+from faircollect.audit.records import AuditKind, AuditRecord, canonical_json
 from faircollect.domain.borrowers import BorrowerRecord, normalise_phone
 from faircollect.domain.lawful import CapPolicy, lawful_terms
 from faircollect.domain.loans import Installment, LoanTerms
 from faircollect.domain.pauses import Pause, overlapping
 from faircollect.domain.schedules import ScheduleError, generate_schedule
 from faircollect.services.ports import (
+    AuditTrail,
     LedgerStore,
     PiiProtector,
     PricedLoan,
@@ -66,19 +69,21 @@ def import_tape(
     store: LedgerStore,
     pii: PiiProtector,
     caps: CapPolicy,
+    audit: AuditTrail,
+    actor: str,
+    at: datetime,
     update: bool = False,
-    progress: Callable[[str, int], None] | None = None,
 ) -> ImportReport:
-    """Price and store every record; re-importing identical ids is a no-op.
+    """Price and store every record, and audit what changed, in the caller's transaction.
 
-    A record whose id exists with different content raises ChangedRecordError unless `update`.
-    The caller owns the transaction, so an error leaves nothing written.
+    Re-importing identical ids is a no-op; a record whose id exists with different content
+    raises ChangedRecordError unless `update`. Each new or changed borrower and loan (or loan
+    with new payments or pauses) gets an audit record, plus one for the tape; an error leaves
+    nothing written.
     """
     report = ImportReport()
-    tick = progress or (lambda _stage, _n: None)
     borrowers = [_seal(b, pii) for b in content.borrowers]
-    tick("borrowers", len(borrowers))
-    _write(
+    new_borrowers = _write(
         "borrowers",
         borrowers,
         lambda r: r.borrower_id,
@@ -89,8 +94,7 @@ def import_tape(
     )
     loans = [_price(t, content.schedules.get(t.loan_id), caps) for t in content.loans]
     report.above_cap = sum(1 for loan in loans if loan.lawful.above_cap)
-    tick("loans", len(loans))
-    _write(
+    new_loans = _write(
         "loans",
         loans,
         lambda r: r.terms.loan_id,
@@ -99,7 +103,7 @@ def import_tape(
         update,
         report,
     )
-    _write(
+    new_payments = _write(
         "payments",
         list(content.payments),
         lambda r: r.payment.payment_id,
@@ -108,10 +112,10 @@ def import_tape(
         update,
         report,
     )
-    tick("payments", len(content.payments))
+    new_pauses: list[StoredPause] = []
     if content.pauses:
         _check_pauses(content.pauses, store)
-        _write(
+        new_pauses = _write(
             "pauses",
             list(content.pauses),
             lambda r: r.pause_id,
@@ -120,7 +124,66 @@ def import_tape(
             update,
             report,
         )
+    records = _audit_records(new_borrowers, new_loans, new_payments, new_pauses, report, actor, at)
+    audit.append_records(records)
     return report
+
+
+def _audit_records(
+    borrowers: list[SealedBorrower],
+    loans: list[PricedLoan],
+    payments: list[StoredPayment],
+    pauses: list[StoredPause],
+    report: ImportReport,
+    actor: str,
+    at: datetime,
+) -> list[AuditRecord]:
+    by_loan: dict[str, dict[str, Any]] = {}
+    for loan in loans:
+        by_loan[loan.terms.loan_id] = {
+            "loan_hash": loan.record_hash,
+            "borrower_id": loan.terms.borrower_id,
+            "annual_cost": str(loan.lawful.annual_cost),
+            "cap_rate": str(loan.lawful.cap.rate),
+            "cap_basis": loan.lawful.cap.basis,
+        }
+    for p in payments:
+        by_loan.setdefault(p.loan_id, {}).setdefault("payments", []).append(
+            [p.payment.payment_id, p.record_hash]
+        )
+    for q in pauses:
+        by_loan.setdefault(q.loan_id, {}).setdefault("pauses", []).append(
+            [q.pause_id, q.record_hash]
+        )
+    digest = hashlib.sha256(
+        canonical_json(sorted([k, v] for k, v in by_loan.items()))
+        + b"|"
+        + canonical_json(sorted([b.borrower_id, b.record_hash] for b in borrowers))
+    ).hexdigest()
+    records = [
+        AuditRecord(
+            AuditKind.TAPE_IMPORTED,
+            at,
+            actor,
+            f"tape:{digest[:32]}",
+            {"new": report.new, "updated": report.updated, "unchanged": report.unchanged},
+        )
+    ]
+    records += [
+        AuditRecord(
+            AuditKind.BORROWER_IMPORTED,
+            at,
+            actor,
+            f"borrower:{b.borrower_id}",
+            {"fingerprint": b.record_hash},
+        )
+        for b in borrowers
+    ]
+    records += [
+        AuditRecord(AuditKind.LOAN_IMPORTED, at, actor, f"loan:{loan_id}", payload)
+        for loan_id, payload in sorted(by_loan.items())
+    ]
+    return records
 
 
 def _check_pauses(new: Sequence[StoredPause], store: LedgerStore) -> None:
@@ -155,7 +218,8 @@ def _write(
     write: Callable[..., None],
     update: bool,
     report: ImportReport,
-) -> None:
+) -> list[R]:
+    """Write new rows (and changed ones when `update`); return what was written."""
     stored = hashes([key(r) for r in rows])
     fresh = [r for r in rows if key(r) not in stored]
     changed = [r for r in rows if key(r) in stored and stored[key(r)] != r.record_hash]
@@ -170,6 +234,7 @@ def _write(
     report.new[kind] = len(fresh)
     report.updated[kind] = len(changed)
     report.unchanged[kind] = len(rows) - len(fresh) - len(changed)
+    return fresh + changed
 
 
 def _seal(record: BorrowerRecord, pii: PiiProtector) -> SealedBorrower:

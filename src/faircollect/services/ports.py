@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from faircollect.audit.records import AuditRecord
 from faircollect.domain.lawful import LawfulTerms
 from faircollect.domain.loans import Installment, LoanTerms, Payment
 from faircollect.domain.pauses import Pause
@@ -66,6 +67,12 @@ class StoredPause:
     loan_id: str
     pause: Pause
     record_hash: str
+
+
+class AuditTrail(Protocol):
+    """Appends audit records in the caller's transaction."""
+
+    def append_records(self, records: Sequence[AuditRecord]) -> int: ...
 
 
 class LedgerStore(Protocol):

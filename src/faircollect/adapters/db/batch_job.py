@@ -7,6 +7,7 @@ holds two results and a failed run leaves the previous result in place.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -17,10 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine, insert, update
 
+from faircollect.adapters.audit_store import AuditLog, DbapiExecutor
 from faircollect.adapters.batch.ledger_arrays import I64
 from faircollect.adapters.batch.portfolio import OPEN_END, Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
 from faircollect.adapters.db.tables import batch_runs
+from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
 from faircollect.kit.dates import to_day_number
@@ -182,8 +185,40 @@ def _run(
             seconds_store=time.perf_counter() - t2,
         )
         _finish(bulk, result, clock)
+        # The run's audit record commits with its results, or neither does.
+        log = AuditLog(DbapiExecutor(bulk.raw, numbered=bulk.dialect == "postgresql"))
+        log.append_records([_audit_record(result, _digest(columns), clock)])
         bulk.raw.commit()
     return result
+
+
+def _digest(columns: dict[str, pa.Array]) -> str:
+    """SHA-256 over the stored result columns, in order: the run's content, for the audit log."""
+    digest = hashlib.sha256()
+    for name, array in columns.items():
+        if name == "batch_run_id":
+            continue  # the run id differs between identical re-runs
+        digest.update(name.encode())
+        for buffer in array.buffers():
+            if buffer is not None:
+                digest.update(memoryview(buffer))
+    return digest.hexdigest()
+
+
+def _audit_record(result: BatchResult, digest: str, clock: Clock) -> AuditRecord:
+    return AuditRecord(
+        AuditKind.BATCH_RUN,
+        clock.now(),
+        "batch",
+        f"batch:{result.as_of.isoformat()}",
+        {
+            "run_id": result.run_id,
+            "loans": result.loans,
+            "installments": result.installments,
+            "payments": result.payments,
+            "results_sha256": digest,
+        },
+    )
 
 
 def _finish(bulk: BulkConnection, result: BatchResult, clock: Clock) -> None:

@@ -166,6 +166,39 @@ loan_states = Table(
     Column("credit_balance", BigInteger, nullable=False),
 )
 
+# The audit log (RFC 9162): append-only leaves, complete-subtree hashes, the head, checkpoints.
+audit_leaves = Table(
+    "audit_leaves",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("leaf_hash", LargeBinary, nullable=False),
+    Column("entry", LargeBinary, nullable=False),
+    Column("kind", Integer),
+    Column("subject", String(160), index=True),
+)
+
+audit_nodes = Table(
+    "audit_nodes",
+    metadata,
+    # level << 48 | index: the complete subtree of 2**level leaves starting at index * 2**level.
+    Column("node_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary, nullable=False),
+)
+
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+)
+
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("signed", Text, nullable=False),
+)
+
 pii_access = Table(
     "pii_access",
     metadata,
