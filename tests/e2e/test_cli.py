@@ -92,3 +92,49 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", page, re.IGNORECASE)
     assert page.count("<script") >= 3
     assert "roll rates" in result.output
+
+
+def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
+    tape = tmp_path / "tape"
+    run("portfolio", "generate", "--loans", "20", "--seed", "9", "--out", str(tape))
+    run("import", str(tape))
+    run("batch", "run", "--as-of", "2026-09-30")
+    run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9")
+    assert "verified:" in run("audit", "verify").output
+    key = run("audit", "key").output.strip()
+    assert key.count("+") >= 2
+    signed = run("audit", "checkpoint").output
+    size = int(signed.splitlines()[1])
+    proof = json.loads(run("audit", "proof", "--entry", "3").output)
+    assert proof["tree_size"] == size
+    cons = json.loads(run("audit", "consistency", "--from", "5").output)
+    assert cons["to"] == size
+    bundle = tmp_path / "b.json"
+    run("audit", "bundle", "--borrower", "B00000003", "--out", str(bundle))
+    checked = run("audit", "check-bundle", str(bundle), "--key", key).output
+    assert "PII_REVEALED borrower:B00000003" in checked
+    assert "LOAN_IMPORTED loan:L00000003" in checked
+    # Any change to the bundle is caught offline.
+    data = json.loads(bundle.read_text())
+    data["entries"][0]["entry"] = data["entries"][1]["entry"]
+    bundle.write_text(json.dumps(data))
+    assert "NOT VERIFIED" in run("audit", "check-bundle", str(bundle), "--key", key, code=1).output
+    bundle.write_text("{not json")
+    run("audit", "check-bundle", str(bundle), "--key", key, code=1)
+    run("audit", "check-bundle", str(bundle), "--key", "nonsense", code=1)
+    run("audit", "proof", "--entry", str(size + 5), code=2)
+    run("audit", "consistency", "--from", str(size + 1), code=2)
+    run("audit", "bundle", "--loan", "NOPE", "--out", str(bundle), code=2)
+
+
+def test_audit_verify_names_the_tampered_entry(run, tmp_path: Path) -> None:
+    import sqlite3
+
+    tape = tmp_path / "tape"
+    run("portfolio", "generate", "--loans", "5", "--seed", "2", "--out", str(tape))
+    run("import", str(tape))
+    run("audit", "checkpoint")
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        db.execute("UPDATE audit_leaves SET entry = x'00' WHERE idx = 4")
+    result = run("audit", "verify", code=1)
+    assert "TAMPERED entry 4" in result.output

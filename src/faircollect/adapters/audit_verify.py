@@ -98,13 +98,14 @@ def _check_nodes(log: AuditLog, hashes: list[bytes]) -> None:
     expected = new_nodes(0, hashes, lambda _keys: {})
     stored = log.stored_nodes()
     mask = (1 << LEVEL_SHIFT) - 1
-    bad: list[int] = []
+    bad: list[tuple[int, int]] = []
     for (level, index), value in expected.items():
         nid = (level << LEVEL_SHIFT) | index
         if stored.get(nid) != value:
-            bad.append(index << level)
+            bad.append((level, index << level))
     extra = [nid for nid in stored if ((nid >> LEVEL_SHIFT), nid & mask) not in expected]
     if bad:
-        raise TamperError(min(bad), "out of order or rewritten: its subtree hash does not match")
+        # The smallest mismatching subtree pins the place: its first entry is the first moved.
+        raise TamperError(min(bad)[1], "out of order or rewritten: its subtree hash does not match")
     if extra:
         raise TamperError(None, f"{len(extra)} stored subtree hashes belong to no entry")
