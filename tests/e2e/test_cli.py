@@ -135,6 +135,9 @@ def test_audit_verify_names_the_tampered_entry(run, tmp_path: Path) -> None:
     run("import", str(tape))
     run("audit", "checkpoint")
     with sqlite3.connect(tmp_path / "cli.db") as db:
-        db.execute("UPDATE audit_leaves SET entry = x'00' WHERE idx = 4")
+        # Flip one byte inside the first entry (after its 4-byte length and record header).
+        data = bytearray(db.execute("SELECT data FROM audit_entries WHERE tile = 0").fetchone()[0])
+        data[20] ^= 0xFF
+        db.execute("UPDATE audit_entries SET data = ? WHERE tile = 0", (bytes(data),))
     result = run("audit", "verify", code=1)
-    assert "TAMPERED entry 4" in result.output
+    assert "TAMPERED entry 0" in result.output

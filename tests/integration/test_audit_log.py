@@ -14,13 +14,16 @@ from faircollect.adapters.audit_store import (
     SqlAlchemyExecutor,
     StandaloneLog,
     open_log,
+    pack_entries,
+    split_hashes,
+    unpack_entries,
 )
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.schema import make_engine
 from faircollect.audit import leaf_hash, verify_consistency, verify_inclusion
 from faircollect.audit.checkpoint import SigningKey
 from faircollect.audit.hashing import mth
-from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.audit.records import AuditKind, AuditRecord, encode_record
 
 KEY = SigningKey.from_seed("faircollect.test/audit", bytes(range(32)))
 AT = datetime(2026, 10, 1, tzinfo=UTC)
@@ -54,8 +57,6 @@ def tampered(log, sql: str, params: dict | None = None) -> TamperError:
 
 
 def test_append_prove_and_reopen(log, db_url: str) -> None:
-    from faircollect.audit.records import encode_record
-
     first = log.append_records(records(37))
     second = log.append_records(records(60, 37))
     assert (first, second, log.size) == (0, 37, 97)
@@ -96,64 +97,92 @@ def test_concurrent_appenders_never_share_an_index(log, db_url: str) -> None:
     verify(log)
 
 
+def edit_entries(log, change) -> None:
+    """Apply `change(entries, hashes)` to tile 0's entries and leaf hashes, as an attacker would."""
+    with log.engine.begin() as conn:
+        data = conn.execute(text("SELECT data FROM audit_entries WHERE tile = 0")).scalar_one()
+        blob = conn.execute(
+            text("SELECT hashes FROM audit_tiles WHERE level = 0 AND tile = 0")
+        ).scalar_one()
+        entries, hashes = unpack_entries(bytes(data)), split_hashes(bytes(blob))
+        change(entries, hashes)
+        conn.execute(
+            text("UPDATE audit_entries SET data = :d WHERE tile = 0"), {"d": pack_entries(entries)}
+        )
+        conn.execute(
+            text("UPDATE audit_tiles SET hashes = :h WHERE level = 0 AND tile = 0"),
+            {"h": b"".join(hashes)},
+        )
+
+
+def caught(log) -> TamperError:
+    with pytest.raises(TamperError) as info:
+        verify(log)
+    return info.value
+
+
 def test_changed_byte_is_found(log) -> None:
     log.append_records(records(20))
     log.checkpoint()
-    error = tampered(log, "UPDATE audit_leaves SET entry = :e WHERE idx = 7", {"e": b"forged"})
+
+    def flip(entries: list[bytes], _hashes: list[bytes]) -> None:
+        entries[7] = entries[7][:-2] + b"9}"
+
+    edit_entries(log, flip)
+    error = caught(log)
     assert error.index == 7
+    assert "changed" in str(error)
 
 
-def test_changed_byte_with_rehash_is_found(log) -> None:
+def test_changed_record_with_recomputed_hash_is_found(log) -> None:
     log.append_records(records(20))
-    forged = records(1, 999)[0]
-    from faircollect.audit.records import encode_record
 
-    data = encode_record(forged)
-    error = tampered(
-        log,
-        "UPDATE audit_leaves SET entry = :e, leaf_hash = :h, subject = :s WHERE idx = 11",
-        {"e": data, "h": leaf_hash(data), "s": forged.subject},
-    )
+    def forge(entries: list[bytes], hashes: list[bytes]) -> None:
+        entries[11] = encode_record(records(1, 11)[0]).replace(b'"k":11', b'"k":99')
+        hashes[11] = leaf_hash(entries[11])
+
+    edit_entries(log, forge)
+    error = caught(log)
+    assert error.index in (10, 11)  # the pair (10, 11) no longer hashes to its stored parent
+
+
+def test_deleted_entry_is_found(log) -> None:
+    log.append_records(records(20))
+
+    def drop(entries: list[bytes], hashes: list[bytes]) -> None:
+        del entries[5]
+        del hashes[5]
+
+    edit_entries(log, drop)
+    error = caught(log)
     assert error.index is not None
-    assert error.index <= 11
+    assert error.index <= 19
 
 
-def test_deleted_row_is_found(log) -> None:
-    log.append_records(records(20))
-    error = tampered(log, "DELETE FROM audit_leaves WHERE idx = 5")
-    assert error.index == 5
+def test_deleted_tile_is_found(log) -> None:
+    log.append_many([b"e%d" % k for k in range(600)])
+    error = tampered(log, "DELETE FROM audit_entries WHERE tile = 1")
+    assert error.index == 256
 
 
 def test_reordered_pair_is_found(log) -> None:
     log.append_records(records(20))
-    with log.engine.begin() as conn:
-        a = conn.execute(
-            text("SELECT entry, leaf_hash, subject FROM audit_leaves WHERE idx = 12")
-        ).one()
-        b = conn.execute(
-            text("SELECT entry, leaf_hash, subject FROM audit_leaves WHERE idx = 13")
-        ).one()
-        conn.execute(text("DELETE FROM audit_leaves WHERE idx IN (12, 13)"))
-        for idx, row in ((12, b), (13, a)):
-            conn.execute(
-                text(
-                    "INSERT INTO audit_leaves (idx, entry, leaf_hash, kind, subject) VALUES (:i, :e, :h, 102, :s)"
-                ),
-                {"i": idx, "e": row[0], "h": row[1], "s": row[2]},
-            )
-    with pytest.raises(TamperError) as caught:
-        verify(log)
-    assert caught.value.index == 12
+
+    def swap(entries: list[bytes], hashes: list[bytes]) -> None:
+        entries[12], entries[13] = entries[13], entries[12]
+        hashes[12], hashes[13] = hashes[13], hashes[12]
+
+    edit_entries(log, swap)
+    assert caught(log).index == 12
 
 
-def test_truncated_and_re_extended_log_is_found(log, db_url: str) -> None:
+def test_truncated_and_re_extended_log_is_found(log) -> None:
     log.append_records(records(30))
     log.checkpoint()
     with log.engine.begin() as conn:
-        conn.execute(text("DELETE FROM audit_leaves WHERE idx >= 20"))
-        conn.execute(text("DELETE FROM audit_nodes"))
+        for table in ("audit_entries", "audit_tiles", "audit_index"):
+            conn.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
         conn.execute(text("UPDATE audit_head SET size = 0"))
-        conn.execute(text("DELETE FROM audit_leaves"))
     # Rebuild the first 20 honestly and append 10 different entries: a self-consistent log.
     log.append_records(records(20))
     log.append_records(records(10, 500))
@@ -177,3 +206,19 @@ def test_checkpoint_of_another_key_is_refused(log) -> None:
         log, "UPDATE audit_checkpoints SET signed = :s", {"s": other.sign(0, b"\0" * 32)}
     )
     assert "checkpoint" in str(error)
+
+
+@pytest.mark.parametrize("batches", [[300, 1, 255, 600], [1] * 40, [256, 256, 1], [1000]])
+def test_appends_across_tile_boundaries_match_the_reference(log, batches: list[int]) -> None:
+    entries = [b"entry %d" % k for k in range(sum(batches))]
+    start = 0
+    for size in batches:
+        assert log.append_many(entries[start : start + size]) == start
+        start += size
+        assert log.root() == mth([leaf_hash(e) for e in entries[:start]])
+    n = len(entries)
+    for index in (0, n // 3, n - 1):
+        verify_inclusion(
+            leaf_hash(entries[index]), index, n, log.inclusion_proof(index), log.root()
+        )
+    verify(log)

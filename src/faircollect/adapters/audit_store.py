@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -18,23 +19,15 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 
 from faircollect.audit.checkpoint import SigningKey
-from faircollect.audit.hashing import leaf_hash
 from faircollect.audit.proofs import (
     NodeKey,
     consistency_proof,
     inclusion_proof,
-    new_nodes,
     root_hash,
 )
 from faircollect.audit.records import AuditRecord, encode_record
 
-LEVEL_SHIFT = 48
 CHUNK = 5_000
-
-
-def node_id(key: NodeKey) -> int:
-    level, index = key
-    return (level << LEVEL_SHIFT) | index
 
 
 class AuditLogError(RuntimeError):
@@ -100,9 +93,38 @@ class DbapiExecutor:
                 cursor.executemany(self._sql(sql), rows)
 
 
+TILE = 256
+HASH = 32
+
+
+def pack_entries(entries: Sequence[bytes]) -> bytes:
+    """Entries as stored in a tile: (u32 big-endian length, bytes) each."""
+    return b"".join(struct.pack(">I", len(e)) + bytes(e) for e in entries)
+
+
+def unpack_entries(data: bytes) -> list[bytes]:
+    """Inverse of pack_entries; AuditLogError if the framing is broken."""
+    out: list[bytes] = []
+    offset = 0
+    while offset < len(data):
+        if offset + 4 > len(data):
+            raise AuditLogError("an entry tile ends inside a length field")
+        (length,) = struct.unpack_from(">I", data, offset)
+        end = offset + 4 + length
+        if end > len(data):
+            raise AuditLogError("an entry tile ends inside an entry")
+        out.append(data[offset + 4 : end])
+        offset = end
+    return out
+
+
+def split_hashes(blob: bytes) -> list[bytes]:
+    return [blob[k : k + HASH] for k in range(0, len(blob) - len(blob) % HASH, HASH)]
+
+
 @dataclass(frozen=True)
 class StoredLeaf:
-    """One stored entry."""
+    """One stored entry, with its index row when it is a record."""
 
     index: int
     leaf_hash: bytes
@@ -122,32 +144,38 @@ class AuditLog:
     def size(self) -> int:
         return int(self._sql.rows("SELECT size FROM audit_head WHERE id = 1")[0][0])
 
+    def _tiles(self, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+        found: dict[tuple[int, int], bytes] = {}
+        by_level: dict[int, list[int]] = {}
+        for level, tile in wanted:
+            by_level.setdefault(level, []).append(tile)
+        for level, tiles in by_level.items():
+            for start in range(0, len(tiles), CHUNK):
+                part = tiles[start : start + CHUNK]
+                marks = ",".join("?" * len(part))
+                for tile, blob in self._sql.rows(
+                    f"SELECT tile, hashes FROM audit_tiles WHERE level = ? AND tile IN ({marks})",
+                    [level, *part],
+                ):
+                    found[(level, int(tile))] = bytes(blob)
+        return found
+
     def _nodes(self, keys: list[NodeKey]) -> dict[NodeKey, bytes]:
+        tiles = self._tiles({(level, index // TILE) for level, index in keys})
         found: dict[NodeKey, bytes] = {}
-        leaves = [index for level, index in keys if level == 0]
-        inner = [node_id(k) for k in keys if k[0] > 0]
-        for start in range(0, len(leaves), CHUNK):
-            part = leaves[start : start + CHUNK]
-            marks = ",".join("?" * len(part))
-            for idx, value in self._sql.rows(
-                f"SELECT idx, leaf_hash FROM audit_leaves WHERE idx IN ({marks})", part
-            ):
-                found[(0, int(idx))] = bytes(value)
-        for start in range(0, len(inner), CHUNK):
-            part = inner[start : start + CHUNK]
-            marks = ",".join("?" * len(part))
-            for nid, value in self._sql.rows(
-                f"SELECT node_id, hash FROM audit_nodes WHERE node_id IN ({marks})", part
-            ):
-                found[(int(nid) >> LEVEL_SHIFT, int(nid) & ((1 << LEVEL_SHIFT) - 1))] = bytes(value)
+        for level, index in keys:
+            blob = tiles.get((level, index // TILE), b"")
+            at = (index % TILE) * HASH
+            if at + HASH <= len(blob):
+                found[(level, index)] = blob[at : at + HASH]
         return found
 
     def append_many(
         self,
         entries: Sequence[bytes],
         *,
-        kinds: Sequence[int | None] | None = None,
-        subjects: Sequence[str | None] | None = None,
+        kinds: Sequence[int] | None = None,
+        subjects: Sequence[str] | None = None,
     ) -> int:
         """Append entries; return the index of the first. Serialised by locking the head row."""
         # Taking the write lock first: concurrent appenders wait here, then see the new size.
@@ -155,26 +183,75 @@ class AuditLog:
         first = self.size
         if not entries:
             return first
-        hashes = [leaf_hash(e) for e in entries]
-        created = new_nodes(first, hashes, self._nodes)
-        kinds = kinds or [None] * len(entries)
-        subjects = subjects or [None] * len(entries)
-        self._sql.run_many(
-            "INSERT INTO audit_leaves (idx, leaf_hash, entry, kind, subject) VALUES (?, ?, ?, ?, ?)",
-            [
-                (first + k, hashes[k], bytes(entries[k]), kinds[k], subjects[k])
-                for k in range(len(entries))
-            ],
-        )
-        self._sql.run_many(
-            "INSERT INTO audit_nodes (node_id, hash) VALUES (?, ?)",
-            [(node_id(key), value) for key, value in created.items()],
-        )
+        sha = hashlib.sha256
+        level_hashes = [sha(b"\x00" + e).digest() for e in entries]
+        self._grow_entries(first, entries)
+        level, start = 0, first
+        while level_hashes:
+            self._grow_tiles(level, start, level_hashes)
+            # Parents completed now: pair (left, right); an old left sibling is read back.
+            if start % 2:
+                old = self._nodes([(level, start - 1)]).get((level, start - 1))
+                if old is None:
+                    raise AuditLogError(f"stored subtree ({level}, {start - 1}) is missing")
+                level_hashes = [old, *level_hashes]
+                start -= 1
+            pairs = len(level_hashes) // 2
+            level_hashes = [
+                sha(b"\x01" + level_hashes[2 * k] + level_hashes[2 * k + 1]).digest()
+                for k in range(pairs)
+            ]
+            start //= 2
+            level += 1
+        if kinds is not None and subjects is not None:
+            self._sql.run_many(
+                "INSERT INTO audit_index (idx, kind, subject) VALUES (?, ?, ?)",
+                [(first + k, kinds[k], subjects[k]) for k in range(len(entries))],
+            )
         self._sql.run("UPDATE audit_head SET size = ? WHERE id = 1", (first + len(entries),))
         return first
 
+    def _grow_entries(self, first: int, entries: Sequence[bytes]) -> None:
+        tile, offset = divmod(first, TILE)
+        head = b""
+        if offset:
+            rows = self._sql.rows("SELECT data FROM audit_entries WHERE tile = ?", (tile,))
+            head = bytes(rows[0][0]) if rows else b""
+        packed: list[tuple[int, bytes]] = []
+        take = TILE - offset
+        packed.append((tile, head + pack_entries(entries[:take])))
+        for start in range(take, len(entries), TILE):
+            packed.append(
+                (tile + 1 + (start - take) // TILE, pack_entries(entries[start : start + TILE]))
+            )
+        self._upsert("audit_entries", "tile", "data", packed, offset > 0)
+
+    def _grow_tiles(self, level: int, start: int, hashes: list[bytes]) -> None:
+        tile, offset = divmod(start, TILE)
+        head = b""
+        if offset:
+            head = self._tiles({(level, tile)}).get((level, tile), b"")[: offset * HASH]
+        rows: list[tuple[int, bytes]] = []
+        take = TILE - offset
+        rows.append((tile, head + b"".join(hashes[:take])))
+        for begin in range(take, len(hashes), TILE):
+            rows.append((tile + 1 + (begin - take) // TILE, b"".join(hashes[begin : begin + TILE])))
+        self._upsert("audit_tiles", "tile", "hashes", [(level, t, b) for t, b in rows], offset > 0)
+
+    def _upsert(
+        self, table: str, key: str, column: str, rows: list[Any], first_exists: bool
+    ) -> None:
+        """Insert tiles; the first one replaces a partial tile when it already exists."""
+        keys = "level, tile" if table == "audit_tiles" else key
+        width = 3 if table == "audit_tiles" else 2
+        marks = ", ".join("?" * width)
+        if first_exists:
+            where = "level = ? AND tile = ?" if width == 3 else f"{key} = ?"
+            self._sql.run(f"DELETE FROM {table} WHERE {where}", rows[0][:-1])
+        self._sql.run_many(f"INSERT INTO {table} ({keys}, {column}) VALUES ({marks})", rows)
+
     def append_records(self, records: Sequence[AuditRecord]) -> int:
-        """Append audit records in their canonical encoding; return the first index."""
+        """Append audit records in their canonical encoding, indexed by subject."""
         return self.append_many(
             [encode_record(r) for r in records],
             kinds=[int(r.kind) for r in records],
@@ -218,47 +295,46 @@ class AuditLog:
         return signed
 
     def leaf(self, index: int) -> StoredLeaf:
-        rows = self._sql.rows(
-            "SELECT idx, leaf_hash, entry, kind, subject FROM audit_leaves WHERE idx = ?", (index,)
-        )
-        if not rows or index >= self.size:
+        if not 0 <= index < self.size:
             raise AuditLogError(f"no entry {index} (log size {self.size})")
-        idx, value, entry, kind, subject = rows[0]
-        return StoredLeaf(int(idx), bytes(value), bytes(entry), kind, subject)
+        rows = self._sql.rows("SELECT data FROM audit_entries WHERE tile = ?", (index // TILE,))
+        entries = unpack_entries(bytes(rows[0][0])) if rows else []
+        if index % TILE >= len(entries):
+            raise AuditLogError(f"entry {index} is missing from storage")
+        found = self._nodes([(0, index)])
+        meta = self._sql.rows("SELECT kind, subject FROM audit_index WHERE idx = ?", (index,))
+        kind, subject = (int(meta[0][0]), str(meta[0][1])) if meta else (None, None)
+        return StoredLeaf(index, found.get((0, index), b""), entries[index % TILE], kind, subject)
 
     def indexes_about(self, subjects: Sequence[str]) -> list[int]:
-        """Indexes of entries whose subject is one of `subjects`."""
+        """Indexes of records whose subject is one of `subjects`."""
         marks = ",".join("?" * len(subjects))
         rows = self._sql.rows(
-            f"SELECT idx FROM audit_leaves WHERE subject IN ({marks}) ORDER BY idx", list(subjects)
+            f"SELECT idx FROM audit_index WHERE subject IN ({marks}) ORDER BY idx", list(subjects)
         )
         return [int(r[0]) for r in rows]
 
-    def scan(self, batch: int = 50_000) -> Iterator[StoredLeaf]:
-        """Every stored leaf row in index order (for verification)."""
-        last = -1
-        while True:
-            rows = self._sql.rows(
-                "SELECT idx, leaf_hash, entry, kind, subject FROM audit_leaves"
-                " WHERE idx > ? ORDER BY idx LIMIT ?",
-                (last, batch),
-            )
-            if not rows:
-                return
-            for idx, value, entry, kind, subject in rows:
-                yield StoredLeaf(int(idx), bytes(value), bytes(entry), kind, subject)
-            last = int(rows[-1][0])
+    def entry_tiles(self) -> list[tuple[int, bytes]]:
+        return [
+            (int(t), bytes(d))
+            for t, d in self._sql.rows("SELECT tile, data FROM audit_entries ORDER BY tile")
+        ]
 
-    def stored_nodes(self) -> dict[int, bytes]:
+    def hash_tiles(self) -> dict[tuple[int, int], bytes]:
         return {
-            int(n): bytes(h) for n, h in self._sql.rows("SELECT node_id, hash FROM audit_nodes")
+            (int(level), int(tile)): bytes(blob)
+            for level, tile, blob in self._sql.rows("SELECT level, tile, hashes FROM audit_tiles")
+        }
+
+    def index_rows(self) -> dict[int, tuple[int, str]]:
+        return {
+            int(i): (int(k), str(s))
+            for i, k, s in self._sql.rows("SELECT idx, kind, subject FROM audit_index")
         }
 
     def checkpoints(self) -> list[tuple[int, str]]:
-        return [
-            (int(s), str(t))
-            for s, t in self._sql.rows("SELECT size, signed FROM audit_checkpoints ORDER BY size")
-        ]
+        rows = self._sql.rows("SELECT size, signed FROM audit_checkpoints ORDER BY size")
+        return [(int(size), str(signed)) for size, signed in rows]
 
 
 class StandaloneLog:

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from faircollect.adapters.audit_store import LEVEL_SHIFT, AuditLog
+from faircollect.adapters.audit_store import (
+    TILE,
+    AuditLog,
+    AuditLogError,
+    split_hashes,
+    unpack_entries,
+)
 from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint, verify_checkpoint
-from faircollect.audit.hashing import leaf_hash
-from faircollect.audit.proofs import NodeKey, new_nodes, root_hash
+from faircollect.audit.hashing import leaf_hash, node_hash
+from faircollect.audit.proofs import NodeKey, root_hash
 from faircollect.audit.records import RecordError, decode_record
 
 
@@ -36,34 +42,22 @@ def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyRepor
     """
     size = log.size
     report = VerifyReport(size)
-    hashes: list[bytes] = []
-    for leaf in log.scan():
-        expected = len(hashes)
-        if leaf.index != expected:
-            raise TamperError(
-                expected if leaf.index > expected else leaf.index,
-                "missing from the log (deleted?)" if leaf.index > expected else "duplicated",
-            )
-        if leaf.index >= size:
-            raise TamperError(leaf.index, f"stored beyond the log's head (size {size})")
-        if leaf_hash(leaf.entry) != leaf.leaf_hash:
-            raise TamperError(leaf.index, "its content no longer matches its hash (changed)")
-        if leaf.kind is not None:
-            try:
-                record = decode_record(leaf.entry)
-            except RecordError as exc:
-                raise TamperError(leaf.index, f"not a canonical audit record ({exc})") from exc
-            if int(record.kind) != leaf.kind or record.subject[:160] != leaf.subject:
-                raise TamperError(leaf.index, "its indexed kind or subject differs from the record")
-            report.records += 1
-        hashes.append(leaf.leaf_hash)
-    if len(hashes) != size:
-        raise TamperError(
-            len(hashes), f"missing: the head says {size} entries, {len(hashes)} are stored"
-        )
-    _check_nodes(log, hashes)
-    memory: dict[NodeKey, bytes] = {(0, i): h for i, h in enumerate(hashes)}
-    memory.update(new_nodes(0, hashes, lambda _keys: {}))
+    entries = _entries(log, size)
+    levels = _levels([leaf_hash(e) for e in entries])
+    _check_tiles(log, levels)
+    for idx, (kind, subject) in sorted(log.index_rows().items()):
+        if idx >= size:
+            raise TamperError(idx, f"indexed beyond the log's head (size {size})")
+        try:
+            record = decode_record(entries[idx])
+        except RecordError as exc:
+            raise TamperError(idx, f"not a canonical audit record ({exc})") from exc
+        if int(record.kind) != kind or record.subject[:160] != subject:
+            raise TamperError(idx, "its indexed kind or subject differs from the record")
+        report.records += 1
+    memory: dict[NodeKey, bytes] = {
+        (level, index): value for level, row in enumerate(levels) for index, value in enumerate(row)
+    }
     last_good = 0
     for at, signed in log.checkpoints():
         try:
@@ -94,18 +88,56 @@ def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyRepor
     return report
 
 
-def _check_nodes(log: AuditLog, hashes: list[bytes]) -> None:
-    expected = new_nodes(0, hashes, lambda _keys: {})
-    stored = log.stored_nodes()
-    mask = (1 << LEVEL_SHIFT) - 1
-    bad: list[tuple[int, int]] = []
-    for (level, index), value in expected.items():
-        nid = (level << LEVEL_SHIFT) | index
-        if stored.get(nid) != value:
-            bad.append((level, index << level))
-    extra = [nid for nid in stored if ((nid >> LEVEL_SHIFT), nid & mask) not in expected]
-    if bad:
-        # The smallest mismatching subtree pins the place: its first entry is the first moved.
-        raise TamperError(min(bad)[1], "out of order or rewritten: its subtree hash does not match")
+def _entries(log: AuditLog, size: int) -> list[bytes]:
+    entries: list[bytes] = []
+    for tile, data in log.entry_tiles():
+        start = tile * TILE
+        if start != len(entries):
+            first = min(start, len(entries))
+            raise TamperError(first, "missing from the log (deleted?)")
+        try:
+            chunk = unpack_entries(data)
+        except AuditLogError as exc:
+            raise TamperError(start, f"its tile is damaged ({exc})") from exc
+        if len(chunk) > TILE or (len(chunk) < TILE and start + len(chunk) < size):
+            raise TamperError(start + min(len(chunk), TILE), "missing from its tile (deleted?)")
+        entries.extend(chunk)
+    if len(entries) < size:
+        raise TamperError(len(entries), f"missing: the head says {size} entries")
+    if len(entries) > size:
+        raise TamperError(size, f"stored beyond the log's head (size {size})")
+    return entries
+
+
+def _levels(leaves: list[bytes]) -> list[list[bytes]]:
+    """Every complete subtree hash, level by level, recomputed from the leaf hashes."""
+    levels = [leaves]
+    while len(levels[-1]) >= 2:
+        row = levels[-1]
+        levels.append([node_hash(row[2 * k], row[2 * k + 1]) for k in range(len(row) // 2)])
+    return levels
+
+
+def _check_tiles(log: AuditLog, levels: list[list[bytes]]) -> None:
+    stored = log.hash_tiles()
+    expected_keys: set[tuple[int, int]] = set()
+    for level, row in enumerate(levels):
+        for tile in range((len(row) + TILE - 1) // TILE):
+            expected_keys.add((level, tile))
+            want = row[tile * TILE : (tile + 1) * TILE]
+            have = split_hashes(stored.get((level, tile), b""))
+            if have == want:
+                continue
+            for k, value in enumerate(want):
+                if k >= len(have) or have[k] != value:
+                    index = tile * TILE + k
+                    what = (
+                        "changed (its content no longer matches its hash)"
+                        if level == 0
+                        else ("out of order or rewritten: its subtree hash does not match")
+                    )
+                    raise TamperError(index << level, what)
+            raise TamperError((tile * TILE + len(want)) << level, "stored beyond its level's end")
+    extra = sorted(set(stored) - expected_keys)
     if extra:
-        raise TamperError(None, f"{len(extra)} stored subtree hashes belong to no entry")
+        raise TamperError(None, f"{len(extra)} stored hash tiles belong to no entry")

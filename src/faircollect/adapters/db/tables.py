@@ -166,23 +166,33 @@ loan_states = Table(
     Column("credit_balance", BigInteger, nullable=False),
 )
 
-# The audit log (RFC 9162): append-only leaves, complete-subtree hashes, the head, checkpoints.
-audit_leaves = Table(
-    "audit_leaves",
+# The audit log (RFC 9162), stored in tiles of 256 (as Certificate Transparency's tiled logs):
+# a row holds the entries, or the level-L subtree hashes, numbered tile*256 .. tile*256+255;
+# only the last tile of each level is ever rewritten (to grow).
+audit_entries = Table(
+    "audit_entries",
     metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("leaf_hash", LargeBinary, nullable=False),
-    Column("entry", LargeBinary, nullable=False),
-    Column("kind", Integer),
-    Column("subject", String(160), index=True),
+    Column("tile", BigInteger, primary_key=True, autoincrement=False),
+    # Concatenated (u32 big-endian length, bytes) entries.
+    Column("data", LargeBinary, nullable=False),
 )
 
-audit_nodes = Table(
-    "audit_nodes",
+audit_tiles = Table(
+    "audit_tiles",
     metadata,
-    # level << 48 | index: the complete subtree of 2**level leaves starting at index * 2**level.
-    Column("node_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary, nullable=False),
+    Column("level", Integer, primary_key=True, autoincrement=False),
+    Column("tile", BigInteger, primary_key=True, autoincrement=False),
+    # Concatenated 32-byte hashes of complete subtrees of 2**level leaves.
+    Column("hashes", LargeBinary, nullable=False),
+)
+
+audit_index = Table(
+    "audit_index",
+    metadata,
+    # Records (not raw entries) are indexed by subject, for evidence bundles.
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", Integer, nullable=False),
+    Column("subject", String(160), nullable=False, index=True),
 )
 
 audit_head = Table(
