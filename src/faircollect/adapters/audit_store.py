@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
+import sys
+from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -98,23 +100,31 @@ HASH = 32
 
 
 def pack_entries(entries: Sequence[bytes]) -> bytes:
-    """Entries as stored in a tile: (u32 big-endian length, bytes) each."""
-    return b"".join(struct.pack(">I", len(e)) + bytes(e) for e in entries)
+    """Entries as stored in a tile: u16 count, count × u32 lengths (big-endian), the bodies."""
+    lengths = array("I", map(len, entries))
+    if sys.byteorder == "little":
+        lengths.byteswap()
+    return struct.pack(">H", len(entries)) + lengths.tobytes() + b"".join(entries)
 
 
 def unpack_entries(data: bytes) -> list[bytes]:
     """Inverse of pack_entries; AuditLogError if the framing is broken."""
+    if len(data) < 2:
+        raise AuditLogError("an entry tile is shorter than its header")
+    (count,) = struct.unpack_from(">H", data, 0)
+    body = 2 + 4 * count
+    if count > TILE or len(data) < body:
+        raise AuditLogError("an entry tile's header is damaged")
+    lengths = array("I", data[2:body])
+    if sys.byteorder == "little":
+        lengths.byteswap()
+    if body + sum(lengths) != len(data):
+        raise AuditLogError("an entry tile's lengths do not add up to its size")
     out: list[bytes] = []
-    offset = 0
-    while offset < len(data):
-        if offset + 4 > len(data):
-            raise AuditLogError("an entry tile ends inside a length field")
-        (length,) = struct.unpack_from(">I", data, offset)
-        end = offset + 4 + length
-        if end > len(data):
-            raise AuditLogError("an entry tile ends inside an entry")
-        out.append(data[offset + 4 : end])
-        offset = end
+    offset = body
+    for length in lengths:
+        out.append(data[offset : offset + length])
+        offset += length
     return out
 
 
@@ -196,10 +206,9 @@ class AuditLog:
                     raise AuditLogError(f"stored subtree ({level}, {start - 1}) is missing")
                 level_hashes = [old, *level_hashes]
                 start -= 1
-            pairs = len(level_hashes) // 2
             level_hashes = [
-                sha(b"\x01" + level_hashes[2 * k] + level_hashes[2 * k + 1]).digest()
-                for k in range(pairs)
+                sha(b"\x01" + left + right).digest()
+                for left, right in zip(level_hashes[0::2], level_hashes[1::2], strict=False)
             ]
             start //= 2
             level += 1
@@ -213,13 +222,15 @@ class AuditLog:
 
     def _grow_entries(self, first: int, entries: Sequence[bytes]) -> None:
         tile, offset = divmod(first, TILE)
-        head = b""
+        head: list[bytes] = []
         if offset:
             rows = self._sql.rows("SELECT data FROM audit_entries WHERE tile = ?", (tile,))
-            head = bytes(rows[0][0]) if rows else b""
+            head = unpack_entries(bytes(rows[0][0]))[:offset] if rows else []
+            if len(head) != offset:
+                raise AuditLogError(f"entry tile {tile} is shorter than the head says")
         packed: list[tuple[int, bytes]] = []
         take = TILE - offset
-        packed.append((tile, head + pack_entries(entries[:take])))
+        packed.append((tile, pack_entries([*head, *entries[:take]])))
         for start in range(take, len(entries), TILE):
             packed.append(
                 (tile + 1 + (start - take) // TILE, pack_entries(entries[start : start + TILE]))
