@@ -32,6 +32,8 @@ unit: $(STAMP)
 test: lint typecheck contracts unit
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/audit_log.py
 	$(BIN)/python bench/daily_batch.py
 
 clean:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 
 from faircollect.audit.checkpoint import SigningKey
+from faircollect.audit.fasthash import leaf_hashes, parent_level
 from faircollect.audit.proofs import (
     NodeKey,
     consistency_proof,
@@ -156,18 +157,16 @@ class AuditLog:
 
     def _tiles(self, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         found: dict[tuple[int, int], bytes] = {}
-        by_level: dict[int, list[int]] = {}
-        for level, tile in wanted:
-            by_level.setdefault(level, []).append(tile)
-        for level, tiles in by_level.items():
-            for start in range(0, len(tiles), CHUNK):
-                part = tiles[start : start + CHUNK]
-                marks = ",".join("?" * len(part))
-                for tile, blob in self._sql.rows(
-                    f"SELECT tile, hashes FROM audit_tiles WHERE level = ? AND tile IN ({marks})",
-                    [level, *part],
-                ):
-                    found[(level, int(tile))] = bytes(blob)
+        keys = sorted(wanted)
+        # A proof touches about one tile per level: one round trip for all of them.
+        for start in range(0, len(keys), 400):
+            part = keys[start : start + 400]
+            where = " OR ".join(["(level = ? AND tile = ?)"] * len(part))
+            params = [v for key in part for v in key]
+            for level, tile, blob in self._sql.rows(
+                f"SELECT level, tile, hashes FROM audit_tiles WHERE {where}", params
+            ):
+                found[(int(level), int(tile))] = bytes(blob)
         return found
 
     def _nodes(self, keys: list[NodeKey]) -> dict[NodeKey, bytes]:
@@ -193,23 +192,20 @@ class AuditLog:
         first = self.size
         if not entries:
             return first
-        sha = hashlib.sha256
-        level_hashes = [sha(b"\x00" + e).digest() for e in entries]
+        # One level at a time as a byte string of 32-byte hashes (batch-hashed, see fasthash).
+        level_blob = leaf_hashes(entries)
         self._grow_entries(first, entries)
         level, start = 0, first
-        while level_hashes:
-            self._grow_tiles(level, start, level_hashes)
+        while level_blob:
+            self._grow_tiles(level, start, level_blob)
             # Parents completed now: pair (left, right); an old left sibling is read back.
             if start % 2:
                 old = self._nodes([(level, start - 1)]).get((level, start - 1))
                 if old is None:
                     raise AuditLogError(f"stored subtree ({level}, {start - 1}) is missing")
-                level_hashes = [old, *level_hashes]
+                level_blob = old + level_blob
                 start -= 1
-            level_hashes = [
-                sha(b"\x01" + left + right).digest()
-                for left, right in zip(level_hashes[0::2], level_hashes[1::2], strict=False)
-            ]
+            level_blob = parent_level(level_blob)
             start //= 2
             level += 1
         if kinds is not None and subjects is not None:
@@ -237,16 +233,19 @@ class AuditLog:
             )
         self._upsert("audit_entries", "tile", "data", packed, offset > 0)
 
-    def _grow_tiles(self, level: int, start: int, hashes: list[bytes]) -> None:
+    def _grow_tiles(self, level: int, start: int, blob: bytes) -> None:
         tile, offset = divmod(start, TILE)
         head = b""
         if offset:
             head = self._tiles({(level, tile)}).get((level, tile), b"")[: offset * HASH]
+            if len(head) != offset * HASH:
+                raise AuditLogError(f"hash tile ({level}, {tile}) is shorter than the head says")
         rows: list[tuple[int, bytes]] = []
-        take = TILE - offset
-        rows.append((tile, head + b"".join(hashes[:take])))
-        for begin in range(take, len(hashes), TILE):
-            rows.append((tile + 1 + (begin - take) // TILE, b"".join(hashes[begin : begin + TILE])))
+        take = (TILE - offset) * HASH
+        rows.append((tile, head + blob[:take]))
+        width = TILE * HASH
+        for begin in range(take, len(blob), width):
+            rows.append((tile + 1 + (begin - take) // width, blob[begin : begin + width]))
         self._upsert("audit_tiles", "tile", "hashes", [(level, t, b) for t, b in rows], offset > 0)
 
     def _upsert(

@@ -12,7 +12,7 @@ from faircollect.adapters.audit_store import (
     unpack_entries,
 )
 from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint, verify_checkpoint
-from faircollect.audit.hashing import leaf_hash, node_hash
+from faircollect.audit.fasthash import HASH, leaf_hashes, parent_level
 from faircollect.audit.proofs import NodeKey, root_hash
 from faircollect.audit.records import RecordError, decode_record
 
@@ -43,7 +43,7 @@ def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyRepor
     size = log.size
     report = VerifyReport(size)
     entries = _entries(log, size)
-    levels = _levels([leaf_hash(e) for e in entries])
+    levels = _levels(entries)
     _check_tiles(log, levels)
     for idx, (kind, subject) in sorted(log.index_rows().items()):
         if idx >= size:
@@ -109,12 +109,13 @@ def _entries(log: AuditLog, size: int) -> list[bytes]:
     return entries
 
 
-def _levels(leaves: list[bytes]) -> list[list[bytes]]:
-    """Every complete subtree hash, level by level, recomputed from the leaf hashes."""
-    levels = [leaves]
-    while len(levels[-1]) >= 2:
-        row = levels[-1]
-        levels.append([node_hash(row[2 * k], row[2 * k + 1]) for k in range(len(row) // 2)])
+def _levels(entries: list[bytes]) -> list[list[bytes]]:
+    """Every complete subtree hash, level by level, recomputed from the entries."""
+    blob = leaf_hashes(entries)
+    levels = [split_hashes(blob)]
+    while len(blob) >= 2 * HASH:
+        blob = parent_level(blob)
+        levels.append(split_hashes(blob))
     return levels
 
 
