@@ -7,7 +7,7 @@ DEMO_DIR ?= out/demo
 
 .PHONY: demo test lint typecheck contracts unit bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
