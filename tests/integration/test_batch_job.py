@@ -13,6 +13,7 @@ from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.reports import NoBatchError, bucket_history, delinquency_rows
 from faircollect.adapters.db.tables import batch_runs, installments, loan_states, loans, payments
 from faircollect.adapters.portfolio_generator import generate_portfolio
+from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
 from faircollect.domain.loans import Installment, Payment, parse_allocation_order
 from faircollect.domain.position import POSITION_FIELDS, loan_position
@@ -185,3 +186,15 @@ def test_a_pause_freezes_ageing(app: App, tmp_path: Path) -> None:
         }
     # Due 2025-07-01: 3 days by 07-04; frozen from 07-05; 19 - 10 paused days by 07-20.
     assert dpd == {date(2025, 7, 4): 3, date(2025, 7, 10): 3, date(2025, 7, 20): 9}
+
+
+def test_each_batch_run_is_audited_with_its_result_digest(portfolio: App) -> None:
+    day = date(2026, 9, 30)
+    batch(portfolio, day)
+    batch(portfolio, day)
+    with portfolio.engine.connect() as conn:
+        log = portfolio.audit_log(conn)
+        runs = [decode_record(log.leaf(i).entry) for i in log.indexes_about([f"batch:{day}"])]
+    assert [r.payload["run_id"] for r in runs] == [1, 2]
+    assert runs[0].payload["results_sha256"] == runs[1].payload["results_sha256"]
+    assert runs[0].payload["loans"] == 150

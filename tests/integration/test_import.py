@@ -306,3 +306,22 @@ def test_allocation_order_per_loan(app: App, tmp_path: Path) -> None:
             conn.execute(select(loans.c.allocation_order)).scalar_one()
             == "principal,interest,fee,penalty"
         )
+
+
+def test_import_is_audited_and_a_failed_import_audits_nothing(app: App, tmp_path: Path) -> None:
+    run_import(app, write_tape(tmp_path / "a"), update=False, console=QUIET)
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        size = log.size
+        kinds = sorted(log.leaf(i).kind or 0 for i in range(size))
+    assert kinds == [101, 102, 104]  # the tape, the loan (with its payment), the borrower
+    changed = write_tape(tmp_path / "b", loans=[{**LOAN, "annual_rate": "0.11"}])
+    with pytest.raises(ChangedRecordError):
+        run_import(app, changed, update=False, console=QUIET)
+    with app.engine.connect() as conn:
+        assert app.audit_log(conn).size == size
+    run_import(app, changed, update=True, console=QUIET)
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        assert log.size == size + 2  # the tape and the updated loan
+        assert log.indexes_about(["loan:L1"]) == [2, size + 1]  # tape, borrower, loan order
