@@ -9,7 +9,8 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine
 
 from faircollect.adapters.audit_keys import load_signing_key
-from faircollect.adapters.audit_store import AuditLog, SqlAlchemyExecutor
+from faircollect.adapters.audit_store import AuditLog, SqlAlchemyExecutor, StandaloneLog
+from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
@@ -61,3 +62,9 @@ def bootstrap(settings: Settings | None = None, *, db_url: str | None = None) ->
     """Build the app from settings (environment by default), optionally overriding the DB URL."""
     base = settings or Settings.from_env()
     return App(replace(base, db_url=db_url) if db_url else base)
+
+
+def open_log(url: str, settings: Settings | None = None) -> StandaloneLog:
+    """The audit log at `url`, signing checkpoints with the configured key (env or key file)."""
+    app = bootstrap(settings, db_url=url)
+    return open_audit_log(url, app.audit_key)

@@ -222,3 +222,26 @@ def test_appends_across_tile_boundaries_match_the_reference(log, batches: list[i
             leaf_hash(entries[index]), index, n, log.inclusion_proof(index), log.root()
         )
     verify(log)
+
+
+def test_library_api_signs_with_the_configured_key(db_url: str, tmp_path) -> None:
+    import base64
+
+    from faircollect.audit import verify_checkpoint
+    from faircollect.bootstrap import open_log as configured
+    from faircollect.config import Settings
+
+    seed = bytes(range(1, 33))
+    settings = Settings(
+        audit_key=base64.b64encode(seed).decode(),
+        audit_origin="example.test/log",
+        key_file=tmp_path / "k",
+        audit_key_file=tmp_path / "a",
+    )
+    log = configured(db_url, settings)
+    assert log.append_many([b"a", b"b", b"c"]) == 0
+    checkpoint = verify_checkpoint(
+        log.checkpoint(), SigningKey.from_seed("example.test/log", seed).verifier_key()
+    )
+    assert (checkpoint.size, checkpoint.root) == (3, log.root())
+    log.engine.dispose()
