@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +12,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from faircollect.adapters.audit_store import AuditLogError
+from faircollect.adapters.audit_store import AuditLog, AuditLogError
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.tables import loans
 from faircollect.audit.bundle import BundleError, build_bundle, check_bundle
@@ -29,6 +31,17 @@ DbOption = Annotated[
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code=2)
+
+
+@contextmanager
+def _reading(db: str | None) -> Iterator[AuditLog]:
+    """The log in a read transaction; a request it cannot answer exits 2 with the reason."""
+    app = bootstrap(db_url=db)
+    with app.engine.connect() as conn:
+        try:
+            yield app.audit_log(conn)
+        except (AuditLogError, ProofError) as exc:
+            raise _fail(str(exc)) from exc
 
 
 @audit_app.command("verify")
@@ -60,16 +73,10 @@ def proof(
     db: DbOption = None,
 ) -> None:
     """Inclusion proof of an entry (JSON), against the current or a given tree size."""
-    app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        log = app.audit_log(conn)
-        try:
-            tree_size = size or log.size
-            path = log.inclusion_proof(entry, tree_size)
-            leaf = log.leaf(entry)
-            root = log.root(tree_size)
-        except (AuditLogError, ProofError) as exc:
-            raise _fail(str(exc)) from exc
+    with _reading(db) as log:
+        tree_size = size or log.size
+        path = log.inclusion_proof(entry, tree_size)
+        leaf, root = log.leaf(entry), log.root(tree_size)
     out.print_json(
         json.dumps(
             {
@@ -90,15 +97,10 @@ def consistency(
     db: DbOption = None,
 ) -> None:
     """Consistency proof between two tree sizes (JSON)."""
-    app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        log = app.audit_log(conn)
-        try:
-            target = log.size if new is None else new
-            path = log.consistency_proof(old, target)
-            roots = (log.root(old), log.root(target))
-        except (AuditLogError, ProofError) as exc:
-            raise _fail(str(exc)) from exc
+    with _reading(db) as log:
+        target = log.size if new is None else new
+        path = log.consistency_proof(old, target)
+        roots = (log.root(old), log.root(target))
     out.print_json(
         json.dumps(
             {
