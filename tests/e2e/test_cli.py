@@ -141,3 +141,60 @@ def test_audit_verify_names_the_tampered_entry(run, tmp_path: Path) -> None:
         db.execute("UPDATE audit_entries SET data = ? WHERE tile = 0", (bytes(data),))
     result = run("audit", "verify", code=1)
     assert "TAMPERED entry 0" in result.output
+
+
+def test_policy_check_decides_json_lines_and_names_bad_lines(tmp_path: Path) -> None:
+    lines = [
+        {
+            "request": {
+                "at": "2026-04-01T22:15:00+08:00",
+                "channel": "call",
+                "role": "debtor",
+                "contact_point": "m1",
+                "debt_id": "D1",
+            }
+        },
+        "{not json",
+        {
+            "request": {
+                "at": "2026-04-01T10:00:00",
+                "channel": "call",
+                "role": "debtor",
+                "contact_point": "m1",
+                "debt_id": "D1",
+            }
+        },
+        {
+            "request": {
+                "at": "2026-04-01T10:00:00+08:00",
+                "channel": "sms",
+                "role": "debtor",
+                "contact_point": "m1",
+                "debt_id": "D1",
+                "demanded_amount": 100,
+            },
+            "facts": {"lawful_outstanding": 100},
+        },
+    ]
+    text = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n"
+    result = CliRunner().invoke(app, ["policy", "check", "--pack", "CN"], input=text)
+    assert result.exit_code == 1
+    out = [json.loads(x) for x in result.output.strip().splitlines()]
+    assert out[0]["verdict"] == "block"
+    assert out[0]["reasons"][0]["rule_id"] == "CN-HOURS-NIGHT"
+    assert out[1]["line"] == 2
+    assert "error" in out[1]
+    assert out[2]["line"] == 3
+    assert "naive" in out[2]["error"]
+    assert out[3]["verdict"] == "allow"
+    overlay = tmp_path / "loose.toml"
+    overlay.write_text(
+        'id = "x"\nversion = "1"\noverlay_of = "CN"\n[rules.CN-FREQ-CONNECTED-3]\nlimit = 9\n'
+    )
+    refused = CliRunner().invoke(
+        app, ["policy", "check", "--pack", "CN", "--overlay", str(overlay)], input=""
+    )
+    assert refused.exit_code == 2
+    assert "loosens" in refused.output
+    unknown = CliRunner().invoke(app, ["policy", "check", "--pack", "ZZ"], input="")
+    assert unknown.exit_code == 2

@@ -1,0 +1,69 @@
+"""The gate's answer: a verdict, the reasons with stable rule ids, and when trying again helps."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Verdict(StrEnum):
+    ALLOW = "allow"
+    REVIEW = "review"  # a human must approve; logged as a risk
+    BLOCK = "block"
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why: a stable rule id, a message in Chinese and English, the clause, the rule's verdict."""
+
+    rule_id: str
+    verdict: Verdict
+    message_zh: str
+    message_en: str
+    source: str
+    not_before: datetime | None = None  # when the same contact would pass this rule
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The decision on one request under one pack version."""
+
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    not_before: datetime | None
+    pack_id: str
+    pack_version: str
+    decision_id: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict is Verdict.ALLOW
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "decision_id": self.decision_id,
+            "verdict": self.verdict.value,
+            "not_before": self.not_before.isoformat() if self.not_before else None,
+            "pack": {"id": self.pack_id, "version": self.pack_version},
+            "reasons": [
+                {
+                    "rule_id": r.rule_id,
+                    "verdict": r.verdict.value,
+                    "message_zh": r.message_zh,
+                    "message_en": r.message_en,
+                    "source": r.source,
+                    "not_before": r.not_before.isoformat() if r.not_before else None,
+                }
+                for r in self.reasons
+            ],
+        }
+
+
+def decision_id(*parts: str) -> str:
+    """Deterministic id: the same request, facts and pack always give the same id (replayable)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+SEVERITY_ORDER = {Verdict.ALLOW: 0, Verdict.REVIEW: 1, Verdict.BLOCK: 2}

@@ -1,0 +1,37 @@
+"""The gate: run every rule of the pack on the request and facts, and combine their verdicts."""
+
+from __future__ import annotations
+
+from faircollect.policy.decision import SEVERITY_ORDER, Decision, Reason, Verdict, decision_id
+from faircollect.policy.model import ContactRequest, Facts
+from faircollect.policy.packs import RulePack
+from faircollect.policy.rules import load_all
+
+
+def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
+    """Decide a contact: BLOCK if any rule blocks, REVIEW if any asks for a person, else ALLOW.
+
+    `not_before` is the earliest time the same contact could pass, when every blocking rule
+    would lift by then (quiet hours, daily or weekly caps); None when waiting does not help.
+    """
+    registry = load_all()
+    reasons: list[Reason] = []
+    for rule_id, params in pack.rules.items():
+        found = registry[rule_id](request, facts, params)
+        if found is not None:
+            reasons.append(found)
+    verdict = max(
+        (r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__, default=Verdict.ALLOW
+    )
+    blocking = [r for r in reasons if r.verdict is Verdict.BLOCK]
+    not_before = None
+    if blocking and all(r.not_before is not None for r in blocking):
+        not_before = max(r.not_before for r in blocking if r.not_before is not None)
+    return Decision(
+        verdict=verdict,
+        reasons=tuple(reasons),
+        not_before=not_before,
+        pack_id=pack.pack_id,
+        pack_version=pack.version,
+        decision_id=decision_id(pack.pack_id, pack.version, repr(request), repr(facts)),
+    )

@@ -1,0 +1,146 @@
+"""What the gate decides on: a contact request and the facts about the person, debt and history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class PolicyInputError(ValueError):
+    """A request or facts the gate cannot decide on (naive time, unknown value, bad order)."""
+
+
+class Channel(StrEnum):
+    CALL = "call"
+    AI_VOICE = "ai_voice"
+    SMS = "sms"
+    EMAIL = "email"
+    PUSH = "push"
+    LETTER = "letter"
+    VISIT = "visit"
+    SOCIAL_PRIVATE = "social_private"
+    SOCIAL_PUBLIC = "social_public"
+
+    @property
+    def is_voice(self) -> bool:
+        return self in (Channel.CALL, Channel.AI_VOICE)
+
+
+class RecipientRole(StrEnum):
+    DEBTOR = "debtor"
+    GUARANTOR = "guarantor"
+    DESIGNATED_CONTACT = "designated_contact"
+    THIRD_PARTY = "third_party"
+    ATTORNEY = "attorney"
+
+
+class ContactSource(StrEnum):
+    DEBTOR_PROVIDED = "debtor_provided"
+    CONTRACT = "contract"
+    ADDRESS_BOOK = "address_book"
+    PUBLIC_RECORD = "public_record"
+
+
+class Outcome(StrEnum):
+    CONNECTED = "connected"
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    BUSY = "busy"
+    NOT_IN_SERVICE = "not_in_service"
+    WRONG_NUMBER = "wrong_number"
+
+
+def _aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PolicyInputError(f"{what} must be a timezone-aware datetime")
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One past contact attempt, as the history records it."""
+
+    at: datetime
+    channel: Channel
+    recipient_role: RecipientRole
+    contact_point: str
+    debt_id: str
+    outcome: Outcome
+    conversation: bool = False  # a conversation about the debt took place
+    by: str = "lender"  # the lender or the agency that made it
+    with_consent: bool = False  # placed with prior consent given directly to the collector
+
+    def __post_init__(self) -> None:
+        _aware(self.at, "attempt time")
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRequest:
+    """A proposed contact: who, how, when, about which debt, and for a visit how it is staffed."""
+
+    at: datetime
+    channel: Channel
+    recipient_role: RecipientRole
+    contact_point: str
+    debt_id: str
+    contact_source: ContactSource = ContactSource.DEBTOR_PROVIDED
+    timezones: tuple[str, ...] = ("Asia/Shanghai",)
+    demanded_amount: int | None = None
+    visit_collectors: int = 0
+    visit_recorded: bool = False
+    visit_end: datetime | None = None
+    by: str = "lender"
+    end_of_collection_notice: bool = False  # a US cease-exception message
+    with_consent: bool = False  # placed with prior consent given directly to the collector
+
+    def __post_init__(self) -> None:
+        _aware(self.at, "request time")
+        if self.visit_end is not None:
+            _aware(self.visit_end, "visit end")
+        if not self.timezones:
+            raise PolicyInputError("at least one possible time zone is needed")
+        if self.demanded_amount is not None and self.demanded_amount < 0:
+            raise PolicyInputError("a demanded amount cannot be negative")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFlags:
+    """Case states that pause, limit or end collection."""
+
+    dispute_open: bool = False
+    complaint_open: bool = False
+    hardship_open: bool = False
+    cease_received_on: date | None = None
+    attorney_represented: bool = False
+    time_barred: bool = False
+    debtor_unreachable: bool = False
+    validation_period_ends: date | None = None
+    dispute_in_validation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyStatus:
+    """The placing agency's standing with the lender (CN outsourcing rules)."""
+
+    approved: bool
+    evaluated_on: date | None
+    agreement_on_record: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """Everything the rules may need; a rule that lacks a fact it needs blocks and says which."""
+
+    history: tuple[Attempt, ...] = ()
+    flags: CaseFlags = field(default_factory=CaseFlags)
+    night_consent: bool = False  # the debtor agreed (recorded) to contact in quiet hours
+    refused_contacts: frozenset[str] = frozenset()  # contact points that asked not to be called
+    opted_out: frozenset[str] = frozenset()  # media ("call", "email") or specific points
+    lawful_outstanding: int | None = None
+    contract_allows_guarantor: bool = False
+    agencies: dict[str, AgencyStatus] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        times = [a.at for a in self.history]
+        if times != sorted(times):
+            raise PolicyInputError("the contact history must be in time order")

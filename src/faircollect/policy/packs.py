@@ -1,0 +1,136 @@
+"""Rule packs: versioned TOML data naming the rules that apply and their parameters.
+
+A pack may `extends` another (its rules are inherited, then overridden). A lender's overlay
+(`overlay_of`) may only tighten: lower limits, a narrower window, longer waits, a stricter
+verdict, more rules; an overlay that loosens anything is refused on load.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from typing import Any
+
+from faircollect.policy.decision import SEVERITY_ORDER, Verdict
+from faircollect.policy.rules import load_all
+from faircollect.policy.rules.common import clock
+
+# How each parameter tightens: "lower" means a smaller value is stricter.
+TIGHTER = {
+    "limit": "lower",
+    "max_age_days": "lower",
+    "end": "earlier",
+    "start": "later",
+    "days": "higher",
+    "min_collectors": "higher",
+}
+SEVERITY = SEVERITY_ORDER
+
+
+class PackError(ValueError):
+    """A pack or overlay that is malformed, unknown, or loosens its base."""
+
+
+@dataclass(frozen=True)
+class RulePack:
+    """A resolved pack: id, version, effective date and each rule's parameters, in order."""
+
+    pack_id: str
+    version: str
+    effective_from: date
+    rules: dict[str, dict[str, Any]]
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PackError(f"{where}: not valid TOML ({exc})") from exc
+    for key in ("id", "version", "rules"):
+        if key not in doc:
+            raise PackError(f"{where}: missing {key!r}")
+    known = load_all()
+    for rule_id, params in doc["rules"].items():
+        if rule_id not in known:
+            raise PackError(f"{where}: unknown rule {rule_id!r}")
+        if not isinstance(params, dict):
+            raise PackError(f"{where}: rule {rule_id!r} needs a table of parameters")
+        try:
+            Verdict(params.get("verdict", "block"))
+        except ValueError as exc:
+            raise PackError(f"{where}: rule {rule_id!r} has an unknown verdict") from exc
+    return doc
+
+
+def _shipped(pack_id: str) -> str:
+    name = f"{pack_id.lower()}.toml"
+    files = resources.files("faircollect.policy") / "packs"
+    target = files / name
+    if not target.is_file():
+        raise PackError(f"unknown pack {pack_id!r}")
+    return target.read_text("utf-8")
+
+
+def _resolve(doc: dict[str, Any], where: str, depth: int = 0) -> dict[str, dict[str, Any]]:
+    if depth > 5:
+        raise PackError(f"{where}: packs extend each other in a loop")
+    rules: dict[str, dict[str, Any]] = {}
+    base = doc.get("extends")
+    if base:
+        rules = _resolve(_parse(_shipped(base), base), base, depth + 1)
+    for rule_id, params in doc["rules"].items():
+        rules[rule_id] = {**rules.get(rule_id, {}), **params}
+    return rules
+
+
+def load_pack(pack_id: str, *, version: str | None = None, overlay: str | None = None) -> RulePack:
+    """The shipped pack `pack_id`, optionally tightened by an overlay (TOML text)."""
+    doc = _parse(_shipped(pack_id), pack_id)
+    if version is not None and str(doc["version"]) != version:
+        raise PackError(f"pack {pack_id!r} has no version {version!r} (shipped: {doc['version']})")
+    rules = _resolve(doc, pack_id)
+    effective = doc.get("effective_from", date(1970, 1, 1))
+    pack_version = str(doc["version"])
+    if overlay is not None:
+        extra = _parse(overlay, "overlay")
+        if extra.get("overlay_of") != doc["id"]:
+            raise PackError(f"overlay: overlay_of must name the pack {doc['id']!r}")
+        rules = tighten(rules, extra["rules"])
+        pack_version = f"{pack_version}+{extra['id']}@{extra['version']}"
+    return RulePack(str(doc["id"]), pack_version, effective, rules)
+
+
+def tighten(base: dict[str, dict[str, Any]], overlay: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Apply an overlay, refusing any change that would loosen a rule."""
+    merged = {k: dict(v) for k, v in base.items()}
+    for rule_id, params in overlay.items():
+        current = merged.get(rule_id, {})
+        for key, value in params.items():
+            if key in current:
+                _check_tighter(rule_id, key, current[key], value)
+        merged[rule_id] = {**current, **params}
+    return merged
+
+
+def _check_tighter(rule_id: str, key: str, old: Any, new: Any) -> None:
+    where = f"overlay: {rule_id}.{key} = {new!r}"
+    if key == "verdict":
+        if SEVERITY[Verdict(new)] < SEVERITY[Verdict(old)]:
+            raise PackError(f"{where} loosens the verdict {old!r}")
+        return
+    direction = TIGHTER.get(key)
+    if direction is None:
+        return
+    old_value: object
+    new_value: object
+    if direction in ("earlier", "later"):
+        old_value, new_value = clock(old), clock(new)
+    else:
+        old_value, new_value = int(old), int(new)
+    later_or_more = new_value > old_value  # type: ignore[operator]
+    earlier_or_less = new_value < old_value  # type: ignore[operator]
+    loosens = later_or_more if direction in ("lower", "earlier") else earlier_or_less
+    if loosens:
+        raise PackError(f"{where} loosens the pack's {old!r}")

@@ -1,0 +1,38 @@
+"""Rule families. Each rule is `fn(request, facts, params) -> Reason | None`, registered by id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from faircollect.policy.decision import Reason
+from faircollect.policy.model import ContactRequest, Facts
+
+Rule = Callable[[ContactRequest, Facts, Mapping[str, Any]], Reason | None]
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(rule_id: str) -> Callable[[Rule], Rule]:
+    """Register a rule function under its stable id."""
+
+    def register(fn: Rule) -> Rule:
+        if rule_id in REGISTRY:
+            raise ValueError(f"rule {rule_id} registered twice")
+        REGISTRY[rule_id] = fn
+        return fn
+
+    return register
+
+
+def load_all() -> dict[str, Rule]:
+    """Import every rule module (they register themselves) and return the registry."""
+    from faircollect.policy.rules import (  # noqa: F401 - imported for registration
+        amounts,
+        frequency,
+        holds,
+        hours,
+        outsourcing,
+        recipients,
+    )
+
+    return REGISTRY

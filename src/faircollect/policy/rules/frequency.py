@@ -1,0 +1,157 @@
+"""Frequency caps on calls: per day (CN) and per seven days (US Regulation F)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from faircollect.policy.decision import Reason
+from faircollect.policy.model import Attempt, ContactRequest, Facts, Outcome, RecipientRole
+from faircollect.policy.rules import rule
+from faircollect.policy.rules.common import at_local, clock, local, next_day, reason
+
+UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY)
+US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL)
+
+
+def _same_local_day(a: Attempt, req: ContactRequest) -> bool:
+    tz = req.timezones[0]
+    return local(a.at, tz).date() == local(req.at, tz).date() and a.at <= req.at
+
+
+def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> object:
+    tz = req.timezones[0]
+    return at_local(
+        next_day(local(req.at, tz).date()), clock(params.get("day_starts", "08:00")), tz
+    )
+
+
+@rule("CN-FREQ-CONNECTED-3")
+def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """At most 3 connected voice conversations with one debtor a day, human or AI voice, counted
+    across the lender and all its agencies (GB/T 45251-2025; CN-AI-VOICE)."""
+    if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
+        return None
+    limit = int(params.get("limit", 3))
+    connected = sum(
+        1
+        for a in facts.history
+        if a.channel.is_voice
+        and a.recipient_role is RecipientRole.DEBTOR
+        and a.outcome is Outcome.CONNECTED
+        and _same_local_day(a, req)
+    )
+    if connected < limit:
+        return None
+    return reason(
+        "CN-FREQ-CONNECTED-3",
+        params,
+        f"今日已与债务人有效通话{connected}次（上限{limit}次，含委外机构和智能语音）",
+        f"{connected} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
+        not_before=_tomorrow(req, params),  # type: ignore[arg-type]
+    )
+
+
+@rule("CN-FREQ-ATTEMPTS-6")
+def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """At most 6 unanswered dial attempts a day to the same number (CBA 2026 guideline)."""
+    if not req.channel.is_voice:
+        return None
+    limit = int(params.get("limit", 6))
+    unanswered = sum(
+        1
+        for a in facts.history
+        if a.channel.is_voice
+        and a.contact_point == req.contact_point
+        and a.outcome in UNANSWERED
+        and _same_local_day(a, req)
+    )
+    if unanswered < limit:
+        return None
+    return reason(
+        "CN-FREQ-ATTEMPTS-6",
+        params,
+        f"今日已拨打该号码未接通{unanswered}次（上限{limit}次）",
+        f"{unanswered} unanswered attempts to this number today (limit {limit})",
+        not_before=_tomorrow(req, params),  # type: ignore[arg-type]
+    )
+
+
+def _us_counted(a: Attempt, req: ContactRequest) -> bool:
+    """Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
+    service, not misdialled, not placed with direct consent (1006.14(b)(3))."""
+    return (
+        a.channel.is_voice
+        and a.recipient_role is RecipientRole.DEBTOR
+        and a.debt_id == req.debt_id
+        and a.outcome in US_COUNTED
+        and not a.with_consent
+        and a.at <= req.at
+    )
+
+
+@rule("US-CALL-7IN7")
+def us_seven_in_seven(
+    req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    """No more than 7 calls in 7 consecutive days to a person about a debt (1006.14(b)(2)(i)(A))."""
+    if (
+        not req.channel.is_voice
+        or req.recipient_role is not RecipientRole.DEBTOR
+        or req.with_consent
+    ):
+        return None
+    limit = int(params.get("limit", 7))
+    tz = req.timezones[0]
+    today = local(req.at, tz).date()
+    window_start = today - timedelta(days=6)
+    days = sorted(
+        local(a.at, tz).date()
+        for a in facts.history
+        if _us_counted(a, req) and local(a.at, tz).date() >= window_start
+    )
+    if len(days) < limit:
+        return None
+    # The window must drop calls until fewer than `limit` remain: the limit-th newest call leaves.
+    free_day = days[len(days) - limit] + timedelta(days=7)
+    return reason(
+        "US-CALL-7IN7",
+        params,
+        f"7天内已就此债务致电{len(days)}次（上限{limit}次）",
+        f"{len(days)} calls about this debt in 7 consecutive days (limit {limit})",
+        not_before=at_local(free_day, clock(params.get("day_starts", "08:00")), tz),
+    )
+
+
+@rule("US-CALL-AFTER-CONVERSATION")
+def us_after_conversation(
+    req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    """No call within 7 consecutive days after a telephone conversation about the debt, the day of
+    the conversation being day 1 (1006.14(b)(2)(i)(B))."""
+    if (
+        not req.channel.is_voice
+        or req.recipient_role is not RecipientRole.DEBTOR
+        or req.with_consent
+    ):
+        return None
+    days = int(params.get("days", 7))
+    tz = req.timezones[0]
+    today = local(req.at, tz).date()
+    talks = [
+        local(a.at, tz).date()
+        for a in facts.history
+        if a.channel.is_voice and a.conversation and a.debt_id == req.debt_id and a.at <= req.at
+    ]
+    recent = [d for d in talks if d <= today < d + timedelta(days=days)]
+    if not recent:
+        return None
+    free_day = max(recent) + timedelta(days=days)
+    return reason(
+        "US-CALL-AFTER-CONVERSATION",
+        params,
+        f"与消费者就此债务通话后{days}天内不得再致电",
+        f"no call within {days} days after a telephone conversation about this debt",
+        not_before=at_local(free_day, clock(params.get("day_starts", "08:00")), tz),
+    )

@@ -1,0 +1,113 @@
+"""Holds that pause or end collection: disputes, complaints, hardship, cease, opt-outs, media."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from faircollect.policy.decision import Reason
+from faircollect.policy.model import Channel, ContactRequest, Facts
+from faircollect.policy.rules import rule
+from faircollect.policy.rules.common import local, reason
+
+
+@rule("CN-CASE-PAUSE")
+def cn_pause(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """An open dispute, complaint or hardship pause stops collection of what it covers (CBA 2026
+    complaint handling; NIFA 2024)."""
+    flags = facts.flags
+    open_ = [
+        name
+        for name, on in (
+            ("dispute", flags.dispute_open),
+            ("complaint", flags.complaint_open),
+            ("hardship", flags.hardship_open),
+        )
+        if on
+    ]
+    if not open_:
+        return None
+    return reason(
+        "CN-CASE-PAUSE",
+        params,
+        "存在未结的异议、投诉或困难暂停，暂停催收",
+        f"collection is paused while a {'/'.join(open_)} is open",
+    )
+
+
+@rule("CN-NO-PUBLIC")
+def cn_no_public(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Nothing public: no notices or posts others can see (CBA 2026; NIFA 2018 art. 18)."""
+    if req.channel is not Channel.SOCIAL_PUBLIC:
+        return None
+    return reason(
+        "CN-NO-PUBLIC", params, "不得公开发布催收信息", "no collection content in public posts"
+    )
+
+
+@rule("US-SOCIAL")
+def us_social(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No social-media contact the public or the consumer's contacts can see (1006.22(f)(4))."""
+    if req.channel is not Channel.SOCIAL_PUBLIC:
+        return None
+    return reason(
+        "US-SOCIAL", params, "不得在社交媒体公开联系", "no social-media contact others can see"
+    )
+
+
+@rule("US-CEASE")
+def us_cease(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """After written notice to cease (effective on receipt) only end-of-collection or remedy
+    notices may be sent (12 CFR 1006.6(c))."""
+    received = facts.flags.cease_received_on
+    if received is None or req.end_of_collection_notice:
+        return None
+    if local(req.at, req.timezones[0]).date() < received:
+        return None
+    return reason(
+        "US-CEASE",
+        params,
+        "消费者已书面要求停止联系",
+        "the consumer's written notice to cease communication has been received",
+    )
+
+
+@rule("US-DISPUTE")
+def us_dispute(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A dispute within the validation period stops collection until verification is sent
+    (12 CFR 1006.38(c)-(d))."""
+    if not facts.flags.dispute_in_validation:
+        return None
+    return reason(
+        "US-DISPUTE",
+        params,
+        "验证期内有异议，发送核实材料前暂停催收",
+        "a dispute within the validation period holds collection until verification is sent",
+    )
+
+
+@rule("US-MEDIUM-OPTOUT")
+def us_optout(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A medium, address or number the person asked not to be used is barred (1006.14(h)(1))."""
+    medium = "call" if req.channel.is_voice else req.channel.value
+    if medium in facts.opted_out or req.contact_point in facts.opted_out:
+        return reason(
+            "US-MEDIUM-OPTOUT",
+            params,
+            "对方已要求不使用该联系方式",
+            f"the person asked not to be contacted by {medium} or at this address",
+        )
+    return None
+
+
+@rule("US-TIMEBARRED")
+def us_time_barred(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Time-barred debt: no suit and no threat of suit (1006.26(b)); messages need review."""
+    if not facts.flags.time_barred:
+        return None
+    return reason(
+        "US-TIMEBARRED",
+        params,
+        "诉讼时效已过：不得起诉或以诉讼相威胁，需人工复核",
+        "time-barred debt: no suit or threat of suit; a person must review the contact",
+    )

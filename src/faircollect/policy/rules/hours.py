@@ -1,0 +1,76 @@
+"""Contact hours in the recipient's local time."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from faircollect.policy.decision import Reason
+from faircollect.policy.model import Channel, ContactRequest, Facts
+from faircollect.policy.rules import rule
+from faircollect.policy.rules.common import at_local, clock, local, missing, reason
+
+
+def _inside(at: datetime, tz: str, start: time, end: time) -> bool:
+    moment = local(at, tz).time()
+    return start <= moment < end
+
+
+def _next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime:
+    """The earliest instant at or after `at` inside the window in every zone (searches 3 days)."""
+    candidates = []
+    for tz in tzs:
+        here = local(at, tz)
+        day = here.date() if here.time() < start else here.date() + timedelta(days=1)
+        for offset in range(3):
+            candidates.append(at_local(day + timedelta(days=offset), start, tz))
+    for candidate in sorted(c for c in candidates if c >= at):
+        if all(_inside(candidate, tz, start, end) for tz in tzs):
+            return candidate
+    return max(candidates)
+
+
+@rule("CN-HOURS-NIGHT")
+def cn_night(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No collection 22:00-08:00 in the debtor's local time unless the debtor agreed.
+
+    GB/T 45251-2025; CBA 2026 guideline (calls, visits and any other collection); CN-VISIT-HOURS.
+    """
+    if facts.night_consent:
+        return None
+    start, end = clock(params.get("start", "08:00")), clock(params.get("end", "22:00"))
+    tz = req.timezones[0]
+    if req.channel is Channel.VISIT and req.visit_end is None:
+        return missing("CN-HOURS-NIGHT", params, "visit end time")
+    last = req.visit_end if req.channel is Channel.VISIT and req.visit_end else req.at
+    ends_late = local(last, tz).time() > end or local(last, tz).date() != local(req.at, tz).date()
+    if _inside(req.at, tz, start, end) and not ends_late:
+        return None
+    return reason(
+        "CN-HOURS-NIGHT",
+        params,
+        f"当地时间{start:%H:%M}前或{end:%H:%M}后不得催收（未经债务人同意）",
+        f"no collection before {start:%H:%M} or after {end:%H:%M} local time without consent",
+        not_before=_next_start(req.at, (tz,), start, end),
+    )
+
+
+@rule("US-TIME-8-21")
+def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Before 08:00 or after 21:00 at the consumer's location is inconvenient; where the location
+    is uncertain, only times convenient in every possible zone (12 CFR 1006.6(b)(1)(i); comment
+    6(b)(1)(i)-2). Electronic messages count when sent. Direct prior consent lifts it (6(b)(4)).
+    """
+    if facts.night_consent:
+        return None
+    start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
+    if all(_inside(req.at, tz, start, end) for tz in req.timezones):
+        return None
+    return reason(
+        "US-TIME-8-21",
+        params,
+        "不在消费者所有可能所在时区的8:00-21:00之内",
+        "outside 08:00-21:00 in at least one of the consumer's possible time zones",
+        not_before=_next_start(req.at, req.timezones, start, end),
+    )

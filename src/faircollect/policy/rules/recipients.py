@@ -1,0 +1,94 @@
+"""Who may be contacted, and through which sources of contact details."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from faircollect.policy.decision import Reason
+from faircollect.policy.model import ContactRequest, ContactSource, Facts, RecipientRole
+from faircollect.policy.rules import rule
+from faircollect.policy.rules.common import reason
+
+
+@rule("CN-WHO-DEBTOR")
+def cn_debtor_only(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Collect only from the debtor; guarantors as the contract allows; never from unrelated third
+    parties (GB/T 45251-2025; CBRC 2011 art. 68; NIFA 2018 art. 13)."""
+    role = req.recipient_role
+    if role in (RecipientRole.DEBTOR, RecipientRole.ATTORNEY, RecipientRole.DESIGNATED_CONTACT):
+        return None
+    if role is RecipientRole.GUARANTOR and facts.contract_allows_guarantor:
+        return None
+    return reason(
+        "CN-WHO-DEBTOR",
+        params,
+        "只能向债务人催收（担保人仅限合同约定），不得向无关第三人催收",
+        "collect only from the debtor (guarantors as the contract allows), never from third parties",
+    )
+
+
+@rule("CN-WHO-CONTACT-RESTORE")
+def cn_contact_restore(
+    req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    """A designated contact may be reached only to restore contact with an unreachable debtor,
+    never again after refusing, and never told of the debt (GB/T 45251-2025; NIFA 2018 art. 14)."""
+    if req.recipient_role is not RecipientRole.DESIGNATED_CONTACT:
+        return None
+    if req.contact_point in facts.refused_contacts:
+        return reason(
+            "CN-WHO-CONTACT-RESTORE",
+            params,
+            "该联系人已拒绝或要求不再联系，永久停止联系",
+            "this contact refused or asked not to be contacted again: stop permanently",
+        )
+    if not facts.flags.debtor_unreachable:
+        return reason(
+            "CN-WHO-CONTACT-RESTORE",
+            params,
+            "仅在无法联系债务人时才可联系紧急联系人，且只为恢复联系",
+            "a designated contact may be reached only while the debtor is unreachable",
+        )
+    return None
+
+
+@rule("CN-WHO-ADDRESSBOOK")
+def cn_address_book(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Numbers harvested from an address book are never used (PIPL arts. 6, 10, 13)."""
+    if req.contact_source is not ContactSource.ADDRESS_BOOK:
+        return None
+    return reason(
+        "CN-WHO-ADDRESSBOOK",
+        params,
+        "不得使用从通讯录获取的联系方式",
+        "contact details taken from an address book are never used",
+    )
+
+
+@rule("US-3P-BAN")
+def us_third_parties(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No communication about the debt with anyone but the consumer, their attorney, a CRA, the
+    creditor or attorneys (12 CFR 1006.6(d)(1)); location calls are not modelled here."""
+    if req.recipient_role in (RecipientRole.THIRD_PARTY, RecipientRole.DESIGNATED_CONTACT):
+        return reason(
+            "US-3P-BAN",
+            params,
+            "不得与消费者以外的第三人沟通债务",
+            "no communication about the debt with third parties",
+        )
+    return None
+
+
+@rule("US-ATTORNEY")
+def us_attorney(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A consumer represented by an attorney for the debt is contacted through the attorney only
+    (12 CFR 1006.6(b)(2))."""
+    if facts.flags.attorney_represented and req.recipient_role is RecipientRole.DEBTOR:
+        return reason(
+            "US-ATTORNEY",
+            params,
+            "消费者已委托律师，只能与律师沟通",
+            "the consumer has an attorney for this debt: deal with the attorney only",
+        )
+    return None

@@ -1,0 +1,162 @@
+"""Requests and facts from plain JSON-like dicts (the CLI and scenario files), strictly checked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from faircollect.policy.model import (
+    AgencyStatus,
+    Attempt,
+    CaseFlags,
+    Channel,
+    ContactRequest,
+    ContactSource,
+    Facts,
+    Outcome,
+    PolicyInputError,
+    RecipientRole,
+)
+
+REQUEST_KEYS = {
+    "at",
+    "channel",
+    "role",
+    "contact_point",
+    "debt_id",
+    "source",
+    "timezones",
+    "demanded_amount",
+    "visit_collectors",
+    "visit_recorded",
+    "visit_end",
+    "by",
+    "end_of_collection_notice",
+    "with_consent",
+}
+ATTEMPT_KEYS = {
+    "at",
+    "channel",
+    "role",
+    "contact_point",
+    "debt_id",
+    "outcome",
+    "conversation",
+    "by",
+    "with_consent",
+}
+FACT_KEYS = {
+    "history",
+    "flags",
+    "night_consent",
+    "refused_contacts",
+    "opted_out",
+    "lawful_outstanding",
+    "contract_allows_guarantor",
+    "agencies",
+}
+
+
+def _when(value: Any, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PolicyInputError(f"{what}: not an ISO date-time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise PolicyInputError(f"{what}: needs a UTC offset or zone (naive times are refused)")
+    return moment
+
+
+def _day(value: Any, what: str) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PolicyInputError(f"{what}: not an ISO date: {value!r}") from exc
+
+
+def _enum(kind: type[Any], value: Any, what: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError as exc:
+        allowed = ", ".join(m.value for m in kind)
+        raise PolicyInputError(f"{what}: unknown value {value!r} (one of {allowed})") from exc
+
+
+def _keys(data: Any, allowed: set[str], what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise PolicyInputError(f"{what} must be an object")
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise PolicyInputError(f"{what}: unknown field(s) {', '.join(unknown)}")
+    return data
+
+
+def request_from_dict(data: Any) -> ContactRequest:
+    d = _keys(data, REQUEST_KEYS, "request")
+    for key in ("at", "channel", "role", "contact_point", "debt_id"):
+        if key not in d:
+            raise PolicyInputError(f"request: missing {key!r}")
+    return ContactRequest(
+        at=_when(d["at"], "request.at"),
+        channel=_enum(Channel, d["channel"], "request.channel"),
+        recipient_role=_enum(RecipientRole, d["role"], "request.role"),
+        contact_point=str(d["contact_point"]),
+        debt_id=str(d["debt_id"]),
+        contact_source=_enum(ContactSource, d.get("source", "debtor_provided"), "request.source"),
+        timezones=tuple(d.get("timezones", ("Asia/Shanghai",))),
+        demanded_amount=d.get("demanded_amount"),
+        visit_collectors=int(d.get("visit_collectors", 0)),
+        visit_recorded=bool(d.get("visit_recorded", False)),
+        visit_end=_when(d["visit_end"], "request.visit_end") if d.get("visit_end") else None,
+        by=str(d.get("by", "lender")),
+        end_of_collection_notice=bool(d.get("end_of_collection_notice", False)),
+        with_consent=bool(d.get("with_consent", False)),
+    )
+
+
+def _attempt(data: Any, k: int) -> Attempt:
+    what = f"history[{k}]"
+    d = _keys(data, ATTEMPT_KEYS, what)
+    return Attempt(
+        at=_when(d.get("at"), f"{what}.at"),
+        channel=_enum(Channel, d.get("channel", "call"), f"{what}.channel"),
+        recipient_role=_enum(RecipientRole, d.get("role", "debtor"), f"{what}.role"),
+        contact_point=str(d.get("contact_point", "")),
+        debt_id=str(d.get("debt_id", "")),
+        outcome=_enum(Outcome, d.get("outcome"), f"{what}.outcome"),
+        conversation=bool(d.get("conversation", False)),
+        by=str(d.get("by", "lender")),
+        with_consent=bool(d.get("with_consent", False)),
+    )
+
+
+def facts_from_dict(data: Any) -> Facts:
+    d = _keys(data or {}, FACT_KEYS, "facts")
+    flags = dict(d.get("flags", {}))
+    for key in ("cease_received_on", "validation_period_ends"):
+        if key in flags:
+            flags[key] = _day(flags[key], f"facts.flags.{key}")
+    try:
+        case = CaseFlags(**flags)
+    except TypeError as exc:
+        raise PolicyInputError(f"facts.flags: {exc}") from exc
+    agencies = {
+        name: AgencyStatus(
+            approved=bool(a.get("approved", False)),
+            evaluated_on=_day(a.get("evaluated_on"), f"facts.agencies.{name}.evaluated_on"),
+            agreement_on_record=bool(a.get("agreement_on_record", False)),
+        )
+        for name, a in dict(d.get("agencies", {})).items()
+    }
+    return Facts(
+        history=tuple(_attempt(a, k) for k, a in enumerate(d.get("history", []))),
+        flags=case,
+        night_consent=bool(d.get("night_consent", False)),
+        refused_contacts=frozenset(d.get("refused_contacts", [])),
+        opted_out=frozenset(d.get("opted_out", [])),
+        lawful_outstanding=d.get("lawful_outstanding"),
+        contract_allows_guarantor=bool(d.get("contract_allows_guarantor", False)),
+        agencies=agencies,
+    )

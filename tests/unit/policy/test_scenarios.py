@@ -1,0 +1,60 @@
+"""Table-driven scenarios for every rule of the shipped packs (tests/unit/policy/scenarios)."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from faircollect.policy import evaluate, load_pack
+from faircollect.policy.wire import facts_from_dict, request_from_dict
+
+HERE = Path(__file__).parent / "scenarios"
+DEFAULTS = {
+    "CN": {"channel": "call", "role": "debtor", "contact_point": "m1", "debt_id": "D1"},
+    "US": {
+        "channel": "call",
+        "role": "debtor",
+        "contact_point": "m1",
+        "debt_id": "D1",
+        "timezones": ["America/New_York"],
+    },
+}
+HISTORY_DEFAULTS = {"channel": "call", "role": "debtor", "contact_point": "m1", "debt_id": "D1"}
+
+
+def cases(pack: str) -> list[dict[str, Any]]:
+    return tomllib.loads((HERE / f"{pack.lower()}.toml").read_text("utf-8"))["case"]
+
+
+def run(pack_id: str, case: dict[str, Any]):
+    request = request_from_dict({**DEFAULTS[pack_id], **case["request"]})
+    facts = dict(case.get("facts", {}))
+    facts["history"] = [{**HISTORY_DEFAULTS, **h} for h in facts.get("history", [])]
+    return evaluate(request, facts_from_dict(facts), load_pack(pack_id))
+
+
+@pytest.mark.parametrize(
+    ("pack", "case"),
+    [(p, c) for p in ("CN", "US") for c in cases(p)],
+    ids=lambda v: v["name"] if isinstance(v, dict) else v,
+)
+def test_scenario(pack: str, case: dict[str, Any]) -> None:
+    decision = run(pack, case)
+    assert decision.verdict.value == case["expect"], decision.to_dict()
+    assert sorted(r.rule_id for r in decision.reasons) == sorted(case.get("rules", [])), (
+        decision.to_dict()
+    )
+    if "not_before" in case:
+        assert decision.not_before == datetime.fromisoformat(case["not_before"])
+
+
+def test_every_rule_has_an_allow_and_a_block_case() -> None:
+    """Each rule of each pack fires in some scenario and stays silent in an allowed one."""
+    for pack in ("CN", "US"):
+        fired = {r for c in cases(pack) for r in c.get("rules", [])}
+        assert fired == set(load_pack(pack).rules), pack
+        assert any(c["expect"] == "allow" for c in cases(pack))
