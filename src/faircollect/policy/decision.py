@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from faircollect.policy.model import ContactRequest, Facts
 
 
 class Verdict(StrEnum):
@@ -35,7 +37,14 @@ class Decision:
     not_before: datetime | None
     pack_id: str
     pack_version: str
-    decision_id: str
+    inputs: tuple[ContactRequest, Facts] = field(repr=False, compare=False)
+
+    @property
+    def decision_id(self) -> str:
+        """Deterministic id of (pack, request, facts); computed when asked (it costs more than
+        the rules), so replaying the same inputs gives the same id."""
+        request, facts = self.inputs
+        return decision_id(self.pack_id, self.pack_version, _fingerprint(request, facts))
 
     @property
     def allowed(self) -> bool:
@@ -67,3 +76,26 @@ def decision_id(*parts: str) -> str:
 
 
 SEVERITY_ORDER = {Verdict.ALLOW: 0, Verdict.REVIEW: 1, Verdict.BLOCK: 2}
+
+
+def _fingerprint(request: ContactRequest, facts: Facts) -> str:
+    """A compact, stable text of the inputs (dataclass reprs cost more than the rules)."""
+    flags = facts.flags
+    history = ";".join(
+        f"{a.at.timestamp()}|{a.channel}|{a.recipient_role}|{a.contact_point}|{a.debt_id}|"
+        f"{a.outcome}|{a.conversation}|{a.by}|{a.with_consent}"
+        for a in facts.history
+    )
+    return "\x1e".join(
+        (
+            f"{request.at.timestamp()}|{request.channel}|{request.recipient_role}|"
+            f"{request.contact_point}|{request.debt_id}|{request.contact_source}|"
+            f"{','.join(request.timezones)}|{request.demanded_amount}|{request.visit_collectors}|"
+            f"{request.visit_recorded}|{request.visit_end}|{request.by}|"
+            f"{request.end_of_collection_notice}|{request.with_consent}",
+            history,
+            f"{flags}|{facts.night_consent}|{sorted(facts.refused_contacts)}|"
+            f"{sorted(facts.opted_out)}|{facts.lawful_outstanding}|"
+            f"{facts.contract_allows_guarantor}|{sorted(facts.agencies.items())}",
+        )
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faircollect.policy.decision import SEVERITY_ORDER, Decision, Reason, Verdict, decision_id
+from faircollect.policy.decision import SEVERITY_ORDER, Decision, Reason, Verdict
 from faircollect.policy.model import ContactRequest, Facts
 from faircollect.policy.packs import RulePack
 from faircollect.policy.rules import load_all
@@ -33,5 +33,5 @@ def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
         not_before=not_before,
         pack_id=pack.pack_id,
         pack_version=pack.version,
-        decision_id=decision_id(pack.pack_id, pack.version, repr(request), repr(facts)),
+        inputs=(request, facts),
     )

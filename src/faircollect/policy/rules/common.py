@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -11,6 +12,7 @@ from faircollect.policy.decision import Reason, Verdict
 from faircollect.policy.model import PolicyInputError
 
 
+@lru_cache(maxsize=512)
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
@@ -18,7 +20,9 @@ def zone(name: str) -> ZoneInfo:
         raise PolicyInputError(f"unknown time zone {name!r}") from exc
 
 
+@lru_cache(maxsize=1 << 16)
 def local(at: datetime, tz: str) -> datetime:
+    """`at` on the wall clock of `tz` (cached: histories are re-read by several rules)."""
     return at.astimezone(zone(tz))
 
 
