@@ -21,7 +21,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class AuditKind(IntEnum):
-    """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 9xx the log itself.
+    """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -32,6 +32,7 @@ class AuditKind(IntEnum):
     BORROWER_IMPORTED = 104
     PII_VIEWED = 201
     PII_REVEALED = 202
+    CONTACT_DECIDED = 301
     CHECKPOINT_SIGNED = 901
 
 

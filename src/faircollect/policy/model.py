@@ -49,6 +49,9 @@ class Outcome(StrEnum):
     BUSY = "busy"
     NOT_IN_SERVICE = "not_in_service"
     WRONG_NUMBER = "wrong_number"
+    # Reserved by an allowed decision, outcome not yet recorded: counted against every cap as
+    # the worst case, so concurrent dispatchers can never together exceed one.
+    PENDING = "pending"
 
 
 def _aware(value: datetime, what: str) -> None:

@@ -209,6 +209,40 @@ audit_checkpoints = Table(
     Column("signed", Text, nullable=False),
 )
 
+# Every gate decision with its input, and every contact attempt it allowed (reserved first,
+# outcome recorded later): the history the caps count.
+contact_decisions = Table(
+    "contact_decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", String(32), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("borrower_id", String(64), nullable=False, index=True),
+    Column("loan_id", String(64), nullable=False),
+    Column("pack", String(64), nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("decision", Text, nullable=False),  # JSON: reasons, not_before, pack
+    Column("request", Text, nullable=False),  # JSON: the request as decided
+)
+
+contact_attempts = Table(
+    "contact_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_ref", Integer, ForeignKey("contact_decisions.id"), nullable=False),
+    Column("borrower_id", String(64), nullable=False),
+    Column("loan_id", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("recipient_role", String(24), nullable=False),
+    Column("contact_point", String(128), nullable=False),
+    Column("by", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("conversation", Boolean, nullable=False, default=False),
+    Column("with_consent", Boolean, nullable=False, default=False),
+    Index("ix_contact_attempts_borrower_at", "borrower_id", "at"),
+)
+
 pii_access = Table(
     "pii_access",
     metadata,

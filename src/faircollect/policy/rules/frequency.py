@@ -11,13 +11,15 @@ from faircollect.policy.model import Attempt, ContactRequest, Facts, Outcome, Re
 from faircollect.policy.rules import rule
 from faircollect.policy.rules.common import at_local, clock, local, next_day, reason
 
-UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY)
-US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL)
+UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.PENDING)
+CONNECTED = (Outcome.CONNECTED, Outcome.PENDING)
+US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)
 
 
 def _same_local_day(a: Attempt, req: ContactRequest) -> bool:
+    """Same local day; attempts reserved for later that day count too (they use the capacity)."""
     tz = req.timezones[0]
-    return local(a.at, tz).date() == local(req.at, tz).date() and a.at <= req.at
+    return local(a.at, tz).date() == local(req.at, tz).date()
 
 
 def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> object:
@@ -39,7 +41,7 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
         for a in facts.history
         if a.channel.is_voice
         and a.recipient_role is RecipientRole.DEBTOR
-        and a.outcome is Outcome.CONNECTED
+        and a.outcome in CONNECTED
         and _same_local_day(a, req)
     )
     if connected < limit:
@@ -87,7 +89,6 @@ def _us_counted(a: Attempt, req: ContactRequest) -> bool:
         and a.debt_id == req.debt_id
         and a.outcome in US_COUNTED
         and not a.with_consent
-        and a.at <= req.at
     )
 
 
@@ -109,7 +110,7 @@ def us_seven_in_seven(
     days = sorted(
         local(a.at, tz).date()
         for a in facts.history
-        if _us_counted(a, req) and local(a.at, tz).date() >= window_start
+        if _us_counted(a, req) and window_start <= local(a.at, tz).date() <= today
     )
     if len(days) < limit:
         return None

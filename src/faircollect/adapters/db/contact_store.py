@@ -1,0 +1,155 @@
+"""SQL implementation of the ContactStore port."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, and_, insert, or_, select, update
+
+from faircollect.adapters.db.tables import (
+    borrowers,
+    contact_attempts,
+    contact_decisions,
+    loan_states,
+    loans,
+    pauses,
+)
+from faircollect.policy import (
+    Attempt,
+    CaseFlags,
+    Channel,
+    ContactRequest,
+    Decision,
+    Outcome,
+    RecipientRole,
+)
+from faircollect.policy.rules.common import local
+from faircollect.services.contacts import CaseState
+
+
+class SqlContactStore:
+    """Contact decisions and attempts in the relational database."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._conn = connection
+
+    def lock_debtor(self, borrower_id: str) -> str | None:
+        # A no-op write takes the row lock on PostgreSQL and the write lock on SQLite, so the
+        # next decision for this debtor waits until this transaction ends.
+        done = self._conn.execute(
+            update(borrowers)
+            .where(borrowers.c.borrower_id == borrower_id)
+            .values(timezone=borrowers.c.timezone)
+        )
+        if done.rowcount == 0:
+            return None
+        return str(
+            self._conn.execute(
+                select(borrowers.c.timezone).where(borrowers.c.borrower_id == borrower_id)
+            ).scalar_one()
+        )
+
+    def history(self, borrower_id: str, since: datetime) -> list[Attempt]:
+        rows = self._conn.execute(
+            select(contact_attempts)
+            .where(
+                contact_attempts.c.borrower_id == borrower_id, contact_attempts.c.at >= _utc(since)
+            )
+            .order_by(contact_attempts.c.at, contact_attempts.c.id)
+        ).mappings()
+        return [
+            Attempt(
+                at=_aware(r["at"]),
+                channel=Channel(r["channel"]),
+                recipient_role=RecipientRole(r["recipient_role"]),
+                contact_point=r["contact_point"],
+                debt_id=r["loan_id"],
+                outcome=Outcome(r["outcome"]),
+                conversation=bool(r["conversation"]),
+                by=r["by"],
+                with_consent=bool(r["with_consent"]),
+            )
+            for r in rows
+        ]
+
+    def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState:
+        day = local(at, tz).date()
+        kinds = set(
+            self._conn.execute(
+                select(pauses.c.kind)
+                .join(loans, loans.c.loan_key == pauses.c.loan_key)
+                .where(
+                    loans.c.loan_id == loan_id,
+                    pauses.c.start_on <= day,
+                    or_(pauses.c.end_on.is_(None), pauses.c.end_on >= day),
+                )
+            ).scalars()
+        )
+        lawful = self._conn.execute(
+            select(loan_states.c.lawful_outstanding)
+            .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+            .where(and_(loans.c.loan_id == loan_id, loan_states.c.as_of == day))
+        ).scalar_one_or_none()
+        flags = CaseFlags(
+            dispute_open="dispute" in kinds,
+            complaint_open="complaint" in kinds,
+            hardship_open="hardship" in kinds,
+        )
+        return CaseState(flags, None if lawful is None else int(lawful))
+
+    def record_decision(
+        self, *, decision: Decision, borrower_id: str, loan_id: str, at: datetime, request: str
+    ) -> int:
+        result = self._conn.execute(
+            insert(contact_decisions).values(
+                decision_id=decision.decision_id,
+                at=_utc(at),
+                borrower_id=borrower_id,
+                loan_id=loan_id,
+                pack=f"{decision.pack_id}@{decision.pack_version}",
+                verdict=decision.verdict.value,
+                decision=json.dumps(decision.to_dict(), ensure_ascii=False),
+                request=request,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def reserve(
+        self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
+    ) -> int:
+        result = self._conn.execute(
+            insert(contact_attempts).values(
+                decision_ref=decision_ref,
+                borrower_id=borrower_id,
+                loan_id=loan_id,
+                at=_utc(request.at),
+                channel=request.channel.value,
+                recipient_role=request.recipient_role.value,
+                contact_point=request.contact_point,
+                by=request.by,
+                outcome=Outcome.PENDING.value,
+                conversation=False,
+                with_consent=request.with_consent,
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def set_outcome(self, attempt_id: int, outcome: Outcome, conversation: bool) -> None:
+        done = self._conn.execute(
+            update(contact_attempts)
+            .where(contact_attempts.c.id == attempt_id)
+            .values(outcome=outcome.value, conversation=conversation)
+        )
+        if done.rowcount == 0:
+            raise LookupError(f"no contact attempt {attempt_id}")
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite returns naive UTC datetimes for timezone=True columns; PostgreSQL aware ones."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    """Stored in UTC: SQLite's DATETIME keeps no offset, so a local time would shift."""
+    return value.astimezone(UTC)
