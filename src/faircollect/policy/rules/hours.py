@@ -17,8 +17,9 @@ def _inside(at: datetime, tz: str, start: time, end: time) -> bool:
     return start <= moment < end
 
 
-def _next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime:
-    """The earliest instant at or after `at` inside the window in every zone (searches 3 days)."""
+def _next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
+    """The earliest instant at or after `at` inside the window in every zone (searches 3 days);
+    None when the windows never overlap, so waiting cannot help."""
     candidates = []
     for tz in tzs:
         here = local(at, tz)
@@ -28,7 +29,7 @@ def _next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> d
     for candidate in sorted(c for c in candidates if c >= at):
         if all(_inside(candidate, tz, start, end) for tz in tzs):
             return candidate
-    return max(candidates)
+    return None
 
 
 @rule("CN-HOURS-NIGHT")

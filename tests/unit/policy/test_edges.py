@@ -1,0 +1,136 @@
+"""Edges of packs, overlays, wire parsing and windows (the policy package is fully covered)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from faircollect.policy import (
+    Channel,
+    ContactRequest,
+    Facts,
+    PackError,
+    PolicyInputError,
+    RecipientRole,
+    evaluate,
+    load_pack,
+)
+from faircollect.policy import packs as packs_module
+from faircollect.policy.rules import load_all, rule
+from faircollect.policy.wire import facts_from_dict
+
+
+def test_requests_need_a_time_zone() -> None:
+    with pytest.raises(PolicyInputError, match="time zone"):
+        ContactRequest(
+            datetime(2026, 4, 1, tzinfo=UTC),
+            Channel.CALL,
+            RecipientRole.DEBTOR,
+            "m",
+            "D",
+            timezones=(),
+        )
+
+
+def test_rule_ids_are_unique() -> None:
+    with pytest.raises(ValueError, match="twice"):
+        rule("CN-HOURS-NIGHT")(load_all()["CN-HOURS-NIGHT"])
+
+
+def test_rule_parameters_must_be_tables() -> None:
+    with pytest.raises(PackError, match="table of parameters"):
+        load_pack(
+            "CN", overlay='id = "x"\nversion = "1"\noverlay_of = "CN"\n[rules]\nCN-WHO-DEBTOR = 3\n'
+        )
+
+
+def test_an_overlay_may_add_rules_and_restate_sources() -> None:
+    pack = load_pack(
+        "CN",
+        overlay='id = "x"\nversion = "1"\noverlay_of = "CN"\n'
+        '[rules.US-TIMEBARRED]\nverdict = "block"\n[rules.CN-WHO-DEBTOR]\nsource = "our policy 7.2"\n',
+    )
+    assert pack.rules["CN-WHO-DEBTOR"]["source"] == "our policy 7.2"
+    assert "US-TIMEBARRED" in pack.rules
+
+
+def test_packs_may_extend_and_loops_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = packs_module._shipped
+
+    def fake(pack_id: str) -> str:
+        if pack_id == "BANK":
+            return 'id = "BANK"\nversion = "1"\nextends = "CN"\n[rules.CN-FREQ-ATTEMPTS-6]\nlimit = 4\n'
+        if pack_id == "LOOP":
+            return 'id = "LOOP"\nversion = "1"\nextends = "LOOP"\n[rules]\n'
+        return shipped(pack_id)
+
+    monkeypatch.setattr(packs_module, "_shipped", fake)
+    bank = load_pack("BANK")
+    assert bank.rules["CN-FREQ-ATTEMPTS-6"]["limit"] == 4
+    assert "CN-HOURS-NIGHT" in bank.rules
+    with pytest.raises(PackError, match="loop"):
+        load_pack("LOOP")
+
+
+def test_windows_that_never_overlap_give_no_not_before() -> None:
+    pack = load_pack(
+        "US",
+        overlay='id = "x"\nversion = "1"\noverlay_of = "US"\n[rules.US-TIME-8-21]\nstart = "12:00"\nend = "13:00"\n',
+    )
+    request = ContactRequest(
+        datetime(2026, 4, 1, 12, 30, tzinfo=UTC),
+        Channel.EMAIL,
+        RecipientRole.DEBTOR,
+        "e",
+        "D",
+        timezones=("America/New_York", "Asia/Shanghai"),
+    )
+    decision = evaluate(request, Facts(), pack)
+    assert decision.reasons[0].rule_id == "US-TIME-8-21"
+    assert decision.not_before is None
+
+
+def test_direct_consent_lifts_us_hours() -> None:
+    request = ContactRequest(
+        datetime(2026, 4, 1, 3, tzinfo=UTC),
+        Channel.CALL,
+        RecipientRole.DEBTOR,
+        "m",
+        "D",
+        timezones=("America/New_York",),
+    )
+    assert evaluate(request, Facts(night_consent=True), load_pack("US")).allowed
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ([1, 2], "must be an object"),
+        ({"flags": {"cease_received_on": "soon"}}, "not an ISO date"),
+        ({"flags": {"bankrupt": True}}, "facts.flags"),
+        (
+            {"history": [{"at": "2026-04-01T10:00:00+08:00", "outcome": "exploded"}]},
+            "unknown value",
+        ),
+    ],
+)
+def test_bad_facts_are_refused(data: object, message: str) -> None:
+    with pytest.raises(PolicyInputError, match=message):
+        facts_from_dict(data)
+
+
+def test_empty_optional_dates_are_none() -> None:
+    facts = facts_from_dict(
+        {"flags": {"cease_received_on": ""}, "agencies": {"a": {"approved": True}}}
+    )
+    assert facts.flags.cease_received_on is None
+    assert facts.agencies["a"].evaluated_on is None
+
+
+def test_an_overlay_may_make_a_review_a_block() -> None:
+    pack = load_pack(
+        "US",
+        overlay='id = "x"\nversion = "1"\noverlay_of = "US"\n[rules.US-TIMEBARRED]\nverdict = "block"\n',
+    )
+    assert pack.rules["US-TIMEBARRED"]["verdict"] == "block"
