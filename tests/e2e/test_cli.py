@@ -198,3 +198,13 @@ def test_policy_check_decides_json_lines_and_names_bad_lines(tmp_path: Path) -> 
     assert "loosens" in refused.output
     unknown = CliRunner().invoke(app, ["policy", "check", "--pack", "ZZ"], input="")
     assert unknown.exit_code == 2
+
+
+def test_policy_replay_reads_the_record_and_rejects_bad_dates(run) -> None:
+    report = json.loads(
+        run("policy", "replay", "--pack", "CN", "--from", "2025-07-01", "--to", "2025-07-31").output
+    )
+    assert report["decisions"] == 0
+    assert report["changed"] == 0
+    run("policy", "replay", "--pack", "CN", "--from", "2025-02-30", "--to", "2025-07-31", code=2)
+    run("policy", "replay", "--pack", "XX", "--from", "2025-07-01", "--to", "2025-07-31", code=2)

@@ -22,6 +22,7 @@ from faircollect.services.contacts import (
     ContactAnswer,
     UnknownDebtorError,
     record_outcome,
+    replay_decisions,
     request_contact,
 )
 from tests.integration.conftest import BORROWER, write_tape
@@ -180,3 +181,23 @@ def test_concurrent_dispatchers_never_exceed_a_cap(debtor: App) -> None:
         )
         assert conn.execute(select(func.count()).select_from(contact_attempts)).scalar_one() == 3
     assert BORROWER["timezone"] == "Asia/Shanghai"
+
+
+def test_replay_shows_what_a_stricter_pack_would_have_blocked(debtor: App) -> None:
+    for hour in (9, 10, 11, 15):
+        answer = ask(debtor, datetime(2025, 7, 10, hour, tzinfo=BEIJING))
+        if answer.attempt_id is not None:
+            outcome(debtor, answer.attempt_id, Outcome.CONNECTED)
+    stricter = load_pack(
+        "CN",
+        overlay='id = "bank"\nversion = "1"\noverlay_of = "CN"\n[rules.CN-FREQ-CONNECTED-3]\nlimit = 2\n',
+    )
+    start, end = datetime(2025, 7, 10, tzinfo=UTC), datetime(2025, 7, 11, tzinfo=UTC)
+    with debtor.engine.connect() as conn:
+        same = replay_decisions(store=SqlContactStore(conn), pack=CN, start=start, end=end)
+        tighter = replay_decisions(store=SqlContactStore(conn), pack=stricter, start=start, end=end)
+        before = conn.execute(select(func.count()).select_from(contact_decisions)).scalar_one()
+    assert (same.decisions, same.changed) == (4, 0)
+    assert same.original == same.replayed == {"allow": 3, "block": 1}
+    assert (tighter.changed, tighter.newly_blocked_by_rule) == (1, {"CN-FREQ-CONNECTED-3": 1})
+    assert before == 4  # replay changes nothing

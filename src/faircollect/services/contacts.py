@@ -7,7 +7,7 @@ decide one after another and each sees the others' reservations: no cap can be e
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -19,9 +19,11 @@ from faircollect.policy import (
     Decision,
     Facts,
     Outcome,
+    Verdict,
     evaluate,
 )
 from faircollect.policy.packs import RulePack
+from faircollect.policy.wire import request_from_dict
 from faircollect.services.ports import AuditTrail
 
 HISTORY_DAYS = 14  # the longest window any rule looks back over, with margin
@@ -149,3 +151,59 @@ def _request_json(request: ContactRequest) -> str:
         ensure_ascii=False,
         sort_keys=True,
     )
+
+
+@dataclass
+class ReplayReport:
+    """What a pack would have decided on recorded history, compared with what was decided."""
+
+    decisions: int = 0
+    changed: int = 0
+    original: dict[str, int] = field(default_factory=dict)
+    replayed: dict[str, int] = field(default_factory=dict)
+    newly_blocked_by_rule: dict[str, int] = field(default_factory=dict)
+
+
+class ReplayStore(ContactStore, Protocol):
+    """The contact store's read side for replays."""
+
+    def decisions_between(self, start: datetime, end: datetime) -> list[dict[str, object]]: ...
+
+    def history_known_at(
+        self, borrower_id: str, since: datetime, decision_ref: int
+    ) -> list[Attempt]: ...
+
+
+def replay_decisions(
+    *, store: ReplayStore, pack: RulePack, start: datetime, end: datetime
+) -> ReplayReport:
+    """Re-decide every recorded decision in [start, end) under `pack`, with the history as it
+    stood at that moment; changes nothing."""
+    report = ReplayReport()
+    for row in store.decisions_between(start, end):
+        request = request_from_dict(json.loads(str(row["request"])))
+        borrower_id, loan_id = str(row["borrower_id"]), str(row["loan_id"])
+        state = store.case_state(borrower_id, loan_id, request.at, request.timezones[0])
+        facts = Facts(
+            history=tuple(
+                store.history_known_at(
+                    borrower_id, request.at - timedelta(days=HISTORY_DAYS), int(str(row["id"]))
+                )
+            ),
+            flags=state.flags,
+            lawful_outstanding=state.lawful_outstanding,
+        )
+        again = evaluate(request, facts, pack)
+        before = str(row["verdict"])
+        report.decisions += 1
+        report.original[before] = report.original.get(before, 0) + 1
+        report.replayed[again.verdict.value] = report.replayed.get(again.verdict.value, 0) + 1
+        if again.verdict.value != before:
+            report.changed += 1
+            if again.verdict is not Verdict.ALLOW:
+                for reason in again.reasons:
+                    rule_id = reason.rule_id
+                    report.newly_blocked_by_rule[rule_id] = (
+                        report.newly_blocked_by_rule.get(rule_id, 0) + 1
+                    )
+    return report

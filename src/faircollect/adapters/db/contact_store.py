@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
@@ -51,27 +52,7 @@ class SqlContactStore:
         )
 
     def history(self, borrower_id: str, since: datetime) -> list[Attempt]:
-        rows = self._conn.execute(
-            select(contact_attempts)
-            .where(
-                contact_attempts.c.borrower_id == borrower_id, contact_attempts.c.at >= _utc(since)
-            )
-            .order_by(contact_attempts.c.at, contact_attempts.c.id)
-        ).mappings()
-        return [
-            Attempt(
-                at=_aware(r["at"]),
-                channel=Channel(r["channel"]),
-                recipient_role=RecipientRole(r["recipient_role"]),
-                contact_point=r["contact_point"],
-                debt_id=r["loan_id"],
-                outcome=Outcome(r["outcome"]),
-                conversation=bool(r["conversation"]),
-                by=r["by"],
-                with_consent=bool(r["with_consent"]),
-            )
-            for r in rows
-        ]
+        return [a for a, _ref in self._history_with_refs(borrower_id, since)]
 
     def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState:
         day = local(at, tz).date()
@@ -135,6 +116,31 @@ class SqlContactStore:
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
+    def decisions_between(self, start: datetime, end: datetime) -> list[dict[str, object]]:
+        """Recorded decisions with start <= at < end, oldest first (for replay)."""
+        rows = self._conn.execute(
+            select(contact_decisions)
+            .where(contact_decisions.c.at >= _utc(start), contact_decisions.c.at < _utc(end))
+            .order_by(contact_decisions.c.id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+    def history_known_at(
+        self, borrower_id: str, since: datetime, decision_ref: int
+    ) -> list[Attempt]:
+        """The attempts that existed when decision `decision_ref` was taken."""
+        return [a for a, ref in self._history_with_refs(borrower_id, since) if ref < decision_ref]
+
+    def _history_with_refs(self, borrower_id: str, since: datetime) -> list[tuple[Attempt, int]]:
+        rows = self._conn.execute(
+            select(contact_attempts)
+            .where(
+                contact_attempts.c.borrower_id == borrower_id, contact_attempts.c.at >= _utc(since)
+            )
+            .order_by(contact_attempts.c.at, contact_attempts.c.id)
+        ).mappings()
+        return [(_attempt(r), int(r["decision_ref"])) for r in rows]
+
     def set_outcome(self, attempt_id: int, outcome: Outcome, conversation: bool) -> None:
         done = self._conn.execute(
             update(contact_attempts)
@@ -143,6 +149,20 @@ class SqlContactStore:
         )
         if done.rowcount == 0:
             raise LookupError(f"no contact attempt {attempt_id}")
+
+
+def _attempt(r: Any) -> Attempt:
+    return Attempt(
+        at=_aware(r["at"]),
+        channel=Channel(r["channel"]),
+        recipient_role=RecipientRole(r["recipient_role"]),
+        contact_point=r["contact_point"],
+        debt_id=r["loan_id"],
+        outcome=Outcome(r["outcome"]),
+        conversation=bool(r["conversation"]),
+        by=r["by"],
+        with_consent=bool(r["with_consent"]),
+    )
 
 
 def _aware(value: datetime) -> datetime:
