@@ -95,6 +95,9 @@ class ContactRequest:
     by: str = "lender"
     end_of_collection_notice: bool = False  # a US cease-exception message
     with_consent: bool = False  # placed with prior consent given directly to the collector
+    workplace: bool = False  # the contact point is at the person's workplace
+    employer_email: bool = False  # an e-mail address the employer provided
+    consumer_initiated_reply: bool = False  # the one reply to a contact the person started
 
     def __post_init__(self) -> None:
         _aware(self.at, "request time")
@@ -122,6 +125,15 @@ class CaseFlags:
 
 
 @dataclass(frozen=True, slots=True)
+class InconvenientWindow:
+    """A time the person said is inconvenient: weekdays (0 = Monday) and a local-time span."""
+
+    weekdays: tuple[int, ...]
+    start: str = "00:00"
+    end: str = "24:00"
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyStatus:
     """The placing agency's standing with the lender (CN outsourcing rules)."""
 
@@ -142,6 +154,9 @@ class Facts:
     lawful_outstanding: int | None = None
     contract_allows_guarantor: bool = False
     agencies: dict[str, AgencyStatus] = field(default_factory=dict)
+    inconvenient: tuple[InconvenientWindow, ...] = ()
+    employer_forbids_contact: bool = False
+    employer_email_consent: bool = False
 
     def __post_init__(self) -> None:
         times = [a.at for a in self.history]

@@ -13,6 +13,7 @@ from faircollect.policy.model import (
     ContactRequest,
     ContactSource,
     Facts,
+    InconvenientWindow,
     Outcome,
     PolicyInputError,
     RecipientRole,
@@ -33,6 +34,9 @@ REQUEST_KEYS = {
     "by",
     "end_of_collection_notice",
     "with_consent",
+    "workplace",
+    "employer_email",
+    "consumer_initiated_reply",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -44,6 +48,9 @@ ATTEMPT_KEYS = {
     "conversation",
     "by",
     "with_consent",
+    "workplace",
+    "employer_email",
+    "consumer_initiated_reply",
 }
 FACT_KEYS = {
     "history",
@@ -54,6 +61,9 @@ FACT_KEYS = {
     "lawful_outstanding",
     "contract_allows_guarantor",
     "agencies",
+    "inconvenient",
+    "employer_forbids_contact",
+    "employer_email_consent",
 }
 
 
@@ -113,6 +123,9 @@ def request_from_dict(data: Any) -> ContactRequest:
         by=str(d.get("by", "lender")),
         end_of_collection_notice=bool(d.get("end_of_collection_notice", False)),
         with_consent=bool(d.get("with_consent", False)),
+        workplace=bool(d.get("workplace", False)),
+        employer_email=bool(d.get("employer_email", False)),
+        consumer_initiated_reply=bool(d.get("consumer_initiated_reply", False)),
     )
 
 
@@ -159,4 +172,15 @@ def facts_from_dict(data: Any) -> Facts:
         lawful_outstanding=d.get("lawful_outstanding"),
         contract_allows_guarantor=bool(d.get("contract_allows_guarantor", False)),
         agencies=agencies,
+        inconvenient=tuple(_window(w, k) for k, w in enumerate(d.get("inconvenient", []))),
+        employer_forbids_contact=bool(d.get("employer_forbids_contact", False)),
+        employer_email_consent=bool(d.get("employer_email_consent", False)),
     )
+
+
+def _window(data: Any, k: int) -> InconvenientWindow:
+    d = _keys(data, {"weekdays", "start", "end"}, f"inconvenient[{k}]")
+    days = tuple(int(x) for x in d.get("weekdays", range(7)))
+    if any(not 0 <= x <= 6 for x in days):
+        raise PolicyInputError(f"inconvenient[{k}].weekdays: 0 (Monday) to 6 (Sunday)")
+    return InconvenientWindow(days, str(d.get("start", "00:00")), str(d.get("end", "24:00")))

@@ -134,3 +134,8 @@ def test_an_overlay_may_make_a_review_a_block() -> None:
         overlay='id = "x"\nversion = "1"\noverlay_of = "US"\n[rules.US-TIMEBARRED]\nverdict = "block"\n',
     )
     assert pack.rules["US-TIMEBARRED"]["verdict"] == "block"
+
+
+def test_inconvenient_weekdays_are_checked() -> None:
+    with pytest.raises(PolicyInputError, match="weekdays"):
+        facts_from_dict({"inconvenient": [{"weekdays": [7]}]})

@@ -75,3 +75,24 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
         "outside 08:00-21:00 in at least one of the consumer's possible time zones",
         not_before=_next_start(req.at, req.timezones, start, end),
     )
+
+
+@rule("US-TIME-DESIGNATED")
+def us_designated(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A time the consumer said is inconvenient is barred until withdrawn; one reply through the
+    same medium to a contact the consumer started is allowed (comments 6(b)(1)-1 and -2)."""
+    if not facts.inconvenient or req.consumer_initiated_reply or facts.night_consent:
+        return None
+    here = local(req.at, req.timezones[0])
+    for window in facts.inconvenient:
+        start = clock(window.start)
+        ends_at_midnight = window.end in ("24:00", "24")
+        end = time.max if ends_at_midnight else clock(window.end)
+        if here.weekday() in window.weekdays and start <= here.time() <= end:
+            return reason(
+                "US-TIME-DESIGNATED",
+                params,
+                "消费者已表示该时间不方便联系",
+                "the consumer said this time is inconvenient",
+            )
+    return None

@@ -92,3 +92,33 @@ def us_attorney(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
             "the consumer has an attorney for this debt: deal with the attorney only",
         )
     return None
+
+
+@rule("US-WORKPLACE")
+def us_workplace(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No contact at the workplace when the collector knows the employer forbids it, without the
+    consumer's direct consent (12 CFR 1006.6(b)(3), (b)(4))."""
+    if req.workplace and facts.employer_forbids_contact and not facts.night_consent:
+        return reason(
+            "US-WORKPLACE",
+            params,
+            "雇主禁止在工作场所接听此类联系",
+            "the employer forbids such contact at the workplace",
+        )
+    return None
+
+
+@rule("US-EMPLOYER-EMAIL")
+def us_employer_email(
+    req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    """No e-mail to an address the employer provided unless the consumer used it with the
+    collector or consented directly (12 CFR 1006.22(f)(3))."""
+    if req.employer_email and not facts.employer_email_consent:
+        return reason(
+            "US-EMPLOYER-EMAIL",
+            params,
+            "不得向雇主提供的电子邮箱发送（消费者未同意）",
+            "no e-mail to an employer-provided address without the consumer's consent",
+        )
+    return None
