@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from faircollect.policy.decision import Reason
@@ -22,10 +22,17 @@ def _same_local_day(a: Attempt, req: ContactRequest) -> bool:
     return local(a.at, tz).date() == local(req.at, tz).date()
 
 
-def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> object:
+def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> datetime:
     tz = req.timezones[0]
     return at_local(
         next_day(local(req.at, tz).date()), clock(params.get("day_starts", "08:00")), tz
+    )
+
+
+def _voice_today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -> int:
+    """Voice attempts on the request's local day that `keep` selects."""
+    return sum(
+        1 for a in facts.history if a.channel.is_voice and keep(a) and _same_local_day(a, req)
     )
 
 
@@ -36,13 +43,8 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
     if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     limit = int(params.get("limit", 3))
-    connected = sum(
-        1
-        for a in facts.history
-        if a.channel.is_voice
-        and a.recipient_role is RecipientRole.DEBTOR
-        and a.outcome in CONNECTED
-        and _same_local_day(a, req)
+    connected = _voice_today(
+        facts, req, lambda a: a.recipient_role is RecipientRole.DEBTOR and a.outcome in CONNECTED
     )
     if connected < limit:
         return None
@@ -51,7 +53,7 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
         params,
         f"今日已与债务人有效通话{connected}次（上限{limit}次，含委外机构和智能语音）",
         f"{connected} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
-        not_before=_tomorrow(req, params),  # type: ignore[arg-type]
+        not_before=_tomorrow(req, params),
     )
 
 
@@ -61,13 +63,8 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
     if not req.channel.is_voice:
         return None
     limit = int(params.get("limit", 6))
-    unanswered = sum(
-        1
-        for a in facts.history
-        if a.channel.is_voice
-        and a.contact_point == req.contact_point
-        and a.outcome in UNANSWERED
-        and _same_local_day(a, req)
+    unanswered = _voice_today(
+        facts, req, lambda a: a.contact_point == req.contact_point and a.outcome in UNANSWERED
     )
     if unanswered < limit:
         return None
@@ -76,7 +73,7 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         params,
         f"今日已拨打该号码未接通{unanswered}次（上限{limit}次）",
         f"{unanswered} unanswered attempts to this number today (limit {limit})",
-        not_before=_tomorrow(req, params),  # type: ignore[arg-type]
+        not_before=_tomorrow(req, params),
     )
 
 

@@ -35,24 +35,28 @@ def cn_pause(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     )
 
 
-@rule("CN-NO-PUBLIC")
-def cn_no_public(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
-    """Nothing public: no notices or posts others can see (CBA 2026; NIFA 2018 art. 18)."""
-    if req.channel is not Channel.SOCIAL_PUBLIC:
-        return None
-    return reason(
-        "CN-NO-PUBLIC", params, "不得公开发布催收信息", "no collection content in public posts"
-    )
+def _public_post(rule_id: str, zh: str, en: str, doc: str) -> None:
+    def check(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+        if req.channel is not Channel.SOCIAL_PUBLIC:
+            return None
+        return reason(rule_id, params, zh, en)
+
+    check.__doc__ = doc
+    rule(rule_id)(check)
 
 
-@rule("US-SOCIAL")
-def us_social(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
-    """No social-media contact the public or the consumer's contacts can see (1006.22(f)(4))."""
-    if req.channel is not Channel.SOCIAL_PUBLIC:
-        return None
-    return reason(
-        "US-SOCIAL", params, "不得在社交媒体公开联系", "no social-media contact others can see"
-    )
+_public_post(
+    "CN-NO-PUBLIC",
+    "不得公开发布催收信息",
+    "no collection content in public posts",
+    "Nothing public: no notices or posts others can see (CBA 2026; NIFA 2018 art. 18).",
+)
+_public_post(
+    "US-SOCIAL",
+    "不得在社交媒体公开联系",
+    "no social-media contact others can see",
+    "No social-media contact the public or the consumer's contacts can see (1006.22(f)(4)).",
+)
 
 
 @rule("US-CEASE")
