@@ -24,7 +24,10 @@ class Channel(StrEnum):
 
     @property
     def is_voice(self) -> bool:
-        return self in (Channel.CALL, Channel.AI_VOICE)
+        return self in VOICE
+
+
+VOICE = frozenset({Channel.CALL, Channel.AI_VOICE})
 
 
 class RecipientRole(StrEnum):

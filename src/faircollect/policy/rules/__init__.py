@@ -10,6 +10,7 @@ from faircollect.policy.model import ContactRequest, Facts
 
 Rule = Callable[[ContactRequest, Facts, Mapping[str, Any]], Reason | None]
 REGISTRY: dict[str, Rule] = {}
+_LOADED: list[bool] = []  # set once every rule module has been imported
 
 
 def rule(rule_id: str) -> Callable[[Rule], Rule]:
@@ -26,6 +27,8 @@ def rule(rule_id: str) -> Callable[[Rule], Rule]:
 
 def load_all() -> dict[str, Rule]:
     """Import every rule module (they register themselves) and return the registry."""
+    if _LOADED:
+        return REGISTRY
     from faircollect.policy.rules import (  # noqa: F401 - imported for registration
         amounts,
         frequency,
@@ -35,4 +38,5 @@ def load_all() -> dict[str, Rule]:
         recipients,
     )
 
+    _LOADED.append(True)
     return REGISTRY

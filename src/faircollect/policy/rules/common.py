@@ -26,6 +26,7 @@ def local(at: datetime, tz: str) -> datetime:
     return at.astimezone(zone(tz))
 
 
+@lru_cache(maxsize=256)
 def clock(text: str) -> time:
     hours, _, minutes = str(text).partition(":")
     return time(int(hours), int(minutes or 0))

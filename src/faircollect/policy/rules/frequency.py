@@ -104,11 +104,12 @@ def us_seven_in_seven(
     tz = req.timezones[0]
     today = local(req.at, tz).date()
     window_start = today - timedelta(days=6)
-    days = sorted(
-        local(a.at, tz).date()
-        for a in facts.history
-        if _us_counted(a, req) and window_start <= local(a.at, tz).date() <= today
-    )
+    days = []
+    for a in facts.history:
+        day = local(a.at, tz).date()
+        if window_start <= day <= today and _us_counted(a, req):
+            days.append(day)
+    days.sort()
     if len(days) < limit:
         return None
     # The window must drop calls until fewer than `limit` remain: the limit-th newest call leaves.
