@@ -7,10 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from faircollect.policy.decision import Reason
-from faircollect.policy.model import Attempt, ContactRequest, Facts, Outcome, RecipientRole
+from faircollect.policy.model import (
+    Attempt,
+    Channel,
+    ContactRequest,
+    Facts,
+    Outcome,
+    RecipientRole,
+)
 from faircollect.policy.rules import rule
 from faircollect.policy.rules.common import at_local, clock, local, next_day, reason
 
+MESSAGES = frozenset({Channel.SMS, Channel.EMAIL, Channel.PUSH, Channel.SOCIAL_PRIVATE})
 UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.PENDING)
 CONNECTED = (Outcome.CONNECTED, Outcome.PENDING)
 US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)
@@ -153,4 +161,30 @@ def us_after_conversation(
         f"与消费者就此债务通话后{days}天内不得再致电",
         f"no call within {days} days after a telephone conversation about this debt",
         not_before=at_local(free_day, clock(params.get("day_starts", "08:00")), tz),
+    )
+
+
+@rule("CN-FREQ-MESSAGES")
+def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A daily cap on text messages (SMS, e-mail, push, private messages) to one debtor: message
+    bombing is harassment (Civil Code art. 1033(1); NIFA 2018 art. 17). No source sets a number:
+    the limit is product policy, configurable per lender (confidence M)."""
+    if req.channel not in MESSAGES or req.recipient_role is not RecipientRole.DEBTOR:
+        return None
+    limit = int(params.get("limit", 3))
+    sent = sum(
+        1
+        for a in facts.history
+        if a.channel in MESSAGES
+        and a.recipient_role is RecipientRole.DEBTOR
+        and _same_local_day(a, req)
+    )
+    if sent < limit:
+        return None
+    return reason(
+        "CN-FREQ-MESSAGES",
+        params,
+        f"今日已向债务人发送{sent}条信息（上限{limit}条），不得信息轰炸",
+        f"{sent} messages to the debtor today (limit {limit}): no message bombing",
+        not_before=_tomorrow(req, params),
     )
