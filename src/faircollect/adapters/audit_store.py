@@ -192,22 +192,32 @@ class AuditLog:
         first = self.size
         if not entries:
             return first
+        total = first + len(entries)
+        # The growing (partial) tile of every level that gains nodes, read in one round trip;
+        # it also holds any old left sibling a new parent needs.
+        levels = [lv for lv in range(64) if (total >> lv) > (first >> lv)]
+        partial = self._tiles(
+            {(lv, (first >> lv) // TILE) for lv in levels if (first >> lv) % TILE}
+        )
+        self._grow_entries(first, entries)
         # One level at a time as a byte string of 32-byte hashes (batch-hashed, see fasthash).
         level_blob = leaf_hashes(entries)
-        self._grow_entries(first, entries)
         level, start = 0, first
+        tiles: list[tuple[int, int, bytes]] = []
         while level_blob:
-            self._grow_tiles(level, start, level_blob)
-            # Parents completed now: pair (left, right); an old left sibling is read back.
-            if start % 2:
-                old = self._nodes([(level, start - 1)]).get((level, start - 1))
-                if old is None:
-                    raise AuditLogError(f"stored subtree ({level}, {start - 1}) is missing")
-                level_blob = old + level_blob
+            head = self._partial_head(partial, level, start)
+            tiles.extend(self._tiles_for(level, start, head, level_blob))
+            if start % 2:  # the new first node's left sibling is the head's last hash
+                level_blob = head[-HASH:] + level_blob
                 start -= 1
             level_blob = parent_level(level_blob)
             start //= 2
             level += 1
+        self._sql.run_many(
+            "INSERT INTO audit_tiles (level, tile, hashes) VALUES (?, ?, ?)"
+            " ON CONFLICT (level, tile) DO UPDATE SET hashes = excluded.hashes",
+            tiles,
+        )
         if kinds is not None and subjects is not None:
             self._sql.run_many(
                 "INSERT INTO audit_index (idx, kind, subject) VALUES (?, ?, ?)",
@@ -231,34 +241,34 @@ class AuditLog:
             packed.append(
                 (tile + 1 + (start - take) // TILE, pack_entries(entries[start : start + TILE]))
             )
-        self._upsert("audit_entries", "tile", "data", packed, offset > 0)
+        self._sql.run_many(
+            "INSERT INTO audit_entries (tile, data) VALUES (?, ?)"
+            " ON CONFLICT (tile) DO UPDATE SET data = excluded.data",
+            packed,
+        )
 
-    def _grow_tiles(self, level: int, start: int, blob: bytes) -> None:
+    @staticmethod
+    def _partial_head(partial: dict[tuple[int, int], bytes], level: int, start: int) -> bytes:
         tile, offset = divmod(start, TILE)
-        head = b""
-        if offset:
-            head = self._tiles({(level, tile)}).get((level, tile), b"")[: offset * HASH]
-            if len(head) != offset * HASH:
-                raise AuditLogError(f"hash tile ({level}, {tile}) is shorter than the head says")
-        rows: list[tuple[int, bytes]] = []
+        if not offset:
+            return b""
+        head = partial.get((level, tile), b"")[: offset * HASH]
+        if len(head) != offset * HASH:
+            raise AuditLogError(f"hash tile ({level}, {tile}) is shorter than the head says")
+        return head
+
+    @staticmethod
+    def _tiles_for(
+        level: int, start: int, head: bytes, blob: bytes
+    ) -> list[tuple[int, int, bytes]]:
+        """The rows to write for `blob` (new hashes from index `start`) after `head`."""
+        tile, offset = divmod(start, TILE)
         take = (TILE - offset) * HASH
-        rows.append((tile, head + blob[:take]))
+        rows = [(level, tile, head + blob[:take])]
         width = TILE * HASH
         for begin in range(take, len(blob), width):
-            rows.append((tile + 1 + (begin - take) // width, blob[begin : begin + width]))
-        self._upsert("audit_tiles", "tile", "hashes", [(level, t, b) for t, b in rows], offset > 0)
-
-    def _upsert(
-        self, table: str, key: str, column: str, rows: list[Any], first_exists: bool
-    ) -> None:
-        """Insert tiles; the first one replaces a partial tile when it already exists."""
-        keys = "level, tile" if table == "audit_tiles" else key
-        width = 3 if table == "audit_tiles" else 2
-        marks = ", ".join("?" * width)
-        if first_exists:
-            where = "level = ? AND tile = ?" if width == 3 else f"{key} = ?"
-            self._sql.run(f"DELETE FROM {table} WHERE {where}", rows[0][:-1])
-        self._sql.run_many(f"INSERT INTO {table} ({keys}, {column}) VALUES ({marks})", rows)
+            rows.append((level, tile + 1 + (begin - take) // width, blob[begin : begin + width]))
+        return rows
 
     def append_records(self, records: Sequence[AuditRecord]) -> int:
         """Append audit records in their canonical encoding, indexed by subject."""
