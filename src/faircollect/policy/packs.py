@@ -64,13 +64,40 @@ def _parse(text: str, where: str) -> dict[str, Any]:
     return doc
 
 
-def _shipped(pack_id: str) -> str:
-    name = f"{pack_id.lower()}.toml"
-    files = resources.files("faircollect.policy") / "packs"
-    target = files / name
-    if not target.is_file():
+def _versions(pack_id: str) -> list[tuple[date, str, str]]:
+    """Every shipped version of a pack as (effective date, version, text), oldest first.
+
+    The current version is `<id>.toml`; earlier ones are kept as `<id>@<version>.toml`.
+    """
+    folder = resources.files("faircollect.policy") / "packs"
+    stem = pack_id.lower()
+    found = []
+    for entry in folder.iterdir():
+        name = entry.name
+        if name == f"{stem}.toml" or (name.startswith(f"{stem}@") and name.endswith(".toml")):
+            text = entry.read_text("utf-8")
+            doc = _parse(text, name)
+            found.append((doc.get("effective_from", date(1970, 1, 1)), str(doc["version"]), text))
+    if not found:
         raise PackError(f"unknown pack {pack_id!r}")
-    return target.read_text("utf-8")
+    return sorted(found)
+
+
+def _shipped(pack_id: str, version: str | None = None, on: date | None = None) -> str:
+    """The text of a shipped pack: a named version, the one in force on a date, or the newest."""
+    versions = _versions(pack_id)
+    if version is not None:
+        for _, name, text in versions:
+            if name == version:
+                return text
+        known = ", ".join(v for _, v, _ in versions)
+        raise PackError(f"pack {pack_id!r} has no version {version!r} (shipped: {known})")
+    if on is not None:
+        in_force = [text for effective, _, text in versions if effective <= on]
+        if not in_force:
+            raise PackError(f"no version of pack {pack_id!r} was in force on {on}")
+        return in_force[-1]
+    return versions[-1][2]
 
 
 def _resolve(doc: dict[str, Any], where: str, depth: int = 0) -> dict[str, dict[str, Any]]:
@@ -85,11 +112,16 @@ def _resolve(doc: dict[str, Any], where: str, depth: int = 0) -> dict[str, dict[
     return rules
 
 
-def load_pack(pack_id: str, *, version: str | None = None, overlay: str | None = None) -> RulePack:
-    """The shipped pack `pack_id`, optionally tightened by an overlay (TOML text)."""
-    doc = _parse(_shipped(pack_id), pack_id)
-    if version is not None and str(doc["version"]) != version:
-        raise PackError(f"pack {pack_id!r} has no version {version!r} (shipped: {doc['version']})")
+def load_pack(
+    pack_id: str,
+    *,
+    version: str | None = None,
+    on: date | None = None,
+    overlay: str | None = None,
+) -> RulePack:
+    """A shipped pack (a named version, the version in force `on` a date, or the newest),
+    optionally tightened by an overlay (TOML text)."""
+    doc = _parse(_shipped(pack_id, version, on), pack_id)
     rules = _resolve(doc, pack_id)
     effective = doc.get("effective_from", date(1970, 1, 1))
     pack_version = str(doc["version"])

@@ -58,12 +58,12 @@ def test_an_overlay_may_add_rules_and_restate_sources() -> None:
 def test_packs_may_extend_and_loops_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     shipped = packs_module._shipped
 
-    def fake(pack_id: str) -> str:
+    def fake(pack_id: str, version: str | None = None, on: object = None) -> str:
         if pack_id == "BANK":
             return 'id = "BANK"\nversion = "1"\nextends = "CN"\n[rules.CN-FREQ-ATTEMPTS-6]\nlimit = 4\n'
         if pack_id == "LOOP":
             return 'id = "LOOP"\nversion = "1"\nextends = "LOOP"\n[rules]\n'
-        return shipped(pack_id)
+        return shipped(pack_id, version, on)  # type: ignore[arg-type]
 
     monkeypatch.setattr(packs_module, "_shipped", fake)
     bank = load_pack("BANK")

@@ -219,3 +219,17 @@ def test_histories_out_of_order_and_naive_model_times_are_refused() -> None:
             "D",
             demanded_amount=-1,
         )
+
+
+def test_versions_are_chosen_by_name_or_by_the_date_in_force() -> None:
+    from datetime import date
+
+    old = load_pack("CN", version="2025.1")
+    assert "CN-FREQ-ATTEMPTS-6" not in old.rules  # came with the CBA guideline of 2026-01-30
+    assert load_pack("CN", on=date(2025, 6, 1)).version == "2025.1"
+    assert load_pack("CN", on=date(2026, 3, 1)).version == "2026.1"
+    assert load_pack("CN").version == "2026.1"
+    with pytest.raises(PackError, match="in force"):
+        load_pack("CN", on=date(2024, 1, 1))
+    with pytest.raises(PackError, match=r"shipped: 2025\.1, 2026\.1"):
+        load_pack("CN", version="2019.9")
