@@ -101,6 +101,7 @@ class ContactRequest:
     workplace: bool = False  # the contact point is at the person's workplace
     employer_email: bool = False  # an e-mail address the employer provided
     consumer_initiated_reply: bool = False  # the one reply to a contact the person started
+    location_only: bool = False  # a US location call to a third party: no mention of the debt
 
     def __post_init__(self) -> None:
         _aware(self.at, "request time")

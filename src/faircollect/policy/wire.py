@@ -37,6 +37,7 @@ REQUEST_KEYS = {
     "workplace",
     "employer_email",
     "consumer_initiated_reply",
+    "location_only",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -126,6 +127,7 @@ def request_from_dict(data: Any) -> ContactRequest:
         workplace=bool(d.get("workplace", False)),
         employer_email=bool(d.get("employer_email", False)),
         consumer_initiated_reply=bool(d.get("consumer_initiated_reply", False)),
+        location_only=bool(d.get("location_only", False)),
     )
 
 

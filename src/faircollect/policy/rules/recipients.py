@@ -69,8 +69,12 @@ def cn_address_book(req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 @rule("US-3P-BAN")
 def us_third_parties(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """No communication about the debt with anyone but the consumer, their attorney, a CRA, the
-    creditor or attorneys (12 CFR 1006.6(d)(1)); location calls are not modelled here."""
-    if req.recipient_role in (RecipientRole.THIRD_PARTY, RecipientRole.DESIGNATED_CONTACT):
+    creditor or attorneys (12 CFR 1006.6(d)(1)); location calls are US-LOCATION's."""
+    third_party = req.recipient_role in (
+        RecipientRole.THIRD_PARTY,
+        RecipientRole.DESIGNATED_CONTACT,
+    )
+    if third_party and not req.location_only:
         return reason(
             "US-3P-BAN",
             params,
@@ -120,5 +124,39 @@ def us_employer_email(
             params,
             "不得向雇主提供的电子邮箱发送（消费者未同意）",
             "no e-mail to an employer-provided address without the consumer's consent",
+        )
+    return None
+
+
+@rule("US-LOCATION")
+def us_location(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A third party may be asked for location information once, never told of the debt, and not
+    at all once the consumer has an attorney (12 CFR 1006.10(b)-(c))."""
+    if not req.location_only:
+        return None
+    if req.recipient_role not in (RecipientRole.THIRD_PARTY, RecipientRole.DESIGNATED_CONTACT):
+        return reason(
+            "US-LOCATION",
+            params,
+            "位置查询只适用于第三人",
+            "a location call is made only to a third party",
+        )
+    if facts.flags.attorney_represented:
+        return reason(
+            "US-LOCATION",
+            params,
+            "消费者已委托律师，不得向第三人查询位置",
+            "the consumer has an attorney: no location calls to third parties",
+        )
+    asked_before = any(
+        a.contact_point == req.contact_point and a.recipient_role is req.recipient_role
+        for a in facts.history
+    )
+    if asked_before:
+        return reason(
+            "US-LOCATION",
+            params,
+            "每个第三人只能查询一次位置信息",
+            "each third party may be asked for location information once",
         )
     return None
