@@ -37,11 +37,9 @@ def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> datetime:
     )
 
 
-def _voice_today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -> int:
-    """Voice attempts on the request's local day that `keep` selects."""
-    return sum(
-        1 for a in facts.history if a.channel.is_voice and keep(a) and _same_local_day(a, req)
-    )
+def _today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -> int:
+    """Attempts on the request's local day that `keep` selects."""
+    return sum(1 for a in facts.history if keep(a) and _same_local_day(a, req))
 
 
 @rule("CN-FREQ-CONNECTED-3")
@@ -51,8 +49,14 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
     if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     limit = int(params.get("limit", 3))
-    connected = _voice_today(
-        facts, req, lambda a: a.recipient_role is RecipientRole.DEBTOR and a.outcome in CONNECTED
+    connected = _today(
+        facts,
+        req,
+        lambda a: (
+            a.channel.is_voice
+            and a.recipient_role is RecipientRole.DEBTOR
+            and a.outcome in CONNECTED
+        ),
     )
     if connected < limit:
         return None
@@ -71,8 +75,12 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
     if not req.channel.is_voice:
         return None
     limit = int(params.get("limit", 6))
-    unanswered = _voice_today(
-        facts, req, lambda a: a.contact_point == req.contact_point and a.outcome in UNANSWERED
+    unanswered = _today(
+        facts,
+        req,
+        lambda a: (
+            a.channel.is_voice and a.contact_point == req.contact_point and a.outcome in UNANSWERED
+        ),
     )
     if unanswered < limit:
         return None
@@ -172,12 +180,8 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
     if req.channel not in MESSAGES or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     limit = int(params.get("limit", 3))
-    sent = sum(
-        1
-        for a in facts.history
-        if a.channel in MESSAGES
-        and a.recipient_role is RecipientRole.DEBTOR
-        and _same_local_day(a, req)
+    sent = _today(
+        facts, req, lambda a: a.channel in MESSAGES and a.recipient_role is RecipientRole.DEBTOR
     )
     if sent < limit:
         return None
