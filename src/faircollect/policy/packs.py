@@ -20,7 +20,9 @@ from faircollect.policy.rules.common import clock
 # How each parameter tightens: "lower" means a smaller value is stricter.
 TIGHTER = {
     "limit": "lower",
+    "daily_limit": "lower",
     "max_age_days": "lower",
+    "rapid_minutes": "higher",
     "end": "earlier",
     "start": "later",
     "days": "higher",

@@ -192,3 +192,28 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         f"{sent} messages to the debtor today (limit {limit}): no message bombing",
         not_before=_tomorrow(req, params),
     )
+
+
+@rule("US-CALL-PATTERN")
+def us_call_pattern(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Patterns that may rebut the presumption of compliance need a person's review: two calls to
+    one number within minutes, or calls concentrated in one day (comment 14(b)(2)(i)-2)."""
+    if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
+        return None
+    gap = timedelta(minutes=int(params.get("rapid_minutes", 5)))
+    rapid = any(
+        a.channel.is_voice and a.contact_point == req.contact_point and abs(req.at - a.at) < gap
+        for a in facts.history
+    )
+    concentrated = _today(facts, req, lambda a: _us_counted(a, req)) >= int(
+        params.get("daily_limit", 6)
+    )
+    if not (rapid or concentrated):
+        return None
+    what = "calls in rapid succession" if rapid else "calls concentrated in one day"
+    return reason(
+        "US-CALL-PATTERN",
+        params,
+        "呼叫过于密集（短时间内连续拨打或当天集中拨打），需人工复核",
+        f"{what}: may rebut compliance, a person must review",
+    )
