@@ -325,3 +325,31 @@ def test_import_is_audited_and_a_failed_import_audits_nothing(app: App, tmp_path
         log = app.audit_log(conn)
         assert log.size == size + 2  # the tape and the updated loan
         assert log.indexes_about(["loan:L1"]) == [2, size + 1]  # tape, borrower, loan order
+
+
+def test_import_tells_its_progress(app: App, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from faircollect.adapters.db.ledger_repository import SqlLedgerStore
+    from faircollect.adapters.tape import read_tape
+    from faircollect.services.importing import TapeContent, import_tape
+
+    tape_dir = write_tape(tmp_path / "t", payments=[])
+    seen: list[tuple[str, int, int]] = []
+    with app.engine.begin() as conn:
+        store = SqlLedgerStore(conn)
+        tape = read_tape(
+            tape_dir, known_borrowers=store.known_borrowers, known_loans=store.known_loans
+        )
+        import_tape(
+            content=TapeContent(tape.borrowers, tape.loans, [], tape.schedules),
+            store=store,
+            pii=app.pii,
+            caps=app.caps,
+            audit=app.audit_log(conn),
+            actor="test",
+            at=datetime(2026, 1, 1, tzinfo=UTC),
+            progress=lambda *step: seen.append(step),
+        )
+    assert ("sealing borrowers", 1, 1) in seen
+    assert ("pricing loans", 1, 1) in seen

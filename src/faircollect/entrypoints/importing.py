@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
 from faircollect.adapters.tape import TapeError, TapePause, read_tape
@@ -50,7 +52,14 @@ def run_import(
             schedules=tape.schedules,
             pauses=[_stored_pause(p) for p in tape.pauses],
         )
-        with console.status("pricing and storing"):
+        with RichProgress(console=console, transient=True) as bars:
+            tasks: dict[str, TaskID] = {}
+
+            def tell(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bars.add_task(stage, total=total)
+                bars.update(tasks[stage], completed=done)
+
             try:
                 return import_tape(
                     content=content,
@@ -61,6 +70,7 @@ def run_import(
                     actor=actor,
                     at=SystemClock().now(),
                     update=update,
+                    progress=tell,
                 )
             except UnpriceableLoanError as exc:
                 row = tape.loan_rows.get(exc.loan_id, "?")

@@ -73,8 +73,11 @@ def import_tape(
     actor: str,
     at: datetime,
     update: bool = False,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Price and store every record, and audit what changed, in the caller's transaction.
+
+    `progress(stage, done, total)` is told how far each stage has come (for progress bars).
 
     Re-importing identical ids is a no-op; a record whose id exists with different content
     raises ChangedRecordError unless `update`. Each new or changed borrower and loan (or loan
@@ -82,7 +85,8 @@ def import_tape(
     nothing written.
     """
     report = ImportReport()
-    borrowers = [_seal(b, pii) for b in content.borrowers]
+    tell = progress or (lambda _stage, _done, _total: None)
+    borrowers = _each("sealing borrowers", content.borrowers, lambda b: _seal(b, pii), tell)
     new_borrowers = _write(
         "borrowers",
         borrowers,
@@ -92,7 +96,12 @@ def import_tape(
         update,
         report,
     )
-    loans = [_price(t, content.schedules.get(t.loan_id), caps) for t in content.loans]
+    loans = _each(
+        "pricing loans",
+        content.loans,
+        lambda t: _price(t, content.schedules.get(t.loan_id), caps),
+        tell,
+    )
     report.above_cap = sum(1 for loan in loans if loan.lawful.above_cap)
     new_loans = _write(
         "loans",
@@ -127,6 +136,16 @@ def import_tape(
     records = _audit_records(new_borrowers, new_loans, new_payments, new_pauses, report, actor, at)
     audit.append_records(records)
     return report
+
+
+def _each(stage: str, items: Sequence[T], work: Callable[[T], U], tell: Progress) -> list[U]:
+    """`work` over `items`, telling progress every 10,000 items."""
+    done: list[U] = []
+    for start in range(0, len(items), 10_000):
+        done.extend(work(item) for item in items[start : start + 10_000])
+        tell(stage, len(done), len(items))
+    tell(stage, len(done), len(items))
+    return done
 
 
 def _audit_records(
@@ -208,6 +227,9 @@ def pause_hash(item: StoredPause) -> str:
 
 
 R = TypeVar("R", SealedBorrower, PricedLoan, StoredPayment, StoredPause)
+T = TypeVar("T")
+U = TypeVar("U")
+Progress = Callable[[str, int, int], None]
 
 
 def _write(
