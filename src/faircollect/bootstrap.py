@@ -9,11 +9,12 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine
 
 from faircollect.adapters.audit_keys import load_signing_key
-from faircollect.adapters.audit_store import AuditLog, SqlAlchemyExecutor, StandaloneLog
+from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.audit.checkpoint import SigningKey
 from faircollect.config import Settings
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme

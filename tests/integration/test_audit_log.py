@@ -11,7 +11,6 @@ from sqlalchemy import text
 from faircollect.adapters.audit_store import (
     AuditLog,
     AuditLogError,
-    SqlAlchemyExecutor,
     StandaloneLog,
     open_log,
     pack_entries,
@@ -20,6 +19,7 @@ from faircollect.adapters.audit_store import (
 )
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.schema import make_engine
+from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.audit import leaf_hash, verify_consistency, verify_inclusion
 from faircollect.audit.checkpoint import SigningKey
 from faircollect.audit.hashing import mth

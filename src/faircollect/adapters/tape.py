@@ -6,16 +6,23 @@ lists the problems, each naming file, row and column. Personal data never appear
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from itertools import pairwise, permutations
+from itertools import permutations
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
+from faircollect.adapters.tape_checks import (
+    KnownIds,
+    TapePause,
+    duplicates,
+    pauses_of,
+    row_rules,
+    schedules_of,
+    unknown_ids,
+)
 from faircollect.adapters.tape_columns import Col, Problems, parse_columns
 from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
 from faircollect.domain.loans import (
@@ -27,7 +34,7 @@ from faircollect.domain.loans import (
     RepaymentMethod,
     parse_allocation_order,
 )
-from faircollect.domain.pauses import Pause, PauseKind, overlapping
+from faircollect.domain.pauses import PauseKind
 
 OPTIONAL_FILES = ("schedules", "pauses")
 # Every order of the four components, written "penalty|fee|interest|principal" in the tape.
@@ -118,15 +125,6 @@ class TapePayment:
 
 
 @dataclass(frozen=True, slots=True)
-class TapePause:
-    """A collection pause with the loan it belongs to."""
-
-    pause_id: str
-    loan_id: str
-    pause: Pause
-
-
-@dataclass(frozen=True, slots=True)
 class Tape:
     """A validated tape, ready for import."""
 
@@ -136,9 +134,6 @@ class Tape:
     schedules: dict[str, list[Installment]]
     loan_rows: dict[str, int]
     pauses: list[TapePause] = field(default_factory=list)
-
-
-KnownIds = Callable[[list[str]], set[str]]
 
 
 def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds) -> Tape:
@@ -205,29 +200,6 @@ def _read(folder: Path, name: str, problems: Problems, *, required: bool) -> pl.
         return None
 
 
-def _duplicates(file: str, frame: pl.DataFrame, key: list[str], problems: Problems) -> None:
-    dup = frame.filter(pl.struct(key).is_duplicated())
-    for row in dup.select("_row", *key).iter_rows():
-        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id {row[1:]!r}")
-
-
-def _unknown(
-    file: str,
-    frame: pl.DataFrame,
-    column: str,
-    tape_ids: set[str],
-    known: KnownIds,
-    what: str,
-    problems: Problems,
-) -> None:
-    wanted = set(frame[column].unique().to_list()) - tape_ids
-    missing = wanted - known(sorted(wanted)) if wanted else set()
-    if missing:
-        bad = frame.filter(pl.col(column).is_in(sorted(missing)))
-        for row, value in bad.select("_row", column).iter_rows():
-            problems.add(f"{file} row {row}, column {column}: unknown {what} {value!r}")
-
-
 def _cross_check(
     folder: Path,
     typed: dict[str, pl.DataFrame],
@@ -237,10 +209,10 @@ def _cross_check(
 ) -> Tape | None:
     b, lo, p, s = typed["borrowers"], typed["loans"], typed["payments"], typed.get("schedules")
     bf, lf, pf, sf = (_label(folder, n) for n in ("borrowers", "loans", "payments", "schedules"))
-    _duplicates(bf, b, ["borrower_id"], problems)
-    _duplicates(lf, lo, ["loan_id"], problems)
-    _duplicates(pf, p, ["payment_id"], problems)
-    _unknown(
+    duplicates(bf, b, ["borrower_id"], problems)
+    duplicates(lf, lo, ["loan_id"], problems)
+    duplicates(pf, p, ["payment_id"], problems)
+    unknown_ids(
         lf,
         lo,
         "borrower_id",
@@ -250,14 +222,14 @@ def _cross_check(
         problems,
     )
     loan_ids = set(lo["loan_id"].to_list())
-    _unknown(pf, p, "loan_id", loan_ids, known_loans, "loan_id", problems)
+    unknown_ids(pf, p, "loan_id", loan_ids, known_loans, "loan_id", problems)
     lo = lo.with_columns(
         pl.when(pl.col("first_due_on").is_null())
         .then(pl.col("disbursed_on").dt.offset_by("1mo"))
         .otherwise(pl.col("first_due_on"))
         .alias("first_due_on")
     )
-    _row_rules(
+    row_rules(
         lf,
         lo,
         problems,
@@ -293,7 +265,7 @@ def _cross_check(
     if p.height:
         disbursed = lo.select("loan_id", pl.col("disbursed_on").alias("_disbursed"))
         joined = p.join(disbursed, on="loan_id", how="left")
-        _row_rules(
+        row_rules(
             pf,
             joined,
             problems,
@@ -305,10 +277,10 @@ def _cross_check(
                 ),
             ],
         )
-    schedules = _schedules(sf, s, lo, problems) if s is not None else {}
+    schedules = schedules_of(sf, s, lo, problems) if s is not None else {}
     pause_frame = typed.get("pauses")
     pauses = (
-        _pauses(_label(folder, "pauses"), pause_frame, loan_ids, known_loans, problems)
+        pauses_of(_label(folder, "pauses"), pause_frame, loan_ids, known_loans, problems)
         if pause_frame is not None
         else []
     )
@@ -334,16 +306,6 @@ def _cross_check(
     )
 
 
-def _row_rules(
-    file: str, frame: pl.DataFrame, problems: Problems, rules: list[tuple[pl.Expr, str, str]]
-) -> None:
-    for condition, column, why in rules:
-        for row, value in (
-            frame.filter(condition.fill_null(False)).select("_row", column).iter_rows()
-        ):
-            problems.add(f"{file} row {row}, column {column}: {why} (value {str(value)!r})")
-
-
 def _terms(row: dict[str, object]) -> LoanTerms:
     def as_date(key: str) -> date:
         value = row[key]
@@ -367,83 +329,3 @@ def _terms(row: dict[str, object]) -> LoanTerms:
         currency=str(row["currency"]),
         allocation_order=parse_allocation_order(str(row["allocation_order"])),
     )
-
-
-def _schedules(
-    file: str, s: pl.DataFrame, loans: pl.DataFrame, problems: Problems
-) -> dict[str, list[Installment]]:
-    _duplicates(file, s, ["loan_id", "installment_no"], problems)
-    unknown = s.filter(~pl.col("loan_id").is_in(loans["loan_id"].to_list()))
-    for row, value in unknown.select("_row", "loan_id").iter_rows():
-        problems.add(f"{file} row {row}, column loan_id: not a loan of this tape ({value!r})")
-    zero = s.filter(pl.col("principal_due") + pl.col("interest_due") + pl.col("fee_due") == 0)
-    for (row,) in zero.select("_row").iter_rows():
-        problems.add(
-            f"{file} row {row}, column principal_due: instalment total must be greater than zero"
-        )
-    facts = {
-        r["loan_id"]: r
-        for r in loans.select("loan_id", "principal", "term", "disbursed_on").iter_rows(named=True)
-    }
-    result: dict[str, list[Installment]] = {}
-    for (loan_id,), group in s.sort("loan_id", "installment_no").group_by(
-        ["loan_id"], maintain_order=True
-    ):
-        fact = facts.get(str(loan_id))
-        if fact is None:
-            continue
-        rows = [
-            Installment(n, d, pr, it, fe)
-            for n, d, pr, it, fe in group.select(
-                "installment_no", "due_on", "principal_due", "interest_due", "fee_due"
-            ).iter_rows()
-        ]
-        problem = _schedule_problem(str(loan_id), rows, fact)
-        if problem:
-            column, why = problem
-            problems.add(f"{file} row {group['_row'][0]}, column {column}: loan {loan_id!r} {why}")
-        result[str(loan_id)] = rows
-    return result
-
-
-def _schedule_problem(
-    loan_id: str, rows: list[Installment], fact: dict[str, Any]
-) -> tuple[str, str] | None:
-    if [r.number for r in rows] != list(range(1, fact["term"] + 1)):
-        return "installment_no", f"needs instalments 1..{fact['term']}"
-    dates = [fact["disbursed_on"], *(r.due_on for r in rows)]
-    if any(a >= b for a, b in pairwise(dates)):
-        return "due_on", "due dates must increase and follow disbursement"
-    if sum(r.principal for r in rows) != fact["principal"]:
-        return "principal_due", "principal does not add up to the contract principal"
-    return None
-
-
-def _pauses(
-    file: str, frame: pl.DataFrame, tape_loans: set[str], known: KnownIds, problems: Problems
-) -> list[TapePause]:
-    _duplicates(file, frame, ["pause_id"], problems)
-    _unknown(file, frame, "loan_id", tape_loans, known, "loan_id", problems)
-    _row_rules(
-        file,
-        frame,
-        problems,
-        [
-            (pl.col("end_on") < pl.col("start_on"), "end_on", "is before start_on"),
-        ],
-    )
-    result = [
-        TapePause(pid, loan_id, Pause(PauseKind(kind), start, end))
-        for pid, loan_id, kind, start, end in frame.select(
-            "pause_id", "loan_id", "kind", "start_on", "end_on"
-        ).iter_rows()
-    ]
-    by_loan: dict[str, list[tuple[int, Pause]]] = {}
-    for row, item in zip(frame["_row"].to_list(), result, strict=True):
-        by_loan.setdefault(item.loan_id, []).append((row, item.pause))
-    for loan_id, items in by_loan.items():
-        if overlapping([p for _, p in items]):
-            problems.add(
-                f"{file} row {items[0][0]}, column start_on: pauses of loan {loan_id!r} overlap"
-            )
-    return result

@@ -9,7 +9,8 @@ from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
 
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
-from faircollect.adapters.tape import TapeError, TapePause, read_tape
+from faircollect.adapters.tape import TapeError, read_tape
+from faircollect.adapters.tape_checks import TapePause
 from faircollect.bootstrap import App
 from faircollect.kit.clock import SystemClock
 from faircollect.services.importing import (

@@ -18,11 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Engine, insert, update
 
-from faircollect.adapters.audit_store import AuditLog, DbapiExecutor
+from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.batch.ledger_arrays import I64
 from faircollect.adapters.batch.portfolio import OPEN_END, Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
 from faircollect.adapters.db.tables import batch_runs
+from faircollect.adapters.sql_executors import DbapiExecutor
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
