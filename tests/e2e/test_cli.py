@@ -92,6 +92,8 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", page, re.IGNORECASE)
     assert page.count("<script") >= 3
     assert "roll rates" in result.output
+    assert "audit log:" in result.output
+    assert "records verified" in result.output
 
 
 def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
