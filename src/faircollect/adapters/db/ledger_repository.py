@@ -36,13 +36,23 @@ def _chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[
 def _insert_tuples(
     conn: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
 ) -> None:
-    """Plain driver-level executemany: the SQLAlchemy per-row parameter work dominates at 10M rows.
+    """Bulk insert in the caller's transaction: COPY on PostgreSQL, a driver-level executemany
+    elsewhere (SQLAlchemy's per-row parameter work dominates at 10M rows).
 
     Values must already be in storage form (DayNumber columns as integers).
     """
     if not rows:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection  # the same psycopg connection and transaction
+        if raw is None:  # pragma: no cover - a checked-out connection always has one
+            raise RuntimeError("no driver connection for COPY")
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?"
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, rows)
 
