@@ -52,7 +52,14 @@ class ContactStore(Protocol):
     def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState: ...
 
     def record_decision(
-        self, *, decision: Decision, borrower_id: str, loan_id: str, at: datetime, request: str
+        self,
+        *,
+        decision: Decision,
+        decision_id: str,
+        borrower_id: str,
+        loan_id: str,
+        at: datetime,
+        request: str,
     ) -> int: ...
 
     def reserve(
@@ -96,9 +103,15 @@ def request_contact(
         lawful_outstanding=state.lawful_outstanding,
     )
     decision = evaluate(request, facts, pack)
+    decision_id = decision.decision_id  # a digest of the inputs: computed once
     wire = _request_json(request)
     ref = store.record_decision(
-        decision=decision, borrower_id=borrower_id, loan_id=loan_id, at=request.at, request=wire
+        decision=decision,
+        decision_id=decision_id,
+        borrower_id=borrower_id,
+        loan_id=loan_id,
+        at=request.at,
+        request=wire,
     )
     attempt = (
         store.reserve(decision_ref=ref, borrower_id=borrower_id, loan_id=loan_id, request=request)
@@ -114,7 +127,7 @@ def request_contact(
                 f"borrower:{borrower_id}",
                 {
                     "loan_id": loan_id,
-                    "decision_id": decision.decision_id,
+                    "decision_id": decision_id,
                     "verdict": decision.verdict.value,
                     "rules": [r.rule_id for r in decision.reasons],
                     "pack": f"{decision.pack_id}@{decision.pack_version}",

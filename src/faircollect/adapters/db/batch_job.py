@@ -75,12 +75,12 @@ def _read_parts(url: str, dialect: str, query: str, where: str, table: str) -> p
     return pa.concat_tables(parts)
 
 
-def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
-    """The ledger's columns and the loan ids (in the same order as the loan keys)."""
+def load_ledger(url: str, dialect: str, as_of: date) -> Ledger:
+    """The ledger's columns (results are keyed by loan_key, so loan ids are not read)."""
     day = to_day_number(as_of)
     with bulk_connection(url) as bulk:
         loans = bulk.fetch(
-            "SELECT loan_key, loan_id, penalty_rate_scaled, lawful_penalty_scaled,"
+            "SELECT loan_key, penalty_rate_scaled, lawful_penalty_scaled,"
             " lawful_schedule_stored, allocation_order FROM loans"
         )
     rows = _read_parts(url, dialect, ROW_QUERY, "1 = 1", "installments")
@@ -92,7 +92,7 @@ def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
             f" WHERE start_on <= {int(day)}"
         )
     orders = pc.dictionary_encode(loans.column("allocation_order").combine_chunks())
-    ledger = Ledger(
+    return Ledger(
         loan_key=_ints(loans, "loan_key"),
         penalty_rate=_ints(loans, "penalty_rate_scaled"),
         lawful_penalty_rate=_ints(loans, "lawful_penalty_scaled"),
@@ -113,7 +113,6 @@ def load_ledger(url: str, dialect: str, as_of: date) -> tuple[Ledger, pa.Array]:
         pause_start=_ints(stops, "start_on"),
         pause_end=_ints(stops, "end_on"),
     )
-    return ledger, loans.column("loan_id")
 
 
 def run_batch(
@@ -155,7 +154,7 @@ def _run(
     *, url: str, dialect: str, run_id: int, as_of: date, buckets: BucketScheme, clock: Clock
 ) -> BatchResult:
     t0 = time.perf_counter()
-    ledger, _ = load_ledger(url, dialect, as_of)
+    ledger = load_ledger(url, dialect, as_of)
     t1 = time.perf_counter()
     day = to_day_number(as_of)
     positions = compute_positions(ledger, day, buckets)

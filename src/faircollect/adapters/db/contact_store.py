@@ -80,11 +80,18 @@ class SqlContactStore:
         return CaseState(flags, None if lawful is None else int(lawful))
 
     def record_decision(
-        self, *, decision: Decision, borrower_id: str, loan_id: str, at: datetime, request: str
+        self,
+        *,
+        decision: Decision,
+        decision_id: str,
+        borrower_id: str,
+        loan_id: str,
+        at: datetime,
+        request: str,
     ) -> int:
         result = self._conn.execute(
             insert(contact_decisions).values(
-                decision_id=decision.decision_id,
+                decision_id=decision_id,
                 at=_utc(at),
                 borrower_id=borrower_id,
                 loan_id=loan_id,

@@ -42,30 +42,53 @@ def _today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -
     return sum(1 for a in facts.history if keep(a) and _same_local_day(a, req))
 
 
+def _daily_cap(
+    rule_id: str,
+    req: ContactRequest,
+    facts: Facts,
+    params: Mapping[str, Any],
+    *,
+    default: int,
+    keep: Callable[[Attempt], bool],
+    zh: str,
+    en: str,
+) -> Reason | None:
+    """Block once `keep`-selected attempts today reach the limit; retry tomorrow morning.
+
+    `zh` and `en` are formatted with `count` and `limit`.
+    """
+    limit = int(params.get("limit", default))
+    count = _today(facts, req, keep)
+    if count < limit:
+        return None
+    return reason(
+        rule_id,
+        params,
+        zh.format(count=count, limit=limit),
+        en.format(count=count, limit=limit),
+        not_before=_tomorrow(req, params),
+    )
+
+
 @rule("CN-FREQ-CONNECTED-3")
 def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """At most 3 connected voice conversations with one debtor a day, human or AI voice, counted
     across the lender and all its agencies (GB/T 45251-2025; CN-AI-VOICE)."""
     if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
         return None
-    limit = int(params.get("limit", 3))
-    connected = _today(
-        facts,
+    return _daily_cap(
+        "CN-FREQ-CONNECTED-3",
         req,
-        lambda a: (
+        facts,
+        params,
+        default=3,
+        keep=lambda a: (
             a.channel.is_voice
             and a.recipient_role is RecipientRole.DEBTOR
             and a.outcome in CONNECTED
         ),
-    )
-    if connected < limit:
-        return None
-    return reason(
-        "CN-FREQ-CONNECTED-3",
-        params,
-        f"今日已与债务人有效通话{connected}次（上限{limit}次，含委外机构和智能语音）",
-        f"{connected} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
-        not_before=_tomorrow(req, params),
+        zh="今日已与债务人有效通话{count}次（上限{limit}次，含委外机构和智能语音）",
+        en="{count} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
     )
 
 
@@ -74,22 +97,17 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
     """At most 6 unanswered dial attempts a day to the same number (CBA 2026 guideline)."""
     if not req.channel.is_voice:
         return None
-    limit = int(params.get("limit", 6))
-    unanswered = _today(
-        facts,
+    return _daily_cap(
+        "CN-FREQ-ATTEMPTS-6",
         req,
-        lambda a: (
+        facts,
+        params,
+        default=6,
+        keep=lambda a: (
             a.channel.is_voice and a.contact_point == req.contact_point and a.outcome in UNANSWERED
         ),
-    )
-    if unanswered < limit:
-        return None
-    return reason(
-        "CN-FREQ-ATTEMPTS-6",
-        params,
-        f"今日已拨打该号码未接通{unanswered}次（上限{limit}次）",
-        f"{unanswered} unanswered attempts to this number today (limit {limit})",
-        not_before=_tomorrow(req, params),
+        zh="今日已拨打该号码未接通{count}次（上限{limit}次）",
+        en="{count} unanswered attempts to this number today (limit {limit})",
     )
 
 
@@ -179,18 +197,15 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
     the limit is product policy, configurable per lender (confidence M)."""
     if req.channel not in MESSAGES or req.recipient_role is not RecipientRole.DEBTOR:
         return None
-    limit = int(params.get("limit", 3))
-    sent = _today(
-        facts, req, lambda a: a.channel in MESSAGES and a.recipient_role is RecipientRole.DEBTOR
-    )
-    if sent < limit:
-        return None
-    return reason(
+    return _daily_cap(
         "CN-FREQ-MESSAGES",
+        req,
+        facts,
         params,
-        f"今日已向债务人发送{sent}条信息（上限{limit}条），不得信息轰炸",
-        f"{sent} messages to the debtor today (limit {limit}): no message bombing",
-        not_before=_tomorrow(req, params),
+        default=3,
+        keep=lambda a: a.channel in MESSAGES and a.recipient_role is RecipientRole.DEBTOR,
+        zh="今日已向债务人发送{count}条信息（上限{limit}条），不得信息轰炸",
+        en="{count} messages to the debtor today (limit {limit}): no message bombing",
     )
 
 
