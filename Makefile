@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(BIN)/faircollect demo --loans 10000 --days 90 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench data/screening
+	$(BIN)/ruff format --check src tests bench data/screening
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -210,3 +210,52 @@ def test_policy_replay_reads_the_record_and_rejects_bad_dates(run) -> None:
     assert report["changed"] == 0
     run("policy", "replay", "--pack", "CN", "--from", "2025-02-30", "--to", "2025-07-31", code=2)
     run("policy", "replay", "--pack", "XX", "--from", "2025-07-01", "--to", "2025-07-31", code=2)
+
+
+def test_screen_reads_json_lines_and_names_bad_lines() -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "你这个老赖，再不还钱弄死你"}, ensure_ascii=False),
+        json.dumps(
+            {"id": "b", "text": "您好，您的账单已逾期3天，请按时还款。"}, ensure_ascii=False
+        ),
+        "not json",
+        json.dumps({"id": "d", "text": ""}),
+        json.dumps({"id": "e", "text": "hi", "context": {"colour": "red"}}),
+        json.dumps({"id": "f"}),
+        json.dumps(
+            {
+                "id": "g",
+                "text": "Your balance is $9,800.",
+                "context": {"lawful_outstanding_minor": 215000, "channel": "sms"},
+            }
+        ),
+        json.dumps({"id": "h", "text": "x" * 1_000_000}),
+    ]
+    data = ("\n".join(lines) + "\n").encode() + b"\xff\xfe binary\n"
+    result = CliRunner().invoke(app, ["screen", "--pack", "US"], input=data)
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["line"] for o in out] == list(range(1, 10))
+    a, b, c, d, e, f, g, h, i = out
+    assert a["verdict"] == "block"
+    assert set(a["categories"]) == {"threat", "insult"}
+    assert {"id", "verdict", "categories", "spans", "rules"} <= set(a)
+    assert b["verdict"] == "pass"
+    assert b["rules"] == []
+    assert c["verdict"] is None
+    assert "invalid JSON" in c["error"]
+    assert d["verdict"] is None
+    assert "empty" in d["error"]
+    assert "colour" in e["error"]
+    assert 'missing "text"' in f["error"]
+    assert g["verdict"] == "block"
+    assert set(g["rules"]) == {"SCR-AMOUNT-OVER-LAWFUL", "US-MINI-MIRANDA", "US-OPTOUT-NOTICE"}
+    assert h["verdict"] is None
+    assert "at most" in h["error"]
+    assert i["verdict"] is None
+    assert "UTF-8" in i["error"]
+
+
+def test_screen_rejects_unknown_pack_and_language() -> None:
+    assert CliRunner().invoke(app, ["screen", "--pack", "XX"], input=b"").exit_code == 2
+    assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2

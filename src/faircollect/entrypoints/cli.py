@@ -29,6 +29,7 @@ from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.policy_cli import policy_app
+from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
@@ -44,6 +45,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(borrower_app, name="borrower")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
+app.add_typer(screen_app, name="screen")
 console = Console(stderr=True)
 
 DbOption = Annotated[

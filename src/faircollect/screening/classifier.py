@@ -1,0 +1,122 @@
+"""The learned layer: a linear model on character n-grams that catches paraphrases the lexicon
+has no term for. Features are one pure function shared by training and screening; the trained
+weights ship as an artefact (screening/data/classifier.npz) with the hash of the corpus split it
+was trained on, so a changed corpus without retraining fails the tests."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from faircollect.screening.normalize import Views
+
+
+class ClassifierError(ValueError):
+    """A classifier artefact that is missing, damaged or of an unknown shape."""
+
+
+def feature_text(views: Views, lang: str) -> str:
+    """What the n-grams are taken from: folded Chinese without symbols, or English words."""
+    if lang == "zh":
+        return views.compact.text
+    return views.english.text
+
+
+def ngrams(text: str) -> set[str]:
+    """Character 1- to 3-grams (Chinese) and 2- to 4-grams (English words), as a set."""
+    out: set[str] = set()
+    n = len(text)
+    for size in (1, 2, 3, 4):
+        for i in range(n - size + 1):
+            out.add(text[i : i + size])
+    return out
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """Weights (classes × vocabulary), intercepts, thresholds and the metadata of the training."""
+
+    classes: tuple[str, ...]
+    vocab: dict[str, int]
+    weights: Any  # np.ndarray (n_classes, n_features), float32
+    intercept: Any  # np.ndarray (n_classes,)
+    block_threshold: float
+    review_threshold: float
+    meta: dict[str, Any]
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "untrained"))
+
+    def predict(self, views: Views, lang: str) -> tuple[str, float]:
+        """The most likely non-compliant class and its probability."""
+        grams = ngrams(feature_text(views, lang))
+        vocab = self.vocab
+        idx = [vocab[g] for g in grams if g in vocab]
+        scores = self.intercept.copy()
+        if idx:
+            scores += self.weights[:, idx].sum(axis=1)
+        scores -= scores.max()
+        probs = np.exp(scores)
+        probs /= probs.sum()
+        order = np.argsort(-probs)
+        for k in order:
+            if self.classes[k] != "compliant":
+                return self.classes[k], float(1.0 - probs[self.classes.index("compliant")])
+        raise ClassifierError("classifier has no non-compliant class")  # pragma: no cover
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        header = {
+            "classes": list(self.classes),
+            "vocab": sorted(self.vocab, key=self.vocab.__getitem__),
+            "block_threshold": self.block_threshold,
+            "review_threshold": self.review_threshold,
+            "meta": self.meta,
+        }
+        np.savez_compressed(
+            buf,
+            header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
+            weights=self.weights.astype(np.float32),
+            intercept=self.intercept.astype(np.float32),
+        )
+        return buf.getvalue()
+
+
+def load_classifier(data: bytes, where: str) -> Classifier:
+    """Read an artefact written by ``Classifier.to_bytes``; errors name the file."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            header = json.loads(bytes(z["header"]).decode())
+            weights = np.asarray(z["weights"], dtype=np.float64)
+            intercept = np.asarray(z["intercept"], dtype=np.float64)
+        vocab = {g: i for i, g in enumerate(header["vocab"])}
+        classes = tuple(header["classes"])
+    except Exception as exc:  # any damage to the file is the same error to the caller
+        raise ClassifierError(f"{where}: not a screening classifier ({exc})") from exc
+    if weights.shape != (len(classes), len(vocab)) or intercept.shape != (len(classes),):
+        raise ClassifierError(f"{where}: weights do not match classes and vocabulary")
+    if "compliant" not in classes:
+        raise ClassifierError(f"{where}: no 'compliant' class")
+    return Classifier(
+        classes,
+        vocab,
+        weights,
+        intercept,
+        float(header["block_threshold"]),
+        float(header["review_threshold"]),
+        dict(header["meta"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_classifier() -> Classifier:
+    """The shipped classifier artefact."""
+    path = resources.files("faircollect.screening").joinpath("data/classifier.npz")
+    return load_classifier(path.read_bytes(), "classifier.npz")

@@ -1,0 +1,111 @@
+"""Rules that need the context as well as the text: the amount demanded, who receives the
+message, and Regulation F's disclosures. Each rule cites the clause it implements."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from faircollect.screening.lexicon import Hit, negated
+from faircollect.screening.model import Category, Finding, ScreeningContext, Span, Verdict
+from faircollect.screening.normalize import Views
+
+_NUM = r"([0-9][0-9,]*(?:\.[0-9]{1,2})?)"
+_AMOUNT_BEFORE = re.compile(r"(?:¥|rmb|cny|\$|usd|us\$)\s?" + _NUM)
+_AMOUNT_AFTER = re.compile(_NUM + r"\s?(万)?\s?(?:元|块|rmb|cny|yuan|dollars?|usd)")
+_ELECTRONIC = frozenset({"sms", "email", "push", "social_private"})
+_WRITTEN = _ELECTRONIC | {"letter"}
+_CONTACT_ROLES = frozenset({"designated_contact", "third_party"})
+
+
+def demanded_amounts(views: Views) -> list[tuple[int, int, int]]:
+    """Every currency amount in the text as (minor units, start, end) in original offsets.
+
+    Only numbers next to a currency mark count, so dates, phone numbers and day counts are
+    never read as demands.
+    """
+    found: dict[tuple[int, int], int] = {}
+    text = views.folded
+    for m in _AMOUNT_BEFORE.finditer(text):
+        minor = _minor(m.group(1), None)
+        if minor is not None:
+            found[(m.start(), m.end())] = minor
+    for m in _AMOUNT_AFTER.finditer(text):
+        minor = _minor(m.group(1), m.group(2))
+        if minor is not None and not any(s <= m.start() < e for (s, e) in found):
+            found[(m.start(), m.end())] = minor
+    origin = views.fold_origin
+    out = []
+    for (s, e), minor in sorted(found.items()):
+        if origin is not None:
+            s, e = origin[s], origin[e - 1] + 1
+        out.append((minor, s, e))
+    return out
+
+
+def _minor(number: str, wan: str | None) -> int | None:
+    try:
+        value = Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+    if wan:
+        value *= 10000
+    return int(value * 100)
+
+
+def over_demand(views: Views, ctx: ScreeningContext) -> Finding | None:
+    """SCR-AMOUNT-OVER-LAWFUL: no amount above the lawful outstanding may be demanded
+    (REGULATION.md §1.10 interest caps; Criminal Law art. 293-1 on collecting unlawful debt;
+    Reg F §1006.18(b)(2)(i) and §1006.22(b))."""
+    if ctx.lawful_outstanding_minor is None:
+        return None
+    spans = [
+        Span(s, e, views.original[s:e], "SCR-AMOUNT-OVER-LAWFUL")
+        for minor, s, e in demanded_amounts(views)
+        if minor > ctx.lawful_outstanding_minor
+    ]
+    if not spans:
+        return None
+    return Finding("SCR-AMOUNT-OVER-LAWFUL", Category.OVER_DEMAND, Verdict.BLOCK, tuple(spans))
+
+
+def contact_role(views: Views, ctx: ScreeningContext, hits: list[Hit]) -> Finding | None:
+    """SCR-CONTACT-CALLBACK-ONLY: a message to a designated contact or other third party may only
+    ask the debtor to call back; it never mentions the debt (CN-CONTACT-DESIGNATED, REGULATION.md
+    §1.3; PIPL art. 10; Reg F §1006.6(d) and §1006.10 location communications)."""
+    if ctx.role not in _CONTACT_ROLES:
+        return None
+    debt = [h for h in hits if h.group == "DEBT"]
+    if not debt:
+        return None
+    spans = tuple(
+        Span(h.start, h.end, views.original[h.start : h.end], "SCR-CONTACT-CALLBACK-ONLY")
+        for h in debt
+    )
+    return Finding("SCR-CONTACT-CALLBACK-ONLY", Category.CONTACT_ROLE, Verdict.BLOCK, spans)
+
+
+def us_disclosures(ctx: ScreeningContext, hits: list[Hit]) -> list[Finding]:
+    """US-MINI-MIRANDA (§1006.18(e)) and US-OPTOUT-NOTICE (§1006.6(e)) for written messages to
+    the consumer; US-TIMEBARRED (§1006.26(b)) for any threat of suit on a time-barred debt."""
+    if ctx.pack is None or ctx.pack.upper() != "US":
+        return []
+    groups = {h.group for h in hits}
+    out: list[Finding] = []
+    channel = (ctx.channel or "").lower()
+    if ctx.role == "debtor" and channel in _WRITTEN:
+        if ctx.first_communication:
+            ok = "MM_ATTEMPT" in groups and "MM_PURPOSE" in groups
+        else:
+            ok = "FROM_COLLECTOR" in groups or "MM_ATTEMPT" in groups
+        if not ok:
+            out.append(Finding("US-MINI-MIRANDA", Category.US_DISCLOSURE, Verdict.BLOCK))
+    if channel in _ELECTRONIC and "OPT_OUT" not in groups:
+        out.append(Finding("US-OPTOUT-NOTICE", Category.US_OPT_OUT, Verdict.BLOCK))
+    if ctx.time_barred:
+        negators = [h for h in hits if h.group == "NEG"]
+        sue = [h for h in hits if h.group == "SUE" and not negated(h, negators)]
+        if sue:
+            spans = tuple(Span(h.start, h.end, h.term, "US-TIMEBARRED") for h in sue)
+            out.append(Finding("US-TIMEBARRED", Category.US_TIME_BARRED, Verdict.BLOCK, spans))
+    return out

@@ -1,0 +1,282 @@
+"""The curated lexicon: term groups, matched with Aho-Corasick automata, and the rules over them.
+
+A rule fires on ``any`` of its groups, or on ``all`` of them within ``window`` characters; a
+negation cue (``unless``) just before a matched term suppresses it, so "we will never visit your
+workplace" is not a threat. Groups marked ``word`` only count where jieba's segmentation agrees
+that the term is a word (猪 the insult, not 猪肉); groups marked ``phonetic`` also match by pinyin.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from faircollect.screening.model import Category, Span, Verdict
+from faircollect.screening.normalize import Views, fold, is_han, pinyin_view, to_pinyin_key
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be loaded (unknown group or category, bad shape)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    group: str
+    start: int  # original offsets
+    end: int
+    term: str
+    from_zh: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    category: Category
+    verdict: Verdict
+    any: tuple[str, ...]
+    all: tuple[str, ...]
+    window: int
+    unless: tuple[str, ...]
+    clause: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    name: str
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+    phonetic: bool
+    word: bool
+
+
+class Lexicon:
+    """A compiled lexicon: three automata (Chinese compact, English words, pinyin) and rules."""
+
+    def __init__(self, version: str, groups: dict[str, Group], rules: list[Rule]) -> None:
+        self.version = version
+        self.groups = groups
+        self.rules = rules
+        self._zh = ahocorasick.Automaton()
+        self._en = ahocorasick.Automaton()
+        self._py = ahocorasick.Automaton()
+        zh: dict[str, list[str]] = {}
+        en: dict[str, list[str]] = {}
+        py: dict[str, list[str]] = {}
+        sq: dict[str, list[str]] = {}
+        self._sq = ahocorasick.Automaton()
+        for g in groups.values():
+            for term in g.zh:
+                key, _ = fold(term)
+                key = "".join(c for c in key if c.isalnum())
+                zh.setdefault(key, []).append(g.name)
+                if len(key) >= 2:
+                    py.setdefault(to_pinyin_key(term), []).append(g.name)
+            for term in g.en:
+                key = _english_key(term)
+                en.setdefault(key, []).append(g.name)
+                tight = key.replace(" ", "")
+                if len(tight) >= 4:
+                    sq.setdefault(tight, []).append(g.name)
+        for auto, table in ((self._zh, zh), (self._en, en), (self._py, py), (self._sq, sq)):
+            for key, names in table.items():
+                auto.add_word(key, (key, tuple(dict.fromkeys(names))))
+            if table:
+                auto.make_automaton()
+        self._has = (bool(zh), bool(en), bool(py))
+        self._has_sq = bool(sq)
+
+    def hits(self, views: Views) -> list[Hit]:
+        """Every group hit in the text, in original offsets (duplicates across views removed)."""
+        out: dict[tuple[str, int, int], Hit] = {}
+        compact = views.compact
+        word_cache: list[set[int]] = []
+        if self._has[0] and compact.text:
+            for end, (key, names) in self._zh.iter(compact.text):
+                start = end - len(key) + 1
+                for name in names:
+                    if self.groups[name].word and not _is_word(
+                        compact.text, start, end + 1, word_cache
+                    ):
+                        continue
+                    s, e = compact.span(start, end + 1)
+                    out.setdefault((name, s, e), Hit(name, s, e, key))
+        if self._has[1] and len(views.english.text) > 1:
+            eng = views.english
+            for end, (key, names) in self._en.iter(eng.text):
+                start = end - len(key) + 1
+                # Keys carry their boundary spaces; the span is the word(s) inside them.
+                ws = start + 1 if key.startswith(" ") else start
+                we = end if key.endswith(" ") else end + 1
+                s, e = eng.span(ws, we)
+                for name in names:
+                    out.setdefault((name, s, e), Hit(name, s, e, key.strip(), False))
+            for lo, hi in eng.squeezed if self._has_sq else ():
+                # Spaced-out letters lost their word boundaries: match the terms without them.
+                for end, (key, names) in self._sq.iter(eng.text, lo, hi):
+                    s, e = eng.span(end - len(key) + 1, end + 1)
+                    for name in names:
+                        out.setdefault((name, s, e), Hit(name, s, e, key, False))
+        # Only romanised syllables inside Chinese text count as homophone evasions (see below),
+        # so text without both scripts has nothing to find in the pinyin view.
+        if self._has[2] and views.han_count and views.latin_count:
+            joined, spans = pinyin_view(compact)
+            # Map a position in the joined string to the syllable index it starts.
+            for end, (key, names) in self._py.iter(joined):
+                start = end - len(key) + 1
+                first = joined.count("|", 0, start + 1) - 1
+                count = key.count("|") - 1
+                s = spans[first][0]
+                e = spans[first + count - 1][1]
+                # Homophones written in Han characters are mostly innocent (局已 is not 拘役);
+                # the evasions seen in the wild romanise at least one syllable (老lai, gong an).
+                orig = views.original
+                if not any(orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)):
+                    continue
+                for name in names:
+                    out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))
+        return sorted(out.values(), key=lambda h: (h.start, h.end, h.group))
+
+    def apply(self, text: str, hits: list[Hit]) -> list[tuple[Rule, list[Span]]]:
+        """The rules that fire on these hits, each with the spans it matched."""
+        by_group: dict[str, list[Hit]] = {}
+        for h in hits:
+            by_group.setdefault(h.group, []).append(h)
+        fired: list[tuple[Rule, list[Span]]] = []
+        for rule in self.rules:
+            negators = [h for g in rule.unless for h in by_group.get(g, ())]
+            chosen: list[Hit] | None = None
+            if rule.any:
+                for g in rule.any:
+                    live = [h for h in by_group.get(g, ()) if not negated(h, negators)]
+                    if live:
+                        chosen = live
+                        break
+            else:
+                chosen = _combination(rule, by_group, negators)
+            if chosen:
+                spans = [Span(h.start, h.end, text[h.start : h.end], rule.id) for h in chosen]
+                fired.append((rule, spans))
+        return fired
+
+
+def negated(hit: Hit, negators: list[Hit]) -> bool:
+    """True when a negation cue ends at most 6 characters before the term ("不会…上门",
+    "will never visit"): close enough to govern it, too close to belong to another clause."""
+    return any(n.end <= hit.start and hit.start - n.end <= 6 for n in negators)
+
+
+def _combination(
+    rule: Rule, by_group: dict[str, list[Hit]], negators: list[Hit]
+) -> list[Hit] | None:
+    lists = []
+    for g in rule.all:
+        live = [h for h in by_group.get(g, ()) if not negated(h, negators)]
+        if not live:
+            return None
+        lists.append(live)
+    for anchor in lists[0]:
+        # English words are longer than Chinese ones: the same reach spans three times the text.
+        window = rule.window if anchor.from_zh else rule.window * 3
+        picked = [anchor]
+        for other in lists[1:]:
+            # Two groups may not claim the same characters (联系 inside 紧急联系人).
+            near = [
+                h
+                for h in other
+                if abs(h.start - anchor.start) <= window
+                and all(h.end <= p.start or h.start >= p.end for p in picked)
+            ]
+            if not near:
+                break
+            picked.append(min(near, key=lambda h: abs(h.start - anchor.start)))
+        else:
+            return picked
+    return None
+
+
+def _english_key(term: str) -> str:
+    folded, _ = fold(term.strip())
+    prefix = folded.endswith("*")
+    # Apostrophes and hyphens split words in the English view ("won't" → "won t").
+    words = " ".join("".join(c if c.isalnum() else " " for c in folded.rstrip("*")).split())
+    return " " + words if prefix else " " + words + " "
+
+
+_JIEBA_READY = False
+
+
+def _is_word(text: str, start: int, end: int, cache: list[set[int]]) -> bool:
+    """True when jieba's segmentation has word boundaries at both ends of [start, end)."""
+    global _JIEBA_READY
+    if not cache:
+        import jieba
+
+        if not _JIEBA_READY:
+            jieba.setLogLevel(logging.WARNING)
+            _JIEBA_READY = True
+        cuts = {0}
+        pos = 0
+        for tok in jieba.cut(text, HMM=False):
+            pos += len(tok)
+            cuts.add(pos)
+        cache.append(cuts)
+    return start in cache[0] and end in cache[0]
+
+
+def parse_lexicon(data: dict[str, Any], where: str) -> Lexicon:
+    """Validate and compile lexicon data; every error names the place."""
+    try:
+        version = str(data["version"])
+        groups: dict[str, Group] = {}
+        for name, g in data.get("groups", {}).items():
+            groups[name] = Group(
+                name,
+                tuple(g.get("zh", ())),
+                tuple(g.get("en", ())),
+                bool(g.get("phonetic", False)),
+                bool(g.get("word", False)),
+            )
+        rules: list[Rule] = []
+        seen: set[str] = set()
+        for i, r in enumerate(data.get("rules", [])):
+            rid = r["id"]
+            if rid in seen:
+                raise LexiconError(f"{where}: rules[{i}] duplicate id {rid}")
+            seen.add(rid)
+            anyg = tuple(r.get("any", ()))
+            allg = tuple(r.get("all", ()))
+            if bool(anyg) == bool(allg):
+                raise LexiconError(f"{where}: rule {rid} needs exactly one of any / all")
+            for g in (*anyg, *allg, *r.get("unless", ())):
+                if g not in groups:
+                    raise LexiconError(f"{where}: rule {rid} names unknown group {g}")
+            rules.append(
+                Rule(
+                    rid,
+                    Category(r["category"]),
+                    Verdict(r.get("verdict", "block")),
+                    anyg,
+                    allg,
+                    int(r.get("window", 24)),
+                    tuple(r.get("unless", ())),
+                    str(r.get("clause", "")),
+                )
+            )
+    except LexiconError:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise LexiconError(f"{where}: {exc!r}") from exc
+    return Lexicon(version, groups, rules)
+
+
+@lru_cache(maxsize=1)
+def default_lexicon() -> Lexicon:
+    """The shipped lexicon (screening/data/lexicon.toml)."""
+    path = resources.files("faircollect.screening").joinpath("data/lexicon.toml")
+    return parse_lexicon(tomllib.loads(path.read_text(encoding="utf-8")), "lexicon.toml")

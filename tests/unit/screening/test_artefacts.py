@@ -1,0 +1,124 @@
+"""The corpus, the lexicon and the classifier artefact: reproducible, consistent, and the
+held-out figures the issue asks for."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from faircollect.screening.classifier import ClassifierError, default_classifier, load_classifier
+from faircollect.screening.corpus import CorpusError, read_corpus, split_hash
+from faircollect.screening.evaluation import evaluate, evasions
+from faircollect.screening.lexicon import LexiconError, parse_lexicon
+from faircollect.screening.model import TEXT_CATEGORIES
+
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS = ROOT / "data" / "screening" / "corpus.jsonl"
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return read_corpus(CORPUS)
+
+
+def test_corpus_file_is_what_the_builder_makes() -> None:
+    spec = importlib.util.spec_from_file_location("build_corpus", CORPUS.parent / "build_corpus.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.render(module.build()) == CORPUS.read_text(encoding="utf-8")
+
+
+def test_corpus_size_languages_and_categories(rows) -> None:
+    assert len(rows) >= 2000
+    assert {r.lang for r in rows} == {"zh", "en"}
+    for split in ("train", "dev", "test"):
+        labels = {r.label for r in rows if r.split == split}
+        assert "compliant" in labels
+        assert {c.value for c in TEXT_CATEGORIES} <= labels, split
+    # Held out by template: no template contributes to two splits.
+    groups: dict[str, str] = {}
+    for r in rows:
+        assert groups.setdefault(r.group, r.split) == r.split
+
+
+def test_classifier_was_trained_on_this_corpus(rows) -> None:
+    meta = default_classifier().meta
+    assert meta["train_sha256"] == split_hash(rows, ("train",)), "corpus changed: run screen train"
+    assert meta["dev_sha256"] == split_hash(rows, ("dev",)), "corpus changed: run screen train"
+
+
+def test_held_out_figures_meet_the_targets(rows) -> None:
+    result = evaluate(rows, "test")
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02
+    assert result["evasion_variants"] >= 1000
+    assert result["evasion_recall"] >= result["block_recall"] - 0.01
+
+
+def test_evasion_variants_change_the_text() -> None:
+    text = "你再不还钱，我就弄死你! 3天"
+    variants = evasions(text, [(8, 10)], "seed")
+    assert set(variants) == {"fullwidth", "separators", "traditional", "pinyin", "mixed"}
+    assert all(v != text for v in variants.values())
+    english = evasions("we will come to your house", [(8, 26)], "seed")
+    assert {"leet", "homoglyph", "mixed"} <= set(english)
+
+
+def test_damaged_or_mismatched_classifier_is_refused() -> None:
+    data = default_classifier().to_bytes()
+    with pytest.raises(ClassifierError, match="not a screening classifier"):
+        load_classifier(data[:100] + b"tampered" + data[108:], "x.npz")
+    with pytest.raises(ClassifierError, match="not a screening classifier"):
+        load_classifier(b"not a file", "x.npz")
+    buf = io.BytesIO()
+    header = {"classes": ["compliant", "threat"], "vocab": ["a"], "block_threshold": 0.9,
+              "review_threshold": 0.8, "meta": {}}  # fmt: skip
+    np.savez(buf, header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+             weights=np.zeros((2, 3)), intercept=np.zeros(2))  # fmt: skip
+    with pytest.raises(ClassifierError, match="do not match"):
+        load_classifier(buf.getvalue(), "x.npz")
+
+
+def test_round_trip_keeps_predictions() -> None:
+    clf = default_classifier()
+    again = load_classifier(clf.to_bytes(), "copy")
+    assert again.vocab == clf.vocab
+    assert again.classes == clf.classes
+    assert again.block_threshold == clf.block_threshold
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"version": "1", "rules": [{"id": "R", "category": "threat", "any": ["NOPE"]}]}, "unknown group"),
+        ({"version": "1", "groups": {"G": {"zh": ["x"]}},
+          "rules": [{"id": "R", "category": "threat", "any": ["G"], "all": ["G"]}]}, "exactly one"),
+        ({"version": "1", "groups": {"G": {"zh": ["x"]}},
+          "rules": [{"id": "R", "category": "threat", "any": ["G"]},
+                    {"id": "R", "category": "threat", "any": ["G"]}]}, "duplicate"),
+        ({"version": "1", "groups": {"G": {"zh": ["x"]}},
+          "rules": [{"id": "R", "category": "nonsense", "any": ["G"]}]}, "nonsense"),
+        ({"groups": {}}, "version"),
+    ],
+)  # fmt: skip
+def test_bad_lexicon_is_refused_with_the_place(data: dict, message: str) -> None:
+    with pytest.raises(LexiconError, match=message):
+        parse_lexicon(data, "test.toml")
+
+
+def test_bad_corpus_line_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "c.jsonl"
+    bad.write_text('{"id": "a", "group": "a", "lang": "zh", "label": "nope", "split": "train", '
+                   '"text": "x", "source": "hand"}\n', encoding="utf-8")  # fmt: skip
+    with pytest.raises(CorpusError, match=r"c.jsonl:1: unknown label"):
+        read_corpus(bad)
+    bad.write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"c.jsonl:1"):
+        read_corpus(bad)
