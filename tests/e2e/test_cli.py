@@ -259,3 +259,59 @@ def test_screen_reads_json_lines_and_names_bad_lines() -> None:
 def test_screen_rejects_unknown_pack_and_language() -> None:
     assert CliRunner().invoke(app, ["screen", "--pack", "XX"], input=b"").exit_code == 2
     assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2
+
+
+def test_script_library_maker_checker_and_render(run) -> None:
+    body = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
+    drafted = json.loads(
+        run("script", "draft", "--key", "due", "--author", "ann", "--body", body).stdout
+    )
+    assert (drafted["version"], drafted["status"], drafted["verdict"]) == (1, "draft", "pass")
+    same = run("script", "approve", "--key", "due", "--version", "1", "--approver", "ann", code=2)
+    assert "maker-checker" in same.output
+    approved = json.loads(
+        run("script", "approve", "--key", "due", "--version", "1", "--approver", "bo").stdout
+    )
+    assert approved["status"] == "approved"
+    values = json.dumps(
+        {"lender": "示例", "name": "王小明", "amount": 128050, "due_date": "2026-12-05"}
+    )
+    ok = json.loads(
+        run(
+            "script", "render", "--key", "due", "--values", values, "--lawful-outstanding", "128050"
+        ).stdout
+    )
+    assert ok["verdict"] == "pass"
+    assert "1,280.50元" in ok["text"]
+    over = run(
+        "script",
+        "render",
+        "--key",
+        "due",
+        "--values",
+        values,
+        "--lawful-outstanding",
+        "100000",
+        code=1,
+    )
+    assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.stdout
+    bad = run("script", "draft", "--key", "x", "--author", "ann", "--body", "{balance}", code=2)
+    assert "unknown variable" in bad.output
+    listed = [json.loads(line) for line in run("script", "list").stdout.splitlines()]
+    assert [(v["key"], v["status"]) for v in listed] == [("due", "approved")]
+
+
+def test_free_text_check_blocks_and_names_the_rules(run) -> None:
+    runner = CliRunner()
+    blocked = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
+                            input="你这个老赖，再不还钱弄死你".encode())  # fmt: skip
+    assert blocked.exit_code == 1
+    assert "SCR-THREAT-HARM" in blocked.stdout
+    fine = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
+                         input="您好，您的账单已逾期3天，请按时还款。".encode())  # fmt: skip
+    assert fine.exit_code == 0
+    binary = runner.invoke(
+        app, ["script", "check-text", "--by", "c7", "--subject", "b"], input=b"\xff\xfe"
+    )
+    assert binary.exit_code == 2
+    assert "UTF-8" in binary.output

@@ -21,7 +21,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class AuditKind(IntEnum):
-    """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts, 9xx the log.
+    """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
+    scripts, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -33,6 +34,11 @@ class AuditKind(IntEnum):
     PII_VIEWED = 201
     PII_REVEALED = 202
     CONTACT_DECIDED = 301
+    MESSAGE_SCREENED = 302
+    SCRIPT_DRAFTED = 401
+    SCRIPT_APPROVED = 402
+    SCRIPT_REJECTED = 403
+    SCRIPT_RETIRED = 404
     CHECKPOINT_SIGNED = 901
 
 

@@ -30,6 +30,7 @@ from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
+from faircollect.entrypoints.script_cli import script_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
@@ -46,6 +47,7 @@ app.add_typer(borrower_app, name="borrower")
 app.add_typer(audit_app, name="audit")
 app.add_typer(policy_app, name="policy")
 app.add_typer(screen_app, name="screen")
+app.add_typer(script_app, name="script")
 console = Console(stderr=True)
 
 DbOption = Annotated[

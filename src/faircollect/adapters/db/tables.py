@@ -253,3 +253,30 @@ pii_access = Table(
     Column("fields", String(128), nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+# The script library: one row per template version; one row per key to lock changes to it.
+script_keys = Table(
+    "script_keys",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("touched", Integer, nullable=False, default=0),
+)
+
+script_versions = Table(
+    "script_versions",
+    metadata,
+    Column("key", String(64), ForeignKey("script_keys.key"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("lang", String(8), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("pack", String(8), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("verdict", String(8), nullable=False),
+    Column("rules", Text, nullable=False),  # JSON list
+    Column("approver", String(64)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("note", Text, nullable=False, default=""),
+)
