@@ -174,6 +174,7 @@ def test_policy_check_decides_json_lines_and_names_bad_lines(tmp_path: Path) -> 
                 "contact_point": "m1",
                 "debt_id": "D1",
                 "demanded_amount": 100,
+                "message": "您好，您的账单1.00元已逾期，请按时还款。",
             },
             "facts": {"lawful_outstanding": 100},
         },

@@ -103,11 +103,16 @@ def test_quiet_hours_use_the_stored_time_zone(debtor: App) -> None:
 
 def test_demands_are_checked_against_the_batch_lawful_outstanding(debtor: App) -> None:
     day = datetime(2025, 7, 10, 10, tzinfo=BEIJING)
-    fine = ask(debtor, day, channel=Channel.SMS, demanded_amount=1000_00)
+    text = (
+        "您好，您的账单已逾期，请通过APP按时还款。"  # an SMS carries its text, and it is screened
+    )
+    fine = ask(debtor, day, channel=Channel.SMS, demanded_amount=1000_00, message=text)
     assert fine.decision.verdict is Verdict.ALLOW
-    greedy = ask(debtor, day, channel=Channel.SMS, demanded_amount=99_999_00)
+    greedy = ask(debtor, day, channel=Channel.SMS, demanded_amount=99_999_00, message=text)
     assert [r.rule_id for r in greedy.decision.reasons] == ["CN-AMOUNT-LAWFUL"]
-    unknown_day = ask(debtor, day + timedelta(days=1), channel=Channel.SMS, demanded_amount=1_00)
+    unknown_day = ask(
+        debtor, day + timedelta(days=1), channel=Channel.SMS, demanded_amount=1_00, message=text
+    )
     assert "missing fact" in unknown_day.decision.reasons[0].message_en
 
 

@@ -102,6 +102,8 @@ class ContactRequest:
     employer_email: bool = False  # an e-mail address the employer provided
     consumer_initiated_reply: bool = False  # the one reply to a contact the person started
     location_only: bool = False  # a US location call to a third party: no mention of the debt
+    message: str | None = None  # the text to be sent (or the call script), screened by the gate
+    first_communication: bool = False  # the first communication with the person about the debt
 
     def __post_init__(self) -> None:
         _aware(self.at, "request time")
@@ -109,6 +111,8 @@ class ContactRequest:
             _aware(self.visit_end, "visit end")
         if not self.timezones:
             raise PolicyInputError("at least one possible time zone is needed")
+        if self.message is not None and not isinstance(self.message, str):
+            raise PolicyInputError("a message must be text")
         if self.demanded_amount is not None and self.demanded_amount < 0:
             raise PolicyInputError("a demanded amount cannot be negative")
 

@@ -38,6 +38,8 @@ REQUEST_KEYS = {
     "employer_email",
     "consumer_initiated_reply",
     "location_only",
+    "message",
+    "first_communication",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -128,6 +130,8 @@ def request_from_dict(data: Any) -> ContactRequest:
         employer_email=bool(d.get("employer_email", False)),
         consumer_initiated_reply=bool(d.get("consumer_initiated_reply", False)),
         location_only=bool(d.get("location_only", False)),
+        message=d.get("message"),
+        first_communication=bool(d.get("first_communication", False)),
     )
 
 

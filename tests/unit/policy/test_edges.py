@@ -139,3 +139,40 @@ def test_an_overlay_may_make_a_review_a_block() -> None:
 def test_inconvenient_weekdays_are_checked() -> None:
     with pytest.raises(PolicyInputError, match="weekdays"):
         facts_from_dict({"inconvenient": [{"weekdays": [7]}]})
+
+
+def test_content_rule_blocks_text_that_cannot_be_screened_and_skips_empty_call_scripts() -> None:
+    from faircollect.policy import evaluate, load_pack
+    from faircollect.policy.wire import facts_from_dict, request_from_dict
+
+    base = {
+        "at": "2026-11-24T10:00:00+08:00",
+        "role": "debtor",
+        "contact_point": "m1",
+        "debt_id": "D1",
+    }
+    pack = load_pack("CN")
+    bad = evaluate(
+        request_from_dict({**base, "channel": "sms", "message": "hi\x00"}),
+        facts_from_dict({}),
+        pack,
+    )
+    assert bad.verdict.value == "block"
+    assert "cannot be screened" in bad.reasons[0].message_en
+    call = evaluate(
+        request_from_dict({**base, "channel": "call", "message": "  "}), facts_from_dict({}), pack
+    )
+    assert call.verdict.value == "allow"
+    no_text = evaluate(request_from_dict({**base, "channel": "call"}), facts_from_dict({}), pack)
+    assert no_text.verdict.value == "allow"
+
+
+def test_a_message_must_be_text() -> None:
+    import pytest
+
+    from faircollect.policy import PolicyInputError
+    from faircollect.policy.wire import request_from_dict
+
+    with pytest.raises(PolicyInputError, match="message must be text"):
+        request_from_dict({"at": "2026-11-24T10:00:00+08:00", "channel": "sms", "role": "debtor",
+                           "contact_point": "m1", "debt_id": "D1", "message": 5})  # fmt: skip

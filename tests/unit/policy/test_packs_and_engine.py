@@ -48,7 +48,7 @@ def test_shipped_packs_have_ids_versions_and_dates() -> None:
     for pack_id in ("CN", "US"):
         pack = load_pack(pack_id)
         assert pack.pack_id == pack_id
-        assert pack.version == "2026.1"
+        assert pack.version == "2026.2"
         assert pack.rules
     with pytest.raises(PackError, match="no version"):
         load_pack("CN", version="1999.1")
@@ -58,7 +58,7 @@ def test_shipped_packs_have_ids_versions_and_dates() -> None:
 
 def test_an_overlay_may_tighten() -> None:
     pack = load_pack("CN", overlay=TIGHTER)
-    assert pack.version == "2026.1+lender-x@3"
+    assert pack.version == "2026.2+lender-x@3"
     decision = evaluate(call("2026-04-01T21:30:00+08:00"), Facts(), pack)
     assert decision.verdict is Verdict.BLOCK
     assert evaluate(call("2026-04-01T21:30:00+08:00"), Facts(), load_pack("CN")).allowed
@@ -115,7 +115,7 @@ def test_decisions_are_deterministic_and_carry_the_pack() -> None:
     request = call("2026-04-01T10:00:00-04:00", timezones=["America/New_York"])
     first, second = evaluate(request, Facts(), pack), evaluate(request, Facts(), pack)
     assert first.decision_id == second.decision_id
-    assert first.to_dict()["pack"] == {"id": "US", "version": "2026.1"}
+    assert first.to_dict()["pack"] == {"id": "US", "version": "2026.2"}
     other = evaluate(
         call("2026-04-01T11:00:00-04:00", timezones=["America/New_York"]), Facts(), pack
     )
@@ -228,7 +228,7 @@ def test_versions_are_chosen_by_name_or_by_the_date_in_force() -> None:
     assert "CN-FREQ-ATTEMPTS-6" not in old.rules  # came with the CBA guideline of 2026-01-30
     assert load_pack("CN", on=date(2025, 6, 1)).version == "2025.1"
     assert load_pack("CN", on=date(2026, 3, 1)).version == "2026.1"
-    assert load_pack("CN").version == "2026.1"
+    assert load_pack("CN").version == "2026.2"
     with pytest.raises(PackError, match="in force"):
         load_pack("CN", on=date(2024, 1, 1))
     with pytest.raises(PackError, match=r"shipped: 2025\.1, 2026\.1"):

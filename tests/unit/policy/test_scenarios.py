@@ -24,6 +24,14 @@ DEFAULTS = {
     },
 }
 HISTORY_DEFAULTS = {"channel": "call", "role": "debtor", "contact_point": "m1", "debt_id": "D1"}
+# A written contact always carries its text. Scenarios about other rules get a compliant one, so
+# each scenario tests what it names; the content scenarios state their own message.
+WRITTEN = {"sms", "email", "push", "letter", "social_private"}
+MESSAGES = {
+    "CN": "您好，您的账单已逾期，请通过APP官方渠道还款，如有困难可申请分期。",
+    "US": "This communication is from a debt collector. Please contact us about your account. "
+    "Reply STOP to opt out.",
+}
 
 
 def cases(pack: str) -> list[dict[str, Any]]:
@@ -31,7 +39,10 @@ def cases(pack: str) -> list[dict[str, Any]]:
 
 
 def run(pack_id: str, case: dict[str, Any]):
-    request = request_from_dict({**DEFAULTS[pack_id], **case["request"]})
+    raw = {**DEFAULTS[pack_id], **case["request"]}
+    if raw["channel"] in WRITTEN and "message" not in raw:
+        raw["message"] = MESSAGES[pack_id]
+    request = request_from_dict(raw)
     facts = dict(case.get("facts", {}))
     facts["history"] = [{**HISTORY_DEFAULTS, **h} for h in facts.get("history", [])]
     return evaluate(request, facts_from_dict(facts), load_pack(pack_id))

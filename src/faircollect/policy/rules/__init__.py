@@ -31,6 +31,7 @@ def load_all() -> dict[str, Rule]:
         return REGISTRY
     from faircollect.policy.rules import (  # noqa: F401 - imported for registration
         amounts,
+        content,
         frequency,
         holds,
         hours,

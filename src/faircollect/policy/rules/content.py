@@ -1,0 +1,83 @@
+"""Message content: every text the request would send is screened (faircollect.screening)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from faircollect.policy.decision import Reason, Verdict
+from faircollect.policy.model import VOICE, Channel, ContactRequest, Facts
+from faircollect.policy.rules import rule
+from faircollect.policy.rules.common import missing
+from faircollect.screening import Screening, ScreeningContext, ScreeningError, screen
+from faircollect.screening.model import Verdict as ScreeningVerdict
+
+#: Channels that always carry a text: without it there is nothing to screen, so the gate blocks.
+WRITTEN = frozenset(
+    {Channel.SMS, Channel.EMAIL, Channel.PUSH, Channel.LETTER, Channel.SOCIAL_PRIVATE}
+)
+
+
+@rule("CN-MSG-CONTENT")
+def cn_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No threats, insults, violence, fraud or coercion (NIFA 2018 art. 16; CBA red lines); no
+    impersonation of authorities (NIFA art. 15; Criminal Law art. 279); no public shaming or
+    disclosure; payment only to designated channels and no extra fees (NIFA art. 19); no pressure
+    to borrow (CBA 2026); true credit-report facts (Credit Reporting Regulations art. 16)."""
+    return _content("CN-MSG-CONTENT", "CN", req, facts, params)
+
+
+@rule("US-MSG-CONTENT")
+def us_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No violence, obscenity or abuse (12 CFR 1006.14(c)-(d)); no false or misleading
+    representations (1006.18(b)-(c)); the debt-collector disclosure (1006.18(e)) and the opt-out
+    notice in electronic messages (1006.6(e)); no threat of suit on time-barred debt (1006.26(b))."""
+    return _content("US-MSG-CONTENT", "US", req, facts, params)
+
+
+@lru_cache(maxsize=4096)
+def _screened(text: str, context: ScreeningContext) -> Screening:
+    # The same template text is decided for many debtors and re-decided at send time.
+    return screen(text, context=context)
+
+
+def _content(
+    rule_id: str, pack: str, req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    if req.message is None:
+        if req.channel in WRITTEN:
+            return missing(rule_id, params, "the message text (written channels are screened)")
+        return None
+    if req.channel in VOICE and not req.message.strip():
+        return None
+    context = ScreeningContext(
+        pack=pack,
+        role=req.recipient_role.value,
+        lawful_outstanding_minor=facts.lawful_outstanding,
+        currency=str(params.get("currency", "CNY")),
+        first_communication=req.first_communication,
+        channel=req.channel.value,
+        time_barred=facts.flags.time_barred,
+    )
+    try:
+        result = _screened(req.message, context)
+    except ScreeningError as exc:
+        return Reason(
+            rule_id=rule_id,
+            verdict=Verdict.BLOCK,
+            message_zh=f"信息无法审查：{exc}",
+            message_en=f"the message cannot be screened: {exc}",
+            source=str(params.get("source", "")),
+        )
+    if result.verdict is ScreeningVerdict.PASS:
+        return None
+    rules = ", ".join(result.rules)
+    text = result.explanation()
+    return Reason(
+        rule_id=rule_id,
+        verdict=Verdict.BLOCK if result.verdict is ScreeningVerdict.BLOCK else Verdict.REVIEW,
+        message_zh=f"{text['zh']}（{rules}）",
+        message_en=f"{text['en']} ({rules})",
+        source=str(params.get("source", "")),
+    )
