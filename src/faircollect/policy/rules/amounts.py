@@ -28,13 +28,20 @@ def us_amounts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
 def _check(
     rule_id: str, req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 ) -> Reason | None:
-    if req.demanded_amount is None:
+    return demand_reason(rule_id, params, req.demanded_amount, facts.lawful_outstanding)
+
+
+def demand_reason(
+    rule_id: str, params: Mapping[str, Any], demanded: int | None, lawful: int | None
+) -> Reason | None:
+    """The amount rule on plain values (shared with the batch evaluator)."""
+    if demanded is None:
         return None
-    if facts.lawful_outstanding is None:
+    if lawful is None:
         return missing(rule_id, params, "lawful outstanding of the debt")
-    if req.demanded_amount <= facts.lawful_outstanding:
+    if demanded <= lawful:
         return None
-    excess = format_minor(req.demanded_amount - facts.lawful_outstanding)
+    excess = format_minor(demanded - lawful)
     return reason(
         rule_id,
         params,

@@ -32,6 +32,7 @@ def clock(text: str) -> time:
     return time(int(hours), int(minutes or 0))
 
 
+@lru_cache(maxsize=1 << 14)
 def at_local(day: date, moment: time, tz: str) -> datetime:
     """An aware instant: `moment` on `day` in `tz`."""
     return datetime.combine(day, moment, tzinfo=zone(tz))

@@ -45,23 +45,49 @@ def _screened(text: str, context: ScreeningContext) -> Screening:
 def _content(
     rule_id: str, pack: str, req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 ) -> Reason | None:
-    if req.message is None:
-        if req.channel in WRITTEN:
+    return content_reason(
+        rule_id,
+        pack,
+        params,
+        message=req.message,
+        channel=req.channel,
+        role=req.recipient_role.value,
+        first_communication=req.first_communication,
+        lawful_outstanding=facts.lawful_outstanding,
+        time_barred=facts.flags.time_barred,
+    )
+
+
+def content_reason(
+    rule_id: str,
+    pack: str,
+    params: Mapping[str, Any],
+    *,
+    message: str | None,
+    channel: Channel,
+    role: str,
+    first_communication: bool,
+    lawful_outstanding: int | None,
+    time_barred: bool,
+) -> Reason | None:
+    """The content rule on plain values (shared with the batch evaluator)."""
+    if message is None:
+        if channel in WRITTEN:
             return missing(rule_id, params, "the message text (written channels are screened)")
         return None
-    if req.channel in VOICE and not req.message.strip():
+    if channel in VOICE and not message.strip():
         return None
     context = ScreeningContext(
         pack=pack,
-        role=req.recipient_role.value,
-        lawful_outstanding_minor=facts.lawful_outstanding,
+        role=role,
+        lawful_outstanding_minor=lawful_outstanding,
         currency=str(params.get("currency", "CNY")),
-        first_communication=req.first_communication,
-        channel=req.channel.value,
-        time_barred=facts.flags.time_barred,
+        first_communication=first_communication,
+        channel=channel.value,
+        time_barred=time_barred,
     )
     try:
-        result = _screened(req.message, context)
+        result = _screened(message, context)
     except ScreeningError as exc:
         return Reason(
             rule_id=rule_id,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from faircollect.policy.decision import Reason
 from faircollect.policy.model import (
+    VOICE,
     Attempt,
     Channel,
     ContactRequest,
@@ -23,23 +26,61 @@ UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.PENDIN
 CONNECTED = (Outcome.CONNECTED, Outcome.PENDING)
 US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)
 
+# Reason texts, shared with the batch evaluator (adapters/batch/policy_batch.py).
+CONNECTED_TEXT = (
+    "今日已与债务人有效通话{count}次（上限{limit}次，含委外机构和智能语音）",
+    "{count} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
+)
+ATTEMPTS_TEXT = (
+    "今日已拨打该号码未接通{count}次（上限{limit}次）",
+    "{count} unanswered attempts to this number today (limit {limit})",
+)
+MESSAGES_TEXT = (
+    "今日已向债务人发送{count}条信息（上限{limit}条），不得信息轰炸",
+    "{count} messages to the debtor today (limit {limit}): no message bombing",
+)
+SEVEN_TEXT = (
+    "7天内已就此债务致电{count}次（上限{limit}次）",
+    "{count} calls about this debt in 7 consecutive days (limit {limit})",
+)
+AFTER_TEXT = (
+    "与消费者就此债务通话后{days}天内不得再致电",
+    "no call within {days} days after a telephone conversation about this debt",
+)
+PATTERN_TEXT = (
+    "呼叫过于密集（短时间内连续拨打或当天集中拨打），需人工复核",
+    "{what}: may rebut compliance, a person must review",
+)
 
-def _same_local_day(a: Attempt, req: ContactRequest) -> bool:
-    """Same local day; attempts reserved for later that day count too (they use the capacity)."""
-    tz = req.timezones[0]
-    return local(a.at, tz).date() == local(req.at, tz).date()
+
+@lru_cache(maxsize=4096)
+def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
+    """The first instant of `day` in `tz` and of the day after: a local date test becomes two
+    comparisons of instants (where midnight falls in a DST gap, the day starts at the gap's end,
+    which is what a zone-aware midnight gives)."""
+    # In UTC: comparing instants whose zones differ is cheapest against a fixed offset.
+    return (
+        at_local(day, time(0), tz).astimezone(UTC),
+        at_local(next_day(day), time(0), tz).astimezone(UTC),
+    )
+
+
+def morning(day: date, tz: str, params: Mapping[str, Any]) -> datetime:
+    """When the day's calling starts (`day_starts`, 08:00 by default) on `day` in `tz`."""
+    return at_local(day, clock(params.get("day_starts", "08:00")), tz)
 
 
 def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> datetime:
     tz = req.timezones[0]
-    return at_local(
-        next_day(local(req.at, tz).date()), clock(params.get("day_starts", "08:00")), tz
-    )
+    return morning(next_day(local(req.at, tz).date()), tz, params)
 
 
 def _today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -> int:
-    """Attempts on the request's local day that `keep` selects."""
-    return sum(1 for a in facts.history if keep(a) and _same_local_day(a, req))
+    """Attempts on the request's local day that `keep` selects; attempts reserved for later that
+    day count too (they use the capacity)."""
+    tz = req.timezones[0]
+    lo, hi = day_bounds(local(req.at, tz).date(), tz)
+    return sum(1 for a in facts.history if lo <= a.at < hi and keep(a))
 
 
 def _daily_cap(
@@ -87,8 +128,8 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
             and a.recipient_role is RecipientRole.DEBTOR
             and a.outcome in CONNECTED
         ),
-        zh="今日已与债务人有效通话{count}次（上限{limit}次，含委外机构和智能语音）",
-        en="{count} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",
+        zh=CONNECTED_TEXT[0],
+        en=CONNECTED_TEXT[1],
     )
 
 
@@ -106,18 +147,34 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         keep=lambda a: (
             a.channel.is_voice and a.contact_point == req.contact_point and a.outcome in UNANSWERED
         ),
-        zh="今日已拨打该号码未接通{count}次（上限{limit}次）",
-        en="{count} unanswered attempts to this number today (limit {limit})",
+        zh=ATTEMPTS_TEXT[0],
+        en=ATTEMPTS_TEXT[1],
     )
 
 
-def _us_counted(a: Attempt, req: ContactRequest) -> bool:
+# The last history indexed, with the debt it was indexed for: 7-in-7 and the call-pattern rule
+# read the same counted calls of the same decision. One tuple, replaced whole, so a concurrent
+# decision never sees a mixed entry; the history is compared by identity.
+_COUNTED: list[tuple[tuple[Attempt, ...], str, list[datetime]]] = [((), "", [])]
+
+
+def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
+    """Instants of the calls that count toward 1006.14(b)(2) for `debt_id`, in time order."""
+    history, debt, calls = _COUNTED[0]
+    if history is facts.history and debt == debt_id:
+        return calls
+    calls = [a.at for a in facts.history if _us_counted_for(a, debt_id)]
+    _COUNTED[0] = (facts.history, debt_id, calls)
+    return calls
+
+
+def _us_counted_for(a: Attempt, debt_id: str) -> bool:
     """Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
     service, not misdialled, not placed with direct consent (1006.14(b)(3))."""
     return (
-        a.channel.is_voice
+        a.channel in VOICE
         and a.recipient_role is RecipientRole.DEBTOR
-        and a.debt_id == req.debt_id
+        and a.debt_id == debt_id
         and a.outcome in US_COUNTED
         and not a.with_consent
     )
@@ -138,22 +195,19 @@ def us_seven_in_seven(
     tz = req.timezones[0]
     today = local(req.at, tz).date()
     window_start = today - timedelta(days=6)
-    days = []
-    for a in facts.history:
-        day = local(a.at, tz).date()
-        if window_start <= day <= today and _us_counted(a, req):
-            days.append(day)
-    days.sort()
-    if len(days) < limit:
+    lo, hi = day_bounds(window_start, tz)[0], day_bounds(today, tz)[1]
+    counted = _counted_calls(facts, req.debt_id)
+    calls = counted[bisect_left(counted, lo) : bisect_left(counted, hi)]
+    if len(calls) < limit:
         return None
     # The window must drop calls until fewer than `limit` remain: the limit-th newest call leaves.
-    free_day = days[len(days) - limit] + timedelta(days=7)
+    free_day = local(calls[len(calls) - limit], tz).date() + timedelta(days=7)
     return reason(
         "US-CALL-7IN7",
         params,
-        f"7天内已就此债务致电{len(days)}次（上限{limit}次）",
-        f"{len(days)} calls about this debt in 7 consecutive days (limit {limit})",
-        not_before=at_local(free_day, clock(params.get("day_starts", "08:00")), tz),
+        SEVEN_TEXT[0].format(count=len(calls), limit=limit),
+        SEVEN_TEXT[1].format(count=len(calls), limit=limit),
+        not_before=morning(free_day, tz, params),
     )
 
 
@@ -184,9 +238,9 @@ def us_after_conversation(
     return reason(
         "US-CALL-AFTER-CONVERSATION",
         params,
-        f"与消费者就此债务通话后{days}天内不得再致电",
-        f"no call within {days} days after a telephone conversation about this debt",
-        not_before=at_local(free_day, clock(params.get("day_starts", "08:00")), tz),
+        AFTER_TEXT[0].format(days=days),
+        AFTER_TEXT[1].format(days=days),
+        not_before=morning(free_day, tz, params),
     )
 
 
@@ -204,8 +258,8 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         params,
         default=3,
         keep=lambda a: a.channel in MESSAGES and a.recipient_role is RecipientRole.DEBTOR,
-        zh="今日已向债务人发送{count}条信息（上限{limit}条），不得信息轰炸",
-        en="{count} messages to the debtor today (limit {limit}): no message bombing",
+        zh=MESSAGES_TEXT[0],
+        en=MESSAGES_TEXT[1],
     )
 
 
@@ -216,19 +270,22 @@ def us_call_pattern(req: ContactRequest, facts: Facts, params: Mapping[str, Any]
     if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     gap = timedelta(minutes=int(params.get("rapid_minutes", 5)))
+    lo, hi = req.at - gap, req.at + gap
     rapid = any(
-        a.channel.is_voice and a.contact_point == req.contact_point and abs(req.at - a.at) < gap
+        lo < a.at < hi and a.channel in VOICE and a.contact_point == req.contact_point
         for a in facts.history
     )
-    concentrated = _today(facts, req, lambda a: _us_counted(a, req)) >= int(
-        params.get("daily_limit", 6)
-    )
+    counted = _counted_calls(facts, req.debt_id)
+    tz = req.timezones[0]
+    first, last = day_bounds(local(req.at, tz).date(), tz)
+    today = bisect_left(counted, last) - bisect_left(counted, first)
+    concentrated = today >= int(params.get("daily_limit", 6))
     if not (rapid or concentrated):
         return None
     what = "calls in rapid succession" if rapid else "calls concentrated in one day"
     return reason(
         "US-CALL-PATTERN",
         params,
-        "呼叫过于密集（短时间内连续拨打或当天集中拨打），需人工复核",
-        f"{what}: may rebut compliance, a person must review",
+        PATTERN_TEXT[0],
+        PATTERN_TEXT[1].format(what=what),
     )

@@ -11,13 +11,22 @@ from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
 from faircollect.policy.rules.common import at_local, clock, local, missing, reason
 
+CN_NIGHT_TEXT = (
+    "当地时间{start:%H:%M}前或{end:%H:%M}后不得催收（未经债务人同意）",
+    "no collection before {start:%H:%M} or after {end:%H:%M} local time without consent",
+)
+US_HOURS_TEXT = (
+    "不在消费者所有可能所在时区的8:00-21:00之内",
+    "outside 08:00-21:00 in at least one of the consumer's possible time zones",
+)
+
 
 def _inside(at: datetime, tz: str, start: time, end: time) -> bool:
     moment = local(at, tz).time()
     return start <= moment < end
 
 
-def _next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
+def next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
     """The earliest instant at or after `at` inside the window in every zone (searches 3 days);
     None when the windows never overlap, so waiting cannot help."""
     candidates = []
@@ -51,9 +60,9 @@ def cn_night(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     return reason(
         "CN-HOURS-NIGHT",
         params,
-        f"当地时间{start:%H:%M}前或{end:%H:%M}后不得催收（未经债务人同意）",
-        f"no collection before {start:%H:%M} or after {end:%H:%M} local time without consent",
-        not_before=_next_start(req.at, (tz,), start, end),
+        CN_NIGHT_TEXT[0].format(start=start, end=end),
+        CN_NIGHT_TEXT[1].format(start=start, end=end),
+        not_before=next_start(req.at, (tz,), start, end),
     )
 
 
@@ -71,9 +80,9 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     return reason(
         "US-TIME-8-21",
         params,
-        "不在消费者所有可能所在时区的8:00-21:00之内",
-        "outside 08:00-21:00 in at least one of the consumer's possible time zones",
-        not_before=_next_start(req.at, req.timezones, start, end),
+        US_HOURS_TEXT[0],
+        US_HOURS_TEXT[1],
+        not_before=next_start(req.at, req.timezones, start, end),
     )
 
 
