@@ -188,3 +188,35 @@ def test_bad_batches_are_refused() -> None:
     batch.fallback = None
     with pytest.raises(PolicyInputError, match="fallback"):
         evaluate_batch(batch, load_pack("CN"))
+
+
+@pytest.mark.parametrize(
+    "zones",
+    [
+        ("America/New_York", "America/Chicago"),
+        ("Asia/Urumqi", "America/Chicago"),
+        ("America/Los_Angeles", "America/New_York"),
+        ("Asia/Shanghai", "America/Chicago"),
+        ("America/Chicago", "America/Los_Angeles", "America/New_York"),
+    ],
+)
+def test_several_possible_zones_every_twenty_minutes_across_a_dst_change(
+    zones: tuple[str, ...],
+) -> None:
+    # Many rows per zone set in one batch, so rows that share a window opening are grouped, and
+    # rows before different openings must not be.
+    pack = load_pack("US")
+    items = [
+        (
+            ContactRequest(
+                BASE + timedelta(days=2, minutes=20 * k), Channel.CALL, RecipientRole.DEBTOR,
+                "m1", "D1", timezones=zones,
+            ),
+            Facts(),
+        )
+        for k in range(3 * 72)
+    ]  # fmt: skip
+    result = evaluate_batch(batch_from_objects(items), pack)
+    for i, (request, facts) in enumerate(items):
+        expected = evaluate(request, facts, pack)
+        assert result.row(i) == (expected.verdict, expected.reasons, expected.not_before), i

@@ -36,7 +36,7 @@ from faircollect.policy.decision import SEVERITY_ORDER, Reason
 from faircollect.policy.model import CaseFlags
 from faircollect.policy.packs import RulePack
 from faircollect.policy.rules.amounts import demand_reason
-from faircollect.policy.rules.common import clock, reason, zone
+from faircollect.policy.rules.common import at_local, clock, reason, zone
 from faircollect.policy.rules.content import content_reason
 from faircollect.policy.rules.frequency import (
     AFTER_TEXT,
@@ -47,7 +47,7 @@ from faircollect.policy.rules.frequency import (
     SEVEN_TEXT,
     morning,
 )
-from faircollect.policy.rules.hours import CN_NIGHT_TEXT, US_HOURS_TEXT, next_start
+from faircollect.policy.rules.hours import CN_NIGHT_TEXT, US_HOURS_TEXT, inside_window, next_start
 
 I64 = npt.NDArray[np.int64]
 BOOL = npt.NDArray[np.bool_]
@@ -98,6 +98,7 @@ _US = 1_000_000
 _DAY_US = 86_400 * _US
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ORDINAL_1970 = date(1970, 1, 1).toordinal()
+_HORIZON_US = 36 * 3600 * _US  # the engine searches the next three local days; stay well inside
 _TABLE_LIMIT = 20_000  # quarter-hours (about 7 months) before unique buckets are cheaper
 
 
@@ -417,13 +418,28 @@ def _decide_fast(
                 return reason(rid, p, t[0].format(start=s, end=e), t[1].format(start=s, end=e),
                               not_before=next_start(when(i), tuple(b.zones[z] for z in names), s, e))  # fmt: skip
 
-            def hours_key(i: int, every: bool = every_zone, low: int = lo) -> object:
-                members = b.zone_sets[int(b.zone_set[i])] if every else (int(b.tz[i]),)
-                if len(members) > 1:
-                    return ("row", i)  # several zones: worked out instant by instant
-                # In one zone the next start depends only on the local day and on whether the
-                # window has opened yet.
-                return (members[0], int(day[i]), bool(tod[i] < low))
+            openings: dict[int, I64] = {}
+
+            def hours_key(i: int, every: bool = every_zone, low: int = lo, s: time = start,
+                          e: time = end, rows_: npt.NDArray[np.intp] = rows,
+                          found_: dict[int, I64] = openings) -> object:  # fmt: skip
+                code = int(b.zone_set[i])
+                members = b.zone_sets[code] if every else (int(b.tz[i]),)
+                if len(members) == 1:
+                    # In one zone the next start depends only on the local day and on whether
+                    # the window has opened yet.
+                    return (members[0], int(day[i]), bool(tod[i] < low))
+                # Several zones: the next start is the first window opening (in any of them) at
+                # which every zone is inside; rows before the same opening share it.
+                if code not in found_:
+                    found_[code] = _openings(
+                        b, rows_[b.zone_set[rows_] == code], members, s, e, day
+                    )
+                table = found_[code]
+                k = int(np.searchsorted(table, b.at[i], side="left"))
+                if k == len(table) or table[k] - b.at[i] > _HORIZON_US:
+                    return ("row", i)  # beyond what the engine searches: decided row by row
+                return ("set", code, k)
 
             add(rows, hours, hours_key)
         elif rule_id in ("CN-FREQ-CONNECTED-3", "CN-FREQ-ATTEMPTS-6", "CN-FREQ-MESSAGES"):
@@ -542,6 +558,27 @@ def _decide_fast(
                 )  # fmt: skip
 
             add(rows, content)
+
+
+def _openings(
+    b: RequestBatch,
+    rows: npt.NDArray[np.intp],
+    members: tuple[int, ...],
+    start: time,
+    end: time,
+    day: I64,
+) -> I64:
+    """Sorted instants (µs) at which a window opens in one of `members` while every member is
+    inside it, over the local days these rows span (with margin)."""
+    names = tuple(b.zones[z] for z in members)
+    first, last = int(day[rows].min()) - 1, int(day[rows].max()) + 3
+    found: list[int] = []
+    for d in range(first, last + 1):
+        for name in names:
+            moment = at_local(date.fromordinal(_ORDINAL_1970 + d), start, name)
+            if all(inside_window(moment, other, start, end) for other in names):
+                found.append(to_us(moment))
+    return np.unique(np.array(found, dtype=np.int64))
 
 
 def _tod_us(moment: time) -> int:

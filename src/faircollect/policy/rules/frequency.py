@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -158,6 +158,18 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
 _COUNTED: list[tuple[tuple[Attempt, ...], str, list[datetime]]] = [((), "", [])]
 
 
+_INSTANTS: list[tuple[tuple[Attempt, ...], list[datetime]]] = [((), [])]
+
+
+def _instants(history: tuple[Attempt, ...]) -> list[datetime]:
+    """The history's instants, in order (the last history asked for is kept, by identity)."""
+    seen, instants = _INSTANTS[0]
+    if seen is not history:
+        instants = [a.at for a in history]
+        _INSTANTS[0] = (history, instants)
+    return instants
+
+
 def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     """Instants of the calls that count toward 1006.14(b)(2) for `debt_id`, in time order."""
     history, debt, calls = _COUNTED[0]
@@ -270,11 +282,10 @@ def us_call_pattern(req: ContactRequest, facts: Facts, params: Mapping[str, Any]
     if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     gap = timedelta(minutes=int(params.get("rapid_minutes", 5)))
-    lo, hi = req.at - gap, req.at + gap
-    rapid = any(
-        lo < a.at < hi and a.channel in VOICE and a.contact_point == req.contact_point
-        for a in facts.history
-    )
+    history = facts.history
+    instants = _instants(history)
+    near = history[bisect_right(instants, req.at - gap) : bisect_left(instants, req.at + gap)]
+    rapid = any(a.channel in VOICE and a.contact_point == req.contact_point for a in near)
     counted = _counted_calls(facts, req.debt_id)
     tz = req.timezones[0]
     first, last = day_bounds(local(req.at, tz).date(), tz)

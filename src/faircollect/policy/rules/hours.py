@@ -21,9 +21,13 @@ US_HOURS_TEXT = (
 )
 
 
-def _inside(at: datetime, tz: str, start: time, end: time) -> bool:
+def inside_window(at: datetime, tz: str, start: time, end: time) -> bool:
+    """Whether `at` falls in [start, end) on the wall clock of `tz`."""
     moment = local(at, tz).time()
     return start <= moment < end
+
+
+_inside = inside_window
 
 
 def next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
