@@ -316,3 +316,28 @@ def test_free_text_check_blocks_and_names_the_rules(run) -> None:
     )
     assert binary.exit_code == 2
     assert "UTF-8" in binary.output
+
+
+def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(5)
+    rows = ["limit,grade,y"]
+    for _ in range(400):
+        grade = rng.choice("ABC")
+        risk = {"A": 0.1, "B": 0.3, "C": 0.6}[grade]
+        rows.append(f"{rng.randint(1, 100)},{grade},{int(rng.random() < risk)}")
+    data = tmp_path / "credit.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["model", "evaluate", "--data", str(data), "--target", "y", "--cv", "3", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out["models"]) == {"logistic_onehot", "scorecard", "lightgbm"}
+    assert out["chosen"] in out["models"]
+    assert all({"auc", "ks", "brier"} == set(m) for m in out["models"].values())
+    assert out["models"]["scorecard"]["auc"] > 0.6
+    bad = CliRunner().invoke(app, ["model", "evaluate", "--data", str(data), "--target", "nope"])
+    assert bad.exit_code == 2
+    assert "no target column" in bad.output

@@ -1,0 +1,104 @@
+"""Reading a CSV of credit data into a scoring Table: types inferred per column, errors named."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from faircollect.scoring.features import UCI_TAIWAN, repayment_features
+from faircollect.scoring.table import DataError, Table
+
+_TRUE_BAD = ("1", "bad", "yes", "default", "true")
+
+
+def _number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def read_table(
+    path: Path,
+    *,
+    target: str,
+    positive: str | None = None,
+    drop: tuple[str, ...] = (),
+    profile: str | None = None,
+) -> Table:
+    """Every column but the target and `drop` becomes a feature: numeric when every non-empty
+    cell is a number, categorical when (almost) none is; a numeric column with stray text is an
+    error naming the column and row."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"{path}: cannot read as CSV ({exc})") from exc
+    if frame.height == 0:
+        raise DataError(f"{path}: no rows")
+    if target not in frame.columns:
+        raise DataError(
+            f"{path}: no target column {target!r} (columns: {', '.join(frame.columns)})"
+        )
+    unknown = [c for c in drop if c not in frame.columns]
+    if unknown:
+        raise DataError(f"{path}: cannot drop unknown column(s) {', '.join(unknown)}")
+    labels = frame[target].cast(pl.Utf8).fill_null("").str.strip_chars().to_list()
+    values = sorted(set(labels))
+    if "" in values:
+        raise DataError(f"{path}: target {target!r} is empty on row {labels.index('') + 2}")
+    if positive is None:
+        guess = [v for v in values if v.lower() in _TRUE_BAD]
+        if len(values) != 2 or len(guess) != 1:
+            raise DataError(f"{path}: say which target value is the positive (bad) outcome with "
+                            f"--positive (values: {', '.join(values[:10])})")  # fmt: skip
+        positive = guess[0]
+    if positive not in values:
+        raise DataError(f"{path}: the positive value {positive!r} never occurs in {target!r}")
+    y = np.array([v == positive for v in labels], dtype=np.int8)
+    numeric: dict[str, np.ndarray] = {}
+    categorical: dict[str, np.ndarray] = {}
+    for name in frame.columns:
+        if name == target or name in drop:
+            continue
+        cells = [c.strip() for c in frame[name].cast(pl.Utf8).fill_null("").to_list()]
+        parsed = [_number(c) if c else math.nan for c in cells]
+        filled = [i for i, c in enumerate(cells) if c]
+        bad = [i for i in filled if parsed[i] is None]
+        if filled and not bad:
+            numeric[name] = np.array(parsed, dtype=np.float64)
+        elif len(bad) > 0.05 * len(filled):
+            categorical[name] = np.array(cells, dtype=np.str_)
+        else:
+            row = bad[0]
+            raise DataError(f"{path}: column {name!r} is numeric but row {row + 2} holds "
+                            f"{cells[row][:20]!r}")  # fmt: skip
+    table = Table(numeric, categorical, y, tuple(drop))
+    return with_profile(table, profile, path) if profile else table
+
+
+PROFILES = {"uci-taiwan": UCI_TAIWAN}
+
+
+def with_profile(table: Table, profile: str, path: Path) -> Table:
+    """Add the repayment features a known layout supports (the raw columns stay)."""
+    layout = PROFILES.get(profile)
+    if layout is None:
+        raise DataError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    cols = table.numeric
+    need = [*layout.status, *layout.bill, *layout.paid, layout.limit]
+    missing = [c for c in need if c not in cols]
+    if missing:
+        raise DataError(f"{path}: profile {profile} needs numeric column(s) {', '.join(missing)}")
+
+    def stack(names: tuple[str, ...]) -> np.ndarray:
+        return np.nan_to_num(np.column_stack([cols[c] for c in names]))
+
+    derived = repayment_features(
+        stack(layout.status), stack(layout.bill), stack(layout.paid),
+        np.nan_to_num(cols[layout.limit]),
+    )  # fmt: skip
+    return Table({**cols, **derived}, table.categorical, table.target, table.dropped)

@@ -1,0 +1,174 @@
+"""The model kinds: a one-hot logistic baseline, a WOE scorecard, and gradient boosting.
+
+Each is fitted on a Table and returns calibrated probabilities of the positive (bad) outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from faircollect.scoring.table import Table
+from faircollect.scoring.woe import CategoryBins, NumericBins, bin_category, bin_numeric
+
+F64 = npt.NDArray[np.float64]
+SEED = 20261123
+CODE_LEVELS = 12  # numeric columns with at most this many values are binned as codes
+
+
+class Model(Protocol):
+    name: str
+
+    def fit(self, table: Table) -> Model: ...
+
+    def predict(self, table: Table) -> F64: ...
+
+
+def _onehot(table: Table, levels: dict[str, list[str]] | None) -> tuple[F64, dict[str, list[str]]]:
+    """Standardised numerics (missing → 0 after centring, plus an indicator) and one-hot categories."""
+    parts: list[F64] = []
+    if levels is None:
+        levels = {k: sorted(set(v.tolist())) for k, v in table.categorical.items()}
+    for x in table.numeric.values():
+        miss = np.isnan(x)
+        parts.append(np.where(miss, 0.0, x)[:, None])
+        if miss.any():
+            parts.append(miss.astype(float)[:, None])
+    for name, codes in table.categorical.items():
+        for level in levels[name]:
+            parts.append(np.asarray(codes == level, dtype=np.float64)[:, None])
+    return (np.hstack(parts) if parts else np.zeros((len(table), 0))), levels
+
+
+@dataclass
+class OneHotLogistic:
+    """The plain baseline: one-hot categories, standardised numerics, L2 logistic regression."""
+
+    name: str = "logistic_onehot"
+    _levels: dict[str, list[str]] | None = None
+    _mean: Any = None
+    _std: Any = None
+    _model: Any = None
+
+    def fit(self, table: Table) -> OneHotLogistic:
+        from sklearn.linear_model import LogisticRegression
+
+        x, self._levels = _onehot(table, None)
+        self._mean, self._std = x.mean(axis=0), x.std(axis=0) + 1e-9
+        self._model = LogisticRegression(max_iter=5000, C=1.0)
+        self._model.fit((x - self._mean) / self._std, table.target)
+        return self
+
+    def predict(self, table: Table) -> F64:
+        x, _ = _onehot(table, self._levels)
+        return np.asarray(self._model.predict_proba((x - self._mean) / self._std)[:, 1])
+
+
+@dataclass
+class Scorecard:
+    """WOE-binned logistic scorecard: monotone bins, points per attribute (600 points at odds
+    50:1, 20 points to double the odds), reason codes from the points lost per feature."""
+
+    name: str = "scorecard"
+    base_points: float = 600.0
+    base_odds: float = 50.0
+    pdo: float = 20.0
+    bins: list[NumericBins | CategoryBins] = field(default_factory=list)
+    coded: set[str] = field(default_factory=set)
+    _model: Any = None
+
+    def _woe(self, table: Table) -> F64:
+        cols = []
+        for b in self.bins:
+            if isinstance(b, NumericBins):
+                cols.append(b.transform(table.numeric[b.name]))
+            elif b.name in self.coded:
+                cols.append(b.transform(_codes(table.numeric[b.name])))
+            else:
+                cols.append(b.transform(table.categorical[b.name]))
+        return np.column_stack(cols)
+
+    def fit(self, table: Table) -> Scorecard:
+        from sklearn.linear_model import LogisticRegression
+
+        y = table.target
+        self.bins = []
+        self.coded = set()
+        for k, v in table.numeric.items():
+            # A numeric column with few distinct values is a code (a repayment status, a
+            # grade): each value its own bin, no monotone order imposed between codes.
+            if len(np.unique(v[~np.isnan(v)])) <= CODE_LEVELS:
+                self.coded.add(k)
+                self.bins.append(bin_category(k, _codes(v), y))
+            else:
+                self.bins.append(bin_numeric(k, v, y))
+        self.bins += [bin_category(k, v, y) for k, v in table.categorical.items()]
+        self._model = LogisticRegression(max_iter=5000, C=1.0)
+        self._model.fit(self._woe(table), y)
+        return self
+
+    def predict(self, table: Table) -> F64:
+        return np.asarray(self._model.predict_proba(self._woe(table))[:, 1])
+
+    def points(self, table: Table) -> F64:
+        """Points per row and feature (higher is safer); their sum plus the offset is the score."""
+        factor = self.pdo / np.log(2)
+        coef = self._model.coef_[0]
+        # WOE is log(good/bad) and the model predicts bad, so its coefficients are negative.
+        return np.asarray(-self._woe(table) * coef * factor)
+
+    def score(self, table: Table) -> F64:
+        factor = self.pdo / np.log(2)
+        offset = self.base_points - factor * np.log(self.base_odds)
+        return np.asarray(
+            offset - factor * self._model.intercept_[0] + self.points(table).sum(axis=1)
+        )
+
+
+@dataclass
+class Boosted:
+    """LightGBM with Platt calibration on held-out folds of the training data (ranking kept)."""
+
+    name: str = "lightgbm"
+    params: dict[str, Any] = field(default_factory=lambda: {
+        "n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 20,
+        "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0,
+        "random_state": SEED, "verbose": -1, "n_jobs": 1,
+    })  # fmt: skip
+    _levels: dict[str, list[str]] | None = None
+    _model: Any = None
+
+    def _matrix(self, table: Table) -> F64:
+        if self._levels is None:
+            raise RuntimeError("fit the model before predicting")
+        cols = [v for v in table.numeric.values()]
+        for name, x in table.categorical.items():
+            index = {level: i for i, level in enumerate(self._levels[name])}
+            cols.append(np.array([index.get(v, -1) for v in x.tolist()], dtype=np.float64))
+        return np.column_stack(cols)
+
+    def fit(self, table: Table) -> Boosted:
+        from lightgbm import LGBMClassifier
+        from sklearn.calibration import CalibratedClassifierCV
+
+        self._levels = {k: sorted(set(v.tolist())) for k, v in table.categorical.items()}
+        x = self._matrix(table)
+        n_num = len(table.numeric)
+        cats = list(range(n_num, x.shape[1]))
+        base = LGBMClassifier(**self.params)
+        self._model = CalibratedClassifierCV(base, method="sigmoid", cv=3)
+        self._model.fit(x, table.target, categorical_feature=cats or "auto")
+        return self
+
+    def predict(self, table: Table) -> F64:
+        return np.asarray(self._model.predict_proba(self._matrix(table))[:, 1])
+
+
+def _codes(x: F64) -> npt.NDArray[np.str_]:
+    return np.array(["" if np.isnan(v) else f"{v:g}" for v in x.tolist()], dtype=np.str_)
+
+
+KINDS = {"logistic_onehot": OneHotLogistic, "scorecard": Scorecard, "lightgbm": Boosted}
