@@ -102,3 +102,12 @@ def with_profile(table: Table, profile: str, path: Path) -> Table:
         np.nan_to_num(cols[layout.limit]),
     )  # fmt: skip
     return Table({**cols, **derived}, table.categorical, table.target, table.dropped)
+
+
+def read_column(path: Path, name: str) -> np.ndarray:
+    """One column as text (a protected attribute for the fairness report)."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False, columns=[name])
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise DataError(f"{path}: no column {name!r} ({exc})") from exc
+    return np.array(frame[name].fill_null("").to_list(), dtype=np.str_)

