@@ -341,3 +341,59 @@ def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> 
     bad = CliRunner().invoke(app, ["model", "evaluate", "--data", str(data), "--target", "nope"])
     assert bad.exit_code == 2
     assert "no target column" in bad.output
+
+
+def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(9)
+    rows = ["amount,grade,y"] + [
+        f"{rng.randint(1, 100)},{(g := rng.choice('ABC'))},{int(rng.random() < {'A': 0.1, 'B': 0.3, 'C': 0.6}[g])}"
+        for _ in range(300)
+    ]
+    data = tmp_path / "credit.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    reg = str(tmp_path / "models")
+    trained = json.loads(
+        run(
+            "model",
+            "train",
+            "--data",
+            str(data),
+            "--target",
+            "y",
+            "--name",
+            "origination",
+            "--author",
+            "ann",
+            "--cv",
+            "3",
+            "--registry",
+            reg,
+        ).stdout
+    )
+    assert trained["version"] == 1
+    assert trained["metrics"]["auc"] > 0.6
+    same = run("model", "promote", "--name", "origination", "--version", "1", "--approver", "ann",
+               "--registry", reg, code=2)  # fmt: skip
+    assert "maker-checker" in same.output
+    done = json.loads(
+        run(
+            "model",
+            "promote",
+            "--name",
+            "origination",
+            "--version",
+            "1",
+            "--approver",
+            "bo",
+            "--registry",
+            reg,
+        ).stdout
+    )
+    assert done["promoted_by"] == "bo"
+    bad = run("model", "train", "--data", str(data), "--target", "y", "--name", "x", "--author", "a",
+              "--kind", "magic", "--registry", reg, code=2)  # fmt: skip
+    assert "unknown kind" in bad.output
+    assert "audit" not in bad.output
+    assert run("audit", "verify").exit_code == 0

@@ -22,7 +22,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class AuditKind(IntEnum):
     """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
-    scripts, 9xx the log.
+    scripts, 5xx models, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -39,6 +39,8 @@ class AuditKind(IntEnum):
     SCRIPT_APPROVED = 402
     SCRIPT_REJECTED = 403
     SCRIPT_RETIRED = 404
+    MODEL_TRAINED = 501
+    MODEL_PROMOTED = 502
     CHECKPOINT_SIGNED = 901
 
 
