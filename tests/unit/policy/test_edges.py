@@ -176,3 +176,25 @@ def test_a_message_must_be_text() -> None:
     with pytest.raises(PolicyInputError, match="message must be text"):
         request_from_dict({"at": "2026-11-24T10:00:00+08:00", "channel": "sms", "role": "debtor",
                            "contact_point": "m1", "debt_id": "D1", "message": 5})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "zones",
+    [
+        ("Asia/Shanghai",),
+        ("America/New_York", "America/Chicago"),
+        ("Asia/Urumqi", "America/Chicago"),
+        ("Asia/Shanghai", "America/Chicago"),
+        ("America/Chicago", "America/Los_Angeles", "America/New_York"),
+    ],
+)
+def test_next_start_lookup_agrees_with_the_search(zones: tuple[str, ...]) -> None:
+    from datetime import UTC, datetime, time, timedelta
+
+    from faircollect.policy.rules.hours import _scan, next_start
+
+    start, end = time(8), time(21)
+    base = datetime(2026, 3, 6, tzinfo=UTC)  # across the US change to summer time on 03-08
+    for k in range(4 * 96):
+        at = base + timedelta(minutes=15 * k)
+        assert next_start(at, zones, start, end) == _scan(at, zones, start, end), at

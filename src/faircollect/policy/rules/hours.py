@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from faircollect.policy.decision import Reason
@@ -33,6 +35,32 @@ _inside = inside_window
 def next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
     """The earliest instant at or after `at` inside the window in every zone (searches 3 days);
     None when the windows never overlap, so waiting cannot help."""
+    # The openings valid in every zone around this local day are the same for every request of
+    # the day: look the answer up, and search as below only when it is not plainly among them.
+    table = _openings(tzs, start, end, local(at, tzs[0]).date())
+    k = bisect_left(table, at)
+    if k < len(table) and at < table[k] <= at + _NEAR:
+        return table[k]
+    return _scan(at, tzs, start, end)
+
+
+_NEAR = timedelta(hours=36)  # well inside the three days the search covers
+
+
+@lru_cache(maxsize=4096)
+def _openings(tzs: tuple[str, ...], start: time, end: time, day: date) -> list[datetime]:
+    """Window openings in any zone from the day before `day` to three days after, kept where every
+    zone is inside the window; in time order, zone order breaking ties (as the search does)."""
+    found = []
+    for offset in range(-1, 4):
+        for tz in tzs:
+            moment = at_local(day + timedelta(days=offset), start, tz)
+            if all(_inside(moment, other, start, end) for other in tzs):
+                found.append(moment)
+    return sorted(found)
+
+
+def _scan(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
     candidates = []
     for tz in tzs:
         here = local(at, tz)
