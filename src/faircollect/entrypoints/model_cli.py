@@ -51,13 +51,12 @@ def evaluate_cmd(
         if fairness:
             groups = read_column(data, fairness)
             p = oof[result["chosen"]]
+            cut = float(np.quantile(p, 0.7))  # approve the 70 % lowest-risk applications
             result["fairness"] = {
                 "column": fairness,
                 "model": result["chosen"],
-                "approve_below": round(float(np.quantile(p, 0.7)), 4),
-                "groups": fairness_report(
-                    groups, table.target, p, approve_below=float(np.quantile(p, 0.7))
-                ),
+                "approve_below": round(cut, 4),
+                "groups": fairness_report(groups, table.target, p, approve_below=cut),
             }
     except (DataError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)

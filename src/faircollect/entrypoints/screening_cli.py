@@ -119,6 +119,16 @@ def screen_stdin(
         raise typer.Exit(code=1)
 
 
+def _corpus(path: Path) -> list[Any]:
+    from faircollect.screening.corpus import CorpusError, read_corpus
+
+    try:
+        return read_corpus(path)
+    except (CorpusError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+
+
 @screen_app.command("train")
 def train_cmd(
     corpus: Annotated[Path, typer.Option("--corpus")] = Path("data/screening/corpus.jsonl"),
@@ -128,14 +138,9 @@ def train_cmd(
     author: Annotated[str, typer.Option("--author")] = "faircollect",
 ) -> None:
     """Fit the classifier on the train split and its thresholds on dev (test is never read)."""
-    from faircollect.screening.corpus import CorpusError, read_corpus
     from faircollect.screening.training import train
 
-    try:
-        rows = read_corpus(corpus)
-    except (CorpusError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+    rows = _corpus(corpus)
     clf = train(rows, trained_at=datetime.now(UTC), author=author)
     out.write_bytes(clf.to_bytes())
     typer.echo(json.dumps({"version": clf.version, "block_threshold": clf.block_threshold,
@@ -150,14 +155,9 @@ def evaluate_cmd(
     errors: Annotated[bool, typer.Option("--errors/--no-errors")] = False,
 ) -> None:
     """Per-category precision / recall / F1, block rates and evasion recall on a split (JSON)."""
-    from faircollect.screening.corpus import CorpusError, read_corpus
     from faircollect.screening.evaluation import evaluate
 
-    try:
-        rows = read_corpus(corpus)
-    except (CorpusError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+    rows = _corpus(corpus)
     result = evaluate(rows, split)
     if not errors:
         result.pop("errors")

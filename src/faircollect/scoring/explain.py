@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from faircollect.scoring.models import Boosted, Scorecard
 from faircollect.scoring.table import Table
+from faircollect.scoring.woe import NumericBins
 
 F64 = npt.NDArray[np.float64]
 
@@ -55,13 +56,9 @@ def scorecard_reasons(card: Scorecard, table: Table, top: int = 3) -> list[list[
 
 
 def _best_points(card: Scorecard, j: int) -> float:
-    from faircollect.scoring.woe import NumericBins
-
-    factor = card.pdo / np.log(2)
-    coef = float(card._model.coef_[0][j])
     b = card.bins[j]
     woes = [*b.woe, b.missing_woe] if isinstance(b, NumericBins) else [*b.woe.values(), b.other_woe]
-    return float(max(-w * coef * factor for w in woes))
+    return float(card.points_of(np.asarray(woes), j).max())
 
 
 def boosted_reasons(model: Boosted, table: Table, top: int = 3) -> list[list[ReasonCode]]:

@@ -113,15 +113,22 @@ class Scorecard:
     def predict(self, table: Table) -> F64:
         return np.asarray(self._model.predict_proba(self._woe(table))[:, 1])
 
+    @property
+    def factor(self) -> float:
+        """Points per unit of log-odds."""
+        return float(self.pdo / np.log(2))
+
+    def points_of(self, woe: F64, feature: int | slice = slice(None)) -> F64:
+        """Points for WOE values of a feature (or of all): higher is safer."""
+        # WOE is log(good/bad) and the model predicts bad, so its coefficients are negative.
+        return np.asarray(-woe * self._model.coef_[0][feature] * self.factor)
+
     def points(self, table: Table) -> F64:
         """Points per row and feature (higher is safer); their sum plus the offset is the score."""
-        factor = self.pdo / np.log(2)
-        coef = self._model.coef_[0]
-        # WOE is log(good/bad) and the model predicts bad, so its coefficients are negative.
-        return np.asarray(-self._woe(table) * coef * factor)
+        return self.points_of(self._woe(table))
 
     def score(self, table: Table) -> F64:
-        factor = self.pdo / np.log(2)
+        factor = self.factor
         offset = self.base_points - factor * np.log(self.base_odds)
         return np.asarray(
             offset - factor * self._model.intercept_[0] + self.points(table).sum(axis=1)

@@ -88,8 +88,7 @@ class Lexicon:
                 auto.add_word(key, (key, tuple(dict.fromkeys(names))))
             if table:
                 auto.make_automaton()
-        self._has = (bool(zh), bool(en), bool(py))
-        self._has_sq = bool(sq)
+        self._has = (bool(zh), bool(en), bool(py), bool(sq))
 
     def hits(self, views: Views) -> list[Hit]:
         """Every group hit in the text, in original offsets (duplicates across views removed)."""
@@ -116,7 +115,7 @@ class Lexicon:
                 s, e = eng.span(ws, we)
                 for name in names:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip(), False))
-            for lo, hi in eng.squeezed if self._has_sq else ():
+            for lo, hi in eng.squeezed if self._has[3] else ():
                 # Spaced-out letters lost their word boundaries: match the terms without them.
                 for end, (key, names) in self._sq.iter(eng.text, lo, hi):
                     s, e = eng.span(end - len(key) + 1, end + 1)

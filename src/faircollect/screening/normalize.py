@@ -263,7 +263,5 @@ def pinyin_view(compact: View) -> tuple[str, list[tuple[int, int]]]:
 
 def to_pinyin_key(term: str) -> str:
     """The pinyin-view key of a lexicon term (folded the same way as text)."""
-    folded, _ = fold(term)
-    views = build_views(folded)
-    joined, _spans = pinyin_view(views.compact)
+    joined, _spans = pinyin_view(build_views(term).compact)
     return joined

@@ -192,16 +192,20 @@ def _us_counted_for(a: Attempt, debt_id: str) -> bool:
     )
 
 
+def _capped_call(req: ContactRequest) -> bool:
+    """A call to the consumer that the 1006.14(b)(2) limits apply to (not one placed with direct
+    prior consent, 1006.14(b)(3))."""
+    return (
+        req.channel in VOICE and req.recipient_role is RecipientRole.DEBTOR and not req.with_consent
+    )
+
+
 @rule("US-CALL-7IN7")
 def us_seven_in_seven(
     req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 ) -> Reason | None:
     """No more than 7 calls in 7 consecutive days to a person about a debt (1006.14(b)(2)(i)(A))."""
-    if (
-        not req.channel.is_voice
-        or req.recipient_role is not RecipientRole.DEBTOR
-        or req.with_consent
-    ):
+    if not _capped_call(req):
         return None
     limit = int(params.get("limit", 7))
     tz = req.timezones[0]
@@ -229,11 +233,7 @@ def us_after_conversation(
 ) -> Reason | None:
     """No call within 7 consecutive days after a telephone conversation about the debt, the day of
     the conversation being day 1 (1006.14(b)(2)(i)(B))."""
-    if (
-        not req.channel.is_voice
-        or req.recipient_role is not RecipientRole.DEBTOR
-        or req.with_consent
-    ):
+    if not _capped_call(req):
         return None
     days = int(params.get("days", 7))
     tz = req.timezones[0]

@@ -29,9 +29,6 @@ def inside_window(at: datetime, tz: str, start: time, end: time) -> bool:
     return start <= moment < end
 
 
-_inside = inside_window
-
-
 def next_start(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetime | None:
     """The earliest instant at or after `at` inside the window in every zone (searches 3 days);
     None when the windows never overlap, so waiting cannot help."""
@@ -55,7 +52,7 @@ def _openings(tzs: tuple[str, ...], start: time, end: time, day: date) -> list[d
     for offset in range(-1, 4):
         for tz in tzs:
             moment = at_local(day + timedelta(days=offset), start, tz)
-            if all(_inside(moment, other, start, end) for other in tzs):
+            if all(inside_window(moment, other, start, end) for other in tzs):
                 found.append(moment)
     return sorted(found)
 
@@ -68,7 +65,7 @@ def _scan(at: datetime, tzs: tuple[str, ...], start: time, end: time) -> datetim
         for offset in range(3):
             candidates.append(at_local(day + timedelta(days=offset), start, tz))
     for candidate in sorted(c for c in candidates if c >= at):
-        if all(_inside(candidate, tz, start, end) for tz in tzs):
+        if all(inside_window(candidate, tz, start, end) for tz in tzs):
             return candidate
     return None
 
@@ -87,7 +84,7 @@ def cn_night(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
         return missing("CN-HOURS-NIGHT", params, "visit end time")
     last = req.visit_end if req.channel is Channel.VISIT and req.visit_end else req.at
     ends_late = local(last, tz).time() > end or local(last, tz).date() != local(req.at, tz).date()
-    if _inside(req.at, tz, start, end) and not ends_late:
+    if inside_window(req.at, tz, start, end) and not ends_late:
         return None
     return reason(
         "CN-HOURS-NIGHT",
@@ -107,7 +104,7 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     if facts.night_consent:
         return None
     start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
-    if all(_inside(req.at, tz, start, end) for tz in req.timezones):
+    if all(inside_window(req.at, tz, start, end) for tz in req.timezones):
         return None
     return reason(
         "US-TIME-8-21",
