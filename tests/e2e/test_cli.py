@@ -397,3 +397,39 @@ def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None
     assert "unknown kind" in bad.output
     assert "audit" not in bad.output
     assert run("audit", "verify").exit_code == 0
+
+
+def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
+    tape = tmp_path / "tape"
+    run("portfolio", "generate", "--loans", "600", "--seed", "8", "--out", str(tape))
+    run("import", str(tape))
+    for day in ("2026-03-02", "2026-04-01", "2026-05-01", "2026-05-31", "2026-06-30"):
+        run("batch", "run", "--as-of", day)
+    data = tmp_path / "propensity.csv"
+    made = json.loads(run("model", "dataset", "--as-of", "2026-05-01", "--as-of", "2026-05-31",
+                          "--out", str(data)).stdout)  # fmt: skip
+    assert made["rows"] > 50
+    assert 0 < made["paid_due_30d"] < made["rows"]
+    reg = str(tmp_path / "models")
+    run("model", "train", "--data", str(data), "--target", "paid_due_30d", "--positive", "1",
+        "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--author", "ann",
+        "--cv", "3", "--registry", reg)  # fmt: skip
+    manifest = json.loads((tmp_path / "models/propensity/v1/manifest.json").read_text())
+    assert manifest["extra"]["monotone"]["dpd_now"] == -1
+    unpromoted = run("score", "--as-of", "2026-06-30", "--registry", reg, code=2)
+    assert "no promoted version" in unpromoted.output
+    run("model", "promote", "--name", "propensity", "--version", "1", "--approver", "bo",
+        "--registry", reg)  # fmt: skip
+    scored = json.loads(run("score", "--as-of", "2026-06-30", "--registry", reg).stdout)
+    assert scored["version"] == 1
+    assert scored["accounts"] == sum(scored["bands"].values()) > 0
+    report = json.loads(run("model", "report", "--name", "propensity", "--as-of", "2026-06-30",
+                            "--registry", reg).stdout)  # fmt: skip
+    assert set(report["psi"]) == {*manifest["numeric"], "score"}
+    assert all(v["status"] in {"stable", "watch", "drift"} for v in report["psi"].values())
+    early = run("score", "--as-of", "2026-03-02", "--registry", reg, code=2)
+    assert "no batch results for 2026-01-01, 2026-01-31" in early.output
+    assert "2026-03-02" not in early.output.split("run `")[0].split("for ")[1]
+    bad_date = run("score", "--as-of", "2026-02-30", "--registry", reg, code=2)
+    assert "--as-of" in bad_date.output
+    assert run("audit", "verify").exit_code == 0

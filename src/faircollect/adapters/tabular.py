@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from faircollect.scoring.features import UCI_TAIWAN, repayment_features
+from faircollect.scoring.features import (
+    COLLECTION_FEATURES,
+    COLLECTION_MONOTONE,
+    REPAYMENT_MONOTONE,
+    UCI_TAIWAN,
+    repayment_features,
+)
 from faircollect.scoring.table import DataError, Table
 
 _TRUE_BAD = ("1", "bad", "yes", "default", "true")
@@ -81,14 +87,24 @@ def read_table(
 
 
 PROFILES = {"uci-taiwan": UCI_TAIWAN}
+#: A training set written by `faircollect model dataset`: the collection features, as served.
+COLLECTION = "collection"
 
 
 def with_profile(table: Table, profile: str, path: Path) -> Table:
-    """Add the repayment features a known layout supports (the raw columns stay)."""
+    """Add the repayment features a known layout supports (the raw columns stay), and the
+    monotone directions the domain vouches for."""
+    cols = table.numeric
+    if profile == COLLECTION:
+        missing = [c for c in COLLECTION_FEATURES if c not in cols]
+        if missing:
+            raise DataError(f"{path}: profile collection needs column(s) {', '.join(missing)}")
+        monotone = {k: v for k, v in COLLECTION_MONOTONE.items() if k in cols}
+        return Table(cols, table.categorical, table.target, table.dropped, monotone)
     layout = PROFILES.get(profile)
     if layout is None:
-        raise DataError(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    cols = table.numeric
+        known = ", ".join([*PROFILES, COLLECTION])
+        raise DataError(f"unknown profile {profile!r} (known: {known})")
     need = [*layout.status, *layout.bill, *layout.paid, layout.limit]
     missing = [c for c in need if c not in cols]
     if missing:
@@ -101,7 +117,9 @@ def with_profile(table: Table, profile: str, path: Path) -> Table:
         stack(layout.status), stack(layout.bill), stack(layout.paid),
         np.nan_to_num(cols[layout.limit]),
     )  # fmt: skip
-    return Table({**cols, **derived}, table.categorical, table.target, table.dropped)
+    return Table(
+        {**cols, **derived}, table.categorical, table.target, table.dropped, REPAYMENT_MONOTONE
+    )
 
 
 def read_column(path: Path, name: str) -> np.ndarray:

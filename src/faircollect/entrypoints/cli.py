@@ -28,7 +28,7 @@ from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
-from faircollect.entrypoints.model_cli import model_app
+from faircollect.entrypoints.model_cli import model_app, score_cmd
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
@@ -50,6 +50,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(screen_app, name="screen")
 app.add_typer(script_app, name="script")
 app.add_typer(model_app, name="model")
+app.command("score")(score_cmd)
 console = Console(stderr=True)
 
 DbOption = Annotated[

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
+import polars as pl
 import typer
 
+from faircollect.adapters.db.scoring_job import (
+    ScoringDataError,
+    load_collection_inputs,
+    score_portfolio,
+    stored_scores,
+    training_rows,
+)
 from faircollect.adapters.model_store import ModelStore, artefact_bytes
 from faircollect.adapters.tabular import read_column, read_table
 from faircollect.bootstrap import bootstrap
+from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.scoring.drift import psi, reference, status
 from faircollect.scoring.evaluate import cross_validate
 from faircollect.scoring.explain import fairness_report
 from faircollect.scoring.models import KINDS
@@ -101,6 +111,9 @@ def train_cmd(
         metrics = cross_validate(table, folds=cv, kinds=(kind,))["models"][kind]
         model = KINDS[kind]().fit(table)
         blob, digest = artefact_bytes(model)
+        # The training distributions, for drift monitoring (`model report`).
+        baseline = {name: reference(x) for name, x in table.numeric.items()}
+        baseline["score"] = reference(model.predict(table))
         store = ModelStore(registry)
         now = datetime.now(UTC)
         manifest = Manifest(
@@ -109,7 +122,8 @@ def train_cmd(
             data_sha256=sha256(data.read_bytes()), metrics=metrics,
             calibration="platt (3-fold)" if kind == "lightgbm" else "logistic (intrinsic)",
             author=author, trained_at=now.isoformat(), artefact_sha256=digest, profile=profile,
-            extra={"target": target, "dropped": list(columns), "rows": len(table)},
+            extra={"target": target, "positive": positive, "dropped": list(columns), "rows": len(table),
+                   "monotone": table.monotone, "reference": baseline},
         )  # fmt: skip
         app = bootstrap(db_url=db)
         with app.engine.begin() as conn:
@@ -140,3 +154,108 @@ def promote_cmd(
         raise typer.Exit(code=2) from exc
     typer.echo(json.dumps({"name": name, "version": version, "promoted_by": approver,
                            "manifest_sha256": manifest.sha256}))  # fmt: skip
+
+
+def _day(text: str) -> date:
+    try:
+        return parse_iso_date(text)
+    except DateError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--as-of") from exc
+
+
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
+
+
+@model_app.command("dataset")
+def dataset_cmd(
+    as_of: Annotated[
+        list[str], typer.Option("--as-of", help="a date with batch results; repeatable")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write")],
+    db: DbOpt = None,
+) -> None:
+    """A propensity training set from the batch tables: the collection features at each date and
+    whether the account paid the amount due within the next 30 days (`paid_due_30d`)."""
+    app = bootstrap(db_url=db)
+    url = app.settings.db_url
+    frames = []
+    try:
+        for text in as_of:
+            inputs, label = training_rows(url, _day(text))
+            frames.append(pl.DataFrame({**inputs.features, "paid_due_30d": label}))
+    except ScoringDataError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    frame = pl.concat(frames)
+    if frame.height == 0:
+        typer.echo("error: no account was in collection on those dates", err=True)
+        raise typer.Exit(code=2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    frame.write_csv(out)
+    paid = int(frame["paid_due_30d"].sum())
+    typer.echo(json.dumps({"rows": frame.height, "paid_due_30d": paid, "out": str(out)}))
+
+
+def score_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="Date, YYYY-MM-DD")],
+    name: Annotated[str, typer.Option("--model", help="registered model name")] = "propensity",
+    registry: Registry = DEFAULT_REGISTRY,
+    db: DbOpt = None,
+) -> None:
+    """Score every account in collection with the promoted model; scores stored with its version."""
+    day = _day(as_of)
+    try:
+        app = bootstrap(db_url=db)
+        manifest, model = ModelStore(registry).load(name)
+        run = score_portfolio(app.settings.db_url, day, manifest, model, actor="batch",
+                              at=datetime.now(UTC))  # fmt: skip
+    except (ScoringDataError, RegistryError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    typer.echo(json.dumps({"as_of": day.isoformat(), "model": run.model, "version": run.version,
+                           "accounts": run.accounts, "bands": run.bands,
+                           "results_sha256": run.results_sha256}))  # fmt: skip
+
+
+@model_app.command("report")
+def report_cmd(
+    name: Annotated[str, typer.Option("--name")],
+    version: Annotated[
+        int | None, typer.Option("--version", help="default: the promoted one")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="portfolio at this date")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="or a CSV to compare")] = None,
+    profile: Annotated[str | None, typer.Option("--profile")] = None,
+    registry: Registry = DEFAULT_REGISTRY,
+    db: DbOpt = None,
+) -> None:
+    """Drift: PSI of every feature and of the score against the training distribution."""
+    if (as_of is None) == (data is None):
+        typer.echo("error: give exactly one of --as-of (the portfolio) or --data (a CSV)", err=True)
+        raise typer.Exit(code=2)
+    try:
+        manifest, model = ModelStore(registry).load(name, version)
+        ref = manifest.extra.get("reference")
+        if not ref:
+            raise RegistryError(f"model {name} v{manifest.version} has no training distribution")
+        if data is not None:
+            target = str(manifest.extra.get("target", ""))
+            dropped = tuple(manifest.extra.get("dropped", ()))
+            table = read_table(data, target=target, drop=dropped, profile=profile or manifest.profile,
+                               positive=manifest.extra.get("positive"))  # fmt: skip
+            scores = model.predict(table)
+        else:
+            app = bootstrap(db_url=db)
+            day = _day(str(as_of))
+            table = load_collection_inputs(app.settings.db_url, day).table()
+            keys, scores = stored_scores(app.settings.db_url, day, name)
+            if keys.size == 0:
+                scores = model.predict(table)  # not stored yet: score now, store nothing
+        rows = {f: round(psi(ref[f], table.numeric[f]), 4) for f in manifest.numeric if f in ref}
+        rows["score"] = round(psi(ref["score"], scores), 4)
+    except (DataError, ScoringDataError, RegistryError, ValueError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    report = {"model": name, "version": manifest.version, "rows": len(table),
+              "psi": {k: {"value": v, "status": status(v)} for k, v in rows.items()}}  # fmt: skip
+    typer.echo(json.dumps(report, ensure_ascii=False))

@@ -78,3 +78,71 @@ UCI_TAIWAN = MonthlyLayout(
     paid=("X23", "X22", "X21", "X20", "X19", "X18"),
     limit="X1",
 )
+
+
+#: Collection features computed from the ledger's daily positions (`collection_features`).
+COLLECTION_FEATURES = (
+    "dpd_now", "dpd_max", "times_late", "roll", "overdue_share", "paid_ratio_30d",
+    "days_since_payment", "log_outstanding",
+)  # fmt: skip
+
+#: Directions the domain vouches for, relative to paying the due amount within 30 days (+1: more
+#: of the feature, more likely to pay). The boosted model is held to them.
+COLLECTION_MONOTONE = {
+    "dpd_now": -1, "dpd_max": -1, "times_late": -1, "paid_ratio_30d": 1, "days_since_payment": -1,
+}  # fmt: skip
+
+#: The same for the monthly repayment features, relative to default (+1: more of it, riskier).
+REPAYMENT_MONOTONE = {"months_late": 1, "max_late": 1, "last_late": 1, "late_streak": 1}
+
+NEVER_PAID_DAYS = 365  # days_since_payment for an account with no payment in the last year
+
+
+def collection_features(
+    dpd: F64,
+    due: F64,
+    paid_30d: F64,
+    days_since_payment: F64,
+    lawful_outstanding: F64,
+    promise_kept_rate: F64 | None = None,
+) -> dict[str, F64]:
+    """Repayment-propensity features for accounts in collection, from ledger positions.
+
+    `dpd` and `due` are (accounts × snapshots) arrays, oldest first, one snapshot every 30 days
+    ending at the as-of date: days past due and the amount due then (overdue instalments and
+    penalty, lawful, minor units). `paid_30d` is what was paid in the 30 days up to the as-of
+    date, `days_since_payment` the days since the last payment (NEVER_PAID_DAYS when none),
+    `lawful_outstanding` the lawful balance today. The promise-to-pay kept rate is a feature only
+    where contact data exists (NaN for an account without promises).
+
+    - dpd_now, dpd_max, times_late: how late now, at worst, and how often across the snapshots
+    - roll: change in days past due over the last 30 days (30 = no payment, negative = cured)
+    - overdue_share: the amount due over the lawful outstanding
+    - paid_ratio_30d: paid in the last 30 days over what was due 30 days ago (partial payment)
+    - days_since_payment, log_outstanding
+    """
+    if dpd.ndim != 2 or dpd.shape != due.shape or dpd.shape[1] < 2:
+        raise ValueError("dpd and due must be (accounts × snapshots) with at least 2 snapshots")
+    rows = dpd.shape[0]
+    for name, column in (("paid_30d", paid_30d), ("days_since_payment", days_since_payment),
+                         ("lawful_outstanding", lawful_outstanding)):  # fmt: skip
+        if column.shape != (rows,):
+            raise ValueError(f"{name} must hold one value per account ({rows})")
+    out = {
+        "dpd_now": dpd[:, -1].astype(np.float64),
+        "dpd_max": dpd.max(axis=1).astype(np.float64),
+        "times_late": (dpd > 0).sum(axis=1).astype(np.float64),
+        "roll": (dpd[:, -1] - dpd[:, -2]).astype(np.float64),
+        "overdue_share": np.clip(_safe_ratio(due[:, -1], lawful_outstanding), 0.0, 1.0),
+        "paid_ratio_30d": np.clip(_safe_ratio(paid_30d, due[:, -2]), 0.0, 2.0),
+        "days_since_payment": np.minimum(days_since_payment, NEVER_PAID_DAYS).astype(np.float64),
+        "log_outstanding": np.log1p(np.maximum(lawful_outstanding, 0.0) / 100.0),
+    }
+    if promise_kept_rate is not None:
+        out["promise_kept_rate"] = promise_kept_rate.astype(np.float64)
+    return out
+
+
+def paid_due_within(paid_next: F64, due_now: F64) -> npt.NDArray[np.int8]:
+    """The propensity label: paid at least the amount due at the as-of date within the horizon."""
+    return np.asarray((paid_next >= due_now) & (due_now > 0), dtype=np.int8)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,9 @@ class Table:
     categorical: dict[str, npt.NDArray[np.str_]]
     target: npt.NDArray[np.int8]
     dropped: tuple[str, ...] = ()
+    #: Feature → +1 / -1: the direction the domain vouches for, relative to the positive target
+    #: (a model that can be constrained is held to it).
+    monotone: dict[str, int] = field(default_factory=dict)
 
     @property
     def features(self) -> list[str]:
@@ -44,6 +47,7 @@ class Table:
             {k: v[rows] for k, v in self.categorical.items()},
             self.target[rows],
             self.dropped,
+            self.monotone,
         )
 
 

@@ -38,9 +38,10 @@ class CategoryBins:
     other_woe: float
 
     def transform(self, x: npt.NDArray[np.str_]) -> F64:
-        table = self.woe
-        other = self.other_woe
-        return np.array([table.get(v, other) for v in x.tolist()], dtype=np.float64)
+        # Looked up once per distinct value, then spread back over the rows.
+        values, inverse = np.unique(x, return_inverse=True)
+        woe = np.array([self.woe.get(v, self.other_woe) for v in values.tolist()], np.float64)
+        return woe[inverse.reshape(-1)] if len(x) else np.zeros(0, np.float64)
 
 
 def _woe(bad: F64, good: F64) -> F64:

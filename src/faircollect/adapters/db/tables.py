@@ -280,3 +280,16 @@ script_versions = Table(
     Column("decided_at", DateTime(timezone=True)),
     Column("note", Text, nullable=False, default=""),
 )
+
+# Scores of the accounts in collection, per date and model, with the model version that made them.
+scores = Table(
+    "scores",
+    metadata,
+    Column("as_of", DayNumber, primary_key=True),
+    Column("model", String(64), primary_key=True),
+    Column("loan_key", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+    # A probability is a measurement, not money.
+    Column("probability", Float, nullable=False),
+    Column("band", String(16), nullable=False),
+)
