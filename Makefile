@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/faircollect demo --loans 10000 --days 90 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
+	$(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench data/screening

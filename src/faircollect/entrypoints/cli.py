@@ -28,6 +28,7 @@ from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
+from faircollect.entrypoints.cycle_cli import contacts_app, cycle_app, playbook_app, promise_app
 from faircollect.entrypoints.model_cli import model_app, score_cmd
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
@@ -51,6 +52,10 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(script_app, name="script")
 app.add_typer(model_app, name="model")
 app.command("score")(score_cmd)
+app.add_typer(cycle_app, name="cycle")
+app.add_typer(playbook_app, name="playbook")
+app.add_typer(contacts_app, name="contacts")
+app.add_typer(promise_app, name="promise")
 console = Console(stderr=True)
 
 DbOption = Annotated[

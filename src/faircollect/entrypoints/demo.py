@@ -2,30 +2,47 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
+from importlib import resources
 from pathlib import Path
 
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from sqlalchemy import func, select
 
 from faircollect.adapters.audit_verify import verify_log
-from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.borrower_sim import BorrowerSimulator
+from faircollect.adapters.db.cycle_job import (
+    EXPORT_COLUMNS,
+    Cycle,
+    CycleReport,
+    approve_playbook,
+    contact_record,
+    draft_playbook,
+    run_cycle,
+)
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
+from faircollect.adapters.db.tables import payments, playbook_versions
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import bootstrap
 from faircollect.entrypoints import importing
+from faircollect.entrypoints.cycle_cli import sandbox_channels
 from faircollect.entrypoints.report import write_report
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.money import format_minor
+from faircollect.playbooks import shipped_templates
 
-DEMO_END = date(2026, 9, 30)
+# The cycle runs under the rule packs in force on each date (message screening from 2026-11-23).
+DEMO_END = date(2027, 1, 29)
 
 
 def run_demo(
     *, loans: int, days: int, out: Path, seed: int, db_url: str | None, console: Console
 ) -> Path:
-    """Generate, import, batch `days` consecutive dates ending DEMO_END; return the report path."""
+    """Generate, import, run the daily cycle for `days` dates ending DEMO_END with simulated
+    borrower responses; print the summary and return the report path."""
     out.mkdir(parents=True, exist_ok=True)
     url = db_url or f"sqlite:///{out / 'faircollect.db'}"
     app = bootstrap(db_url=url)
@@ -36,17 +53,40 @@ def run_demo(
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
+    templates = shipped_templates()
+    now = clock.now()
+    with app.engine.begin() as conn:
+        # Maker-checker even in the demo: one person drafts the shipped playbook, another approves.
+        text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
+            "utf-8"
+        )
+        if not conn.execute(select(playbook_versions.c.name)).first():
+            book = draft_playbook(conn, app, text, where="cn-default.yaml", author="compliance-ann",
+                                  templates=templates, at=now)  # fmt: skip
+            approve_playbook(conn, app, book.name, book.version, approver="compliance-bo", at=now)
+    sim = BorrowerSimulator(app, seed=seed)
+    cycle = Cycle(app=app, templates=templates, channels=sandbox_channels(out / "sandbox.log"),
+                  clock=clock, after_send=sim.answer)  # fmt: skip
+    total = CycleReport(DEMO_END)
+    cases = 0
     with Progress(console=console) as progress:
-        task = progress.add_task("daily batches", total=days)
+        task = progress.add_task("daily cycle", total=days)
         for k in range(days):
-            run_batch(
-                engine=app.engine,
-                url=url,
-                as_of=start + timedelta(days=k),
-                buckets=app.buckets,
-                clock=clock,
-            )
+            day = start + timedelta(days=k)
+            cases += sim.open_cases(day)
+            _add(total, run_cycle(cycle, day))
             progress.advance(task)
+    with app.engine.connect() as conn:
+        record = contact_record(conn, start - timedelta(days=1), DEMO_END + timedelta(days=1))
+        recovered = conn.execute(
+            select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+                payments.c.paid_on >= start, payments.c.paid_on <= DEMO_END)
+        ).scalar_one()  # fmt: skip
+    with (out / "contacts.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
+        writer.writeheader()
+        writer.writerows(record)
+    _print_cycle(console, total, cases, int(recovered), len(record))
     with app.engine.connect() as conn:
         summary = summarise(conn, start=start, end=DEMO_END, buckets=app.buckets.names)
     _print_summary(console, summary)
@@ -86,3 +126,38 @@ def _print_summary(console: Console, s: PortfolioSummary) -> None:
         f" (licensed loans above the 24 % guidance, reported as warnings:"
         f" {s.licensed_above_guidance})"
     )
+
+
+def _add(total: CycleReport, day: CycleReport) -> None:
+    for name, value in day.__dict__.items():
+        if name == "as_of":
+            continue
+        if isinstance(value, int):
+            setattr(total, name, getattr(total, name) + value)
+        else:
+            getattr(total, name).update(value)
+
+
+def _print_cycle(
+    console: Console, r: CycleReport, cases: int, recovered: int, records: int
+) -> None:
+    table = Table("stage", "count", title="collection cycle")
+    blocked = sum(r.blocked_by_rule.values())
+    for label, value in (
+        ("steps planned", r.planned), ("contacts decided by the gate", r.decided),
+        ("allowed", r.allowed), ("blocked or held (reasons below)", r.decided - r.allowed),
+        ("  rescheduled to their not-before time", r.rescheduled), ("  dropped", r.dropped),
+        ("  held for review", r.review), ("messages screened", r.screened),
+        ("sent through channels", r.sent), ("withdrawn at send time", r.withdrawn),
+        ("steps for people (review, placement, pause)", r.done_without_contact),
+        ("promises kept", r.promises_kept), ("promises broken", r.promises_broken),
+        ("disputes and complaints opened (simulated)", cases),
+        ("contact records exported (contacts.csv)", records),
+    ):  # fmt: skip
+        table.add_row(label, str(value))
+    console.print(table)
+    rules = Table("rule", "reasons given", title=f"blocked by rule ({blocked} reasons)")
+    for rule, n in r.blocked_by_rule.most_common():
+        rules.add_row(rule, str(n))
+    console.print(rules)
+    console.print(f"recovered in the period: {format_minor(recovered)}")

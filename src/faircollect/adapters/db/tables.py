@@ -293,3 +293,98 @@ scores = Table(
     Column("probability", Float, nullable=False),
     Column("band", String(16), nullable=False),
 )
+
+# Playbook versions: drafted by one person, approved by another before they run.
+playbook_versions = Table(
+    "playbook_versions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("pack", String(8), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("author", String(64), nullable=False),
+    Column("drafted_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # draft | approved | retired
+    Column("approver", String(64)),
+    Column("approved_at", DateTime(timezone=True)),
+)
+
+# Steps the workflow planned, once per key; status moves planned → queued / done / dropped.
+workflow_tasks = Table(
+    "workflow_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(255), nullable=False, unique=True),
+    Column("loan_id", String(64), nullable=False),
+    Column("borrower_id", String(64), nullable=False),
+    Column("playbook", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("step_id", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("channel", String(16)),
+    Column("template", String(64)),
+    Column("recipient", String(24), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("due_day", DayNumber, nullable=False, index=True),  # the local date it is due
+    Column("status", String(12), nullable=False, index=True),
+    Column("tries", Integer, nullable=False, default=0),
+    Column("decision_id", String(32)),
+    Column("reasons", Text, nullable=False, default=""),
+)
+
+# Messages decided and committed, waiting for (or done with) their channel.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("workflow_tasks.id"), nullable=False, unique=True),
+    Column("attempt_id", Integer, ForeignKey("contact_attempts.id"), nullable=False),
+    Column("borrower_id", String(64), nullable=False),
+    Column("loan_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_point", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False, index=True),  # queued | sending | sent | withdrawn
+    Column("sent_at", DateTime(timezone=True)),
+    Column("receipt", String(128)),
+)
+
+# The sandbox channel's own record (the default channel): one row per outbox message, ever.
+sandbox_messages = Table(
+    "sandbox_messages",
+    metadata,
+    Column("outbox_id", Integer, primary_key=True, autoincrement=False),
+    Column("channel", String(16), nullable=False),
+    Column("contact_point", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
+
+# Voice steps become tasks in the collectors' queue.
+call_queue = Table(
+    "call_queue",
+    metadata,
+    Column("outbox_id", Integer, primary_key=True, autoincrement=False),
+    Column("borrower_id", String(64), nullable=False),
+    Column("loan_id", String(64), nullable=False),
+    Column("contact_point", String(128), nullable=False),
+    Column("script", Text, nullable=False),
+    Column("planned_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # open | done
+)
+
+promises = Table(
+    "promises",
+    metadata,
+    Column("promise_id", String(64), primary_key=True),
+    Column("loan_id", String(64), nullable=False, index=True),
+    Column("borrower_id", String(64), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("made_on", DayNumber, nullable=False),
+    Column("due_on", DayNumber, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(8), nullable=False, index=True),  # open | kept | broken
+    Column("settled_on", DayNumber),
+)

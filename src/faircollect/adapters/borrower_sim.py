@@ -1,0 +1,93 @@
+"""Simulated borrower responses for the demo: answered calls, promises, disputes, complaints.
+
+Deterministic for a seed and keyed by what it answers (the outbox id, the loan and the date), so
+a re-run of a date answers the same way. Payments come from the generated tape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import Connection, insert, select
+
+from faircollect.adapters.channels.port import Outbound
+from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.cycle_job import App, _amount_due, record_promise
+from faircollect.adapters.db.tables import loan_states, loans, outbox, pauses, promises
+from faircollect.policy import Outcome
+
+CALL_OUTCOMES = ((Outcome.CONNECTED, 45), (Outcome.NO_ANSWER, 35), (Outcome.BUSY, 10),
+                 (Outcome.VOICEMAIL, 10))  # fmt: skip
+PROMISE_SHARE = 0.4  # of answered calls
+DISPUTE_RATE, COMPLAINT_RATE = 0.002, 0.001  # per account in collection per day
+
+
+def _rng(seed: int, *key: object) -> random.Random:
+    digest = hashlib.sha256(repr((seed, *key)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@dataclass
+class BorrowerSimulator:
+    app: App
+    seed: int = 7
+
+    def answer(self, conn: Connection, message: Outbound, receipt: str) -> None:
+        """A collector works the call task the moment it is queued; the borrower may answer."""
+        if message.channel not in ("call", "ai_voice"):
+            return
+        rng = _rng(self.seed, "call", message.outbox_id)
+        outcome = rng.choices([o for o, _ in CALL_OUTCOMES], [w for _, w in CALL_OUTCOMES])[0]
+        attempt = conn.execute(
+            select(outbox.c.attempt_id).where(outbox.c.id == message.outbox_id)
+        ).scalar_one()
+        talked = outcome is Outcome.CONNECTED
+        SqlContactStore(conn).set_outcome(int(attempt), outcome, talked)
+        if talked and rng.random() < PROMISE_SHARE:
+            day = message.at.astimezone(UTC).date()
+            key = conn.execute(
+                select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
+            ).scalar_one()
+            amount, _ = _amount_due(conn, int(key), day)
+            open_one = conn.execute(select(promises.c.promise_id).where(
+                promises.c.loan_id == message.loan_id, promises.c.status == "open")).first()  # fmt: skip
+            if amount > 0 and open_one is None:
+                record_promise(conn, self.app, loan_id=message.loan_id, amount=amount,
+                               due_on=day + timedelta(days=rng.randint(2, 7)), channel="call",
+                               made_on=day, actor="collector", at=message.at)  # fmt: skip
+
+    def open_cases(self, as_of: date) -> int:
+        """A few borrowers in collection dispute the debt or complain today (10-day pauses)."""
+        opened = 0
+        with self.app.engine.begin() as conn:
+            keys = conn.execute(select(loan_states.c.loan_key).where(
+                loan_states.c.as_of == as_of - timedelta(days=1), loan_states.c.dpd > 0)).scalars().all()  # fmt: skip
+            for key in keys:
+                roll = _rng(self.seed, "case", key, as_of).random()
+                kind = (
+                    "dispute"
+                    if roll < DISPUTE_RATE
+                    else "complaint"
+                    if roll < DISPUTE_RATE + COMPLAINT_RATE
+                    else None
+                )
+                if kind is None:
+                    continue
+                pause_id = f"SIM-{kind}-{key}-{as_of.isoformat()}"
+                if conn.execute(
+                    select(pauses.c.pause_id).where(pauses.c.pause_id == pause_id)
+                ).first():
+                    continue
+                conn.execute(insert(pauses).values(
+                    pause_id=pause_id, loan_key=key, kind=kind, start_on=as_of,
+                    end_on=as_of + timedelta(days=9), record_hash=hashlib.sha256(pause_id.encode()).hexdigest(),
+                ))  # fmt: skip
+                opened += 1
+        return opened
+
+
+def utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)

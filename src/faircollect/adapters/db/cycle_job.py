@@ -1,0 +1,683 @@
+"""The daily collection cycle: batch → events → playbooks → gate (+ screening) → outbox →
+channels → audit.
+
+Each stage commits on its own and is re-runnable for the date: tasks are stored once per key,
+a task leaves `planned` in the same transaction that records its decision and queues its outbox
+message, and a message is marked sent in the same transaction as the sandbox or queue channel
+writes it. Killing a run at any point and running the date again sends nothing twice and loses
+nothing. External channels are sent after their own commit with the outbox id as idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.channels.port import ChannelPort, Outbound
+from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.tables import (
+    batch_runs,
+    borrowers,
+    contact_attempts,
+    contact_decisions,
+    installments,
+    loan_states,
+    loans,
+    outbox,
+    pauses,
+    payments,
+    playbook_versions,
+    promises,
+    workflow_tasks,
+)
+from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.domain.delinquency import BucketScheme
+from faircollect.kit.clock import Clock
+from faircollect.playbooks import (
+    Account,
+    Action,
+    Catalogue,
+    Event,
+    EventKind,
+    PlannedStep,
+    Playbook,
+    load_playbook,
+    plan,
+)
+from faircollect.playbooks.model import CONTACTING
+from faircollect.policy import (
+    Channel,
+    ContactRequest,
+    Decision,
+    Facts,
+    Outcome,
+    RecipientRole,
+    evaluate,
+)
+from faircollect.policy.packs import RulePack, load_pack
+from faircollect.policy.rules.common import local
+from faircollect.screening.templates import render
+from faircollect.services.contacts import HISTORY_DAYS, request_contact
+
+PACK_OF_CURRENCY = {"CNY": "CN", "USD": "US"}
+RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
+MAX_TRIES = 3
+CHUNK = 200  # tasks decided per transaction
+SENDER = {"CN": ("示例金融", "400-000-0000", "客户"), "US": ("Example Finance", "1-800-000-0000", "Customer")}  # fmt: skip
+PAUSE_EVENTS = {"dispute": ("dispute_opened", "dispute_closed"),
+                "complaint": ("complaint_opened", "complaint_closed"),
+                "hardship": ("hardship_opened", "hardship_closed")}  # fmt: skip
+
+
+class App(Protocol):
+    """What the cycle needs from the composition root."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def settings(self) -> Any: ...
+
+    @property
+    def buckets(self) -> BucketScheme: ...
+
+    def audit_log(self, connection: Connection) -> AuditLog: ...
+
+
+class CycleError(RuntimeError):
+    """The cycle cannot run for the date; the message says what is missing."""
+
+
+@dataclass
+class CycleReport:
+    as_of: date
+    events: Counter[str] = field(default_factory=Counter)
+    planned: int = 0
+    decided: int = 0
+    allowed: int = 0
+    blocked_by_rule: Counter[str] = field(default_factory=Counter)
+    review: int = 0
+    rescheduled: int = 0
+    dropped: int = 0
+    done_without_contact: int = 0
+    sent: int = 0
+    withdrawn: int = 0
+    screened: int = 0
+    promises_kept: int = 0
+    promises_broken: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["as_of"] = self.as_of.isoformat()
+        out["events"] = dict(self.events)
+        out["blocked_by_rule"] = dict(self.blocked_by_rule)
+        return out
+
+
+# --- playbook versions (maker-checker) -----------------------------------------------------
+
+
+def draft_playbook(
+    conn: Connection,
+    app: App,
+    text: str,
+    *,
+    where: str,
+    author: str,
+    templates: Catalogue,
+    at: datetime,
+) -> Playbook:
+    """Validate and store a new playbook version as a draft (audited)."""
+    head = load_playbook(text, where=where, templates=templates, pack=_pack_of_text(text, where))
+    exists = conn.execute(
+        select(playbook_versions.c.sha256).where(
+            playbook_versions.c.name == head.name, playbook_versions.c.version == head.version
+        )
+    ).first()
+    if exists is not None:
+        raise CycleError(f"{where}: playbook {head.name} version {head.version} already exists;"
+                         " raise the version")  # fmt: skip
+    conn.execute(insert(playbook_versions).values(
+        name=head.name, version=head.version, pack=head.pack, body=text, sha256=head.sha256,
+        author=author, drafted_at=at, status="draft",
+    ))  # fmt: skip
+    app.audit_log(conn).append_records([AuditRecord(
+        AuditKind.PLAYBOOK_DRAFTED, at, author, f"playbook:{head.name}",
+        {"version": head.version, "pack": head.pack, "sha256": head.sha256},
+    )])  # fmt: skip
+    return head
+
+
+def _pack_of_text(text: str, where: str) -> RulePack:
+    for line in text.splitlines():
+        if line.startswith("pack:"):
+            try:
+                return load_pack(line.partition(":")[2].strip().strip("'\""))
+            except ValueError as exc:
+                raise CycleError(f"{where}: {exc}") from exc
+    raise CycleError(f"{where}: missing 'pack'")
+
+
+def approve_playbook(
+    conn: Connection, app: App, name: str, version: int, *, approver: str, at: datetime
+) -> None:
+    """A second person approves a draft; the previous approved version of the name retires."""
+    row = (
+        conn.execute(
+            select(playbook_versions).where(
+                playbook_versions.c.name == name, playbook_versions.c.version == version
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise CycleError(f"no playbook {name!r} version {version}")
+    if row["status"] != "draft":
+        raise CycleError(f"playbook {name} v{version} is {row['status']}, not a draft")
+    if not approver.strip() or approver == row["author"]:
+        raise CycleError("maker-checker: a playbook is approved by someone other than its author")
+    conn.execute(update(playbook_versions).where(
+        playbook_versions.c.name == name, playbook_versions.c.status == "approved"
+    ).values(status="retired"))  # fmt: skip
+    conn.execute(update(playbook_versions).where(
+        playbook_versions.c.name == name, playbook_versions.c.version == version
+    ).values(status="approved", approver=approver, approved_at=at))  # fmt: skip
+    app.audit_log(conn).append_records([AuditRecord(
+        AuditKind.PLAYBOOK_APPROVED, at, approver, f"playbook:{name}",
+        {"version": version, "sha256": row["sha256"], "author": row["author"]},
+    )])  # fmt: skip
+
+
+def approved_playbooks(conn: Connection, templates: Catalogue) -> dict[str, Playbook]:
+    """The approved playbook of each pack, re-validated (a stored body is checked again)."""
+    out: dict[str, Playbook] = {}
+    rows = conn.execute(
+        select(playbook_versions).where(playbook_versions.c.status == "approved")
+        .order_by(playbook_versions.c.approved_at)
+    ).mappings()  # fmt: skip
+    for r in rows:
+        where = f"playbook {r['name']} v{r['version']}"
+        book = load_playbook(r["body"], where=where, templates=templates, pack=load_pack(r["pack"]))
+        if book.sha256 != r["sha256"]:
+            raise CycleError(f"{where}: body changed after approval")
+        out[book.pack] = book
+    return out
+
+
+# --- the cycle -------------------------------------------------------------------------------
+
+
+@dataclass
+class Cycle:
+    """Everything a run needs; `simulate` (demo only) answers calls the queue would make."""
+
+    app: App
+    templates: Catalogue
+    channels: Mapping[str, ChannelPort]
+    clock: Clock
+    after_send: Callable[[Connection, Outbound, str], None] | None = None
+    packs: dict[str, RulePack] = field(default_factory=dict)
+
+    def pack(self, pack_id: str, on: date) -> RulePack:
+        key = f"{pack_id}:{on}"
+        if key not in self.packs:
+            self.packs[key] = load_pack(pack_id, on=on)
+        return self.packs[key]
+
+
+def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
+    """One day of the cycle (see the module docstring); re-runnable for the date."""
+    app = cycle.app
+    report = CycleReport(as_of)
+    _ensure_batch(app, as_of, cycle.clock)
+    with app.engine.begin() as conn:
+        books = approved_playbooks(conn, cycle.templates)
+        if not books:
+            raise CycleError("no approved playbook: draft one and have a second person approve it")
+        events = _events(conn, as_of, report)
+        steps = _plan(conn, books, events, as_of)
+        report.planned = _store_tasks(conn, steps)
+    _decide(cycle, as_of, report)
+    _dispatch(cycle, as_of, report)
+    return report
+
+
+def _ensure_batch(app: App, as_of: date, clock: Clock) -> None:
+    with app.engine.connect() as conn:
+        done = conn.execute(
+            select(func.count()).where(
+                batch_runs.c.as_of == as_of, batch_runs.c.status == "succeeded"
+            )
+        ).scalar_one()
+    if not done:
+        run_batch(
+            engine=app.engine,
+            url=app.settings.db_url,
+            as_of=as_of,
+            buckets=app.buckets,
+            clock=clock,
+        )
+
+
+def _events(conn: Connection, as_of: date, report: CycleReport) -> dict[str, list[Event]]:
+    """Today's events by loan id: payments, bucket changes, pauses opened or closed, promises."""
+    out: dict[str, list[Event]] = {}
+
+    def add(loan_id: str, kind: EventKind, detail: str = "") -> None:
+        out.setdefault(loan_id, []).append(Event(kind, as_of, detail))
+        report.events[kind.value] += 1
+
+    for (loan_id,) in conn.execute(
+        select(loans.c.loan_id).join(payments, payments.c.loan_key == loans.c.loan_key)
+        .where(payments.c.paid_on == as_of).distinct()
+    ):  # fmt: skip
+        add(loan_id, EventKind.PAYMENT_RECEIVED)
+    today, before = loan_states.alias("today"), loan_states.alias("before")
+    for loan_id, bucket in conn.execute(
+        select(loans.c.loan_id, today.c.bucket)
+        .join(today, today.c.loan_key == loans.c.loan_key)
+        .join(before, and_(before.c.loan_key == loans.c.loan_key,
+                           before.c.as_of == as_of - timedelta(days=1)))
+        .where(today.c.as_of == as_of, today.c.bucket != before.c.bucket)
+    ):  # fmt: skip
+        add(loan_id, EventKind.BUCKET_CHANGED, bucket)
+    for loan_id, kind, start, end in conn.execute(
+        select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
+        .join(pauses, pauses.c.loan_key == loans.c.loan_key)
+        .where(or_(pauses.c.start_on == as_of, pauses.c.end_on == as_of - timedelta(days=1)))
+    ):  # fmt: skip
+        opened, closed = PAUSE_EVENTS.get(kind, (None, None))
+        if opened and start == as_of:
+            add(loan_id, EventKind(opened))
+        if closed and end == as_of - timedelta(days=1):
+            add(loan_id, EventKind(closed))
+    for promise_id, loan_id, kind in _settle_promises(conn, as_of, report):
+        add(loan_id, kind, promise_id)
+    return out
+
+
+def _settle_promises(
+    conn: Connection, as_of: date, report: CycleReport
+) -> list[tuple[str, str, EventKind]]:
+    """A promise is kept when paid in full by its date, broken the day after it was not."""
+    settled = []
+    rows = conn.execute(
+        select(promises, loans.c.loan_key).join(loans, loans.c.loan_id == promises.c.loan_id)
+        .where(promises.c.status == "open", promises.c.made_on < as_of)
+    ).mappings().all()  # fmt: skip
+    for p in rows:
+        paid = conn.execute(
+            select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+                payments.c.loan_key == p["loan_key"], payments.c.paid_on >= p["made_on"],
+                payments.c.paid_on <= min(p["due_on"], as_of),
+            )
+        ).scalar_one()  # fmt: skip
+        if int(paid) >= p["amount"]:
+            status, kind = "kept", EventKind.PROMISE_KEPT
+            report.promises_kept += 1
+        elif p["due_on"] < as_of:
+            status, kind = "broken", EventKind.PROMISE_BROKEN
+            report.promises_broken += 1
+        else:
+            continue
+        conn.execute(update(promises).where(promises.c.promise_id == p["promise_id"])
+                     .values(status=status, settled_on=as_of))  # fmt: skip
+        settled.append((p["promise_id"], p["loan_id"], kind))
+    return settled
+
+
+def _plan(
+    conn: Connection, books: dict[str, Playbook], events: dict[str, list[Event]], as_of: date
+) -> list[PlannedStep]:
+    before = loan_states.alias("before")
+    next_due = (
+        select(installments.c.loan_key, func.min(installments.c.due_on).label("due"))
+        .where(installments.c.schedule_kind == "contract", installments.c.due_on >= as_of)
+        .group_by(installments.c.loan_key).subquery()
+    )  # fmt: skip
+    rows = conn.execute(
+        select(loans.c.loan_id, loans.c.borrower_id, loans.c.currency, loans.c.lender_type,
+               borrowers.c.timezone, borrowers.c.language, loan_states.c.dpd, loan_states.c.bucket,
+               before.c.dpd.label("previous"), next_due.c.due)
+        .join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+        .join(borrowers, borrowers.c.borrower_id == loans.c.borrower_id)
+        .outerjoin(before, and_(before.c.loan_key == loans.c.loan_key,
+                                before.c.as_of == as_of - timedelta(days=1)))
+        .outerjoin(next_due, next_due.c.loan_key == loans.c.loan_key)
+        .where(loan_states.c.as_of == as_of, loan_states.c.lawful_outstanding > 0)
+    ).all()  # fmt: skip
+    steps: list[PlannedStep] = []
+    for r in rows:
+        book = books.get(PACK_OF_CURRENCY.get(r.currency, ""))
+        if book is None:
+            continue
+        due_in = None if r.due is None else (_as_date(r.due) - as_of).days
+        account = Account(
+            loan_id=r.loan_id, borrower_id=r.borrower_id, timezone=r.timezone,
+            dpd=r.dpd, previous_dpd=max(r.dpd - 1, 0) if r.previous is None else r.previous,
+            bucket=r.bucket, days_to_due=due_in, product=r.lender_type, language=r.language,
+        )  # fmt: skip
+        steps.extend(plan(book, account, events.get(r.loan_id, []), as_of))
+    return steps
+
+
+def _as_date(value: Any) -> date:
+    from faircollect.adapters.db.tables import EPOCH
+
+    return value if isinstance(value, date) else EPOCH + timedelta(days=int(value))
+
+
+def _store_tasks(conn: Connection, steps: list[PlannedStep]) -> int:
+    if not steps:
+        return 0
+    rows = [{
+        "key": s.key, "loan_id": s.loan_id, "borrower_id": s.borrower_id, "playbook": s.playbook,
+        "version": s.version, "step_id": s.step_id, "action": s.action.value,
+        "channel": s.channel, "template": s.template, "recipient": s.recipient,
+        "due_at": s.due_at.astimezone(UTC), "due_day": s.due_at.date(), "status": "planned",
+        "tries": 0, "reasons": "",
+    } for s in steps]  # fmt: skip
+    dialect = conn.dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = maker(workflow_tasks).on_conflict_do_nothing(index_elements=["key"])
+    before = conn.execute(select(func.count()).select_from(workflow_tasks)).scalar_one()
+    for k in range(0, len(rows), 500):
+        conn.execute(stmt, rows[k : k + 500])
+    return int(conn.execute(select(func.count()).select_from(workflow_tasks)).scalar_one() - before)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+def _due_tasks(conn: Connection, as_of: date, after_id: int) -> list[Any]:
+    return list(conn.execute(
+        select(workflow_tasks, loans.c.currency, loans.c.loan_key, borrowers.c.timezone,
+               borrowers.c.language, borrowers.c.phone_index)
+        .join(loans, loans.c.loan_id == workflow_tasks.c.loan_id)
+        .join(borrowers, borrowers.c.borrower_id == workflow_tasks.c.borrower_id)
+        .where(workflow_tasks.c.status == "planned", workflow_tasks.c.due_day <= as_of,
+               workflow_tasks.c.id > after_id)
+        .order_by(workflow_tasks.c.id).limit(CHUNK)
+    ).mappings())  # fmt: skip
+
+
+def _amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
+    """The amount a message may state (today's lawful amount due, or before the due date the
+    next instalment, never above the lawful outstanding) and the date it is due."""
+    s = conn.execute(select(loan_states).where(
+        loan_states.c.loan_key == loan_key, loan_states.c.as_of == as_of)).mappings().first()  # fmt: skip
+    if s is None:
+        return 0, as_of
+    lawful = int(s["lawful_outstanding"])
+    overdue = int(s["overdue_principal"] + s["overdue_interest"] + s["overdue_fee"] + s["penalty_accrued"])  # fmt: skip
+    due_on = as_of
+    if overdue == 0:  # before the due date: the next instalment
+        nxt = conn.execute(
+            select(installments.c.principal + installments.c.interest + installments.c.fee,
+                   installments.c.due_on)
+            .where(installments.c.loan_key == loan_key, installments.c.schedule_kind == "contract",
+                   installments.c.due_on >= as_of)
+            .order_by(installments.c.due_on).limit(1)
+        ).first()  # fmt: skip
+        if nxt is not None:
+            overdue, due_on = int(nxt[0]), _as_date(nxt[1])
+    return min(overdue, lawful), due_on
+
+
+def _request_for(
+    cycle: Cycle, conn: Connection, task: Any, as_of: date, pack_id: str
+) -> ContactRequest:
+    lender, phone, salutation = SENDER[pack_id]
+    amount, due = _amount_due(conn, task["loan_key"], as_of)
+    lang = (
+        "en"
+        if pack_id == "US"
+        else (task["language"] if task["language"] in ("zh", "en") else "zh")
+    )
+    template = cycle.templates.get(task["template"], lang) if task["template"] else None
+    text = None
+    if template is not None:
+        text = render(template, {"name": salutation, "amount": amount, "due_date": due,
+                                 "channel": template.channel, "lender": lender, "phone": phone},
+                      currency="USD" if pack_id == "US" else "CNY")  # fmt: skip
+    at = task["due_at"] if task["due_at"].tzinfo else task["due_at"].replace(tzinfo=UTC)
+    return ContactRequest(
+        at=at, channel=Channel(task["channel"]), recipient_role=RecipientRole(task["recipient"]),
+        contact_point=str(task["phone_index"]), debt_id=task["loan_id"], timezones=(task["timezone"],),
+        demanded_amount=amount if text and "{amount}" in (template.body if template else "") else None,
+        message=text, by="lender",
+    )  # fmt: skip
+
+
+def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
+    app = cycle.app
+    last = 0
+    while True:
+        with app.engine.begin() as conn:
+            tasks = _due_tasks(conn, as_of, last)
+            if not tasks:
+                return
+            store, audit = SqlContactStore(conn), app.audit_log(conn)
+            for task in tasks:
+                last = task["id"]
+                _decide_one(cycle, conn, store, audit, task, as_of, report)
+
+
+def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any, task: Any,
+                as_of: date, report: CycleReport) -> None:  # fmt: skip
+    action = Action(task["action"])
+    pack_id = PACK_OF_CURRENCY[task["currency"]]
+    if action not in CONTACTING:
+        # Review, placement, pause and referral go to people; recorded, nothing is sent.
+        conn.execute(
+            update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(status="done")
+        )
+        audit.append_records([AuditRecord(
+            AuditKind.PLAYBOOK_STEP, cycle.clock.now(), "cycle", f"loan:{task['loan_id']}",
+            {"step": task["step_id"], "action": action.value, "playbook": task["playbook"],
+             "version": task["version"], "key": task["key"]},
+        )])  # fmt: skip
+        report.done_without_contact += 1
+        return
+    request = _request_for(cycle, conn, task, as_of, pack_id)
+    pack = cycle.pack(pack_id, as_of)
+    answer = request_contact(store=store, audit=audit, pack=pack, borrower_id=task["borrower_id"],
+                             loan_id=task["loan_id"], request=request)  # fmt: skip
+    decision = answer.decision
+    report.decided += 1
+    report.screened += request.message is not None
+    reasons = json.dumps([r.rule_id for r in decision.reasons])
+    if answer.attempt_id is not None:
+        report.allowed += 1
+        conn.execute(insert(outbox).values(
+            task_id=task["id"], attempt_id=answer.attempt_id, borrower_id=task["borrower_id"],
+            loan_id=task["loan_id"], channel=request.channel.value,
+            contact_point=request.contact_point, body=request.message or "",
+            planned_at=request.at.astimezone(UTC), status="queued",
+        ))  # fmt: skip
+        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(
+            status="queued", decision_id=decision.decision_id, reasons=reasons))  # fmt: skip
+        return
+    for r in decision.reasons:
+        report.blocked_by_rule[r.rule_id] += 1
+    values: dict[str, Any] = {"decision_id": decision.decision_id, "reasons": reasons}
+    wait = decision.not_before
+    if decision.verdict.value == "review":
+        report.review += 1
+        values["status"] = "review"  # a person must approve it
+    elif (
+        wait is not None
+        and task["tries"] < MAX_TRIES
+        and wait - request.at <= timedelta(days=RETRY_DAYS)
+    ):
+        report.rescheduled += 1
+        values.update(status="planned", due_at=wait.astimezone(UTC),
+                      due_day=local(wait, request.timezones[0]).date(), tries=task["tries"] + 1)  # fmt: skip
+    else:
+        report.dropped += 1
+        values["status"] = "dropped"
+    conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(**values))
+
+
+# --- dispatch ------------------------------------------------------------------------------
+
+
+def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
+    """Send what was decided, re-checking the gate at send time (time has passed)."""
+    app = cycle.app
+    with app.engine.connect() as conn:
+        ids = [i for (i,) in conn.execute(
+            select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
+            .order_by(outbox.c.id))]  # fmt: skip
+    for outbox_id in ids:
+        with app.engine.begin() as conn:
+            row = conn.execute(
+                select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
+                       loans.c.currency, borrowers.c.timezone)
+                .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+                .join(loans, loans.c.loan_id == outbox.c.loan_id)
+                .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
+                .where(outbox.c.id == outbox_id).with_for_update()
+            ).mappings().first()  # fmt: skip
+            if row is None or row["status"] not in ("queued", "sending"):
+                continue  # another run sent it
+            at = (
+                row["planned_at"]
+                if row["planned_at"].tzinfo
+                else row["planned_at"].replace(tzinfo=UTC)
+            )
+            if local(at, row["timezone"]).date() > as_of:
+                continue
+            decision = _recheck(cycle, conn, row, at, as_of)
+            message = Outbound(outbox_id=outbox_id, channel=row["channel"],
+                               contact_point=row["contact_point"], body=row["body"], at=at,
+                               borrower_id=row["borrower_id"], loan_id=row["loan_id"])  # fmt: skip
+            if not decision.allowed:
+                conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
+                    status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
+                report.withdrawn += 1
+                continue
+            channel = cycle.channels[_route(row["channel"])]
+            if not channel.transactional:
+                conn.execute(
+                    update(outbox).where(outbox.c.id == outbox_id).values(status="sending")
+                )
+                conn.commit()
+            receipt = channel.send(message, decision, conn)
+            conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
+                status="sent", sent_at=at, receipt=receipt[:128]))  # fmt: skip
+            if row["channel"] not in ("call", "ai_voice"):
+                # A written message that reached its channel is delivered (connected).
+                conn.execute(update(contact_attempts).where(
+                    contact_attempts.c.id == row["attempt_id"]).values(outcome=Outcome.CONNECTED.value))  # fmt: skip
+            app.audit_log(conn).append_records([AuditRecord(
+                AuditKind.MESSAGE_SENT, at, "cycle", f"borrower:{row['borrower_id']}",
+                {"outbox_id": outbox_id, "channel": row["channel"], "decision_id": decision.decision_id,
+                 "receipt": receipt[:128]},
+            )])  # fmt: skip
+            report.sent += 1
+            if cycle.after_send is not None:
+                cycle.after_send(conn, message, receipt)
+
+
+def _route(channel: str) -> str:
+    return "voice" if channel in ("call", "ai_voice") else channel
+
+
+def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date) -> Decision:
+    """The gate again, at send time, on fresh facts (this message's own reservation left out)."""
+    store = SqlContactStore(conn)
+    pack_id = PACK_OF_CURRENCY[row["currency"]]
+    tz = row["timezone"]
+    history = [
+        a for a, ref in store._history_with_refs(row["borrower_id"], at - timedelta(days=HISTORY_DAYS))
+        if ref != _decision_ref(conn, row["attempt_id"])
+    ]  # fmt: skip
+    state = store.case_state(row["borrower_id"], row["loan_id"], at, tz)
+    request = ContactRequest(
+        at=at, channel=Channel(row["channel"]), recipient_role=RecipientRole(row["recipient"]),
+        contact_point=row["contact_point"], debt_id=row["loan_id"], timezones=(tz,),
+        message=row["body"] or None,
+    )  # fmt: skip
+    facts = Facts(
+        history=tuple(history), flags=state.flags, lawful_outstanding=state.lawful_outstanding
+    )
+    return evaluate(replace(request), facts, cycle.pack(pack_id, as_of))
+
+
+def _decision_ref(conn: Connection, attempt_id: int) -> int:
+    return int(conn.execute(select(contact_attempts.c.decision_ref).where(
+        contact_attempts.c.id == attempt_id)).scalar_one())  # fmt: skip
+
+
+# --- the contact record ----------------------------------------------------------------------
+
+EXPORT_COLUMNS = ("time", "borrower_id", "loan_id", "channel", "recipient_role", "contact_point",
+                  "outcome", "conversation", "decision_id", "verdict", "rules", "pack", "by")  # fmt: skip
+
+
+def contact_record(conn: Connection, start: date, end: date) -> list[dict[str, Any]]:
+    """Every gate decision from `start` to `end` (inclusive, UTC dates) with the attempt it
+    allowed: time in the borrower's local time with its offset, the contact point as the keyed
+    token the caps count (never the number), outcome, decision id, verdict and rules."""
+    low = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
+    high = datetime.combine(end + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    rows = conn.execute(
+        select(contact_decisions, contact_attempts.c.outcome, contact_attempts.c.conversation,
+               borrowers.c.timezone)
+        .outerjoin(contact_attempts, contact_attempts.c.decision_ref == contact_decisions.c.id)
+        .join(borrowers, borrowers.c.borrower_id == contact_decisions.c.borrower_id)
+        .where(contact_decisions.c.at >= low, contact_decisions.c.at < high)
+        .order_by(contact_decisions.c.at, contact_decisions.c.id)
+    ).mappings()  # fmt: skip
+    out = []
+    for r in rows:
+        request = json.loads(r["request"])
+        decided = json.loads(r["decision"])
+        at = r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=UTC)
+        out.append({
+            "time": local(at, r["timezone"]).isoformat(), "borrower_id": r["borrower_id"],
+            "loan_id": r["loan_id"], "channel": request["channel"], "recipient_role": request["role"],
+            "contact_point": request["contact_point"], "outcome": r["outcome"] or "",
+            "conversation": bool(r["conversation"]), "decision_id": r["decision_id"],
+            "verdict": r["verdict"],
+            "rules": ";".join(x["rule_id"] for x in decided.get("reasons", [])),
+            "pack": r["pack"], "by": request.get("by", "lender"),
+        })  # fmt: skip
+    return out
+
+
+def record_promise(
+    conn: Connection, app: App, *, loan_id: str, amount: int, due_on: date, channel: str,
+    made_on: date, actor: str, at: datetime,
+) -> str:  # fmt: skip
+    """Record a promise to pay (amount in minor units, by a date); audited."""
+    if amount <= 0:
+        raise CycleError(f"promise for {loan_id}: the amount must be positive, not {amount}")
+    if due_on < made_on:
+        raise CycleError(f"promise for {loan_id}: due {due_on} is before it was made ({made_on})")
+    borrower = conn.execute(select(loans.c.borrower_id).where(loans.c.loan_id == loan_id)).scalar()
+    if borrower is None:
+        raise CycleError(f"unknown loan_id {loan_id!r}")
+    count = conn.execute(select(func.count()).where(promises.c.loan_id == loan_id)).scalar_one()
+    promise_id = f"{loan_id}-P{int(count) + 1}"
+    conn.execute(insert(promises).values(
+        promise_id=promise_id, loan_id=loan_id, borrower_id=borrower, amount=amount,
+        made_on=made_on, due_on=due_on, channel=channel, status="open",
+    ))  # fmt: skip
+    app.audit_log(conn).append_records([AuditRecord(
+        AuditKind.PROMISE_RECORDED, at, actor, f"loan:{loan_id}",
+        {"promise_id": promise_id, "amount": amount, "due_on": due_on.isoformat(), "channel": channel},
+    )])  # fmt: skip
+    return promise_id

@@ -1,0 +1,171 @@
+"""`faircollect cycle|playbook|contacts|promise`: the daily cycle and what it runs on."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from faircollect.adapters.channels.port import ChannelPort
+from faircollect.adapters.channels.sandbox import SandboxChannel, VoiceQueue
+from faircollect.adapters.db.cycle_job import (
+    EXPORT_COLUMNS,
+    Cycle,
+    CycleError,
+    approve_playbook,
+    contact_record,
+    draft_playbook,
+    record_promise,
+    run_cycle,
+)
+from faircollect.bootstrap import App, bootstrap
+from faircollect.kit.clock import SystemClock
+from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.playbooks import PlaybookError, shipped_templates
+
+cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle.")
+playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
+contacts_app = typer.Typer(no_args_is_help=True, help="The contact record.")
+promise_app = typer.Typer(no_args_is_help=True, help="Promises to pay.")
+Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
+
+
+def _day(text: str, option: str) -> date:
+    try:
+        return parse_iso_date(text)
+    except DateError as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+def sandbox_channels(log: Path | None) -> dict[str, ChannelPort]:
+    sandbox = SandboxChannel(log)
+    return {"sms": sandbox, "email": sandbox, "push": sandbox, "letter": sandbox,
+            "voice": VoiceQueue()}  # fmt: skip
+
+
+def make_cycle(app: App, log: Path | None = None) -> Cycle:
+    return Cycle(app=app, templates=shipped_templates(), channels=sandbox_channels(log),
+                 clock=SystemClock())  # fmt: skip
+
+
+@cycle_app.command("run")
+def cycle_run(
+    as_of: Annotated[str, typer.Option("--as-of")],
+    log: Annotated[Path | None, typer.Option("--log", help="sandbox channel log")] = None,
+    db: Db = None,
+) -> None:
+    """Run the day: batch, events, playbooks, gate, outbox, channels, audit (re-runnable)."""
+    day = _day(as_of, "--as-of")
+    app = bootstrap(db_url=db)
+    try:
+        report = run_cycle(make_cycle(app, log), day)
+    except (CycleError, PlaybookError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+
+
+@playbook_app.command("draft")
+def playbook_draft(
+    file: Annotated[Path, typer.Option("--file")],
+    author: Annotated[str, typer.Option("--author")],
+    db: Db = None,
+) -> None:
+    """Validate a playbook file and store it as a draft (it runs only once approved)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+        app = bootstrap(db_url=db)
+        with app.engine.begin() as conn:
+            book = draft_playbook(conn, app, text, where=str(file), author=author,
+                                  templates=shipped_templates(), at=datetime.now(UTC))  # fmt: skip
+    except (OSError, CycleError, PlaybookError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"name": book.name, "version": book.version, "status": "draft",
+                           "steps": len(book.steps), "sha256": book.sha256}))  # fmt: skip
+
+
+@playbook_app.command("check")
+def playbook_check(file: Annotated[Path, typer.Option("--file")]) -> None:
+    """Validate a playbook file without storing it."""
+    from faircollect.adapters.db.cycle_job import _pack_of_text
+    from faircollect.playbooks import load_playbook
+
+    try:
+        text = file.read_text(encoding="utf-8")
+        book = load_playbook(text, where=str(file), templates=shipped_templates(),
+                             pack=_pack_of_text(text, str(file)))  # fmt: skip
+    except (OSError, CycleError, PlaybookError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"name": book.name, "version": book.version, "steps": len(book.steps)}))
+
+
+@playbook_app.command("approve")
+def playbook_approve(
+    name: Annotated[str, typer.Option("--name")],
+    version: Annotated[int, typer.Option("--version")],
+    approver: Annotated[str, typer.Option("--approver")],
+    db: Db = None,
+) -> None:
+    """A second person approves a draft; it replaces the name's approved version (audited)."""
+    app = bootstrap(db_url=db)
+    try:
+        with app.engine.begin() as conn:
+            approve_playbook(conn, app, name, version, approver=approver, at=datetime.now(UTC))
+    except CycleError as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"name": name, "version": version, "approved_by": approver}))
+
+
+@contacts_app.command("export")
+def contacts_export(
+    start: Annotated[str, typer.Option("--from")],
+    end: Annotated[str, typer.Option("--to")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    db: Db = None,
+) -> None:
+    """Every decision and attempt in the period, for checking by someone else."""
+    low, high = _day(start, "--from"), _day(end, "--to")
+    if fmt not in ("csv", "json"):
+        raise _fail(ValueError(f"--format must be csv or json, not {fmt!r}"))
+    if high < low:
+        raise _fail(ValueError(f"--to {high} is before --from {low}"))
+    app = bootstrap(db_url=db)
+    with app.engine.connect() as conn:
+        rows = contact_record(conn, low, high)
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@promise_app.command("add")
+def promise_add(
+    loan: Annotated[str, typer.Option("--loan")],
+    amount: Annotated[int, typer.Option("--amount", help="minor units")],
+    due: Annotated[str, typer.Option("--due")],
+    channel: Annotated[str, typer.Option("--channel")] = "call",
+    by: Annotated[str, typer.Option("--by")] = "collector",
+    db: Db = None,
+) -> None:
+    """Record a promise to pay; the cycle marks it kept or broken and raises the event."""
+    due_on = _day(due, "--due")
+    app = bootstrap(db_url=db)
+    now = datetime.now(UTC)
+    try:
+        with app.engine.begin() as conn:
+            pid = record_promise(conn, app, loan_id=loan, amount=amount, due_on=due_on,
+                                 channel=channel, made_on=now.date(), actor=by, at=now)  # fmt: skip
+    except CycleError as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"promise_id": pid}))

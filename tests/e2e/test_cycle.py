@@ -1,0 +1,138 @@
+"""The daily cycle end to end: an independent check of the exported contact record, and a real
+process kill in the middle of a run followed by a re-run."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
+
+from faircollect.adapters.db.tables import call_queue, outbox, sandbox_messages, workflow_tasks
+from faircollect.entrypoints.cli import app
+
+ENV = {
+    "FAIRCOLLECT_PII_KEY": base64.b64encode(b"e" * 32).decode(),
+    "FAIRCOLLECT_AUDIT_KEY": base64.b64encode(b"s" * 32).decode(),
+}
+
+
+def independent_check(path: Path) -> list[str]:
+    """CN pack limits read from the exported record only: hours, caps, recipients."""
+    problems = []
+    connected: Counter[tuple[str, str]] = Counter()
+    unanswered: Counter[tuple[str, str]] = Counter()
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["verdict"] != "allow":
+                continue
+            at = datetime.fromisoformat(row["time"])
+            day = at.date().isoformat()
+            if not 8 <= at.hour < 22:
+                problems.append(f"{row['decision_id']}: contact at {row['time']} (quiet hours)")
+            if row["recipient_role"] not in ("debtor", "guarantor"):
+                problems.append(f"{row['decision_id']}: recipient {row['recipient_role']}")
+            if row["channel"] in ("call", "ai_voice"):
+                if row["outcome"] in ("connected", "pending"):
+                    connected[(row["borrower_id"], day)] += 1
+                if row["outcome"] in ("no_answer", "busy", "voicemail", "pending"):
+                    unanswered[(row["contact_point"], day)] += 1
+    problems += [f"{k}: {n} connected calls" for k, n in connected.items() if n > 3]
+    problems += [f"{k}: {n} unanswered dials" for k, n in unanswered.items() if n > 6]
+    return problems
+
+
+def test_demo_cycle_record_passes_an_independent_check(tmp_path: Path, monkeypatch) -> None:
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--loans", "400", "--days", "35", "--out", str(out),
+                                      "--db", f"sqlite:///{out / 'd.db'}"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "collection cycle" in result.output
+    record = out / "contacts.csv"
+    with record.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    allowed = [r for r in rows if r["verdict"] == "allow"]
+    assert len(allowed) > 50
+    assert {r["channel"] for r in allowed} >= {"sms", "call"}
+    assert independent_check(record) == []
+    # The check itself can fail: a planted night-time call is caught.
+    bad = tmp_path / "bad.csv"
+    planted = dict(allowed[0], time="2027-01-05T23:10:00+08:00", channel="call")
+    with bad.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows([*rows, planted])
+    assert any("quiet hours" in p for p in independent_check(bad))
+
+
+def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    code = "from faircollect.entrypoints.cli import main; main()"
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+
+def _ok(args: list[str], env: dict[str, str]) -> None:
+    code = "from faircollect.entrypoints.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          timeout=300, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def _counts(url: str) -> tuple[int, int, int, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        sent = conn.execute(select(func.count()).where(outbox.c.status == "sent")).scalar_one()
+        waiting = conn.execute(
+            select(func.count()).where(outbox.c.status.in_(("queued", "sending")))
+        ).scalar_one()
+        delivered = conn.execute(select(func.count()).select_from(sandbox_messages)).scalar_one()
+        delivered += conn.execute(select(func.count()).select_from(call_queue)).scalar_one()
+        tasks = conn.execute(select(func.count()).select_from(workflow_tasks)).scalar_one()
+    engine.dispose()
+    return sent, waiting, delivered, tasks
+
+
+@pytest.mark.parametrize("delays", [(1.0, 2.0, 3.0)])
+def test_killing_a_cycle_run_and_rerunning_sends_nothing_twice(tmp_path: Path, delays) -> None:
+    env = {**os.environ, **ENV}
+    base = tmp_path / "base.db"
+    env["FAIRCOLLECT_DB"] = f"sqlite:///{base}"
+    for args in (["portfolio", "generate", "--loans", "1500", "--seed", "4", "--out",
+                  str(tmp_path / "tape"), "--horizon", "2027-01-31"],
+                 ["import", str(tmp_path / "tape")],
+                 ["playbook", "draft", "--file", "src/faircollect/playbooks/data/cn-default.yaml",
+                  "--author", "ann"],
+                 ["playbook", "approve", "--name", "cn-default", "--version", "1", "--approver", "bo"]):  # fmt: skip
+        _ok(args, env)
+    clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
+    shutil.copy(base, clean)
+    shutil.copy(base, killed)
+    day = ["cycle", "run", "--as-of", "2026-12-02"]
+    _ok(day, {**env, "FAIRCOLLECT_DB": f"sqlite:///{clean}"})
+    kills = 0
+    for delay in delays:
+        proc = _cli(day, {**env, "FAIRCOLLECT_DB": f"sqlite:///{killed}"})
+        time.sleep(delay)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait(60)
+    assert kills >= 1
+    _ok(day, {**env, "FAIRCOLLECT_DB": f"sqlite:///{killed}"})
+    sent, waiting, delivered, tasks = _counts(f"sqlite:///{killed}")
+    assert waiting == 0
+    assert sent == delivered > 0  # every message sent once: none twice, none lost
+    assert (sent, tasks) == _counts(f"sqlite:///{clean}")[0:4:3]
