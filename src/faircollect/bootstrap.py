@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Engine
 
 from faircollect.adapters.audit_keys import load_signing_key
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
+from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
+from faircollect.adapters.channels.port import ChannelPort
+from faircollect.adapters.channels.sandbox import SandboxChannel, VoiceQueue
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
@@ -53,6 +58,24 @@ class App:
     def audit_log(self, connection: Connection) -> AuditLog:
         """The audit log inside the caller's transaction (records commit with the change)."""
         return AuditLog(SqlAlchemyExecutor(connection), self.audit_key)
+
+    def channels(self, log: Path | None = None) -> dict[str, ChannelPort]:
+        """The channel for each medium: the sandbox and the voice queue by default, SMTP and an
+        HTTP SMS gateway where configured."""
+        s = self.settings
+        sandbox = SandboxChannel(log)
+        out: dict[str, ChannelPort] = {"sms": sandbox, "email": sandbox, "push": sandbox,
+                                       "letter": sandbox, "voice": VoiceQueue()}  # fmt: skip
+        if s.smtp_url:
+            url = urlsplit(s.smtp_url)
+            if url.scheme != "smtp" or not url.hostname:
+                raise ValueError("FAIRCOLLECT_SMTP_URL must look like smtp://host:port")
+            out["email"] = SmtpChannel(url.hostname, url.port or 25, s.smtp_sender)
+        if s.sms_url:
+            if not s.sms_token:
+                raise ValueError("FAIRCOLLECT_SMS_URL needs FAIRCOLLECT_SMS_TOKEN")
+            out["sms"] = HttpSmsChannel(s.sms_url, s.sms_token)
+        return out
 
     @cached_property
     def buckets(self) -> BucketScheme:

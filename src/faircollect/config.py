@@ -25,6 +25,11 @@ class Settings:
     audit_key: str | None = None
     audit_key_file: Path = Path(".faircollect/audit.key")
     audit_origin: str = "faircollect.local/audit"
+    # Channels: the sandbox unless an SMTP server or an SMS gateway is configured.
+    smtp_url: str | None = None  # smtp://host:port
+    smtp_sender: str = "collections@faircollect.local"
+    sms_url: str | None = None  # the gateway's POST endpoint
+    sms_token: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -42,4 +47,8 @@ class Settings:
             audit_key=e.get("FAIRCOLLECT_AUDIT_KEY") or None,
             audit_key_file=Path(e.get("FAIRCOLLECT_AUDIT_KEY_FILE", ".faircollect/audit.key")),
             audit_origin=e.get("FAIRCOLLECT_AUDIT_ORIGIN", "faircollect.local/audit"),
+            smtp_url=e.get("FAIRCOLLECT_SMTP_URL") or None,
+            smtp_sender=e.get("FAIRCOLLECT_SMTP_SENDER", "collections@faircollect.local"),
+            sms_url=e.get("FAIRCOLLECT_SMS_URL") or None,
+            sms_token=e.get("FAIRCOLLECT_SMS_TOKEN") or None,
         )

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from faircollect.adapters.channels.external import ChannelError
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import SandboxChannel, VoiceQueue
 from faircollect.adapters.db.cycle_job import (
@@ -54,7 +55,7 @@ def sandbox_channels(log: Path | None) -> dict[str, ChannelPort]:
 
 
 def make_cycle(app: App, log: Path | None = None) -> Cycle:
-    return Cycle(app=app, templates=shipped_templates(), channels=sandbox_channels(log),
+    return Cycle(app=app, templates=shipped_templates(), channels=app.channels(log),
                  clock=SystemClock())  # fmt: skip
 
 
@@ -69,7 +70,7 @@ def cycle_run(
     app = bootstrap(db_url=db)
     try:
         report = run_cycle(make_cycle(app, log), day)
-    except (CycleError, PlaybookError) as exc:
+    except (CycleError, PlaybookError, ChannelError, ValueError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
 

@@ -541,7 +541,8 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
             .order_by(outbox.c.id))]  # fmt: skip
     for outbox_id in ids:
-        with app.engine.begin() as conn:
+        # Committed explicitly: an external channel's `sending` mark must commit before it sends.
+        with app.engine.connect() as conn:
             row = conn.execute(
                 select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
                        loans.c.currency, borrowers.c.timezone)
@@ -567,6 +568,7 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
                 conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
                     status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
                 report.withdrawn += 1
+                conn.commit()
                 continue
             channel = cycle.channels[_route(row["channel"])]
             if not channel.transactional:
@@ -589,6 +591,7 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             report.sent += 1
             if cycle.after_send is not None:
                 cycle.after_send(conn, message, receipt)
+            conn.commit()
 
 
 def _route(channel: str) -> str:

@@ -1,0 +1,154 @@
+"""External channels against local servers (aiosmtpd, an HTTP gateway), and the cycle sending
+through the HTTP gateway: each message once, with its idempotency key, never without a decision."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from aiosmtpd.controller import Controller
+from rich.console import Console
+from sqlalchemy import func, select
+
+from faircollect.adapters.channels.external import ChannelError, HttpSmsChannel, SmtpChannel
+from faircollect.adapters.channels.port import NotAllowedError, Outbound
+from faircollect.adapters.db.cycle_job import Cycle, approve_playbook, draft_playbook, run_cycle
+from faircollect.adapters.db.tables import outbox
+from faircollect.adapters.portfolio_generator import generate_portfolio
+from faircollect.bootstrap import App
+from faircollect.entrypoints.importing import run_import
+from faircollect.kit.clock import FixedClock
+from faircollect.playbooks import shipped_templates
+from faircollect.policy import Channel, ContactRequest, Facts, RecipientRole, evaluate
+from faircollect.policy.packs import load_pack
+
+AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+def _decision(hour_utc: int):
+    request = ContactRequest(
+        at=AT.replace(hour=hour_utc), channel=Channel.SMS, recipient_role=RecipientRole.DEBTOR,
+        contact_point="p1", debt_id="L1", message="您好，您的账单已出。",
+    )  # fmt: skip
+    return evaluate(request, Facts(), load_pack("CN"))
+
+
+MESSAGE = Outbound(outbox_id=17, channel="email", contact_point="a@example.org", body="Hello",
+                   at=AT, borrower_id="B1", loan_id="L1")  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def test_smtp_channel_delivers_with_the_outbox_id_and_refuses_without_a_decision() -> None:
+    box = _Mailbox()
+    port = _free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        channel = SmtpChannel("127.0.0.1", port, "collections@faircollect.local")
+        receipt = channel.send(MESSAGE, _decision(2), None)
+        with pytest.raises(NotAllowedError, match="decided block"):
+            channel.send(MESSAGE, _decision(15), None)  # 23:00 in Shanghai
+    finally:
+        controller.stop()
+    assert receipt == "<outbox-17@faircollect.local>"
+    assert len(box.messages) == 1
+    raw = box.messages[0].content.decode()
+    assert "Message-ID: <outbox-17@faircollect.local>" in raw
+    assert box.messages[0].rcpt_tos == ["a@example.org"]
+    with pytest.raises(ChannelError, match=r"SMTP 127\.0\.0\.1"):
+        SmtpChannel("127.0.0.1", _free_port(), "x@y").send(MESSAGE, _decision(2), None)
+
+
+class _Gateway(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, dict[str, Any]]]] = []
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.headers.get("Authorization") != "Bearer t0ken":
+            self.send_response(401)
+            self.end_headers()
+            return
+        _Gateway.received.append((self.headers["Idempotency-Key"], body))
+        answer = json.dumps({"id": f"gw-{len(_Gateway.received)}"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def gateway() -> Iterator[str]:
+    _Gateway.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sms"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_http_sms_channel_posts_with_an_idempotency_key(gateway: str) -> None:
+    channel = HttpSmsChannel(gateway, "t0ken")
+    sms = replace(MESSAGE, channel="sms", contact_point="tok-1")
+    assert channel.send(sms, _decision(2), None) == "gw-1"
+    assert _Gateway.received == [("outbox-17", {"to": "tok-1", "text": "Hello"})]
+    with pytest.raises(ChannelError, match="SMS gateway"):
+        HttpSmsChannel(gateway, "wrong").send(sms, _decision(2), None)
+    with pytest.raises(ValueError, match="http"):
+        HttpSmsChannel("file:///etc/passwd", "t")
+
+
+def test_the_cycle_sends_sms_through_the_gateway_once_each(
+    app: App, tmp_path: Path, gateway: str
+) -> None:
+    generate_portfolio(loans=300, seed=5, out=tmp_path / "tape", horizon=date(2027, 1, 31))
+    run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
+    templates = shipped_templates()
+    text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
+        "utf-8"
+    )
+    with app.engine.begin() as conn:
+        draft_playbook(conn, app, text, where="cn", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, app, "cn-default", 1, approver="bo", at=AT)
+    channels = {**app.channels(None), "sms": HttpSmsChannel(gateway, "t0ken")}
+    cycle = Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+    first = run_cycle(cycle, date(2026, 12, 2))
+    again = run_cycle(cycle, date(2026, 12, 2))
+    with app.engine.connect() as conn:
+        sms_sent = conn.execute(
+            select(func.count()).where(outbox.c.channel == "sms", outbox.c.status == "sent")
+        ).scalar_one()
+    keys = [k for k, _ in _Gateway.received]
+    assert sms_sent > 0
+    assert len(keys) == len(set(keys)) == sms_sent
+    assert again.sent == 0
+    assert first.sent >= sms_sent
