@@ -40,13 +40,13 @@ def _send_calls(fn: ast.FunctionDef) -> list[ast.Call]:
 def test_only_the_dispatcher_calls_a_channel() -> None:
     callers = {(path, fn.name) for path, tree in _trees() for fn in _functions(tree)
                if _send_calls(fn) and not path.startswith("adapters/channels/")}  # fmt: skip
-    assert callers == {("adapters/db/cycle_job.py", "_dispatch")}
+    assert callers == {("adapters/db/cycle_job.py", "_send_one")}
 
 
 def test_the_dispatcher_passes_the_decision_it_just_took() -> None:
     tree = dict(_trees())["adapters/db/cycle_job.py"]
     fns = {fn.name: fn for fn in _functions(tree)}
-    dispatch = fns["_dispatch"]
+    dispatch = fns["_send_one"]
     (call,) = _send_calls(dispatch)
     passed = call.args[1]
     assert isinstance(passed, ast.Name)

@@ -130,7 +130,7 @@ def _print_summary(console: Console, s: PortfolioSummary) -> None:
 
 def _add(total: CycleReport, day: CycleReport) -> None:
     for name, value in day.__dict__.items():
-        if name == "as_of":
+        if name in ("as_of", "seconds"):
             continue
         if isinstance(value, int):
             setattr(total, name, getattr(total, name) + value)

@@ -11,8 +11,9 @@ nothing. External channels are sent after their own commit with the outbox id as
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -115,12 +116,15 @@ class CycleReport:
     screened: int = 0
     promises_kept: int = 0
     promises_broken: int = 0
+    # Wall-clock seconds per stage: measurements, not money.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
         out["as_of"] = self.as_of.isoformat()
         out["events"] = dict(self.events)
         out["blocked_by_rule"] = dict(self.blocked_by_rule)
+        out["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
         return out
 
 
@@ -240,7 +244,9 @@ def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
     """One day of the cycle (see the module docstring); re-runnable for the date."""
     app = cycle.app
     report = CycleReport(as_of)
+    t0 = time.perf_counter()
     _ensure_batch(app, as_of, cycle.clock)
+    t1 = time.perf_counter()
     with app.engine.begin() as conn:
         books = approved_playbooks(conn, cycle.templates)
         if not books:
@@ -248,8 +254,13 @@ def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
         events = _events(conn, as_of, report)
         steps = _plan(conn, books, events, as_of)
         report.planned = _store_tasks(conn, steps)
+    t2 = time.perf_counter()
     _decide(cycle, as_of, report)
+    t3 = time.perf_counter()
     _dispatch(cycle, as_of, report)
+    t4 = time.perf_counter()
+    report.seconds = {"batch": t1 - t0, "events_and_plan": t2 - t1, "gate": t3 - t2,
+                      "dispatch": t4 - t3}  # fmt: skip
     return report
 
 
@@ -468,10 +479,11 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             tasks = _due_tasks(conn, as_of, last)
             if not tasks:
                 return
-            store, audit = SqlContactStore(conn), app.audit_log(conn)
+            store, audit = SqlContactStore(conn), _Buffered()
             for task in tasks:
                 last = task["id"]
                 _decide_one(cycle, conn, store, audit, task, as_of, report)
+            audit.flush(app, conn)
 
 
 def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any, task: Any,
@@ -533,65 +545,89 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
 # --- dispatch ------------------------------------------------------------------------------
 
 
+class _Buffered:
+    """Audit records collected through a chunk and appended once, in the same transaction."""
+
+    def __init__(self) -> None:
+        self.records: list[AuditRecord] = []
+
+    def append_records(self, records: Sequence[AuditRecord]) -> int:
+        self.records.extend(records)
+        return len(records)
+
+    def flush(self, app: App, conn: Connection) -> None:
+        if self.records:
+            app.audit_log(conn).append_records(self.records)
+            self.records = []
+
+
 def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
-    """Send what was decided, re-checking the gate at send time (time has passed)."""
+    """Send what was decided, re-checking the gate at send time (time has passed).
+
+    Messages for transactional channels are sent and marked in one transaction per chunk; a
+    message for an external channel is marked `sending` and committed before it is sent.
+    """
     app = cycle.app
     with app.engine.connect() as conn:
         ids = [i for (i,) in conn.execute(
             select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
             .order_by(outbox.c.id))]  # fmt: skip
-    for outbox_id in ids:
-        # Committed explicitly: an external channel's `sending` mark must commit before it sends.
+    for k in range(0, len(ids), CHUNK):
+        audit = _Buffered()
         with app.engine.connect() as conn:
-            row = conn.execute(
-                select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
-                       loans.c.currency, borrowers.c.timezone)
-                .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
-                .join(loans, loans.c.loan_id == outbox.c.loan_id)
-                .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
-                .where(outbox.c.id == outbox_id).with_for_update()
-            ).mappings().first()  # fmt: skip
-            if row is None or row["status"] not in ("queued", "sending"):
-                continue  # another run sent it
-            at = (
-                row["planned_at"]
-                if row["planned_at"].tzinfo
-                else row["planned_at"].replace(tzinfo=UTC)
-            )
-            if local(at, row["timezone"]).date() > as_of:
-                continue
-            decision = _recheck(cycle, conn, row, at, as_of)
-            message = Outbound(outbox_id=outbox_id, channel=row["channel"],
-                               contact_point=row["contact_point"], body=row["body"], at=at,
-                               borrower_id=row["borrower_id"], loan_id=row["loan_id"])  # fmt: skip
-            if not decision.allowed:
-                conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-                    status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
-                report.withdrawn += 1
-                conn.commit()
-                continue
-            channel = cycle.channels[_route(row["channel"])]
-            if not channel.transactional:
-                conn.execute(
-                    update(outbox).where(outbox.c.id == outbox_id).values(status="sending")
-                )
-                conn.commit()
-            receipt = channel.send(message, decision, conn)
-            conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-                status="sent", sent_at=at, receipt=receipt[:128]))  # fmt: skip
-            if row["channel"] not in ("call", "ai_voice"):
-                # A written message that reached its channel is delivered (connected).
-                conn.execute(update(contact_attempts).where(
-                    contact_attempts.c.id == row["attempt_id"]).values(outcome=Outcome.CONNECTED.value))  # fmt: skip
-            app.audit_log(conn).append_records([AuditRecord(
-                AuditKind.MESSAGE_SENT, at, "cycle", f"borrower:{row['borrower_id']}",
-                {"outbox_id": outbox_id, "channel": row["channel"], "decision_id": decision.decision_id,
-                 "receipt": receipt[:128]},
-            )])  # fmt: skip
-            report.sent += 1
-            if cycle.after_send is not None:
-                cycle.after_send(conn, message, receipt)
+            for outbox_id in ids[k : k + CHUNK]:
+                _send_one(cycle, conn, audit, outbox_id, as_of, report)
+            audit.flush(app, conn)
             conn.commit()
+
+
+def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, as_of: date,
+              report: CycleReport) -> None:  # fmt: skip
+    row = conn.execute(
+        select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
+               loans.c.currency, borrowers.c.timezone)
+        .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+        .join(loans, loans.c.loan_id == outbox.c.loan_id)
+        .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
+        .where(outbox.c.id == outbox_id).with_for_update()
+    ).mappings().first()  # fmt: skip
+    if row is None or row["status"] not in ("queued", "sending"):
+        return  # another run sent it
+    at = row["planned_at"] if row["planned_at"].tzinfo else row["planned_at"].replace(tzinfo=UTC)
+    if local(at, row["timezone"]).date() > as_of:
+        return
+    decision = _recheck(cycle, conn, row, at, as_of)
+    message = Outbound(outbox_id=outbox_id, channel=row["channel"],
+                       contact_point=row["contact_point"], body=row["body"], at=at,
+                       borrower_id=row["borrower_id"], loan_id=row["loan_id"])  # fmt: skip
+    if not decision.allowed:
+        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
+            status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
+        report.withdrawn += 1
+        return
+    channel = cycle.channels[_route(row["channel"])]
+    if not channel.transactional:
+        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(status="sending"))
+        audit.flush(cycle.app, conn)
+        conn.commit()
+    receipt = channel.send(message, decision, conn)
+    conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
+        status="sent", sent_at=at, receipt=receipt[:128]))  # fmt: skip
+    if row["channel"] not in ("call", "ai_voice"):
+        # A written message that reached its channel is delivered (connected).
+        conn.execute(update(contact_attempts).where(
+            contact_attempts.c.id == row["attempt_id"]).values(outcome=Outcome.CONNECTED.value))  # fmt: skip
+    audit.append_records([AuditRecord(
+        AuditKind.MESSAGE_SENT, at, "cycle", f"borrower:{row['borrower_id']}",
+        {"outbox_id": outbox_id, "channel": row["channel"], "decision_id": decision.decision_id,
+         "receipt": receipt[:128]},
+    )])  # fmt: skip
+    report.sent += 1
+    if cycle.after_send is not None:
+        cycle.after_send(conn, message, receipt)
+    if not channel.transactional:
+        audit.flush(cycle.app, conn)
+        conn.commit()
 
 
 def _route(channel: str) -> str:

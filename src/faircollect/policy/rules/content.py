@@ -36,9 +36,11 @@ def us_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
     return _content("US-MSG-CONTENT", "US", req, facts, params)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 15)
 def _screened(text: str, context: ScreeningContext) -> Screening:
-    # The same template text is decided for many debtors and re-decided at send time.
+    # The same template text is decided for many debtors and re-decided at send time; the daily
+    # cycle re-checks a day's messages (thousands) after deciding them all, so the memo holds a
+    # day's worth.
     return screen(text, context=context)
 
 
