@@ -87,6 +87,8 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     assert str(report.resolve()) in result.output.replace("\n", "")
     page = report.read_text(encoding="utf-8")
     assert "Delinquent loans per bucket" in page
+    assert "Contacts decided by the policy gate per day" in page
+    assert "Promises to pay settled per day" in page
     assert "Plotly" in page
     # The library is inlined: nothing is loaded from the network when the page opens.
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']?https?:", page, re.IGNORECASE)

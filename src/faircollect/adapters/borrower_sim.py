@@ -16,12 +16,13 @@ from sqlalchemy import Connection, insert, select
 from faircollect.adapters.channels.port import Outbound
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.cycle_job import App, _amount_due, record_promise
-from faircollect.adapters.db.tables import loan_states, loans, outbox, pauses, promises
+from faircollect.adapters.db.tables import loan_states, loans, outbox, pauses, payments, promises
 from faircollect.policy import Outcome
 
 CALL_OUTCOMES = ((Outcome.CONNECTED, 45), (Outcome.NO_ANSWER, 35), (Outcome.BUSY, 10),
                  (Outcome.VOICEMAIL, 10))  # fmt: skip
 PROMISE_SHARE = 0.4  # of answered calls
+KEEP_SHARE = 0.6  # of promises
 DISPUTE_RATE, COMPLAINT_RATE = 0.002, 0.001  # per account in collection per day
 
 
@@ -55,9 +56,18 @@ class BorrowerSimulator:
             open_one = conn.execute(select(promises.c.promise_id).where(
                 promises.c.loan_id == message.loan_id, promises.c.status == "open")).first()  # fmt: skip
             if amount > 0 and open_one is None:
-                record_promise(conn, self.app, loan_id=message.loan_id, amount=amount,
-                               due_on=day + timedelta(days=rng.randint(2, 7)), channel="call",
-                               made_on=day, actor="collector", at=message.at)  # fmt: skip
+                due_on = day + timedelta(days=rng.randint(2, 7))
+                promise_id = record_promise(
+                    conn, self.app, loan_id=message.loan_id, amount=amount, due_on=due_on,
+                    channel="call", made_on=day, actor="collector", at=message.at,
+                )  # fmt: skip
+                if rng.random() < KEEP_SHARE:
+                    # The borrower keeps it: a payment of the promised amount by the date.
+                    paid_on = day + timedelta(days=rng.randint(1, (due_on - day).days))
+                    conn.execute(insert(payments).values(
+                        payment_id=f"SIM-{promise_id}", loan_key=int(key), paid_on=paid_on,
+                        amount=amount, record_hash=hashlib.sha256(promise_id.encode()).hexdigest(),
+                    ))  # fmt: skip
 
     def open_cases(self, as_of: date) -> int:
         """A few borrowers in collection dispute the debt or complain today (10-day pauses)."""

@@ -68,20 +68,27 @@ def run_demo(
     cycle = Cycle(app=app, templates=templates, channels=sandbox_channels(out / "sandbox.log"),
                   clock=clock, after_send=sim.answer)  # fmt: skip
     total = CycleReport(DEMO_END)
+    daily: list[CycleReport] = []
     cases = 0
     with Progress(console=console) as progress:
         task = progress.add_task("daily cycle", total=days)
         for k in range(days):
             day = start + timedelta(days=k)
             cases += sim.open_cases(day)
-            _add(total, run_cycle(cycle, day))
+            daily.append(run_cycle(cycle, day))
+            _add(total, daily[-1])
             progress.advance(task)
     with app.engine.connect() as conn:
         record = contact_record(conn, start - timedelta(days=1), DEMO_END + timedelta(days=1))
-        recovered = conn.execute(
-            select(func.coalesce(func.sum(payments.c.amount), 0)).where(
-                payments.c.paid_on >= start, payments.c.paid_on <= DEMO_END)
-        ).scalar_one()  # fmt: skip
+        per_day = {
+            d: int(v)
+            for d, v in conn.execute(
+                select(payments.c.paid_on, func.sum(payments.c.amount))
+                .where(payments.c.paid_on >= start, payments.c.paid_on <= DEMO_END)
+                .group_by(payments.c.paid_on)
+            ).all()
+        }  # fmt: skip
+        recovered = sum(per_day.values())
     with (out / "contacts.csv").open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
         writer.writeheader()
@@ -102,7 +109,7 @@ def run_demo(
         highlight=False,
         markup=False,
     )
-    return write_report(out / "report.html", summary)
+    return write_report(out / "report.html", summary, daily, per_day)
 
 
 def _print_summary(console: Console, s: PortfolioSummary) -> None:

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import html
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import plotly.graph_objects as go
 
+from faircollect.adapters.db.cycle_job import CycleReport
 from faircollect.adapters.db.summary import PortfolioSummary
 from faircollect.kit.money import format_minor
 
 
-def write_report(path: Path, s: PortfolioSummary) -> Path:
-    """Write the report to `path` and return it."""
+def write_report(
+    path: Path,
+    s: PortfolioSummary,
+    cycle: list[CycleReport] | None = None,
+    recovered: dict[date, int] | None = None,
+) -> Path:
+    """Write the report to `path` and return it; with the daily cycle's reports, its charts."""
     days = [d.isoformat() for d in s.dates]
     mix = go.Figure()
     # M0 dwarfs the rest; the chart shows the delinquent buckets and the text the current ones.
@@ -59,6 +67,7 @@ def write_report(path: Path, s: PortfolioSummary) -> Path:
         mix.to_html(full_html=False, include_plotlyjs=True),
         rolls.to_html(full_html=False, include_plotlyjs=False),
         excess.to_html(full_html=False, include_plotlyjs=False),
+        *(_cycle_charts(cycle, recovered or {}) if cycle else []),
     ]
     page = (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
@@ -68,3 +77,34 @@ def write_report(path: Path, s: PortfolioSummary) -> Path:
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _cycle_charts(days: list[CycleReport], recovered: dict[date, int]) -> list[str]:
+    """Contacts allowed and blocked per day, blocks by rule, promises, amounts recovered."""
+    x = [r.as_of.isoformat() for r in days]
+    contacts = go.Figure()
+    contacts.add_trace(go.Bar(x=x, y=[r.allowed for r in days], name="allowed"))
+    contacts.add_trace(go.Bar(x=x, y=[r.decided - r.allowed for r in days], name="blocked or held"))
+    contacts.add_trace(go.Scatter(x=x, y=[r.screened for r in days], name="messages screened"))
+    contacts.update_layout(barmode="stack", title="Contacts decided by the policy gate per day",
+                           xaxis_title="day", yaxis_title="contacts")  # fmt: skip
+    rules: Counter[str] = Counter()
+    for r in days:
+        rules.update(r.blocked_by_rule)
+    by_rule = go.Figure(go.Bar(x=list(rules), y=list(rules.values())))
+    by_rule.update_layout(title="Contacts blocked, by rule (reasons given)", yaxis_title="reasons")
+    promises = go.Figure()
+    promises.add_trace(go.Bar(x=x, y=[r.promises_kept for r in days], name="kept"))
+    promises.add_trace(go.Bar(x=x, y=[r.promises_broken for r in days], name="broken"))
+    promises.update_layout(barmode="group", title="Promises to pay settled per day")
+    money = go.Figure(go.Scatter(x=x, y=[recovered.get(r.as_of, 0) / 100 for r in days]))
+    money.update_layout(title="Amounts recovered per day (CNY)", xaxis_title="day")
+    return [
+        "<h2>Collection cycle</h2>",
+        f"<p>{len(days)} days of the daily cycle: {sum(r.decided for r in days)} contacts decided,"
+        f" {sum(r.allowed for r in days)} allowed, {sum(r.sent for r in days)} sent.</p>",
+        *(
+            f.to_html(full_html=False, include_plotlyjs=False)
+            for f in (contacts, by_rule, promises, money)
+        ),
+    ]
