@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from rich.console import Console
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.scoring_job import (
@@ -20,7 +20,14 @@ from faircollect.adapters.db.scoring_job import (
     stored_scores,
     training_rows,
 )
-from faircollect.adapters.db.tables import audit_index, loan_states, loans, payments, scores
+from faircollect.adapters.db.tables import (
+    audit_index,
+    loan_states,
+    loans,
+    payments,
+    promises,
+    scores,
+)
 from faircollect.adapters.model_store import ModelStore, artefact_bytes
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
@@ -84,9 +91,42 @@ def _per_loan(app: App, as_of: date) -> dict[int, dict[str, float]]:
     return out
 
 
+def _promises(app: App) -> dict[str, float]:
+    """Settle a few promises around the as-of date; the kept rate the features must show."""
+    with app.engine.begin() as conn:
+        late = [k for (k,) in conn.execute(
+            select(loans.c.loan_id).join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+            .where(loan_states.c.as_of == AS_OF, loan_states.c.dpd > 0).order_by(loans.c.loan_id)
+        )][:4]  # fmt: skip
+        rows = [
+            (late[0], "kept", AS_OF - timedelta(days=5)),
+            (late[0], "broken", AS_OF - timedelta(days=2)),
+            (late[0], "kept", AS_OF),
+            (late[1], "broken", AS_OF - timedelta(days=9)),
+            (late[2], "kept", AS_OF + timedelta(days=1)),  # settled after: not known yet
+            (late[3], "open", None),
+        ]
+        for n, (loan_id, status, settled) in enumerate(rows):
+            conn.execute(insert(promises).values(
+                promise_id=f"T{n}", loan_id=loan_id, borrower_id="x", amount=100,
+                made_on=AS_OF - timedelta(days=20), due_on=AS_OF - timedelta(days=10),
+                channel="call", status=status, settled_on=settled,
+            ))  # fmt: skip
+    return {late[0]: 2 / 3, late[1]: 0.0}
+
+
 def test_set_based_features_equal_a_per_loan_recomputation(batched: App) -> None:
+    rates = _promises(batched)
     inputs = load_collection_inputs(batched.settings.db_url, AS_OF)
     expected = _per_loan(batched, AS_OF)
+    with batched.engine.connect() as conn:
+        ids = dict(conn.execute(select(loans.c.loan_key, loans.c.loan_id)).all())
+    rate = inputs.features["promise_kept_rate"]
+    for i, key in enumerate(inputs.loan_key.tolist()):
+        if ids[key] in rates:
+            assert rate[i] == pytest.approx(rates[ids[key]])
+        else:
+            assert np.isnan(rate[i]), ids[key]
     assert sorted(expected) == inputs.loan_key.tolist()
     assert len(expected) > 20
     for i, key in enumerate(inputs.loan_key.tolist()):

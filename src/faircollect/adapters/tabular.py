@@ -74,7 +74,7 @@ def read_table(
         parsed = [_number(c) if c else math.nan for c in cells]
         filled = [i for i, c in enumerate(cells) if c]
         bad = [i for i in filled if parsed[i] is None]
-        if filled and not bad:
+        if not bad:  # every filled cell a number (an empty column: all missing)
             numeric[name] = np.array(parsed, dtype=np.float64)
         elif len(bad) > 0.05 * len(filled):
             categorical[name] = np.array(cells, dtype=np.str_)

@@ -177,6 +177,7 @@ def dataset_cmd(
     """A propensity training set from the batch tables: the collection features at each date and
     whether the account paid the amount due within the next 30 days (`paid_due_30d`)."""
     app = bootstrap(db_url=db)
+    app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
     url = app.settings.db_url
     frames = []
     try:
@@ -186,7 +187,8 @@ def dataset_cmd(
     except ScoringDataError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    frame = pl.concat(frames)
+    # A missing value (no promises yet) is an empty cell, which the reader takes as missing.
+    frame = pl.concat(frames).fill_nan(None)
     if frame.height == 0:
         typer.echo("error: no account was in collection on those dates", err=True)
         raise typer.Exit(code=2)
@@ -206,6 +208,7 @@ def score_cmd(
     day = _day(as_of)
     try:
         app = bootstrap(db_url=db)
+        app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
         manifest, model = ModelStore(registry).load(name)
         run = score_portfolio(app.settings.db_url, day, manifest, model, actor="batch",
                               at=datetime.now(UTC))  # fmt: skip
@@ -246,6 +249,7 @@ def report_cmd(
             scores = model.predict(table)
         else:
             app = bootstrap(db_url=db)
+            app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
             day = _day(str(as_of))
             table = load_collection_inputs(app.settings.db_url, day).table()
             keys, scores = stored_scores(app.settings.db_url, day, name)

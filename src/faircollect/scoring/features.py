@@ -83,13 +83,14 @@ UCI_TAIWAN = MonthlyLayout(
 #: Collection features computed from the ledger's daily positions (`collection_features`).
 COLLECTION_FEATURES = (
     "dpd_now", "dpd_max", "times_late", "roll", "overdue_share", "paid_ratio_30d",
-    "days_since_payment", "log_outstanding",
+    "days_since_payment", "log_outstanding", "promise_kept_rate",
 )  # fmt: skip
 
 #: Directions the domain vouches for, relative to paying the due amount within 30 days (+1: more
 #: of the feature, more likely to pay). The boosted model is held to them.
 COLLECTION_MONOTONE = {
     "dpd_now": -1, "dpd_max": -1, "times_late": -1, "paid_ratio_30d": 1, "days_since_payment": -1,
+    "promise_kept_rate": 1,
 }  # fmt: skip
 
 #: The same for the monthly repayment features, relative to default (+1: more of it, riskier).
@@ -112,8 +113,9 @@ def collection_features(
     ending at the as-of date: days past due and the amount due then (overdue instalments and
     penalty, lawful, minor units). `paid_30d` is what was paid in the 30 days up to the as-of
     date, `days_since_payment` the days since the last payment (NEVER_PAID_DAYS when none),
-    `lawful_outstanding` the lawful balance today. The promise-to-pay kept rate is a feature only
-    where contact data exists (NaN for an account without promises).
+    `lawful_outstanding` the lawful balance today. `promise_kept_rate` is the share of the
+    account's promises settled by the as-of date that were kept (NaN without promises, or when
+    no contact data is given).
 
     - dpd_now, dpd_max, times_late: how late now, at worst, and how often across the snapshots
     - roll: change in days past due over the last 30 days (30 = no payment, negative = cured)
@@ -138,8 +140,11 @@ def collection_features(
         "days_since_payment": np.minimum(days_since_payment, NEVER_PAID_DAYS).astype(np.float64),
         "log_outstanding": np.log1p(np.maximum(lawful_outstanding, 0.0) / 100.0),
     }
-    if promise_kept_rate is not None:
-        out["promise_kept_rate"] = promise_kept_rate.astype(np.float64)
+    if promise_kept_rate is not None and promise_kept_rate.shape != (rows,):
+        raise ValueError(f"promise_kept_rate must hold one value per account ({rows})")
+    out["promise_kept_rate"] = (
+        np.full(rows, np.nan) if promise_kept_rate is None else promise_kept_rate.astype(np.float64)
+    )
     return out
 
 

@@ -93,3 +93,21 @@ def test_boosted_model_is_held_to_the_monotone_direction() -> None:
     held = Boosted().fit(Table({"x": x, "z": z}, {}, y, monotone={"x": 1})).predict(probe)
     assert (np.diff(free) < -1e-9).any()
     assert (np.diff(held) >= -1e-9).all()
+
+
+def test_an_empty_column_reads_as_missing_and_the_models_still_fit(tmp_path) -> None:
+    from faircollect.adapters.tabular import read_table
+    from faircollect.scoring.models import KINDS
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=300)
+    y = (rng.random(300) < 1 / (1 + np.exp(-2 * x))).astype(int)
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "x,promise_kept_rate,y\n" + "".join(f"{a},,{b}\n" for a, b in zip(x, y, strict=True))
+    )
+    table = read_table(path, target="y", positive="1")
+    assert np.isnan(table.numeric["promise_kept_rate"]).all()
+    for kind in KINDS.values():
+        p = kind().fit(table).predict(table)
+        assert np.isfinite(p).all()

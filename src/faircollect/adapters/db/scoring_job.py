@@ -96,6 +96,14 @@ def load_collection_inputs(url: str, as_of: date) -> CollectionInputs:
             f" FROM payments WHERE paid_on <= {int(day)} AND paid_on > {int(day) - NEVER_PAID_DAYS}"
             " GROUP BY loan_key"
         )
+        # Promises settled by the as-of date only: a later outcome would leak the label.
+        kept = bulk.fetch(
+            "SELECT l.loan_key AS loan_key,"
+            " SUM(CASE WHEN p.status = 'kept' THEN 1 ELSE 0 END) AS kept, COUNT(*) AS settled"
+            " FROM promises p JOIN loans l ON l.loan_id = p.loan_id"
+            f" WHERE p.status IN ('kept', 'broken') AND p.settled_on <= {int(day)}"
+            " GROUP BY l.loan_key"
+        )
     now = snaps[-1]
     dpd_now = _column(now, "dpd").astype(np.int64)
     keys_all = _column(now, "loan_key").astype(np.int64)
@@ -120,7 +128,12 @@ def load_collection_inputs(url: str, as_of: date) -> CollectionInputs:
     last_paid = _align(keys, pay_keys, _column(pays, "last_paid"), np.nan)
     since = np.where(np.isnan(last_paid), NEVER_PAID_DAYS, day - last_paid)
     paid_30d = _align(keys, pay_keys, _column(pays, "paid_30d"), 0.0)
-    features = collection_features(dpd, due, paid_30d, since, lawful)
+    kept_keys = _column(kept, "loan_key").astype(np.int64)
+    settled = _align(keys, kept_keys, _column(kept, "settled"), 0.0)
+    kept_n = _align(keys, kept_keys, _column(kept, "kept"), 0.0)
+    rate = np.full(keys.size, np.nan)
+    np.divide(kept_n, settled, out=rate, where=settled > 0)
+    features = collection_features(dpd, due, paid_30d, since, lawful, rate)
     return CollectionInputs(as_of, keys, due[:, -1], features)
 
 
