@@ -336,7 +336,7 @@ def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> 
     )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
-    assert set(out["models"]) == {"logistic_onehot", "scorecard", "lightgbm"}
+    assert set(out["models"]) == {"logistic_onehot", "scorecard", "scorecard_segmented", "lightgbm"}
     assert out["chosen"] in out["models"]
     assert all({"auc", "ks", "brier"} == set(m) for m in out["models"].values())
     assert out["models"]["scorecard"]["auc"] > 0.6

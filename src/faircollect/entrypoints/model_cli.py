@@ -93,7 +93,8 @@ def train_cmd(
     name: Annotated[str, typer.Option("--name")],
     author: Annotated[str, typer.Option("--author")],
     kind: Annotated[
-        str, typer.Option("--kind", help="scorecard, lightgbm or logistic_onehot")
+        str,
+        typer.Option("--kind", help="scorecard, scorecard_segmented, lightgbm or logistic_onehot"),
     ] = "scorecard",
     positive: Annotated[str | None, typer.Option("--positive")] = None,
     drop: Annotated[str, typer.Option("--drop")] = "",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from faircollect.scoring.models import Boosted, Scorecard
+from faircollect.scoring.models import Boosted, Scorecard, SegmentedScorecard
 from faircollect.scoring.table import Table
 from faircollect.scoring.woe import NumericBins
 
@@ -47,8 +47,18 @@ def _codes(
     return out
 
 
-def scorecard_reasons(card: Scorecard, table: Table, top: int = 3) -> list[list[ReasonCode]]:
-    """Per account, the features whose bins cost the most points against their best bin."""
+def scorecard_reasons(
+    card: Scorecard | SegmentedScorecard, table: Table, top: int = 3
+) -> list[list[ReasonCode]]:
+    """Per account, the features whose bins cost the most points against their best bin (in the
+    account's own segment's scorecard)."""
+    if isinstance(card, SegmentedScorecard):
+        out: list[list[ReasonCode]] = [[] for _ in range(len(table))]
+        for one, rows in card.card_rows(table):
+            for row, reasons in zip(rows.tolist(), scorecard_reasons(one, table.subset(rows), top),
+                                    strict=True):  # fmt: skip
+                out[row] = reasons
+        return out
     points = card.points(table)
     best = np.array([_best_points(card, j) for j in range(points.shape[1])])
     lost = best[None, :] - points

@@ -111,3 +111,31 @@ def test_an_empty_column_reads_as_missing_and_the_models_still_fit(tmp_path) -> 
     for kind in KINDS.values():
         p = kind().fit(table).predict(table)
         assert np.isfinite(p).all()
+
+
+def test_segmented_scorecard_captures_what_differs_between_segments() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from faircollect.scoring.explain import scorecard_reasons
+    from faircollect.scoring.models import Scorecard, SegmentedScorecard
+
+    rng = np.random.default_rng(8)
+    n = 8000
+    late = rng.integers(0, 2, n).astype(np.float64)  # the segmenting characteristic
+    u = rng.normal(size=n)
+    # u raises the risk only for accounts that were late: one additive card cannot say that.
+    logit = -1.5 + 1.5 * late + np.where(late > 0, 1.5 * u, 0.0)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int8)
+    train, test = np.arange(n) < 6000, np.arange(n) >= 6000
+    table = Table({"late": late, "u": u}, {}, y)
+    fit, judge = table.subset(np.flatnonzero(train)), table.subset(np.flatnonzero(test))
+    seg = SegmentedScorecard().fit(fit)
+    assert seg.cards  # two segments were fitted
+    plain = roc_auc_score(judge.target, Scorecard().fit(fit).predict(judge))
+    assert roc_auc_score(judge.target, seg.predict(judge)) > plain + 0.01
+    reasons = scorecard_reasons(seg, judge)
+    assert len(reasons) == len(judge)
+    risky = seg.segments(judge)
+    # In the late segment, a high u is what costs points.
+    worst = np.flatnonzero(risky & (judge.numeric["u"] > 1.5))
+    assert all(reasons[i] and reasons[i][0].feature == "u" for i in worst)
