@@ -55,10 +55,11 @@ PATTERN_TEXT = (
 
 @lru_cache(maxsize=4096)
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
-    """The first instant of `day` in `tz` and of the day after: a local date test becomes two
-    comparisons of instants (where midnight falls in a DST gap, the day starts at the gap's end,
-    which is what a zone-aware midnight gives)."""
-    # In UTC: comparing instants whose zones differ is cheapest against a fixed offset.
+    """The first instant of `day` in `tz` and of the day after, in UTC: a local date test becomes
+    two comparisons of instants (where midnight falls in a DST gap, the day starts at the gap's
+    end, which is what a zone-aware midnight gives)."""
+    # In UTC, like the history's index: instants that share a zone compare without working out
+    # offsets (a comparison across zones costs as much as converting once).
     return (
         at_local(day, time(0), tz).astimezone(UTC),
         at_local(next_day(day), time(0), tz).astimezone(UTC),
@@ -80,7 +81,9 @@ def _today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -
     day count too (they use the capacity)."""
     tz = req.timezones[0]
     lo, hi = day_bounds(local(req.at, tz).date(), tz)
-    return sum(1 for a in facts.history if lo <= a.at < hi and keep(a))
+    history = facts.history
+    instants = _instants(history)  # in time order, like the history
+    return sum(1 for a in history[bisect_left(instants, lo) : bisect_left(instants, hi)] if keep(a))
 
 
 def _daily_cap(
@@ -115,7 +118,7 @@ def _daily_cap(
 def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """At most 3 connected voice conversations with one debtor a day, human or AI voice, counted
     across the lender and all its agencies (GB/T 45251-2025; CN-AI-VOICE)."""
-    if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
+    if req.channel not in VOICE or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     return _daily_cap(
         "CN-FREQ-CONNECTED-3",
@@ -124,7 +127,7 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
         params,
         default=3,
         keep=lambda a: (
-            a.channel.is_voice
+            a.channel in VOICE
             and a.recipient_role is RecipientRole.DEBTOR
             and a.outcome in CONNECTED
         ),
@@ -136,7 +139,7 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
 @rule("CN-FREQ-ATTEMPTS-6")
 def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """At most 6 unanswered dial attempts a day to the same number (CBA 2026 guideline)."""
-    if not req.channel.is_voice:
+    if req.channel not in VOICE:
         return None
     return _daily_cap(
         "CN-FREQ-ATTEMPTS-6",
@@ -145,7 +148,7 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         params,
         default=6,
         keep=lambda a: (
-            a.channel.is_voice and a.contact_point == req.contact_point and a.outcome in UNANSWERED
+            a.channel in VOICE and a.contact_point == req.contact_point and a.outcome in UNANSWERED
         ),
         zh=ATTEMPTS_TEXT[0],
         en=ATTEMPTS_TEXT[1],
@@ -162,21 +165,32 @@ _INSTANTS: list[tuple[tuple[Attempt, ...], list[datetime]]] = [((), [])]
 
 
 def _instants(history: tuple[Attempt, ...]) -> list[datetime]:
-    """The history's instants, in order (the last history asked for is kept, by identity)."""
+    """The history's instants in UTC, in order (the last history asked for is kept, by
+    identity): every rule of a decision bisects the same index instead of scanning."""
     seen, instants = _INSTANTS[0]
     if seen is not history:
-        instants = [a.at for a in history]
+        instants = [a.at.astimezone(UTC) for a in history]
         _INSTANTS[0] = (history, instants)
     return instants
 
 
 def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
-    """Instants of the calls that count toward 1006.14(b)(2) for `debt_id`, in time order."""
+    """Instants (UTC) of the calls that count toward 1006.14(b)(2) for `debt_id`, in order."""
     history, debt, calls = _COUNTED[0]
     if history is facts.history and debt == debt_id:
         return calls
-    calls = [a.at for a in facts.history if _us_counted_for(a, debt_id)]
-    _COUNTED[0] = (facts.history, debt_id, calls)
+    history = facts.history
+    # The predicate of _us_counted_for, inlined: this runs over every attempt of a decision.
+    calls = [
+        t
+        for a, t in zip(history, _instants(history), strict=True)
+        if a.debt_id == debt_id
+        and a.channel in VOICE
+        and a.recipient_role is RecipientRole.DEBTOR
+        and a.outcome in US_COUNTED
+        and not a.with_consent
+    ]
+    _COUNTED[0] = (history, debt_id, calls)
     return calls
 
 
@@ -241,7 +255,7 @@ def us_after_conversation(
     talks = [
         local(a.at, tz).date()
         for a in facts.history
-        if a.channel.is_voice and a.conversation and a.debt_id == req.debt_id and a.at <= req.at
+        if a.conversation and a.channel in VOICE and a.debt_id == req.debt_id and a.at <= req.at
     ]
     recent = [d for d in talks if d <= today < d + timedelta(days=days)]
     if not recent:
@@ -279,12 +293,13 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
 def us_call_pattern(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """Patterns that may rebut the presumption of compliance need a person's review: two calls to
     one number within minutes, or calls concentrated in one day (comment 14(b)(2)(i)-2)."""
-    if not req.channel.is_voice or req.recipient_role is not RecipientRole.DEBTOR:
+    if req.channel not in VOICE or req.recipient_role is not RecipientRole.DEBTOR:
         return None
     gap = timedelta(minutes=int(params.get("rapid_minutes", 5)))
     history = facts.history
     instants = _instants(history)
-    near = history[bisect_right(instants, req.at - gap) : bisect_left(instants, req.at + gap)]
+    at = req.at.astimezone(UTC)
+    near = history[bisect_right(instants, at - gap) : bisect_left(instants, at + gap)]
     rapid = any(a.channel in VOICE and a.contact_point == req.contact_point for a in near)
     counted = _counted_calls(facts, req.debt_id)
     tz = req.timezones[0]
