@@ -39,6 +39,7 @@ from faircollect.adapters.db.tables import (
     payments,
     playbook_versions,
     promises,
+    scores,
     workflow_tasks,
 )
 from faircollect.audit.records import AuditKind, AuditRecord
@@ -71,6 +72,7 @@ from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
 
 PACK_OF_CURRENCY = {"CNY": "CN", "USD": "US"}
+PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
 MAX_TRIES = 3
 CHUNK = 200  # tasks decided per transaction
@@ -360,8 +362,11 @@ def _plan(
     rows = conn.execute(
         select(loans.c.loan_id, loans.c.borrower_id, loans.c.currency, loans.c.lender_type,
                borrowers.c.timezone, borrowers.c.language, loan_states.c.dpd, loan_states.c.bucket,
-               before.c.dpd.label("previous"), next_due.c.due)
+               before.c.dpd.label("previous"), next_due.c.due, scores.c.band)
         .join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+        # The propensity band scored for the date (`faircollect score --as-of`), when there is one.
+        .outerjoin(scores, and_(scores.c.loan_key == loans.c.loan_key, scores.c.as_of == as_of,
+                                scores.c.model == PROPENSITY_MODEL))
         .join(borrowers, borrowers.c.borrower_id == loans.c.borrower_id)
         .outerjoin(before, and_(before.c.loan_key == loans.c.loan_key,
                                 before.c.as_of == as_of - timedelta(days=1)))
@@ -378,6 +383,7 @@ def _plan(
             loan_id=r.loan_id, borrower_id=r.borrower_id, timezone=r.timezone,
             dpd=r.dpd, previous_dpd=max(r.dpd - 1, 0) if r.previous is None else r.previous,
             bucket=r.bucket, days_to_due=due_in, product=r.lender_type, language=r.language,
+            score_band=r.band or "",
         )  # fmt: skip
         steps.extend(plan(book, account, events.get(r.loan_id, []), as_of))
     return steps

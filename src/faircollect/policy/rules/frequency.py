@@ -180,7 +180,9 @@ def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     if history is facts.history and debt == debt_id:
         return calls
     history = facts.history
-    # The predicate of _us_counted_for, inlined: this runs over every attempt of a decision.
+    # Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
+    # service, not misdialled, not placed with direct consent (1006.14(b)(3)). Inline: this runs
+    # over every attempt of a decision.
     calls = [
         t
         for a, t in zip(history, _instants(history), strict=True)
@@ -192,18 +194,6 @@ def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     ]
     _COUNTED[0] = (history, debt_id, calls)
     return calls
-
-
-def _us_counted_for(a: Attempt, debt_id: str) -> bool:
-    """Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
-    service, not misdialled, not placed with direct consent (1006.14(b)(3))."""
-    return (
-        a.channel in VOICE
-        and a.recipient_role is RecipientRole.DEBTOR
-        and a.debt_id == debt_id
-        and a.outcome in US_COUNTED
-        and not a.with_consent
-    )
 
 
 def _capped_call(req: ContactRequest) -> bool:

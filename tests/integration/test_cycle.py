@@ -1,0 +1,139 @@
+"""The cycle against a real database: score-band conditions read the stored scores, a pause
+blocks a step with its reasons, promises settle, and playbook approval is maker-checker."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import insert, select
+
+from faircollect.adapters.db.cycle_job import (
+    Cycle,
+    CycleError,
+    approve_playbook,
+    draft_playbook,
+    record_promise,
+    run_cycle,
+)
+from faircollect.adapters.db.tables import (
+    loan_states,
+    loans,
+    pauses,
+    payments,
+    promises,
+    scores,
+    workflow_tasks,
+)
+from faircollect.adapters.portfolio_generator import generate_portfolio
+from faircollect.bootstrap import App
+from faircollect.entrypoints.importing import run_import
+from faircollect.kit.clock import FixedClock
+from faircollect.playbooks import shipped_templates
+
+AT = datetime(2026, 11, 30, tzinfo=UTC)
+DAY = date(2026, 12, 3)
+BOOK = """name: banded
+version: 1
+pack: CN
+steps:
+  - id: nudge_low
+    when: {dpd: 1}
+    if: {score_band: [very_low]}
+    do: call_task
+  - id: sms_all
+    when: {dpd: 1}
+    do: send
+    channel: sms
+    template: overdue.first
+"""
+
+
+@pytest.fixture
+def ready(app: App, tmp_path: Path) -> App:
+    generate_portfolio(loans=600, seed=9, out=tmp_path / "tape", horizon=date(2027, 1, 31))
+    run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
+    return app
+
+
+def _cycle(app: App) -> Cycle:
+    return Cycle(app=app, templates=shipped_templates(), channels=app.channels(None),
+                 clock=FixedClock(AT))  # fmt: skip
+
+
+def test_approval_is_maker_checker_and_the_cycle_needs_an_approved_playbook(ready: App) -> None:
+    with pytest.raises(CycleError, match="no approved playbook"):
+        run_cycle(_cycle(ready), DAY)
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
+        with pytest.raises(CycleError, match="already exists"):
+            draft_playbook(
+                conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT
+            )
+        with pytest.raises(CycleError, match="maker-checker"):
+            approve_playbook(conn, ready, "banded", 1, approver="ann", at=AT)
+
+
+def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -> None:
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    cycle = _cycle(ready)
+    run_cycle(cycle, DAY - timedelta(days=1))  # yesterday's positions, for the crossings
+    from faircollect.adapters.db.batch_job import run_batch
+
+    run_batch(engine=ready.engine, url=ready.settings.db_url, as_of=DAY, buckets=ready.buckets,
+              clock=FixedClock(AT))  # fmt: skip
+    with ready.engine.begin() as conn:
+        today = loan_states.alias("t")
+        crossing = conn.execute(
+            select(loans.c.loan_id, loans.c.loan_key).join(today, today.c.loan_key == loans.c.loan_key)
+            .where(today.c.as_of == DAY, today.c.dpd == 1).order_by(loans.c.loan_id)
+        ).all()  # fmt: skip
+        assert len(crossing) >= 2
+        low, paused = crossing[0], crossing[1]
+        conn.execute(insert(scores).values(as_of=DAY, model="propensity", loan_key=low.loan_key,
+                                           version=1, probability=0.02, band="very_low"))  # fmt: skip
+        conn.execute(insert(pauses).values(pause_id="D-1", loan_key=paused.loan_key, kind="dispute",
+                                           start_on=DAY, end_on=None, record_hash="x"))  # fmt: skip
+    report = run_cycle(cycle, DAY)
+    with ready.engine.connect() as conn:
+        tasks = {(r.loan_id, r.step_id): r for r in conn.execute(select(workflow_tasks)).all()}
+    calls = [k for k in tasks if k[1] == "nudge_low"]
+    assert calls == [(low.loan_id, "nudge_low")]
+    blocked = tasks[(paused.loan_id, "sms_all")]
+    assert blocked.status == "dropped"
+    assert "CN-CASE-PAUSE" in blocked.reasons
+    assert report.blocked_by_rule["CN-CASE-PAUSE"] >= 1
+    assert report.events["dispute_opened"] >= 1
+
+
+def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+        a, b = conn.execute(
+            select(loans.c.loan_id, loans.c.loan_key).order_by(loans.c.loan_id)
+        ).all()[:2]
+        for loan in (a, b):
+            record_promise(conn, ready, loan_id=loan.loan_id, amount=10_000, due_on=DAY,
+                           channel="call", made_on=DAY - timedelta(days=3), actor="c", at=AT)  # fmt: skip
+        conn.execute(insert(payments).values(payment_id="KEPT-1", loan_key=a.loan_key,
+                                             paid_on=DAY - timedelta(days=1), amount=10_000,
+                                             record_hash="x"))  # fmt: skip
+        with pytest.raises(CycleError, match="must be positive"):
+            record_promise(conn, ready, loan_id=a.loan_id, amount=-5, due_on=DAY, channel="call",
+                           made_on=DAY, actor="c", at=AT)  # fmt: skip
+        with pytest.raises(CycleError, match="unknown loan_id"):
+            record_promise(conn, ready, loan_id="NOPE", amount=5, due_on=DAY, channel="call",
+                           made_on=DAY, actor="c", at=AT)  # fmt: skip
+    report = run_cycle(_cycle(ready), DAY + timedelta(days=1))
+    with ready.engine.connect() as conn:
+        status = dict(conn.execute(select(promises.c.loan_id, promises.c.status)).all())
+    assert status == {a.loan_id: "kept", b.loan_id: "broken"}
+    assert (report.promises_kept, report.promises_broken) == (1, 1)
