@@ -137,3 +137,63 @@ def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
         status = dict(conn.execute(select(promises.c.loan_id, promises.c.status)).all())
     assert status == {a.loan_id: "kept", b.loan_id: "broken"}
     assert (report.promises_kept, report.promises_broken) == (1, 1)
+
+
+def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> None:
+    from faircollect.adapters.db.cycle_job import create_plan
+    from faircollect.adapters.db.tables import plan_instalments, repayment_plans
+
+    book = BOOK.replace("name: banded", "name: plans") + (
+        "  - id: plan_missed\n    when: {event: plan_instalment_missed}\n    do: send\n"
+        "    channel: sms\n    template: plan.missed\n"
+    )
+    templates = shipped_templates()
+    start = DAY - timedelta(days=40)
+    cycle = _cycle(ready)
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, book, where="p.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "plans", 1, approver="bo", at=AT)
+    run_cycle(cycle, start)  # a position to plan against
+    with ready.engine.begin() as conn:
+        loan = conn.execute(
+            select(loans.c.loan_id, loans.c.loan_key).join(
+                loan_states, loan_states.c.loan_key == loans.c.loan_key
+            ).where(loan_states.c.as_of == start, loan_states.c.lawful_outstanding > 100_000,
+                    # a borrower who has stopped paying: only the plan's payment will arrive
+                    ~select(payments.c.payment_id).where(
+                        payments.c.loan_key == loans.c.loan_key, payments.c.paid_on > start
+                    ).exists())
+            .order_by(loans.c.loan_id)
+        ).first()  # fmt: skip
+        assert loan is not None
+        with pytest.raises(CycleError, match="exceeds the lawful outstanding"):
+            create_plan(conn, ready, loan_id=loan.loan_id, total=10**12, instalments=2,
+                        first_due=start + timedelta(days=10), created_on=start, actor="c", at=AT)  # fmt: skip
+        with pytest.raises(CycleError, match="2 to 36 instalments"):
+            create_plan(conn, ready, loan_id=loan.loan_id, total=1000, instalments=1,
+                        first_due=start + timedelta(days=10), created_on=start, actor="c", at=AT)  # fmt: skip
+        plan_id = create_plan(conn, ready, loan_id=loan.loan_id, total=100_001, instalments=2,
+                              first_due=start + timedelta(days=10), created_on=start, actor="c",
+                              at=AT)  # fmt: skip
+        parts = conn.execute(select(plan_instalments.c.amount).where(
+            plan_instalments.c.plan_id == plan_id).order_by(plan_instalments.c.number)).scalars().all()  # fmt: skip
+        assert parts == [50_000, 50_001]
+        # The first instalment is paid on its date; the second never is.
+        conn.execute(insert(payments).values(payment_id="PLAN-1", loan_key=loan.loan_key,
+                                             paid_on=start + timedelta(days=10), amount=50_000,
+                                             record_hash="x"))  # fmt: skip
+    second_due = date(2026, 12, 3)  # a month after the first, on the same day of the month
+    reports = [run_cycle(cycle, start + timedelta(days=k)) for k in range(1, 43)]
+    missed = [r.as_of for r in reports if r.events.get("plan_instalment_missed")]
+    assert missed
+    assert missed[0] == second_due + timedelta(days=1)  # raised the day after it fell due
+    assert len(missed) == 1
+    with ready.engine.connect() as conn:
+        states = conn.execute(select(plan_instalments.c.status).where(
+            plan_instalments.c.plan_id == plan_id).order_by(plan_instalments.c.number)).scalars().all()  # fmt: skip
+        plan_status = conn.execute(select(repayment_plans.c.status)).scalar_one()
+        step = conn.execute(select(workflow_tasks.c.key).where(
+            workflow_tasks.c.step_id == "plan_missed")).scalars().all()  # fmt: skip
+    assert states == ["paid", "missed"]
+    assert plan_status == "broken"
+    assert step == [f"{loan.loan_id}|plans@1|plan_missed|{missed[0]}|{plan_id}#2"]

@@ -15,13 +15,24 @@ from sqlalchemy import Connection, insert, select
 
 from faircollect.adapters.channels.port import Outbound
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.cycle_job import App, _amount_due, record_promise
-from faircollect.adapters.db.tables import loan_states, loans, outbox, pauses, payments, promises
+from faircollect.adapters.db.cycle_job import App, _amount_due, create_plan, record_promise
+from faircollect.adapters.db.tables import (
+    loan_states,
+    loans,
+    outbox,
+    pauses,
+    payments,
+    plan_instalments,
+    promises,
+    workflow_tasks,
+)
 from faircollect.policy import Outcome
 
 CALL_OUTCOMES = ((Outcome.CONNECTED, 45), (Outcome.NO_ANSWER, 35), (Outcome.BUSY, 10),
                  (Outcome.VOICEMAIL, 10))  # fmt: skip
 PROMISE_SHARE = 0.4  # of answered calls
+PLAN_TAKE_UP = 0.3  # of plan offers
+PLAN_PAID_SHARE = 0.75  # of plan instalments
 KEEP_SHARE = 0.6  # of promises
 DISPUTE_RATE, COMPLAINT_RATE = 0.002, 0.001  # per account in collection per day
 
@@ -37,8 +48,10 @@ class BorrowerSimulator:
     seed: int = 7
 
     def answer(self, conn: Connection, message: Outbound, receipt: str) -> None:
-        """A collector works the call task the moment it is queued; the borrower may answer."""
+        """A collector works the call task the moment it is queued; the borrower may answer. A
+        borrower offered a plan may take it, and pays most of its instalments."""
         if message.channel not in ("call", "ai_voice"):
+            self._maybe_take_plan(conn, message)
             return
         rng = _rng(self.seed, "call", message.outbox_id)
         outcome = rng.choices([o for o, _ in CALL_OUTCOMES], [w for _, w in CALL_OUTCOMES])[0]
@@ -68,6 +81,37 @@ class BorrowerSimulator:
                         payment_id=f"SIM-{promise_id}", loan_key=int(key), paid_on=paid_on,
                         amount=amount, record_hash=hashlib.sha256(promise_id.encode()).hexdigest(),
                     ))  # fmt: skip
+
+    def _maybe_take_plan(self, conn: Connection, message: Outbound) -> None:
+        task = conn.execute(
+            select(workflow_tasks.c.step_id, workflow_tasks.c.action)
+            .join(outbox, outbox.c.task_id == workflow_tasks.c.id)
+            .where(outbox.c.id == message.outbox_id)
+        ).first()  # fmt: skip
+        if task is None or task.action != "offer_plan":
+            return
+        rng = _rng(self.seed, "plan", message.outbox_id)
+        if rng.random() >= PLAN_TAKE_UP:
+            return
+        day = message.at.astimezone(UTC).date()
+        key = conn.execute(
+            select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
+        ).scalar_one()
+        amount, _ = _amount_due(conn, int(key), day)
+        if amount < 300:
+            return
+        plan_id = create_plan(conn, self.app, loan_id=message.loan_id, total=amount, instalments=3,
+                              first_due=day + timedelta(days=30), created_on=day, actor="borrower",
+                              at=message.at)  # fmt: skip
+        for number, due_on, part in conn.execute(
+            select(plan_instalments.c.number, plan_instalments.c.due_on, plan_instalments.c.amount)
+            .where(plan_instalments.c.plan_id == plan_id)
+        ).all():  # fmt: skip
+            if rng.random() < PLAN_PAID_SHARE:
+                conn.execute(insert(payments).values(
+                    payment_id=f"SIM-{plan_id}-{number}", loan_key=int(key), paid_on=due_on,
+                    amount=int(part), record_hash=hashlib.sha256(f"{plan_id}{number}".encode()).hexdigest(),
+                ))  # fmt: skip
 
     def open_cases(self, as_of: date) -> int:
         """A few borrowers in collection dispute the debt or complain today (10-day pauses)."""

@@ -28,7 +28,13 @@ from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
-from faircollect.entrypoints.cycle_cli import contacts_app, cycle_app, playbook_app, promise_app
+from faircollect.entrypoints.cycle_cli import (
+    contacts_app,
+    cycle_app,
+    plan_app,
+    playbook_app,
+    promise_app,
+)
 from faircollect.entrypoints.model_cli import model_app, score_cmd
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
@@ -56,6 +62,7 @@ app.add_typer(cycle_app, name="cycle")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(promise_app, name="promise")
+app.add_typer(plan_app, name="plan")
 console = Console(stderr=True)
 
 DbOption = Annotated[

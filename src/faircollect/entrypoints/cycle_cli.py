@@ -20,6 +20,7 @@ from faircollect.adapters.db.cycle_job import (
     CycleError,
     approve_playbook,
     contact_record,
+    create_plan,
     draft_playbook,
     record_promise,
     run_cycle,
@@ -33,6 +34,7 @@ cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle."
 playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
 contacts_app = typer.Typer(no_args_is_help=True, help="The contact record.")
 promise_app = typer.Typer(no_args_is_help=True, help="Promises to pay.")
+plan_app = typer.Typer(no_args_is_help=True, help="Repayment plans.")
 Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
 
 
@@ -170,3 +172,27 @@ def promise_add(
     except CycleError as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"promise_id": pid}))
+
+
+@plan_app.command("add")
+def plan_add(
+    loan: Annotated[str, typer.Option("--loan")],
+    total: Annotated[
+        int, typer.Option("--total", help="minor units, at most the lawful outstanding")
+    ],
+    instalments: Annotated[int, typer.Option("--instalments")],
+    first_due: Annotated[str, typer.Option("--first-due")],
+    by: Annotated[str, typer.Option("--by")] = "collector",
+    db: Db = None,
+) -> None:
+    """Agree a repayment plan; the cycle raises plan_instalment_missed for an unpaid instalment."""
+    due = _day(first_due, "--first-due")
+    app = bootstrap(db_url=db)
+    now = datetime.now(UTC)
+    try:
+        with app.engine.begin() as conn:
+            pid = create_plan(conn, app, loan_id=loan, total=total, instalments=instalments,
+                              first_due=due, created_on=now.date(), actor=by, at=now)  # fmt: skip
+    except CycleError as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"plan_id": pid}))

@@ -158,6 +158,7 @@ def _print_cycle(
         ("sent through channels", r.sent), ("withdrawn at send time", r.withdrawn),
         ("steps for people (review, placement, pause)", r.done_without_contact),
         ("promises kept", r.promises_kept), ("promises broken", r.promises_broken),
+        ("plan instalments missed", r.events.get("plan_instalment_missed", 0)),
         ("disputes and complaints opened (simulated)", cases),
         ("contact records exported (contacts.csv)", records),
     ):  # fmt: skip

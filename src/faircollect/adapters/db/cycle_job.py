@@ -37,14 +37,17 @@ from faircollect.adapters.db.tables import (
     outbox,
     pauses,
     payments,
+    plan_instalments,
     playbook_versions,
     promises,
+    repayment_plans,
     scores,
     workflow_tasks,
 )
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
+from faircollect.kit.dates import add_months
 from faircollect.playbooks import (
     Account,
     Action,
@@ -317,7 +320,98 @@ def _events(conn: Connection, as_of: date, report: CycleReport) -> dict[str, lis
             add(loan_id, EventKind(closed))
     for promise_id, loan_id, kind in _settle_promises(conn, as_of, report):
         add(loan_id, kind, promise_id)
+    for loan_id, detail in _settle_plan_instalments(conn, as_of):
+        add(loan_id, EventKind.PLAN_INSTALMENT_MISSED, detail)
     return out
+
+
+def _settle_plan_instalments(conn: Connection, as_of: date) -> list[tuple[str, str]]:
+    """Plan instalments whose date has passed: paid when the payments since the plan began cover
+    every instalment up to it, missed (an event) when they do not."""
+    missed = []
+    due = conn.execute(
+        select(plan_instalments, repayment_plans.c.loan_id, repayment_plans.c.created_on,
+               loans.c.loan_key)
+        .join(repayment_plans, repayment_plans.c.plan_id == plan_instalments.c.plan_id)
+        .join(loans, loans.c.loan_id == repayment_plans.c.loan_id)
+        .where(plan_instalments.c.status == "due", plan_instalments.c.due_on < as_of)
+        .order_by(plan_instalments.c.plan_id, plan_instalments.c.number)
+    ).mappings().all()  # fmt: skip
+    for row in due:
+        owed = conn.execute(
+            select(func.coalesce(func.sum(plan_instalments.c.amount), 0)).where(
+                plan_instalments.c.plan_id == row["plan_id"],
+                plan_instalments.c.number <= row["number"],
+            )
+        ).scalar_one()
+        paid = conn.execute(
+            select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+                payments.c.loan_key == row["loan_key"], payments.c.paid_on >= row["created_on"],
+                payments.c.paid_on <= row["due_on"],
+            )
+        ).scalar_one()  # fmt: skip
+        status = "paid" if int(paid) >= int(owed) else "missed"
+        conn.execute(update(plan_instalments).where(
+            plan_instalments.c.plan_id == row["plan_id"], plan_instalments.c.number == row["number"]
+        ).values(status=status))  # fmt: skip
+        if status == "missed":
+            missed.append((row["loan_id"], f"{row['plan_id']}#{row['number']}"))
+    for plan_id in {r["plan_id"] for r in due}:
+        states = {s for (s,) in conn.execute(
+            select(plan_instalments.c.status).where(plan_instalments.c.plan_id == plan_id))}  # fmt: skip
+        if "due" not in states:
+            conn.execute(update(repayment_plans).where(repayment_plans.c.plan_id == plan_id)
+                         .values(status="broken" if "missed" in states else "completed"))  # fmt: skip
+    return missed
+
+
+def create_plan(
+    conn: Connection, app: App, *, loan_id: str, total: int, instalments: int, first_due: date,
+    created_on: date, actor: str, at: datetime,
+) -> str:  # fmt: skip
+    """Agree a repayment plan: `total` (minor units, at most the lawful outstanding) in equal
+    monthly instalments (the remainder on the last); audited."""
+    if not 2 <= instalments <= 36:
+        raise CycleError(f"plan for {loan_id}: 2 to 36 instalments, not {instalments}")
+    if total <= 0:
+        raise CycleError(f"plan for {loan_id}: the total must be positive, not {total}")
+    if first_due <= created_on:
+        raise CycleError(f"plan for {loan_id}: the first instalment must fall after {created_on}")
+    loan = conn.execute(select(loans.c.borrower_id, loans.c.loan_key).where(
+        loans.c.loan_id == loan_id)).first()  # fmt: skip
+    if loan is None:
+        raise CycleError(f"unknown loan_id {loan_id!r}")
+    lawful = conn.execute(
+        select(loan_states.c.lawful_outstanding)
+        .where(loan_states.c.loan_key == loan.loan_key, loan_states.c.as_of <= created_on)
+        .order_by(loan_states.c.as_of.desc()).limit(1)
+    ).scalar()  # fmt: skip
+    if lawful is None:
+        raise CycleError(f"plan for {loan_id}: no batch position on or before {created_on}")
+    if total > int(lawful):
+        raise CycleError(
+            f"plan for {loan_id}: {total} exceeds the lawful outstanding {int(lawful)}"
+        )
+    count = conn.execute(
+        select(func.count()).where(repayment_plans.c.loan_id == loan_id)
+    ).scalar_one()
+    plan_id = f"{loan_id}-R{int(count) + 1}"
+    part, rest = divmod(total, instalments)
+    conn.execute(insert(repayment_plans).values(
+        plan_id=plan_id, loan_id=loan_id, borrower_id=loan.borrower_id, created_on=created_on,
+        total=total, status="open",
+    ))  # fmt: skip
+    conn.execute(insert(plan_instalments), [
+        {"plan_id": plan_id, "number": k + 1, "due_on": add_months(first_due, k),
+         "amount": part + (rest if k == instalments - 1 else 0), "status": "due"}
+        for k in range(instalments)
+    ])  # fmt: skip
+    app.audit_log(conn).append_records([AuditRecord(
+        AuditKind.PLAN_CREATED, at, actor, f"loan:{loan_id}",
+        {"plan_id": plan_id, "total": total, "instalments": instalments,
+         "first_due": first_due.isoformat()},
+    )])  # fmt: skip
+    return plan_id
 
 
 def _settle_promises(

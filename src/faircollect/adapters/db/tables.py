@@ -388,3 +388,25 @@ promises = Table(
     Column("status", String(8), nullable=False, index=True),  # open | kept | broken
     Column("settled_on", DayNumber),
 )
+
+# Repayment plans agreed with a borrower: the instalments the cycle checks for a missed one.
+repayment_plans = Table(
+    "repayment_plans",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("loan_id", String(64), nullable=False, index=True),
+    Column("borrower_id", String(64), nullable=False),
+    Column("created_on", DayNumber, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("status", String(10), nullable=False),  # open | completed | broken
+)
+
+plan_instalments = Table(
+    "plan_instalments",
+    metadata,
+    Column("plan_id", String(64), ForeignKey("repayment_plans.plan_id"), primary_key=True),
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("due_on", DayNumber, nullable=False, index=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("status", String(8), nullable=False),  # due | paid | missed
+)
