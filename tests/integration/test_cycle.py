@@ -197,3 +197,39 @@ def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> N
     assert states == ["paid", "missed"]
     assert plan_status == "broken"
     assert step == [f"{loan.loan_id}|plans@1|plan_missed|{missed[0]}|{plan_id}#2"]
+
+
+def test_a_pause_step_holds_later_contact_steps(ready: App) -> None:
+    book = """name: holds
+version: 1
+pack: CN
+steps:
+  - id: hold
+    when: {dpd: 1}
+    do: pause
+    params: {days: 10}
+  - id: d3_sms
+    when: {dpd: 3}
+    do: send
+    channel: sms
+    template: overdue.first
+"""
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, book, where="h.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "holds", 1, approver="bo", at=AT)
+    cycle = _cycle(ready)
+    for k in range(8):
+        run_cycle(cycle, DAY + timedelta(days=k))
+    with ready.engine.connect() as conn:
+        rows = conn.execute(select(workflow_tasks.c.loan_id, workflow_tasks.c.step_id,
+                                   workflow_tasks.c.hold_until, workflow_tasks.c.due_day)).all()  # fmt: skip
+    holds = {r.loan_id: r for r in rows if r.step_id == "hold"}
+    sms = {r.loan_id: r for r in rows if r.step_id == "d3_sms"}
+    assert holds
+    for loan_id, h in holds.items():
+        assert h.hold_until == h.due_day + timedelta(days=9)
+        # No SMS was planned for a loan while it was held.
+        if loan_id in sms:
+            assert not h.due_day <= sms[loan_id].due_day <= h.hold_until
+    assert not set(holds) & set(sms)  # dpd 3 comes two days after the hold began

@@ -115,7 +115,7 @@ class Account:
     score_band: str = ""
     segment: str = ""
     language: str = "zh"
-    paused: bool = False  # an open dispute, complaint or hardship pause
+    paused: bool = False  # held by a playbook `pause` step: no contacting step starts
 
 
 @dataclass(frozen=True, slots=True)

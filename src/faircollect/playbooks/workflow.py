@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from faircollect.playbooks.model import Account, Event, PlannedStep, Playbook, Step
+from faircollect.playbooks.model import CONTACTING, Account, Event, PlannedStep, Playbook, Step
 from faircollect.policy.rules.common import at_local
 
 
@@ -61,6 +61,8 @@ def plan(
     for step in playbook.steps:
         if not _applies(step, account):
             continue
+        if account.paused and step.action in CONTACTING:
+            continue  # a pause (a playbook hold) stops contact; people's steps still start
         for detail in _fires(step, account, events):
             key = f"{account.loan_id}|{playbook.name}@{playbook.version}|{step.step_id}|{as_of}"
             key += f"|{detail}" if detail else ""

@@ -128,3 +128,14 @@ def test_workflow_fires_on_crossing_with_follow_ups_and_stable_keys() -> None:
     two = plan(book, account(dpd=9, previous_dpd=8, bucket="M1"),
                [Event(EventKind.PROMISE_BROKEN, day, "P1"), Event(EventKind.PROMISE_BROKEN, day, "P2")], day)  # fmt: skip
     assert [p.key.rsplit("|", 1)[1] for p in two] == ["P1", "P2"]
+
+
+def test_a_held_account_starts_no_contacting_step() -> None:
+    book = shipped_playbook(CN, TEMPLATES)
+    day = date(2026, 11, 20)
+    held = plan(book, account(dpd=30, previous_dpd=29, bucket="M1", paused=True), [], day)
+    free = plan(book, account(dpd=30, previous_dpd=29, bucket="M1"), [], day)
+    assert [p.step_id for p in free] == ["d30_review"]
+    assert [p.step_id for p in held] == ["d30_review"]  # people's steps still start
+    sms = plan(book, account(dpd=1, previous_dpd=0, bucket="M1", paused=True), [], day)
+    assert sms == []

@@ -238,6 +238,15 @@ class Cycle:
     after_send: Callable[[Connection, Outbound, str], None] | None = None
     packs: dict[str, RulePack] = field(default_factory=dict)
 
+    books: dict[str, Playbook] = field(default_factory=dict)
+
+    def step_params(self, task: Any) -> tuple[tuple[str, str], ...]:
+        """The parameters of a task's step, from the playbook version that planned it."""
+        for book in self.books.values():
+            if book.name == task["playbook"] and book.version == task["version"]:
+                return book.step(task["step_id"]).params
+        return ()
+
     def pack(self, pack_id: str, on: date) -> RulePack:
         key = f"{pack_id}:{on}"
         if key not in self.packs:
@@ -254,6 +263,7 @@ def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
     t1 = time.perf_counter()
     with app.engine.begin() as conn:
         books = approved_playbooks(conn, cycle.templates)
+        cycle.books = books
         if not books:
             raise CycleError("no approved playbook: draft one and have a second person approve it")
         events = _events(conn, as_of, report)
@@ -467,6 +477,7 @@ def _plan(
         .outerjoin(next_due, next_due.c.loan_key == loans.c.loan_key)
         .where(loan_states.c.as_of == as_of, loan_states.c.lawful_outstanding > 0)
     ).all()  # fmt: skip
+    held = _held(conn, as_of)
     steps: list[PlannedStep] = []
     for r in rows:
         book = books.get(PACK_OF_CURRENCY.get(r.currency, ""))
@@ -477,10 +488,19 @@ def _plan(
             loan_id=r.loan_id, borrower_id=r.borrower_id, timezone=r.timezone,
             dpd=r.dpd, previous_dpd=max(r.dpd - 1, 0) if r.previous is None else r.previous,
             bucket=r.bucket, days_to_due=due_in, product=r.lender_type, language=r.language,
-            score_band=r.band or "",
+            score_band=r.band or "", paused=r.loan_id in held,
         )  # fmt: skip
         steps.extend(plan(book, account, events.get(r.loan_id, []), as_of))
     return steps
+
+
+def _held(conn: Connection, as_of: date) -> set[str]:
+    """Loans a playbook `pause` step holds on `as_of`."""
+    return set(conn.execute(
+        select(workflow_tasks.c.loan_id).where(
+            workflow_tasks.c.action == Action.PAUSE.value, workflow_tasks.c.status == "done",
+            workflow_tasks.c.due_day <= as_of, workflow_tasks.c.hold_until >= as_of)
+    ).scalars())  # fmt: skip
 
 
 def _as_date(value: Any) -> date:
@@ -591,16 +611,24 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
     action = Action(task["action"])
     pack_id = PACK_OF_CURRENCY[task["currency"]]
     if action not in CONTACTING:
-        # Review, placement, pause and referral go to people; recorded, nothing is sent.
-        conn.execute(
-            update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(status="done")
-        )
+        # Review, placement and referral go to people; recorded, nothing is sent. A pause holds
+        # the loan's contacting steps for its days.
+        done: dict[str, Any] = {"status": "done"}
+        if action is Action.PAUSE:
+            days = int(dict(cycle.step_params(task)).get("days", 30))
+            done["hold_until"] = as_of + timedelta(days=days - 1)
+        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(**done))
         audit.append_records([AuditRecord(
             AuditKind.PLAYBOOK_STEP, cycle.clock.now(), "cycle", f"loan:{task['loan_id']}",
             {"step": task["step_id"], "action": action.value, "playbook": task["playbook"],
              "version": task["version"], "key": task["key"]},
         )])  # fmt: skip
         report.done_without_contact += 1
+        return
+    if task["loan_id"] in _held(conn, as_of):
+        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(
+            status="dropped", reasons=json.dumps(["PLAYBOOK-HOLD"])))  # fmt: skip
+        report.dropped += 1
         return
     request = _request_for(cycle, conn, task, as_of, pack_id)
     pack = cycle.pack(pack_id, as_of)

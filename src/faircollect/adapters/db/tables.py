@@ -331,6 +331,8 @@ workflow_tasks = Table(
     Column("tries", Integer, nullable=False, default=0),
     Column("decision_id", String(32)),
     Column("reasons", Text, nullable=False, default=""),
+    # A playbook `pause` step: no contacting step runs for the loan until this date (inclusive).
+    Column("hold_until", DayNumber),
 )
 
 # Messages decided and committed, waiting for (or done with) their channel.

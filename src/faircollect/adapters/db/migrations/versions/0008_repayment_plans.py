@@ -1,4 +1,4 @@
-"""repayment plans
+"""repayment plans, playbook holds
 
 Revision ID: 0008
 Revises: 0007
@@ -39,8 +39,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("plan_id", "number"),
     )
     op.create_index("ix_plan_instalments_due_on", "plan_instalments", ["due_on"])
+    op.add_column("workflow_tasks", sa.Column("hold_until", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_column("workflow_tasks", "hold_until")
     op.drop_table("plan_instalments")
     op.drop_table("repayment_plans")
