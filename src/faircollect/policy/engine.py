@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from faircollect.policy.decision import SEVERITY_ORDER, Decision, Reason, Verdict
 from faircollect.policy.model import ContactRequest, Facts
 from faircollect.policy.packs import RulePack
-from faircollect.policy.rules import load_all
+from faircollect.policy.rules import Rule, load_all
+
+# The last packs compiled to (rule function, parameters) pairs, by identity: a pack is read-only
+# once loaded, and every decision under it runs the same list.
+_COMPILED: dict[int, tuple[RulePack, tuple[tuple[Rule, Mapping[str, Any]], ...]]] = {}
+
+
+def _compiled(pack: RulePack) -> tuple[tuple[Rule, Mapping[str, Any]], ...]:
+    entry = _COMPILED.get(id(pack))
+    if entry is None or entry[0] is not pack:
+        registry = load_all()
+        if len(_COMPILED) > 64:
+            _COMPILED.clear()
+        entry = (pack, tuple((registry[rid], params) for rid, params in pack.rules.items()))
+        _COMPILED[id(pack)] = entry
+    return entry[1]
 
 
 def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
@@ -14,10 +32,9 @@ def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
     `not_before` is the earliest time the same contact could pass, when every blocking rule
     would lift by then (quiet hours, daily or weekly caps); None when waiting does not help.
     """
-    registry = load_all()
     reasons: list[Reason] = []
-    for rule_id, params in pack.rules.items():
-        found = registry[rule_id](request, facts, params)
+    for rule, params in _compiled(pack):
+        found = rule(request, facts, params)
         if found is not None:
             reasons.append(found)
     verdict = max(

@@ -180,16 +180,21 @@ def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     if history is facts.history and debt == debt_id:
         return calls
     history = facts.history
+    seen, instants = _INSTANTS[0]
+    if seen is not history:
+        instants = [a.at.astimezone(UTC) for a in history]
+        _INSTANTS[0] = (history, instants)
     # Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
     # service, not misdialled, not placed with direct consent (1006.14(b)(3)). Inline: this runs
     # over every attempt of a decision.
+    voice, debtor, counted = VOICE, RecipientRole.DEBTOR, US_COUNTED
     calls = [
         t
-        for a, t in zip(history, _instants(history), strict=True)
+        for a, t in zip(history, instants, strict=True)
         if a.debt_id == debt_id
-        and a.channel in VOICE
-        and a.recipient_role is RecipientRole.DEBTOR
-        and a.outcome in US_COUNTED
+        and a.channel in voice
+        and a.recipient_role is debtor
+        and a.outcome in counted
         and not a.with_consent
     ]
     _COUNTED[0] = (history, debt_id, calls)
