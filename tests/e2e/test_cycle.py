@@ -136,3 +136,42 @@ def test_killing_a_cycle_run_and_rerunning_sends_nothing_twice(tmp_path: Path, d
     assert waiting == 0
     assert sent == delivered > 0  # every message sent once: none twice, none lost
     assert (sent, tasks) == _counts(f"sqlite:///{clean}")[0:4:3]
+
+
+def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
+    for k, v in ENV.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'c.db'}")
+    runner = CliRunner()
+
+    def run(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        return result.output
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\npack: CN\nsteps:\n  - id: a\n    when: {dpd: 1}\n"
+                   "    do: call_task\n    to: address_book\n", encoding="utf-8")  # fmt: skip
+    assert f"{bad}:5:" in run("playbook", "check", "--file", str(bad), code=2)
+    assert "never contacted" in run(
+        "playbook", "draft", "--file", str(bad), "--author", "a", code=2
+    )
+    unknown = tmp_path / "zz.yaml"
+    unknown.write_text("name: x\nversion: 1\npack: ZZ\nsteps: []\n", encoding="utf-8")
+    assert "unknown pack 'ZZ'" in run("playbook", "check", "--file", str(unknown), code=2)
+    assert "unknown loan_id 'L9'" in run("promise", "add", "--loan", "L9", "--amount", "100",
+                                         "--due", "2027-01-05", code=2)  # fmt: skip
+    assert "must be positive" in run("promise", "add", "--loan", "L9", "--amount", "-1",
+                                     "--due", "2027-01-05", code=2)  # fmt: skip
+    assert "--due" in run("promise", "add", "--loan", "L9", "--amount", "1", "--due", "2027-02-30",
+                          code=2)  # fmt: skip
+    assert "2 to 36 instalments" in run("plan", "add", "--loan", "L9", "--total", "100",
+                                        "--instalments", "40", "--first-due", "2030-01-01", code=2)  # fmt: skip
+    assert "no approved playbook" in run("cycle", "run", "--as-of", "2026-12-01", code=2)
+    assert "is before --from" in run("contacts", "export", "--from", "2026-12-02", "--to",
+                                     "2026-12-01", code=2)  # fmt: skip
+    assert "csv or json" in run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02",
+                                "--format", "xml", code=2)  # fmt: skip
+    assert run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02").startswith(
+        "time,"
+    )
