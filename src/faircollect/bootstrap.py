@@ -15,7 +15,7 @@ from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
-from faircollect.adapters.channels.sandbox import SandboxChannel, VoiceQueue
+from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
@@ -63,9 +63,7 @@ class App:
         """The channel for each medium: the sandbox and the voice queue by default, SMTP and an
         HTTP SMS gateway where configured."""
         s = self.settings
-        sandbox = SandboxChannel(log)
-        out: dict[str, ChannelPort] = {"sms": sandbox, "email": sandbox, "push": sandbox,
-                                       "letter": sandbox, "voice": VoiceQueue()}  # fmt: skip
+        out = sandbox_channels(log)
         if s.smtp_url:
             url = urlsplit(s.smtp_url)
             if url.scheme != "smtp" or not url.hostname:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 
 from sqlalchemy import Connection, insert, select
 
 from faircollect.adapters.channels.port import Outbound
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.cycle_job import App, _amount_due, create_plan, record_promise
+from faircollect.adapters.db.cycle_job import App, amount_due, create_plan, record_promise
 from faircollect.adapters.db.tables import (
     loan_states,
     loans,
@@ -27,6 +27,7 @@ from faircollect.adapters.db.tables import (
     workflow_tasks,
 )
 from faircollect.policy import Outcome
+from faircollect.policy.model import VOICE
 
 CALL_OUTCOMES = ((Outcome.CONNECTED, 45), (Outcome.NO_ANSWER, 35), (Outcome.BUSY, 10),
                  (Outcome.VOICEMAIL, 10))  # fmt: skip
@@ -50,7 +51,7 @@ class BorrowerSimulator:
     def answer(self, conn: Connection, message: Outbound, receipt: str) -> None:
         """A collector works the call task the moment it is queued; the borrower may answer. A
         borrower offered a plan may take it, and pays most of its instalments."""
-        if message.channel not in ("call", "ai_voice"):
+        if message.channel not in VOICE:
             self._maybe_take_plan(conn, message)
             return
         rng = _rng(self.seed, "call", message.outbox_id)
@@ -65,7 +66,7 @@ class BorrowerSimulator:
             key = conn.execute(
                 select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
             ).scalar_one()
-            amount, _ = _amount_due(conn, int(key), day)
+            amount, _ = amount_due(conn, int(key), day)
             open_one = conn.execute(select(promises.c.promise_id).where(
                 promises.c.loan_id == message.loan_id, promises.c.status == "open")).first()  # fmt: skip
             if amount > 0 and open_one is None:
@@ -97,7 +98,7 @@ class BorrowerSimulator:
         key = conn.execute(
             select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
         ).scalar_one()
-        amount, _ = _amount_due(conn, int(key), day)
+        amount, _ = amount_due(conn, int(key), day)
         if amount < 300:
             return
         plan_id = create_plan(conn, self.app, loan_id=message.loan_id, total=amount, instalments=3,
@@ -141,7 +142,3 @@ class BorrowerSimulator:
                 ))  # fmt: skip
                 opened += 1
         return opened
-
-
-def utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)

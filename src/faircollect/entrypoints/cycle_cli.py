@@ -12,8 +12,6 @@ from typing import Annotated
 import typer
 
 from faircollect.adapters.channels.external import ChannelError
-from faircollect.adapters.channels.port import ChannelPort
-from faircollect.adapters.channels.sandbox import SandboxChannel, VoiceQueue
 from faircollect.adapters.db.cycle_job import (
     EXPORT_COLUMNS,
     Cycle,
@@ -22,13 +20,14 @@ from faircollect.adapters.db.cycle_job import (
     contact_record,
     create_plan,
     draft_playbook,
+    playbook_pack,
     record_promise,
     run_cycle,
 )
 from faircollect.bootstrap import App, bootstrap
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
-from faircollect.playbooks import PlaybookError, shipped_templates
+from faircollect.playbooks import PlaybookError, load_playbook, shipped_templates
 
 cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle.")
 playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
@@ -48,12 +47,6 @@ def _day(text: str, option: str) -> date:
 def _fail(exc: Exception) -> typer.Exit:
     typer.echo(f"error: {exc}", err=True)
     return typer.Exit(code=2)
-
-
-def sandbox_channels(log: Path | None) -> dict[str, ChannelPort]:
-    sandbox = SandboxChannel(log)
-    return {"sms": sandbox, "email": sandbox, "push": sandbox, "letter": sandbox,
-            "voice": VoiceQueue()}  # fmt: skip
 
 
 def make_cycle(app: App, log: Path | None = None) -> Cycle:
@@ -99,13 +92,10 @@ def playbook_draft(
 @playbook_app.command("check")
 def playbook_check(file: Annotated[Path, typer.Option("--file")]) -> None:
     """Validate a playbook file without storing it."""
-    from faircollect.adapters.db.cycle_job import _pack_of_text
-    from faircollect.playbooks import load_playbook
-
     try:
         text = file.read_text(encoding="utf-8")
         book = load_playbook(text, where=str(file), templates=shipped_templates(),
-                             pack=_pack_of_text(text, str(file)))  # fmt: skip
+                             pack=playbook_pack(text, str(file)))  # fmt: skip
     except (OSError, CycleError, PlaybookError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "steps": len(book.steps)}))

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from faircollect.adapters.audit_verify import verify_log
 from faircollect.adapters.borrower_sim import BorrowerSimulator
+from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.db.cycle_job import (
     EXPORT_COLUMNS,
     Cycle,
@@ -28,7 +29,6 @@ from faircollect.adapters.db.tables import payments, playbook_versions
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import bootstrap
 from faircollect.entrypoints import importing
-from faircollect.entrypoints.cycle_cli import sandbox_channels
 from faircollect.entrypoints.report import write_report
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.money import format_minor

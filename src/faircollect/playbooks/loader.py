@@ -79,6 +79,14 @@ def _compose(text: str, where: str) -> Any:
     return _construct(node)
 
 
+def pack_named(text: str, *, where: str) -> str:
+    """The pack id a playbook names, read with the same parser (so errors carry their line)."""
+    doc = _compose(text, where)
+    if not isinstance(doc, _Lines) or "pack" not in doc:
+        raise PlaybookError(f"{where}:{getattr(doc, 'line', 1)}: missing 'pack'")
+    return str(doc["pack"])
+
+
 def load_playbook(text: str, *, where: str, templates: Catalogue, pack: RulePack) -> Playbook:
     """Parse and check a playbook against the template catalogue and the rule pack."""
     doc = _compose(text, where)

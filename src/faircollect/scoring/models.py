@@ -82,16 +82,17 @@ class Scorecard:
     coded: set[str] = field(default_factory=set)
     _model: Any = None
 
+    def woe_of(self, table: Table, j: int) -> F64:
+        """The WOE values of characteristic `j` (a column of `_woe`)."""
+        b = self.bins[j]
+        if isinstance(b, NumericBins):
+            return b.transform(table.numeric[b.name])
+        if b.name in self.coded:
+            return b.transform(_codes(table.numeric[b.name]))
+        return b.transform(table.categorical[b.name])
+
     def _woe(self, table: Table) -> F64:
-        cols = []
-        for b in self.bins:
-            if isinstance(b, NumericBins):
-                cols.append(b.transform(table.numeric[b.name]))
-            elif b.name in self.coded:
-                cols.append(b.transform(_codes(table.numeric[b.name])))
-            else:
-                cols.append(b.transform(table.categorical[b.name]))
-        return np.column_stack(cols)
+        return np.column_stack([self.woe_of(table, j) for j in range(len(self.bins))])
 
     def fit(self, table: Table) -> Scorecard:
         from sklearn.linear_model import LogisticRegression
@@ -155,7 +156,7 @@ class SegmentedScorecard:
         """True for the accounts in the riskier segment."""
         if self.split is None:
             return np.zeros(len(table), dtype=np.bool_)
-        return np.asarray(self.base._woe(table)[:, self.split] < 0)
+        return np.asarray(self.base.woe_of(table, self.split) < 0)
 
     def fit(self, table: Table) -> SegmentedScorecard:
         self.base = Scorecard().fit(table)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from faircollect.adapters.channels.port import Outbound, require_allowed
+from faircollect.adapters.channels.port import ChannelPort, Outbound, require_allowed
 from faircollect.adapters.db.tables import call_queue, sandbox_messages
 from faircollect.policy import Decision
 
@@ -60,3 +60,10 @@ class VoiceQueue:
                 script=message.body, planned_at=message.at, status="open",
             ))  # fmt: skip
         return f"queue:{message.outbox_id}"
+
+
+def sandbox_channels(log: Path | None = None) -> dict[str, ChannelPort]:
+    """Every medium on the sandbox, voice on the collectors' queue (the default set)."""
+    sandbox = SandboxChannel(log)
+    return {"sms": sandbox, "email": sandbox, "push": sandbox, "letter": sandbox,
+            "voice": VoiceQueue()}  # fmt: skip

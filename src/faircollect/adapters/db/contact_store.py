@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, insert, or_, select, update
 
 from faircollect.adapters.db.tables import (
+    aware,
     borrowers,
     contact_attempts,
     contact_decisions,
@@ -160,7 +161,7 @@ class SqlContactStore:
 
 def _attempt(r: Any) -> Attempt:
     return Attempt(
-        at=_aware(r["at"]),
+        at=aware(r["at"]),
         channel=Channel(r["channel"]),
         recipient_role=RecipientRole(r["recipient_role"]),
         contact_point=r["contact_point"],
@@ -170,11 +171,6 @@ def _attempt(r: Any) -> Attempt:
         by=r["by"],
         with_consent=bool(r["with_consent"]),
     )
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive UTC datetimes for timezone=True columns; PostgreSQL aware ones."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _utc(value: datetime) -> datetime:

@@ -14,7 +14,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,6 +27,8 @@ from faircollect.adapters.channels.port import ChannelPort, Outbound
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.tables import (
+    EPOCH,
+    aware,
     batch_runs,
     borrowers,
     contact_attempts,
@@ -56,9 +58,11 @@ from faircollect.playbooks import (
     EventKind,
     PlannedStep,
     Playbook,
+    PlaybookError,
     load_playbook,
     plan,
 )
+from faircollect.playbooks.loader import pack_named
 from faircollect.playbooks.model import CONTACTING
 from faircollect.policy import (
     Channel,
@@ -69,6 +73,7 @@ from faircollect.policy import (
     RecipientRole,
     evaluate,
 )
+from faircollect.policy.model import VOICE
 from faircollect.policy.packs import RulePack, load_pack
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
@@ -147,7 +152,7 @@ def draft_playbook(
     at: datetime,
 ) -> Playbook:
     """Validate and store a new playbook version as a draft (audited)."""
-    head = load_playbook(text, where=where, templates=templates, pack=_pack_of_text(text, where))
+    head = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
     exists = conn.execute(
         select(playbook_versions.c.sha256).where(
             playbook_versions.c.name == head.name, playbook_versions.c.version == head.version
@@ -167,14 +172,14 @@ def draft_playbook(
     return head
 
 
-def _pack_of_text(text: str, where: str) -> RulePack:
-    for line in text.splitlines():
-        if line.startswith("pack:"):
-            try:
-                return load_pack(line.partition(":")[2].strip().strip("'\""))
-            except ValueError as exc:
-                raise CycleError(f"{where}: {exc}") from exc
-    raise CycleError(f"{where}: missing 'pack'")
+def playbook_pack(text: str, where: str) -> RulePack:
+    """The rule pack a playbook file names (its `pack:` key), for checking it."""
+    try:
+        return load_pack(pack_named(text, where=where))
+    except ValueError as exc:
+        if isinstance(exc, PlaybookError):
+            raise
+        raise CycleError(f"{where}: {exc}") from exc
 
 
 def approve_playbook(
@@ -504,8 +509,7 @@ def _held(conn: Connection, as_of: date) -> set[str]:
 
 
 def _as_date(value: Any) -> date:
-    from faircollect.adapters.db.tables import EPOCH
-
+    """A day number column read through an aggregate (no type attached) as a date."""
     return value if isinstance(value, date) else EPOCH + timedelta(days=int(value))
 
 
@@ -543,7 +547,7 @@ def _due_tasks(conn: Connection, as_of: date, after_id: int) -> list[Any]:
     ).mappings())  # fmt: skip
 
 
-def _amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
+def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
     """The amount a message may state (today's lawful amount due, or before the due date the
     next instalment, never above the lawful outstanding) and the date it is due."""
     s = conn.execute(select(loan_states).where(
@@ -570,7 +574,7 @@ def _request_for(
     cycle: Cycle, conn: Connection, task: Any, as_of: date, pack_id: str
 ) -> ContactRequest:
     lender, phone, salutation = SENDER[pack_id]
-    amount, due = _amount_due(conn, task["loan_key"], as_of)
+    amount, due = amount_due(conn, task["loan_key"], as_of)
     lang = (
         "en"
         if pack_id == "US"
@@ -582,7 +586,7 @@ def _request_for(
         text = render(template, {"name": salutation, "amount": amount, "due_date": due,
                                  "channel": template.channel, "lender": lender, "phone": phone},
                       currency="USD" if pack_id == "US" else "CNY")  # fmt: skip
-    at = task["due_at"] if task["due_at"].tzinfo else task["due_at"].replace(tzinfo=UTC)
+    at = aware(task["due_at"])
     return ContactRequest(
         at=at, channel=Channel(task["channel"]), recipient_role=RecipientRole(task["recipient"]),
         contact_point=str(task["phone_index"]), debt_id=task["loan_id"], timezones=(task["timezone"],),
@@ -599,15 +603,15 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             tasks = _due_tasks(conn, as_of, last)
             if not tasks:
                 return
-            store, audit = SqlContactStore(conn), _Buffered()
+            store, audit, held = SqlContactStore(conn), _Buffered(), _held(conn, as_of)
             for task in tasks:
                 last = task["id"]
-                _decide_one(cycle, conn, store, audit, task, as_of, report)
+                _decide_one(cycle, conn, store, audit, held, task, as_of, report)
             audit.flush(app, conn)
 
 
-def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any, task: Any,
-                as_of: date, report: CycleReport) -> None:  # fmt: skip
+def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any,
+                held: set[str], task: Any, as_of: date, report: CycleReport) -> None:  # fmt: skip
     action = Action(task["action"])
     pack_id = PACK_OF_CURRENCY[task["currency"]]
     if action not in CONTACTING:
@@ -617,6 +621,7 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
         if action is Action.PAUSE:
             days = int(dict(cycle.step_params(task)).get("days", 30))
             done["hold_until"] = as_of + timedelta(days=days - 1)
+            held.add(task["loan_id"])
         conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(**done))
         audit.append_records([AuditRecord(
             AuditKind.PLAYBOOK_STEP, cycle.clock.now(), "cycle", f"loan:{task['loan_id']}",
@@ -625,7 +630,7 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
         )])  # fmt: skip
         report.done_without_contact += 1
         return
-    if task["loan_id"] in _held(conn, as_of):
+    if task["loan_id"] in held:
         conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(
             status="dropped", reasons=json.dumps(["PLAYBOOK-HOLD"])))  # fmt: skip
         report.dropped += 1
@@ -713,15 +718,16 @@ def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, 
               report: CycleReport) -> None:  # fmt: skip
     row = conn.execute(
         select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
-               loans.c.currency, borrowers.c.timezone)
+               loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
         .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+        .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
         .join(loans, loans.c.loan_id == outbox.c.loan_id)
         .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
         .where(outbox.c.id == outbox_id).with_for_update()
     ).mappings().first()  # fmt: skip
     if row is None or row["status"] not in ("queued", "sending"):
         return  # another run sent it
-    at = row["planned_at"] if row["planned_at"].tzinfo else row["planned_at"].replace(tzinfo=UTC)
+    at = aware(row["planned_at"])
     if local(at, row["timezone"]).date() > as_of:
         return
     decision = _recheck(cycle, conn, row, at, as_of)
@@ -741,7 +747,7 @@ def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, 
     receipt = channel.send(message, decision, conn)
     conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
         status="sent", sent_at=at, receipt=receipt[:128]))  # fmt: skip
-    if row["channel"] not in ("call", "ai_voice"):
+    if row["channel"] not in VOICE:
         # A written message that reached its channel is delivered (connected).
         conn.execute(update(contact_attempts).where(
             contact_attempts.c.id == row["attempt_id"]).values(outcome=Outcome.CONNECTED.value))  # fmt: skip
@@ -759,7 +765,7 @@ def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, 
 
 
 def _route(channel: str) -> str:
-    return "voice" if channel in ("call", "ai_voice") else channel
+    return "voice" if channel in VOICE else channel
 
 
 def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date) -> Decision:
@@ -767,9 +773,10 @@ def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date
     store = SqlContactStore(conn)
     pack_id = PACK_OF_CURRENCY[row["currency"]]
     tz = row["timezone"]
+    own = row["decision_ref"]
     history = [
         a for a, ref in store._history_with_refs(row["borrower_id"], at - timedelta(days=HISTORY_DAYS))
-        if ref != _decision_ref(conn, row["attempt_id"])
+        if ref != own
     ]  # fmt: skip
     state = store.case_state(row["borrower_id"], row["loan_id"], at, tz)
     request = ContactRequest(
@@ -780,12 +787,7 @@ def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date
     facts = Facts(
         history=tuple(history), flags=state.flags, lawful_outstanding=state.lawful_outstanding
     )
-    return evaluate(replace(request), facts, cycle.pack(pack_id, as_of))
-
-
-def _decision_ref(conn: Connection, attempt_id: int) -> int:
-    return int(conn.execute(select(contact_attempts.c.decision_ref).where(
-        contact_attempts.c.id == attempt_id)).scalar_one())  # fmt: skip
+    return evaluate(request, facts, cycle.pack(pack_id, as_of))
 
 
 # --- the contact record ----------------------------------------------------------------------
@@ -812,7 +814,7 @@ def contact_record(conn: Connection, start: date, end: date) -> list[dict[str, A
     for r in rows:
         request = json.loads(r["request"])
         decided = json.loads(r["decision"])
-        at = r["at"] if r["at"].tzinfo else r["at"].replace(tzinfo=UTC)
+        at = aware(r["at"])
         out.append({
             "time": local(at, r["timezone"]).isoformat(), "borrower_id": r["borrower_id"],
             "loan_id": r["loan_id"], "channel": request["channel"], "recipient_role": request["role"],

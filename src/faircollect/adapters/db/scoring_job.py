@@ -56,15 +56,24 @@ def _column(table: pa.Table, name: str) -> npt.NDArray[Any]:
     return np.asarray(table.column(name).combine_chunks().to_numpy(zero_copy_only=False))
 
 
-def _align(keys: I64, source_keys: I64, values: npt.NDArray[Any], missing: float) -> F64:
-    """Values of `source_keys` placed at `keys` (sorted source), `missing` where absent."""
-    order = np.argsort(source_keys, kind="stable")
-    sk, sv = source_keys[order], values[order].astype(np.float64)
-    at = np.searchsorted(sk, keys)
-    hit = (at < sk.size) & (sk[np.minimum(at, max(sk.size - 1, 0))] == keys) if sk.size else at < 0
-    out = np.full(keys.size, missing, dtype=np.float64)
-    out[hit] = sv[at[hit]]
-    return out
+class _Aligned:
+    """Where each of `keys` sits in a source table's key column (sorted once), so every column
+    of that source is placed at `keys` without sorting again."""
+
+    def __init__(self, keys: I64, source: pa.Table) -> None:
+        source_keys = _column(source, "loan_key").astype(np.int64)
+        self.source, self.order = source, np.argsort(source_keys, kind="stable")
+        sk = source_keys[self.order]
+        self.at = np.searchsorted(sk, keys)
+        inside = np.minimum(self.at, max(sk.size - 1, 0))
+        self.hit = (self.at < sk.size) & (sk[inside] == keys) if sk.size else self.at < 0
+
+    def column(self, name: str, missing: float) -> F64:
+        """Column `name` of the source at `keys`, `missing` where a key is absent."""
+        values = _column(self.source, name)[self.order].astype(np.float64)
+        out = np.full(self.hit.size, missing, dtype=np.float64)
+        out[self.hit] = values[self.at[self.hit]]
+        return out
 
 
 def _snapshot(bulk: BulkConnection, day: int) -> pa.Table:
@@ -111,26 +120,17 @@ def load_collection_inputs(url: str, as_of: date) -> CollectionInputs:
     keys = keys_all[in_collection]
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
-    dpd = np.column_stack(
-        [
-            _align(keys, _column(s, "loan_key").astype(np.int64), _column(s, "dpd"), 0.0)
-            for s in snaps
-        ]
-    )
-    due = np.column_stack(
-        [
-            _align(keys, _column(s, "loan_key").astype(np.int64), _column(s, "due"), 0.0)
-            for s in snaps
-        ]
-    )
-    lawful = _align(keys, keys_all, _column(now, "lawful_outstanding"), 0.0)
-    pay_keys = _column(pays, "loan_key").astype(np.int64)
-    last_paid = _align(keys, pay_keys, _column(pays, "last_paid"), np.nan)
+    placed = [_Aligned(keys, snap) for snap in snaps]
+    dpd = np.column_stack([p.column("dpd", 0.0) for p in placed])
+    due = np.column_stack([p.column("due", 0.0) for p in placed])
+    lawful = placed[-1].column("lawful_outstanding", 0.0)
+    paid = _Aligned(keys, pays)
+    last_paid = paid.column("last_paid", np.nan)
     since = np.where(np.isnan(last_paid), NEVER_PAID_DAYS, day - last_paid)
-    paid_30d = _align(keys, pay_keys, _column(pays, "paid_30d"), 0.0)
-    kept_keys = _column(kept, "loan_key").astype(np.int64)
-    settled = _align(keys, kept_keys, _column(kept, "settled"), 0.0)
-    kept_n = _align(keys, kept_keys, _column(kept, "kept"), 0.0)
+    paid_30d = paid.column("paid_30d", 0.0)
+    promised = _Aligned(keys, kept)
+    settled = promised.column("settled", 0.0)
+    kept_n = promised.column("kept", 0.0)
     rate = np.full(keys.size, np.nan)
     np.divide(kept_n, settled, out=rate, where=settled > 0)
     features = collection_features(dpd, due, paid_30d, since, lawful, rate)
@@ -145,7 +145,7 @@ def paid_after(url: str, as_of: date, keys: I64, days: int = HORIZON_DAYS) -> F6
             "SELECT loan_key, SUM(amount) AS paid FROM payments"
             f" WHERE paid_on > {int(day)} AND paid_on <= {int(day) + days} GROUP BY loan_key"
         )
-    return _align(keys, _column(pays, "loan_key").astype(np.int64), _column(pays, "paid"), 0.0)
+    return _Aligned(keys, pays).column("paid", 0.0)
 
 
 def training_rows(url: str, as_of: date) -> tuple[CollectionInputs, npt.NDArray[np.int8]]:

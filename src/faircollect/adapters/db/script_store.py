@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from faircollect.adapters.db.tables import script_keys, script_versions
+from faircollect.adapters.db.tables import aware, script_keys, script_versions
 from faircollect.services.scripts import ScriptVersion
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for what was stored in UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _aware_or_none(value: datetime | None) -> datetime | None:
-    return None if value is None else _aware(value)
+    return None if value is None else aware(value)
 
 
 class SqlScriptStore:
@@ -79,7 +74,7 @@ class SqlScriptStore:
         return ScriptVersion(
             key=r["key"], version=int(r["version"]), lang=r["lang"], channel=r["channel"],
             pack=r["pack"], body=r["body"], author=r["author"],
-            drafted_at=_aware(r["drafted_at"]), status=r["status"], verdict=r["verdict"],
+            drafted_at=aware(r["drafted_at"]), status=r["status"], verdict=r["verdict"],
             rules=tuple(json.loads(r["rules"])), approver=r["approver"],
             decided_at=_aware_or_none(r["decided_at"]), note=r["note"] or "",
         )  # fmt: skip

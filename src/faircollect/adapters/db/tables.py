@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -45,6 +45,11 @@ class DayNumber(TypeDecorator[date]):
 
     def process_result_value(self, value: Any, dialect: Any) -> date | None:
         return None if value is None else EPOCH + timedelta(days=int(value))
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite returns naive UTC datetimes for timezone=True columns; PostgreSQL aware ones."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 metadata = MetaData()

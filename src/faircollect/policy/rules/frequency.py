@@ -180,10 +180,7 @@ def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     if history is facts.history and debt == debt_id:
         return calls
     history = facts.history
-    seen, instants = _INSTANTS[0]
-    if seen is not history:
-        instants = [a.at.astimezone(UTC) for a in history]
-        _INSTANTS[0] = (history, instants)
+    instants = _instants(history)
     # Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
     # service, not misdialled, not placed with direct consent (1006.14(b)(3)). Inline: this runs
     # over every attempt of a decision.
