@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 from faircollect.policy.model import ContactRequest, Facts
 
@@ -16,9 +17,12 @@ class Verdict(StrEnum):
     BLOCK = "block"
 
 
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """Why: a stable rule id, a message in Chinese and English, the clause, the rule's verdict."""
+class Reason(NamedTuple):
+    """Why: a stable rule id, a message in Chinese and English, the clause, the rule's verdict.
+
+    A named tuple rather than a frozen dataclass: a blocked call carries two or three of these,
+    and a frozen dataclass costs four times as much to build, on the gate's hot path.
+    """
 
     rule_id: str
     verdict: Verdict

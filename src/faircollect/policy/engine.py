@@ -37,13 +37,13 @@ def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
         found = rule(request, facts, params)
         if found is not None:
             reasons.append(found)
-    verdict = max(
-        (r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__, default=Verdict.ALLOW
-    )
-    blocking = [r for r in reasons if r.verdict is Verdict.BLOCK]
-    not_before = None
-    if blocking and all(r.not_before is not None for r in blocking):
-        not_before = max(r.not_before for r in blocking if r.not_before is not None)
+    verdict, not_before = Verdict.ALLOW, None
+    if reasons:
+        verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
+        blocking = [r.not_before for r in reasons if r.verdict is Verdict.BLOCK]
+        waits = [w for w in blocking if w is not None]
+        if blocking and len(waits) == len(blocking):
+            not_before = max(waits)
     return Decision(
         verdict=verdict,
         reasons=tuple(reasons),

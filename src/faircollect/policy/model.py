@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
+from itertools import pairwise
 
 
 class PolicyInputError(ValueError):
@@ -104,9 +105,15 @@ class ContactRequest:
     location_only: bool = False  # a US location call to a third party: no mention of the debt
     message: str | None = None  # the text to be sent (or the call script), screened by the gate
     first_communication: bool = False  # the first communication with the person about the debt
+    utc: datetime = field(init=False, repr=False, compare=False)  # `at` in UTC
+    # `at` on the wall clock of each zone a rule asked about: several rules of one decision read
+    # the same local time.
+    local_times: dict[str, datetime] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _aware(self.at, "request time")
+        object.__setattr__(self, "utc", self.at.astimezone(UTC))
+        object.__setattr__(self, "local_times", {})
         if self.visit_end is not None:
             _aware(self.visit_end, "visit end")
         if not self.timezones:
@@ -165,8 +172,17 @@ class Facts:
     inconvenient: tuple[InconvenientWindow, ...] = ()
     employer_forbids_contact: bool = False
     employer_email_consent: bool = False
+    # The history's instants in UTC, in order: rules bisect this one index instead of scanning
+    # (instants in one zone compare without working out offsets, and converting each entry once
+    # costs what one comparison across zones costs).
+    instants: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+    # Indexes derived from the history for one debt (the calls counted toward a cap), built by the
+    # first rule that needs them and read by the others of the same decision.
+    derived: dict[tuple[str, str], list[datetime]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        times = [a.at for a in self.history]
-        if times != sorted(times):
+        instants = tuple([a.at.astimezone(UTC) for a in self.history])
+        if any(later < earlier for earlier, later in pairwise(instants)):
             raise PolicyInputError("the contact history must be in time order")
+        object.__setattr__(self, "instants", instants)
+        object.__setattr__(self, "derived", {})

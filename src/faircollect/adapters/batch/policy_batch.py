@@ -45,6 +45,7 @@ from faircollect.policy.rules.frequency import (
     MESSAGES_TEXT,
     PATTERN_TEXT,
     SEVEN_TEXT,
+    filled,
     morning,
 )
 from faircollect.policy.rules.hours import CN_NIGHT_TEXT, US_HOURS_TEXT, inside_window, next_start
@@ -465,9 +466,8 @@ def _decide_fast(
 
             def daily(i: int, rid: str = rule_id, p: Mapping[str, Any] = params, t: tuple[str, str] = text,
                       c: I64 = count, lim: int = limit) -> Reason:  # fmt: skip
-                k = int(c[i])
-                return reason(rid, p, t[0].format(count=k, limit=lim), t[1].format(count=k, limit=lim),
-                              not_before=morning_of(i, int(day[i]) + 1, p))  # fmt: skip
+                zh, en = filled(t, count=int(c[i]), limit=lim)
+                return reason(rid, p, zh, en, not_before=morning_of(i, int(day[i]) + 1, p))
 
             add(rows, daily, lambda i, c=count: (int(c[i]), int(b.tz[i]), int(day[i])))
         elif rule_id in ("US-CALL-7IN7", "US-CALL-PATTERN"):
@@ -489,9 +489,8 @@ def _decide_fast(
                           d: I64 = sorted_days, f: npt.NDArray[np.intp] = first) -> Reason:  # fmt: skip
                     k = int(c[i])
                     free = int(d[int(f[i]) + k - lim]) + 7
-                    return reason("US-CALL-7IN7", p, SEVEN_TEXT[0].format(count=k, limit=lim),
-                                  SEVEN_TEXT[1].format(count=k, limit=lim),
-                                  not_before=morning_of(i, free, p))  # fmt: skip
+                    zh, en = filled(SEVEN_TEXT, count=k, limit=lim)
+                    return reason("US-CALL-7IN7", p, zh, en, not_before=morning_of(i, free, p))
 
                 def seven_key(i: int, c: I64 = count, lim: int = limit, d: I64 = sorted_days,
                               f: npt.NDArray[np.intp] = first) -> object:  # fmt: skip
@@ -527,8 +526,9 @@ def _decide_fast(
             def after(
                 i: int, p: Mapping[str, Any] = params, d: int = days, lt: I64 = last
             ) -> Reason:
-                return reason("US-CALL-AFTER-CONVERSATION", p, AFTER_TEXT[0].format(days=d),
-                              AFTER_TEXT[1].format(days=d), not_before=morning_of(i, int(lt[i]) + d, p))  # fmt: skip
+                zh, en = filled(AFTER_TEXT, days=d)
+                return reason("US-CALL-AFTER-CONVERSATION", p, zh, en,
+                              not_before=morning_of(i, int(lt[i]) + d, p))  # fmt: skip
 
             add(rows, after, lambda i, lt=last: (int(b.tz[i]), int(lt[i])))
         elif rule_id in ("CN-AMOUNT-LAWFUL", "US-AMOUNTS"):

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from faircollect.policy.decision import Reason, Verdict
-from faircollect.policy.model import PolicyInputError
+from faircollect.policy.model import ContactRequest, PolicyInputError
 
 
 @lru_cache(maxsize=512)
@@ -26,6 +26,14 @@ def local(at: datetime, tz: str) -> datetime:
     return at.astimezone(zone(tz))
 
 
+def request_local(req: ContactRequest, tz: str) -> datetime:
+    """The request's time on the wall clock of `tz`, worked out once per request and zone."""
+    found = req.local_times.get(tz)
+    if found is None:
+        found = req.local_times[tz] = req.at.astimezone(zone(tz))
+    return found
+
+
 @lru_cache(maxsize=256)
 def clock(text: str) -> time:
     hours, _, minutes = str(text).partition(":")
@@ -38,8 +46,12 @@ def at_local(day: date, moment: time, tz: str) -> datetime:
     return datetime.combine(day, moment, tzinfo=zone(tz))
 
 
+_VERDICTS = {v.value: v for v in Verdict}
+
+
 def verdict_of(params: Mapping[str, Any]) -> Verdict:
-    return Verdict(params.get("verdict", "block"))
+    """The verdict a rule gives (a pack's loader has refused unknown ones)."""
+    return _VERDICTS[params.get("verdict", "block")]
 
 
 def reason(
@@ -50,14 +62,7 @@ def reason(
     *,
     not_before: datetime | None = None,
 ) -> Reason:
-    return Reason(
-        rule_id=rule_id,
-        verdict=verdict_of(params),
-        message_zh=zh,
-        message_en=en,
-        source=str(params.get("source", "")),
-        not_before=not_before,
-    )
+    return Reason(rule_id, verdict_of(params), zh, en, str(params.get("source", "")), not_before)
 
 
 def missing(rule_id: str, params: Mapping[str, Any], fact: str) -> Reason:

@@ -19,7 +19,7 @@ from faircollect.policy.model import (
     RecipientRole,
 )
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import at_local, clock, local, next_day, reason
+from faircollect.policy.rules.common import at_local, clock, local, next_day, reason, request_local
 
 MESSAGES = frozenset({Channel.SMS, Channel.EMAIL, Channel.PUSH, Channel.SOCIAL_PRIVATE})
 UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.PENDING)
@@ -54,6 +54,17 @@ PATTERN_TEXT = (
 
 
 @lru_cache(maxsize=4096)
+def filled(pair: tuple[str, str], **values: object) -> tuple[str, str]:
+    """A reason's two texts with `values` filled in (the same few texts recur: kept)."""
+    return pair[0].format(**values), pair[1].format(**values)
+
+
+@lru_cache(maxsize=64)
+def minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
+
+
+@lru_cache(maxsize=4096)
 def day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     """The first instant of `day` in `tz` and of the day after, in UTC: a local date test becomes
     two comparisons of instants (where midnight falls in a DST gap, the day starts at the gap's
@@ -73,17 +84,18 @@ def morning(day: date, tz: str, params: Mapping[str, Any]) -> datetime:
 
 def _tomorrow(req: ContactRequest, params: Mapping[str, Any]) -> datetime:
     tz = req.timezones[0]
-    return morning(next_day(local(req.at, tz).date()), tz, params)
+    return morning(next_day(request_local(req, tz).date()), tz, params)
 
 
 def _today(facts: Facts, req: ContactRequest, keep: Callable[[Attempt], bool]) -> int:
     """Attempts on the request's local day that `keep` selects; attempts reserved for later that
     day count too (they use the capacity)."""
     tz = req.timezones[0]
-    lo, hi = day_bounds(local(req.at, tz).date(), tz)
-    history = facts.history
-    instants = _instants(history)  # in time order, like the history
-    return sum(1 for a in history[bisect_left(instants, lo) : bisect_left(instants, hi)] if keep(a))
+    lo, hi = day_bounds(request_local(req, tz).date(), tz)
+    instants = facts.instants
+    return sum(
+        1 for a in facts.history[bisect_left(instants, lo) : bisect_left(instants, hi)] if keep(a)
+    )
 
 
 def _daily_cap(
@@ -94,24 +106,18 @@ def _daily_cap(
     *,
     default: int,
     keep: Callable[[Attempt], bool],
-    zh: str,
-    en: str,
+    text: tuple[str, str],
 ) -> Reason | None:
     """Block once `keep`-selected attempts today reach the limit; retry tomorrow morning.
 
-    `zh` and `en` are formatted with `count` and `limit`.
+    `text` (Chinese, English) is filled with `count` and `limit`.
     """
     limit = int(params.get("limit", default))
     count = _today(facts, req, keep)
     if count < limit:
         return None
-    return reason(
-        rule_id,
-        params,
-        zh.format(count=count, limit=limit),
-        en.format(count=count, limit=limit),
-        not_before=_tomorrow(req, params),
-    )
+    zh, en = filled(text, count=count, limit=limit)
+    return reason(rule_id, params, zh, en, not_before=_tomorrow(req, params))
 
 
 @rule("CN-FREQ-CONNECTED-3")
@@ -131,8 +137,7 @@ def cn_connected(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -
             and a.recipient_role is RecipientRole.DEBTOR
             and a.outcome in CONNECTED
         ),
-        zh=CONNECTED_TEXT[0],
-        en=CONNECTED_TEXT[1],
+        text=CONNECTED_TEXT,
     )
 
 
@@ -150,51 +155,29 @@ def cn_attempts(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         keep=lambda a: (
             a.channel in VOICE and a.contact_point == req.contact_point and a.outcome in UNANSWERED
         ),
-        zh=ATTEMPTS_TEXT[0],
-        en=ATTEMPTS_TEXT[1],
+        text=ATTEMPTS_TEXT,
     )
-
-
-# The last history indexed, with the debt it was indexed for: 7-in-7 and the call-pattern rule
-# read the same counted calls of the same decision. One tuple, replaced whole, so a concurrent
-# decision never sees a mixed entry; the history is compared by identity.
-_COUNTED: list[tuple[tuple[Attempt, ...], str, list[datetime]]] = [((), "", [])]
-
-
-_INSTANTS: list[tuple[tuple[Attempt, ...], list[datetime]]] = [((), [])]
-
-
-def _instants(history: tuple[Attempt, ...]) -> list[datetime]:
-    """The history's instants in UTC, in order (the last history asked for is kept, by
-    identity): every rule of a decision bisects the same index instead of scanning."""
-    seen, instants = _INSTANTS[0]
-    if seen is not history:
-        instants = [a.at.astimezone(UTC) for a in history]
-        _INSTANTS[0] = (history, instants)
-    return instants
 
 
 def _counted_calls(facts: Facts, debt_id: str) -> list[datetime]:
     """Instants (UTC) of the calls that count toward 1006.14(b)(2) for `debt_id`, in order."""
-    history, debt, calls = _COUNTED[0]
-    if history is facts.history and debt == debt_id:
-        return calls
-    history = facts.history
-    instants = _instants(history)
-    # Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not in
-    # service, not misdialled, not placed with direct consent (1006.14(b)(3)). Inline: this runs
-    # over every attempt of a decision.
-    voice, debtor, counted = VOICE, RecipientRole.DEBTOR, US_COUNTED
-    calls = [
-        t
-        for a, t in zip(history, instants, strict=True)
-        if a.debt_id == debt_id
-        and a.channel in voice
-        and a.recipient_role is debtor
-        and a.outcome in counted
-        and not a.with_consent
-    ]
-    _COUNTED[0] = (history, debt_id, calls)
+    key = ("us-counted", debt_id)
+    calls = facts.derived.get(key)
+    if calls is None:
+        # Calls that count toward 1006.14(b)(2): connected, rung out or voicemail; not busy, not
+        # in service, not misdialled, not placed with direct consent (1006.14(b)(3)). Inline:
+        # this runs over every attempt of a decision.
+        voice, debtor, counted, instants = VOICE, RecipientRole.DEBTOR, US_COUNTED, facts.instants
+        calls = [
+            instants[k]
+            for k, a in enumerate(facts.history)
+            if a.debt_id == debt_id
+            and a.channel in voice
+            and a.recipient_role is debtor
+            and a.outcome in counted
+            and not a.with_consent
+        ]
+        facts.derived[key] = calls
     return calls
 
 
@@ -215,22 +198,29 @@ def us_seven_in_seven(
         return None
     limit = int(params.get("limit", 7))
     tz = req.timezones[0]
-    today = local(req.at, tz).date()
-    window_start = today - timedelta(days=6)
-    lo, hi = day_bounds(window_start, tz)[0], day_bounds(today, tz)[1]
+    today = request_local(req, tz).date()
+    lo, hi = day_bounds(today - _SIX_DAYS, tz)[0], day_bounds(today, tz)[1]
     counted = _counted_calls(facts, req.debt_id)
     calls = counted[bisect_left(counted, lo) : bisect_left(counted, hi)]
     if len(calls) < limit:
         return None
     # The window must drop calls until fewer than `limit` remain: the limit-th newest call leaves.
-    free_day = local(calls[len(calls) - limit], tz).date() + timedelta(days=7)
-    return reason(
-        "US-CALL-7IN7",
-        params,
-        SEVEN_TEXT[0].format(count=len(calls), limit=limit),
-        SEVEN_TEXT[1].format(count=len(calls), limit=limit),
-        not_before=morning(free_day, tz, params),
-    )
+    free_day = local(calls[len(calls) - limit], tz).date() + _SEVEN_DAYS
+    zh, en = filled(SEVEN_TEXT, count=len(calls), limit=limit)
+    return reason("US-CALL-7IN7", params, zh, en, not_before=morning(free_day, tz, params))
+
+
+_SIX_DAYS, _SEVEN_DAYS = timedelta(days=6), timedelta(days=7)
+
+
+def _talks(facts: Facts, debt_id: str) -> list[datetime]:
+    """Instants (UTC) of the telephone conversations about `debt_id`, in order."""
+    voice, instants = VOICE, facts.instants
+    return [
+        instants[k]
+        for k, a in enumerate(facts.history)
+        if a.conversation and a.channel in voice and a.debt_id == debt_id
+    ]
 
 
 @rule("US-CALL-AFTER-CONVERSATION")
@@ -243,22 +233,17 @@ def us_after_conversation(
         return None
     days = int(params.get("days", 7))
     tz = req.timezones[0]
-    today = local(req.at, tz).date()
-    talks = [
-        local(a.at, tz).date()
-        for a in facts.history
-        if a.conversation and a.channel in VOICE and a.debt_id == req.debt_id and a.at <= req.at
-    ]
-    recent = [d for d in talks if d <= today < d + timedelta(days=days)]
-    if not recent:
+    today = request_local(req, tz).date()
+    # A conversation on local day d bars calls on d .. d + days - 1: those held from the first
+    # instant of today - days + 1 up to the request itself.
+    talks = _talks(facts, req.debt_id)
+    k = bisect_right(talks, req.utc)  # the last conversation held by the time of the request
+    if k == 0 or talks[k - 1] < day_bounds(today - timedelta(days=days - 1), tz)[0]:
         return None
-    free_day = max(recent) + timedelta(days=days)
+    free_day = local(talks[k - 1], tz).date() + timedelta(days=days)
+    zh, en = filled(AFTER_TEXT, days=days)
     return reason(
-        "US-CALL-AFTER-CONVERSATION",
-        params,
-        AFTER_TEXT[0].format(days=days),
-        AFTER_TEXT[1].format(days=days),
-        not_before=morning(free_day, tz, params),
+        "US-CALL-AFTER-CONVERSATION", params, zh, en, not_before=morning(free_day, tz, params)
     )
 
 
@@ -276,8 +261,7 @@ def cn_messages(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
         params,
         default=3,
         keep=lambda a: a.channel in MESSAGES and a.recipient_role is RecipientRole.DEBTOR,
-        zh=MESSAGES_TEXT[0],
-        en=MESSAGES_TEXT[1],
+        text=MESSAGES_TEXT,
     )
 
 
@@ -287,15 +271,16 @@ def us_call_pattern(req: ContactRequest, facts: Facts, params: Mapping[str, Any]
     one number within minutes, or calls concentrated in one day (comment 14(b)(2)(i)-2)."""
     if req.channel not in VOICE or req.recipient_role is not RecipientRole.DEBTOR:
         return None
-    gap = timedelta(minutes=int(params.get("rapid_minutes", 5)))
-    history = facts.history
-    instants = _instants(history)
-    at = req.at.astimezone(UTC)
-    near = history[bisect_right(instants, at - gap) : bisect_left(instants, at + gap)]
-    rapid = any(a.channel in VOICE and a.contact_point == req.contact_point for a in near)
+    gap = minutes(int(params.get("rapid_minutes", 5)))
+    instants = facts.instants
+    at = req.utc
+    near = facts.history[bisect_right(instants, at - gap) : bisect_left(instants, at + gap)]
+    rapid = bool(near) and any(
+        a.channel in VOICE and a.contact_point == req.contact_point for a in near
+    )
     counted = _counted_calls(facts, req.debt_id)
     tz = req.timezones[0]
-    first, last = day_bounds(local(req.at, tz).date(), tz)
+    first, last = day_bounds(request_local(req, tz).date(), tz)
     today = bisect_left(counted, last) - bisect_left(counted, first)
     concentrated = today >= int(params.get("daily_limit", 6))
     if not (rapid or concentrated):

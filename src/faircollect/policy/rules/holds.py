@@ -8,7 +8,7 @@ from typing import Any
 from faircollect.policy.decision import Reason
 from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import local, reason
+from faircollect.policy.rules.common import reason, request_local
 
 
 @rule("CN-CASE-PAUSE")
@@ -66,7 +66,7 @@ def us_cease(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     received = facts.flags.cease_received_on
     if received is None or req.end_of_collection_notice:
         return None
-    if local(req.at, req.timezones[0]).date() < received:
+    if request_local(req, req.timezones[0]).date() < received:
         return None
     return reason(
         "US-CEASE",

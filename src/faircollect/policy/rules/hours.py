@@ -11,7 +11,7 @@ from typing import Any
 from faircollect.policy.decision import Reason
 from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import at_local, clock, local, missing, reason
+from faircollect.policy.rules.common import at_local, clock, local, missing, reason, request_local
 
 CN_NIGHT_TEXT = (
     "当地时间{start:%H:%M}前或{end:%H:%M}后不得催收（未经债务人同意）",
@@ -82,9 +82,10 @@ def cn_night(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     tz = req.timezones[0]
     if req.channel is Channel.VISIT and req.visit_end is None:
         return missing("CN-HOURS-NIGHT", params, "visit end time")
-    last = req.visit_end if req.channel is Channel.VISIT and req.visit_end else req.at
-    ends_late = local(last, tz).time() > end or local(last, tz).date() != local(req.at, tz).date()
-    if inside_window(req.at, tz, start, end) and not ends_late:
+    here = request_local(req, tz)
+    last = local(req.visit_end, tz) if req.channel is Channel.VISIT and req.visit_end else here
+    ends_late = last.time() > end or last.date() != here.date()
+    if start <= here.time() < end and not ends_late:
         return None
     return reason(
         "CN-HOURS-NIGHT",
@@ -104,7 +105,7 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     if facts.night_consent:
         return None
     start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
-    if all(inside_window(req.at, tz, start, end) for tz in req.timezones):
+    if all(start <= request_local(req, tz).time() < end for tz in req.timezones):
         return None
     return reason(
         "US-TIME-8-21",
@@ -121,7 +122,7 @@ def us_designated(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) 
     same medium to a contact the consumer started is allowed (comments 6(b)(1)-1 and -2)."""
     if not facts.inconvenient or req.consumer_initiated_reply or facts.night_consent:
         return None
-    here = local(req.at, req.timezones[0])
+    here = request_local(req, req.timezones[0])
     for window in facts.inconvenient:
         start = clock(window.start)
         ends_at_midnight = window.end in ("24:00", "24")

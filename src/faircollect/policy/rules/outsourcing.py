@@ -9,7 +9,7 @@ from typing import Any
 from faircollect.policy.decision import Reason
 from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import local, missing, reason
+from faircollect.policy.rules.common import missing, reason, request_local
 
 
 @rule("CN-VISIT-TWO")
@@ -41,7 +41,7 @@ def cn_agency(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> R
     if status is None:
         return missing("CN-OUT-AGENCY", params, f"standing of agency {req.by!r}")
     max_age = timedelta(days=int(params.get("max_age_days", 365)))
-    today = local(req.at, req.timezones[0]).date()
+    today = request_local(req, req.timezones[0]).date()
     fresh = status.evaluated_on is not None and today - status.evaluated_on <= max_age
     if status.approved and status.agreement_on_record and fresh:
         return None
