@@ -181,7 +181,10 @@ class Facts:
     derived: dict[tuple[str, str], list[datetime]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        instants = tuple([a.at.astimezone(UTC) for a in self.history])
+        # Histories read from the database are in UTC already: those need no conversion.
+        instants = tuple(
+            [a.at if a.at.tzinfo is UTC else a.at.astimezone(UTC) for a in self.history]
+        )
         if any(later < earlier for earlier, later in pairwise(instants)):
             raise PolicyInputError("the contact history must be in time order")
         object.__setattr__(self, "instants", instants)
