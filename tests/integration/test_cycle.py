@@ -10,20 +10,25 @@ import pytest
 from rich.console import Console
 from sqlalchemy import insert, select
 
+from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.cycle_job import (
     Cycle,
     CycleError,
     approve_playbook,
+    contact_record,
     draft_playbook,
     record_promise,
     run_cycle,
 )
 from faircollect.adapters.db.tables import (
+    contact_attempts,
     loan_states,
     loans,
+    outbox,
     pauses,
     payments,
     promises,
+    sandbox_messages,
     scores,
     workflow_tasks,
 )
@@ -32,6 +37,7 @@ from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.playbooks import shipped_templates
+from faircollect.policy import Outcome
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
@@ -110,6 +116,55 @@ def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -
     assert "CN-CASE-PAUSE" in blocked.reasons
     assert report.blocked_by_rule["CN-CASE-PAUSE"] >= 1
     assert report.events["dispute_opened"] >= 1
+
+
+def test_a_message_the_gate_refuses_at_send_time_is_withdrawn_and_stops_counting(
+    ready: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faircollect.adapters.db.cycle_job as cycle_job
+
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    cycle = _cycle(ready)
+    # Decide and queue without sending, then open a dispute on every queued loan before dispatch.
+    with monkeypatch.context() as patched:
+        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        run_cycle(cycle, DAY)
+    with ready.engine.begin() as conn:
+        queued = conn.execute(
+            select(outbox.c.loan_id, outbox.c.borrower_id, outbox.c.attempt_id, loans.c.loan_key)
+            .join(loans, loans.c.loan_id == outbox.c.loan_id).where(outbox.c.status == "queued")
+        ).all()  # fmt: skip
+        assert queued
+        for k, q in enumerate(queued):
+            conn.execute(insert(pauses).values(pause_id=f"D-{k}", loan_key=q.loan_key,
+                                               kind="dispute", start_on=DAY, end_on=None,
+                                               record_hash="x"))  # fmt: skip
+    report = run_cycle(cycle, DAY)  # the same date again: only the dispatch has work left
+    assert report.withdrawn == len(queued)
+    assert report.sent == 0
+    with ready.engine.connect() as conn:
+        rows = {r.attempt_id: r for r in conn.execute(select(outbox)).all()}
+        attempts = {r.id: r for r in conn.execute(select(contact_attempts)).all()}
+        sent = conn.execute(select(sandbox_messages)).all()
+        store = SqlContactStore(conn)
+        for q in queued:
+            assert rows[q.attempt_id].status == "withdrawn"
+            assert "CN-CASE-PAUSE" in rows[q.attempt_id].receipt
+            assert attempts[q.attempt_id].outcome == "withdrawn"
+            # A contact that never happened uses no cap: it is not in the history the gate reads.
+            history = store.history(q.borrower_id, AT - timedelta(days=30))
+            assert len(history) == sum(
+                1 for a in attempts.values()
+                if a.borrower_id == q.borrower_id and a.outcome != "withdrawn"
+            )  # fmt: skip
+        record = contact_record(conn, DAY - timedelta(days=1), DAY + timedelta(days=1))
+    assert not sent
+    assert sum(1 for r in record if r["outcome"] == "withdrawn") == len(queued)
+    with ready.engine.begin() as conn, pytest.raises(LookupError, match="that was made"):
+        SqlContactStore(conn).set_outcome(queued[0].attempt_id, Outcome.CONNECTED, False)
 
 
 def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:

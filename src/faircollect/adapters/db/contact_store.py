@@ -143,7 +143,9 @@ class SqlContactStore:
         rows = self._conn.execute(
             select(contact_attempts)
             .where(
-                contact_attempts.c.borrower_id == borrower_id, contact_attempts.c.at >= _utc(since)
+                contact_attempts.c.borrower_id == borrower_id,
+                contact_attempts.c.at >= _utc(since),
+                contact_attempts.c.outcome != WITHDRAWN,
             )
             .order_by(contact_attempts.c.at, contact_attempts.c.id)
         ).mappings()
@@ -152,11 +154,28 @@ class SqlContactStore:
     def set_outcome(self, attempt_id: int, outcome: Outcome, conversation: bool) -> None:
         done = self._conn.execute(
             update(contact_attempts)
-            .where(contact_attempts.c.id == attempt_id)
+            .where(contact_attempts.c.id == attempt_id, contact_attempts.c.outcome != WITHDRAWN)
             .values(outcome=outcome.value, conversation=conversation)
         )
         if done.rowcount == 0:
-            raise LookupError(f"no contact attempt {attempt_id}")
+            raise LookupError(f"no contact attempt {attempt_id} that was made")
+
+    def withdraw(self, attempt_id: int) -> None:
+        """The reserved attempt was not made (the gate said no at send time): no cap counts it
+        from now on, and the contact record shows it as withdrawn."""
+        self._conn.execute(
+            update(contact_attempts)
+            .where(
+                contact_attempts.c.id == attempt_id,
+                contact_attempts.c.outcome == Outcome.PENDING.value,
+            )
+            .values(outcome=WITHDRAWN)
+        )
+
+
+# The outcome of a reservation whose contact was never made. Not an `Outcome`: the gate never
+# sees these attempts, because they did not happen.
+WITHDRAWN = "withdrawn"
 
 
 def _attempt(r: Any) -> Attempt:

@@ -737,6 +737,7 @@ def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, 
     if not decision.allowed:
         conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
             status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
+        SqlContactStore(conn).withdraw(row["attempt_id"])
         report.withdrawn += 1
         return
     channel = cycle.channels[_route(row["channel"])]
