@@ -343,14 +343,29 @@ def evaluate_batch(batch: RequestBatch, pack: RulePack) -> BatchResult:
         if decision.reasons:
             found[i] = list(decision.reasons)
     result.fallback_rows = int((~fast).sum())
+    # Rows share reason objects (see `add`): combine each distinct set of reasons once.
+    combined: dict[tuple[int, ...], tuple[int, tuple[Reason, ...], datetime | None]] = {}
+    codes = []
     for i, reasons in found.items():
-        verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
-        result.verdict[i] = _VCODE[verdict]
-        result.reasons[i] = tuple(reasons)
-        blocking = [r for r in reasons if r.verdict is Verdict.BLOCK]
-        if blocking and all(r.not_before is not None for r in blocking):
-            result.not_before[i] = max(r.not_before for r in blocking if r.not_before is not None)
+        ids = tuple(map(id, reasons))
+        got = combined.get(ids)
+        if got is None:
+            got = combined[ids] = _combine(reasons)
+        codes.append(got[0])
+        result.reasons[i] = got[1]
+        if got[2] is not None:
+            result.not_before[i] = got[2]
+    result.verdict[list(found)] = codes
     return result
+
+
+def _combine(reasons: list[Reason]) -> tuple[int, tuple[Reason, ...], datetime | None]:
+    """A row's verdict code, reasons and not_before, as the engine combines them."""
+    verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
+    blocking = [r.not_before for r in reasons if r.verdict is Verdict.BLOCK]
+    waits = [w for w in blocking if w is not None]
+    not_before = max(waits) if blocking and len(waits) == len(blocking) else None
+    return _VCODE[verdict], tuple(reasons), not_before
 
 
 def _decide_fast(
@@ -557,7 +572,9 @@ def _decide_fast(
                     lawful_outstanding=None if lawful < 0 else lawful, time_barred=False,
                 )  # fmt: skip
 
-            add(rows, content)
+            # The result depends on these values only: rows that share them share the reason.
+            add(rows, content, lambda i: (int(b.message[i]), int(b.channel[i]), int(b.role[i]),
+                                          bool(b.first_communication[i]), int(b.lawful[i])))  # fmt: skip
 
 
 def _openings(
