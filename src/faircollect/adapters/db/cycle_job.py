@@ -25,7 +25,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.channels.port import ChannelPort, Outbound
 from faircollect.adapters.db.batch_job import run_batch
-from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.tables import (
     EPOCH,
     aware,
@@ -603,15 +603,38 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             tasks = _due_tasks(conn, as_of, last)
             if not tasks:
                 return
-            store, audit, held = SqlContactStore(conn), _Buffered(), _held(conn, as_of)
+            requests = {
+                t["id"]: _request_for(cycle, conn, t, as_of, PACK_OF_CURRENCY[t["currency"]])
+                for t in tasks
+                if Action(t["action"]) in CONTACTING
+            }
+            store = _chunk_store(conn, tasks, requests)
+            audit, held = _Buffered(), _held(conn, as_of)
             for task in tasks:
                 last = task["id"]
-                _decide_one(cycle, conn, store, audit, held, task, as_of, report)
+                _decide_one(cycle, conn, store, audit, held, task, requests.get(task["id"]),
+                            as_of, report)  # fmt: skip
             audit.flush(app, conn)
 
 
+def _chunk_store(
+    conn: Connection, tasks: Sequence[Any], requests: Mapping[int, ContactRequest]
+) -> SqlContactStore:
+    """The chunk's debtors locked and their facts read up front (see `ChunkContactStore`)."""
+    if not requests:
+        return SqlContactStore(conn)
+    cases = [
+        (t["borrower_id"], t["loan_id"], local(r.at, r.timezones[0]).date())
+        for t in tasks
+        if (r := requests.get(t["id"])) is not None
+    ]
+    since = min(r.at for r in requests.values()) - timedelta(days=HISTORY_DAYS)
+    return ChunkContactStore(conn, cases=cases, since=since)
+
+
 def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any,
-                held: set[str], task: Any, as_of: date, report: CycleReport) -> None:  # fmt: skip
+                held: set[str], task: Any, request: ContactRequest | None, as_of: date,
+                report: CycleReport) -> None:  # fmt: skip
     action = Action(task["action"])
     pack_id = PACK_OF_CURRENCY[task["currency"]]
     if action not in CONTACTING:
@@ -635,7 +658,8 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
             status="dropped", reasons=json.dumps(["PLAYBOOK-HOLD"])))  # fmt: skip
         report.dropped += 1
         return
-    request = _request_for(cycle, conn, task, as_of, pack_id)
+    if request is None:  # built for every contacting step before the chunk is decided
+        raise CycleError(f"task {task['id']}: no request was built for its contact")
     pack = cycle.pack(pack_id, as_of)
     answer = request_contact(store=store, audit=audit, pack=pack, borrower_id=task["borrower_id"],
                              loan_id=task["loan_id"], request=request)  # fmt: skip
