@@ -5,11 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from faircollect.adapters.channels.port import ChannelPort, Outbound, require_allowed
 from faircollect.adapters.db.tables import call_queue, sandbox_messages
 from faircollect.policy import Decision
+
+# Built once, values bound at execution: these run for every message.
+_SANDBOX_SEEN = select(sandbox_messages.c.outbox_id).where(
+    sandbox_messages.c.outbox_id == bindparam("o_id")
+)
+_SANDBOX_NEW = insert(sandbox_messages)
+_QUEUED = select(call_queue.c.outbox_id).where(call_queue.c.outbox_id == bindparam("o_id"))
+_QUEUE_NEW = insert(call_queue)
 
 
 class SandboxChannel:
@@ -23,16 +31,13 @@ class SandboxChannel:
     def send(self, message: Outbound, decision: Decision, connection: Any) -> str:
         require_allowed(message, decision)
         conn: Connection = connection
-        seen = conn.execute(
-            select(sandbox_messages.c.outbox_id).where(
-                sandbox_messages.c.outbox_id == message.outbox_id
-            )
-        ).first()
+        seen = conn.execute(_SANDBOX_SEEN, {"o_id": message.outbox_id}).first()
         if seen is None:
-            conn.execute(insert(sandbox_messages).values(
-                outbox_id=message.outbox_id, channel=message.channel,
-                contact_point=message.contact_point, body=message.body, sent_at=message.at,
-            ))  # fmt: skip
+            conn.execute(_SANDBOX_NEW, {
+                "outbox_id": message.outbox_id, "channel": message.channel,
+                "contact_point": message.contact_point, "body": message.body,
+                "sent_at": message.at,
+            })  # fmt: skip
             if self.log is not None:
                 # The log is a reading aid; the table is the record (a crash can leave a log line
                 # for a message the table does not hold, never the reverse).
@@ -50,15 +55,13 @@ class VoiceQueue:
     def send(self, message: Outbound, decision: Decision, connection: Any) -> str:
         require_allowed(message, decision)
         conn: Connection = connection
-        seen = conn.execute(
-            select(call_queue.c.outbox_id).where(call_queue.c.outbox_id == message.outbox_id)
-        ).first()
+        seen = conn.execute(_QUEUED, {"o_id": message.outbox_id}).first()
         if seen is None:
-            conn.execute(insert(call_queue).values(
-                outbox_id=message.outbox_id, borrower_id=message.borrower_id,
-                loan_id=message.loan_id, contact_point=message.contact_point,
-                script=message.body, planned_at=message.at, status="open",
-            ))  # fmt: skip
+            conn.execute(_QUEUE_NEW, {
+                "outbox_id": message.outbox_id, "borrower_id": message.borrower_id,
+                "loan_id": message.loan_id, "contact_point": message.contact_point,
+                "script": message.body, "planned_at": message.at, "status": "open",
+            })  # fmt: skip
         return f"queue:{message.outbox_id}"
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
 from faircollect.adapters.db.tables import (
     aware,
@@ -32,6 +32,41 @@ from faircollect.policy import (
 from faircollect.policy.rules.common import local
 from faircollect.services.contacts import CaseState
 
+# Statements built once, their values bound at execution: building a statement with its values
+# (coercing each one, computing the cache key) costs five times what executing it does on SQLite,
+# and these run for every decision and every send.
+_LOCK = (
+    update(borrowers)
+    .where(borrowers.c.borrower_id == bindparam("b_id"))
+    .values(timezone=borrowers.c.timezone)
+)
+_TIMEZONE = select(borrowers.c.timezone).where(borrowers.c.borrower_id == bindparam("b_id"))
+_PAUSE_KINDS = (
+    select(pauses.c.kind)
+    .join(loans, loans.c.loan_key == pauses.c.loan_key)
+    .where(
+        loans.c.loan_id == bindparam("l_id"),
+        pauses.c.start_on <= bindparam("day"),
+        or_(pauses.c.end_on.is_(None), pauses.c.end_on >= bindparam("day")),
+    )
+)
+_LAWFUL = (
+    select(loan_states.c.lawful_outstanding)
+    .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+    .where(and_(loans.c.loan_id == bindparam("l_id"), loan_states.c.as_of == bindparam("day")))
+)
+_HISTORY = (
+    select(contact_attempts)
+    .where(
+        contact_attempts.c.borrower_id == bindparam("b_id"),
+        contact_attempts.c.at >= bindparam("since"),
+        contact_attempts.c.outcome != bindparam("withdrawn"),
+    )
+    .order_by(contact_attempts.c.at, contact_attempts.c.id)
+)
+_NEW_DECISION = insert(contact_decisions)
+_NEW_ATTEMPT = insert(contact_attempts)
+
 
 class SqlContactStore:
     """Contact decisions and attempts in the relational database."""
@@ -42,40 +77,19 @@ class SqlContactStore:
     def lock_debtor(self, borrower_id: str) -> str | None:
         # A no-op write takes the row lock on PostgreSQL and the write lock on SQLite, so the
         # next decision for this debtor waits until this transaction ends.
-        done = self._conn.execute(
-            update(borrowers)
-            .where(borrowers.c.borrower_id == borrower_id)
-            .values(timezone=borrowers.c.timezone)
-        )
+        done = self._conn.execute(_LOCK, {"b_id": borrower_id})
         if done.rowcount == 0:
             return None
-        return str(
-            self._conn.execute(
-                select(borrowers.c.timezone).where(borrowers.c.borrower_id == borrower_id)
-            ).scalar_one()
-        )
+        return str(self._conn.execute(_TIMEZONE, {"b_id": borrower_id}).scalar_one())
 
     def history(self, borrower_id: str, since: datetime) -> list[Attempt]:
         return [a for a, _ref in self._history_with_refs(borrower_id, since)]
 
     def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState:
         day = local(at, tz).date()
-        kinds = set(
-            self._conn.execute(
-                select(pauses.c.kind)
-                .join(loans, loans.c.loan_key == pauses.c.loan_key)
-                .where(
-                    loans.c.loan_id == loan_id,
-                    pauses.c.start_on <= day,
-                    or_(pauses.c.end_on.is_(None), pauses.c.end_on >= day),
-                )
-            ).scalars()
-        )
-        lawful = self._conn.execute(
-            select(loan_states.c.lawful_outstanding)
-            .join(loans, loans.c.loan_key == loan_states.c.loan_key)
-            .where(and_(loans.c.loan_id == loan_id, loan_states.c.as_of == day))
-        ).scalar_one_or_none()
+        keys = {"l_id": loan_id, "day": day}
+        kinds = set(self._conn.execute(_PAUSE_KINDS, keys).scalars())
+        lawful = self._conn.execute(_LAWFUL, keys).scalar_one_or_none()
         return _case(kinds, lawful)
 
     def record_decision(
@@ -89,16 +103,17 @@ class SqlContactStore:
         request: str,
     ) -> int:
         result = self._conn.execute(
-            insert(contact_decisions).values(
-                decision_id=decision_id,
-                at=_utc(at),
-                borrower_id=borrower_id,
-                loan_id=loan_id,
-                pack=f"{decision.pack_id}@{decision.pack_version}",
-                verdict=decision.verdict.value,
-                decision=json.dumps(decision.to_dict(), ensure_ascii=False),
-                request=request,
-            )
+            _NEW_DECISION,
+            {
+                "decision_id": decision_id,
+                "at": _utc(at),
+                "borrower_id": borrower_id,
+                "loan_id": loan_id,
+                "pack": f"{decision.pack_id}@{decision.pack_version}",
+                "verdict": decision.verdict.value,
+                "decision": json.dumps(decision.to_dict(), ensure_ascii=False),
+                "request": request,
+            },
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -106,19 +121,20 @@ class SqlContactStore:
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
         result = self._conn.execute(
-            insert(contact_attempts).values(
-                decision_ref=decision_ref,
-                borrower_id=borrower_id,
-                loan_id=loan_id,
-                at=_utc(request.at),
-                channel=request.channel.value,
-                recipient_role=request.recipient_role.value,
-                contact_point=request.contact_point,
-                by=request.by,
-                outcome=Outcome.PENDING.value,
-                conversation=False,
-                with_consent=request.with_consent,
-            )
+            _NEW_ATTEMPT,
+            {
+                "decision_ref": decision_ref,
+                "borrower_id": borrower_id,
+                "loan_id": loan_id,
+                "at": _utc(request.at),
+                "channel": request.channel.value,
+                "recipient_role": request.recipient_role.value,
+                "contact_point": request.contact_point,
+                "by": request.by,
+                "outcome": Outcome.PENDING.value,
+                "conversation": False,
+                "with_consent": request.with_consent,
+            },
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
@@ -139,13 +155,7 @@ class SqlContactStore:
 
     def _history_with_refs(self, borrower_id: str, since: datetime) -> list[tuple[Attempt, int]]:
         rows = self._conn.execute(
-            select(contact_attempts)
-            .where(
-                contact_attempts.c.borrower_id == borrower_id,
-                contact_attempts.c.at >= _utc(since),
-                contact_attempts.c.outcome != WITHDRAWN,
-            )
-            .order_by(contact_attempts.c.at, contact_attempts.c.id)
+            _HISTORY, {"b_id": borrower_id, "since": _utc(since), "withdrawn": WITHDRAWN}
         ).mappings()
         return [(_attempt(r), int(r["decision_ref"])) for r in rows]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -547,24 +547,45 @@ def _due_tasks(conn: Connection, as_of: date, after_id: int) -> list[Any]:
     ).mappings())  # fmt: skip
 
 
+# Statements run for every step and every send, built once with their values bound at execution
+# (building a statement with its values costs several times what running it does).
+_SET_TASK = update(workflow_tasks).where(workflow_tasks.c.id == bindparam("w_id"))
+_SET_OUTBOX = update(outbox).where(outbox.c.id == bindparam("o_id"))
+_SET_ATTEMPT = update(contact_attempts).where(contact_attempts.c.id == bindparam("a_id"))
+_NEW_OUTBOX = insert(outbox)
+_STATE_ON = select(loan_states).where(
+    loan_states.c.loan_key == bindparam("key"), loan_states.c.as_of == bindparam("day")
+)
+_NEXT_INSTALMENT = (
+    select(installments.c.principal + installments.c.interest + installments.c.fee,
+           installments.c.due_on)
+    .where(installments.c.loan_key == bindparam("key"), installments.c.schedule_kind == "contract",
+           installments.c.due_on >= bindparam("day"))
+    .order_by(installments.c.due_on).limit(1)
+)  # fmt: skip
+_OUTBOX_ROW = (
+    select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
+           loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
+    .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+    .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
+    .join(loans, loans.c.loan_id == outbox.c.loan_id)
+    .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
+    .where(outbox.c.id == bindparam("o_id")).with_for_update()
+)  # fmt: skip
+
+
 def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
     """The amount a message may state (today's lawful amount due, or before the due date the
     next instalment, never above the lawful outstanding) and the date it is due."""
-    s = conn.execute(select(loan_states).where(
-        loan_states.c.loan_key == loan_key, loan_states.c.as_of == as_of)).mappings().first()  # fmt: skip
+    keys = {"key": loan_key, "day": as_of}
+    s = conn.execute(_STATE_ON, keys).mappings().first()
     if s is None:
         return 0, as_of
     lawful = int(s["lawful_outstanding"])
     overdue = int(s["overdue_principal"] + s["overdue_interest"] + s["overdue_fee"] + s["penalty_accrued"])  # fmt: skip
     due_on = as_of
     if overdue == 0:  # before the due date: the next instalment
-        nxt = conn.execute(
-            select(installments.c.principal + installments.c.interest + installments.c.fee,
-                   installments.c.due_on)
-            .where(installments.c.loan_key == loan_key, installments.c.schedule_kind == "contract",
-                   installments.c.due_on >= as_of)
-            .order_by(installments.c.due_on).limit(1)
-        ).first()  # fmt: skip
+        nxt = conn.execute(_NEXT_INSTALMENT, keys).first()
         if nxt is not None:
             overdue, due_on = int(nxt[0]), _as_date(nxt[1])
     return min(overdue, lawful), due_on
@@ -645,7 +666,7 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
             days = int(dict(cycle.step_params(task)).get("days", 30))
             done["hold_until"] = as_of + timedelta(days=days - 1)
             held.add(task["loan_id"])
-        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(**done))
+        conn.execute(_SET_TASK, {"w_id": task["id"], **done})
         audit.append_records([AuditRecord(
             AuditKind.PLAYBOOK_STEP, cycle.clock.now(), "cycle", f"loan:{task['loan_id']}",
             {"step": task["step_id"], "action": action.value, "playbook": task["playbook"],
@@ -654,8 +675,8 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
         report.done_without_contact += 1
         return
     if task["loan_id"] in held:
-        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(
-            status="dropped", reasons=json.dumps(["PLAYBOOK-HOLD"])))  # fmt: skip
+        conn.execute(_SET_TASK, {"w_id": task["id"], "status": "dropped",
+                                 "reasons": json.dumps(["PLAYBOOK-HOLD"])})  # fmt: skip
         report.dropped += 1
         return
     if request is None:  # built for every contacting step before the chunk is decided
@@ -669,14 +690,15 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
     reasons = json.dumps([r.rule_id for r in decision.reasons])
     if answer.attempt_id is not None:
         report.allowed += 1
-        conn.execute(insert(outbox).values(
-            task_id=task["id"], attempt_id=answer.attempt_id, borrower_id=task["borrower_id"],
-            loan_id=task["loan_id"], channel=request.channel.value,
-            contact_point=request.contact_point, body=request.message or "",
-            planned_at=request.at.astimezone(UTC), status="queued",
-        ))  # fmt: skip
-        conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(
-            status="queued", decision_id=decision.decision_id, reasons=reasons))  # fmt: skip
+        conn.execute(_NEW_OUTBOX, {
+            "task_id": task["id"], "attempt_id": answer.attempt_id,
+            "borrower_id": task["borrower_id"], "loan_id": task["loan_id"],
+            "channel": request.channel.value, "contact_point": request.contact_point,
+            "body": request.message or "", "planned_at": request.at.astimezone(UTC),
+            "status": "queued",
+        })  # fmt: skip
+        conn.execute(_SET_TASK, {"w_id": task["id"], "status": "queued",
+                                 "decision_id": decision.decision_id, "reasons": reasons})  # fmt: skip
         return
     for r in decision.reasons:
         report.blocked_by_rule[r.rule_id] += 1
@@ -696,7 +718,7 @@ def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: A
     else:
         report.dropped += 1
         values["status"] = "dropped"
-    conn.execute(update(workflow_tasks).where(workflow_tasks.c.id == task["id"]).values(**values))
+    conn.execute(_SET_TASK, {"w_id": task["id"], **values})
 
 
 # --- dispatch ------------------------------------------------------------------------------
@@ -740,15 +762,7 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
 
 def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, as_of: date,
               report: CycleReport) -> None:  # fmt: skip
-    row = conn.execute(
-        select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
-               loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
-        .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
-        .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
-        .join(loans, loans.c.loan_id == outbox.c.loan_id)
-        .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
-        .where(outbox.c.id == outbox_id).with_for_update()
-    ).mappings().first()  # fmt: skip
+    row = conn.execute(_OUTBOX_ROW, {"o_id": outbox_id}).mappings().first()
     if row is None or row["status"] not in ("queued", "sending"):
         return  # another run sent it
     at = aware(row["planned_at"])
@@ -759,23 +773,22 @@ def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, 
                        contact_point=row["contact_point"], body=row["body"], at=at,
                        borrower_id=row["borrower_id"], loan_id=row["loan_id"])  # fmt: skip
     if not decision.allowed:
-        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-            status="withdrawn", receipt=",".join(r.rule_id for r in decision.reasons)))  # fmt: skip
+        conn.execute(_SET_OUTBOX, {"o_id": outbox_id, "status": "withdrawn",
+                                   "receipt": ",".join(r.rule_id for r in decision.reasons)})  # fmt: skip
         SqlContactStore(conn).withdraw(row["attempt_id"])
         report.withdrawn += 1
         return
     channel = cycle.channels[_route(row["channel"])]
     if not channel.transactional:
-        conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(status="sending"))
+        conn.execute(_SET_OUTBOX, {"o_id": outbox_id, "status": "sending"})
         audit.flush(cycle.app, conn)
         conn.commit()
     receipt = channel.send(message, decision, conn)
-    conn.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-        status="sent", sent_at=at, receipt=receipt[:128]))  # fmt: skip
+    conn.execute(_SET_OUTBOX, {"o_id": outbox_id, "status": "sent", "sent_at": at,
+                               "receipt": receipt[:128]})  # fmt: skip
     if row["channel"] not in VOICE:
         # A written message that reached its channel is delivered (connected).
-        conn.execute(update(contact_attempts).where(
-            contact_attempts.c.id == row["attempt_id"]).values(outcome=Outcome.CONNECTED.value))  # fmt: skip
+        conn.execute(_SET_ATTEMPT, {"a_id": row["attempt_id"], "outcome": Outcome.CONNECTED.value})
     audit.append_records([AuditRecord(
         AuditKind.MESSAGE_SENT, at, "cycle", f"borrower:{row['borrower_id']}",
         {"outbox_id": outbox_id, "channel": row["channel"], "decision_id": decision.decision_id,
