@@ -199,7 +199,7 @@ class Boosted:
 
     name: str = "lightgbm"
     params: dict[str, Any] = field(default_factory=lambda: {
-        "n_estimators": 300, "learning_rate": 0.03, "num_leaves": 15, "min_child_samples": 20,
+        "n_estimators": 150, "learning_rate": 0.06, "num_leaves": 15, "min_child_samples": 20,
         "subsample": 0.8, "subsample_freq": 1, "colsample_bytree": 0.8, "reg_lambda": 1.0,
         "random_state": SEED, "verbose": -1, "n_jobs": 1,
     })  # fmt: skip
