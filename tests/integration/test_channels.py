@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -21,7 +22,14 @@ from sqlalchemy import func, select
 
 from faircollect.adapters.channels.external import ChannelError, HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import NotAllowedError, Outbound
-from faircollect.adapters.db.cycle_job import Cycle, approve_playbook, draft_playbook, run_cycle
+from faircollect.adapters.db import cycle_job
+from faircollect.adapters.db.cycle_job import (
+    Cycle,
+    CycleReport,
+    approve_playbook,
+    draft_playbook,
+    run_cycle,
+)
 from faircollect.adapters.db.tables import outbox
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
@@ -152,3 +160,59 @@ def test_the_cycle_sends_sms_through_the_gateway_once_each(
     assert len(keys) == len(set(keys)) == sms_sent
     assert again.sent == 0
     assert first.sent >= sms_sent
+
+
+class _SlowGateway(_Gateway):
+    def do_POST(self) -> None:
+        time.sleep(0.01)  # a real gateway's round trip: the window two dispatchers could share
+        super().do_POST()
+
+
+def test_two_dispatchers_at_once_send_each_message_once(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _Gateway.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/sms"
+    generate_portfolio(loans=300, seed=5, out=tmp_path / "tape", horizon=date(2027, 1, 31))
+    run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
+    templates = shipped_templates()
+    text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
+        "utf-8"
+    )
+    with app.engine.begin() as conn:
+        draft_playbook(conn, app, text, where="cn", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, app, "cn-default", 1, approver="bo", at=AT)
+    channels = {**app.channels(None), "sms": HttpSmsChannel(url, "t0ken")}
+    cycle = Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+    day = date(2026, 12, 2)
+    with monkeypatch.context() as patched:  # decide and queue only
+        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        run_cycle(cycle, day)
+    with app.engine.connect() as conn:
+        queued = conn.execute(
+            select(func.count()).where(outbox.c.channel == "sms", outbox.c.status == "queued")
+        ).scalar_one()
+    reports = [CycleReport(day), CycleReport(day)]
+    failures: list[BaseException] = []
+
+    def dispatch(report: CycleReport) -> None:
+        try:
+            cycle_job._dispatch(cycle, day, report)
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
+
+    try:
+        workers = [threading.Thread(target=dispatch, args=(r,)) for r in reports]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not failures
+    keys = [k for k, _ in _Gateway.received]
+    assert queued > 0
+    assert len(keys) == len(set(keys)) == queued

@@ -26,6 +26,7 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.channels.port import ChannelPort, Outbound
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
+from faircollect.adapters.db.locks import exclusive
 from faircollect.adapters.db.tables import (
     EPOCH,
     aware,
@@ -745,19 +746,24 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
 
     Messages for transactional channels are sent and marked in one transaction per chunk; a
     message for an external channel is marked `sending` and committed before it is sent.
+
+    One dispatcher runs at a time across processes: a message marked `sending` is then either
+    being sent by the running dispatcher or was left by one that died, and is sent again (with
+    the same idempotency key) by the next. Two at once could both send it.
     """
     app = cycle.app
-    with app.engine.connect() as conn:
-        ids = [i for (i,) in conn.execute(
-            select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
-            .order_by(outbox.c.id))]  # fmt: skip
-    for k in range(0, len(ids), CHUNK):
-        audit = _Buffered()
+    with exclusive(app.engine, "faircollect-dispatch"):
         with app.engine.connect() as conn:
-            for outbox_id in ids[k : k + CHUNK]:
-                _send_one(cycle, conn, audit, outbox_id, as_of, report)
-            audit.flush(app, conn)
-            conn.commit()
+            ids = [i for (i,) in conn.execute(
+                select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
+                .order_by(outbox.c.id))]  # fmt: skip
+        for k in range(0, len(ids), CHUNK):
+            audit = _Buffered()
+            with app.engine.connect() as conn:
+                for outbox_id in ids[k : k + CHUNK]:
+                    _send_one(cycle, conn, audit, outbox_id, as_of, report)
+                audit.flush(app, conn)
+                conn.commit()
 
 
 def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, as_of: date,
