@@ -135,9 +135,8 @@ def test_http_sms_channel_posts_with_an_idempotency_key(gateway: str) -> None:
         HttpSmsChannel("file:///etc/passwd", "t")
 
 
-def test_the_cycle_sends_sms_through_the_gateway_once_each(
-    app: App, tmp_path: Path, gateway: str
-) -> None:
+def _sms_cycle(app: App, tmp_path: Path, gateway: str) -> Cycle:
+    """300 loans, the default CN playbook approved, SMS through the HTTP gateway at `gateway`."""
     generate_portfolio(loans=300, seed=5, out=tmp_path / "tape", horizon=date(2027, 1, 31))
     run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
     templates = shipped_templates()
@@ -148,7 +147,13 @@ def test_the_cycle_sends_sms_through_the_gateway_once_each(
         draft_playbook(conn, app, text, where="cn", author="ann", templates=templates, at=AT)
         approve_playbook(conn, app, "cn-default", 1, approver="bo", at=AT)
     channels = {**app.channels(None), "sms": HttpSmsChannel(gateway, "t0ken")}
-    cycle = Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+    return Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+
+
+def test_the_cycle_sends_sms_through_the_gateway_once_each(
+    app: App, tmp_path: Path, gateway: str
+) -> None:
+    cycle = _sms_cycle(app, tmp_path, gateway)
     first = run_cycle(cycle, date(2026, 12, 2))
     again = run_cycle(cycle, date(2026, 12, 2))
     with app.engine.connect() as conn:
@@ -175,17 +180,7 @@ def test_two_dispatchers_at_once_send_each_message_once(
     server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowGateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/sms"
-    generate_portfolio(loans=300, seed=5, out=tmp_path / "tape", horizon=date(2027, 1, 31))
-    run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
-    templates = shipped_templates()
-    text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
-        "utf-8"
-    )
-    with app.engine.begin() as conn:
-        draft_playbook(conn, app, text, where="cn", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, app, "cn-default", 1, approver="bo", at=AT)
-    channels = {**app.channels(None), "sms": HttpSmsChannel(url, "t0ken")}
-    cycle = Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+    cycle = _sms_cycle(app, tmp_path, url)
     day = date(2026, 12, 2)
     with monkeypatch.context() as patched:  # decide and queue only
         patched.setattr(cycle_job, "_dispatch", lambda *args: None)
