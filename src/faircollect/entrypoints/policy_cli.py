@@ -22,7 +22,7 @@ policy_app = typer.Typer(no_args_is_help=True, help="The contact policy gate.")
 
 @policy_app.command("check")
 def check(
-    pack: Annotated[str, typer.Option("--pack", help="CN or US")],
+    pack: Annotated[str, typer.Option("--pack", help="CN, US or UK")],
     version: Annotated[str | None, typer.Option("--version")] = None,
     overlay: Annotated[
         Path | None, typer.Option("--overlay", help="A lender overlay (TOML)")
@@ -61,7 +61,7 @@ def check(
 
 @policy_app.command("replay")
 def replay(
-    pack: Annotated[str, typer.Option("--pack", help="CN or US")],
+    pack: Annotated[str, typer.Option("--pack", help="CN, US or UK")],
     start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD (UTC)")],
     end: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (UTC), inclusive")],
     version: Annotated[str | None, typer.Option("--version")] = None,

@@ -97,7 +97,7 @@ def screen_lines(stream: BinaryIO, out: Any, *, pack: str | None, lang: str) -> 
 @screen_app.callback(invoke_without_command=True)
 def screen_stdin(
     ctx: typer.Context,
-    pack: Annotated[str | None, typer.Option("--pack", help="CN or US")] = None,
+    pack: Annotated[str | None, typer.Option("--pack", help="CN, US or UK")] = None,
     lang: Annotated[str, typer.Option("--lang", help="auto, zh or en")] = "auto",
 ) -> None:
     """Read {"id", "text", optional "context"} per line on stdin; write
@@ -108,8 +108,8 @@ def screen_stdin(
     """
     if ctx.invoked_subcommand is not None:
         return
-    if pack is not None and pack.upper() not in {"CN", "US"}:
-        typer.echo(f"error: unknown pack {pack!r}; use CN or US", err=True)
+    if pack is not None and pack.upper() not in {"CN", "US", "UK"}:
+        typer.echo(f"error: unknown pack {pack!r}; use CN, US or UK", err=True)
         raise typer.Exit(code=2)
     if lang not in {"auto", "zh", "en"}:
         typer.echo(f"error: unknown language {lang!r}; use auto, zh or en", err=True)

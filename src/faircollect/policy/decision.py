@@ -96,10 +96,15 @@ def _fingerprint(request: ContactRequest, facts: Facts) -> str:
             f"{request.contact_point}|{request.debt_id}|{request.contact_source}|"
             f"{','.join(request.timezones)}|{request.demanded_amount}|{request.visit_collectors}|"
             f"{request.visit_recorded}|{request.visit_end}|{request.by}|"
-            f"{request.end_of_collection_notice}|{request.with_consent}",
+            f"{request.end_of_collection_notice}|{request.with_consent}|{request.workplace}|"
+            f"{request.employer_email}|{request.consumer_initiated_reply}|"
+            f"{request.location_only}|{request.first_communication}|"
+            f"{request.visit_notice_given}|{request.message!r}",
             history,
             f"{flags}|{facts.night_consent}|{sorted(facts.refused_contacts)}|"
             f"{sorted(facts.opted_out)}|{facts.lawful_outstanding}|"
-            f"{facts.contract_allows_guarantor}|{sorted(facts.agencies.items())}",
+            f"{facts.contract_allows_guarantor}|{sorted(facts.agencies.items())}|"
+            f"{facts.inconvenient}|{facts.employer_forbids_contact}|"
+            f"{facts.employer_email_consent}",
         )
     )

@@ -105,6 +105,7 @@ class ContactRequest:
     location_only: bool = False  # a US location call to a third party: no mention of the debt
     message: str | None = None  # the text to be sent (or the call script), screened by the gate
     first_communication: bool = False  # the first communication with the person about the debt
+    visit_notice_given: bool = False  # the visit and its purpose were announced in advance
     utc: datetime = field(init=False, repr=False, compare=False)  # `at` in UTC
     # `at` on the wall clock of each zone a rule asked about: several rules of one decision read
     # the same local time.

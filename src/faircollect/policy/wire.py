@@ -40,6 +40,7 @@ REQUEST_KEYS = {
     "location_only",
     "message",
     "first_communication",
+    "visit_notice_given",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -132,6 +133,7 @@ def request_from_dict(data: Any) -> ContactRequest:
         location_only=bool(d.get("location_only", False)),
         message=d.get("message"),
         first_communication=bool(d.get("first_communication", False)),
+        visit_notice_given=bool(d.get("visit_notice_given", False)),
     )
 
 

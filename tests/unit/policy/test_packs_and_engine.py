@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -17,7 +18,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
-from faircollect.policy.model import CaseFlags
+from faircollect.policy.model import CaseFlags, InconvenientWindow
 from faircollect.policy.wire import facts_from_dict, request_from_dict
 
 TIGHTER = """
@@ -120,6 +121,15 @@ def test_decisions_are_deterministic_and_carry_the_pack() -> None:
         call("2026-04-01T11:00:00-04:00", timezones=["America/New_York"]), Facts(), pack
     )
     assert other.decision_id != first.decision_id
+    # Every input the rules read is in the id: the text, a flag, a fact.
+    sms = call("2026-04-01T10:00:00-04:00", timezones=["America/New_York"], channel="sms")
+    texts = {evaluate(replace(sms, message=m), Facts(), pack).decision_id for m in ("a", "b", None)}
+    assert len(texts) == 3
+    assert (
+        evaluate(replace(request, workplace=True), Facts(), pack).decision_id != first.decision_id
+    )
+    told = Facts(inconvenient=(InconvenientWindow(weekdays=(2,)),))
+    assert evaluate(request, told, pack).decision_id != first.decision_id
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,15 @@ DEFAULTS = {
         "debt_id": "D1",
         "timezones": ["America/New_York"],
     },
+    "UK": {
+        "channel": "call",
+        "role": "debtor",
+        "contact_point": "m1",
+        "debt_id": "D1",
+        "timezones": ["Europe/London"],
+    },
 }
+PACKS = ("CN", "US", "UK")
 HISTORY_DEFAULTS = {"channel": "call", "role": "debtor", "contact_point": "m1", "debt_id": "D1"}
 # A written contact always carries its text. Scenarios about other rules get a compliant one, so
 # each scenario tests what it names; the content scenarios state their own message.
@@ -31,6 +39,7 @@ MESSAGES = {
     "CN": "您好，您的账单已逾期，请通过APP官方渠道还款，如有困难可申请分期。",
     "US": "This communication is from a debt collector. Please contact us about your account. "
     "Reply STOP to opt out.",
+    "UK": "Hello, this is FairCollect about your account. Please call us on 0161 496 0000.",
 }
 
 
@@ -50,7 +59,7 @@ def run(pack_id: str, case: dict[str, Any]):
 
 @pytest.mark.parametrize(
     ("pack", "case"),
-    [(p, c) for p in ("CN", "US") for c in cases(p)],
+    [(p, c) for p in PACKS for c in cases(p)],
     ids=lambda v: v["name"] if isinstance(v, dict) else v,
 )
 def test_scenario(pack: str, case: dict[str, Any]) -> None:
@@ -65,7 +74,7 @@ def test_scenario(pack: str, case: dict[str, Any]) -> None:
 
 def test_every_rule_has_an_allow_and_a_block_case() -> None:
     """Each rule of each pack fires in some scenario and stays silent in an allowed one."""
-    for pack in ("CN", "US"):
+    for pack in PACKS:
         fired = {r for c in cases(pack) for r in c.get("rules", [])}
         assert fired == set(load_pack(pack).rules), pack
         assert any(c["expect"] == "allow" for c in cases(pack))

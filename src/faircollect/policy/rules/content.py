@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from faircollect.policy.decision import Reason, Verdict
 from faircollect.policy.model import VOICE, Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import missing
+from faircollect.policy.rules.common import missing, reason
 from faircollect.screening import Screening, ScreeningContext, ScreeningError, screen
 from faircollect.screening.model import Verdict as ScreeningVerdict
 
@@ -34,6 +35,38 @@ def us_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
     representations (1006.18(b)-(c)); the debt-collector disclosure (1006.18(e)) and the opt-out
     notice in electronic messages (1006.6(e)); no threat of suit on time-barred debt (1006.26(b))."""
     return _content("US-MSG-CONTENT", "US", req, facts, params)
+
+
+@rule("UK-MSG-CONTENT")
+def uk_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No pressure to pay in unreasonably large amounts or short times, or to borrow or sell
+    property (CONC 7.3.10R); nothing misleading or likely to embarrass the customer, no disclosure
+    to others (CONC 7.9); no threats, insults or impersonation of authorities."""
+    return _content("UK-MSG-CONTENT", "UK", req, facts, params)
+
+
+# A UK number that costs the caller a premium: 09 (premium rate), 087 (service), 118 (directory
+# enquiries), written with spaces, dashes or +44.
+_UK_NUMBER = re.compile(r"(?<![\d+])(?:\+44[\s-]*|0)?[\d][\d\s-]{4,14}\d")
+_PREMIUM = ("09", "087", "118")
+
+
+@rule("UK-NO-PREMIUM")
+def uk_no_premium(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Customers are never required to call premium-rate numbers (CONC 7.9)."""
+    if not req.message:
+        return None
+    for found in _UK_NUMBER.finditer(req.message):
+        digits = re.sub(r"\D", "", found.group())
+        national = "0" + digits[2:] if found.group().startswith("+44") else digits
+        if national.startswith(_PREMIUM):
+            return reason(
+                "UK-NO-PREMIUM",
+                params,
+                f"不得要求客户拨打付费号码（{found.group().strip()}）",
+                f"the customer must not be asked to call a premium-rate number ({found.group().strip()})",
+            )
+    return None
 
 
 @lru_cache(maxsize=1 << 15)

@@ -52,6 +52,12 @@ _public_post(
     "Nothing public: no notices or posts others can see (CBA 2026; NIFA 2018 art. 18).",
 )
 _public_post(
+    "UK-NO-PUBLIC",
+    "不得公开联系，以免令客户当众难堪",
+    "no public contact that could embarrass the customer",
+    "Nothing that could embarrass the customer publicly: no public posts (CONC 7.9).",
+)
+_public_post(
     "US-SOCIAL",
     "不得在社交媒体公开联系",
     "no social-media contact others can see",
@@ -93,15 +99,58 @@ def us_dispute(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
 @rule("US-MEDIUM-OPTOUT")
 def us_optout(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """A medium, address or number the person asked not to be used is barred (1006.14(h)(1))."""
+    return _opted_out("US-MEDIUM-OPTOUT", req, facts, params)
+
+
+@rule("UK-HOW")
+def uk_how(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """The customer's reasonable requests about how to be contacted are followed: a medium,
+    address or number they asked not to be used is barred (CONC 7.9.4R; the number is M)."""
+    return _opted_out("UK-HOW", req, facts, params)
+
+
+def _opted_out(
+    rule_id: str, req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
     medium = "call" if req.channel.is_voice else req.channel.value
     if medium in facts.opted_out or req.contact_point in facts.opted_out:
         return reason(
-            "US-MEDIUM-OPTOUT",
+            rule_id,
             params,
             "对方已要求不使用该联系方式",
             f"the person asked not to be contacted by {medium} or at this address",
         )
     return None
+
+
+@rule("UK-FORBEAR")
+def uk_forbear(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A customer in financial difficulty is treated with forbearance and due consideration
+    (CONC 7.3.4R): while a hardship case is open, a person decides each contact (a review)."""
+    if not facts.flags.hardship_open:
+        return None
+    return reason(
+        "UK-FORBEAR",
+        params,
+        "客户处于财务困难，须给予宽容处理，由人工决定是否联系",
+        "the customer is in financial difficulty: forbearance first, a person decides the contact",
+    )
+
+
+@rule("UK-STATUTE-BARRED")
+def uk_statute_barred(
+    req: ContactRequest, facts: Facts, params: Mapping[str, Any]
+) -> Reason | None:
+    """A statute-barred debt: court action must not be threatened or started (CONC 7.15); a
+    person reviews every contact about it."""
+    if not facts.flags.time_barred:
+        return None
+    return reason(
+        "UK-STATUTE-BARRED",
+        params,
+        "债务已过诉讼时效：不得以诉讼相威胁，需人工复核",
+        "statute-barred debt: no threat of court action; a person must review the contact",
+    )
 
 
 @rule("US-TIMEBARRED")

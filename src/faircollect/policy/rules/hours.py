@@ -120,18 +120,60 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
 def us_designated(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """A time the consumer said is inconvenient is barred until withdrawn; one reply through the
     same medium to a contact the consumer started is allowed (comments 6(b)(1)-1 and -2)."""
-    if not facts.inconvenient or req.consumer_initiated_reply or facts.night_consent:
+    if facts.night_consent or not said_inconvenient(req, facts):
         return None
+    return reason(
+        "US-TIME-DESIGNATED",
+        params,
+        "消费者已表示该时间不方便联系",
+        "the consumer said this time is inconvenient",
+    )
+
+
+def said_inconvenient(req: ContactRequest, facts: Facts) -> bool:
+    """Whether the request falls in a time the person said is inconvenient (one reply through the
+    same medium to a contact the person started excepted)."""
+    if not facts.inconvenient or req.consumer_initiated_reply:
+        return False
     here = request_local(req, req.timezones[0])
     for window in facts.inconvenient:
         start = clock(window.start)
         ends_at_midnight = window.end in ("24:00", "24")
         end = time.max if ends_at_midnight else clock(window.end)
         if here.weekday() in window.weekdays and start <= here.time() <= end:
-            return reason(
-                "US-TIME-DESIGNATED",
-                params,
-                "消费者已表示该时间不方便联系",
-                "the consumer said this time is inconvenient",
-            )
-    return None
+            return True
+    return False
+
+
+UK_TIMES_TEXT = (
+    "不在合理的联系时间内（{start:%H:%M}-{end:%H:%M}，客户所有可能所在时区）",
+    "outside reasonable contact hours ({start:%H:%M}-{end:%H:%M} in every zone the customer may be in)",
+)
+
+
+@rule("UK-TIMES")
+def uk_times(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """No contact at unreasonable times, with due regard to the customer's reasonable requests
+    about when to be contacted (CONC 7.9.4R; the rule number is M). CONC sets no hours: the
+    window is product policy (08:00-21:00 by default, confidence M). A recorded request for other
+    hours (a shift worker's) lifts the window; a time the customer called inconvenient stays
+    barred."""
+    if said_inconvenient(req, facts):
+        return reason(
+            "UK-TIMES",
+            params,
+            "客户已表示该时间不方便联系",
+            "the customer asked not to be contacted at this time",
+        )
+    if facts.night_consent:
+        return None
+    start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
+    if all(start <= request_local(req, tz).time() < end for tz in req.timezones):
+        return None
+    return reason(
+        "UK-TIMES",
+        params,
+        UK_TIMES_TEXT[0].format(start=start, end=end),
+        UK_TIMES_TEXT[1].format(start=start, end=end),
+        not_before=next_start(req.at, req.timezones, start, end),
+    )

@@ -31,6 +31,22 @@ def cn_visit_staffing(
     )
 
 
+@rule("UK-VISIT-NOTICE")
+def uk_visit_notice(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Before an initial home visit the customer is told its purpose, with adequate notice
+    (CONC 7.9.12R, 7.9.13G). Initial: no visit about this debt is in the history."""
+    if req.channel is not Channel.VISIT or req.visit_notice_given:
+        return None
+    if any(a.channel is Channel.VISIT and a.debt_id == req.debt_id for a in facts.history):
+        return None
+    return reason(
+        "UK-VISIT-NOTICE",
+        params,
+        "首次上门前须提前通知客户并说明目的",
+        "an initial home visit needs adequate notice to the customer, explaining its purpose",
+    )
+
+
 @rule("CN-OUT-AGENCY")
 def cn_agency(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """Agencies collect only when approved, with an entrustment agreement on record and an

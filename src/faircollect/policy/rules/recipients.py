@@ -66,6 +66,23 @@ def cn_address_book(req: ContactRequest, facts: Facts, params: Mapping[str, Any]
     )
 
 
+@rule("UK-THIRD-PARTY")
+def uk_third_parties(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """Third parties must not learn that the customer is pursued for a debt (CONC 7.9): only the
+    customer, a guarantor (a customer too, CONC 7.1.4R) or their representative is contacted."""
+    if req.recipient_role in _UK_CUSTOMERS:
+        return None
+    return reason(
+        "UK-THIRD-PARTY",
+        params,
+        "不得让第三方知悉客户被追讨债务",
+        "third parties must not learn that the customer is being pursued for a debt",
+    )
+
+
+_UK_CUSTOMERS = frozenset({RecipientRole.DEBTOR, RecipientRole.GUARANTOR, RecipientRole.ATTORNEY})
+
+
 @rule("US-3P-BAN")
 def us_third_parties(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """No communication about the debt with anyone but the consumer, their attorney, a CRA, the
