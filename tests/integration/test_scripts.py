@@ -159,3 +159,24 @@ def test_free_text_is_screened_and_audited(app: App) -> None:
     assert result.verdict is Verdict.BLOCK
     with app.engine.connect() as conn:
         assert verify_log(app.audit_log(conn)).size == 1
+
+
+def test_a_uk_script_is_screened_under_the_uk_pack_in_pounds(app: App) -> None:
+    body = "Hello {name}, this is {lender} about your balance of {amount}. Call {phone} to agree a plan."
+    with app.engine.begin() as conn:
+        draft = draft_script(
+            SqlScriptStore(conn), app.audit_log(conn), key="uk-reminder", body=body, lang="en",
+            channel="sms", pack="UK", author="maker", at=AT,
+        )  # fmt: skip
+        assert (draft.pack, draft.verdict) == ("UK", "pass"), draft.rules
+        pressing = draft_script(
+            SqlScriptStore(conn), app.audit_log(conn), key="uk-press", lang="en", channel="sms",
+            body="Sell your car or take out another loan to pay {amount} by Friday.", pack="UK",
+            author="maker", at=AT,
+        )  # fmt: skip
+        assert pressing.verdict == "block"
+        with pytest.raises(ScriptError, match="use CN, US, UK"):
+            draft_script(
+                SqlScriptStore(conn), app.audit_log(conn), key="x", body=body, lang="en",
+                channel="sms", pack="FR", author="maker", at=AT,
+            )  # fmt: skip

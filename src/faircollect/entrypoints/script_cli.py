@@ -13,6 +13,7 @@ import typer
 
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.bootstrap import bootstrap
+from faircollect.policy.packs import PACK_CURRENCY
 from faircollect.screening import ScreeningContext, ScreeningError
 from faircollect.screening.templates import TemplateError
 from faircollect.services.scripts import (
@@ -144,7 +145,7 @@ def render_cmd(
             raise ScriptError("--values is a JSON object")
         if "due_date" in raw:
             raw["due_date"] = date.fromisoformat(str(raw["due_date"]))
-        currency = "USD" if pack.upper() == "US" else "CNY"
+        currency = PACK_CURRENCY.get(pack.upper(), "CNY")
         ctx = ScreeningContext(pack=pack.upper(), role=role, channel=channel, currency=currency,
                                lawful_outstanding_minor=lawful_outstanding)  # fmt: skip
         app = bootstrap(db_url=db)

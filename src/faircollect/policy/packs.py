@@ -30,6 +30,9 @@ TIGHTER = {
 }
 SEVERITY = SEVERITY_ORDER
 
+#: The currency of each shipped pack's amounts (what its content rule screens amounts in).
+PACK_CURRENCY = {"CN": "CNY", "US": "USD", "UK": "GBP"}
+
 
 class PackError(ValueError):
     """A pack or overlay that is malformed, unknown, or loosens its base."""

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.policy.packs import PACK_CURRENCY
 from faircollect.screening import (
     Category,
     Finding,
@@ -102,7 +103,7 @@ def _screen_template(t: Template, pack: str) -> Screening:
         pack=pack,
         channel=t.channel,
         lawful_outstanding_minor=values["amount"],
-        currency="USD" if pack == "US" else "CNY",
+        currency=PACK_CURRENCY[pack],
     )
     return screen(render(t, values, currency=ctx.currency), lang=t.lang, context=ctx)
 
@@ -122,8 +123,8 @@ def draft_script(
     """Store a new draft version of ``key`` with its screening; audited."""
     if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
         raise ScriptError("a script key is 1-64 letters, digits, '-' or '_'")
-    if pack not in {"CN", "US"}:
-        raise ScriptError(f"unknown pack {pack!r}; use CN or US")
+    if pack not in PACK_CURRENCY:
+        raise ScriptError(f"unknown pack {pack!r}; use {', '.join(PACK_CURRENCY)}")
     if not author.strip():
         raise ScriptError("a draft needs its author")
     template = parse_template(body, lang=lang, channel=channel)

@@ -75,7 +75,7 @@ from faircollect.policy import (
     evaluate,
 )
 from faircollect.policy.model import VOICE
-from faircollect.policy.packs import RulePack, load_pack
+from faircollect.policy.packs import PACK_CURRENCY, RulePack, load_pack
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
@@ -607,7 +607,7 @@ def _request_for(
     if template is not None:
         text = render(template, {"name": salutation, "amount": amount, "due_date": due,
                                  "channel": template.channel, "lender": lender, "phone": phone},
-                      currency="USD" if pack_id == "US" else "CNY")  # fmt: skip
+                      currency=PACK_CURRENCY[pack_id])  # fmt: skip
     at = aware(task["due_at"])
     return ContactRequest(
         at=at, channel=Channel(task["channel"]), recipient_role=RecipientRole(task["recipient"]),
