@@ -104,14 +104,22 @@ def us_hours(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     """
     if facts.night_consent:
         return None
+    return _outside_every_zone("US-TIME-8-21", req, params, US_HOURS_TEXT)
+
+
+def _outside_every_zone(
+    rule_id: str, req: ContactRequest, params: Mapping[str, Any], text: tuple[str, str]
+) -> Reason | None:
+    """Block outside [start, end) in any zone the person may be in, until the next time inside
+    it in every zone; `text` is filled with `start` and `end`."""
     start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
     if all(start <= request_local(req, tz).time() < end for tz in req.timezones):
         return None
     return reason(
-        "US-TIME-8-21",
+        rule_id,
         params,
-        US_HOURS_TEXT[0],
-        US_HOURS_TEXT[1],
+        text[0].format(start=start, end=end),
+        text[1].format(start=start, end=end),
         not_before=next_start(req.at, req.timezones, start, end),
     )
 
@@ -167,13 +175,4 @@ def uk_times(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
         )
     if facts.night_consent:
         return None
-    start, end = clock(params.get("start", "08:00")), clock(params.get("end", "21:00"))
-    if all(start <= request_local(req, tz).time() < end for tz in req.timezones):
-        return None
-    return reason(
-        "UK-TIMES",
-        params,
-        UK_TIMES_TEXT[0].format(start=start, end=end),
-        UK_TIMES_TEXT[1].format(start=start, end=end),
-        not_before=next_start(req.at, req.timezones, start, end),
-    )
+    return _outside_every_zone("UK-TIMES", req, params, UK_TIMES_TEXT)
