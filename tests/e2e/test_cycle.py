@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
 
 from faircollect.adapters.db.tables import call_queue, outbox, sandbox_messages, workflow_tasks
+from faircollect.audit.records import AuditKind, decode_record
 from faircollect.entrypoints.cli import app
 
 ENV = {
@@ -172,6 +174,16 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
                                      "2026-12-01", code=2)  # fmt: skip
     assert "csv or json" in run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02",
                                 "--format", "xml", code=2)  # fmt: skip
-    assert run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02").startswith(
-        "time,"
-    )
+    exported = run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02",
+                   "--actor", "auditor-7")  # fmt: skip
+    assert exported.startswith("time,")
+    # The export is a staff access: audited with who, the period and a digest of what was written.
+    from faircollect.bootstrap import bootstrap
+
+    staff = bootstrap(db_url=f"sqlite:///{tmp_path / 'c.db'}")
+    with staff.engine.connect() as conn:
+        log = staff.audit_log(conn)
+        records = [decode_record(log.leaf(i).entry) for i in log.indexes_about(["contact-record"])]
+    assert [(r.kind, r.actor) for r in records] == [(AuditKind.CONTACTS_EXPORTED, "auditor-7")]
+    assert records[0].payload["sha256"] == hashlib.sha256(exported.encode()).hexdigest()
+    assert records[0].payload["from"] == "2026-12-01"

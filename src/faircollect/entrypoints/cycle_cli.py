@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -13,13 +12,12 @@ import typer
 
 from faircollect.adapters.channels.external import ChannelError
 from faircollect.adapters.db.cycle_job import (
-    EXPORT_COLUMNS,
     Cycle,
     CycleError,
     approve_playbook,
-    contact_record,
     create_plan,
     draft_playbook,
+    export_contact_record,
     playbook_pack,
     record_promise,
     run_cycle,
@@ -123,23 +121,21 @@ def contacts_export(
     start: Annotated[str, typer.Option("--from")],
     end: Annotated[str, typer.Option("--to")],
     fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    actor: Annotated[str, typer.Option("--actor", envvar="FAIRCOLLECT_ACTOR")] = "cli",
     db: Db = None,
 ) -> None:
-    """Every decision and attempt in the period, for checking by someone else."""
+    """Every decision and attempt in the period, for checking by someone else. The export is a
+    staff access: it is audited (kind 607) with who asked, the period, the row count and a
+    digest of exactly what was written, before anything is written."""
     low, high = _day(start, "--from"), _day(end, "--to")
     if fmt not in ("csv", "json"):
         raise _fail(ValueError(f"--format must be csv or json, not {fmt!r}"))
     if high < low:
         raise _fail(ValueError(f"--to {high} is before --from {low}"))
     app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        rows = contact_record(conn, low, high)
-    if fmt == "json":
-        typer.echo(json.dumps(rows, ensure_ascii=False))
-        return
-    writer = csv.DictWriter(sys.stdout, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    text, _rows = export_contact_record(app, low, high, fmt=fmt, actor=actor,
+                                        at=SystemClock().now())  # fmt: skip
+    sys.stdout.write(text)
 
 
 @promise_app.command("add")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -16,12 +15,11 @@ from faircollect.adapters.audit_verify import verify_log
 from faircollect.adapters.borrower_sim import BorrowerSimulator
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.db.cycle_job import (
-    EXPORT_COLUMNS,
     Cycle,
     CycleReport,
     approve_playbook,
-    contact_record,
     draft_playbook,
+    export_contact_record,
     run_cycle,
 )
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
@@ -78,8 +76,11 @@ def run_demo(
             daily.append(run_cycle(cycle, day))
             _add(total, daily[-1])
             progress.advance(task)
+    text, records = export_contact_record(app, start - timedelta(days=1),
+                                          DEMO_END + timedelta(days=1), fmt="csv", actor="demo",
+                                          at=cycle.clock.now())  # fmt: skip
+    (out / "contacts.csv").write_text(text, encoding="utf-8")
     with app.engine.connect() as conn:
-        record = contact_record(conn, start - timedelta(days=1), DEMO_END + timedelta(days=1))
         per_day = {
             d: int(v)
             for d, v in conn.execute(
@@ -89,11 +90,7 @@ def run_demo(
             ).all()
         }  # fmt: skip
         recovered = sum(per_day.values())
-    with (out / "contacts.csv").open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=EXPORT_COLUMNS)
-        writer.writeheader()
-        writer.writerows(record)
-    _print_cycle(console, total, cases, int(recovered), len(record))
+    _print_cycle(console, total, cases, int(recovered), records)
     with app.engine.connect() as conn:
         summary = summarise(conn, start=start, end=DEMO_END, buckets=app.buckets.names)
     _print_summary(console, summary)
