@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.tables import contact_attempts, contact_decisions
-from faircollect.audit.records import AuditKind
+from faircollect.audit.records import AuditKind, decode_record
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
@@ -206,3 +207,24 @@ def test_replay_shows_what_a_stricter_pack_would_have_blocked(debtor: App) -> No
     assert same.original == same.replayed == {"allow": 3, "block": 1}
     assert (tighter.changed, tighter.newly_blocked_by_rule) == (1, {"CN-FREQ-CONNECTED-3": 1})
     assert before == 4  # replay changes nothing
+
+
+def test_a_replay_decides_the_recorded_message_and_the_log_keeps_only_its_digest(
+    debtor: App,
+) -> None:
+    text = "您好，您的账单已逾期，请通过APP官方渠道还款，如有困难可申请分期。"
+    for hour in (9, 14):
+        answer = ask(debtor, datetime(2025, 7, 10, hour, tzinfo=BEIJING), channel=Channel.SMS,
+                     message=text)  # fmt: skip
+        assert answer.decision.verdict is Verdict.ALLOW, answer.decision.to_dict()
+    start, end = datetime(2025, 7, 10, tzinfo=UTC), datetime(2025, 7, 11, tzinfo=UTC)
+    with debtor.engine.connect() as conn:
+        same = replay_decisions(store=SqlContactStore(conn), pack=CN, start=start, end=end)
+        log = debtor.audit_log(conn)
+        decided = [decode_record(log.leaf(i).entry) for i in log.indexes_about(["borrower:B1"])]
+    # Recorded with its text, the message is screened again and passes again.
+    assert (same.decisions, same.changed) == (2, 0)
+    requests = [r.payload["request"] for r in decided if r.kind is AuditKind.CONTACT_DECIDED]
+    assert len(requests) == 2
+    assert all("message" not in r for r in requests)
+    assert {r["message_sha256"] for r in requests} == {hashlib.sha256(text.encode()).hexdigest()}

@@ -137,6 +137,34 @@ def request_from_dict(data: Any) -> ContactRequest:
     )
 
 
+def request_to_dict(request: ContactRequest) -> dict[str, Any]:
+    """The wire form of a request, every field: `request_from_dict` gives the same request back
+    (what a decision is recorded with, so a replay decides exactly what was decided)."""
+    return {
+        "at": request.at.isoformat(),
+        "channel": request.channel.value,
+        "role": request.recipient_role.value,
+        "contact_point": request.contact_point,
+        "debt_id": request.debt_id,
+        "source": request.contact_source.value,
+        "timezones": list(request.timezones),
+        "demanded_amount": request.demanded_amount,
+        "visit_collectors": request.visit_collectors,
+        "visit_recorded": request.visit_recorded,
+        "visit_end": request.visit_end.isoformat() if request.visit_end else None,
+        "by": request.by,
+        "end_of_collection_notice": request.end_of_collection_notice,
+        "with_consent": request.with_consent,
+        "workplace": request.workplace,
+        "employer_email": request.employer_email,
+        "consumer_initiated_reply": request.consumer_initiated_reply,
+        "location_only": request.location_only,
+        "message": request.message,
+        "first_communication": request.first_communication,
+        "visit_notice_given": request.visit_notice_given,
+    }
+
+
 def _attempt(data: Any, k: int) -> Attempt:
     what = f"history[{k}]"
     d = _keys(data, ATTEMPT_KEYS, what)

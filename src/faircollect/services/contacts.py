@@ -6,6 +6,7 @@ decide one after another and each sees the others' reservations: no cap can be e
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from faircollect.policy import (
     evaluate,
 )
 from faircollect.policy.packs import RulePack
-from faircollect.policy.wire import request_from_dict
+from faircollect.policy.wire import request_from_dict, request_to_dict
 from faircollect.services.ports import AuditTrail
 
 HISTORY_DAYS = 14  # the longest window any rule looks back over, with margin
@@ -131,7 +132,7 @@ def request_contact(
                     "verdict": decision.verdict.value,
                     "rules": [r.rule_id for r in decision.reasons],
                     "pack": f"{decision.pack_id}@{decision.pack_version}",
-                    "request": json.loads(wire),
+                    "request": _audited(request),
                 },
             )
         ]
@@ -148,22 +149,19 @@ def record_outcome(
     store.set_outcome(attempt_id, outcome, conversation)
 
 
+def _audited(request: ContactRequest) -> dict[str, object]:
+    """The request for the audit log: a message's text only as its digest, because the log is
+    kept for good and shown to auditors; the text itself stays with the decision."""
+    fields: dict[str, object] = request_to_dict(request)
+    text = fields.pop("message")
+    if text is not None:
+        fields["message_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
+    return fields
+
+
 def _request_json(request: ContactRequest) -> str:
-    return json.dumps(
-        {
-            "at": request.at.isoformat(),
-            "channel": request.channel.value,
-            "role": request.recipient_role.value,
-            "contact_point": request.contact_point,
-            "debt_id": request.debt_id,
-            "source": request.contact_source.value,
-            "timezones": list(request.timezones),
-            "demanded_amount": request.demanded_amount,
-            "by": request.by,
-        },
-        ensure_ascii=False,
-        sort_keys=True,
-    )
+    """The request as decided, every field (a replay must decide the same request)."""
+    return json.dumps(request_to_dict(request), ensure_ascii=False, sort_keys=True)
 
 
 @dataclass
