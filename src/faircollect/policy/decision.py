@@ -54,9 +54,11 @@ class Decision:
     def allowed(self) -> bool:
         return self.verdict is Verdict.ALLOW
 
-    def to_dict(self) -> dict[str, object]:
+    def to_dict(self, decision_id: str | None = None) -> dict[str, object]:
+        """The decision as JSON-ready data; `decision_id` when the caller already has it (the
+        digest costs more than the rules)."""
         return {
-            "decision_id": self.decision_id,
+            "decision_id": decision_id or self.decision_id,
             "verdict": self.verdict.value,
             "not_before": self.not_before.isoformat() if self.not_before else None,
             "pack": {"id": self.pack_id, "version": self.pack_version},

@@ -111,7 +111,7 @@ class SqlContactStore:
                 "loan_id": loan_id,
                 "pack": f"{decision.pack_id}@{decision.pack_version}",
                 "verdict": decision.verdict.value,
-                "decision": json.dumps(decision.to_dict(), ensure_ascii=False),
+                "decision": json.dumps(decision.to_dict(decision_id), ensure_ascii=False),
                 "request": request,
             },
         )
