@@ -63,10 +63,7 @@ class BorrowerSimulator:
         SqlContactStore(conn).set_outcome(int(attempt), outcome, talked)
         if talked and rng.random() < PROMISE_SHARE:
             day = message.at.astimezone(UTC).date()
-            key = conn.execute(
-                select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
-            ).scalar_one()
-            amount, _ = amount_due(conn, int(key), day)
+            key, amount = _due(conn, message.loan_id, day)
             open_one = conn.execute(select(promises.c.promise_id).where(
                 promises.c.loan_id == message.loan_id, promises.c.status == "open")).first()  # fmt: skip
             if amount > 0 and open_one is None:
@@ -79,7 +76,7 @@ class BorrowerSimulator:
                     # The borrower keeps it: a payment of the promised amount by the date.
                     paid_on = day + timedelta(days=rng.randint(1, (due_on - day).days))
                     conn.execute(insert(payments).values(
-                        payment_id=f"SIM-{promise_id}", loan_key=int(key), paid_on=paid_on,
+                        payment_id=f"SIM-{promise_id}", loan_key=key, paid_on=paid_on,
                         amount=amount, record_hash=hashlib.sha256(promise_id.encode()).hexdigest(),
                     ))  # fmt: skip
 
@@ -95,10 +92,7 @@ class BorrowerSimulator:
         if rng.random() >= PLAN_TAKE_UP:
             return
         day = message.at.astimezone(UTC).date()
-        key = conn.execute(
-            select(loans.c.loan_key).where(loans.c.loan_id == message.loan_id)
-        ).scalar_one()
-        amount, _ = amount_due(conn, int(key), day)
+        key, amount = _due(conn, message.loan_id, day)
         if amount < 300:
             return
         plan_id = create_plan(conn, self.app, loan_id=message.loan_id, total=amount, instalments=3,
@@ -110,7 +104,7 @@ class BorrowerSimulator:
         ).all():  # fmt: skip
             if rng.random() < PLAN_PAID_SHARE:
                 conn.execute(insert(payments).values(
-                    payment_id=f"SIM-{plan_id}-{number}", loan_key=int(key), paid_on=due_on,
+                    payment_id=f"SIM-{plan_id}-{number}", loan_key=key, paid_on=due_on,
                     amount=int(part), record_hash=hashlib.sha256(f"{plan_id}{number}".encode()).hexdigest(),
                 ))  # fmt: skip
 
@@ -142,3 +136,9 @@ class BorrowerSimulator:
                 ))  # fmt: skip
                 opened += 1
         return opened
+
+
+def _due(conn: Connection, loan_id: str, day: date) -> tuple[int, int]:
+    """The loan's key and the amount a message may state that day."""
+    key = int(conn.execute(select(loans.c.loan_key).where(loans.c.loan_id == loan_id)).scalar_one())
+    return key, amount_due(conn, key, day)[0]

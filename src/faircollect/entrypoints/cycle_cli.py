@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Connection
 
 from faircollect.adapters.channels.external import ChannelError
 from faircollect.adapters.db.cycle_job import (
@@ -128,13 +130,14 @@ def contacts_export(
     staff access: it is audited (kind 607) with who asked, the period, the row count and a
     digest of exactly what was written, before anything is written."""
     low, high = _day(start, "--from"), _day(end, "--to")
-    if fmt not in ("csv", "json"):
-        raise _fail(ValueError(f"--format must be csv or json, not {fmt!r}"))
     if high < low:
         raise _fail(ValueError(f"--to {high} is before --from {low}"))
     app = bootstrap(db_url=db)
-    text, _rows = export_contact_record(app, low, high, fmt=fmt, actor=actor,
-                                        at=SystemClock().now())  # fmt: skip
+    try:
+        text, _rows = export_contact_record(app, low, high, fmt=fmt, actor=actor,
+                                            at=SystemClock().now())  # fmt: skip
+    except ValueError as exc:  # the format
+        raise _fail(exc) from exc
     sys.stdout.write(text)
 
 
@@ -149,15 +152,9 @@ def promise_add(
 ) -> None:
     """Record a promise to pay; the cycle marks it kept or broken and raises the event."""
     due_on = _day(due, "--due")
-    app = bootstrap(db_url=db)
-    now = datetime.now(UTC)
-    try:
-        with app.engine.begin() as conn:
-            pid = record_promise(conn, app, loan_id=loan, amount=amount, due_on=due_on,
-                                 channel=channel, made_on=now.date(), actor=by, at=now)  # fmt: skip
-    except CycleError as exc:
-        raise _fail(exc) from exc
-    typer.echo(json.dumps({"promise_id": pid}))
+    _record(db, "promise_id", lambda conn, app, now: record_promise(
+        conn, app, loan_id=loan, amount=amount, due_on=due_on, channel=channel,
+        made_on=now.date(), actor=by, at=now))  # fmt: skip
 
 
 @plan_app.command("add")
@@ -173,12 +170,19 @@ def plan_add(
 ) -> None:
     """Agree a repayment plan; the cycle raises plan_instalment_missed for an unpaid instalment."""
     due = _day(first_due, "--first-due")
+    _record(db, "plan_id", lambda conn, app, now: create_plan(
+        conn, app, loan_id=loan, total=total, instalments=instalments, first_due=due,
+        created_on=now.date(), actor=by, at=now))  # fmt: skip
+
+
+def _record(db: str | None, key: str, write: Callable[[Connection, App, datetime], str]) -> None:
+    """Write one record in a transaction now and print its id as `{key: id}`; a refusal exits
+    with its reason."""
     app = bootstrap(db_url=db)
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     try:
         with app.engine.begin() as conn:
-            pid = create_plan(conn, app, loan_id=loan, total=total, instalments=instalments,
-                              first_due=due, created_on=now.date(), actor=by, at=now)  # fmt: skip
+            made = write(conn, app, now)
     except CycleError as exc:
         raise _fail(exc) from exc
-    typer.echo(json.dumps({"plan_id": pid}))
+    typer.echo(json.dumps({key: made}))

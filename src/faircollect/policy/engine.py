@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from faircollect.policy.decision import SEVERITY_ORDER, Decision, Reason, Verdict
@@ -26,6 +27,15 @@ def _compiled(pack: RulePack) -> tuple[tuple[Rule, Mapping[str, Any]], ...]:
     return entry[1]
 
 
+def combine(reasons: Sequence[Reason]) -> tuple[Verdict, datetime | None]:
+    """The verdict of some reasons (the most severe) and when trying again helps: the latest
+    `not_before` of the blocking ones, when every one of them has one."""
+    verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
+    blocking = [r.not_before for r in reasons if r.verdict is Verdict.BLOCK]
+    waits = [w for w in blocking if w is not None]
+    return verdict, max(waits) if blocking and len(waits) == len(blocking) else None
+
+
 def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
     """Decide a contact: BLOCK if any rule blocks, REVIEW if any asks for a person, else ALLOW.
 
@@ -37,13 +47,7 @@ def evaluate(request: ContactRequest, facts: Facts, pack: RulePack) -> Decision:
         found = rule(request, facts, params)
         if found is not None:
             reasons.append(found)
-    verdict, not_before = Verdict.ALLOW, None
-    if reasons:
-        verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
-        blocking = [r.not_before for r in reasons if r.verdict is Verdict.BLOCK]
-        waits = [w for w in blocking if w is not None]
-        if blocking and len(waits) == len(blocking):
-            not_before = max(waits)
+    verdict, not_before = combine(reasons) if reasons else (Verdict.ALLOW, None)
     return Decision(
         verdict=verdict,
         reasons=tuple(reasons),

@@ -10,7 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.policy import (
@@ -105,7 +105,8 @@ def request_contact(
     )
     decision = evaluate(request, facts, pack)
     decision_id = decision.decision_id  # a digest of the inputs: computed once
-    wire = _request_json(request)
+    wire_form = request_to_dict(request)  # the request as decided, every field
+    wire = json.dumps(wire_form, ensure_ascii=False, sort_keys=True)
     ref = store.record_decision(
         decision=decision,
         decision_id=decision_id,
@@ -132,7 +133,7 @@ def request_contact(
                     "verdict": decision.verdict.value,
                     "rules": [r.rule_id for r in decision.reasons],
                     "pack": f"{decision.pack_id}@{decision.pack_version}",
-                    "request": _audited(request),
+                    "request": _audited(wire_form),
                 },
             )
         ]
@@ -149,19 +150,14 @@ def record_outcome(
     store.set_outcome(attempt_id, outcome, conversation)
 
 
-def _audited(request: ContactRequest) -> dict[str, object]:
+def _audited(wire_form: dict[str, Any]) -> dict[str, object]:
     """The request for the audit log: a message's text only as its digest, because the log is
     kept for good and shown to auditors; the text itself stays with the decision."""
-    fields: dict[str, object] = request_to_dict(request)
+    fields: dict[str, object] = dict(wire_form)
     text = fields.pop("message")
     if text is not None:
         fields["message_sha256"] = hashlib.sha256(str(text).encode()).hexdigest()
     return fields
-
-
-def _request_json(request: ContactRequest) -> str:
-    """The request as decided, every field (a replay must decide the same request)."""
-    return json.dumps(request_to_dict(request), ensure_ascii=False, sort_keys=True)
 
 
 @dataclass

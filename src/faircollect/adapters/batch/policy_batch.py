@@ -32,7 +32,8 @@ from faircollect.policy import (
     Verdict,
     evaluate,
 )
-from faircollect.policy.decision import SEVERITY_ORDER, Reason
+from faircollect.policy.decision import Reason
+from faircollect.policy.engine import combine
 from faircollect.policy.model import CaseFlags
 from faircollect.policy.packs import RulePack
 from faircollect.policy.rules.amounts import demand_reason
@@ -361,10 +362,7 @@ def evaluate_batch(batch: RequestBatch, pack: RulePack) -> BatchResult:
 
 def _combine(reasons: list[Reason]) -> tuple[int, tuple[Reason, ...], datetime | None]:
     """A row's verdict code, reasons and not_before, as the engine combines them."""
-    verdict = max((r.verdict for r in reasons), key=SEVERITY_ORDER.__getitem__)
-    blocking = [r.not_before for r in reasons if r.verdict is Verdict.BLOCK]
-    waits = [w for w in blocking if w is not None]
-    not_before = max(waits) if blocking and len(waits) == len(blocking) else None
+    verdict, not_before = combine(reasons)
     return _VCODE[verdict], tuple(reasons), not_before
 
 

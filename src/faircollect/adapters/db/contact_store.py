@@ -120,23 +120,8 @@ class SqlContactStore:
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
-        result = self._conn.execute(
-            _NEW_ATTEMPT,
-            {
-                "decision_ref": decision_ref,
-                "borrower_id": borrower_id,
-                "loan_id": loan_id,
-                "at": _utc(request.at),
-                "channel": request.channel.value,
-                "recipient_role": request.recipient_role.value,
-                "contact_point": request.contact_point,
-                "by": request.by,
-                "outcome": Outcome.PENDING.value,
-                "conversation": False,
-                "with_consent": request.with_consent,
-            },
-        )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        row = _reservation(decision_ref, borrower_id, loan_id, request)
+        return int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
 
     def decisions_between(self, start: datetime, end: datetime) -> list[dict[str, object]]:
         """Recorded decisions with start <= at < end, oldest first (for replay)."""
@@ -247,15 +232,13 @@ class ChunkContactStore(SqlContactStore):
                 .join(loans, loans.c.loan_key == pauses.c.loan_key)
                 .where(loans.c.loan_id.in_(part))
             ):
-                self._pauses[loan_id].append(
-                    (kind, _day(start), None if end is None else _day(end))
-                )
+                self._pauses[loan_id].append((kind, start, end))
             for loan_id, as_of, lawful in connection.execute(
                 select(loans.c.loan_id, loan_states.c.as_of, loan_states.c.lawful_outstanding)
                 .join(loans, loans.c.loan_key == loan_states.c.loan_key)
                 .where(loans.c.loan_id.in_(part), loan_states.c.as_of.in_(days))
             ):
-                self._lawful[(loan_id, _day(as_of))] = int(lawful)
+                self._lawful[(loan_id, as_of)] = int(lawful)
         self._days = set(days)
         self._loans = set(loan_ids)
 
@@ -284,13 +267,13 @@ class ChunkContactStore(SqlContactStore):
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
-        attempt_id = super().reserve(
-            decision_ref=decision_ref, borrower_id=borrower_id, loan_id=loan_id, request=request
-        )
+        row = _reservation(decision_ref, borrower_id, loan_id, request)
+        attempt_id = int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
         held = self._history.get(borrower_id)
         if held is not None:
-            # Where the database would order it: by time, after the attempts of the same time.
-            insort(held, _reserved(request, loan_id), key=lambda a: a.at)
+            # Where the database would order it: by time, after the attempts of the same time;
+            # read back from the stored row as `history` reads it.
+            insort(held, _attempt(row), key=lambda a: a.at)
         return attempt_id
 
 
@@ -299,8 +282,23 @@ def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     return [values[k : k + size] for k in range(0, len(values), size)]
 
 
-def _day(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+def _reservation(
+    decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
+) -> dict[str, Any]:
+    """The `contact_attempts` row that reserves an allowed contact (pending until its outcome)."""
+    return {
+        "decision_ref": decision_ref,
+        "borrower_id": borrower_id,
+        "loan_id": loan_id,
+        "at": _utc(request.at),
+        "channel": request.channel.value,
+        "recipient_role": request.recipient_role.value,
+        "contact_point": request.contact_point,
+        "by": request.by,
+        "outcome": Outcome.PENDING.value,
+        "conversation": False,
+        "with_consent": request.with_consent,
+    }
 
 
 def _case(kinds: set[str], lawful: Any) -> CaseState:
@@ -310,21 +308,6 @@ def _case(kinds: set[str], lawful: Any) -> CaseState:
         hardship_open="hardship" in kinds,
     )
     return CaseState(flags, None if lawful is None else int(lawful))
-
-
-def _reserved(request: ContactRequest, loan_id: str) -> Attempt:
-    """The attempt `reserve` stores, as `_attempt` reads it back."""
-    return Attempt(
-        at=_utc(request.at),
-        channel=request.channel,
-        recipient_role=request.recipient_role,
-        contact_point=request.contact_point,
-        debt_id=loan_id,
-        outcome=Outcome.PENDING,
-        conversation=False,
-        by=request.by,
-        with_consent=request.with_consent,
-    )
 
 
 # The outcome of a reservation whose contact was never made. Not an `Outcome`: the gate never

@@ -25,6 +25,7 @@ MESSAGES = frozenset({Channel.SMS, Channel.EMAIL, Channel.PUSH, Channel.SOCIAL_P
 UNANSWERED = (Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.BUSY, Outcome.PENDING)
 CONNECTED = (Outcome.CONNECTED, Outcome.PENDING)
 US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)
+_SIX_DAYS, _SEVEN_DAYS = timedelta(days=6), timedelta(days=7)
 
 # Reason texts, shared with the batch evaluator (adapters/batch/policy_batch.py).
 CONNECTED_TEXT = (
@@ -208,9 +209,6 @@ def us_seven_in_seven(
     free_day = local(calls[len(calls) - limit], tz).date() + _SEVEN_DAYS
     zh, en = filled(SEVEN_TEXT, count=len(calls), limit=limit)
     return reason("US-CALL-7IN7", params, zh, en, not_before=morning(free_day, tz, params))
-
-
-_SIX_DAYS, _SEVEN_DAYS = timedelta(days=6), timedelta(days=7)
 
 
 def _talks(facts: Facts, debt_id: str) -> list[datetime]:
