@@ -13,13 +13,13 @@ from faircollect.kit.money import MAX_MINOR
 __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE",
-    "MAX_MINOR",
-    "MAX_TEXT",
+    "MAX_BODY_BYTES",
     "MAX_EXCERPT",
     "MAX_HISTORY",
-    "MAX_LINE_BYTES",
     "MAX_JSON_DEPTH",
-    "MAX_BODY_BYTES",
+    "MAX_LINE_BYTES",
+    "MAX_MINOR",
+    "MAX_TEXT",
     "DateOutOfRangeError",
     "check_date",
 ]
