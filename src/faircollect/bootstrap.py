@@ -17,6 +17,7 @@ from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.db.schema import make_engine, upgrade
+from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.pii import PiiCipher, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
@@ -24,6 +25,7 @@ from faircollect.audit.checkpoint import SigningKey
 from faircollect.config import Settings
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
+from faircollect.kit.clock import Clock, SystemClock
 
 
 @dataclass
@@ -58,6 +60,16 @@ class App:
     def audit_log(self, connection: Connection) -> AuditLog:
         """The audit log inside the caller's transaction (records commit with the change)."""
         return AuditLog(SqlAlchemyExecutor(connection), self.audit_key)
+
+    def unit_of_work(self, clock: Clock | None = None) -> SqlUnitOfWork:
+        """A fresh unit of work (one transaction) on the database, with the system clock unless
+        one is given (tests and replays pass theirs)."""
+        return SqlUnitOfWork(
+            self.engine,
+            audit_factory=self.audit_log,
+            clock=clock or SystemClock(),
+            pii=self.pii,
+        )
 
     def channels(self, log: Path | None = None) -> dict[str, ChannelPort]:
         """The channel for each medium: the sandbox and the voice queue by default, SMTP and an

@@ -10,6 +10,7 @@ from faircollect.audit.records import AuditRecord
 from faircollect.domain.lawful import LawfulTerms
 from faircollect.domain.loans import Installment, LoanTerms, Payment
 from faircollect.domain.pauses import Pause
+from faircollect.kit.clock import Clock
 
 
 class PiiProtector(Protocol):
@@ -95,3 +96,23 @@ class LedgerStore(Protocol):
     def pauses_of(self, loan_ids: Sequence[str]) -> list[StoredPause]: ...
 
     def write_pauses(self, rows: Iterable[StoredPause], *, replace: bool) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction of one use case: the audit log and the clock inside it, and its commit.
+
+    A use case enters it (`with uow:`), does its reads and writes through the stores a narrower
+    Protocol adds (e.g. ``identity``, ``contacts``), appends its audit records to ``audit`` and
+    calls ``commit()``; leaving the block without a commit rolls everything back, so a failure
+    leaves nothing half-written. Each unit is used once.
+    """
+
+    audit: AuditTrail
+    clock: Clock
+    pii: PiiProtector
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...

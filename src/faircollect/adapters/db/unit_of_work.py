@@ -1,0 +1,90 @@
+"""The SQL unit of work: one connection, one transaction, the stores bound to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
+from faircollect.adapters.db.script_store import SqlScriptStore
+from faircollect.kit.clock import Clock
+from faircollect.services.ports import PiiProtector
+
+
+class UnitOfWorkError(RuntimeError):
+    """A unit of work used outside its `with` block, or twice."""
+
+
+class SqlUnitOfWork:
+    """Implements `services.ports.UnitOfWork` on SQLAlchemy; stores are built on first use."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        audit_factory: Callable[[Connection], AuditLog],
+        clock: Clock,
+        pii: PiiProtector,
+    ) -> None:
+        self._engine = engine
+        self._audit_factory = audit_factory
+        self.clock = clock
+        self.pii = pii
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+        self._used = False
+
+    def __enter__(self) -> SqlUnitOfWork:
+        if self._used:
+            raise UnitOfWorkError("a unit of work is used once")
+        self._used = True
+        self._connection = self._engine.connect()
+        self._transaction = self._connection.begin()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            if self._connection is not None:
+                self._connection.close()
+            self._transaction = None
+            self._connection = None
+
+    def commit(self) -> None:
+        """Commit the transaction; the unit then takes no more work."""
+        if self._transaction is None:
+            raise UnitOfWorkError("commit outside the unit of work's block")
+        self._transaction.commit()
+
+    @property
+    def connection(self) -> Connection:
+        """The open connection (adapters only; use cases go through the stores)."""
+        if self._connection is None:
+            raise UnitOfWorkError("the unit of work is not open")
+        return self._connection
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return self._audit_factory(self.connection)
+
+    @cached_property
+    def contacts(self) -> SqlContactStore:
+        return SqlContactStore(self.connection)
+
+    @cached_property
+    def ledger(self) -> SqlLedgerStore:
+        return SqlLedgerStore(self.connection)
+
+    @cached_property
+    def borrowers(self) -> SqlBorrowerDirectory:
+        return SqlBorrowerDirectory(self.connection)
+
+    @cached_property
+    def scripts(self) -> SqlScriptStore:
+        return SqlScriptStore(self.connection)
