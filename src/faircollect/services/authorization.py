@@ -1,0 +1,212 @@
+"""Who may do what: roles, permissions, the acting user, and the one place that decides.
+
+Every use case calls `authorize` (or `require`, which also audits a denial) with the actor it was
+given; the CLI, the API and the web pages share it, so a permission is enforced once. The matrix is
+documented in docs/roles.md, and a test holds the document and `ROLE_PERMISSIONS` equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A role a user holds; agency roles are scoped to one agency, the borrower to themselves."""
+
+    ADMIN = "admin"
+    COLLECTIONS_MANAGER = "collections_manager"
+    COLLECTOR = "collector"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    AUDITOR = "auditor"
+    AGENCY_ADMIN = "agency_admin"
+    AGENCY_COLLECTOR = "agency_collector"
+    BORROWER = "borrower"
+
+
+class Permission(StrEnum):
+    """An action on a kind of resource (stable names: tokens are scoped by them)."""
+
+    ACCOUNT_READ = "account.read"  # any account in the actor's scope
+    ACCOUNT_READ_OWN = "account.read_own"  # a borrower's own loans
+    PII_VIEW = "pii.view"  # personal fields, masked
+    PII_REVEAL = "pii.reveal"  # unmasked, with a reason, audited
+    CONTACT_DECIDE = "contact.decide"  # ask the gate for a contact
+    CONTACT_OUTCOME = "contact.outcome"
+    MESSAGE_SCREEN = "message.screen"
+    PAYMENT_RECORD = "payment.record"
+    BORROWER_FACT_RECORD = "borrower_fact.record"  # opt-out, cease, dispute, hardship, …
+    BORROWER_FACT_RECORD_OWN = "borrower_fact.record_own"  # the borrower's own requests
+    PROMISE_RECORD = "promise.record"
+    PLAN_CREATE = "plan.create"
+    SCRIPT_DRAFT = "script.draft"
+    SCRIPT_APPROVE = "script.approve"
+    PLAYBOOK_DRAFT = "playbook.draft"
+    PLAYBOOK_APPROVE = "playbook.approve"
+    MODEL_TRAIN = "model.train"
+    MODEL_PROMOTE = "model.promote"
+    JOB_RUN = "job.run"  # import, batch, scoring, the daily cycle
+    CONTACTS_EXPORT = "contacts.export"
+    AUDIT_READ = "audit.read"  # checkpoints, proofs, bundles, verification
+    REPORT_READ = "report.read"
+    USER_MANAGE = "user.manage"  # add users, change roles, reset TOTP, lock, unlock
+    TOKEN_MANAGE = "token.manage"  # noqa: S105 (a permission name) create and revoke tokens
+
+
+P = Permission
+_DESK = frozenset(
+    {
+        P.ACCOUNT_READ,
+        P.PII_VIEW,
+        P.PII_REVEAL,
+        P.CONTACT_DECIDE,
+        P.CONTACT_OUTCOME,
+        P.MESSAGE_SCREEN,
+        P.BORROWER_FACT_RECORD,
+        P.PROMISE_RECORD,
+        P.PLAN_CREATE,
+    }
+)
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    # The admin runs the system and its users but reads no account or personal data.
+    Role.ADMIN: frozenset({P.USER_MANAGE, P.TOKEN_MANAGE, P.JOB_RUN}),
+    Role.COLLECTIONS_MANAGER: _DESK
+    | {
+        P.PAYMENT_RECORD,
+        P.SCRIPT_DRAFT,
+        P.PLAYBOOK_DRAFT,
+        P.MODEL_TRAIN,
+        P.JOB_RUN,
+        P.CONTACTS_EXPORT,
+        P.REPORT_READ,
+    },
+    Role.COLLECTOR: _DESK,
+    # Compliance approves what managers draft (maker-checker) and reads the evidence.
+    Role.COMPLIANCE_OFFICER: frozenset(
+        {
+            P.ACCOUNT_READ,
+            P.PII_VIEW,
+            P.PII_REVEAL,
+            P.MESSAGE_SCREEN,
+            P.BORROWER_FACT_RECORD,
+            P.SCRIPT_DRAFT,
+            P.SCRIPT_APPROVE,
+            P.PLAYBOOK_APPROVE,
+            P.MODEL_PROMOTE,
+            P.CONTACTS_EXPORT,
+            P.AUDIT_READ,
+            P.REPORT_READ,
+        }
+    ),
+    # A regulator or internal audit: read-only, masked, evidence.
+    Role.AUDITOR: frozenset(
+        {P.ACCOUNT_READ, P.PII_VIEW, P.CONTACTS_EXPORT, P.AUDIT_READ, P.REPORT_READ}
+    ),
+    Role.AGENCY_ADMIN: _DESK - {P.PII_REVEAL, P.PLAN_CREATE} | {P.REPORT_READ},
+    Role.AGENCY_COLLECTOR: _DESK - {P.PII_REVEAL, P.PLAN_CREATE},
+    Role.BORROWER: frozenset({P.ACCOUNT_READ_OWN, P.BORROWER_FACT_RECORD_OWN}),
+}
+
+AGENCY_ROLES = frozenset({Role.AGENCY_ADMIN, Role.AGENCY_COLLECTOR})
+STAFF_ROLES = frozenset(Role) - {Role.BORROWER}
+
+
+class NotAuthenticatedError(Exception):
+    """No valid session or token (HTTP 401)."""
+
+
+class PermissionDeniedError(Exception):
+    """The actor lacks the permission (HTTP 403)."""
+
+    def __init__(self, actor: Actor, permission: Permission) -> None:
+        super().__init__(f"{actor.label} may not {permission.value}")
+        self.actor = actor
+        self.permission = permission
+
+
+class NotVisibleError(LookupError):
+    """The resource does not exist or lies outside the actor's scope (HTTP 404: no leak)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The authenticated user, token or system job a use case acts for.
+
+    ``permissions`` is what the actor may do: its roles' union, narrowed for an API token to the
+    token's scopes. Agency roles carry ``agency_id``; a borrower carries ``borrower_id``.
+    """
+
+    kind: str  # "user", "token", "borrower" or "system"
+    id: str
+    name: str
+    roles: frozenset[Role]
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+    agency_id: str | None = None
+    borrower_id: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the audit log names the actor: ``kind:id``."""
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+
+def permissions_of(roles: Collection[Role]) -> frozenset[Permission]:
+    """The union of the roles' permissions."""
+    out: frozenset[Permission] = frozenset()
+    for role in roles:
+        out |= ROLE_PERMISSIONS[role]
+    return out
+
+
+def make_actor(
+    kind: str,
+    actor_id: str,
+    name: str,
+    roles: Collection[Role],
+    *,
+    scopes: Collection[Permission] | None = None,
+    agency_id: str | None = None,
+    borrower_id: str | None = None,
+) -> Actor:
+    """An actor whose permissions are its roles' (intersected with `scopes` for a token)."""
+    granted = permissions_of(roles)
+    if scopes is not None:
+        granted &= frozenset(scopes)
+    return Actor(kind, actor_id, name, frozenset(roles), granted, agency_id, borrower_id)
+
+
+def system_actor(job: str) -> Actor:
+    """The actor of a scheduled job started by the operator (the daily cycle, the batch)."""
+    return Actor("system", job, job, frozenset(), frozenset({P.JOB_RUN}))
+
+
+def can(actor: Actor, permission: Permission) -> bool:
+    """Whether the actor holds the permission."""
+    return permission in actor.permissions
+
+
+def authorize(actor: Actor, permission: Permission) -> None:
+    """Raise `PermissionDeniedError` unless the actor holds the permission."""
+    if permission not in actor.permissions:
+        raise PermissionDeniedError(actor, permission)
+
+
+def check_scope(actor: Actor, *, borrower_id: str, agency_ids: Collection[str] = ()) -> None:
+    """Raise `NotVisibleError` unless the borrower's account lies in the actor's scope.
+
+    A borrower sees only themselves; an agency user only accounts placed with their agency
+    (``agency_ids``: the agencies currently holding a placement of the account); lender staff
+    and system jobs see every account.
+    """
+    if Role.BORROWER in actor.roles and actor.borrower_id != borrower_id:
+        raise NotVisibleError(borrower_id)
+    if actor.roles & AGENCY_ROLES and (
+        actor.agency_id is None or actor.agency_id not in agency_ids
+    ):
+        raise NotVisibleError(borrower_id)
