@@ -66,7 +66,7 @@ AUTH: dict[str, int] = {
     "code_digits": 6,  # a borrower's one-time code
     "code_ttl_seconds": 300,  # a code expires 5 minutes after it is sent
     "code_tries": 5,  # wrong guesses before a code is dead
-    "code_sends_per_phone": 3,  # codes sent to one number per window
+    "code_sends_per_phone": 3,  # code requests for one number per window (refused ones too)
     "code_resend_seconds": 60,  # the least wait before another code to the same number
     "code_sends_per_address": 10,  # codes asked for from one address per window
     "code_checks_per_phone": 10,  # code checks for one number per window

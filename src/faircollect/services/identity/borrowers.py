@@ -108,8 +108,9 @@ def request_borrower_code(
 ) -> None:
     """Send a sign-in code to a registered phone (6 digits, 5 minutes, single use, 5 tries).
 
-    Limited per number (3 per window, a minute between two) and per address; over a limit,
-    `LoginRateLimitedError`, for known and unknown numbers alike.
+    Limited per number (3 requests per window, a minute between two: asking too soon counts,
+    so it backs off) and per address; over a limit, `LoginRateLimitedError`, for known and
+    unknown numbers alike.
     """
     with uow:
         now = uow.clock.now()
