@@ -176,6 +176,11 @@ class Credentials(Protocol):
 class IdentityUnit(UnitOfWork, Protocol):
     """A unit of work with the identity store, credentials and the contact store (code SMS)."""
 
-    identity: IdentityStore
-    credentials: Credentials
-    contacts: ContactStore
+    @property
+    def identity(self) -> IdentityStore: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+    @property
+    def contacts(self) -> ContactStore: ...
