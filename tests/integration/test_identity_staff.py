@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -21,11 +22,14 @@ from faircollect.services.authorization import (
 from faircollect.services.identity import (
     AccountLockedError,
     AdminExistsError,
+    IdentityError,
     LastAdminError,
     LoginFailedError,
     LoginRateLimitedError,
     add_user,
+    change_password,
     create_first_admin,
+    csrf_matches,
     lock_user,
     login_password,
     logout,
@@ -37,6 +41,7 @@ from faircollect.services.identity import (
 from tests.integration.identity_kit import World, all_audit_text, cheap, kinds, records, rows
 
 WRONG = "not the password"
+NEW_PASSWORD = "a long new passphrase"  # noqa: S105 (a test value)
 NOT_A_TOKEN = "forged"  # noqa: S105 (a made-up cookie value)
 
 
@@ -262,3 +267,53 @@ def test_privilege_changes_revoke_sessions_and_keep_an_admin(world: World) -> No
                    totp_code=pyotp.TOTP(fresh.totp_secret).at(world.clock.now()),
                    address="10.0.0.1")  # fmt: skip
     assert AuditKind.TOTP_RESET in kinds(world.app, f"user:{ana.user_id}")
+
+
+def test_the_initial_password_must_be_changed_and_then_works_no_more(world: World) -> None:
+    _, admin = world.admin()
+    ana = world.user(admin, "ana", "collector")
+    session = world.login(ana)
+    assert session.must_change_password
+    view = resolve_session(world.uow(), token=session.token)
+    assert view.must_change_password
+    assert csrf_matches(view, session.csrf_token)
+    assert not csrf_matches(view, session.csrf_token[:-1] + "x")
+    assert not csrf_matches(view, None)
+    with pytest.raises(IdentityError, match="at least"):
+        change_password(world.uow(), actor=session.actor, password=ana.initial_password,
+                        new_password="x" * 5)  # fmt: skip
+    change_password(world.uow(), actor=session.actor, password=ana.initial_password,
+                    new_password=NEW_PASSWORD)  # fmt: skip
+    with pytest.raises(LoginFailedError):
+        world.login(ana)
+    assert not world.login(ana, password=NEW_PASSWORD).must_change_password
+    assert AuditKind.PASSWORD_CHANGED in kinds(world.app, f"user:{ana.user_id}")
+
+
+def test_two_workers_given_the_same_code_at_once_accept_it_once(world: World) -> None:
+    _, admin = world.admin()
+    ana = world.user(admin, "ana", "collector")
+    other = cheap(world.app)
+    world.tick()
+    code = world.code(ana)
+    outcomes: list[str] = []
+    gate = threading.Barrier(2)
+
+    def attempt(app: App) -> None:
+        gate.wait()
+        try:
+            login_password(app.unit_of_work(world.clock), username="ana",
+                           password=ana.initial_password, totp_code=code, address="10.0.0.1")  # fmt: skip
+            outcomes.append("in")
+        except LoginFailedError:
+            outcomes.append("refused")
+
+    try:
+        threads = [threading.Thread(target=attempt, args=(a,)) for a in (world.app, other)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+    finally:
+        other.engine.dispose()
+    assert sorted(outcomes) == ["in", "refused"]

@@ -2,7 +2,7 @@
 
 Each public function is one transaction on an `IdentityUnit`. Secrets (session and API tokens,
 codes) are stored only as keyed hashes, passwords as Argon2id hashes, TOTP secrets sealed; the
-audit log records every sign-in, failure, lock, token use and change (kinds 701-718), never a
+audit log records every sign-in, failure, lock, token use and change (kinds 701-717), never a
 secret or a phone number.
 """
 
@@ -34,6 +34,7 @@ from faircollect.services.identity.common import (
     LoginRateLimitedError,
     SessionView,
     UnknownUserError,
+    csrf_matches,
 )
 from faircollect.services.identity.ports import (
     Credentials,
@@ -75,6 +76,7 @@ __all__ = [
     "code_text",
     "create_first_admin",
     "create_token",
+    "csrf_matches",
     "lock_user",
     "login_password",
     "logout",

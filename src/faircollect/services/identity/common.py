@@ -53,6 +53,7 @@ class IssuedSession:
     actor: Actor
     idle_expires_at: datetime
     expires_at: datetime
+    must_change_password: bool = False  # the initial password: send the user to change it
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,12 @@ class SessionView:
     csrf_token: str
     idle_expires_at: datetime
     expires_at: datetime
+    must_change_password: bool = False
+
+
+def csrf_matches(view: SessionView, presented: str | None) -> bool:
+    """Whether a form's (or an HTMX header's) CSRF token is the session's (constant time)."""
+    return presented is not None and secrets.compare_digest(view.csrf_token, presented)
 
 
 def open_session(
@@ -73,6 +80,7 @@ def open_session(
     absolute: timedelta,
     user_id: str | None = None,
     borrower_id: str | None = None,
+    must_change_password: bool = False,
 ) -> IssuedSession:
     """Store a new session (its token's keyed hash only) and return the token, shown once."""
     now = uow.clock.now()
@@ -93,7 +101,7 @@ def open_session(
             revoked_at=None,
         )
     )
-    return IssuedSession(token, csrf, actor, idle_expires, expires)
+    return IssuedSession(token, csrf, actor, idle_expires, expires, must_change_password)
 
 
 def limit(uow: IdentityUnit, key: str, maximum: int) -> int | None:

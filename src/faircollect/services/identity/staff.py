@@ -74,8 +74,9 @@ def login_password(
         actor = user_actor(user)
         times = creds.times
         issued = open_session(
-            uow, actor, idle=times.staff_idle, absolute=times.staff_absolute, user_id=user.user_id
-        )
+            uow, actor, idle=times.staff_idle, absolute=times.staff_absolute,
+            user_id=user.user_id, must_change_password=user.must_change_password,
+        )  # fmt: skip
         audit(uow, AuditKind.LOGIN_SUCCEEDED, actor.label, f"user:{user.user_id}",
               {"address": mask_address(address), "roles": sorted(actor.roles),
                "must_change_password": user.must_change_password})  # fmt: skip
@@ -142,12 +143,14 @@ def resolve_session(uow: IdentityUnit, *, token: str) -> SessionView:
             if user is None or user.locked:
                 raise NotAuthenticatedError("no valid session")
             actor, idle = user_actor(user), creds.times.staff_idle
+            must_change = user.must_change_password
         else:
             actor, idle = borrower_actor(str(row.borrower_id)), creds.times.borrower_idle
+            must_change = False
         slid = min(now + idle, row.expires_at)
         store.touch_session(row.session_id, slid)
         uow.commit()
-        return SessionView(actor, row.csrf_token, slid, row.expires_at)
+        return SessionView(actor, row.csrf_token, slid, row.expires_at, must_change)
 
 
 def logout(uow: IdentityUnit, *, token: str) -> None:
