@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 
-from faircollect.adapters.db.tables import sessions, users
+from faircollect.adapters.db.tables import metadata, sessions, users
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.kit.limits import AUTH
@@ -317,3 +319,19 @@ def test_two_workers_given_the_same_code_at_once_accept_it_once(world: World) ->
     finally:
         other.engine.dispose()
     assert sorted(outcomes) == ["in", "refused"]
+
+
+IDENTITY_TABLES = (
+    "users",
+    "user_roles",
+    "sessions",
+    "api_tokens",
+    "rate_counters",
+    "borrower_codes",
+)
+
+
+def test_migration_0011_matches_the_identity_tables(app: App) -> None:
+    with app.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diffs if any(f"'{t}'" in repr(d) for t in IDENTITY_TABLES)] == []
