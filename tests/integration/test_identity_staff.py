@@ -94,6 +94,7 @@ def test_unknown_user_wrong_password_and_wrong_code_get_one_answer(world: World)
     for name, password, code in (
         ("nobody", ana.initial_password, "123456"),
         ("ana", WRONG, world.code(ana)),
+        ("ana", "x" * (AUTH["password_max"] + 1), world.code(ana)),  # refused unhashed
         ("ana", ana.initial_password, "000000" if world.code(ana) != "000000" else "111111"),
     ):
         world.tick()
@@ -105,7 +106,8 @@ def test_unknown_user_wrong_password_and_wrong_code_get_one_answer(world: World)
     failures = records(world.app, f"user:{ana.user_id}")[1:]
     assert [(r.kind, r.payload["reason"], r.payload["failures"]) for r in failures] == [
         (AuditKind.LOGIN_FAILED, "password", 1),
-        (AuditKind.LOGIN_FAILED, "code", 2),
+        (AuditKind.LOGIN_FAILED, "password", 2),
+        (AuditKind.LOGIN_FAILED, "code", 3),
     ]
     assert "nobody" not in all_audit_text(world.app)
     assert failures[0].payload["address"] == "10.0.0.0/24"
@@ -281,7 +283,7 @@ def test_the_initial_password_must_be_changed_and_then_works_no_more(world: Worl
     assert csrf_matches(view, session.csrf_token)
     assert not csrf_matches(view, session.csrf_token[:-1] + "x")
     assert not csrf_matches(view, None)
-    with pytest.raises(IdentityError, match="at least"):
+    with pytest.raises(IdentityError, match="12 to 1024 characters"):
         change_password(world.uow(), actor=session.actor, password=ana.initial_password,
                         new_password="x" * 5)  # fmt: skip
     change_password(world.uow(), actor=session.actor, password=ana.initial_password,

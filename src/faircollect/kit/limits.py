@@ -73,6 +73,7 @@ AUTH: dict[str, int] = {
     "code_checks_per_address": 30,  # code checks from one address per window
     "token_max_days": 366,  # the longest an API token may live
     "password_min": 12,  # characters in a password a person sets
+    "password_max": 1_024,  # longer is refused unhashed (Argon2 over megabytes is a DoS)
 }
 
 

@@ -211,11 +211,19 @@ def change_password(uow: IdentityUnit, *, actor: Actor, password: str, new_passw
     """The signed-in user sets their own password (the initial one must be changed)."""
     with uow:
         user = uow.identity.user_by_id(actor.id) if actor.kind == "user" else None
-        if user is None or not uow.credentials.verify_password(password, user.password_hash):
+        if (
+            user is None
+            or len(password) > AUTH["password_max"]
+            or not uow.credentials.verify_password(password, user.password_hash)
+        ):
             raise LoginFailedError
-        if len(new_password) < AUTH["password_min"] or new_password == password:
+        if (
+            not AUTH["password_min"] <= len(new_password) <= AUTH["password_max"]
+            or new_password == password
+        ):
             raise IdentityError(
-                f"new_password: at least {AUTH['password_min']} characters, not the old one"
+                f"new_password: {AUTH['password_min']} to {AUTH['password_max']} characters,"
+                " not the old one"
             )
         uow.identity.set_password(
             user.user_id, uow.credentials.hash_password(new_password), must_change=False

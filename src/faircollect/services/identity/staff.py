@@ -88,6 +88,8 @@ def _check(uow: IdentityUnit, user: UserRow | None, password: str, code: str) ->
     """Why the credentials fail (None: they pass). The password is checked even for an unknown
     user (against a dummy hash) so the answer takes as long."""
     creds = uow.credentials
+    if len(password) > AUTH["password_max"]:
+        return "password"
     if not creds.verify_password(password, user.password_hash if user else None):
         return "password"
     if user is None:
