@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -13,9 +14,11 @@ from sqlalchemy import Connection, Engine
 from faircollect.adapters.audit_keys import load_signing_key
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
+from faircollect.adapters.channels.code_sender import ChannelCodeSender
 from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import sandbox_channels
+from faircollect.adapters.credentials import Credentials, identity_key
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.pii import PiiCipher, load_master_key
@@ -26,6 +29,7 @@ from faircollect.config import Settings
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
 from faircollect.kit.clock import Clock, SystemClock
+from faircollect.services.identity.ports import SessionTimes
 
 
 @dataclass
@@ -41,8 +45,34 @@ class App:
         return engine
 
     @cached_property
+    def master_key(self) -> bytes:
+        return load_master_key(self.settings.pii_key, self.settings.key_file)
+
+    @cached_property
     def pii(self) -> PiiCipher:
-        return PiiCipher(load_master_key(self.settings.pii_key, self.settings.key_file))
+        return PiiCipher(self.master_key)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        """Argon2id at the configured cost, the identity HMAC key, the session lives."""
+        s = self.settings
+        return Credentials(
+            identity_key(s.session_key, self.master_key),
+            time_cost=s.argon2_time_cost,
+            memory_kib=s.argon2_memory_kib,
+            parallelism=s.argon2_parallelism,
+            issuer=s.issuer,
+            times=SessionTimes(
+                staff_idle=timedelta(minutes=s.session_idle_minutes),
+                staff_absolute=timedelta(hours=s.session_hours),
+                borrower_idle=timedelta(minutes=s.borrower_idle_minutes),
+                borrower_absolute=timedelta(minutes=s.borrower_session_minutes),
+            ),
+        )
+
+    def code_sender(self, log: Path | None = None) -> ChannelCodeSender:
+        """How borrowers' sign-in codes leave: the configured SMS channel."""
+        return ChannelCodeSender(self.channels(log)["sms"])
 
     @cached_property
     def caps(self) -> CapPolicy:
@@ -69,6 +99,7 @@ class App:
             audit_factory=self.audit_log,
             clock=clock or SystemClock(),
             pii=self.pii,
+            credentials=lambda: self.credentials,
         )
 
     def channels(self, log: Path | None = None) -> dict[str, ChannelPort]:

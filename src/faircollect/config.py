@@ -30,6 +30,18 @@ class Settings:
     smtp_sender: str = "collections@faircollect.local"
     sms_url: str | None = None  # the gateway's POST endpoint
     sms_token: str | None = None
+    # Identity: the HMAC key of session, token and code hashes (base64 of 32 bytes); unset, it is
+    # derived from the PII master key with HKDF under the label "faircollect identity hmac v1".
+    session_key: str | None = None
+    session_idle_minutes: int = 30  # staff sessions end after this long unused
+    session_hours: int = 12  # … and this long after login, used or not
+    borrower_idle_minutes: int = 15
+    borrower_session_minutes: int = 120
+    # Argon2id cost of staff passwords: production values here; tests pass cheap ones.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65_536
+    argon2_parallelism: int = 4
+    issuer: str = "FairCollect"  # the name an authenticator app shows for the TOTP entry
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +63,13 @@ class Settings:
             smtp_sender=e.get("FAIRCOLLECT_SMTP_SENDER", "collections@faircollect.local"),
             sms_url=e.get("FAIRCOLLECT_SMS_URL") or None,
             sms_token=e.get("FAIRCOLLECT_SMS_TOKEN") or None,
+            session_key=e.get("FAIRCOLLECT_SESSION_KEY") or None,
+            session_idle_minutes=int(e.get("FAIRCOLLECT_SESSION_IDLE_MINUTES", "30")),
+            session_hours=int(e.get("FAIRCOLLECT_SESSION_HOURS", "12")),
+            borrower_idle_minutes=int(e.get("FAIRCOLLECT_BORROWER_IDLE_MINUTES", "15")),
+            borrower_session_minutes=int(e.get("FAIRCOLLECT_BORROWER_SESSION_MINUTES", "120")),
+            argon2_time_cost=int(e.get("FAIRCOLLECT_ARGON2_TIME_COST", "3")),
+            argon2_memory_kib=int(e.get("FAIRCOLLECT_ARGON2_MEMORY_KIB", "65536")),
+            argon2_parallelism=int(e.get("FAIRCOLLECT_ARGON2_PARALLELISM", "4")),
+            issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
         )

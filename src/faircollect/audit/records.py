@@ -22,7 +22,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class AuditKind(IntEnum):
     """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
-    scripts, 5xx models, 9xx the log.
+    scripts, 5xx models, 6xx the cycle, 7xx identity and access, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -49,6 +49,23 @@ class AuditKind(IntEnum):
     PROMISE_RECORDED = 605
     PLAN_CREATED = 606
     CONTACTS_EXPORTED = 607
+    LOGIN_SUCCEEDED = 701
+    LOGIN_FAILED = 702
+    ACCOUNT_LOCKED = 703
+    ACCOUNT_UNLOCKED = 704
+    LOGGED_OUT = 705
+    TOKEN_CREATED = 706
+    TOKEN_REVOKED = 707
+    TOKEN_USED = 708
+    PERMISSION_DENIED = 709
+    USER_ADDED = 710
+    ROLES_CHANGED = 711
+    TOTP_RESET = 712
+    BORROWER_CODE_SENT = 713
+    BORROWER_CODE_FAILED = 714
+    BORROWER_CODE_WITHHELD = 715
+    BORROWER_SIGNED_IN = 716
+    PASSWORD_CHANGED = 717
     CHECKPOINT_SIGNED = 901
 
 

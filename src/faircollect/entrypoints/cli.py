@@ -39,6 +39,7 @@ from faircollect.entrypoints.model_cli import model_app, score_cmd
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
+from faircollect.entrypoints.user_cli import token_app, user_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
@@ -63,6 +64,8 @@ app.add_typer(playbook_app, name="playbook")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(promise_app, name="promise")
 app.add_typer(plan_app, name="plan")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
 console = Console(stderr=True)
 
 DbOption = Annotated[

@@ -11,6 +11,7 @@ from datetime import date
 from faircollect.kit.money import MAX_MINOR
 
 __all__ = [
+    "AUTH",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_BODY_BYTES",
@@ -54,6 +55,26 @@ MAX_JSON_DEPTH = 32
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000
+
+
+# Sign-in bounds (services/identity): counted in the database, so every server worker shares them.
+AUTH: dict[str, int] = {
+    "failures_to_lock": 5,  # consecutive failed staff logins before the account locks
+    "window_seconds": 900,  # the fixed window of every rate counter below
+    "login_per_account": 10,  # staff login attempts per user name per window (known or not)
+    "login_per_address": 50,  # staff login attempts per client address per window
+    "code_digits": 6,  # a borrower's one-time code
+    "code_ttl_seconds": 300,  # a code expires 5 minutes after it is sent
+    "code_tries": 5,  # wrong guesses before a code is dead
+    "code_sends_per_phone": 3,  # code requests for one number per window (refused ones too)
+    "code_resend_seconds": 60,  # the least wait before another code to the same number
+    "code_sends_per_address": 10,  # codes asked for from one address per window
+    "code_checks_per_phone": 10,  # code checks for one number per window
+    "code_checks_per_address": 30,  # code checks from one address per window
+    "token_max_days": 366,  # the longest an API token may live
+    "password_min": 12,  # characters in a password a person sets
+    "password_max": 1_024,  # longer is refused unhashed (Argon2 over megabytes is a DoS)
+}
 
 
 class DateOutOfRangeError(ValueError):

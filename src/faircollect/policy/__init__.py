@@ -15,6 +15,7 @@ from faircollect.policy.model import (
     Facts,
     Outcome,
     PolicyInputError,
+    Purpose,
     RecipientRole,
 )
 from faircollect.policy.packs import PackError, RulePack, load_pack
@@ -30,6 +31,7 @@ __all__ = [
     "Outcome",
     "PackError",
     "PolicyInputError",
+    "Purpose",
     "Reason",
     "RecipientRole",
     "RulePack",

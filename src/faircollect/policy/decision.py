@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from faircollect.policy.model import ContactRequest, Facts
+from faircollect.policy.model import ContactRequest, Facts, Purpose
 
 
 class Verdict(StrEnum):
@@ -101,7 +101,9 @@ def _fingerprint(request: ContactRequest, facts: Facts) -> str:
             f"{request.end_of_collection_notice}|{request.with_consent}|{request.workplace}|"
             f"{request.employer_email}|{request.consumer_initiated_reply}|"
             f"{request.location_only}|{request.first_communication}|"
-            f"{request.visit_notice_given}|{request.message!r}",
+            f"{request.visit_notice_given}|{request.message!r}"
+            # Only a transactional request adds its purpose: collection decisions keep their ids.
+            + ("" if request.purpose is Purpose.COLLECTION else f"|{request.purpose}"),
             history,
             f"{flags}|{facts.night_consent}|{sorted(facts.refused_contacts)}|"
             f"{sorted(facts.opted_out)}|{facts.lawful_outstanding}|"

@@ -46,6 +46,18 @@ class ContactSource(StrEnum):
     PUBLIC_RECORD = "public_record"
 
 
+class Purpose(StrEnum):
+    """Why a message is sent: collection (every rule) or a transactional message the person asked
+    for, which conveys nothing about a debt (a sign-in code; see docs/policy.md)."""
+
+    COLLECTION = "collection"
+    TRANSACTIONAL = "transactional"
+
+
+#: The media a transactional message may use: written, private, to the person themselves.
+TRANSACTIONAL_CHANNELS = frozenset({Channel.SMS, Channel.EMAIL, Channel.PUSH})
+
+
 class Outcome(StrEnum):
     CONNECTED = "connected"
     NO_ANSWER = "no_answer"
@@ -106,6 +118,7 @@ class ContactRequest:
     message: str | None = None  # the text to be sent (or the call script), screened by the gate
     first_communication: bool = False  # the first communication with the person about the debt
     visit_notice_given: bool = False  # the visit and its purpose were announced in advance
+    purpose: Purpose = Purpose.COLLECTION  # a transactional message skips the collection rules
     utc: datetime = field(init=False, repr=False, compare=False)  # `at` in UTC
     # `at` on the wall clock of each zone a rule asked about: several rules of one decision read
     # the same local time.
@@ -123,6 +136,15 @@ class ContactRequest:
             raise PolicyInputError("a message must be text")
         if self.demanded_amount is not None and self.demanded_amount < 0:
             raise PolicyInputError("a demanded amount cannot be negative")
+        if self.purpose is Purpose.TRANSACTIONAL and (
+            self.channel not in TRANSACTIONAL_CHANNELS
+            or self.recipient_role is not RecipientRole.DEBTOR
+            or self.demanded_amount is not None
+        ):
+            raise PolicyInputError(
+                "a transactional message is an sms, email or push to the person themselves,"
+                " demanding nothing"
+            )
 
 
 @dataclass(frozen=True, slots=True)

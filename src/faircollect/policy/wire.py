@@ -16,6 +16,7 @@ from faircollect.policy.model import (
     InconvenientWindow,
     Outcome,
     PolicyInputError,
+    Purpose,
     RecipientRole,
 )
 
@@ -41,6 +42,7 @@ REQUEST_KEYS = {
     "message",
     "first_communication",
     "visit_notice_given",
+    "purpose",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -134,6 +136,7 @@ def request_from_dict(data: Any) -> ContactRequest:
         message=d.get("message"),
         first_communication=bool(d.get("first_communication", False)),
         visit_notice_given=bool(d.get("visit_notice_given", False)),
+        purpose=_enum(Purpose, d.get("purpose", "collection"), "request.purpose"),
     )
 
 
@@ -162,6 +165,7 @@ def request_to_dict(request: ContactRequest) -> dict[str, Any]:
         "message": request.message,
         "first_communication": request.first_communication,
         "visit_notice_given": request.visit_notice_given,
+        "purpose": request.purpose.value,
     }
 
 

@@ -11,6 +11,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.services.ports import UnitOfWork
+
 
 class Role(StrEnum):
     """A role a user holds; agency roles are scoped to one agency, the borrower to themselves."""
@@ -195,6 +198,29 @@ def authorize(actor: Actor, permission: Permission) -> None:
     """Raise `PermissionDeniedError` unless the actor holds the permission."""
     if permission not in actor.permissions:
         raise PermissionDeniedError(actor, permission)
+
+
+def require(uow: UnitOfWork, actor: Actor, permission: Permission, *, subject: str) -> None:
+    """`authorize`, and on a denial an audit record (kind 709) committed before the error.
+
+    Call it inside the use case's ``with uow:`` block before anything else is written: a denial
+    commits the unit (so the record survives the error), then raises `PermissionDeniedError`.
+    """
+    if permission in actor.permissions:
+        return
+    uow.audit.append_records(
+        [
+            AuditRecord(
+                AuditKind.PERMISSION_DENIED,
+                uow.clock.now(),
+                actor.label,
+                subject,
+                {"permission": permission.value, "roles": sorted(actor.roles)},
+            )
+        ]
+    )
+    uow.commit()
+    raise PermissionDeniedError(actor, permission)
 
 
 def check_scope(actor: Actor, *, borrower_id: str, agency_ids: Collection[str] = ()) -> None:

@@ -107,9 +107,15 @@ class UnitOfWork(Protocol):
     leaves nothing half-written. Each unit is used once.
     """
 
-    audit: AuditTrail
-    clock: Clock
-    pii: PiiProtector
+    # Read-only members (properties): an adapter may build them on first use.
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def pii(self) -> PiiProtector: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

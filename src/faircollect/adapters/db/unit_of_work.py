@@ -9,9 +9,11 @@ from sqlalchemy import Connection, Engine, RootTransaction
 
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
+from faircollect.services.identity.ports import Credentials
 from faircollect.services.ports import PiiProtector
 
 
@@ -29,11 +31,13 @@ class SqlUnitOfWork:
         audit_factory: Callable[[Connection], AuditLog],
         clock: Clock,
         pii: PiiProtector,
+        credentials: Callable[[], Credentials] | None = None,
     ) -> None:
         self._engine = engine
         self._audit_factory = audit_factory
         self.clock = clock
         self.pii = pii
+        self._credentials = credentials
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
         self._used = False
@@ -88,3 +92,14 @@ class SqlUnitOfWork:
     @cached_property
     def scripts(self) -> SqlScriptStore:
         return SqlScriptStore(self.connection)
+
+    @cached_property
+    def identity(self) -> SqlIdentityStore:
+        return SqlIdentityStore(self.connection)
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        """Password hasher, identity key and TOTP (built on first use: Argon2 costs)."""
+        if self._credentials is None:
+            raise UnitOfWorkError("this unit of work was built without credentials")
+        return self._credentials()

@@ -10,16 +10,22 @@ from faircollect.policy.model import ContactRequest, Facts
 
 Rule = Callable[[ContactRequest, Facts, Mapping[str, Any]], Reason | None]
 REGISTRY: dict[str, Rule] = {}
+# The rules that also decide a transactional message (a sign-in code the person asked for): what
+# is said and through which medium; the collection rules (hours, caps, holds) do not apply.
+TRANSACTIONAL: set[str] = set()
 _LOADED: list[bool] = []  # set once every rule module has been imported
 
 
-def rule(rule_id: str) -> Callable[[Rule], Rule]:
-    """Register a rule function under its stable id."""
+def rule(rule_id: str, *, transactional: bool = False) -> Callable[[Rule], Rule]:
+    """Register a rule function under its stable id; `transactional` when it also decides a
+    transactional message."""
 
     def register(fn: Rule) -> Rule:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
         REGISTRY[rule_id] = fn
+        if transactional:
+            TRANSACTIONAL.add(rule_id)
         return fn
 
     return register

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from faircollect.policy.decision import Reason, Verdict
-from faircollect.policy.model import VOICE, Channel, ContactRequest, Facts
+from faircollect.policy.model import VOICE, Channel, ContactRequest, Facts, Purpose
 from faircollect.policy.rules import rule
 from faircollect.policy.rules.common import missing, reason
 from faircollect.screening import Screening, ScreeningContext, ScreeningError, screen
@@ -20,7 +20,7 @@ WRITTEN = frozenset(
 )
 
 
-@rule("CN-MSG-CONTENT")
+@rule("CN-MSG-CONTENT", transactional=True)
 def cn_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """No threats, insults, violence, fraud or coercion (NIFA 2018 art. 16; CBA red lines); no
     impersonation of authorities (NIFA art. 15; Criminal Law art. 279); no public shaming or
@@ -29,7 +29,7 @@ def cn_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
     return _content("CN-MSG-CONTENT", "CN", req, facts, params)
 
 
-@rule("US-MSG-CONTENT")
+@rule("US-MSG-CONTENT", transactional=True)
 def us_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """No violence, obscenity or abuse (12 CFR 1006.14(c)-(d)); no false or misleading
     representations (1006.18(b)-(c)); the debt-collector disclosure (1006.18(e)) and the opt-out
@@ -37,7 +37,7 @@ def us_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
     return _content("US-MSG-CONTENT", "US", req, facts, params)
 
 
-@rule("UK-MSG-CONTENT")
+@rule("UK-MSG-CONTENT", transactional=True)
 def uk_content(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """No pressure to pay in unreasonably large amounts or short times, or to borrow or sell
     property (CONC 7.3.10R); nothing misleading or likely to embarrass the customer, no disclosure
@@ -51,7 +51,7 @@ _UK_NUMBER = re.compile(r"(?<![\d+])(?:\+44[\s-]*|0)?[\d][\d\s-]{4,14}\d")
 _PREMIUM = ("09", "087", "118")
 
 
-@rule("UK-NO-PREMIUM")
+@rule("UK-NO-PREMIUM", transactional=True)
 def uk_no_premium(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """Customers are never required to call premium-rate numbers (CONC 7.9)."""
     if not req.message:
@@ -90,6 +90,7 @@ def _content(
         first_communication=req.first_communication,
         lawful_outstanding=facts.lawful_outstanding,
         time_barred=facts.flags.time_barred,
+        transactional=req.purpose is Purpose.TRANSACTIONAL,
     )
 
 
@@ -104,8 +105,14 @@ def content_reason(
     first_communication: bool,
     lawful_outstanding: int | None,
     time_barred: bool,
+    transactional: bool = False,
 ) -> Reason | None:
-    """The content rule on plain values (shared with the batch evaluator)."""
+    """The content rule on plain values (shared with the batch evaluator).
+
+    A transactional message (a sign-in code the person asked for) conveys no information about
+    a debt, so it is not a "communication" (12 CFR 1006.2(d)): it is screened for what it says,
+    without the disclosures a collection message owes (1006.18(e), 1006.6(e)); its text names no
+    debt, so a stranger seeing the phone learns nothing (1006.6(d))."""
     if message is None:
         if channel in WRITTEN:
             return missing(rule_id, params, "the message text (written channels are screened)")
@@ -118,7 +125,7 @@ def content_reason(
         lawful_outstanding_minor=lawful_outstanding,
         currency=str(params.get("currency", "CNY")),
         first_communication=first_communication,
-        channel=channel.value,
+        channel=None if transactional else channel.value,
         time_barred=time_barred,
     )
     try:

@@ -96,13 +96,13 @@ def us_dispute(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> 
     )
 
 
-@rule("US-MEDIUM-OPTOUT")
+@rule("US-MEDIUM-OPTOUT", transactional=True)
 def us_optout(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """A medium, address or number the person asked not to be used is barred (1006.14(h)(1))."""
     return _opted_out("US-MEDIUM-OPTOUT", req, facts, params)
 
 
-@rule("UK-HOW")
+@rule("UK-HOW", transactional=True)
 def uk_how(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """The customer's reasonable requests about how to be contacted are followed: a medium,
     address or number they asked not to be used is barred (CONC 7.9.4R; the number is M)."""

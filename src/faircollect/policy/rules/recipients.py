@@ -53,7 +53,7 @@ def cn_contact_restore(
     return None
 
 
-@rule("CN-WHO-ADDRESSBOOK")
+@rule("CN-WHO-ADDRESSBOOK", transactional=True)
 def cn_address_book(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """Numbers harvested from an address book are never used (PIPL arts. 6, 10, 13)."""
     if req.contact_source is not ContactSource.ADDRESS_BOOK:

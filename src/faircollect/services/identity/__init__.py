@@ -1,0 +1,91 @@
+"""Identity: staff and borrower sign-in, sessions, API tokens, and the admin's user management.
+
+Each public function is one transaction on an `IdentityUnit`. Secrets (session and API tokens,
+codes) are stored only as keyed hashes, passwords as Argon2id hashes, TOTP secrets sealed; the
+audit log records every sign-in, failure, lock, token use and change (kinds 701-717), never a
+secret or a phone number.
+"""
+
+from faircollect.services.identity.admin import (
+    AdminExistsError,
+    LastAdminError,
+    NewTotp,
+    NewUser,
+    add_user,
+    change_password,
+    create_first_admin,
+    lock_user,
+    reset_totp,
+    set_roles,
+    unlock_user,
+)
+from faircollect.services.identity.borrowers import (
+    CodeMessage,
+    CodeSender,
+    code_text,
+    request_borrower_code,
+    verify_borrower_code,
+)
+from faircollect.services.identity.common import (
+    AccountLockedError,
+    IdentityError,
+    IssuedSession,
+    LoginFailedError,
+    LoginRateLimitedError,
+    SessionView,
+    UnknownUserError,
+    csrf_matches,
+)
+from faircollect.services.identity.ports import (
+    Credentials,
+    IdentityStore,
+    IdentityUnit,
+    SessionTimes,
+)
+from faircollect.services.identity.staff import login_password, logout, resolve_session
+from faircollect.services.identity.tokens import (
+    IssuedToken,
+    UnknownTokenError,
+    create_token,
+    resolve_token,
+    revoke_token,
+)
+
+__all__ = [
+    "AccountLockedError",
+    "AdminExistsError",
+    "CodeMessage",
+    "CodeSender",
+    "Credentials",
+    "IdentityError",
+    "IdentityStore",
+    "IdentityUnit",
+    "IssuedSession",
+    "IssuedToken",
+    "LastAdminError",
+    "LoginFailedError",
+    "LoginRateLimitedError",
+    "NewTotp",
+    "NewUser",
+    "SessionTimes",
+    "SessionView",
+    "UnknownTokenError",
+    "UnknownUserError",
+    "add_user",
+    "change_password",
+    "code_text",
+    "create_first_admin",
+    "create_token",
+    "csrf_matches",
+    "lock_user",
+    "login_password",
+    "logout",
+    "request_borrower_code",
+    "reset_totp",
+    "resolve_session",
+    "resolve_token",
+    "revoke_token",
+    "set_roles",
+    "unlock_user",
+    "verify_borrower_code",
+]

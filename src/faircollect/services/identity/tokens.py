@@ -1,0 +1,181 @@
+"""API tokens for machine clients (a dialer, an SMS platform, an agency's system).
+
+A token reads `fct_` + 32 random base-62 characters + a 6-character checksum (CRC-32 of the random
+part): a mistyped or truncated token is refused without a look-up, and secret scanners can spot
+the prefix. It is shown once; only its keyed hash is stored. Its actor may do what its owner's
+roles allow now, narrowed to its scopes; every use is audited and counted.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+import zlib
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from faircollect.audit.records import AuditKind
+from faircollect.kit.limits import AUTH
+from faircollect.services.authorization import (
+    Actor,
+    NotAuthenticatedError,
+    Permission,
+    make_actor,
+    permissions_of,
+    require,
+)
+from faircollect.services.identity.common import IdentityError, UnknownUserError, audit
+from faircollect.services.identity.ports import IdentityUnit, TokenRow, UserRow
+
+PREFIX = "fct_"
+_ALPHABET = string.digits + string.ascii_letters
+_BODY, _CHECK = 32, 6
+
+
+class UnknownTokenError(LookupError):
+    """No API token with that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A new token: `plain` is shown once and never stored."""
+
+    token_id: str
+    plain: str
+    name: str
+    owner: str  # the owning user's name
+    scopes: frozenset[Permission]
+    expires_at: datetime
+
+
+def _base62(value: int, width: int) -> str:
+    out = []
+    for _ in range(width):
+        value, digit = divmod(value, 62)
+        out.append(_ALPHABET[digit])
+    return "".join(reversed(out))
+
+
+def _checksum(body: str) -> str:
+    return _base62(zlib.crc32(body.encode()), _CHECK)
+
+
+def new_plain_token() -> str:
+    """A fresh token: prefix, random part, checksum."""
+    body = "".join(secrets.choice(_ALPHABET) for _ in range(_BODY))
+    return f"{PREFIX}{body}{_checksum(body)}"
+
+
+def well_formed(token: str) -> bool:
+    """Prefix, length, alphabet and checksum are right (says nothing of validity)."""
+    if not token.startswith(PREFIX) or len(token) != len(PREFIX) + _BODY + _CHECK:
+        return False
+    body, check = token[len(PREFIX) : -_CHECK], token[-_CHECK:]
+    return all(c in _ALPHABET for c in body) and secrets.compare_digest(check, _checksum(body))
+
+
+def _scopes(values: Collection[str | Permission]) -> frozenset[Permission]:
+    out = set()
+    for value in values:
+        try:
+            out.add(Permission(value))
+        except ValueError as exc:
+            raise IdentityError(f"scopes: unknown permission {str(value)[:40]!r}") from exc
+    if not out:
+        raise IdentityError("scopes: a token needs at least one permission")
+    return frozenset(out)
+
+
+def create_token(
+    uow: IdentityUnit,
+    *,
+    actor: Actor,
+    name: str,
+    scopes: Collection[str | Permission],
+    expires_at: datetime,
+    for_user: str | None = None,
+) -> IssuedToken:
+    """Issue a token owned by `for_user` (a user name) or by the acting user (TOKEN_MANAGE).
+
+    Scopes must be permissions the owner's roles hold; the token expires at `expires_at`, at
+    most `AUTH["token_max_days"]` away.
+    """
+    with uow:
+        require(uow, actor, Permission.TOKEN_MANAGE, subject=f"user:{for_user or actor.id}")
+        now = uow.clock.now()
+        label = name.strip()
+        if not 0 < len(label) <= 64:
+            raise IdentityError("name: 1 to 64 characters")
+        granted = _scopes(scopes)
+        owner = _owner(uow, actor, for_user)
+        beyond = sorted(granted - permissions_of(owner.roles))
+        if beyond:
+            raise IdentityError(f"scopes: {owner.username} does not hold {', '.join(beyond)}")
+        if expires_at.tzinfo is None:
+            raise IdentityError("expires_at: needs a time zone")
+        if not now < expires_at <= now + timedelta(days=AUTH["token_max_days"]):
+            raise IdentityError(f"expires_at: after now and within {AUTH['token_max_days']} days")
+        plain = new_plain_token()
+        token_id = f"tok_{secrets.token_hex(8)}"
+        uow.identity.add_token(
+            TokenRow(token_id, label, uow.credentials.keyed("api-token", plain), owner.user_id,
+                     frozenset(granted), now, expires_at, None, None, 0),
+            by=actor.label,
+        )  # fmt: skip
+        audit(uow, AuditKind.TOKEN_CREATED, actor.label, f"token:{token_id}",
+              {"name": label, "owner": f"user:{owner.user_id}", "scopes": sorted(granted),
+               "expires_at": expires_at.isoformat()})  # fmt: skip
+        uow.commit()
+        return IssuedToken(token_id, plain, label, owner.username, granted, expires_at)
+
+
+def _owner(uow: IdentityUnit, actor: Actor, for_user: str | None) -> UserRow:
+    store = uow.identity
+    if for_user is not None:
+        user = store.user_by_name(for_user.strip().lower())
+        if user is None:
+            raise UnknownUserError(f"no user named {for_user[:40]!r}")
+        return user
+    user = store.user_by_id(actor.id) if actor.kind == "user" else None
+    if user is None:
+        raise IdentityError("for_user: name the user who owns the token")
+    return user
+
+
+def revoke_token(uow: IdentityUnit, *, actor: Actor, token_id: str) -> None:
+    """Revoke a token at once (TOKEN_MANAGE); revoking a revoked token changes nothing."""
+    with uow:
+        require(uow, actor, Permission.TOKEN_MANAGE, subject=f"token:{token_id}")
+        row = uow.identity.token_by_id(token_id)
+        if row is None:
+            raise UnknownTokenError(f"no token {token_id[:40]!r}")
+        if row.revoked_at is None:
+            uow.identity.revoke_token(token_id, uow.clock.now())
+            audit(uow, AuditKind.TOKEN_REVOKED, actor.label, f"token:{token_id}",
+                  {"owner": f"user:{row.user_id}", "name": row.name})  # fmt: skip
+        uow.commit()
+
+
+def resolve_token(uow: IdentityUnit, *, token: str) -> Actor:
+    """The actor of a presented token (kind "token": the owner's current permissions within the
+    token's scopes); each use is audited and counted. `NotAuthenticatedError` for a malformed,
+    unknown, revoked or expired token, or one whose owner is locked."""
+    with uow:
+        if not well_formed(token):
+            raise NotAuthenticatedError("not a FairCollect API token")
+        store = uow.identity
+        now = uow.clock.now()
+        row = store.token_by_hash(uow.credentials.keyed("api-token", token))
+        if row is None or row.revoked_at is not None or now >= row.expires_at:
+            raise NotAuthenticatedError("the token is unknown, revoked or expired")
+        owner = store.user_by_id(row.user_id)
+        if owner is None or owner.locked:
+            raise NotAuthenticatedError("the token's owner is locked")
+        actor = make_actor("token", row.token_id, f"{owner.username}/{row.name}", owner.roles,
+                           scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id)  # fmt: skip
+        store.token_used(row.token_id, now)
+        audit(uow, AuditKind.TOKEN_USED, actor.label, f"user:{owner.user_id}",
+              {"token": row.token_id, "name": row.name, "uses": row.uses + 1})  # fmt: skip
+        uow.commit()
+        return actor
