@@ -32,7 +32,8 @@ def key_id(name: str, public: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public).digest()[:4]
 
 
-def _valid_name(name: str) -> bool:
+def valid_key_name(name: str) -> bool:
+    """A signed-note key name: non-empty, no whitespace, no '+'."""
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
@@ -47,7 +48,7 @@ class SigningKey:
     def from_seed(cls, name: str, seed: bytes) -> SigningKey:
         if len(seed) != 32:
             raise CheckpointError("an Ed25519 seed is 32 bytes")
-        if not _valid_name(name):
+        if not valid_key_name(name):
             raise CheckpointError(f"bad key name {name!r}: no spaces or '+'")
         return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
 
@@ -91,7 +92,7 @@ class VerifierKey:
 def parse_verifier_key(text: str) -> VerifierKey:
     """Parse "<name>+<hex id>+<base64 key>"; the id must match the key."""
     parts = text.strip().split("+", 2)  # base64 may itself contain "+"
-    if len(parts) != 3 or not _valid_name(parts[0]):
+    if len(parts) != 3 or not valid_key_name(parts[0]):
         raise CheckpointError("a verifier key is NAME+HEXID+BASE64KEY")
     name, hex_id, encoded = parts
     try:
