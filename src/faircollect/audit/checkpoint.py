@@ -21,6 +21,7 @@ from faircollect.audit.hashing import HASH_SIZE
 
 ED25519 = 0x01
 DASH = "\u2014 "
+MAX_SIZE = 2**63 - 1  # tree sizes are u64 in C2SP; we keep them within a signed 64-bit column
 
 
 class CheckpointError(ValueError):
@@ -117,11 +118,17 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, str, list[tuple[str, bytes]
     if len(lines) < 3:
         raise CheckpointError("a checkpoint body has an origin, a size and a root")
     origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
-        raise CheckpointError(f"bad tree size {size_text!r}")
+    # ASCII decimal, no leading zero, below 2^63 (str.isdigit alone takes "²" and "٣").
+    if (
+        not (size_text.isascii() and size_text.isdigit())
+        or (size_text.startswith("0") and size_text != "0")
+        or len(size_text) > 19
+        or int(size_text) > MAX_SIZE
+    ):
+        raise CheckpointError(f"bad tree size {size_text[:40]!r}")
     try:
         root = base64.b64decode(root_text, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: non-ASCII text
         raise CheckpointError("the root is not base64") from exc
     if len(root) != HASH_SIZE:
         raise CheckpointError("the root is not a 32-byte hash")
@@ -134,7 +141,7 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, str, list[tuple[str, bytes]
         name, _, blob = line[len(DASH) :].partition(" ")
         try:
             found.append((name, base64.b64decode(blob, validate=True)))
-        except binascii.Error as exc:
+        except (binascii.Error, ValueError) as exc:
             raise CheckpointError("a signature is not base64") from exc
     if not found:
         raise CheckpointError("the checkpoint carries no signature")

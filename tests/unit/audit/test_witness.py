@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
+import os
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from faircollect.audit.checkpoint import SigningKey, parse_checkpoint
 from faircollect.audit.hashing import EMPTY_ROOT, leaf_hash, mth
@@ -139,4 +143,20 @@ def test_a_state_whose_leaves_disagree_with_its_roots_is_refused() -> None:
 @pytest.mark.parametrize("text", ["", "[]", "{" * 100_000, '{"format": 1e999}', "1" * 5000])
 def test_garbage_state_text_is_a_named_error(text: str) -> None:
     with pytest.raises(WitnessError):
+        parse_state(text)
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=int(os.environ.get("FAIRCOLLECT_FUZZ_EXAMPLES", "100")), deadline=None)
+@given(st.one_of(st.text(max_size=200), JSON.map(json.dumps)))
+def test_any_state_text_is_parsed_or_refused_by_name(text: str) -> None:
+    with contextlib.suppress(WitnessError):  # any other exception fails the test
         parse_state(text)
