@@ -68,6 +68,9 @@ def test_the_cosignature_follows_c2sp_cosignature_v1() -> None:
     assert verify_cosignature(line, body, WITNESS.verifier_key()) == 1679315147
     with pytest.raises(WitnessError, match="does not verify"):
         verify_cosignature(line, body.replace("\n3\n", "\n4\n"), WITNESS.verifier_key())
+    for bad in (-1, 2**63):
+        with pytest.raises(WitnessError, match="2\\^63-1"):
+            WITNESS.cosign(body, bad)
     other = WitnessKey.from_seed("auditor.test/w1", bytes(32))
     with pytest.raises(WitnessError, match="not by this witness"):
         verify_cosignature(line, body, other.verifier_key())
