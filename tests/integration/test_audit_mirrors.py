@@ -138,3 +138,16 @@ def test_an_approval_undone_in_the_table_is_found(busy: App) -> None:
     error = caught(busy, "UPDATE script_versions SET status = 'draft', approver = NULL")
     assert error.index == approval  # the approval record has no approved row any more
     assert "script_versions (decisions)" in str(error)
+
+
+def test_an_unindexed_record_is_found(busy: App) -> None:
+    # Dropping a reveal's row and its index row would hide it from the pairing and from bundles.
+    with busy.engine.connect() as conn:
+        reveal = conn.execute(text("SELECT min(idx) FROM audit_index WHERE kind = 202")).scalar()
+    error = caught(
+        busy,
+        "DELETE FROM pii_access WHERE id = 2",
+        f"DELETE FROM audit_index WHERE idx = {int(reveal)}",  # noqa: S608
+    )
+    assert error.index == reveal
+    assert "index row" in str(error)

@@ -88,7 +88,13 @@ def verify_log(
 
 def _check_index(log: AuditLog, entries: list[bytes], size: int) -> list[tuple[int, AuditRecord]]:
     records: list[tuple[int, AuditRecord]] = []
-    for idx, (kind, subject) in sorted(log.index_rows().items()):
+    index = log.index_rows()
+    for idx, entry in enumerate(entries):
+        # Records are always appended with their index row; one without it was unindexed to
+        # hide it from bundles and the mirror checks. (Raw library entries are not records.)
+        if idx not in index and entry[:1] == b"\x01" and _is_record(entry):
+            raise TamperError(idx, "an audit record without its index row (deleted?)")
+    for idx, (kind, subject) in sorted(index.items()):
         if idx >= size:
             raise TamperError(idx, f"indexed beyond the log's head (size {size})")
         try:
@@ -99,6 +105,14 @@ def _check_index(log: AuditLog, entries: list[bytes], size: int) -> list[tuple[i
             raise TamperError(idx, "its indexed kind or subject differs from the record")
         records.append((idx, record))
     return records
+
+
+def _is_record(entry: bytes) -> bool:
+    try:
+        decode_record(entry)
+    except RecordError:
+        return False
+    return True
 
 
 def _check_witness(
