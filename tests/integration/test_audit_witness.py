@@ -211,3 +211,9 @@ def test_a_failure_quotes_no_record_content(log) -> None:
 
     rebuild(log, secret)
     assert "13812345678" not in str(caught(log, state))
+
+
+def test_a_witness_of_another_log_is_refused(log, witnessed: WitnessState) -> None:
+    other = SigningKey.from_seed("faircollect.test/audit", bytes(32)).verifier_key()
+    with log.engine.connect() as conn, pytest.raises(WitnessError, match="another log"):
+        verify_log(AuditLog(SqlAlchemyExecutor(conn)), verifier_key=other, witness=witnessed)
