@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.cycle_job import create_plan, record_promise
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.bootstrap import App
@@ -29,7 +30,8 @@ REMINDER = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到
 
 @pytest.fixture
 def busy(app: App, tmp_path: Path) -> App:
-    """Imported, batched; six personal-data views, two contact decisions, a script approved."""
+    """Imported, batched; six personal-data views, two contact decisions, a script approved,
+    two promises and a repayment plan."""
     run_import(
         app, write_tape(tmp_path / "t", payments=[]), update=False, console=Console(quiet=True)
     )
@@ -56,6 +58,16 @@ def busy(app: App, tmp_path: Path) -> App:
             author="maker", at=AT,
         )  # fmt: skip
         approve_script(store, trail, key="due", version=1, approver="checker", at=AT)
+    with app.engine.begin() as conn:
+        for _ in range(2):
+            record_promise(
+                conn, app, loan_id="L1", amount=5_000, due_on=date(2025, 7, 20), channel="call",
+                made_on=date(2025, 7, 10), actor="c", at=AT,
+            )  # fmt: skip
+        create_plan(
+            conn, app, loan_id="L1", total=3_000, instalments=3, first_due=date(2025, 8, 1),
+            created_on=date(2025, 7, 10), actor="c", at=AT,
+        )  # fmt: skip
     return app
 
 
@@ -151,3 +163,15 @@ def test_an_unindexed_record_is_found(busy: App) -> None:
     )
     assert error.index == reveal
     assert "index row" in str(error)
+
+
+def test_a_changed_promise_amount_is_found(busy: App) -> None:
+    error = caught(busy, "UPDATE promises SET amount = 1 WHERE promise_id = 'L1-P2'")
+    assert "promises" in str(error)
+    assert "row L1-P2" in str(error)
+
+
+def test_a_dropped_plan_instalment_is_found(busy: App) -> None:
+    error = caught(busy, "DELETE FROM plan_instalments WHERE number = 3")
+    assert "repayment_plans" in str(error)
+    assert "row L1-R1" in str(error)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from faircollect.adapters.sql_executors import SqlExecutor
@@ -32,6 +32,14 @@ def micros(value: Any) -> int | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return int((value - EPOCH) // datetime.resolution)
+
+
+def day(value: Any) -> str | None:
+    """A stored day number (days since 1970-01-01, the ledger's DayNumber) as an ISO date."""
+    try:
+        return (EPOCH.date() + timedelta(days=int(value))).isoformat()
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def _after(prefix: str, subject: str) -> str | None:
@@ -95,7 +103,19 @@ def _versioned(prefix: str, with_actor: bool) -> Callable[[AuditRecord], Hashabl
     return key
 
 
-MIRRORS = (
+def _promise_record(rec: AuditRecord) -> Hashable:
+    p = rec.payload
+    loan = _after("loan:", rec.subject)
+    return (p.get("promise_id"), loan, p.get("amount"), p.get("due_on"), p.get("channel"))
+
+
+def _plan_record(rec: AuditRecord) -> Hashable:
+    p = rec.payload
+    loan = _after("loan:", rec.subject)
+    return (p.get("plan_id"), loan, p.get("total"), p.get("instalments"), p.get("first_due"))
+
+
+MIRRORS: tuple[Mirror, ...] = (
     Mirror(
         "pii_access",
         "SELECT id, at, actor, borrower_id, fields, reason FROM pii_access",
@@ -147,6 +167,23 @@ MIRRORS = (
         frozenset({AuditKind.PLAYBOOK_APPROVED}),
         lambda r: (r[1], int(r[2]), r[3]),
         _versioned("playbook:", with_actor=True),
+    ),
+    Mirror(
+        "promises",
+        "SELECT promise_id, loan_id, amount, due_on, channel FROM promises",
+        frozenset({AuditKind.PROMISE_RECORDED}),
+        lambda r: (r[0], r[1], int(r[2]), day(r[3]), r[4]),
+        _promise_record,
+    ),
+    Mirror(
+        "repayment_plans",
+        "SELECT p.plan_id, p.loan_id, p.total,"
+        " (SELECT count(*) FROM plan_instalments i WHERE i.plan_id = p.plan_id),"
+        " (SELECT min(i.due_on) FROM plan_instalments i WHERE i.plan_id = p.plan_id)"
+        " FROM repayment_plans p",
+        frozenset({AuditKind.PLAN_CREATED}),
+        lambda r: (r[0], r[1], int(r[2]), int(r[3]), day(r[4])),
+        _plan_record,
     ),
 )
 
