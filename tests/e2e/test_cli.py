@@ -104,7 +104,8 @@ def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
     run("import", str(tape))
     run("batch", "run", "--as-of", "2026-09-30")
     run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9")
-    assert "verified:" in run("audit", "verify").output
+    assert "no checkpoint" in run("audit", "verify", code=1).output
+    assert "verified:" in run("audit", "verify", "--allow-no-checkpoint").output
     key = run("audit", "key").output.strip()
     assert key.count("+") >= 2
     signed = run("audit", "checkpoint").output
@@ -398,7 +399,7 @@ def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None
               "--kind", "magic", "--registry", reg, code=2)  # fmt: skip
     assert "unknown kind" in bad.output
     assert "audit" not in bad.output
-    assert run("audit", "verify").exit_code == 0
+    assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0
 
 
 def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
@@ -434,4 +435,4 @@ def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
     assert "2026-03-02" not in early.output.split("run `")[0].split("for ")[1]
     bad_date = run("score", "--as-of", "2026-02-30", "--registry", reg, code=2)
     assert "--as-of" in bad_date.output
-    assert run("audit", "verify").exit_code == 0
+    assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0

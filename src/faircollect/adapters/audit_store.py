@@ -28,6 +28,7 @@ from faircollect.audit.proofs import (
     root_hash,
 )
 from faircollect.audit.records import AuditRecord, encode_record
+from faircollect.audit.tree import split_hashes as split_hashes
 
 CHUNK = 5_000
 
@@ -69,10 +70,6 @@ def unpack_entries(data: bytes) -> list[bytes]:
     return out
 
 
-def split_hashes(blob: bytes) -> list[bytes]:
-    return [blob[k : k + HASH] for k in range(0, len(blob) - len(blob) % HASH, HASH)]
-
-
 @dataclass(frozen=True)
 class StoredLeaf:
     """One stored entry, with its index row when it is a record."""
@@ -94,6 +91,11 @@ class AuditLog:
     @property
     def size(self) -> int:
         return int(self._sql.rows("SELECT size FROM audit_head WHERE id = 1")[0][0])
+
+    @property
+    def sql(self) -> SqlExecutor:
+        """The transaction the log runs in (for checks that read the tables beside it)."""
+        return self._sql
 
     def _tiles(self, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
         found: dict[tuple[int, int], bytes] = {}
@@ -273,6 +275,27 @@ class AuditLog:
             f"SELECT idx FROM audit_index WHERE subject IN ({marks}) ORDER BY idx", list(subjects)
         )
         return [int(r[0]) for r in rows]
+
+    def entries_between(self, start: int, end: int) -> list[bytes]:
+        """The stored entries start..end-1 (for a witness catching up; it rehashes them)."""
+        if not 0 <= start <= end <= self.size:
+            raise AuditLogError(f"no entries {start}..{end - 1} (log size {self.size})")
+        if start == end:
+            return []
+        rows = self._sql.rows(
+            "SELECT tile, data FROM audit_entries WHERE tile >= ? AND tile <= ? ORDER BY tile",
+            (start // TILE, (end - 1) // TILE),
+        )
+        found: list[bytes] = []
+        for k, (tile, data) in enumerate(rows):
+            if int(tile) != start // TILE + k:
+                raise AuditLogError(f"entry tile {start // TILE + k} is missing from storage")
+            found.extend(unpack_entries(bytes(data)))
+        first = (start // TILE) * TILE
+        wanted = found[start - first : end - first]
+        if len(wanted) != end - start:
+            raise AuditLogError(f"entries {start}..{end - 1} are missing from storage")
+        return wanted
 
     def entry_tiles(self) -> list[tuple[int, bytes]]:
         return [

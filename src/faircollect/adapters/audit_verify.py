@@ -1,20 +1,21 @@
-"""Full verification of a stored audit log: recompute everything, name the first bad entry."""
+"""Full verification of a stored audit log: recompute everything, name the first bad entry.
+
+Nothing stored is trusted: entries are rehashed, every stored subtree hash and index row is
+checked against them, every checkpoint root is recomputed, a witness's copy (if given) must be
+a prefix of the log, and the tables that mirror audit records must pair with them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from faircollect.adapters.audit_store import (
-    TILE,
-    AuditLog,
-    AuditLogError,
-    split_hashes,
-    unpack_entries,
-)
+from faircollect.adapters.audit_mirrors import check_mirrors
+from faircollect.adapters.audit_store import TILE, AuditLog, AuditLogError, unpack_entries
 from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint, verify_checkpoint
-from faircollect.audit.fasthash import HASH, leaf_hashes, parent_level
-from faircollect.audit.proofs import NodeKey, root_hash
-from faircollect.audit.records import RecordError, decode_record
+from faircollect.audit.fasthash import HASH, leaf_hashes
+from faircollect.audit.records import AuditRecord, RecordError, decode_record
+from faircollect.audit.tree import complete_levels, prefix_root, split_hashes
+from faircollect.audit.witness import WitnessError, WitnessState, parse_cosigner_key
 
 
 class TamperError(RuntimeError):
@@ -31,21 +32,69 @@ class VerifyReport:
     size: int
     checkpoints: int = 0
     records: int = 0
+    witnessed: int = 0  # the size of the witness's last cosigned checkpoint (0: no witness)
     warnings: list[str] = field(default_factory=list)
 
 
-def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyReport:
+def verify_log(
+    log: AuditLog,
+    *,
+    verifier_key: str | None = None,
+    witness: WitnessState | None = None,
+    require_checkpoint: bool = False,
+    mirrors: bool = True,
+) -> VerifyReport:
     """Recompute every leaf hash, every stored subtree hash and every checkpoint root.
 
-    Raises TamperError naming the first entry that is missing, changed, out of order or not
-    covered by the signed checkpoints.
+    With `witness`, every checkpoint it cosigned must be a prefix of the log and still stored;
+    with `require_checkpoint`, a log with no checkpoint (and no witness) fails. With `mirrors`,
+    the derived tables (pii_access, contact_decisions, script and playbook versions) must pair
+    one to one with their audit records. Raises TamperError naming the first entry that is
+    missing, changed, out of order or not covered; WitnessError if `witness` is not this log's.
     """
     size = log.size
     report = VerifyReport(size)
     entries = _entries(log, size)
-    levels = _levels(entries)
+    leaves = leaf_hashes(entries)
+    levels = complete_levels(leaves)
     _check_tiles(log, levels)
-    for idx, (kind, subject) in sorted(log.index_rows().items()):
+    records = _check_index(log, entries, size)
+    report.records = len(records)
+    stored = log.checkpoints()
+    if witness is not None:
+        _check_witness(witness, leaves, size, {at for at, _ in stored}, verifier_key)
+        report.witnessed = witness.size
+    report.checkpoints = _check_checkpoints(stored, levels, size, verifier_key)
+    if require_checkpoint and not report.checkpoints and not report.witnessed:
+        raise TamperError(
+            None,
+            "the log has no checkpoint, so nothing proves it was not rewritten or truncated"
+            " (witness it, or pass --allow-no-checkpoint)",
+        )
+    if mirrors:
+        mismatch = check_mirrors(log.sql, records)
+        if mismatch is not None:
+            raise TamperError(mismatch.entry, f"{mismatch.table}: {mismatch}")
+    if not verifier_key and report.checkpoints:
+        report.warnings.append("checkpoint signatures not checked: pass the verifier key")
+    covered = max([at for at, _ in stored] + [report.witnessed], default=0)
+    if covered < size:
+        report.warnings.append(
+            f"entries {covered}..{size - 1} are after the last checkpoint: nothing signed covers"
+            " them yet"
+        )
+    return report
+
+
+def _check_index(log: AuditLog, entries: list[bytes], size: int) -> list[tuple[int, AuditRecord]]:
+    records: list[tuple[int, AuditRecord]] = []
+    index = log.index_rows()
+    for idx, entry in enumerate(entries):
+        # Records are always appended with their index row; one without it was unindexed to
+        # hide it from bundles and the mirror checks. (Raw library entries are not records.)
+        if idx not in index and entry[:1] == b"\x01" and _is_record(entry):
+            raise TamperError(idx, "an audit record without its index row (deleted?)")
+    for idx, (kind, subject) in sorted(index.items()):
         if idx >= size:
             raise TamperError(idx, f"indexed beyond the log's head (size {size})")
         try:
@@ -54,12 +103,59 @@ def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyRepor
             raise TamperError(idx, f"not a canonical audit record ({exc})") from exc
         if int(record.kind) != kind or record.subject[:160] != subject:
             raise TamperError(idx, "its indexed kind or subject differs from the record")
-        report.records += 1
-    memory: dict[NodeKey, bytes] = {
-        (level, index): value for level, row in enumerate(levels) for index, value in enumerate(row)
-    }
+        records.append((idx, record))
+    return records
+
+
+def _is_record(entry: bytes) -> bool:
+    try:
+        decode_record(entry)
+    except RecordError:
+        return False
+    return True
+
+
+def _check_witness(
+    witness: WitnessState,
+    leaves: bytes,
+    size: int,
+    stored_sizes: set[int],
+    verifier_key: str | None,
+) -> None:
+    """Every witnessed checkpoint is a prefix of the log, entry for entry, and still stored."""
+    if verifier_key and witness.log_key != verifier_key.strip():
+        raise WitnessError("the witness state is of another log (its log key differs)")
+    name = parse_cosigner_key(witness.witness_key).name
+    shared = min(size, witness.size) * HASH
+    if leaves[:shared] != witness.leaves[:shared]:
+        mine, theirs = split_hashes(leaves[:shared]), split_hashes(witness.leaves[:shared])
+        first = next(k for k, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b)
+        at = next(w for w in witness.checkpoints if w.size > first)
+        raise TamperError(
+            first,
+            f"differs from the copy witness {name} cosigned in the checkpoint at size {at.size}"
+            " (rewritten since)",
+        )
+    if size < witness.size:
+        raise TamperError(
+            size,
+            f"missing: witness {name} cosigned a checkpoint at size {witness.size}, the log now"
+            f" has {size} entries (truncated)",
+        )
+    for witnessed in witness.checkpoints:
+        if witnessed.size not in stored_sizes:
+            raise TamperError(
+                None,
+                f"the checkpoint at size {witnessed.size}, cosigned by witness {name}, is missing"
+                " from the log's checkpoints (deleted)",
+            )
+
+
+def _check_checkpoints(
+    stored: list[tuple[int, str]], levels: list[list[bytes]], size: int, verifier_key: str | None
+) -> int:
     last_good = 0
-    for at, signed in log.checkpoints():
+    for at, signed in stored:
         try:
             checkpoint = (
                 verify_checkpoint(signed, verifier_key)
@@ -74,18 +170,16 @@ def verify_log(log: AuditLog, *, verifier_key: str | None = None) -> VerifyRepor
             raise TamperError(
                 size, f"the log is shorter than its checkpoint at size {at} (truncated)"
             )
-        if root_hash(at, lambda keys: {k: memory[k] for k in keys}) != checkpoint.root:
-            # Entries before the last matching checkpoint are proven; the change is after it.
+        if prefix_root(levels, at) != checkpoint.root:
+            # A root names no leaf: only a witness's copy of the leaf hashes can.
             raise TamperError(
                 last_good,
-                f"this entry or a later one before {at} differs from the signed checkpoint at"
-                f" size {at} (rewritten, or truncated and re-extended)",
+                f"entries {last_good}..{at - 1}: one of them differs from the signed checkpoint"
+                f" at size {at} (rewritten, or truncated and re-extended); entries before"
+                f" {last_good} match; verify with --witness to name the entry",
             )
         last_good = at
-        report.checkpoints += 1
-    if not verifier_key and report.checkpoints:
-        report.warnings.append("checkpoint signatures not checked: pass the verifier key")
-    return report
+    return len(stored)
 
 
 def _entries(log: AuditLog, size: int) -> list[bytes]:
@@ -107,16 +201,6 @@ def _entries(log: AuditLog, size: int) -> list[bytes]:
     if len(entries) > size:
         raise TamperError(size, f"stored beyond the log's head (size {size})")
     return entries
-
-
-def _levels(entries: list[bytes]) -> list[list[bytes]]:
-    """Every complete subtree hash, level by level, recomputed from the entries."""
-    blob = leaf_hashes(entries)
-    levels = [split_hashes(blob)]
-    while len(blob) >= 2 * HASH:
-        blob = parent_level(blob)
-        levels.append(split_hashes(blob))
-    return levels
 
 
 def _check_tiles(log: AuditLog, levels: list[list[bytes]]) -> None:

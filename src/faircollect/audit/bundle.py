@@ -17,6 +17,7 @@ from faircollect.audit.checkpoint import CheckpointError, verify_checkpoint
 from faircollect.audit.hashing import leaf_hash
 from faircollect.audit.proofs import ProofError, verify_inclusion
 from faircollect.audit.records import AuditRecord, RecordError, decode_record
+from faircollect.kit.limits import MAX_BUNDLE_BYTES
 
 FORMAT = "faircollect-audit-bundle/1"
 
@@ -54,10 +55,12 @@ def build_bundle(
 
 def check_bundle(text: str, verifier_key: str) -> CheckedBundle:
     """Verify a bundle with no database: signature, every inclusion proof, every record."""
+    if len(text) > MAX_BUNDLE_BYTES:
+        raise BundleError(f"larger than {MAX_BUNDLE_BYTES} characters")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BundleError(f"not JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # also too deep, or an integer too long
+        raise BundleError(f"not JSON: {str(exc)[:80]}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BundleError(f"not a {FORMAT} bundle")
     try:

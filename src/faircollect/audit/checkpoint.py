@@ -21,6 +21,7 @@ from faircollect.audit.hashing import HASH_SIZE
 
 ED25519 = 0x01
 DASH = "\u2014 "
+MAX_SIZE = 2**63 - 1  # tree sizes are u64 in C2SP; we keep them within a signed 64-bit column
 
 
 class CheckpointError(ValueError):
@@ -32,7 +33,8 @@ def key_id(name: str, public: bytes) -> bytes:
     return hashlib.sha256(name.encode() + b"\n" + bytes([ED25519]) + public).digest()[:4]
 
 
-def _valid_name(name: str) -> bool:
+def valid_key_name(name: str) -> bool:
+    """A signed-note key name: non-empty, no whitespace, no '+'."""
     return bool(name) and "+" not in name and not any(c.isspace() for c in name)
 
 
@@ -47,7 +49,7 @@ class SigningKey:
     def from_seed(cls, name: str, seed: bytes) -> SigningKey:
         if len(seed) != 32:
             raise CheckpointError("an Ed25519 seed is 32 bytes")
-        if not _valid_name(name):
+        if not valid_key_name(name):
             raise CheckpointError(f"bad key name {name!r}: no spaces or '+'")
         return cls(name, Ed25519PrivateKey.from_private_bytes(seed))
 
@@ -91,7 +93,7 @@ class VerifierKey:
 def parse_verifier_key(text: str) -> VerifierKey:
     """Parse "<name>+<hex id>+<base64 key>"; the id must match the key."""
     parts = text.strip().split("+", 2)  # base64 may itself contain "+"
-    if len(parts) != 3 or not _valid_name(parts[0]):
+    if len(parts) != 3 or not valid_key_name(parts[0]):
         raise CheckpointError("a verifier key is NAME+HEXID+BASE64KEY")
     name, hex_id, encoded = parts
     try:
@@ -116,11 +118,17 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, str, list[tuple[str, bytes]
     if len(lines) < 3:
         raise CheckpointError("a checkpoint body has an origin, a size and a root")
     origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if not size_text.isdigit() or (size_text.startswith("0") and size_text != "0"):
-        raise CheckpointError(f"bad tree size {size_text!r}")
+    # ASCII decimal, no leading zero, below 2^63 (str.isdigit alone takes "²" and "٣").
+    if (
+        not (size_text.isascii() and size_text.isdigit())
+        or (size_text.startswith("0") and size_text != "0")
+        or len(size_text) > 19
+        or int(size_text) > MAX_SIZE
+    ):
+        raise CheckpointError(f"bad tree size {size_text[:40]!r}")
     try:
         root = base64.b64decode(root_text, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: non-ASCII text
         raise CheckpointError("the root is not base64") from exc
     if len(root) != HASH_SIZE:
         raise CheckpointError("the root is not a 32-byte hash")
@@ -133,7 +141,7 @@ def parse_checkpoint(text: str) -> tuple[Checkpoint, str, list[tuple[str, bytes]
         name, _, blob = line[len(DASH) :].partition(" ")
         try:
             found.append((name, base64.b64decode(blob, validate=True)))
-        except binascii.Error as exc:
+        except (binascii.Error, ValueError) as exc:
             raise CheckpointError("a signature is not base64") from exc
     if not found:
         raise CheckpointError("the checkpoint carries no signature")

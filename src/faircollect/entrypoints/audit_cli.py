@@ -1,8 +1,9 @@
-"""`faircollect audit …`: verify, prove, checkpoint, bundle, and check bundles offline."""
+"""`faircollect audit …`: verify, prove, checkpoint, witness, bundle, check bundles offline."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,13 +15,20 @@ from sqlalchemy import select
 
 from faircollect.adapters.audit_store import AuditLog, AuditLogError
 from faircollect.adapters.audit_verify import TamperError, verify_log
+from faircollect.adapters.audit_witness import load_witness_key, pull, read_state, write_state
 from faircollect.adapters.db.tables import loans
+from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.audit.bundle import BundleError, build_bundle, check_bundle
 from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint
 from faircollect.audit.proofs import ProofError
+from faircollect.audit.witness import WitnessError, WitnessKey, new_state, parse_cosigner_key
 from faircollect.bootstrap import bootstrap
+from faircollect.kit.clock import SystemClock
+from faircollect.kit.limits import MAX_BUNDLE_BYTES
 
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
+witness_app = typer.Typer(help="An auditor's witness: cosigned checkpoints kept off the database.")
+audit_app.add_typer(witness_app, name="witness")
 out = Console()
 err = Console(stderr=True)
 DbOption = Annotated[
@@ -50,20 +58,109 @@ def verify(
     key: Annotated[
         str | None, typer.Option("--key", help="Verifier key (default: this log's)")
     ] = None,
+    witness: Annotated[
+        Path | None,
+        typer.Option("--witness", help="A witness state file: hold the log to what it cosigned"),
+    ] = None,
+    allow_no_checkpoint: Annotated[
+        bool,
+        typer.Option("--allow-no-checkpoint", help="Pass a log that has no checkpoint at all"),
+    ] = False,
 ) -> None:
     """Recompute every hash and checkpoint; exit 1 naming the first bad entry on tampering."""
+    try:
+        state = read_state(witness) if witness is not None else None
+    except WitnessError as exc:
+        raise _fail(str(exc)) from exc
     app = bootstrap(db_url=db)
     with app.engine.connect() as conn:
         try:
             report = verify_log(
-                app.audit_log(conn), verifier_key=key or app.audit_key.verifier_key()
+                app.audit_log(conn),
+                verifier_key=key or (state.log_key if state else app.audit_key.verifier_key()),
+                witness=state,
+                require_checkpoint=not allow_no_checkpoint,
             )
         except TamperError as exc:
             err.print(f"[red]TAMPERED[/red] {exc}", highlight=False)
             raise typer.Exit(code=1) from exc
+        except WitnessError as exc:
+            raise _fail(str(exc)) from exc
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    witnessed = f", witnessed up to size {report.witnessed}" if state is not None else ""
     out.print(
-        f"verified: {report.size} entries ({report.records} records), {report.checkpoints} checkpoints"
+        f"verified: {report.size} entries ({report.records} records),"
+        f" {report.checkpoints} checkpoints{witnessed}"
     )
+
+
+StateOption = Annotated[Path, typer.Option("--state", help="The witness's state file (JSON)")]
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option("--key-file", help="The witness's key file (default: the state file's .key)"),
+]
+
+
+def _witness_key(state_file: Path, key_file: Path | None, name: str) -> WitnessKey:
+    seed = os.environ.get("FAIRCOLLECT_WITNESS_KEY")
+    return load_witness_key(seed, key_file or state_file.with_suffix(".key"), name)
+
+
+@witness_app.command("init")
+def witness_init(
+    state_file: StateOption,
+    log_key: Annotated[str, typer.Option("--log-key", help="The log's verifier key")],
+    name: Annotated[
+        str, typer.Option("--name", help="The witness's name, e.g. auditor.example/w1")
+    ],
+    key_file: KeyFileOption = None,
+) -> None:
+    """Start a witness of the log that `--log-key` verifies; print the witness's public key."""
+    try:
+        key = _witness_key(state_file, key_file, name)
+        write_state(state_file, new_state(key, log_key), create=True)
+    except WitnessError as exc:
+        raise _fail(str(exc)) from exc
+    typer.echo(key.verifier_key())
+
+
+@witness_app.callback(invoke_without_command=True)
+def witness_pull(
+    ctx: typer.Context,
+    state_file: Annotated[
+        Path | None, typer.Option("--state", help="The witness's state file (JSON)")
+    ] = None,
+    db: DbOption = None,
+    key_file: KeyFileOption = None,
+) -> None:
+    """Witness the log's newest checkpoint: verify, check it extends the last one, cosign, keep.
+
+    A rollback, a fork or an inconsistent log exits 1 and leaves the state file unchanged.
+    `faircollect audit witness init` makes the state file first.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    if state_file is None:
+        raise typer.BadParameter("give the witness's --state file", param_hint="--state")
+    try:
+        state = read_state(state_file)
+        key = _witness_key(state_file, key_file, parse_cosigner_key(state.witness_key).name)
+    except WitnessError as exc:
+        raise _fail(str(exc)) from exc
+    app = bootstrap(db_url=db)
+    timestamp = int(SystemClock().now().timestamp())
+    with app.engine.connect() as conn:  # read only: the witness never writes the log
+        try:
+            after = pull(AuditLog(SqlAlchemyExecutor(conn)), state, key, timestamp=timestamp)
+        except WitnessError as exc:
+            err.print(f"[red]REFUSED[/red] {exc}", highlight=False)
+            raise typer.Exit(code=1) from exc
+    if after is state:
+        out.print(f"nothing new: the log's newest checkpoint is the witnessed size {state.size}")
+        return
+    write_state(state_file, after)
+    typer.echo(after.checkpoints[-1].cosigned(), nl=False)
 
 
 @audit_app.command("proof")
@@ -165,6 +262,8 @@ def check_bundle_cmd(
 ) -> None:
     """Verify a bundle offline (no database): signature, proofs and records."""
     try:
+        if file.stat().st_size > MAX_BUNDLE_BYTES:
+            raise BundleError(f"{file}: larger than {MAX_BUNDLE_BYTES} bytes")
         checked = check_bundle(file.read_text(encoding="utf-8"), key_text)
     except (BundleError, CheckpointError, OSError, UnicodeDecodeError) as exc:
         err.print(f"[red]NOT VERIFIED[/red] {exc}", highlight=False)

@@ -15,12 +15,14 @@ __all__ = [
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_BODY_BYTES",
+    "MAX_BUNDLE_BYTES",
     "MAX_EXCERPT",
     "MAX_HISTORY",
     "MAX_JSON_DEPTH",
     "MAX_LINE_BYTES",
     "MAX_MINOR",
     "MAX_TEXT",
+    "MAX_WITNESS_STATE_BYTES",
     "DateOutOfRangeError",
     "check_date",
 ]
@@ -75,6 +77,14 @@ AUTH: dict[str, int] = {
     "password_min": 12,  # characters in a password a person sets
     "password_max": 1_024,  # longer is refused unhashed (Argon2 over megabytes is a DoS)
 }
+
+# An evidence bundle a regulator receives (`audit check-bundle`): records about one borrower and
+# their loans, each with a proof of at most 64 hashes; far above any real one.
+MAX_BUNDLE_BYTES = 64_000_000
+
+# A witness's state file: its cosigned checkpoints and 44 base64 bytes per witnessed entry
+# (about 1.4 million entries); a larger log needs the leaf hashes kept outside the JSON.
+MAX_WITNESS_STATE_BYTES = 64_000_000
 
 
 class DateOutOfRangeError(ValueError):
