@@ -98,3 +98,56 @@ def test_policy_replay_refuses_from_after_to(
     )
     assert result.exit_code == 2
     assert "after" in result.output
+
+
+def _screen(lines: list[str], *args: str) -> tuple[int, list[dict[str, object]]]:
+    data = ("\n".join(lines) + "\n").encode()
+    result = CliRunner().invoke(app, ["screen", *args], input=data)
+    return result.exit_code, [json.loads(x) for x in result.stdout.splitlines()]
+
+
+def test_screen_goes_on_after_deep_nesting_and_huge_ids() -> None:
+    good = json.dumps(
+        {"id": "ok", "text": "您好，您的账单已逾期3天，请按时还款。"}, ensure_ascii=False
+    )
+    bad = [
+        '{"id": "deep", "text": "hi", "context": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": ' + "7" * 5000 + ', "text": "hi"}',
+        json.dumps({"id": "m", "text": "hi", "context": {"role": "martian"}}),
+        json.dumps({"id": "z", "text": "hi", "context": {"pack": "ZZ"}}),
+        json.dumps({"id": "x", "text": "hi", "context": {"currency": "XXX"}}),
+        json.dumps({"id": "c", "text": "hi", "context": {"channel": "pigeon"}}),
+        json.dumps({"id": "t", "text": "hi", "context": {"time_barred": "no"}}),
+        json.dumps({"id": "l", "text": "hi", "context": {"lawful_outstanding_minor": 10**13}}),
+        json.dumps({"id": ["a"], "text": "hi"}),
+        json.dumps({"id": "n", "text": 5}),
+        json.dumps({"id": "k", "text": "hi", "label": "threat"}),
+    ]
+    lines = [x for b in bad for x in (b, good)]
+    code, out = _screen(lines, "--pack", "CN")
+    assert code == 1
+    assert [o["line"] for o in out] == list(range(1, len(lines) + 1))
+    errors, screened = out[0::2], out[1::2]
+    assert all(o["verdict"] == "pass" and o["id"] == "ok" for o in screened)
+    assert all(o["verdict"] is None for o in errors)
+    assert [o["code"] for o in errors] == [
+        "too_deep", "number_too_long", "unknown_value", "unknown_value", "unknown_value",
+        "unknown_value", "wrong_type", "out_of_range", "wrong_type", "wrong_type", "unknown_field",
+    ]  # fmt: skip
+    assert [o["field"] for o in errors[2:6]] == [
+        "context.role", "context.pack", "context.currency", "context.channel"
+    ]  # fmt: skip
+    assert errors[2]["id"] == "m"
+    assert errors[8]["id"] is None  # an id that is not valid is not echoed back
+
+
+def test_screen_exits_0_when_every_line_is_screened() -> None:
+    code, out = _screen([json.dumps({"id": 7, "text": "Please call us back."})], "--pack", "UK")
+    assert code == 0
+    assert out[0]["id"] == 7
+
+
+def test_screen_evaluate_refuses_an_unknown_split() -> None:
+    result = CliRunner().invoke(app, ["screen", "evaluate", "--split", "nope"])
+    assert result.exit_code == 2
+    assert "unknown split" in result.output
