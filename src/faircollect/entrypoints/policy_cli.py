@@ -13,7 +13,7 @@ import typer
 
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.bootstrap import bootstrap
-from faircollect.kit.jsonl import JsonLineError, loads, read_lines
+from faircollect.kit.jsonl import JsonLineError, dumps_line, loads, read_lines
 from faircollect.policy import PackError, PolicyInputError, RulePack, evaluate, load_pack
 from faircollect.policy.wire import WireError, decision_input_from_dict
 from faircollect.services.contacts import replay_decisions
@@ -49,7 +49,7 @@ def check_lines(stream: BinaryIO, out: TextIO, rules: RulePack) -> int:
         except (JsonLineError, PolicyInputError) as exc:
             bad += 1
             record = error_record(number, exc)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(dumps_line(record))
     return bad
 
 

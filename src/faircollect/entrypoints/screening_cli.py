@@ -13,7 +13,7 @@ import typer
 
 from faircollect.entrypoints.screening_input import PACKS, item_from_dict, item_id
 from faircollect.kit.fields import FieldError
-from faircollect.kit.jsonl import JsonLineError, loads, read_lines
+from faircollect.kit.jsonl import JsonLineError, dumps_line, loads, read_lines
 from faircollect.screening import ScreeningError, screen
 
 screen_app = typer.Typer(help="Message screening (threats, insults, impersonation, disclosure…).")
@@ -52,7 +52,7 @@ def screen_lines(stream: BinaryIO, out: Any, *, pack: str | None, lang: str) -> 
             record = _error(number, item_id(data), "unscreenable", "text", str(exc))
         if record["verdict"] is None:
             bad += 1
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(dumps_line(record))
     return bad
 
 

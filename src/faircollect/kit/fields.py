@@ -29,6 +29,8 @@ __all__ = [
     "excerpt",
     "integer",
     "iso_date",
+    "key_text",
+    "mapping",
     "obj",
     "text",
 ]
@@ -63,6 +65,13 @@ def excerpt(value: object) -> str:
     return f"a {_kind(value)}"
 
 
+def key_text(key: str) -> str:
+    """A key as it goes into a field path or message: short, and quoted when not printable (a
+    line separator in a key must not split the line an error is written on)."""
+    short = key[:MAX_EXCERPT]
+    return short if short.isprintable() else repr(short)
+
+
 _KINDS = {bool: "boolean", int: "integer", float: "number", str: "string", list: "list",
           dict: "object", type(None): "null"}  # fmt: skip
 
@@ -83,9 +92,9 @@ def obj(
         raise FieldError(field, "wrong_type", f"{field} must be an object, not {_kind(value)}")
     unknown = sorted(k for k in value if k not in allowed)
     if unknown:
-        names = ", ".join(k[:MAX_EXCERPT] for k in unknown[:5])
+        names = ", ".join(key_text(k) for k in unknown[:5])
         raise FieldError(
-            f"{field}.{unknown[0][:MAX_EXCERPT]}",
+            f"{field}.{key_text(unknown[0])}",
             "unknown_field",
             f"{field}: unknown field(s) {names}",
         )

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from faircollect.kit.limits import MAX_EXCERPT, MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_NUMBER_CHARS
 
-__all__ = ["JsonLineError", "loads", "read_lines"]
+__all__ = ["JsonLineError", "dumps_line", "loads", "read_lines"]
 
 
 class JsonLineError(ValueError):
@@ -141,6 +141,17 @@ def loads(
     if _ESCAPED_SURROGATE.search(text):
         _check_surrogates(value)
     return value
+
+
+# Characters that some line readers (Python's str.splitlines among them) take as line breaks;
+# JSON keeps them raw inside strings (json.dumps escapes only the ASCII control characters).
+_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
+def dumps_line(value: Any) -> str:
+    """`value` as one line of JSON (UTF-8 text kept readable) that every line reader reads as
+    one line: no raw line or paragraph separator inside, newline at the end."""
+    return json.dumps(value, ensure_ascii=False).translate(_BREAKS) + "\n"
 
 
 def read_lines(

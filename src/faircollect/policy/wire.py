@@ -310,7 +310,7 @@ def _case(value: Any, field: str) -> CaseFlags:
 def _agencies(value: Any, field: str) -> dict[str, AgencyStatus]:
     out = {}
     for name, raw in f.mapping(value, field, max_items=MAX_FACT_ITEMS).items():
-        where = f"{field}.{_ident(name, f'{field} (an agency name)')}"
+        where = f"{field}.{f.key_text(_ident(name, f'{field} (an agency name)'))}"
         d = f.obj(raw, where, allowed=AGENCY_KEYS)
         out[name] = AgencyStatus(
             approved=_flag(d, "approved", where),

@@ -87,3 +87,10 @@ def test_excerpts_are_short_and_never_convert_huge_integers() -> None:
     assert f.excerpt([1]) == "a list"
     assert f.excerpt(None) == "None"
     assert f.excerpt(1.5) == "1.5"
+
+
+def test_keys_that_are_not_printable_are_quoted_in_paths() -> None:
+    with pytest.raises(FieldError) as caught:
+        f.obj({"\u2028x": 1}, "request", allowed=set())
+    assert caught.value.field == "request.'\\u2028x'"
+    assert f.key_text("agency-7") == "agency-7"

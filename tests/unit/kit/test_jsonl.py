@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from faircollect.kit.jsonl import JsonLineError, depth, loads, read_lines
+from faircollect.kit.jsonl import JsonLineError, depth, dumps_line, loads, read_lines
 from faircollect.kit.limits import MAX_JSON_DEPTH, MAX_NUMBER_CHARS
 
 
@@ -72,3 +72,12 @@ def test_read_lines_bounds_each_line_and_goes_on() -> None:
     assert got[3] == (4, b"last")
     tail = list(read_lines(io.BytesIO(b"z" * 11), max_bytes=10))
     assert isinstance(tail[0][1], JsonLineError)
+
+
+def test_an_output_line_stays_one_line_for_every_line_reader() -> None:
+    value = {"error": "unknown field \u2028x\u2029\x85", "text": "您好"}
+    line = dumps_line(value)
+    assert line.endswith("\n")
+    assert len(line.splitlines()) == 1
+    assert json.loads(line) == value
+    assert "您好" in line  # still readable UTF-8
