@@ -151,3 +151,36 @@ def test_screen_evaluate_refuses_an_unknown_split() -> None:
     result = CliRunner().invoke(app, ["screen", "evaluate", "--split", "nope"])
     assert result.exit_code == 2
     assert "unknown split" in result.output
+
+
+def test_a_defect_fails_the_run_with_exit_2_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import faircollect.entrypoints.policy_cli as policy_cli
+    import faircollect.entrypoints.screening_cli as screening_cli
+
+    real = policy_cli.evaluate
+    calls: list[int] = []
+
+    def flaky(*args: object):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ZeroDivisionError("secret value 13800138000")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(policy_cli, "evaluate", flaky)
+    text = "\n".join([json.dumps(GOOD)] * 3) + "\n"
+    result = CliRunner().invoke(app, ["policy", "check", "--pack", "CN"], input=text)
+    assert result.exit_code == 2
+    assert len(result.stdout.splitlines()) == 1  # the line before was written
+    assert "line 2" in result.stderr
+    assert "ZeroDivisionError" in result.stderr
+    assert "13800138000" not in result.output
+    assert "Traceback" not in result.output
+
+    def broken(*args: object, **kwargs: object):
+        raise ZeroDivisionError
+
+    monkeypatch.setattr(screening_cli, "screen", broken)
+    code = CliRunner().invoke(app, ["screen"], input=b'{"text": "hi"}\n').exit_code
+    assert code == 2

@@ -13,7 +13,7 @@ import typer
 
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.bootstrap import bootstrap
-from faircollect.kit.jsonl import JsonLineError, dumps_line, loads, read_lines
+from faircollect.kit.jsonl import JsonLineError, StreamFailed, dumps_line, loads, read_lines
 from faircollect.policy import PackError, PolicyInputError, RulePack, evaluate, load_pack
 from faircollect.policy.wire import WireError, decision_input_from_dict
 from faircollect.services.contacts import replay_decisions
@@ -49,6 +49,9 @@ def check_lines(stream: BinaryIO, out: TextIO, rules: RulePack) -> int:
         except (JsonLineError, PolicyInputError) as exc:
             bad += 1
             record = error_record(number, exc)
+        except Exception as exc:
+            # A defect, not bad input: the run fails (exit 2) naming the line, no traceback.
+            raise StreamFailed(number, exc) from exc
         out.write(dumps_line(record))
     return bad
 
@@ -78,6 +81,9 @@ def check(
         bad = check_lines(sys.stdin.buffer, sys.stdout, rules)
     except OSError as exc:
         typer.echo(f"error: cannot read the input: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    except StreamFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     if bad:
         raise typer.Exit(code=1)

@@ -13,7 +13,7 @@ import typer
 
 from faircollect.entrypoints.screening_input import PACKS, item_from_dict, item_id
 from faircollect.kit.fields import FieldError
-from faircollect.kit.jsonl import JsonLineError, dumps_line, loads, read_lines
+from faircollect.kit.jsonl import JsonLineError, StreamFailed, dumps_line, loads, read_lines
 from faircollect.screening import ScreeningError, screen
 
 screen_app = typer.Typer(help="Message screening (threats, insults, impersonation, disclosure…).")
@@ -50,6 +50,9 @@ def screen_lines(stream: BinaryIO, out: Any, *, pack: str | None, lang: str) -> 
             record = _error(number, item_id(data), exc.code, exc.field, str(exc))
         except ScreeningError as exc:
             record = _error(number, item_id(data), "unscreenable", "text", str(exc))
+        except Exception as exc:
+            # A defect, not bad input: the run fails (exit 2) naming the line, no traceback.
+            raise StreamFailed(number, exc) from exc
         if record["verdict"] is None:
             bad += 1
         out.write(dumps_line(record))
@@ -83,6 +86,9 @@ def screen_stdin(
         )
     except OSError as exc:
         typer.echo(f"error: cannot read the input: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    except StreamFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     if bad:
         raise typer.Exit(code=1)

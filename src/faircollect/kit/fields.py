@@ -51,6 +51,10 @@ class FieldError(ValueError):
         self.field = field
         self.code = code
 
+    def to_dict(self) -> dict[str, str]:
+        """The error as JSON-ready data: {"error", "code", "field"}."""
+        return {"error": str(self), "code": self.code, "field": self.field}
+
 
 def excerpt(value: object) -> str:
     """A short, safe rendering of a scalar for an error message."""

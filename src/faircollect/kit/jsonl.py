@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from faircollect.kit.limits import MAX_EXCERPT, MAX_JSON_DEPTH, MAX_LINE_BYTES, MAX_NUMBER_CHARS
 
-__all__ = ["JsonLineError", "dumps_line", "loads", "read_lines"]
+__all__ = ["JsonLineError", "StreamFailed", "dumps_line", "loads", "read_lines"]
 
 
 class JsonLineError(ValueError):
@@ -31,6 +31,18 @@ class JsonLineError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+class StreamFailed(RuntimeError):
+    """A stream stopped by a defect, not by bad input: names the line and the kind of error
+    only (never a value from the line), so the run can fail cleanly (exit 2)."""
+
+    def __init__(self, line: int, cause: BaseException) -> None:
+        super().__init__(
+            f"line {line}: the run stopped on an unexpected {type(cause).__name__}; "
+            "the records before it were written"
+        )
+        self.line = line
 
 
 # A JSON string token (escapes included): removed before counting brackets, since brackets inside

@@ -112,18 +112,11 @@ WINDOW_KEYS = {"weekdays", "start", "end"}
 LINE_KEYS = {"request", "facts"}
 
 
-class WireError(PolicyInputError):
+class WireError(PolicyInputError, FieldError):
     """A request or facts that break the wire format; `field` is the path of the offending field
-    (`request.demanded_amount`, `facts.history[3].at`) and `code` says how (kit.fields)."""
-
-    def __init__(self, field: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-
-    def to_dict(self) -> dict[str, str]:
-        """The error as JSON-ready data: {"error", "code", "field"}."""
-        return {"error": str(self), "code": self.code, "field": self.field}
+    (`request.demanded_amount`, `facts.history[3].at`) and `code` says how (kit.fields). Both a
+    PolicyInputError (what the gate's callers catch) and a FieldError (what an edge that reads
+    several formats catches)."""
 
 
 def _strict(parse: Callable[[Any], T], data: Any, field: str) -> T:
