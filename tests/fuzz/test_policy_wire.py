@@ -59,7 +59,7 @@ scalars = st.one_of(
         "2026-04-01T23:00:00+08:00", "2026-04-01T10:00:00", "0001-01-01T00:00:00+14:00",
         "9999-12-31T23:59:59-12:00", "2100-12-31T23:59:59-12:00", "1990-01-01T00:00:00+14:00",
         "2026-02-29", "24:00", "25:99", "xx", "Asia/Shanghai", "Etc/GMT-14", "America/St_Johns",
-        "Mars/Base", "../etc", "", "call", "visit", "sms", "debtor", "third_party", "pending",
+        "Mars/Base", "America", "__pycache__", "../etc", "", "call", "visit", "sms", "debtor", "third_party", "pending",
     ]),
 )  # fmt: skip
 json_values = st.recursive(

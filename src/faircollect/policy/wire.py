@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
 from faircollect.kit import fields as f
 from faircollect.kit.fields import FieldError
@@ -36,7 +38,6 @@ from faircollect.policy.model import (
     PolicyInputError,
     RecipientRole,
 )
-from faircollect.policy.rules.common import zone
 
 T = TypeVar("T")
 
@@ -178,13 +179,18 @@ def _timezones(value: Any, field: str) -> tuple[str, ...]:
     for k, name in enumerate(names):
         where = f"{field}[{k}]"
         f.text(name, where, max_chars=MAX_TEXT["timezone"])
-        try:
-            zone(name)
-        except PolicyInputError:
+        if name not in _known_zones():
             raise FieldError(
                 where, "unknown_value", f"{where}: unknown time zone {f.excerpt(name)}"
-            ) from None
+            )
     return tuple(names)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    # The IANA names only: ZoneInfo would also try to open "America" (a directory) and fail
+    # with an OSError, or read files of the time zone database that are not zones.
+    return frozenset(available_timezones())
 
 
 def _message(value: Any, field: str) -> str:

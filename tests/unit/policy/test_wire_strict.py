@@ -85,6 +85,8 @@ BAD_REQUESTS = [
     ({"timezones": "Asia/Shanghai"}, "request.timezones", "wrong_type"),
     ({"timezones": []}, "request.timezones", "out_of_range"),
     ({"timezones": ["Mars/Base"]}, "request.timezones[0]", "unknown_value"),
+    ({"timezones": ["America"]}, "request.timezones[0]", "unknown_value"),  # a folder: OSError
+    ({"timezones": ["__pycache__"]}, "request.timezones[0]", "unknown_value"),
     ({"timezones": ["Asia/Shanghai"] * 17}, "request.timezones", "too_many"),
     ({"at": "0001-01-01T00:00:00+08:00"}, "request.at", "out_of_range"),
     ({"at": "9999-12-31T23:59:59-08:00"}, "request.at", "out_of_range"),
@@ -220,3 +222,10 @@ def test_the_model_holds_a_request_built_in_code_to_the_same() -> None:
         ContactRequest(at, Channel.CALL, RecipientRole.DEBTOR, "m1", "D1", timezones=())
     with pytest.raises(PolicyInputError, match="message must be text"):
         ContactRequest(at, Channel.SMS, RecipientRole.DEBTOR, "m1", "D1", message=5)  # type: ignore[arg-type]
+
+
+def test_a_zone_that_is_a_folder_of_the_database_is_an_input_error() -> None:
+    from faircollect.policy.rules.common import zone
+
+    with pytest.raises(PolicyInputError, match="unknown time zone"):
+        zone("America")
