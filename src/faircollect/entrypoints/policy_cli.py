@@ -7,17 +7,53 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO, TextIO
 
 import typer
 
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.bootstrap import bootstrap
-from faircollect.policy import PackError, PolicyInputError, evaluate, load_pack
-from faircollect.policy.wire import facts_from_dict, request_from_dict
+from faircollect.kit.jsonl import JsonLineError, StreamFailed, dumps_line, loads, read_lines
+from faircollect.policy import PackError, PolicyInputError, RulePack, evaluate, load_pack
+from faircollect.policy.wire import WireError, decision_input_from_dict
 from faircollect.services.contacts import replay_decisions
 
 policy_app = typer.Typer(no_args_is_help=True, help="The contact policy gate.")
+
+
+def error_record(number: int, exc: JsonLineError | PolicyInputError) -> dict[str, object]:
+    """The output for a line that cannot be decided: {"line", "verdict": null, "error", "code",
+    "field"} (`field` is the path of the offending field, null when the line is not JSON)."""
+    if isinstance(exc, WireError):
+        code, field = exc.code, exc.field
+    elif isinstance(exc, JsonLineError):
+        code, field = exc.code, None
+    else:
+        code, field = "invalid", None
+    return {"line": number, "verdict": None, "error": str(exc), "code": code, "field": field}
+
+
+def check_lines(stream: BinaryIO, out: TextIO, rules: RulePack) -> int:
+    """Decide each line of `stream` under `rules`, one output line per input line (blank lines
+    skipped); a bad line gets its error record and the next line is still decided. Returns the
+    number of bad lines."""
+    bad = 0
+    for number, line in read_lines(stream):
+        try:
+            if isinstance(line, JsonLineError):
+                raise line
+            if not line.strip():
+                continue
+            request, facts = decision_input_from_dict(loads(line))
+            record = {"line": number, **evaluate(request, facts, rules).to_dict()}
+        except (JsonLineError, PolicyInputError) as exc:
+            bad += 1
+            record = error_record(number, exc)
+        except Exception as exc:
+            # A defect, not bad input: the run fails (exit 2) naming the line, no traceback.
+            raise StreamFailed(number, exc) from exc
+        out.write(dumps_line(record))
+    return bad
 
 
 @policy_app.command("check")
@@ -30,31 +66,25 @@ def check(
 ) -> None:
     """Read {"request": ..., "facts": ...} per line on stdin; write one decision per line.
 
-    A bad line gets {"line": N, "error": ...} and the rest are still decided; the exit code is 1
-    when any line was bad.
+    A bad line gets {"line", "verdict": null, "error", "code", "field"} and the rest are still
+    decided. Exit code: 0 every line decided, 1 some lines bad (each has its error record),
+    2 the run failed (bad option or pack, unreadable input).
     """
     try:
         rules = load_pack(
             pack, version=version, overlay=overlay.read_text("utf-8") if overlay else None
         )
-    except (PackError, OSError) as exc:
+    except (PackError, OSError, UnicodeDecodeError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
-    bad = 0
-    for number, line in enumerate(sys.stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            if not isinstance(item, dict) or "request" not in item:
-                raise PolicyInputError('each line is an object with "request" (and "facts")')
-            decision = evaluate(
-                request_from_dict(item["request"]), facts_from_dict(item.get("facts")), rules
-            )
-            typer.echo(json.dumps({"line": number, **decision.to_dict()}, ensure_ascii=False))
-        except (json.JSONDecodeError, PolicyInputError) as exc:
-            bad += 1
-            typer.echo(json.dumps({"line": number, "error": str(exc)}, ensure_ascii=False))
+    try:
+        bad = check_lines(sys.stdin.buffer, sys.stdout, rules)
+    except OSError as exc:
+        typer.echo(f"error: cannot read the input: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    except StreamFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     if bad:
         raise typer.Exit(code=1)
 
@@ -71,6 +101,8 @@ def replay(
     """Re-decide recorded contacts under a pack: what it would have blocked, by rule. Read-only."""
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
+        if first > last:
+            raise ValueError(f"--from {start} is after --to {end}")
         rules = load_pack(
             pack, version=version, overlay=overlay.read_text("utf-8") if overlay else None
         )

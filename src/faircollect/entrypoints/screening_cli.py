@@ -5,92 +5,57 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
 import typer
 
-from faircollect.screening import ScreeningContext, ScreeningError, screen
+from faircollect.entrypoints.screening_input import PACKS, item_from_dict, item_id
+from faircollect.kit.fields import FieldError
+from faircollect.kit.jsonl import JsonLineError, StreamFailed, dumps_line, loads, read_lines
+from faircollect.screening import ScreeningError, screen
 
 screen_app = typer.Typer(help="Message screening (threats, insults, impersonation, disclosure…).")
 
-#: Longest input line read; longer ones are consumed and reported, never screened in part.
-MAX_LINE_BYTES = 4 * 1024 * 1024
-_CONTEXT_FIELDS = {f.name for f in fields(ScreeningContext)}
 
-
-def _context(raw: object, pack: str | None) -> ScreeningContext:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ScreeningError('"context" must be an object')
-    unknown = set(raw) - _CONTEXT_FIELDS
-    if unknown:
-        raise ScreeningError(f"unknown context field(s): {', '.join(sorted(unknown))}")
-    values: dict[str, Any] = {"pack": pack, **raw}
-    amount = values.get("lawful_outstanding_minor")
-    if amount is not None and (
-        not isinstance(amount, int) or isinstance(amount, bool) or amount < 0
-    ):
-        raise ScreeningError(
-            "lawful_outstanding_minor must be a non-negative integer (minor units)"
-        )
-    for flag in ("first_communication", "time_barred"):
-        if flag in values and not isinstance(values[flag], bool):
-            raise ScreeningError(f"{flag} must be true or false")
-    for name in ("pack", "role", "currency", "channel"):
-        if values.get(name) is not None and not isinstance(values[name], str):
-            raise ScreeningError(f"{name} must be a string")
-    return ScreeningContext(**values)
-
-
-def _lines(stream: BinaryIO) -> Any:
-    number = 0
-    while True:
-        chunk = stream.readline(MAX_LINE_BYTES + 1)
-        if not chunk:
-            return
-        number += 1
-        if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(b"\n"):
-            while chunk and not chunk.endswith(b"\n"):
-                chunk = stream.readline(MAX_LINE_BYTES)
-            yield number, None
-            continue
-        yield number, chunk
+def _error(
+    number: int, ident: object, code: str, field: str | None, message: str
+) -> dict[str, object]:
+    return {"line": number, "id": ident, "verdict": None, "error": message, "code": code,
+            "field": field}  # fmt: skip
 
 
 def screen_lines(stream: BinaryIO, out: Any, *, pack: str | None, lang: str) -> int:
-    """Screen each line of ``stream``; write one JSON object per line; return the bad-line count."""
+    """Screen each line of ``stream``; write one JSON object per line; return the bad-line count.
+
+    A line that cannot be screened gets {"line", "id", "verdict": null, "error", "code",
+    "field"} (`id` when the line has a valid one) and the next line is still screened.
+    """
     bad = 0
-    for number, chunk in _lines(stream):
-        ident: object = None
+    for number, chunk in read_lines(stream):
+        data: object = None
         try:
-            if chunk is None:
-                raise ScreeningError(f"line is longer than {MAX_LINE_BYTES} bytes")
+            if isinstance(chunk, JsonLineError):
+                raise chunk
             if not chunk.strip():
                 continue
-            try:
-                line = chunk.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise ScreeningError(f"not UTF-8 text (byte {exc.start})") from exc
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ScreeningError(f"invalid JSON: {exc.msg} at column {exc.colno}") from exc
-            if not isinstance(item, dict):
-                raise ScreeningError('each line is an object with "id" and "text"')
-            ident = item.get("id")
-            if "text" not in item:
-                raise ScreeningError('missing "text"')
-            result = screen(item["text"], lang=lang, context=_context(item.get("context"), pack))
-            body = result.to_dict()
-            record = {"line": number, "id": ident, **body}
+            data = loads(chunk)
+            item = item_from_dict(data, pack=pack)
+            result = screen(item.text, lang=lang, context=item.context)
+            record = {"line": number, "id": item.ident, **result.to_dict()}
+        except JsonLineError as exc:
+            record = _error(number, None, exc.code, None, str(exc))
+        except FieldError as exc:
+            record = _error(number, item_id(data), exc.code, exc.field, str(exc))
         except ScreeningError as exc:
+            record = _error(number, item_id(data), "unscreenable", "text", str(exc))
+        except Exception as exc:
+            # A defect, not bad input: the run fails (exit 2) naming the line, no traceback.
+            raise StreamFailed(number, exc) from exc
+        if record["verdict"] is None:
             bad += 1
-            record = {"line": number, "id": ident, "verdict": None, "error": str(exc)}
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(dumps_line(record))
     return bad
 
 
@@ -103,18 +68,28 @@ def screen_stdin(
     """Read {"id", "text", optional "context"} per line on stdin; write
     {"id", "verdict", "categories", "spans", "rules", …} per line.
 
-    A line that cannot be screened gets {"line", "id", "verdict": null, "error"} (never a pass)
-    and the exit code is 1.
+    A line that cannot be screened gets {"line", "id", "verdict": null, "error", "code",
+    "field"} (never a pass). Exit code: 0 every line screened, 1 some lines bad (each has its
+    error record), 2 the run failed (bad option, unreadable input).
     """
     if ctx.invoked_subcommand is not None:
         return
-    if pack is not None and pack.upper() not in {"CN", "US", "UK"}:
+    if pack is not None and pack.upper() not in PACKS:
         typer.echo(f"error: unknown pack {pack!r}; use CN, US or UK", err=True)
         raise typer.Exit(code=2)
     if lang not in {"auto", "zh", "en"}:
         typer.echo(f"error: unknown language {lang!r}; use auto, zh or en", err=True)
         raise typer.Exit(code=2)
-    bad = screen_lines(sys.stdin.buffer, sys.stdout, pack=pack.upper() if pack else None, lang=lang)
+    try:
+        bad = screen_lines(
+            sys.stdin.buffer, sys.stdout, pack=pack.upper() if pack else None, lang=lang
+        )
+    except OSError as exc:
+        typer.echo(f"error: cannot read the input: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
+    except StreamFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     if bad:
         raise typer.Exit(code=1)
 
@@ -155,8 +130,12 @@ def evaluate_cmd(
     errors: Annotated[bool, typer.Option("--errors/--no-errors")] = False,
 ) -> None:
     """Per-category precision / recall / F1, block rates and evasion recall on a split (JSON)."""
+    from faircollect.screening.corpus import SPLITS
     from faircollect.screening.evaluation import evaluate
 
+    if split not in SPLITS:
+        typer.echo(f"error: unknown split {split!r}; use {', '.join(SPLITS)}", err=True)
+        raise typer.Exit(code=2)
     rows = _corpus(corpus)
     result = evaluate(rows, split)
     if not errors:

@@ -17,11 +17,15 @@ __all__ = [
     "MAX_BODY_BYTES",
     "MAX_BUNDLE_BYTES",
     "MAX_EXCERPT",
+    "MAX_FACT_ITEMS",
     "MAX_HISTORY",
     "MAX_JSON_DEPTH",
     "MAX_LINE_BYTES",
     "MAX_MINOR",
+    "MAX_NUMBER_CHARS",
     "MAX_TEXT",
+    "MAX_TIMEZONES",
+    "MAX_VISIT_COLLECTORS",
     "MAX_WITNESS_STATE_BYTES",
     "DateOutOfRangeError",
     "check_date",
@@ -35,6 +39,7 @@ LATEST_DATE = date(2100, 12, 31)
 # The longest text accepted per kind of field, in characters.
 MAX_TEXT: dict[str, int] = {
     "id": 64,  # borrower_id, loan_id, payment_id, pause_id, user names, keys
+    "contact_point": 254,  # a phone number, an e-mail address (RFC 5321 path) or an account id
     "timezone": 64,
     "language": 16,
     "name": 200,
@@ -51,9 +56,22 @@ MAX_EXCERPT = 40
 # Attempts a single contact request may carry as its history.
 MAX_HISTORY = 10_000
 
+# Entries of any other list or map in a request's facts (refused contacts, opt-outs, agencies,
+# inconvenient times).
+MAX_FACT_ITEMS = 1_000
+
+# Time zones a person may be in (the United States with its territories has eleven).
+MAX_TIMEZONES = 16
+
+# Collectors one visit may be staffed with (the CN rule wants at most 2; more is a typing error).
+MAX_VISIT_COLLECTORS = 100
+
 # One line of a JSON-lines stream (policy check, screen), and how deep it may nest.
 MAX_LINE_BYTES = 1_000_000
 MAX_JSON_DEPTH = 32
+# The longest number token in a JSON line: far above any amount (MAX_MINOR has 13 digits), far
+# below Python's 4300-digit limit on converting integers.
+MAX_NUMBER_CHARS = 40
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000

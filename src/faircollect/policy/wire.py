@@ -1,10 +1,30 @@
-"""Requests and facts from plain JSON-like dicts (the CLI and scenario files), strictly checked."""
+"""The policy wire format: requests and facts from decoded JSON, strictly checked.
+
+One validator for every way a request reaches the gate (`policy check`, scenario files, the
+recorded decisions a replay re-reads, the service's decision endpoint): exact JSON types, finite
+bounded numbers, aware date-times in the plausible range, real HH:MM times, known values, bounded
+lists, no unknown fields. Anything else is a `WireError` naming the field (`facts.history[3].at`)
+and never a value that lets more through (docs/policy-request.md).
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import Any, TypeVar
+from zoneinfo import available_timezones
 
+from faircollect.kit import fields as f
+from faircollect.kit.fields import FieldError
+from faircollect.kit.limits import (
+    MAX_FACT_ITEMS,
+    MAX_HISTORY,
+    MAX_MINOR,
+    MAX_TEXT,
+    MAX_TIMEZONES,
+    MAX_VISIT_COLLECTORS,
+)
 from faircollect.policy.model import (
     AgencyStatus,
     Attempt,
@@ -20,30 +40,40 @@ from faircollect.policy.model import (
     RecipientRole,
 )
 
-REQUEST_KEYS = {
-    "at",
-    "channel",
-    "role",
-    "contact_point",
-    "debt_id",
-    "source",
-    "timezones",
-    "demanded_amount",
-    "visit_collectors",
+T = TypeVar("T")
+
+REQUIRED = ("at", "channel", "role", "contact_point", "debt_id")
+# Optional request fields that are plain booleans, false when absent.
+REQUEST_FLAGS = (
     "visit_recorded",
-    "visit_end",
-    "by",
     "end_of_collection_notice",
     "with_consent",
     "workplace",
     "employer_email",
     "consumer_initiated_reply",
     "location_only",
-    "message",
     "first_communication",
     "visit_notice_given",
+)
+REQUEST_KEYS = {
+    *REQUIRED,
+    *REQUEST_FLAGS,
+    "source",
+    "timezones",
+    "demanded_amount",
+    "visit_collectors",
+    "visit_end",
+    "by",
+    "message",
     "purpose",
 }
+ATTEMPT_FLAGS = (
+    "conversation",
+    "with_consent",
+    "workplace",
+    "employer_email",
+    "consumer_initiated_reply",
+)
 ATTEMPT_KEYS = {
     "at",
     "channel",
@@ -51,92 +81,156 @@ ATTEMPT_KEYS = {
     "contact_point",
     "debt_id",
     "outcome",
-    "conversation",
     "by",
-    "with_consent",
-    "workplace",
-    "employer_email",
-    "consumer_initiated_reply",
+    *ATTEMPT_FLAGS,
 }
+FACT_FLAGS = (
+    "night_consent",
+    "contract_allows_guarantor",
+    "employer_forbids_contact",
+    "employer_email_consent",
+)
 FACT_KEYS = {
+    *FACT_FLAGS,
     "history",
     "flags",
-    "night_consent",
     "refused_contacts",
     "opted_out",
     "lawful_outstanding",
-    "contract_allows_guarantor",
     "agencies",
     "inconvenient",
-    "employer_forbids_contact",
-    "employer_email_consent",
 }
+CASE_DATES = ("cease_received_on", "validation_period_ends")
+CASE_FLAGS = (
+    "dispute_open",
+    "complaint_open",
+    "hardship_open",
+    "attorney_represented",
+    "time_barred",
+    "debtor_unreachable",
+    "dispute_in_validation",
+)
+AGENCY_KEYS = {"approved", "evaluated_on", "agreement_on_record"}
+WINDOW_KEYS = {"weekdays", "start", "end"}
+LINE_KEYS = {"request", "facts"}
 
 
-def _when(value: Any, what: str) -> datetime:
+class WireError(PolicyInputError, FieldError):
+    """A request or facts that break the wire format; `field` is the path of the offending field
+    (`request.demanded_amount`, `facts.history[3].at`) and `code` says how (kit.fields). Both a
+    PolicyInputError (what the gate's callers catch) and a FieldError (what an edge that reads
+    several formats catches)."""
+
+
+def _strict(parse: Callable[[Any], T], data: Any, field: str) -> T:
+    """Run `parse`, turning a field error, or a model invariant it breaks, into a WireError."""
     try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise PolicyInputError(f"{what}: not an ISO date-time: {value!r}") from exc
-    if moment.tzinfo is None:
-        raise PolicyInputError(f"{what}: needs a UTC offset or zone (naive times are refused)")
-    return moment
+        return parse(data)
+    except FieldError as exc:
+        raise WireError(exc.field, exc.code, str(exc)) from None
+    except PolicyInputError as exc:
+        raise WireError(field, "invalid", f"{field}: {exc}") from None
 
 
-def _day(value: Any, what: str) -> date | None:
-    if value in (None, ""):
-        return None
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise PolicyInputError(f"{what}: not an ISO date: {value!r}") from exc
-
-
-def _enum(kind: type[Any], value: Any, what: str) -> Any:
-    try:
-        return kind(value)
-    except ValueError as exc:
-        allowed = ", ".join(m.value for m in kind)
-        raise PolicyInputError(f"{what}: unknown value {value!r} (one of {allowed})") from exc
-
-
-def _keys(data: Any, allowed: set[str], what: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise PolicyInputError(f"{what} must be an object")
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise PolicyInputError(f"{what}: unknown field(s) {', '.join(unknown)}")
-    return data
+def decision_input_from_dict(data: Any) -> tuple[ContactRequest, Facts]:
+    """A whole line or body, {"request": {...}, "facts": {...}} (facts optional)."""
+    item = _strict(
+        lambda d: f.obj(d, "line", allowed=LINE_KEYS, required=("request",)), data, "line"
+    )
+    return request_from_dict(item["request"]), facts_from_dict(item.get("facts"))
 
 
 def request_from_dict(data: Any) -> ContactRequest:
-    d = _keys(data, REQUEST_KEYS, "request")
-    for key in ("at", "channel", "role", "contact_point", "debt_id"):
-        if key not in d:
-            raise PolicyInputError(f"request: missing {key!r}")
+    """A contact request from its wire form (docs/policy-request.md); WireError when it breaks it."""
+    return _strict(_request, data, "request")
+
+
+def facts_from_dict(data: Any) -> Facts:
+    """The facts from their wire form (null or absent: no facts); WireError when it breaks it."""
+    return _strict(_facts, {} if data is None else data, "facts")
+
+
+def _optional(d: dict[str, Any], key: str, parse: Callable[[Any, str], T], field: str) -> T | None:
+    value = d.get(key)
+    return None if value is None else parse(value, f"{field}.{key}")
+
+
+def _amount(value: Any, field: str) -> int:
+    return f.integer(value, field, low=0, high=MAX_MINOR)
+
+
+def _ident(value: Any, field: str) -> str:
+    return f.text(value, field, max_chars=MAX_TEXT["id"])
+
+
+def _point(value: Any, field: str) -> str:
+    return f.text(value, field, max_chars=MAX_TEXT["contact_point"])
+
+
+def _flag(d: dict[str, Any], key: str, field: str) -> bool:
+    """An optional boolean field, false when absent."""
+    return f.boolean(d.get(key, False), f"{field}.{key}")
+
+
+def _timezones(value: Any, field: str) -> tuple[str, ...]:
+    names = f.array(value, field, max_items=MAX_TIMEZONES)
+    if not names:
+        raise FieldError(
+            field, "out_of_range", f"{field}: at least one possible time zone is needed"
+        )
+    for k, name in enumerate(names):
+        where = f"{field}[{k}]"
+        f.text(name, where, max_chars=MAX_TEXT["timezone"])
+        if name not in _known_zones():
+            raise FieldError(
+                where, "unknown_value", f"{where}: unknown time zone {f.excerpt(name)}"
+            )
+    return tuple(names)
+
+
+@cache
+def _known_zones() -> frozenset[str]:
+    # The IANA names only: ZoneInfo would also try to open "America" (a directory) and fail
+    # with an OSError, or read files of the time zone database that are not zones.
+    return frozenset(available_timezones())
+
+
+def _message(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise FieldError(field, "wrong_type", f"{field}: a message must be text (a string)")
+    return f.text(value, field, max_chars=MAX_TEXT["message"], empty=True)
+
+
+def _request(data: Any) -> ContactRequest:
+    field = "request"
+    d = f.obj(data, field, allowed=REQUEST_KEYS, required=REQUIRED)
+    source = d.get("source", ContactSource.DEBTOR_PROVIDED.value)
+    zones = d.get("timezones", ["Asia/Shanghai"])
     return ContactRequest(
-        at=_when(d["at"], "request.at"),
-        channel=_enum(Channel, d["channel"], "request.channel"),
-        recipient_role=_enum(RecipientRole, d["role"], "request.role"),
-        contact_point=str(d["contact_point"]),
-        debt_id=str(d["debt_id"]),
-        contact_source=_enum(ContactSource, d.get("source", "debtor_provided"), "request.source"),
-        timezones=tuple(d.get("timezones", ("Asia/Shanghai",))),
-        demanded_amount=d.get("demanded_amount"),
-        visit_collectors=int(d.get("visit_collectors", 0)),
-        visit_recorded=bool(d.get("visit_recorded", False)),
-        visit_end=_when(d["visit_end"], "request.visit_end") if d.get("visit_end") else None,
-        by=str(d.get("by", "lender")),
-        end_of_collection_notice=bool(d.get("end_of_collection_notice", False)),
-        with_consent=bool(d.get("with_consent", False)),
-        workplace=bool(d.get("workplace", False)),
-        employer_email=bool(d.get("employer_email", False)),
-        consumer_initiated_reply=bool(d.get("consumer_initiated_reply", False)),
-        location_only=bool(d.get("location_only", False)),
-        message=d.get("message"),
-        first_communication=bool(d.get("first_communication", False)),
-        visit_notice_given=bool(d.get("visit_notice_given", False)),
-        purpose=_enum(Purpose, d.get("purpose", "collection"), "request.purpose"),
+        at=f.aware_datetime(d["at"], "request.at"),
+        channel=f.choice(Channel, d["channel"], "request.channel"),
+        recipient_role=f.choice(RecipientRole, d["role"], "request.role"),
+        contact_point=_point(d["contact_point"], "request.contact_point"),
+        debt_id=_ident(d["debt_id"], "request.debt_id"),
+        contact_source=f.choice(ContactSource, source, "request.source"),
+        timezones=_timezones(zones, "request.timezones"),
+        demanded_amount=_optional(d, "demanded_amount", _amount, field),
+        visit_collectors=f.integer(
+            d.get("visit_collectors", 0), "request.visit_collectors", high=MAX_VISIT_COLLECTORS
+        ),
+        visit_end=_optional(d, "visit_end", f.aware_datetime, field),
+        by=_ident(d.get("by", "lender"), "request.by"),
+        message=_optional(d, "message", _message, field),
+        visit_recorded=_flag(d, "visit_recorded", field),
+        end_of_collection_notice=_flag(d, "end_of_collection_notice", field),
+        with_consent=_flag(d, "with_consent", field),
+        workplace=_flag(d, "workplace", field),
+        employer_email=_flag(d, "employer_email", field),
+        consumer_initiated_reply=_flag(d, "consumer_initiated_reply", field),
+        location_only=_flag(d, "location_only", field),
+        first_communication=_flag(d, "first_communication", field),
+        visit_notice_given=_flag(d, "visit_notice_given", field),
+        purpose=f.choice(Purpose, d.get("purpose", Purpose.COLLECTION.value), "request.purpose"),
     )
 
 
@@ -169,58 +263,103 @@ def request_to_dict(request: ContactRequest) -> dict[str, Any]:
     }
 
 
-def _attempt(data: Any, k: int) -> Attempt:
-    what = f"history[{k}]"
-    d = _keys(data, ATTEMPT_KEYS, what)
+def _attempt(data: Any, field: str) -> Attempt:
+    d = f.obj(data, field, allowed=ATTEMPT_KEYS, required=("at", "outcome"))
+    # Read and checked; the caps do not depend on them (an attempt's own channel decides).
+    for key in ("workplace", "employer_email", "consumer_initiated_reply"):
+        _flag(d, key, field)
     return Attempt(
-        at=_when(d.get("at"), f"{what}.at"),
-        channel=_enum(Channel, d.get("channel", "call"), f"{what}.channel"),
-        recipient_role=_enum(RecipientRole, d.get("role", "debtor"), f"{what}.role"),
-        contact_point=str(d.get("contact_point", "")),
-        debt_id=str(d.get("debt_id", "")),
-        outcome=_enum(Outcome, d.get("outcome"), f"{what}.outcome"),
-        conversation=bool(d.get("conversation", False)),
-        by=str(d.get("by", "lender")),
-        with_consent=bool(d.get("with_consent", False)),
+        at=f.aware_datetime(d["at"], f"{field}.at"),
+        channel=f.choice(Channel, d.get("channel", "call"), f"{field}.channel"),
+        recipient_role=f.choice(RecipientRole, d.get("role", "debtor"), f"{field}.role"),
+        contact_point=f.text(
+            d.get("contact_point", ""),
+            f"{field}.contact_point",
+            max_chars=MAX_TEXT["contact_point"],
+            empty=True,
+        ),
+        debt_id=f.text(
+            d.get("debt_id", ""), f"{field}.debt_id", max_chars=MAX_TEXT["id"], empty=True
+        ),
+        outcome=f.choice(Outcome, d["outcome"], f"{field}.outcome"),
+        conversation=_flag(d, "conversation", field),
+        by=_ident(d.get("by", "lender"), f"{field}.by"),
+        with_consent=_flag(d, "with_consent", field),
     )
 
 
-def facts_from_dict(data: Any) -> Facts:
-    d = _keys(data or {}, FACT_KEYS, "facts")
-    flags = dict(d.get("flags", {}))
-    for key in ("cease_received_on", "validation_period_ends"):
-        if key in flags:
-            flags[key] = _day(flags[key], f"facts.flags.{key}")
-    try:
-        case = CaseFlags(**flags)
-    except TypeError as exc:
-        raise PolicyInputError(f"facts.flags: {exc}") from exc
-    agencies = {
-        name: AgencyStatus(
-            approved=bool(a.get("approved", False)),
-            evaluated_on=_day(a.get("evaluated_on"), f"facts.agencies.{name}.evaluated_on"),
-            agreement_on_record=bool(a.get("agreement_on_record", False)),
+def _day(value: Any, field: str) -> date | None:
+    # An empty string is an absent date, as spreadsheets and forms write it.
+    return None if value in (None, "") else f.iso_date(value, field)
+
+
+def _case(value: Any, field: str) -> CaseFlags:
+    d = f.obj(value, field, allowed={*CASE_FLAGS, *CASE_DATES})
+    return CaseFlags(
+        dispute_open=_flag(d, "dispute_open", field),
+        complaint_open=_flag(d, "complaint_open", field),
+        hardship_open=_flag(d, "hardship_open", field),
+        cease_received_on=_day(d.get("cease_received_on"), f"{field}.cease_received_on"),
+        attorney_represented=_flag(d, "attorney_represented", field),
+        time_barred=_flag(d, "time_barred", field),
+        debtor_unreachable=_flag(d, "debtor_unreachable", field),
+        validation_period_ends=_day(
+            d.get("validation_period_ends"), f"{field}.validation_period_ends"
+        ),
+        dispute_in_validation=_flag(d, "dispute_in_validation", field),
+    )
+
+
+def _agencies(value: Any, field: str) -> dict[str, AgencyStatus]:
+    out = {}
+    for name, raw in f.mapping(value, field, max_items=MAX_FACT_ITEMS).items():
+        where = f"{field}.{f.key_text(_ident(name, f'{field} (an agency name)'))}"
+        d = f.obj(raw, where, allowed=AGENCY_KEYS)
+        out[name] = AgencyStatus(
+            approved=_flag(d, "approved", where),
+            evaluated_on=_day(d.get("evaluated_on"), f"{where}.evaluated_on"),
+            agreement_on_record=_flag(d, "agreement_on_record", where),
         )
-        for name, a in dict(d.get("agencies", {})).items()
-    }
+    return out
+
+
+def _points(value: Any, field: str) -> frozenset[str]:
+    items = f.array(value, field, max_items=MAX_FACT_ITEMS)
+    return frozenset(_point(p, f"{field}[{k}]") for k, p in enumerate(items))
+
+
+def _facts(data: Any) -> Facts:
+    field = "facts"
+    d = f.obj(data, field, allowed=FACT_KEYS)
+    history = f.array(d.get("history", []), "facts.history", max_items=MAX_HISTORY)
+    windows = f.array(d.get("inconvenient", []), "facts.inconvenient", max_items=MAX_FACT_ITEMS)
     return Facts(
-        history=tuple(_attempt(a, k) for k, a in enumerate(d.get("history", []))),
-        flags=case,
-        night_consent=bool(d.get("night_consent", False)),
-        refused_contacts=frozenset(d.get("refused_contacts", [])),
-        opted_out=frozenset(d.get("opted_out", [])),
-        lawful_outstanding=d.get("lawful_outstanding"),
-        contract_allows_guarantor=bool(d.get("contract_allows_guarantor", False)),
-        agencies=agencies,
-        inconvenient=tuple(_window(w, k) for k, w in enumerate(d.get("inconvenient", []))),
-        employer_forbids_contact=bool(d.get("employer_forbids_contact", False)),
-        employer_email_consent=bool(d.get("employer_email_consent", False)),
+        history=tuple(_attempt(a, f"facts.history[{k}]") for k, a in enumerate(history)),
+        flags=_case(d.get("flags", {}), "facts.flags"),
+        refused_contacts=_points(d.get("refused_contacts", []), "facts.refused_contacts"),
+        opted_out=_points(d.get("opted_out", []), "facts.opted_out"),
+        lawful_outstanding=_optional(d, "lawful_outstanding", _amount, field),
+        agencies=_agencies(d.get("agencies", {}), "facts.agencies"),
+        inconvenient=tuple(_window(w, f"facts.inconvenient[{k}]") for k, w in enumerate(windows)),
+        night_consent=_flag(d, "night_consent", field),
+        contract_allows_guarantor=_flag(d, "contract_allows_guarantor", field),
+        employer_forbids_contact=_flag(d, "employer_forbids_contact", field),
+        employer_email_consent=_flag(d, "employer_email_consent", field),
     )
 
 
-def _window(data: Any, k: int) -> InconvenientWindow:
-    d = _keys(data, {"weekdays", "start", "end"}, f"inconvenient[{k}]")
-    days = tuple(int(x) for x in d.get("weekdays", range(7)))
-    if any(not 0 <= x <= 6 for x in days):
-        raise PolicyInputError(f"inconvenient[{k}].weekdays: 0 (Monday) to 6 (Sunday)")
-    return InconvenientWindow(days, str(d.get("start", "00:00")), str(d.get("end", "24:00")))
+def _window(data: Any, field: str) -> InconvenientWindow:
+    d = f.obj(data, field, allowed=WINDOW_KEYS)
+    raw_days = f.array(d.get("weekdays", list(range(7))), f"{field}.weekdays", max_items=7)
+    days = tuple(
+        f.integer(x, f"{field}.weekdays[{k}]", high=6) for k, x in enumerate(raw_days)
+    )  # 0 (Monday) to 6 (Sunday)
+    start = f.clock_time(d.get("start", "00:00"), f"{field}.start")
+    end = f.clock_time(d.get("end", "24:00"), f"{field}.end", midnight_end=True)
+    if end < start:
+        # A span read as start <= time <= end would match nothing: the window would bar no time.
+        raise FieldError(
+            f"{field}.end", "out_of_range",
+            f"{field}: ends before it starts; split a span across midnight in two",
+        )  # fmt: skip
+    return InconvenientWindow(days, start, end)

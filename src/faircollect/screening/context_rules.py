@@ -3,16 +3,11 @@ message, and Regulation F's disclosures. Each rule cites the clause it implement
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
-
+from faircollect.screening.amounts import read_amounts
 from faircollect.screening.lexicon import Hit, negated
 from faircollect.screening.model import Category, Finding, ScreeningContext, Span, Verdict
 from faircollect.screening.normalize import Views
 
-_NUM = r"([0-9][0-9,]*(?:\.[0-9]{1,2})?)"
-_AMOUNT_BEFORE = re.compile(r"(?:¥|rmb|cny|\$|usd|us\$)\s?" + _NUM)
-_AMOUNT_AFTER = re.compile(_NUM + r"\s?(万)?\s?(?:元|块|rmb|cny|yuan|dollars?|usd)")
 _ELECTRONIC = frozenset({"sms", "email", "push", "social_private"})
 _WRITTEN = _ELECTRONIC | {"letter"}
 _CONTACT_ROLES = frozenset({"designated_contact", "third_party"})
@@ -22,35 +17,9 @@ def demanded_amounts(views: Views) -> list[tuple[int, int, int]]:
     """Every currency amount in the text as (minor units, start, end) in original offsets.
 
     Only numbers next to a currency mark count, so dates, phone numbers and day counts are
-    never read as demands.
+    never read as demands; every common way of writing one is read (screening.amounts).
     """
-    found: dict[tuple[int, int], int] = {}
-    text = views.folded
-    for m in _AMOUNT_BEFORE.finditer(text):
-        minor = _minor(m.group(1), None)
-        if minor is not None:
-            found[(m.start(), m.end())] = minor
-    for m in _AMOUNT_AFTER.finditer(text):
-        minor = _minor(m.group(1), m.group(2))
-        if minor is not None and not any(s <= m.start() < e for (s, e) in found):
-            found[(m.start(), m.end())] = minor
-    origin = views.fold_origin
-    out = []
-    for (s, e), minor in sorted(found.items()):
-        if origin is not None:
-            s, e = origin[s], origin[e - 1] + 1
-        out.append((minor, s, e))
-    return out
-
-
-def _minor(number: str, wan: str | None) -> int | None:
-    try:
-        value = Decimal(number.replace(",", ""))
-    except InvalidOperation:
-        return None
-    if wan:
-        value *= 10000
-    return int(value * 100)
+    return [(a.minor, a.start, a.end) for a in read_amounts(views.original)]
 
 
 def over_demand(views: Views, ctx: ScreeningContext) -> Finding | None:

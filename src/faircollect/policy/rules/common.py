@@ -16,7 +16,7 @@ from faircollect.policy.model import ContactRequest, PolicyInputError
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "America", a folder
         raise PolicyInputError(f"unknown time zone {name!r}") from exc
 
 
