@@ -206,12 +206,19 @@ def _request(data: Any) -> ContactRequest:
     d = f.obj(data, field, allowed=REQUEST_KEYS, required=REQUIRED)
     source = d.get("source", ContactSource.DEBTOR_PROVIDED.value)
     zones = d.get("timezones", ["Asia/Shanghai"])
+    purpose = f.choice(Purpose, d.get("purpose", Purpose.COLLECTION.value), "request.purpose")
     return ContactRequest(
         at=f.aware_datetime(d["at"], "request.at"),
         channel=f.choice(Channel, d["channel"], "request.channel"),
         recipient_role=f.choice(RecipientRole, d["role"], "request.role"),
         contact_point=_point(d["contact_point"], "request.contact_point"),
-        debt_id=_ident(d["debt_id"], "request.debt_id"),
+        # A transactional message (a sign-in code) concerns no debt: its id may be empty.
+        debt_id=f.text(
+            d["debt_id"],
+            "request.debt_id",
+            max_chars=MAX_TEXT["id"],
+            empty=purpose is Purpose.TRANSACTIONAL,
+        ),
         contact_source=f.choice(ContactSource, source, "request.source"),
         timezones=_timezones(zones, "request.timezones"),
         demanded_amount=_optional(d, "demanded_amount", _amount, field),
@@ -230,7 +237,7 @@ def _request(data: Any) -> ContactRequest:
         location_only=_flag(d, "location_only", field),
         first_communication=_flag(d, "first_communication", field),
         visit_notice_given=_flag(d, "visit_notice_given", field),
-        purpose=f.choice(Purpose, d.get("purpose", Purpose.COLLECTION.value), "request.purpose"),
+        purpose=purpose,
     )
 
 

@@ -22,7 +22,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
-from faircollect.policy.wire import request_from_dict, request_to_dict
+from faircollect.policy.wire import WireError, request_from_dict, request_to_dict
 
 CODE_TEXT = {
     "CN": "【示例金融】您的登录验证码为 482913，5分钟内有效。如非本人操作，请忽略。",
@@ -143,6 +143,7 @@ def test_the_purpose_travels_on_the_wire_and_in_the_decision_id() -> None:
     assert wire["purpose"] == "transactional"
     assert request_from_dict(wire) == request
     del wire["purpose"]
+    wire["debt_id"] = "L1"  # a collection message always concerns a debt
     assert request_from_dict(wire).purpose is Purpose.COLLECTION
     with pytest.raises(PolicyInputError, match=r"request\.purpose"):
         request_from_dict({**wire, "purpose": "marketing"})
@@ -164,3 +165,10 @@ def test_collection_decisions_keep_the_ids_they_had_before_the_purpose_existed()
     )
     decision = evaluate(request, Facts(), load_pack("CN", version="2026.2"))
     assert decision.decision_id == "e27f81c9feb76a3bab824fda"  # computed before the change
+
+
+def test_only_a_transactional_request_may_name_no_debt() -> None:
+    wire = request_to_dict(_request("CN", Purpose.TRANSACTIONAL))
+    wire["purpose"] = "collection"
+    with pytest.raises(WireError, match=r"request\.debt_id"):
+        request_from_dict(wire)
