@@ -20,6 +20,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_MINOR",
     "MAX_TEXT",
+    "SCREEN_CACHE_ENTRIES",
     "DateOutOfRangeError",
     "check_date",
 ]
@@ -51,6 +52,9 @@ MAX_HISTORY = 10_000
 # One line of a JSON-lines stream (policy check, screen), and how deep it may nest.
 MAX_LINE_BYTES = 1_000_000
 MAX_JSON_DEPTH = 32
+
+# Screenings remembered per process: template texts repeat for many debtors (screening.engine).
+SCREEN_CACHE_ENTRIES = 8_192
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000
