@@ -72,7 +72,7 @@ HARASSMENT = Pattern(
         r"every hour",
         r"on the hour",
         r"(?:until|till|til) you (?:pick up|answer|respond|call back|reply|pay)",
-        r"day and night|night and day|all day|non ?stop|around the clock|24 7",
+        r"day and night|night and day|all day|non ?stop|a?round the clock|24 7",
         r"keep (?:calling|ringing|texting)|will keep (?:ringing|calling)|keep your phone ringing",
         r"(?:another|new|different) number",
         _N_EN + r" (?:times|calls|texts|messages) (?:a|per|each) day",
@@ -92,7 +92,9 @@ FEES = Pattern(
     _zh(
         r"(?:催收|外访|上门|差旅|交通|住宿|调查|工本|材料|管理|通道|协商|停催|撤诉|撤案|解冻|处理|"
         r"修复|代理|保证|加急|结清|销账|平账|信息|登记|核查|服务)费",
-        r"保证金",
+        r"保证金|佣金|手续费",
+        r"多收" + _N_ZH + r"元",
+        r"(?:催收|外访|上门|处理|人工)成本",
         r"加收" + _N_ZH + r"?%?",
         r"(?:额外|另外|另行)(?:支付|缴纳|收取|交|付|收)",
         r"另(?:付|交|收|缴)",
@@ -103,6 +105,8 @@ FEES = Pattern(
         r"skip tracing|reminder|call|agency|settlement|phone|field|travel|document|paperwork|"
         r"expedite|location) (?:fee|fees|charge|charges|surcharge|surcharges|cost|costs)",
         r"surcharges?",
+        r"(?:payment|phone|card|letter|mailing|postage|notice|paper) (?:fee|fees|charge|charges)",
+        r"(?:charge|fee) for (?:sending|mailing|calling|writing|contacting)",
         r"(?:fee|charge) (?:\w+ )?(?:for|per) (?:each|every) (?:call|reminder|visit|message|text|letter)",
         r"billed for (?:our|the)",
         r"(?:additional|extra) \$? ?\d+",
@@ -161,6 +165,9 @@ AUTHORITY_NOTICE = Pattern(
         r"(?:i m|i am|this is) (?:a |an )?(?:federal agent|deputy|officer|sheriff|detective|investigator)",
         r"(?:court|police|sheriff) (?:department )?notice",
         r"court clerk",
+        r"sheriff s (?:department|office)",
+        r"(?:deputy|officer|marshal|agent) (?:has been|was|will be|is) assigned",
+        r"officer \w+ here",
     ),
     "CN-MSG-NO-IMPERSONATION; Criminal Law art. 279; Reg F §1006.18(b)(1)",
 )
