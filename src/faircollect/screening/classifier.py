@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from itertools import pairwise
 from typing import Any
@@ -62,6 +62,11 @@ class Classifier:
     review_threshold: float
     meta: dict[str, Any]
 
+    @cached_property
+    def columns(self) -> Any:
+        """The weights one feature per row (vocabulary × classes), contiguous for fast sums."""
+        return np.ascontiguousarray(self.weights.T)
+
     @property
     def version(self) -> str:
         return str(self.meta.get("version", "untrained"))
@@ -73,7 +78,7 @@ class Classifier:
         idx = [vocab[g] for g in grams if g in vocab]
         scores = self.intercept.copy()
         if idx:
-            scores += self.weights[:, idx].sum(axis=1) * scale(len(idx))
+            scores += self.columns[idx].sum(axis=0) * scale(len(idx))
         scores -= scores.max()
         probs = np.exp(scores)
         probs /= probs.sum()

@@ -22,7 +22,7 @@ from faircollect.screening.model import (
     worst,
 )
 from faircollect.screening.normalize import build_views
-from faircollect.screening.patterns import pattern_findings
+from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
 from faircollect.screening.scope import inside, negated, warning_sentences
 
 #: Longest text screened: far above any SMS, e-mail body or letter the product sends.
@@ -116,6 +116,8 @@ def _screen(
     score: float | None = None
     if verdict is not Verdict.BLOCK:
         label, score = clf.predict(views, used_lang)
+        if label == Category.HARASSMENT.value and LAWFUL_FREQ.search(text):
+            score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
             if warned or ctx.role != "debtor":

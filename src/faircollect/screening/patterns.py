@@ -30,11 +30,13 @@ class Pattern:
 
 
 def _zh(*parts: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(p) for p in parts)
+    # One alternation per pattern: a single scan of the view instead of one per form.
+    return (re.compile("|".join(f"(?:{p})" for p in parts)),)
 
 
 def _en(*parts: str) -> tuple[re.Pattern[str], ...]:
-    return tuple(re.compile(r"(?<![a-z0-9])" + p + r"(?![a-z0-9])") for p in parts)
+    joined = "|".join(f"(?:{p})" for p in parts)
+    return (re.compile(r"(?<![a-z0-9])(?:" + joined + r")(?![a-z0-9])"),)
 
 
 #: Harassment: a stated contact pattern (frequency, "until you answer", night calls, calling the
@@ -162,7 +164,7 @@ AUTHORITY_NOTICE = Pattern(
         r"(?:legal department|clerk) of the (?:\w+ ){0,3}court",
         r"working with (?:the )?(?:local )?police",
         r"representing the court",
-        r"(?:i m|i am|this is) (?:a |an )?(?:federal agent|deputy|officer|sheriff|detective|investigator)",
+        r"(?:i ?m|i am|this is) (?:a |an )?(?:federal agent|deputy|officer|sheriff|detective|investigator)",
         r"(?:court|police|sheriff) (?:department )?notice",
         r"court clerk",
         r"sheriff s (?:department|office)",
@@ -175,8 +177,19 @@ AUTHORITY_NOTICE = Pattern(
 PATTERNS = (HARASSMENT, FEES, LEGAL_ACTION, AUTHORITY_NOTICE)
 _BRACKET = re.compile(r"[【\[〔]([^】\]〕]{0,20})[】\]〕]")
 _BRACKET_AUTHORITY = re.compile(r"公安|法院|检察|派出所|执行局|警|监管|司法|律师|政府|court|police")
+#: An authority named at the very start, as a notice's sender ("XX区人民检察院温馨提示：",
+#: "State Police Financial Crimes:").
+_LEAD_ZH = re.compile(
+    r"^[^，。！？,.!?]{0,12}(?:公安局?|法院|检察院|派出所|执行局|监管局|仲裁庭|仲裁委)"
+    r"[^，。！？,.!?]{0,4}(?:提示|通知|公告|提醒|告知)?[:：]"
+)
+_LEAD_EN = re.compile(
+    r"^\W*(?:[a-z']+ ){0,3}(?:police|sheriff|court|fbi|irs|attorney general|"
+    r"district attorney)[\w' ]{0,30}:"
+)
 _SIGNATURE = re.compile(r"(?:——|--|—)\s*[^。！？\n]{0,14}(?:法院|公安局|检察院|派出所|执行局)\s*$")
-_LAWFUL_FREQ = re.compile(r"最多|不超过|至多|上限|at most|no more than|up to", re.IGNORECASE)
+#: A stated limit on contact ("最多", "no more than"): a fact about frequency, not a threat.
+LAWFUL_FREQ = re.compile(r"最多|不超过|至多|上限|at most|no more than|up to", re.IGNORECASE)
 _CONTRACT = re.compile(r"合同|协议|约定|agreement|contract|as agreed", re.IGNORECASE)
 
 
@@ -205,6 +218,12 @@ def _clause(text: str, start: int, end: int) -> str:
     return text[lo : min(his) if his else len(text)]
 
 
+def _sentence(text: str, start: int, end: int) -> str:
+    lo = max(text.rfind(c, 0, start) for c in "。！？!?\n") + 1
+    his = [i for i in (text.find(c, end) for c in "。！？!?\n") if i >= 0]
+    return text[lo : min(his) if his else len(text)]
+
+
 def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding, str]]:
     """Every pattern finding with the clause it cites (negation and warnings applied later)."""
     text = views.original
@@ -213,9 +232,9 @@ def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding,
         spans: list[Span] = []
         for s, e in _matches(pattern, views):
             clause = _clause(text, s, e)
-            if pattern is HARASSMENT and _LAWFUL_FREQ.search(clause):
+            if pattern is HARASSMENT and LAWFUL_FREQ.search(clause):
                 continue  # "我们每天最多联系您一次" states a limit, not a threat
-            if pattern is FEES and _CONTRACT.search(clause):
+            if pattern is FEES and _CONTRACT.search(_sentence(text, s, e)):
                 continue  # a charge the contract provides for is a fact
             spans.append(Span(s, e, text[s:e], pattern.rule))
         if pattern is AUTHORITY_NOTICE:
@@ -243,6 +262,10 @@ def _headers(views: Views) -> list[Span]:
         if _BRACKET_AUTHORITY.search(m.group(1))
     ]
     found.extend((m.start(), m.end()) for m in _SIGNATURE.finditer(text.rstrip()))
+    for lead in (_LEAD_ZH, _LEAD_EN):
+        m = lead.search(text)
+        if m:
+            found.append((m.start(), m.end()))
     for s, e in found:
         if origin is not None:
             s, e = origin[s], origin[e - 1] + 1

@@ -72,12 +72,12 @@ _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
     r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
-    r"保存证据|不存在.{0,4}安全账户"
+    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言"
 )
 _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
-    r"if anyone|anyone who|someone who|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
+    r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
     r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?)\b",
     re.IGNORECASE,

@@ -22,7 +22,7 @@ from faircollect.screening.normalize import build_views
 DEV_BLOCK_BUDGET = 0.005
 DEV_REVIEW_BUDGET = 0.03
 MIN_DF = 2
-C = 20.0
+C = 10.0
 
 
 def _texts(rows: list[Row]) -> list[str]:
