@@ -84,6 +84,15 @@ def _cached(text: str, lang: str, ctx: ScreeningContext) -> Screening:
     return _screen(text, lang, ctx, default_lexicon(), default_classifier())
 
 
+#: Groups whose words say what a message does (not connectives like "pay" or "tell").
+_SIGNAL = frozenset(
+    {
+        "HARM", "LOCATION", "VISIT", "AUTHORITY", "AUTH_DIRECT", "FALSE_LEGAL", "GARNISH",
+        "FOREVER", "CREDIT_DIRECT", "DISCLOSE_DIRECT", "PERSONAL_ACCT", "PAY_DIRECT", "FEE",
+        "BORROW", "SHAME",
+    }
+)  # fmt: skip
+
 #: Categories a warning sentence can quote without asserting (not the context rules).
 _QUOTABLE = frozenset((*TEXT_CATEGORIES, *NEW_TEXT_CATEGORIES))
 
@@ -98,7 +107,14 @@ def _screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits)
     ]
+    if ctx.role != "debtor":
+        # "请转告您家人…" is what a call-back request to a contact says; what such a message may
+        # not do (reveal the debt) is the contact rule's, below.
+        findings = [f for f in findings if f.rule != "SCR-DISCLOSE-AUDIENCE"]
     negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
+    # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
+    # read that, so alone it may only ask a person to look.
+    denied = any(h.group in _SIGNAL and negated(h, negators, text) for h in hits)
     for found, _clause in pattern_findings(views, ctx):
         spans = tuple(s for s in found.spans if not negated(s, negators, text))
         if spans:
@@ -120,7 +136,7 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or ctx.role != "debtor":
+            if warned or denied or ctx.role != "debtor":
                 # A warning quotes what it warns against, and a contact's message is judged by
                 # the contact rule: the classifier alone only asks a person to look.
                 ml = Verdict.REVIEW

@@ -180,7 +180,10 @@ def _combination(
 ) -> list[Hit] | None:
     lists = []
     for g in rule.all:
-        live = [h for h in by_group.get(g, ()) if not negated(h, negators, text)]
+        hits = by_group.get(g, ())
+        # A topic word ("credit", "pay", "我是") carries no claim to deny: "you will never get
+        # credit again" negates the future, not the word; the claim-bearing group decides.
+        live = list(hits) if g in _TOPIC else [h for h in hits if not negated(h, negators, text)]
         if not live:
             return None
         lists.append(live)
@@ -202,6 +205,9 @@ def _combination(
         else:
             return picked
     return None
+
+
+_TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
 
 
 def _english_key(term: str) -> str:

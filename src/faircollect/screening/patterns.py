@@ -82,6 +82,8 @@ HARASSMENT = Pattern(
         _N_EN + r" numbers",
         r"(?:call|text|ring) your \w+(?: \w+){0,3} (?:every day|every night|daily)",
         r"every day until",
+        # "at 3 am": the English view may read a lone digit as a letter ("at e am").
+        r"at (?:[1-5]|[iesa]) ?am|at midnight|in the middle of the night",
     ),
     "CN-FREQ-NO-HARASS; Civil Code art. 1033(1); Reg F §1006.14(b)(1)",
 )
