@@ -178,3 +178,14 @@ def test_repeated_texts_are_cached_and_bounded() -> None:
     assert info.maxsize == SCREEN_CACHE_ENTRIES
     # Another context is another screening.
     assert screen("您本期账单应还1,280.50元，请按时还款。", context=CONTACT) is not first
+
+
+def test_the_us_disclosure_may_be_given_in_chinese() -> None:
+    ctx = ScreeningContext(pack="US")
+    text = "您好，您的账单已逾期3天，请按时还款。"
+    assert "US-MINI-MIRANDA" in screen(text, context=ctx).rules
+    told = "本信息来自债务催收方。" + text
+    assert "US-MINI-MIRANDA" not in screen(told, context=ctx).rules
+    first = ScreeningContext(pack="US", first_communication=True)
+    full = "我们是债务催收机构，正在催收债务，所获取的任何信息将用于该目的。"
+    assert "US-MINI-MIRANDA" not in screen(full, context=first).rules
