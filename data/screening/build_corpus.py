@@ -956,6 +956,13 @@ def build() -> list[dict[str, object]]:
                 "text": text,
             }
         )
+    # Messages written one by one (not from templates), in train and dev only; the frozen test
+    # split of the same kind lives in test_frozen.jsonl and is never read here.
+    for line in (HERE / "handwritten.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["split"] not in ("train", "dev"):
+            raise ValueError(f"handwritten.jsonl: {row['id']} is in split {row['split']}")
+        rows.append(row)
     return rows
 
 

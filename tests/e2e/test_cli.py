@@ -242,10 +242,12 @@ def test_screen_reads_json_lines_and_names_bad_lines() -> None:
     assert [o["line"] for o in out] == list(range(1, 10))
     a, b, c, d, e, f, g, h, i = out
     assert a["verdict"] == "block"
-    assert set(a["categories"]) == {"threat", "insult"}
+    # Under the US pack a collector's message needs the debt-collector disclosure whatever the
+    # channel (Reg F §1006.18(e)); neither line has it.
+    assert set(a["categories"]) == {"threat", "insult", "us_collector_disclosure"}
     assert {"id", "verdict", "categories", "spans", "rules"} <= set(a)
-    assert b["verdict"] == "pass"
-    assert b["rules"] == []
+    assert b["verdict"] == "block"
+    assert b["rules"] == ["US-MINI-MIRANDA"]
     assert c["verdict"] is None
     assert "invalid JSON" in c["error"]
     assert d["verdict"] is None

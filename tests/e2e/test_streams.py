@@ -184,3 +184,14 @@ def test_a_defect_fails_the_run_with_exit_2_not_a_traceback(
     monkeypatch.setattr(screening_cli, "screen", broken)
     code = CliRunner().invoke(app, ["screen"], input=b'{"text": "hi"}\n').exit_code
     assert code == 2
+
+
+def test_screen_reads_sender_and_legal_action_strictly() -> None:
+    from faircollect.entrypoints.screening_input import item_from_dict
+    from faircollect.kit.fields import FieldError
+
+    item = item_from_dict({"text": "x", "context": {"sender": "creditor", "legal_action": "filed"}})
+    assert (item.context.sender, item.context.legal_action) == ("creditor", "filed")
+    for bad in ({"sender": "police"}, {"legal_action": "maybe"}, {"legal_action": 1}):
+        with pytest.raises(FieldError):
+            item_from_dict({"text": "x", "context": bad})

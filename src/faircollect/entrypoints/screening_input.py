@@ -28,7 +28,11 @@ CONTEXT_KEYS = {
     "first_communication",
     "channel",
     "time_barred",
+    "sender",
+    "legal_action",
 }
+SENDERS = ("collector", "creditor")
+LEGAL_ACTIONS = ("none", "filed", "judgment")
 # An id is text or a whole number a database would store (a signed 64-bit integer).
 MAX_INT_ID = 2**63 - 1
 
@@ -90,6 +94,10 @@ def context_from_dict(data: Any, *, pack: str | None = None) -> ScreeningContext
         ),
         channel=None if channel is None else f.choice(Channel, channel, "context.channel").value,
         time_barred=f.boolean(d.get("time_barred", False), "context.time_barred"),
+        sender=_known(d.get("sender", "collector"), "context.sender", SENDERS),
+        legal_action=None
+        if d.get("legal_action") is None
+        else _known(d["legal_action"], "context.legal_action", LEGAL_ACTIONS),
     )
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
     "MAX_WITNESS_STATE_BYTES",
+    "SCREEN_CACHE_ENTRIES",
     "DateOutOfRangeError",
     "check_date",
 ]
@@ -72,6 +73,9 @@ MAX_JSON_DEPTH = 32
 # The longest number token in a JSON line: far above any amount (MAX_MINOR has 13 digits), far
 # below Python's 4300-digit limit on converting integers.
 MAX_NUMBER_CHARS = 40
+
+# Screenings remembered per process: template texts repeat for many debtors (screening.engine).
+SCREEN_CACHE_ENTRIES = 8_192
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000

@@ -9,7 +9,6 @@ from faircollect.screening.model import Category, Finding, ScreeningContext, Spa
 from faircollect.screening.normalize import Views
 
 _ELECTRONIC = frozenset({"sms", "email", "push", "social_private"})
-_WRITTEN = _ELECTRONIC | {"letter"}
 _CONTACT_ROLES = frozenset({"designated_contact", "third_party"})
 
 
@@ -40,11 +39,13 @@ def over_demand(views: Views, ctx: ScreeningContext) -> Finding | None:
 
 def contact_role(views: Views, ctx: ScreeningContext, hits: list[Hit]) -> Finding | None:
     """SCR-CONTACT-CALLBACK-ONLY: a message to a designated contact or other third party may only
-    ask the debtor to call back; it never mentions the debt (CN-CONTACT-DESIGNATED, REGULATION.md
+    ask the debtor to call back; it never mentions the debt, an overdue status, an amount, or a
+    business name that reveals debt collection (CN-CONTACT-DESIGNATED, REGULATION.md
     §1.3; PIPL art. 10; Reg F §1006.6(d) and §1006.10 location communications)."""
     if ctx.role not in _CONTACT_ROLES:
         return None
-    debt = [h for h in hits if h.group == "DEBT"]
+    # The debt itself, or who is asking: a lender's collection department or an agency's name.
+    debt = [h for h in hits if h.group in ("DEBT", "AGENCY")]
     if not debt:
         return None
     spans = tuple(
@@ -54,15 +55,18 @@ def contact_role(views: Views, ctx: ScreeningContext, hits: list[Hit]) -> Findin
     return Finding("SCR-CONTACT-CALLBACK-ONLY", Category.CONTACT_ROLE, Verdict.BLOCK, spans)
 
 
-def us_disclosures(ctx: ScreeningContext, hits: list[Hit]) -> list[Finding]:
-    """US-MINI-MIRANDA (§1006.18(e)) and US-OPTOUT-NOTICE (§1006.6(e)) for written messages to
-    the consumer; US-TIMEBARRED (§1006.26(b)) for any threat of suit on a time-barred debt."""
-    if ctx.pack is None or ctx.pack.upper() != "US":
+def us_disclosures(ctx: ScreeningContext, hits: list[Hit], text: str) -> list[Finding]:
+    """US-MINI-MIRANDA (§1006.18(e)) for every communication a debt collector sends the consumer,
+    whatever the channel (the initial one says it is an attempt to collect a debt, later ones that
+    they are from a debt collector; a creditor's own staff are outside Regulation F, §1006.2(i));
+    US-OPTOUT-NOTICE (§1006.6(e)) for electronic messages; US-TIMEBARRED (§1006.26(b)) for any
+    threat of suit on a time-barred debt."""
+    if ctx.pack is None or ctx.pack.upper() != "US" or ctx.transactional:
         return []
     groups = {h.group for h in hits}
     out: list[Finding] = []
     channel = (ctx.channel or "").lower()
-    if ctx.role == "debtor" and channel in _WRITTEN:
+    if ctx.role == "debtor" and ctx.sender != "creditor":
         if ctx.first_communication:
             ok = "MM_ATTEMPT" in groups and "MM_PURPOSE" in groups
         else:
@@ -73,7 +77,7 @@ def us_disclosures(ctx: ScreeningContext, hits: list[Hit]) -> list[Finding]:
         out.append(Finding("US-OPTOUT-NOTICE", Category.US_OPT_OUT, Verdict.BLOCK))
     if ctx.time_barred:
         negators = [h for h in hits if h.group == "NEG"]
-        sue = [h for h in hits if h.group == "SUE" and not negated(h, negators)]
+        sue = [h for h in hits if h.group == "SUE" and not negated(h, negators, text)]
         if sue:
             spans = tuple(Span(h.start, h.end, h.term, "US-TIMEBARRED") for h in sue)
             out.append(Finding("US-TIMEBARRED", Category.US_TIME_BARRED, Verdict.BLOCK, spans))

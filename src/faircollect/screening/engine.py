@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
+from faircollect.kit.limits import SCREEN_CACHE_ENTRIES
 from faircollect.screening.classifier import Classifier, default_classifier
 from faircollect.screening.context_rules import contact_role, over_demand, us_disclosures
 from faircollect.screening.lexicon import Lexicon, default_lexicon
 from faircollect.screening.model import (
+    NEW_TEXT_CATEGORIES,
+    TEXT_CATEGORIES,
     Category,
     Finding,
     Screening,
@@ -18,6 +22,8 @@ from faircollect.screening.model import (
     worst,
 )
 from faircollect.screening.normalize import build_views
+from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
+from faircollect.screening.scope import inside, negated, warning_sentences
 
 #: Longest text screened: far above any SMS, e-mail body or letter the product sends.
 MAX_CHARS = 20_000
@@ -59,13 +65,41 @@ def screen(
     """Screen one message before it can be sent.
 
     Raises ScreeningError for text that cannot be screened; callers treat that as a block.
+    With the shipped lexicon and classifier, repeated texts (templates sent to many debtors)
+    are answered from a bounded cache.
     """
     check_text(text)
     if lang not in _LANGS:
         raise ScreeningError(f"unknown language {lang!r}; use auto, zh or en")
     ctx = context or _DEFAULT_CONTEXT
-    lex = lexicon or default_lexicon()
-    clf = classifier or default_classifier()
+    if lexicon is None and classifier is None:
+        return _cached(text, lang, ctx)
+    return _screen(
+        text, lang, ctx, lexicon or default_lexicon(), classifier or default_classifier()
+    )
+
+
+@lru_cache(maxsize=SCREEN_CACHE_ENTRIES)
+def _cached(text: str, lang: str, ctx: ScreeningContext) -> Screening:
+    return _screen(text, lang, ctx, default_lexicon(), default_classifier())
+
+
+#: Groups whose words say what a message does (not connectives like "pay" or "tell").
+_SIGNAL = frozenset(
+    {
+        "HARM", "LOCATION", "VISIT", "AUTHORITY", "AUTH_DIRECT", "FALSE_LEGAL", "GARNISH",
+        "FOREVER", "CREDIT_DIRECT", "DISCLOSE_DIRECT", "PERSONAL_ACCT", "PAY_DIRECT", "FEE",
+        "BORROW", "SHAME",
+    }
+)  # fmt: skip
+
+#: Categories a warning sentence can quote without asserting (not the context rules).
+_QUOTABLE = frozenset((*TEXT_CATEGORIES, *NEW_TEXT_CATEGORIES))
+
+
+def _screen(
+    text: str, lang: str, ctx: ScreeningContext, lex: Lexicon, clf: Classifier
+) -> Screening:
     views = build_views(text)
     used_lang = views.lang if lang == "auto" else lang
     hits = lex.hits(views)
@@ -73,21 +107,55 @@ def screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits)
     ]
+    if ctx.role != "debtor":
+        # "请转告您家人…" is what a call-back request to a contact says; what such a message may
+        # not do (reveal the debt) is the contact rule's, below.
+        findings = [f for f in findings if f.rule != "SCR-DISCLOSE-AUDIENCE"]
+    negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
+    # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
+    # read that, so alone it may only ask a person to look.
+    denied = any(h.group in _SIGNAL and negated(h, negators, text) for h in hits)
+    for found, _clause in pattern_findings(views, ctx):
+        spans = tuple(s for s in found.spans if not negated(s, negators, text))
+        if spans:
+            findings.append(Finding(found.rule, found.category, found.verdict, spans))
+    warned = warning_sentences(text)
+    if warned:
+        findings = _unquote(findings, warned)
     for extra in (over_demand(views, ctx), contact_role(views, ctx, hits)):
         if extra is not None:
             findings.append(extra)
-    findings.extend(us_disclosures(ctx, hits))
+    findings.extend(us_disclosures(ctx, hits, text))
     verdict = Verdict.PASS
     for f in findings:
         verdict = worst(verdict, f.verdict)
     score: float | None = None
     if verdict is not Verdict.BLOCK:
         label, score = clf.predict(views, used_lang)
+        if label == Category.HARASSMENT.value and LAWFUL_FREQ.search(text):
+            score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
+            if warned or denied or ctx.role != "debtor":
+                # A warning quotes what it warns against, and a contact's message is judged by
+                # the contact rule: the classifier alone only asks a person to look.
+                ml = Verdict.REVIEW
             findings.append(Finding(f"SCR-ML-{label.upper()}", Category(label), ml, (), score))
             verdict = worst(verdict, ml)
     categories = tuple(dict.fromkeys(f.category for f in findings))
     return Screening(
         verdict, tuple(findings), used_lang, lex.version, clf.version, score, categories
     )
+
+
+def _unquote(findings: list[Finding], warned: list[tuple[int, int]]) -> list[Finding]:
+    """Drop the spans that sit inside warning sentences; a finding left without spans goes."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.category not in _QUOTABLE or not f.spans:
+            out.append(f)
+            continue
+        spans = tuple(s for s in f.spans if not inside(s, warned))
+        if spans:
+            out.append(Finding(f.rule, f.category, f.verdict, spans, f.score))
+    return out

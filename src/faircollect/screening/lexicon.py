@@ -19,6 +19,7 @@ import ahocorasick
 
 from faircollect.screening.model import Category, Span, Verdict
 from faircollect.screening.normalize import Views, fold, is_han, pinyin_view, to_pinyin_key
+from faircollect.screening.scope import negated as scope_negated
 
 
 class LexiconError(ValueError):
@@ -44,6 +45,8 @@ class Rule:
     window: int
     unless: tuple[str, ...]
     clause: str
+    #: Groups whose presence anywhere in the text cancels the rule (a visit announced lawfully).
+    except_: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,34 +151,39 @@ class Lexicon:
             by_group.setdefault(h.group, []).append(h)
         fired: list[tuple[Rule, list[Span]]] = []
         for rule in self.rules:
+            if any(by_group.get(g) for g in rule.except_):
+                continue
             negators = [h for g in rule.unless for h in by_group.get(g, ())]
             chosen: list[Hit] | None = None
             if rule.any:
                 for g in rule.any:
-                    live = [h for h in by_group.get(g, ()) if not negated(h, negators)]
+                    live = [h for h in by_group.get(g, ()) if not negated(h, negators, text)]
                     if live:
                         chosen = live
                         break
             else:
-                chosen = _combination(rule, by_group, negators)
+                chosen = _combination(rule, by_group, negators, text)
             if chosen:
                 spans = [Span(h.start, h.end, text[h.start : h.end], rule.id) for h in chosen]
                 fired.append((rule, spans))
         return fired
 
 
-def negated(hit: Hit, negators: list[Hit]) -> bool:
-    """True when a negation cue ends at most 6 characters before the term ("不会…上门",
-    "will never visit"): close enough to govern it, too close to belong to another clause."""
-    return any(n.end <= hit.start and hit.start - n.end <= 6 for n in negators)
+def negated(hit: Hit, negators: list[Hit], text: str) -> bool:
+    """True when a negation cue governs the term ("我们不会…上门", "we will never visit"): in
+    the same clause, within reach, with no consequence marker ("就", "or you") between them."""
+    return scope_negated(hit, negators, text)
 
 
 def _combination(
-    rule: Rule, by_group: dict[str, list[Hit]], negators: list[Hit]
+    rule: Rule, by_group: dict[str, list[Hit]], negators: list[Hit], text: str
 ) -> list[Hit] | None:
     lists = []
     for g in rule.all:
-        live = [h for h in by_group.get(g, ()) if not negated(h, negators)]
+        hits = by_group.get(g, ())
+        # A topic word ("credit", "pay", "我是") carries no claim to deny: "you will never get
+        # credit again" negates the future, not the word; the claim-bearing group decides.
+        live = list(hits) if g in _TOPIC else [h for h in hits if not negated(h, negators, text)]
         if not live:
             return None
         lists.append(live)
@@ -197,6 +205,9 @@ def _combination(
         else:
             return picked
     return None
+
+
+_TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
 
 
 def _english_key(term: str) -> str:
@@ -252,7 +263,7 @@ def parse_lexicon(data: dict[str, Any], where: str) -> Lexicon:
             allg = tuple(r.get("all", ()))
             if bool(anyg) == bool(allg):
                 raise LexiconError(f"{where}: rule {rid} needs exactly one of any / all")
-            for g in (*anyg, *allg, *r.get("unless", ())):
+            for g in (*anyg, *allg, *r.get("unless", ()), *r.get("except", ())):
                 if g not in groups:
                     raise LexiconError(f"{where}: rule {rid} names unknown group {g}")
             rules.append(
@@ -265,6 +276,7 @@ def parse_lexicon(data: dict[str, Any], where: str) -> Lexicon:
                     int(r.get("window", 24)),
                     tuple(r.get("unless", ())),
                     str(r.get("clause", "")),
+                    tuple(r.get("except", ())),
                 )
             )
     except LexiconError:

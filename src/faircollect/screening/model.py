@@ -36,6 +36,8 @@ class Category(StrEnum):
     PERSONAL_ACCOUNT = "personal_account"
     UNLAWFUL_FEE = "unlawful_fee"
     PRESSURE_BORROW = "pressure_borrow"
+    HARASSMENT = "harassment"
+    SHAMING = "shaming"
     OVER_DEMAND = "over_demand"
     CONTACT_ROLE = "contact_role"
     US_DISCLOSURE = "us_collector_disclosure"
@@ -55,6 +57,9 @@ TEXT_CATEGORIES = (
     Category.UNLAWFUL_FEE,
     Category.PRESSURE_BORROW,
 )
+
+#: Text categories added with the hand-written corpus (issue #15); the templated corpus has none.
+NEW_TEXT_CATEGORIES = (Category.HARASSMENT, Category.SHAMING)
 
 EXPLANATIONS: dict[Category, tuple[str, str]] = {
     Category.THREAT: (
@@ -87,6 +92,14 @@ EXPLANATIONS: dict[Category, tuple[str, str]] = {
         "诱导或逼迫借新还旧、变卖财产",
         "pressure to borrow elsewhere or sell property",
     ),
+    Category.HARASSMENT: (
+        "以骚扰性的联系频率或方式相威胁（连续呼叫、打到接听为止、轰炸联系人）",
+        "a contact pattern that is itself harassment (calls every hour, until you answer, to contacts)",
+    ),
+    Category.SHAMING: (
+        "公开羞辱：张贴、网上曝光或向公众散布欠款信息",
+        "public shaming: posting, publishing or spreading the debt in public",
+    ),
     Category.OVER_DEMAND: (
         "索要金额超过依法可收取的余额",
         "demanded amount exceeds the lawful outstanding",
@@ -96,15 +109,15 @@ EXPLANATIONS: dict[Category, tuple[str, str]] = {
         "a message to a contact may only ask for a call back, never mention the debt",
     ),
     Category.US_DISCLOSURE: (
-        "缺少债务催收方身份声明（Regulation F §1006.18(e)）",
+        "缺少债务催收方身份声明（美国联邦债务催收规则第1006.18条）",
         "missing debt-collector disclosure (Regulation F §1006.18(e))",
     ),
     Category.US_OPT_OUT: (
-        "电子信息缺少退订方式（§1006.6(e)）",
+        "电子信息缺少退订方式（美国联邦债务催收规则第1006.6条）",
         "electronic message without an opt-out method (§1006.6(e))",
     ),
     Category.US_TIME_BARRED: (
-        "对已过诉讼时效的债务威胁起诉（§1006.26(b)）",
+        "对已过诉讼时效的债务威胁起诉（美国联邦债务催收规则第1006.26条）",
         "threat of suit on a time-barred debt (§1006.26(b))",
     ),
 }
@@ -139,7 +152,13 @@ class ScreeningContext:
     """What the text is sent into: the pack, the recipient, the lawful balance, the channel.
 
     ``lawful_outstanding_minor`` is in minor units of ``currency``; None means the amount rule is
-    not applied (the gate supplies it for every collection message).
+    not applied (the gate supplies it for every collection message). ``sender`` is "collector"
+    (a debt collector under Regulation F §1006.2(i), the default) or "creditor" (a creditor's own
+    staff in its own name, outside Regulation F). ``legal_action`` is the truth about the account:
+    None (unknown: a claim that a suit or enforcement exists goes to review), "none" (such a
+    claim is false and blocked), "filed" or "judgment" (the claim may be true). ``transactional``
+    marks a message the person asked for that conveys nothing about a debt (a sign-in code): not a
+    "communication" (§1006.2(d)), so it owes no collection disclosures.
     """
 
     pack: str | None = None
@@ -149,6 +168,9 @@ class ScreeningContext:
     first_communication: bool = False
     channel: str | None = None
     time_barred: bool = False
+    sender: str = "collector"
+    legal_action: str | None = None
+    transactional: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,8 +134,14 @@ def _english_view(tokens: list[tuple[str, int]], where: list[int] | None) -> Vie
             latin.append((tok, start))
     words: list[tuple[str, list[int], bool]] = []
     run: tuple[str, list[int]] | None = None
+    last_end = 0
     for k, (tok, start) in enumerate(latin):
         word, offs = _leet(tok, start, latin, k)
+        if run is not None and start - last_end > 1:
+            # A wider gap between spaced-out letters is a word break ("k i l l   y o u").
+            words.append((run[0], run[1], len(run[0]) > 2))
+            run = None
+        last_end = start + len(tok)
         if len(word) == 1 and (word.isalpha() or word in _LEET):
             letter = _LEET.get(word, word)
             run = (run[0] + letter, run[1] + offs) if run else (letter, offs)

@@ -198,3 +198,28 @@ def test_next_start_lookup_agrees_with_the_search(zones: tuple[str, ...]) -> Non
     for k in range(4 * 96):
         at = base + timedelta(minutes=15 * k)
         assert next_start(at, zones, start, end) == _scan(at, zones, start, end), at
+
+
+def test_content_reason_in_chinese_quotes_the_message_and_holds_no_english() -> None:
+    import re
+
+    from faircollect.policy import evaluate, load_pack
+    from faircollect.policy.wire import facts_from_dict, request_from_dict
+
+    base = {
+        "at": "2026-11-24T10:00:00+08:00",
+        "role": "debtor",
+        "contact_point": "m1",
+        "debt_id": "D1",
+        "channel": "sms",
+    }
+    pack = load_pack("CN")
+    threat = evaluate(
+        request_from_dict({**base, "message": "再不还钱，我就弄死你"}), facts_from_dict({}), pack
+    )
+    reason = next(r for r in threat.reasons if r.rule_id == "CN-MSG-CONTENT")
+    assert "「弄死」" in reason.message_zh
+    assert not re.search(r"[A-Za-z]", reason.message_zh)
+    assert "SCR-THREAT-HARM" in reason.message_en
+    bad = evaluate(request_from_dict({**base, "message": "hi\x00"}), facts_from_dict({}), pack)
+    assert not re.search(r"[A-Za-z]", bad.reasons[0].message_zh)

@@ -122,3 +122,27 @@ def test_bad_corpus_line_is_named(tmp_path: Path) -> None:
     bad.write_text("{not json\n", encoding="utf-8")
     with pytest.raises(CorpusError, match=r"c.jsonl:1"):
         read_corpus(bad)
+
+
+FROZEN = ROOT / "data" / "screening" / "test_frozen.jsonl"
+FROZEN_SHA256 = "fabdbd9a0050f76bc113270de0430a812bb66b7e42eadd72a7a1e410c9d15597"
+
+
+def test_frozen_test_split_is_unchanged_and_meets_the_targets() -> None:
+    import hashlib
+
+    from faircollect.screening import Verdict, screen
+
+    assert hashlib.sha256(FROZEN.read_bytes()).hexdigest() == FROZEN_SHA256
+    assert FROZEN_SHA256 in (ROOT / "docs" / "screening.md").read_text(encoding="utf-8")
+    rows = read_corpus(FROZEN)
+    assert {r.split for r in rows} == {"test"}
+    must = [r for r in rows if r.must_block]
+    fine = [r for r in rows if not r.must_block]
+    verdicts = {r.id: screen(r.text, context=r.screening_context()).verdict for r in rows}
+    caught = sum(verdicts[r.id] is not Verdict.PASS for r in must) / len(must)
+    blocked = sum(verdicts[r.id] is Verdict.BLOCK for r in must) / len(must)
+    wrongly = sum(verdicts[r.id] is Verdict.BLOCK for r in fine) / len(fine)
+    assert caught >= 0.97
+    assert blocked >= 0.90
+    assert wrongly <= 0.02

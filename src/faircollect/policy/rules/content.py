@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from faircollect.kit.limits import MAX_EXCERPT
 from faircollect.policy.decision import Reason, Verdict
 from faircollect.policy.model import VOICE, Channel, ContactRequest, Facts, Purpose
 from faircollect.policy.rules import rule
@@ -127,6 +128,7 @@ def content_reason(
         first_communication=first_communication,
         channel=None if transactional else channel.value,
         time_barred=time_barred,
+        transactional=transactional,
     )
     try:
         result = _screened(message, context)
@@ -134,7 +136,8 @@ def content_reason(
         return Reason(
             rule_id=rule_id,
             verdict=Verdict.BLOCK,
-            message_zh=f"信息无法审查：{exc}",
+            # The error's wording is English; the Chinese text says the same without it.
+            message_zh="信息无法审查（文本为空、过长、含控制字符或无法识别的字节）",
             message_en=f"the message cannot be screened: {exc}",
             source=str(params.get("source", "")),
         )
@@ -142,10 +145,13 @@ def content_reason(
         return None
     rules = ", ".join(result.rules)
     text = result.explanation()
+    # The Chinese text names what was found in the message's own words, not the rule codes
+    # (those are in the English text and in the screening record).
+    quoted = "、".join(f"「{span.text[:MAX_EXCERPT]}」" for span in result.spans[:3])
     return Reason(
         rule_id=rule_id,
         verdict=Verdict.BLOCK if result.verdict is ScreeningVerdict.BLOCK else Verdict.REVIEW,
-        message_zh=f"{text['zh']}（{rules}）",
+        message_zh=f"{text['zh']}（命中：{quoted}）" if quoted else text["zh"],
         message_en=f"{text['en']} ({rules})",
         source=str(params.get("source", "")),
     )

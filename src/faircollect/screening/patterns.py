@@ -1,0 +1,275 @@
+"""Rules that read the shape of a statement, not one word: a contact pattern that is itself
+harassment, a fee that is not in the contract, a claim that a lawsuit or enforcement exists, and
+a message dressed as an authority's notice. Each is matched on the folded views (so full-width,
+traditional, spaced and leet forms meet the same pattern), mapped back to the original text, and
+loses its force under a governing negation or inside a warning sentence (scope.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from faircollect.screening.model import Category, Finding, ScreeningContext, Span, Verdict
+from faircollect.screening.normalize import View, Views
+
+_N_ZH = r"(?:\d+|[一二三四五六七八九十百千几两半]+)"
+#: A count above what any rule allows per day (3 connected calls; "每天联系一次" is a fact).
+_N_BIG = r"(?:\d{2,}|[4-9]|[四五六七八九几]|[一二三四五六七八九两几]?[十百千][一二三四五六七八九十百千]*)"
+_N_EN = r"(?:\d+|a few|few|five|ten|fifteen|twenty|thirty|forty|fifty|a hundred|hundred|half an?)"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    rule: str
+    category: Category
+    zh: tuple[re.Pattern[str], ...]
+    en: tuple[re.Pattern[str], ...]
+    clause: str
+
+
+def _zh(*parts: str) -> tuple[re.Pattern[str], ...]:
+    # One alternation per pattern: a single scan of the view instead of one per form.
+    return (re.compile("|".join(f"(?:{p})" for p in parts)),)
+
+
+def _en(*parts: str) -> tuple[re.Pattern[str], ...]:
+    joined = "|".join(f"(?:{p})" for p in parts)
+    return (re.compile(r"(?<![a-z0-9])(?:" + joined + r")(?![a-z0-9])"),)
+
+
+#: Harassment: a stated contact pattern (frequency, "until you answer", night calls, calling the
+#: contact list) is itself the prohibited conduct (CN-FREQ-NO-HARASS, NIFA 2018 art. 17, Civil
+#: Code art. 1033(1); Reg F §1006.14(b)(1) repeated or continuous calls).
+HARASSMENT = Pattern(
+    "SCR-HARASS-PATTERN",
+    Category.HARASSMENT,
+    _zh(
+        r"每(?:隔)?"
+        + _N_ZH
+        + r"?个?(?:分钟|小时|钟头).{0,8}?(?:打|电话|呼|拨|短信|消息|一次|一通|一个|一遍|一轮)",
+        r"每(?:个)?小时(?:一|都|给你)",
+        r"(?:打|呼|拨|call)到你?(?:接|回|还)",
+        r"直到你?(?:接|回电|回复)",
+        r"打爆|轰炸|夺命连环",
+        r"(?:24|二十四)小时.{0,4}(?:不间断|轮流|不停|连续|打|呼|拨|电话)",
+        r"不间断.{0,2}(?:呼叫|拨打|打)",
+        r"不停(?:地)?(?:给你)?(?:打|拨|呼|发)",
+        r"轮流(?:给你)?(?:打|拨|呼|轰)|轮班",
+        r"电话就?一直响|一直(?:给你)?(?:打|拨)",
+        r"(?:每天|天天|一天).{0,6}?" + _N_BIG + r"(?:个|条|通|次)(?:电话|短信|信息)?",
+        r"(?:每天|天天)(?:都会?)?(?:给你)?(?:打|拨|发)",
+        r"(?:换|用)" + _N_ZH + r"个号",
+        r"拉黑.{0,8}(?:换|新)号",
+        r"(?:半夜|凌晨|深夜)\d*点?(?:也|照样|照常|都|我们)?.{0,4}(?:打|拨|呼)",
+        r"别想睡|不让你睡|没有休息",
+        r"一分钟一个",
+        r"(?:通讯录|联系人|家人|朋友|同事).{0,10}(?:每天|天天|轮流|挨个|一个个).{0,6}打",
+        r"(?:每天|天天|轮流).{0,8}打.{0,6}(?:通讯录|联系人|家人|朋友|同事)",
+    ),
+    _en(
+        # "every 10 minutes": the English view may read a short number as leet ("io").
+        r"every (?:" + _N_EN + r"|\w{1,3}) (?:minutes?|mins?|hours?)",
+        r"every hour",
+        r"on the hour",
+        r"(?:until|till|til) you (?:pick up|answer|respond|call back|reply|pay)",
+        r"day and night|night and day|all day|non ?stop|a?round the clock|24 7",
+        r"keep (?:calling|ringing|texting)|will keep (?:ringing|calling)|keep your phone ringing",
+        r"(?:another|new|different) number",
+        _N_EN + r" (?:times|calls|texts|messages) (?:a|per|each) day",
+        r"auto ?dialer",
+        _N_EN + r" numbers",
+        r"(?:call|text|ring) your \w+(?: \w+){0,3} (?:every day|every night|daily)",
+        r"every day until",
+        # "at 3 am": the English view may read a lone digit as a letter ("at e am").
+        r"at (?:[1-5]|[iesa]) ?am|at midnight|in the middle of the night",
+    ),
+    "CN-FREQ-NO-HARASS; Civil Code art. 1033(1); Reg F §1006.14(b)(1)",
+)
+
+#: Fees in the name of collection that no contract provides for (CN-MSG-NO-EXTRA-FEES, NIFA 2018
+#: art. 19; Reg F §1006.22(b) collecting any amount not expressly authorized).
+FEES = Pattern(
+    "SCR-FEE-PATTERN",
+    Category.UNLAWFUL_FEE,
+    _zh(
+        r"(?:催收|外访|上门|差旅|交通|住宿|调查|工本|材料|管理|通道|协商|停催|撤诉|撤案|解冻|处理|"
+        r"修复|代理|保证|加急|结清|销账|平账|信息|登记|核查|服务)费",
+        r"保证金|佣金|手续费",
+        r"多收" + _N_ZH + r"元",
+        r"(?:催收|外访|上门|处理|人工)成本",
+        r"加收" + _N_ZH + r"?%?",
+        r"(?:额外|另外|另行)(?:支付|缴纳|收取|交|付|收)",
+        r"另(?:付|交|收|缴)",
+    ),
+    _en(
+        r"(?:collection|processing|convenience|visit|home visit|service|handling|recovery|release|"
+        r"closing|file closing|admin|administration|administrative|investigation|investigator|"
+        r"skip tracing|reminder|call|agency|settlement|phone|field|travel|document|paperwork|"
+        r"expedite|location) (?:fee|fees|charge|charges|surcharge|surcharges|cost|costs)",
+        r"surcharges?",
+        r"(?:payment|phone|card|letter|mailing|postage|notice|paper) (?:fee|fees|charge|charges)",
+        r"(?:charge|fee) for (?:sending|mailing|calling|writing|contacting)",
+        r"(?:fee|charge) (?:\w+ )?(?:for|per) (?:each|every) (?:call|reminder|visit|message|text|letter)",
+        r"billed for (?:our|the)",
+        r"(?:additional|extra) \$? ?\d+",
+        r"will cost you \$? ?\d*",
+        r"(?:additional|extra) (?:fee|fees|charge|charges|cost|costs)",
+    ),
+    "CN-MSG-NO-EXTRA-FEES; NIFA 2018 art. 19; Reg F §1006.22(b)",
+)
+
+#: A claim that a lawsuit, judgment or enforcement exists or is imminent: checked against the
+#: account's truth (``ScreeningContext.legal_action``) (CN-MSG-NO-FAKE-LEGAL; Reg F
+#: §1006.18(c)(2) false representation of legal process, §1006.18(c)(5) threat not intended).
+LEGAL_ACTION = Pattern(
+    "SCR-LEGAL-ACTION-CLAIM",
+    Category.FALSE_LEGAL,
+    _zh(
+        r"已(?:经)?(?:对你|向法院|向你)?(?:提起|提交)?(?:诉讼|起诉|立案)",
+        r"法院(?:已经?|已)(?:判|受理|立案|出了?判决|下达)",
+        r"(?:进入|启动)(?:强制)?执行程序",
+        r"(?:下周|明天|今天|马上|即将|很快|立即)(?:就)?(?:来)?(?:强制执行|查封|开庭|判决)",
+        r"已(?:经)?判(?:了|决)",
+        r"缺席判决",
+    ),
+    _en(
+        r"(?:a )?lawsuit has (?:already )?been filed",
+        r"(?:we have|we ve) (?:already )?(?:filed|sued)",
+        r"judg(?:e)?ment is pending",
+        r"a judge will rule",
+        r"legal action has (?:started|begun|been taken)",
+        r"file against you (?:today|tomorrow|this week)",
+        r"(?:to avoid|scheduled for) a hearing",
+    ),
+    "CN-MSG-NO-FAKE-LEGAL; Reg F §1006.18(c)(2), (c)(5)",
+)
+
+#: A message dressed as an authority's notice: a bracketed header, a signature, "受法院委托",
+#: "police will …" (CN-MSG-NO-IMPERSONATION, Criminal Law art. 279; Reg F §1006.18(b)(1)).
+AUTHORITY_NOTICE = Pattern(
+    "SCR-IMPERSONATE-NOTICE",
+    Category.IMPERSONATION,
+    _zh(
+        r"受(?:公安局?|法院|检察院|警方|派出所|司法局|执行局)(?:的)?(?:委托|指派)",
+        r"(?:法院|公安|检察院)(?:委托|指派)",
+        r"(?:公安|警察|警方|民警|法院|法官|检察院|派出所|执行局|网警)(?:机关)?(?:马上|立即|即将|已经|已|正在|将|会|要)+"
+        r"(?:会|要|将)?(?:介入|上门|联系你|跟你联系|找你|打电话|给你打|抓|来|去你|对你|处理|立案|出动|传唤|调查)",
+        r"本院|本庭|本律师|承办法官|办案民警",
+    ),
+    _en(
+        r"(?:notice|message|alert|call|letter) from (?:the )?(?:\w+ ){0,3}(?:court|police|sheriff|"
+        r"attorney general|irs|fbi|district attorney|department of justice)",
+        r"(?:attorney general s office|police department|sheriff s office|district court|"
+        r"county court|state court|enforcement unit|enforcement division|recovery division)(?: notice)?",
+        r"(?:legal department|clerk) of the (?:\w+ ){0,3}court",
+        r"working with (?:the )?(?:local )?police",
+        r"representing the court",
+        r"(?:i ?m|i am|this is) (?:a |an )?(?:federal agent|deputy|officer|sheriff|detective|investigator)",
+        r"(?:court|police|sheriff) (?:department )?notice",
+        r"court clerk",
+        r"sheriff s (?:department|office)",
+        r"(?:deputy|officer|marshal|agent) (?:has been|was|will be|is) assigned",
+        r"officer \w+ here",
+    ),
+    "CN-MSG-NO-IMPERSONATION; Criminal Law art. 279; Reg F §1006.18(b)(1)",
+)
+
+PATTERNS = (HARASSMENT, FEES, LEGAL_ACTION, AUTHORITY_NOTICE)
+_BRACKET = re.compile(r"[【\[〔]([^】\]〕]{0,20})[】\]〕]")
+_BRACKET_AUTHORITY = re.compile(r"公安|法院|检察|派出所|执行局|警|监管|司法|律师|政府|court|police")
+#: An authority named at the very start, as a notice's sender ("XX区人民检察院温馨提示：",
+#: "State Police Financial Crimes:").
+_LEAD_ZH = re.compile(
+    r"^[^，。！？,.!?]{0,12}(?:公安局?|法院|检察院|派出所|执行局|监管局|仲裁庭|仲裁委)"
+    r"[^，。！？,.!?]{0,4}(?:提示|通知|公告|提醒|告知)?[:：]"
+)
+_LEAD_EN = re.compile(
+    r"^\W*(?:[a-z']+ ){0,3}(?:police|sheriff|court|fbi|irs|attorney general|"
+    r"district attorney)[\w' ]{0,30}:"
+)
+_SIGNATURE = re.compile(r"(?:——|--|—)\s*[^。！？\n]{0,14}(?:法院|公安局|检察院|派出所|执行局)\s*$")
+#: A stated limit on contact ("最多", "no more than"): a fact about frequency, not a threat.
+LAWFUL_FREQ = re.compile(r"最多|不超过|至多|上限|at most|no more than|up to", re.IGNORECASE)
+_CONTRACT = re.compile(r"合同|协议|约定|agreement|contract|as agreed", re.IGNORECASE)
+
+
+def _matches(pattern: Pattern, views: Views) -> Iterator[tuple[int, int]]:
+    view: View
+    if views.han_count:
+        view = views.compact
+        for rx in pattern.zh:
+            for m in rx.finditer(view.text):
+                if m.end() > m.start():
+                    yield view.span(m.start(), m.end())
+    if views.latin_count:
+        view = views.english
+        for rx in pattern.en:
+            for m in rx.finditer(view.text):
+                s, e = m.start(), m.end()
+                while s < e and view.text[s] == " ":
+                    s += 1
+                if e > s:
+                    yield view.span(s, e)
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    lo = max(text.rfind(c, 0, start) for c in "。！？；;!?\n，,.") + 1
+    his = [i for i in (text.find(c, end) for c in "。！？；;!?\n，,.") if i >= 0]
+    return text[lo : min(his) if his else len(text)]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    lo = max(text.rfind(c, 0, start) for c in "。！？!?\n") + 1
+    his = [i for i in (text.find(c, end) for c in "。！？!?\n") if i >= 0]
+    return text[lo : min(his) if his else len(text)]
+
+
+def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding, str]]:
+    """Every pattern finding with the clause it cites (negation and warnings applied later)."""
+    text = views.original
+    out: list[tuple[Finding, str]] = []
+    for pattern in PATTERNS:
+        spans: list[Span] = []
+        for s, e in _matches(pattern, views):
+            clause = _clause(text, s, e)
+            if pattern is HARASSMENT and LAWFUL_FREQ.search(clause):
+                continue  # "我们每天最多联系您一次" states a limit, not a threat
+            if pattern is FEES and _CONTRACT.search(_sentence(text, s, e)):
+                continue  # a charge the contract provides for is a fact
+            spans.append(Span(s, e, text[s:e], pattern.rule))
+        if pattern is AUTHORITY_NOTICE:
+            spans.extend(_headers(views))
+        if not spans:
+            continue
+        verdict = Verdict.BLOCK
+        if pattern is LEGAL_ACTION:
+            if ctx.legal_action in ("filed", "judgment"):
+                continue  # the suit exists: saying so is true
+            if ctx.legal_action is None:
+                verdict = Verdict.REVIEW  # unknown: a person checks the claim
+        out.append((Finding(pattern.rule, pattern.category, verdict, tuple(spans)), pattern.clause))
+    return out
+
+
+def _headers(views: Views) -> list[Span]:
+    """A bracketed header naming an authority (【XX市公安局】) or an authority's signature."""
+    text = views.folded
+    origin = views.fold_origin
+    out: list[Span] = []
+    found = [
+        (m.start(), m.end())
+        for m in _BRACKET.finditer(text)
+        if _BRACKET_AUTHORITY.search(m.group(1))
+    ]
+    found.extend((m.start(), m.end()) for m in _SIGNATURE.finditer(text.rstrip()))
+    for lead in (_LEAD_ZH, _LEAD_EN):
+        m = lead.search(text)
+        if m:
+            found.append((m.start(), m.end()))
+    for s, e in found:
+        if origin is not None:
+            s, e = origin[s], origin[e - 1] + 1
+        out.append(Span(s, e, views.original[s:e], AUTHORITY_NOTICE.rule))
+    return out

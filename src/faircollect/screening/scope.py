@@ -1,0 +1,109 @@
+"""Where a word's meaning is turned around: negation scope and warning frames.
+
+A negation cue governs a term only inside its own clause and only until a consequence marker:
+"我们不会上门" is a promise, "你不会还钱就等着坐牢" is a threat, "we will never visit" is a promise,
+"if you do not pay, we will call your boss" is a threat. A warning frame ("警惕冒充公检法",
+"fraud alert", "if someone tells you …") reports what others might say so that the reader can
+refuse it: every term in that sentence is quoted, not asserted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+#: Characters that end a clause in either script (full-width forms included).
+_CLAUSE_END = frozenset("。！？；;!?\n，：:")
+_SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
+_ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
+_EN_MARKER = re.compile(
+    r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
+    r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
+    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone)\b",
+    re.IGNORECASE,
+)
+_DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECASE)
+#: How far a negation cue reaches, in characters (English words are longer).
+ZH_REACH = 16
+EN_REACH = 64
+
+
+class Located(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+def governs(text: str, neg_end: int, term_start: int) -> bool:
+    """True when a negation cue ending at ``neg_end`` governs the term starting at ``term_start``
+    (same clause, within reach, no consequence marker between them)."""
+    if neg_end > term_start:
+        return False
+    between = text[neg_end:term_start]
+    latin = sum(c.isascii() and c.isalpha() for c in between)
+    han = len(between) - latin
+    english = latin > han
+    if len(between) > (EN_REACH if english else ZH_REACH):
+        return False
+    if any(c in _CLAUSE_END for c in between):
+        return False
+    if english:
+        if _DARE.match(between):
+            return False  # "don't make us come over" dares, it does not promise
+        # A full stop ends a clause; a comma does only when a new subject follows (checked below).
+        if re.search(r"\.(?:\s|$)", between):
+            return False
+        return _EN_MARKER.search(between) is None
+    if "," in between:
+        return False
+    return _ZH_MARKER.search(between) is None
+
+
+def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
+    """True when some negation cue governs ``hit``."""
+    return any(governs(text, n.end, hit.start) for n in negators)
+
+
+# ------------------------------------------------------------------ warning frames
+
+_WARN_ZH = re.compile(
+    r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
+    r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
+    r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
+    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言"
+)
+_WARN_EN = re.compile(
+    r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
+    r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
+    r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
+    r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"is not a crime|not a crime|civil matters?)\b",
+    re.IGNORECASE,
+)
+_NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
+
+
+def warning_sentences(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every sentence that warns the reader against something (anti-fraud
+    notices, "if someone claims …"): the terms inside it are reported, not threatened."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    bounds = [m.end() for m in _SENTENCE.finditer(text)]
+    if not bounds or bounds[-1] < len(text):
+        bounds.append(len(text))
+    for end in bounds:
+        piece = text[start:end]
+        for pattern in (_WARN_ZH, _WARN_EN):
+            m = pattern.search(piece.replace("’", "'").lower())
+            if m and not _NOT_WARN.search(piece[: m.start()].lower()):
+                out.append((start, end))
+                break
+        start = end
+    return out
+
+
+def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
+    """True when ``span`` lies wholly inside one of ``regions``."""
+    return any(s <= span.start and span.end <= e for s, e in regions)
