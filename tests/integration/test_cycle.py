@@ -38,6 +38,7 @@ from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.playbooks import shipped_templates
 from faircollect.policy import Outcome
+from faircollect.services.maker_checker import SelfApprovalError
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
@@ -79,8 +80,11 @@ def test_approval_is_maker_checker_and_the_cycle_needs_an_approved_playbook(read
             draft_playbook(
                 conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT
             )
-        with pytest.raises(CycleError, match="maker-checker"):
+        with pytest.raises(SelfApprovalError, match="maker-checker"):
             approve_playbook(conn, ready, "banded", 1, approver="ann", at=AT)
+        for spelling in ("Ann", "ann ", " ann", "\uff21nn"):  # case, spaces, fullwidth: still ann
+            with pytest.raises(SelfApprovalError, match="maker-checker"):
+                approve_playbook(conn, ready, "banded", 1, approver=spelling, at=AT)
 
 
 def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -> None:

@@ -28,6 +28,7 @@ from faircollect.bootstrap import App, bootstrap
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.playbooks import PlaybookError, load_playbook, shipped_templates
+from faircollect.services.maker_checker import MakerCheckerError
 
 cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle.")
 playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
@@ -83,7 +84,7 @@ def playbook_draft(
         with app.engine.begin() as conn:
             book = draft_playbook(conn, app, text, where=str(file), author=author,
                                   templates=shipped_templates(), at=datetime.now(UTC))  # fmt: skip
-    except (OSError, CycleError, PlaybookError) as exc:
+    except (OSError, CycleError, PlaybookError, MakerCheckerError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "status": "draft",
                            "steps": len(book.steps), "sha256": book.sha256}))  # fmt: skip
@@ -113,7 +114,7 @@ def playbook_approve(
     try:
         with app.engine.begin() as conn:
             approve_playbook(conn, app, name, version, approver=approver, at=datetime.now(UTC))
-    except CycleError as exc:
+    except (CycleError, MakerCheckerError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": name, "version": version, "approved_by": approver}))
 

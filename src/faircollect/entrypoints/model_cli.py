@@ -28,6 +28,7 @@ from faircollect.scoring.explain import fairness_report
 from faircollect.scoring.models import KINDS
 from faircollect.scoring.registry import Manifest, RegistryError, sha256
 from faircollect.scoring.table import DataError
+from faircollect.services.maker_checker import MakerCheckerError
 
 model_app = typer.Typer(no_args_is_help=True, help="Scoring models: evaluate, train, promote.")
 
@@ -150,7 +151,7 @@ def promote_cmd(
         with app.engine.begin() as conn:
             manifest = ModelStore(registry).promote(name, version, approver, app.audit_log(conn),
                                                     datetime.now(UTC))  # fmt: skip
-    except (RegistryError, OSError) as exc:
+    except (RegistryError, MakerCheckerError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     typer.echo(json.dumps({"name": name, "version": version, "promoted_by": approver,

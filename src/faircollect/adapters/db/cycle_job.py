@@ -82,6 +82,7 @@ from faircollect.policy.packs import PACK_CURRENCY, RulePack, load_pack
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
+from faircollect.services.maker_checker import check_second_person, normalise_identity
 
 PACK_OF_CURRENCY = {"CNY": "CN", "USD": "US"}
 PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
@@ -156,6 +157,7 @@ def draft_playbook(
     at: datetime,
 ) -> Playbook:
     """Validate and store a new playbook version as a draft (audited)."""
+    author = normalise_identity(author, role="author")
     head = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
     exists = conn.execute(
         select(playbook_versions.c.sha256).where(
@@ -203,8 +205,9 @@ def approve_playbook(
         raise CycleError(f"no playbook {name!r} version {version}")
     if row["status"] != "draft":
         raise CycleError(f"playbook {name} v{version} is {row['status']}, not a draft")
-    if not approver.strip() or approver == row["author"]:
-        raise CycleError("maker-checker: a playbook is approved by someone other than its author")
+    approver = check_second_person(
+        author=row["author"], approver=approver, what=f"playbook {name} v{version}"
+    )
     conn.execute(update(playbook_versions).where(
         playbook_versions.c.name == name, playbook_versions.c.status == "approved"
     ).values(status="retired"))  # fmt: skip
