@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -25,7 +26,7 @@ from faircollect.adapters.db.reports import (
 from faircollect.adapters.db.schema import upgrade
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.adapters.tape import TapeError
-from faircollect.bootstrap import App, bootstrap
+from faircollect.bootstrap import App, ConfigError, bootstrap
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.cycle_cli import (
@@ -43,7 +44,19 @@ from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+class _Commands(typer.core.TyperGroup):
+    """Every command: a configuration error (database, URL, key) is one line and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, cls=_Commands)
 portfolio_app = typer.Typer(no_args_is_help=True, help="Synthetic portfolios.")
 batch_app = typer.Typer(no_args_is_help=True, help="The daily batch.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -74,8 +87,8 @@ DbOption = Annotated[
 AsOf = Annotated[str, typer.Option("--as-of", help="Date, YYYY-MM-DD")]
 
 
-def _app(db: str | None) -> App:
-    return bootstrap(db_url=db)
+def _app(db: str | None, *, create: bool = False) -> App:
+    return bootstrap(db_url=db, create=create)
 
 
 def _date(text: str, option: str = "--as-of") -> date:
@@ -114,7 +127,7 @@ def import_tape(
     db: DbOption = None,
 ) -> None:
     """Validate and import a tape: all or nothing, idempotent by id."""
-    application = _app(db)
+    application = _app(db, create=True)
     try:
         report = importing.run_import(application, folder, update=update, console=console)
     except TapeError as exc:
@@ -232,8 +245,8 @@ def borrower_show(
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
-    """Apply all migrations."""
-    application = _app(db)
+    """Apply all migrations (creates the database if there is none)."""
+    application = _app(db, create=True)
     upgrade(application.engine)
     console.print("schema is up to date")
 

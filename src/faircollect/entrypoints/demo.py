@@ -43,7 +43,7 @@ def run_demo(
     borrower responses; print the summary and return the report path."""
     out.mkdir(parents=True, exist_ok=True)
     url = db_url or f"sqlite:///{out / 'faircollect.db'}"
-    app = bootstrap(db_url=url)
+    app = bootstrap(db_url=url, create=True)
     tape = out / "tape"
     generated = generate_portfolio(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
     console.print(f"generated {generated.loans} loans and {generated.payments} payments in {tape}")

@@ -417,3 +417,12 @@ plan_instalments = Table(
     Column("amount", BigInteger, nullable=False),
     Column("status", String(8), nullable=False),  # due | paid | missed
 )
+
+# Which keys the database was used with: HMAC(PII master key, label) for "pii", the audit log's
+# Ed25519 public key (hex) for "audit". Written on first use, compared at every start.
+key_checks = Table(
+    "key_checks",
+    metadata,
+    Column("purpose", String(16), primary_key=True),
+    Column("check_value", String(128), nullable=False),
+)

@@ -1,0 +1,26 @@
+"""Key check values in the database: which PII and audit keys its data was written with."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from faircollect.adapters.db.tables import key_checks
+
+
+def stored_checks(engine: Engine) -> dict[str, str]:
+    """The recorded check value of each key purpose ("pii", "audit")."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(key_checks.c.purpose, key_checks.c.check_value)).all()
+    return {purpose: value for purpose, value in rows}
+
+
+def record_check(engine: Engine, purpose: str, value: str) -> str:
+    """Record `value` for `purpose` unless one is there; return the value the database holds
+    (a concurrent first start may have recorded its own: the caller compares again)."""
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(key_checks).values(purpose=purpose, check_value=value))
+    except IntegrityError:
+        pass
+    return stored_checks(engine)[purpose]
