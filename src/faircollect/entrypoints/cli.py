@@ -27,6 +27,7 @@ from faircollect.adapters.db.schema import upgrade
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App, ConfigError, bootstrap
+from faircollect.config import Settings
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.cycle_cli import (
@@ -37,6 +38,7 @@ from faircollect.entrypoints.cycle_cli import (
     promise_app,
 )
 from faircollect.entrypoints.model_cli import model_app, score_cmd
+from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
@@ -77,6 +79,7 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(promise_app, name="promise")
 app.add_typer(plan_app, name="plan")
 console = Console(stderr=True)
+TAPE_FILES = ("borrowers.csv", "loans.csv", "payments.csv")
 
 DbOption = Annotated[
     str | None,
@@ -109,11 +112,18 @@ def portfolio_generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the tape into")],
     seed: Annotated[int, typer.Option("--seed")] = 42,
     horizon: Annotated[str, typer.Option("--horizon", help="Last payment date")] = "2026-09-30",
+    force: Annotated[bool, typer.Option("--force", help="Replace a tape already there")] = False,
 ) -> None:
-    """Write a synthetic loan tape (borrowers, loans, payments)."""
-    result = generate_portfolio(
-        loans=loans, seed=seed, out=out, horizon=_date(horizon, "--horizon")
-    )
+    """Write a synthetic loan tape (borrowers, loans, payments); an existing tape in the folder
+    is kept unless --force."""
+    day = _date(horizon, "--horizon")
+    settings = Settings.from_env()
+    try:
+        for name in TAPE_FILES:
+            check_output(out / name, force=force, settings=settings)
+    except OutputError as exc:
+        raise _fail(str(exc)) from exc
+    result = generate_portfolio(loans=loans, seed=seed, out=out, horizon=day)
     console.print(
         f"wrote {result.borrowers} borrowers, {result.loans} loans,"
         f" {result.payments} payments to {out}"
@@ -166,7 +176,10 @@ def batch_run(as_of: AsOf, db: DbOption = None) -> None:
 def delinquency(
     as_of: AsOf,
     fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="File (default stdout)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (default stdout); never the database")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     db: DbOption = None,
 ) -> None:
     """Per-loan delinquency and lawful amounts for a date already batched."""
@@ -174,17 +187,19 @@ def delinquency(
         raise typer.BadParameter("must be csv or json", param_hint="--format")
     application = _app(db)
     day = _date(as_of)
-    handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
+        if out is not None:
+            check_output(out, force=force, settings=application.settings)
         with application.engine.connect() as conn:
             rows = delinquency_rows(conn, day)
             first = next(rows, None)
-            _write_rows(handle, fmt, first, rows)
-    except NoBatchError as exc:
+            if out is None:
+                _write_rows(sys.stdout, fmt, first, rows)
+            else:
+                with output_file(out, force=force, settings=application.settings) as handle:
+                    _write_rows(handle, fmt, first, rows)
+    except (NoBatchError, OutputError) as exc:
         raise _fail(str(exc)) from exc
-    finally:
-        if out:
-            handle.close()
 
 
 def _write_rows(
