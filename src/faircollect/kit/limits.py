@@ -20,6 +20,8 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_MINOR",
     "MAX_TEXT",
+    "PLAN_MAX_INSTALMENTS",
+    "PLAN_MIN_INSTALMENTS",
     "DateOutOfRangeError",
     "check_date",
 ]
@@ -68,3 +70,7 @@ def check_date(value: date, where: str) -> date:
             f"..{LATEST_DATE.isoformat()}"
         )
     return value
+
+# Promises to pay and repayment plans (services/arrangements.py).
+PLAN_MIN_INSTALMENTS = 2
+PLAN_MAX_INSTALMENTS = 36

@@ -53,7 +53,6 @@ from faircollect.adapters.db.tables import (
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
-from faircollect.kit.dates import add_months
 from faircollect.playbooks import (
     Account,
     Action,
@@ -385,55 +384,6 @@ def _settle_plan_instalments(conn: Connection, as_of: date) -> list[tuple[str, s
             conn.execute(update(repayment_plans).where(repayment_plans.c.plan_id == plan_id)
                          .values(status="broken" if "missed" in states else "completed"))  # fmt: skip
     return missed
-
-
-def create_plan(
-    conn: Connection, app: App, *, loan_id: str, total: int, instalments: int, first_due: date,
-    created_on: date, actor: str, at: datetime,
-) -> str:  # fmt: skip
-    """Agree a repayment plan: `total` (minor units, at most the lawful outstanding) in equal
-    monthly instalments (the remainder on the last); audited."""
-    if not 2 <= instalments <= 36:
-        raise CycleError(f"plan for {loan_id}: 2 to 36 instalments, not {instalments}")
-    if total <= 0:
-        raise CycleError(f"plan for {loan_id}: the total must be positive, not {total}")
-    if first_due <= created_on:
-        raise CycleError(f"plan for {loan_id}: the first instalment must fall after {created_on}")
-    loan = conn.execute(select(loans.c.borrower_id, loans.c.loan_key).where(
-        loans.c.loan_id == loan_id)).first()  # fmt: skip
-    if loan is None:
-        raise CycleError(f"unknown loan_id {loan_id!r}")
-    lawful = conn.execute(
-        select(loan_states.c.lawful_outstanding)
-        .where(loan_states.c.loan_key == loan.loan_key, loan_states.c.as_of <= created_on)
-        .order_by(loan_states.c.as_of.desc()).limit(1)
-    ).scalar()  # fmt: skip
-    if lawful is None:
-        raise CycleError(f"plan for {loan_id}: no batch position on or before {created_on}")
-    if total > int(lawful):
-        raise CycleError(
-            f"plan for {loan_id}: {total} exceeds the lawful outstanding {int(lawful)}"
-        )
-    count = conn.execute(
-        select(func.count()).where(repayment_plans.c.loan_id == loan_id)
-    ).scalar_one()
-    plan_id = f"{loan_id}-R{int(count) + 1}"
-    part, rest = divmod(total, instalments)
-    conn.execute(insert(repayment_plans).values(
-        plan_id=plan_id, loan_id=loan_id, borrower_id=loan.borrower_id, created_on=created_on,
-        total=total, status="open",
-    ))  # fmt: skip
-    conn.execute(insert(plan_instalments), [
-        {"plan_id": plan_id, "number": k + 1, "due_on": add_months(first_due, k),
-         "amount": part + (rest if k == instalments - 1 else 0), "status": "due"}
-        for k in range(instalments)
-    ])  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAN_CREATED, at, actor, f"loan:{loan_id}",
-        {"plan_id": plan_id, "total": total, "instalments": instalments,
-         "first_due": first_due.isoformat()},
-    )])  # fmt: skip
-    return plan_id
 
 
 def _settle_promises(
@@ -901,28 +851,3 @@ def contact_record(conn: Connection, start: date, end: date) -> list[dict[str, A
             "pack": r["pack"], "by": request.get("by", "lender"),
         })  # fmt: skip
     return out
-
-
-def record_promise(
-    conn: Connection, app: App, *, loan_id: str, amount: int, due_on: date, channel: str,
-    made_on: date, actor: str, at: datetime,
-) -> str:  # fmt: skip
-    """Record a promise to pay (amount in minor units, by a date); audited."""
-    if amount <= 0:
-        raise CycleError(f"promise for {loan_id}: the amount must be positive, not {amount}")
-    if due_on < made_on:
-        raise CycleError(f"promise for {loan_id}: due {due_on} is before it was made ({made_on})")
-    borrower = conn.execute(select(loans.c.borrower_id).where(loans.c.loan_id == loan_id)).scalar()
-    if borrower is None:
-        raise CycleError(f"unknown loan_id {loan_id!r}")
-    count = conn.execute(select(func.count()).where(promises.c.loan_id == loan_id)).scalar_one()
-    promise_id = f"{loan_id}-P{int(count) + 1}"
-    conn.execute(insert(promises).values(
-        promise_id=promise_id, loan_id=loan_id, borrower_id=borrower, amount=amount,
-        made_on=made_on, due_on=due_on, channel=channel, status="open",
-    ))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PROMISE_RECORDED, at, actor, f"loan:{loan_id}",
-        {"promise_id": promise_id, "amount": amount, "due_on": due_on.isoformat(), "channel": channel},
-    )])  # fmt: skip
-    return promise_id

@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
 from faircollect.adapters.db.script_store import SqlScriptStore
@@ -88,3 +89,7 @@ class SqlUnitOfWork:
     @cached_property
     def scripts(self) -> SqlScriptStore:
         return SqlScriptStore(self.connection)
+
+    @cached_property
+    def arrangements(self) -> SqlArrangementStore:
+        return SqlArrangementStore(self.connection)
