@@ -272,10 +272,16 @@ def demo_cmd(
     days: Annotated[int, typer.Option("--days", min=1)] = 90,
     out: Annotated[Path, typer.Option("--out")] = Path("out/demo"),
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Replace the outputs in --out")] = False,
     db: DbOption = None,
 ) -> None:
-    """Generate a portfolio, import it, run daily batches and write an HTML report."""
-    report = demo.run_demo(loans=loans, days=days, out=out, seed=seed, db_url=db, console=Console())
+    """Generate a portfolio, import it into an empty database, run the daily cycle and write an
+    HTML report (no plaintext tape is left behind)."""
+    try:
+        report = demo.run_demo(loans=loans, days=days, out=out, seed=seed, db_url=db,
+                               console=Console(), force=force)  # fmt: skip
+    except demo.DemoError as exc:
+        raise _fail(str(exc)) from exc
     Console().print(f"report: {report.resolve()}")
 
 
