@@ -148,3 +148,22 @@ def test_no_database_is_created_silently_and_a_bad_url_is_one_line(
         assert line.startswith("error: --db:") or "cannot create the database" in line
     cli("db", "upgrade")  # the command that makes a database may create the default one
     assert (tmp_path / "faircollect.db").exists()
+
+
+def test_the_readme_playbook_commands_work_from_the_checkout(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    lines = [ln.split("#")[0].strip() for ln in readme.splitlines()]
+    check = next(ln for ln in lines if ln.startswith("faircollect playbook check"))
+    draft = next(ln for ln in lines if ln.startswith("faircollect playbook draft"))
+    monkeypatch.chdir(root)
+    out = cli(*check.split()[1:])
+    assert '"name": "cn-default"' in out.output
+    db = f"sqlite:///{tmp_path / 'r.db'}"
+    first, approve = (part.strip() for part in draft.split(";"))
+    cli(*first.split()[1:], "--db", db)
+    approved = cli(*approve.split(), "--db", db)
+    assert '"approved_by": "bo"' in approved.output
+    assert not (root / "faircollect.db").exists()
