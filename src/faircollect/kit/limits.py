@@ -71,6 +71,7 @@ def check_date(value: date, where: str) -> date:
         )
     return value
 
+
 # Promises to pay and repayment plans (services/arrangements.py).
 PLAN_MIN_INSTALMENTS = 2
 PLAN_MAX_INSTALMENTS = 36

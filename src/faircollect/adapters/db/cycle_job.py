@@ -77,13 +77,12 @@ from faircollect.policy import (
     evaluate,
 )
 from faircollect.policy.model import VOICE
-from faircollect.policy.packs import PACK_CURRENCY, RulePack, load_pack
+from faircollect.policy.packs import PACK_CURRENCY, PACK_OF_CURRENCY, RulePack, load_pack
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
 from faircollect.services.maker_checker import check_second_person, normalise_identity
 
-PACK_OF_CURRENCY = {"CNY": "CN", "USD": "US"}
 PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
 MAX_TRIES = 3
