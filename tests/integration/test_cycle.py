@@ -40,6 +40,7 @@ from faircollect.playbooks import shipped_templates
 from faircollect.policy import Outcome
 from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
 from faircollect.services.maker_checker import SelfApprovalError
+from faircollect.services.playbook_versions import PlaybookVersionError
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
@@ -77,7 +78,7 @@ def test_approval_is_maker_checker_and_the_cycle_needs_an_approved_playbook(read
     templates = shipped_templates()
     with ready.engine.begin() as conn:
         draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        with pytest.raises(CycleError, match="already exists"):
+        with pytest.raises(PlaybookVersionError, match="already exists"):
             draft_playbook(
                 conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,10 +15,7 @@ from faircollect.adapters.channels.external import ChannelError
 from faircollect.adapters.db.cycle_job import (
     Cycle,
     CycleError,
-    approve_playbook,
-    draft_playbook,
     export_contact_record,
-    playbook_pack,
     run_cycle,
 )
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
@@ -30,6 +27,12 @@ from faircollect.kit.money import AmountError, parse_minor
 from faircollect.playbooks import PlaybookError, load_playbook, shipped_templates
 from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
 from faircollect.services.maker_checker import MakerCheckerError
+from faircollect.services.playbook_versions import (
+    PlaybookVersionError,
+    approve_playbook,
+    draft_playbook,
+    playbook_pack,
+)
 
 cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle.")
 playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
@@ -82,10 +85,10 @@ def playbook_draft(
     try:
         text = file.read_text(encoding="utf-8")
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            book = draft_playbook(conn, app, text, where=str(file), author=author,
-                                  templates=shipped_templates(), at=datetime.now(UTC))  # fmt: skip
-    except (OSError, CycleError, PlaybookError, MakerCheckerError) as exc:
+        book = draft_playbook(app.unit_of_work(), text=text, where=str(file), author=author,
+                              templates=shipped_templates())  # fmt: skip
+    except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError,
+            MakerCheckerError) as exc:  # fmt: skip
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "status": "draft",
                            "steps": len(book.steps), "sha256": book.sha256}))  # fmt: skip
@@ -98,7 +101,7 @@ def playbook_check(file: Annotated[Path, typer.Option("--file")]) -> None:
         text = file.read_text(encoding="utf-8")
         book = load_playbook(text, where=str(file), templates=shipped_templates(),
                              pack=playbook_pack(text, str(file)))  # fmt: skip
-    except (OSError, CycleError, PlaybookError) as exc:
+    except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "steps": len(book.steps)}))
 
@@ -113,11 +116,11 @@ def playbook_approve(
     """A second person approves a draft; it replaces the name's approved version (audited)."""
     app = bootstrap(db_url=db)
     try:
-        with app.engine.begin() as conn:
-            approve_playbook(conn, app, name, version, approver=approver, at=datetime.now(UTC))
-    except (CycleError, MakerCheckerError) as exc:
+        checker = approve_playbook(app.unit_of_work(), name=name, version=version,
+                                   approver=approver)  # fmt: skip
+    except (PlaybookVersionError, MakerCheckerError) as exc:
         raise _fail(exc) from exc
-    typer.echo(json.dumps({"name": name, "version": version, "approved_by": approver}))
+    typer.echo(json.dumps({"name": name, "version": version, "approved_by": checker}))
 
 
 @contacts_app.command("export")

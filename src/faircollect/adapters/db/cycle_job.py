@@ -30,6 +30,7 @@ from faircollect.adapters.channels.port import ChannelPort, Outbound
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.locks import exclusive
+from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.tables import (
     EPOCH,
     aware,
@@ -61,11 +62,9 @@ from faircollect.playbooks import (
     EventKind,
     PlannedStep,
     Playbook,
-    PlaybookError,
     load_playbook,
     plan,
 )
-from faircollect.playbooks.loader import pack_named
 from faircollect.playbooks.model import CONTACTING
 from faircollect.policy import (
     Channel,
@@ -81,7 +80,7 @@ from faircollect.policy.packs import PACK_CURRENCY, PACK_OF_CURRENCY, RulePack, 
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
-from faircollect.services.maker_checker import check_second_person, normalise_identity
+from faircollect.services.playbook_versions import add_approval, add_draft
 
 PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
@@ -154,68 +153,17 @@ def draft_playbook(
     templates: Catalogue,
     at: datetime,
 ) -> Playbook:
-    """Validate and store a new playbook version as a draft (audited)."""
-    author = normalise_identity(author, role="author")
-    head = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
-    exists = conn.execute(
-        select(playbook_versions.c.sha256).where(
-            playbook_versions.c.name == head.name, playbook_versions.c.version == head.version
-        )
-    ).first()
-    if exists is not None:
-        raise CycleError(f"{where}: playbook {head.name} version {head.version} already exists;"
-                         " raise the version")  # fmt: skip
-    conn.execute(insert(playbook_versions).values(
-        name=head.name, version=head.version, pack=head.pack, body=text, sha256=head.sha256,
-        author=author, drafted_at=at, status="draft",
-    ))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAYBOOK_DRAFTED, at, author, f"playbook:{head.name}",
-        {"version": head.version, "pack": head.pack, "sha256": head.sha256},
-    )])  # fmt: skip
-    return head
-
-
-def playbook_pack(text: str, where: str) -> RulePack:
-    """The rule pack a playbook file names (its `pack:` key), for checking it."""
-    try:
-        return load_pack(pack_named(text, where=where))
-    except ValueError as exc:
-        if isinstance(exc, PlaybookError):
-            raise
-        raise CycleError(f"{where}: {exc}") from exc
+    """services.playbook_versions.add_draft inside the caller's transaction (the demo, tests)."""
+    return add_draft(SqlPlaybookStore(conn), app.audit_log(conn), text=text, where=where,
+                     author=author, templates=templates, at=at)  # fmt: skip
 
 
 def approve_playbook(
     conn: Connection, app: App, name: str, version: int, *, approver: str, at: datetime
 ) -> None:
-    """A second person approves a draft; the previous approved version of the name retires."""
-    row = (
-        conn.execute(
-            select(playbook_versions).where(
-                playbook_versions.c.name == name, playbook_versions.c.version == version
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise CycleError(f"no playbook {name!r} version {version}")
-    if row["status"] != "draft":
-        raise CycleError(f"playbook {name} v{version} is {row['status']}, not a draft")
-    approver = check_second_person(
-        author=row["author"], approver=approver, what=f"playbook {name} v{version}"
-    )
-    conn.execute(update(playbook_versions).where(
-        playbook_versions.c.name == name, playbook_versions.c.status == "approved"
-    ).values(status="retired"))  # fmt: skip
-    conn.execute(update(playbook_versions).where(
-        playbook_versions.c.name == name, playbook_versions.c.version == version
-    ).values(status="approved", approver=approver, approved_at=at))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAYBOOK_APPROVED, at, approver, f"playbook:{name}",
-        {"version": version, "sha256": row["sha256"], "author": row["author"]},
-    )])  # fmt: skip
+    """services.playbook_versions.add_approval inside the caller's transaction."""
+    add_approval(SqlPlaybookStore(conn), app.audit_log(conn), name=name, version=version,
+                 approver=approver, at=at)  # fmt: skip
 
 
 def approved_playbooks(conn: Connection, templates: Catalogue) -> dict[str, Playbook]:

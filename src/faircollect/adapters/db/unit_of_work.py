@@ -11,6 +11,7 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
+from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
 from faircollect.services.ports import PiiProtector
@@ -93,3 +94,7 @@ class SqlUnitOfWork:
     @cached_property
     def arrangements(self) -> SqlArrangementStore:
         return SqlArrangementStore(self.connection)
+
+    @cached_property
+    def playbooks(self) -> SqlPlaybookStore:
+        return SqlPlaybookStore(self.connection)
