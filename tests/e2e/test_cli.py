@@ -427,6 +427,12 @@ def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
                           "--out", str(data)).stdout)  # fmt: skip
     assert made["rows"] > 50
     assert 0 < made["paid_due_30d"] < made["rows"]
+    kept = data.read_bytes()
+    again = run("model", "dataset", "--as-of", "2026-05-01", "--out", str(data), code=2)
+    assert "pass --force" in again.output
+    assert data.read_bytes() == kept
+    assert "is the database" in run("model", "dataset", "--as-of", "2026-05-01", "--out",
+                                    str(tmp_path / "cli.db"), "--force", code=2).output  # fmt: skip
     reg = str(tmp_path / "models")
     run("model", "train", "--data", str(data), "--target", "paid_due_30d", "--positive", "1",
         "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--author", "ann",
