@@ -25,7 +25,7 @@ from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import sandbox_channels
-from faircollect.adapters.db.key_checks import record_check, stored_checks
+from faircollect.adapters.db.key_checks import record_check, sealed_sample, stored_checks
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
@@ -116,6 +116,14 @@ class App:
         except (PiiKeyError, CheckpointError) as exc:
             raise ConfigError(str(exc)) from exc
         where = "FAIRCOLLECT_PII_KEY" if s.pii_key else str(s.pii_key_path())
+        cipher = PiiCipher(master)
+        sample = None if "pii" in stored else sealed_sample(engine)
+        if sample is not None and not cipher.can_open("name", *sample):
+            # Data written before key checks existed: the key must open it before it is recorded.
+            raise KeyMismatchError(
+                f"{where}: this is not the PII key the database's personal data was sealed"
+                " with; nothing was read or written"
+            )
         if record_check(engine, "pii", key_check_value(master)) != key_check_value(master):
             raise KeyMismatchError(
                 f"{where}: this is not the PII key the database was written with (its key check"
@@ -129,7 +137,7 @@ class App:
                 " nothing was read or written. Use the database's key (FAIRCOLLECT_AUDIT_KEY,"
                 " FAIRCOLLECT_AUDIT_KEY_FILE or FAIRCOLLECT_HOME)"
             )
-        self.__dict__["pii"] = PiiCipher(master)
+        self.__dict__["pii"] = cipher
         self.__dict__["audit_key"] = signing
 
     @cached_property

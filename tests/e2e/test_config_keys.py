@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from faircollect.adapters.portfolio_generator import generate_portfolio
@@ -167,3 +168,41 @@ def test_the_readme_playbook_commands_work_from_the_checkout(
     approved = cli(*approve.split(), "--db", db)
     assert '"approved_by": "bo"' in approved.output
     assert not (root / "faircollect.db").exists()
+
+
+def test_a_database_from_before_key_checks_is_tested_with_its_data(
+    cli, tape: Path, tmp_path: Path
+) -> None:
+    from sqlalchemy import create_engine, delete
+
+    from faircollect.adapters.db.tables import key_checks
+
+    db_file = tmp_path / "old.db"
+    db = f"sqlite:///{db_file}"
+    cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+    engine = create_engine(db)
+    with engine.begin() as conn:  # as a database upgraded from before migration 0009 would be
+        conn.execute(delete(key_checks))
+    line = _one_error_line(
+        cli(
+            "borrower", "show", "B00000001", "--db", db, code=2, env={"FAIRCOLLECT_PII_KEY": KEY_B}
+        ).output
+    )
+    assert "not the PII key the database's personal data was sealed with" in line
+    with engine.connect() as conn:
+        assert conn.execute(select(key_checks)).all() == []  # the wrong key was not recorded
+    engine.dispose()
+    cli("borrower", "show", "B00000001", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+
+
+def test_a_wrong_audit_key_is_refused(cli, tape: Path, tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    keys = {"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_AUDIT_KEY": KEY_A}
+    cli("import", str(tape), "--db", db, env=keys)
+    assert "verified:" in cli("audit", "verify", "--db", db, env=keys).output
+    line = _one_error_line(
+        cli(
+            "audit", "verify", "--db", db, code=2, env={**keys, "FAIRCOLLECT_AUDIT_KEY": KEY_B}
+        ).output
+    )
+    assert "not the audit key the database's log was signed with" in line

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -49,6 +50,14 @@ class PiiCipher:
         """Decrypt a value sealed for this field and owner (fails if moved or altered)."""
         nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         return self._aead.decrypt(nonce, body, f"{field}:{owner}".encode()).decode("utf-8")
+
+    def can_open(self, field: str, owner: str, sealed: bytes) -> bool:
+        """Whether this key opens `sealed` (a wrong key or altered data cannot)."""
+        try:
+            self.open(field, owner, sealed)
+        except (InvalidTag, ValueError):
+            return False
+        return True
 
     def index(self, field: str, value: str) -> str:
         """Keyed blind index of a normalised value."""

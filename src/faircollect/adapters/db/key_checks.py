@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from faircollect.adapters.db.tables import key_checks
+from faircollect.adapters.db.tables import borrowers, key_checks
 
 
 def stored_checks(engine: Engine) -> dict[str, str]:
@@ -24,3 +24,11 @@ def record_check(engine: Engine, purpose: str, value: str) -> str:
     except IntegrityError:
         pass
     return stored_checks(engine)[purpose]
+
+
+def sealed_sample(engine: Engine) -> tuple[str, bytes] | None:
+    """One stored borrower's id and sealed name, to test a key on a database written before key
+    check values existed (None when there is no borrower)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(borrowers.c.borrower_id, borrowers.c.name_enc).limit(1)).first()
+    return None if row is None else (row.borrower_id, bytes(row.name_enc))
