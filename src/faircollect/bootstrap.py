@@ -25,7 +25,12 @@ from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import sandbox_channels
-from faircollect.adapters.db.key_checks import record_check, sealed_sample, stored_checks
+from faircollect.adapters.db.key_checks import (
+    has_audit_entries,
+    record_check,
+    sealed_sample,
+    stored_checks,
+)
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
@@ -108,16 +113,21 @@ class App:
         them on first use); a mismatch stops the process before any data is touched."""
         s = self.settings
         stored = stored_checks(engine)
+        # A key file is made only for a database without data sealed or signed by a key: one
+        # written before key check values existed has its key somewhere, to be found, not
+        # replaced.
+        sample = None if "pii" in stored else sealed_sample(engine)
+        new_pii = "pii" not in stored and sample is None
+        new_audit = "audit" not in stored and not has_audit_entries(engine)
         try:
-            master = load_master_key(s.pii_key, s.pii_key_path(), create="pii" not in stored)
+            master = load_master_key(s.pii_key, s.pii_key_path(), create=new_pii)
             signing = load_signing_key(
-                s.audit_key, s.audit_key_path(), s.audit_origin, create="audit" not in stored
+                s.audit_key, s.audit_key_path(), s.audit_origin, create=new_audit
             )
         except (PiiKeyError, CheckpointError) as exc:
             raise ConfigError(str(exc)) from exc
         where = "FAIRCOLLECT_PII_KEY" if s.pii_key else str(s.pii_key_path())
         cipher = PiiCipher(master)
-        sample = None if "pii" in stored else sealed_sample(engine)
         if sample is not None and not cipher.can_open("name", *sample):
             # Data written before key checks existed: the key must open it before it is recorded.
             raise KeyMismatchError(

@@ -193,6 +193,20 @@ def test_a_database_from_before_key_checks_is_tested_with_its_data(
         assert conn.execute(select(key_checks)).all() == []  # the wrong key was not recorded
     engine.dispose()
     cli("borrower", "show", "B00000001", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+    with engine.begin() as conn:
+        conn.execute(delete(key_checks))
+    engine.dispose()
+    # Without the key variables, the key files are looked for and, for a database that holds
+    # sealed data and a signed log, never made anew.
+    line = _one_error_line(cli("borrower", "show", "B00000001", "--db", db, code=2).output)
+    assert "no PII key file" in line
+    assert not (tmp_path / ".faircollect" / "pii.key").exists()
+    (tmp_path / ".faircollect" / "audit.key").rename(tmp_path / "audit.key.moved")
+    line = _one_error_line(
+        cli("audit", "verify", "--db", db, code=2, env={"FAIRCOLLECT_PII_KEY": KEY_A}).output
+    )
+    assert "no audit key file" in line
+    assert not (tmp_path / ".faircollect" / "audit.key").exists()
 
 
 def test_a_wrong_audit_key_is_refused(cli, tape: Path, tmp_path: Path) -> None:

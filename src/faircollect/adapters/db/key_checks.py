@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from faircollect.adapters.db.tables import borrowers, key_checks
+from faircollect.adapters.db.tables import audit_entries, borrowers, key_checks
 
 
 def stored_checks(engine: Engine) -> dict[str, str]:
@@ -32,3 +32,9 @@ def sealed_sample(engine: Engine) -> tuple[str, bytes] | None:
     with engine.connect() as conn:
         row = conn.execute(select(borrowers.c.borrower_id, borrowers.c.name_enc).limit(1)).first()
     return None if row is None else (row.borrower_id, bytes(row.name_enc))
+
+
+def has_audit_entries(engine: Engine) -> bool:
+    """Whether the audit log holds any entry (signed with some key)."""
+    with engine.connect() as conn:
+        return conn.execute(select(audit_entries.c.tile).limit(1)).first() is not None
