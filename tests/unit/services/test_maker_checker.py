@@ -73,3 +73,11 @@ def test_normalisation_is_idempotent_and_self_approval_always_refused(name: str)
     assert normalise_identity(once) == once
     with pytest.raises(SelfApprovalError):
         check_second_person(author=name, approver=f" {name}\u200b ", what="x")
+
+
+def test_the_service_actor_is_accepted_as_an_identity() -> None:
+    from faircollect.services.authorization import Actor, Role
+
+    ann = Actor(kind="user", id="ann", name="Ann", roles=frozenset({Role.COMPLIANCE_OFFICER}))
+    with pytest.raises(SelfApprovalError):
+        check_second_person(author="Ann ", approver=ann, what="script s v1")
