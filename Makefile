@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -rf $(DEMO_DIR)  # the demo's own scratch folder: each run starts from an empty database
 	$(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 
 lint: $(STAMP)

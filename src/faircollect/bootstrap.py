@@ -1,4 +1,11 @@
-"""Composition root: the only place that builds adapters from settings."""
+"""Composition root: the only place that builds adapters from settings.
+
+Opening the database is also where the keys are checked: the PII master key and the audit
+signing key are loaded (from the environment or the key folder, see config.py) and compared with
+the key check values the database recorded on first use (table `key_checks`), before any command
+reads or writes its data. A missing database, a bad URL, a bad key file or a key that is not the
+database's raise ConfigError with one line saying which and what to do.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,9 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from faircollect.adapters.audit_keys import load_signing_key
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
@@ -19,38 +28,144 @@ from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
-from faircollect.adapters.db.schema import make_engine, upgrade
+from faircollect.adapters.db.key_checks import (
+    has_audit_entries,
+    record_check,
+    sealed_sample,
+    stored_checks,
+)
+from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
-from faircollect.adapters.pii import PiiCipher, load_master_key
+from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
-from faircollect.audit.checkpoint import SigningKey
-from faircollect.config import Settings
+from faircollect.audit.checkpoint import CheckpointError, SigningKey
+from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.services.identity.ports import SessionTimes
 
+MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used (database, URL, key); the message says what to do."""
+
+
+class KeyMismatchError(ConfigError):
+    """A key that is not the one the database's data was written with."""
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return (lines[0] if lines else type(cause).__name__)[:MAX_ERROR_CHARS]
+
 
 @dataclass
 class App:
-    """Wired adapters for one process."""
+    """Wired adapters for one process.
+
+    `create` lets the process create the default SQLite database (./faircollect.db) when it
+    does not exist; only commands that make data (import, demo, db upgrade) set it. A database
+    URL given explicitly (--db, FAIRCOLLECT_DB) is always created.
+    """
 
     settings: Settings
+    create: bool = False
 
     @cached_property
     def engine(self) -> Engine:
-        engine = make_engine(self.settings.db_url)
-        upgrade(engine)
+        engine = self._open()
+        try:
+            self._check_keys(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return engine
+
+    def _open(self) -> Engine:
+        s = self.settings
+        db_file = sqlite_file(s.db_url)
+        if db_file is not None and not db_file.exists():
+            if s.db_url == DEFAULT_DB and not (s.db_explicit or self.create):
+                raise ConfigError(
+                    f"no database at {db_file} (the default {DEFAULT_DB}); create one with"
+                    " `faircollect import` or `faircollect db upgrade`, or name yours with"
+                    " --db / FAIRCOLLECT_DB"
+                )
+            try:
+                create_sqlite_file(db_file)
+            except OSError as exc:
+                raise ConfigError(
+                    f"{db_file}: cannot create the database ({exc.strerror})"
+                ) from exc
+        try:
+            engine = make_engine(s.db_url)
+        except (SQLAlchemyError, ValueError, ImportError) as exc:
+            raise ConfigError(f"--db: not a usable database URL ({_first_line(exc)})") from exc
+        try:
+            upgrade(engine)
+        except (SQLAlchemyError, CommandError, OSError) as exc:
+            engine.dispose()
+            raise ConfigError(f"--db: cannot open the database ({_first_line(exc)})") from exc
+        return engine
+
+    def _check_keys(self, engine: Engine) -> None:
+        """Load both keys and compare them with the database's key check values (recording
+        them on first use); a mismatch stops the process before any data is touched."""
+        s = self.settings
+        stored = stored_checks(engine)
+        # A key file is made only for a database without data sealed or signed by a key: one
+        # written before key check values existed has its key somewhere, to be found, not
+        # replaced.
+        sample = None if "pii" in stored else sealed_sample(engine)
+        new_pii = "pii" not in stored and sample is None
+        new_audit = "audit" not in stored and not has_audit_entries(engine)
+        try:
+            master = load_master_key(s.pii_key, s.pii_key_path(), create=new_pii)
+            signing = load_signing_key(
+                s.audit_key, s.audit_key_path(), s.audit_origin, create=new_audit
+            )
+        except (PiiKeyError, CheckpointError) as exc:
+            raise ConfigError(str(exc)) from exc
+        where = "FAIRCOLLECT_PII_KEY" if s.pii_key else str(s.pii_key_path())
+        cipher = PiiCipher(master)
+        if sample is not None and not cipher.can_open("name", *sample):
+            # Data written before key checks existed: the key must open it before it is recorded.
+            raise KeyMismatchError(
+                f"{where}: this is not the PII key the database's personal data was sealed"
+                " with; nothing was read or written"
+            )
+        if record_check(engine, "pii", key_check_value(master)) != key_check_value(master):
+            raise KeyMismatchError(
+                f"{where}: this is not the PII key the database was written with (its key check"
+                " value differs); nothing was read or written. Use the database's key"
+                " (FAIRCOLLECT_PII_KEY, FAIRCOLLECT_KEY_FILE or FAIRCOLLECT_HOME)"
+            )
+        where = "FAIRCOLLECT_AUDIT_KEY" if s.audit_key else str(s.audit_key_path())
+        if record_check(engine, "audit", signing.public.hex()) != signing.public.hex():
+            raise KeyMismatchError(
+                f"{where}: this is not the audit key the database's log was signed with;"
+                " nothing was read or written. Use the database's key (FAIRCOLLECT_AUDIT_KEY,"
+                " FAIRCOLLECT_AUDIT_KEY_FILE or FAIRCOLLECT_HOME)"
+            )
+        self.__dict__["master_key"] = master
+        self.__dict__["pii"] = cipher
+        self.__dict__["audit_key"] = signing
 
     @cached_property
     def master_key(self) -> bytes:
-        return load_master_key(self.settings.pii_key, self.settings.key_file)
+        """The PII master key, checked against the database first."""
+        self.engine  # noqa: B018 (opening the database checks and sets the keys)
+        return self.__dict__["master_key"]  # type: ignore[no-any-return]
 
     @cached_property
     def pii(self) -> PiiCipher:
-        return PiiCipher(self.master_key)
+        """The PII cipher, with the key checked against the database first."""
+        self.engine  # noqa: B018 (opening the database checks and sets the keys)
+        return self.__dict__["pii"]  # type: ignore[no-any-return]
 
     @cached_property
     def credentials(self) -> Credentials:
@@ -84,8 +199,9 @@ class App:
 
     @cached_property
     def audit_key(self) -> SigningKey:
-        s = self.settings
-        return load_signing_key(s.audit_key, s.audit_key_file, s.audit_origin)
+        """The audit signing key, checked against the database first."""
+        self.engine  # noqa: B018 (opening the database checks and sets the keys)
+        return self.__dict__["audit_key"]  # type: ignore[no-any-return]
 
     def audit_log(self, connection: Connection) -> AuditLog:
         """The audit log inside the caller's transaction (records commit with the change)."""
@@ -123,13 +239,21 @@ class App:
         return parse_bucket_scheme(self.settings.buckets)
 
 
-def bootstrap(settings: Settings | None = None, *, db_url: str | None = None) -> App:
-    """Build the app from settings (environment by default), optionally overriding the DB URL."""
+def bootstrap(
+    settings: Settings | None = None, *, db_url: str | None = None, create: bool = False
+) -> App:
+    """Build the app from settings (environment by default), optionally overriding the DB URL
+    (given explicitly, so it is created if missing); `create` lets a data-making command create
+    the default database."""
     base = settings or Settings.from_env()
-    return App(replace(base, db_url=db_url) if db_url else base)
+    if db_url:
+        base = replace(base, db_url=db_url, db_explicit=True)
+    return App(base, create=create)
 
 
 def open_log(url: str, settings: Settings | None = None) -> StandaloneLog:
     """The audit log at `url`, signing checkpoints with the configured key (env or key file)."""
     app = bootstrap(settings, db_url=url)
-    return open_audit_log(url, app.audit_key)
+    key = app.audit_key  # checked against the database's key check value
+    app.engine.dispose()
+    return open_audit_log(url, key)

@@ -1,4 +1,10 @@
-"""Settings, read once from the environment (secrets never come from anywhere else)."""
+"""Settings, read once from the environment (secrets never come from anywhere else).
+
+Where the keys are: FAIRCOLLECT_KEY_FILE / FAIRCOLLECT_AUDIT_KEY_FILE when set; else in the key
+folder, which is FAIRCOLLECT_HOME when set, else `.faircollect/` beside a SQLite database file,
+else (a server database) `~/.faircollect/`. The key folder never depends on the current
+directory, so every command run from any folder finds the same keys for the same database.
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,14 @@ class Settings:
 
     db_url: str = DEFAULT_DB
     pii_key: str | None = None
-    key_file: Path = Path(".faircollect/pii.key")
+    key_file: Path | None = None  # None: pii.key in the key folder
+    home: Path | None = None  # FAIRCOLLECT_HOME: the key folder
     buckets: str = DEFAULT_BUCKETS
     enforce_licensed_cap: bool = False
     licensed_cap: str = "0.24"
     lpr_file: Path | None = None
     audit_key: str | None = None
-    audit_key_file: Path = Path(".faircollect/audit.key")
+    audit_key_file: Path | None = None  # None: audit.key in the key folder
     audit_origin: str = "faircollect.local/audit"
     # Channels: the sandbox unless an SMTP server or an SMS gateway is configured.
     smtp_url: str | None = None  # smtp://host:port
@@ -42,22 +49,51 @@ class Settings:
     argon2_memory_kib: int = 65_536
     argon2_parallelism: int = 4
     issuer: str = "FairCollect"  # the name an authenticator app shows for the TOTP entry
+    # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
+    # then created; the default ./faircollect.db is only created by commands that make data.
+    db_explicit: bool = False
+
+    def key_folder(self) -> Path:
+        """FAIRCOLLECT_HOME, else `.faircollect/` beside the SQLite file, else ~/.faircollect."""
+        if self.home is not None:
+            return self.home
+        db_file = sqlite_file(self.db_url)
+        if db_file is not None:
+            return db_file.resolve().parent / ".faircollect"
+        return Path.home() / ".faircollect"
+
+    def pii_key_path(self) -> Path:
+        """The PII master key file (used when FAIRCOLLECT_PII_KEY is not set)."""
+        return self.key_file if self.key_file is not None else self.key_folder() / "pii.key"
+
+    def audit_key_path(self) -> Path:
+        """The audit signing key file (used when FAIRCOLLECT_AUDIT_KEY is not set)."""
+        if self.audit_key_file is not None:
+            return self.audit_key_file
+        return self.key_folder() / "audit.key"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from FAIRCOLLECT_* variables, defaults for the rest."""
         e = os.environ if env is None else env
         lpr = e.get("FAIRCOLLECT_LPR_FILE")
+        key_file, audit_key_file, home = (
+            e.get("FAIRCOLLECT_KEY_FILE"),
+            e.get("FAIRCOLLECT_AUDIT_KEY_FILE"),
+            e.get("FAIRCOLLECT_HOME"),
+        )
         return cls(
-            db_url=e.get("FAIRCOLLECT_DB", DEFAULT_DB),
+            db_url=e.get("FAIRCOLLECT_DB") or DEFAULT_DB,
+            db_explicit=bool(e.get("FAIRCOLLECT_DB")),
             pii_key=e.get("FAIRCOLLECT_PII_KEY") or None,
-            key_file=Path(e.get("FAIRCOLLECT_KEY_FILE", ".faircollect/pii.key")),
+            key_file=Path(key_file) if key_file else None,
+            home=Path(home).expanduser() if home else None,
             buckets=e.get("FAIRCOLLECT_BUCKETS", DEFAULT_BUCKETS),
             enforce_licensed_cap=e.get("FAIRCOLLECT_ENFORCE_LICENSED_CAP", "0") in ("1", "true"),
             licensed_cap=e.get("FAIRCOLLECT_LICENSED_CAP", "0.24"),
             lpr_file=Path(lpr) if lpr else None,
             audit_key=e.get("FAIRCOLLECT_AUDIT_KEY") or None,
-            audit_key_file=Path(e.get("FAIRCOLLECT_AUDIT_KEY_FILE", ".faircollect/audit.key")),
+            audit_key_file=Path(audit_key_file) if audit_key_file else None,
             audit_origin=e.get("FAIRCOLLECT_AUDIT_ORIGIN", "faircollect.local/audit"),
             smtp_url=e.get("FAIRCOLLECT_SMTP_URL") or None,
             smtp_sender=e.get("FAIRCOLLECT_SMTP_SENDER", "collections@faircollect.local"),
@@ -73,3 +109,12 @@ class Settings:
             argon2_parallelism=int(e.get("FAIRCOLLECT_ARGON2_PARALLELISM", "4")),
             issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
         )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a file-backed SQLite URL (`sqlite:///path`), None for memory or a server."""
+    for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix).split("?", 1)[0]
+            return Path(path) if path and path != ":memory:" else None
+    return None

@@ -96,6 +96,21 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     assert "roll rates" in result.output
     assert "audit log:" in result.output
     assert "records verified" in result.output
+    # No plaintext tape is left beside the report; the database file is owner-only.
+    assert not (out / "tape").exists()
+    assert not list(out.rglob("borrowers.csv"))
+    assert (out / "d.db").stat().st_mode & 0o077 == 0
+    # A second demo into the same folder is refused: its cycle would be done already and the
+    # report's figures zeros. The first report stays as it was.
+    again = run("demo", "--loans", "200", "--days", "35", "--out", str(out), "--db",
+                f"sqlite:///{out / 'd.db'}", "--force", code=2)  # fmt: skip
+    assert "already holds loans" in " ".join(again.output.split())
+    assert report.read_text(encoding="utf-8") == page
+    assert "exists; pass --force" in " ".join(
+        run(
+            "demo", "--out", str(out), "--db", f"sqlite:///{tmp_path / 'new.db'}", code=2
+        ).output.split()
+    )
 
 
 def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
@@ -415,6 +430,12 @@ def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
                           "--out", str(data)).stdout)  # fmt: skip
     assert made["rows"] > 50
     assert 0 < made["paid_due_30d"] < made["rows"]
+    kept = data.read_bytes()
+    again = run("model", "dataset", "--as-of", "2026-05-01", "--out", str(data), code=2)
+    assert "pass --force" in again.output
+    assert data.read_bytes() == kept
+    assert "is the database" in run("model", "dataset", "--as-of", "2026-05-01", "--out",
+                                    str(tmp_path / "cli.db"), "--force", code=2).output  # fmt: skip
     reg = str(tmp_path / "models")
     run("model", "train", "--data", str(data), "--target", "paid_due_30d", "--positive", "1",
         "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--author", "ann",

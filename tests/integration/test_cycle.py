@@ -3,13 +3,14 @@ blocks a step with its reasons, promises settle, and playbook approval is maker-
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 from sqlalchemy import insert, select
 
+from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.cycle_job import (
     Cycle,
@@ -17,7 +18,6 @@ from faircollect.adapters.db.cycle_job import (
     approve_playbook,
     contact_record,
     draft_playbook,
-    record_promise,
     run_cycle,
 )
 from faircollect.adapters.db.tables import (
@@ -38,6 +38,9 @@ from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.playbooks import shipped_templates
 from faircollect.policy import Outcome
+from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
+from faircollect.services.maker_checker import SelfApprovalError
+from faircollect.services.playbook_versions import PlaybookVersionError
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
@@ -75,12 +78,15 @@ def test_approval_is_maker_checker_and_the_cycle_needs_an_approved_playbook(read
     templates = shipped_templates()
     with ready.engine.begin() as conn:
         draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        with pytest.raises(CycleError, match="already exists"):
+        with pytest.raises(PlaybookVersionError, match="already exists"):
             draft_playbook(
                 conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT
             )
-        with pytest.raises(CycleError, match="maker-checker"):
+        with pytest.raises(SelfApprovalError, match="maker-checker"):
             approve_playbook(conn, ready, "banded", 1, approver="ann", at=AT)
+        for spelling in ("Ann", "ann ", " ann", "\uff21nn"):  # case, spaces, fullwidth: still ann
+            with pytest.raises(SelfApprovalError, match="maker-checker"):
+                approve_playbook(conn, ready, "banded", 1, approver=spelling, at=AT)
 
 
 def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -> None:
@@ -169,24 +175,33 @@ def test_a_message_the_gate_refuses_at_send_time_is_withdrawn_and_stops_counting
 
 def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
     templates = shipped_templates()
+    made_on = DAY - timedelta(days=3)
     with ready.engine.begin() as conn:
         draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
         approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    run_batch(engine=ready.engine, url=ready.settings.db_url, as_of=made_on, buckets=ready.buckets,
+              clock=FixedClock(AT))  # fmt: skip
+    with ready.engine.connect() as conn:
         a, b = conn.execute(
-            select(loans.c.loan_id, loans.c.loan_key).order_by(loans.c.loan_id)
-        ).all()[:2]
-        for loan in (a, b):
-            record_promise(conn, ready, loan_id=loan.loan_id, amount=10_000, due_on=DAY,
-                           channel="call", made_on=DAY - timedelta(days=3), actor="c", at=AT)  # fmt: skip
+            select(loans.c.loan_id, loans.c.loan_key)
+            .join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+            .where(loan_states.c.as_of == made_on, loan_states.c.lawful_outstanding > 20_000)
+            .order_by(loans.c.loan_id)
+        ).all()[:2]  # fmt: skip
+    clock = FixedClock(datetime.combine(made_on, time(10), UTC))
+    for loan in (a, b):
+        record_promise(ready.unit_of_work(clock), loan_id=loan.loan_id, amount_minor=10_000,
+                       due_on=DAY, channel="call", actor="c")  # fmt: skip
+    with ready.engine.begin() as conn:
         conn.execute(insert(payments).values(payment_id="KEPT-1", loan_key=a.loan_key,
                                              paid_on=DAY - timedelta(days=1), amount=10_000,
                                              record_hash="x"))  # fmt: skip
-        with pytest.raises(CycleError, match="must be positive"):
-            record_promise(conn, ready, loan_id=a.loan_id, amount=-5, due_on=DAY, channel="call",
-                           made_on=DAY, actor="c", at=AT)  # fmt: skip
-        with pytest.raises(CycleError, match="unknown loan_id"):
-            record_promise(conn, ready, loan_id="NOPE", amount=5, due_on=DAY, channel="call",
-                           made_on=DAY, actor="c", at=AT)  # fmt: skip
+    with pytest.raises(ArrangementError, match="must be positive"):
+        record_promise(ready.unit_of_work(clock), loan_id=a.loan_id, amount_minor=-5, due_on=DAY,
+                       channel="call", actor="c")  # fmt: skip
+    with pytest.raises(ArrangementError, match="unknown loan_id"):
+        record_promise(ready.unit_of_work(clock), loan_id="NOPE", amount_minor=5, due_on=DAY,
+                       channel="call", actor="c")  # fmt: skip
     report = run_cycle(_cycle(ready), DAY + timedelta(days=1))
     with ready.engine.connect() as conn:
         status = dict(conn.execute(select(promises.c.loan_id, promises.c.status)).all())
@@ -195,7 +210,6 @@ def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
 
 
 def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> None:
-    from faircollect.adapters.db.cycle_job import create_plan
     from faircollect.adapters.db.tables import plan_instalments, repayment_plans
 
     book = BOOK.replace("name: banded", "name: plans") + (
@@ -220,16 +234,18 @@ def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> N
                     ).exists())
             .order_by(loans.c.loan_id)
         ).first()  # fmt: skip
-        assert loan is not None
-        with pytest.raises(CycleError, match="exceeds the lawful outstanding"):
-            create_plan(conn, ready, loan_id=loan.loan_id, total=10**12, instalments=2,
-                        first_due=start + timedelta(days=10), created_on=start, actor="c", at=AT)  # fmt: skip
-        with pytest.raises(CycleError, match="2 to 36 instalments"):
-            create_plan(conn, ready, loan_id=loan.loan_id, total=1000, instalments=1,
-                        first_due=start + timedelta(days=10), created_on=start, actor="c", at=AT)  # fmt: skip
-        plan_id = create_plan(conn, ready, loan_id=loan.loan_id, total=100_001, instalments=2,
-                              first_due=start + timedelta(days=10), created_on=start, actor="c",
-                              at=AT)  # fmt: skip
+    assert loan is not None
+    on = FixedClock(datetime.combine(start, time(10), UTC))
+    first = start + timedelta(days=10)
+    with pytest.raises(ArrangementError, match="exceeds the lawful outstanding"):
+        create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=10**12,
+                    instalments=2, first_due=first, actor="c")  # fmt: skip
+    with pytest.raises(ArrangementError, match="2 to 36 instalments"):
+        create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=1000,
+                    instalments=1, first_due=first, actor="c")  # fmt: skip
+    plan_id = create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=100_001,
+                          instalments=2, first_due=first, actor="c")  # fmt: skip
+    with ready.engine.begin() as conn:
         parts = conn.execute(select(plan_instalments.c.amount).where(
             plan_instalments.c.plan_id == plan_id).order_by(plan_instalments.c.number)).scalars().all()  # fmt: skip
         assert parts == [50_000, 50_001]

@@ -14,6 +14,7 @@ from faircollect.bootstrap import App
 from faircollect.scoring.models import Scorecard
 from faircollect.scoring.registry import Manifest, RegistryError, check_features
 from faircollect.scoring.table import Table
+from faircollect.services.maker_checker import SelfApprovalError
 
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -46,8 +47,11 @@ def test_promotion_needs_a_second_person_and_is_audited(app: App, tmp_path: Path
     assert first.version == 1
     with pytest.raises(RegistryError, match="no promoted version"):
         store.load("propensity")
-    with app.engine.begin() as conn, pytest.raises(RegistryError, match="maker-checker"):
+    with app.engine.begin() as conn, pytest.raises(SelfApprovalError, match="maker-checker"):
         store.promote("propensity", 1, "ann", app.audit_log(conn), AT)
+    for spelling in ("Ann", "ann ", "\uff41nn", "a\u200bnn"):  # case, space, fullwidth, zero-width
+        with app.engine.begin() as conn, pytest.raises(SelfApprovalError, match="maker-checker"):
+            store.promote("propensity", 1, spelling, app.audit_log(conn), AT)
     with app.engine.begin() as conn:
         store.promote("propensity", 1, "bo", app.audit_log(conn), AT)
     manifest, model = store.load("propensity")

@@ -14,6 +14,7 @@ from faircollect.adapters.db.tables import metadata
 from faircollect.bootstrap import App
 from faircollect.screening import ScreeningContext, Verdict
 from faircollect.screening.templates import TemplateError
+from faircollect.services.maker_checker import SelfApprovalError
 from faircollect.services.scripts import (
     APPROVED,
     REJECTED,
@@ -56,8 +57,11 @@ def test_schema_matches_the_tables(app: App) -> None:
 def test_maker_checker_approval_and_versions(app: App) -> None:
     first = _draft(app)
     assert (first.version, first.status, first.verdict) == (1, "draft", "pass")
-    with pytest.raises(ScriptError, match="maker-checker"):
+    with pytest.raises(SelfApprovalError, match="maker-checker"):
         _approve(app, 1, approver="maker")
+    for spelling in ("Maker", " maker", "maker\t", "MAKER\u200d"):  # the same person, respelt
+        with pytest.raises(SelfApprovalError, match="maker-checker"):
+            _approve(app, 1, approver=spelling)
     approved = _approve(app, 1)
     assert approved.status == APPROVED
     assert approved.approver == "checker"

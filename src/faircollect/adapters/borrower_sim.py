@@ -14,8 +14,9 @@ from datetime import UTC, date, timedelta
 from sqlalchemy import Connection, insert, select
 
 from faircollect.adapters.channels.port import Outbound
+from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.cycle_job import App, amount_due, create_plan, record_promise
+from faircollect.adapters.db.cycle_job import App, amount_due
 from faircollect.adapters.db.tables import (
     loan_states,
     loans,
@@ -28,6 +29,7 @@ from faircollect.adapters.db.tables import (
 )
 from faircollect.policy import Outcome
 from faircollect.policy.model import VOICE
+from faircollect.services.arrangements import ArrangementError, add_plan, add_promise
 
 CALL_OUTCOMES = ((Outcome.CONNECTED, 45), (Outcome.NO_ANSWER, 35), (Outcome.BUSY, 10),
                  (Outcome.VOICEMAIL, 10))  # fmt: skip
@@ -68,10 +70,14 @@ class BorrowerSimulator:
                 promises.c.loan_id == message.loan_id, promises.c.status == "open")).first()  # fmt: skip
             if amount > 0 and open_one is None:
                 due_on = day + timedelta(days=rng.randint(2, 7))
-                promise_id = record_promise(
-                    conn, self.app, loan_id=message.loan_id, amount=amount, due_on=due_on,
-                    channel="call", made_on=day, actor="collector", at=message.at,
-                )  # fmt: skip
+                try:
+                    promise_id = add_promise(
+                        SqlArrangementStore(conn), self.app.audit_log(conn),
+                        loan_id=message.loan_id, amount_minor=amount, due_on=due_on,
+                        channel="call", made_on=day, actor="collector", at=message.at,
+                    )  # fmt: skip
+                except ArrangementError:  # more than the lawful outstanding leaves room for
+                    return
                 if rng.random() < KEEP_SHARE:
                     # The borrower keeps it: a payment of the promised amount by the date.
                     paid_on = day + timedelta(days=rng.randint(1, (due_on - day).days))
@@ -95,9 +101,13 @@ class BorrowerSimulator:
         key, amount = _due(conn, message.loan_id, day)
         if amount < 300:
             return
-        plan_id = create_plan(conn, self.app, loan_id=message.loan_id, total=amount, instalments=3,
-                              first_due=day + timedelta(days=30), created_on=day, actor="borrower",
-                              at=message.at)  # fmt: skip
+        try:
+            plan_id = add_plan(SqlArrangementStore(conn), self.app.audit_log(conn),
+                               loan_id=message.loan_id, total_minor=amount, instalments=3,
+                               first_due=day + timedelta(days=30), created_on=day,
+                               actor="borrower", at=message.at)  # fmt: skip
+        except ArrangementError:  # the open promises and plans already cover what is owed
+            return
         for number, due_on, part in conn.execute(
             select(plan_instalments.c.number, plan_instalments.c.due_on, plan_instalments.c.amount)
             .where(plan_instalments.c.plan_id == plan_id)

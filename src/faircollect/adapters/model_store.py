@@ -15,6 +15,7 @@ from typing import Any
 
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.scoring.registry import Manifest, RegistryError, sha256, verify_artefact
+from faircollect.services.maker_checker import check_second_person
 from faircollect.services.ports import AuditTrail
 
 
@@ -83,10 +84,9 @@ class ModelStore:
         verify_artefact(
             manifest, (self._dir(name, version) / "model.pkl").read_bytes(), f"{name} v{version}"
         )
-        if not approver.strip():
-            raise RegistryError("a promotion needs its approver")
-        if approver == manifest.author:
-            raise RegistryError("maker-checker: the author cannot promote their own model")
+        approver = check_second_person(
+            author=manifest.author, approver=approver, what=f"model {name} v{version}"
+        )
         record = {"version": version, "manifest_sha256": manifest.sha256,
                   "artefact_sha256": manifest.artefact_sha256, "approver": approver,
                   "at": at.isoformat()}  # fmt: skip

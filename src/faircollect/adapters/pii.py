@@ -1,25 +1,27 @@
 """Personal-data protection: AES-GCM at rest and a keyed blind index (HMAC-SHA256).
 
 The 32-byte master secret comes from FAIRCOLLECT_PII_KEY (base64) or a key file created on first
-use with owner-only permissions; the encryption and index keys are derived from it with HKDF,
+use with owner-only permissions (adapters/key_files.py); the encryption and index keys are derived from it with HKDF,
 so the index cannot be used to decrypt and vice versa.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from faircollect.adapters.key_files import KeyFileError, create_key_file, decode_key, read_key_file
+
 NONCE_BYTES = 12
 INDEX_CHARS = 32
+KEY_CHECK_LABEL = b"faircollect key check v1"
 
 
 class PiiKeyError(RuntimeError):
@@ -49,6 +51,14 @@ class PiiCipher:
         nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         return self._aead.decrypt(nonce, body, f"{field}:{owner}".encode()).decode("utf-8")
 
+    def can_open(self, field: str, owner: str, sealed: bytes) -> bool:
+        """Whether this key opens `sealed` (a wrong key or altered data cannot)."""
+        try:
+            self.open(field, owner, sealed)
+        except (InvalidTag, ValueError):
+            return False
+        return True
+
     def index(self, field: str, value: str) -> str:
         """Keyed blind index of a normalised value."""
         mac = hmac.new(self._index_key, f"{field}\x00{value}".encode(), hashlib.sha256)
@@ -59,24 +69,26 @@ class PiiCipher:
         return hmac.new(self._index_key, b"record\x00" + text.encode(), hashlib.sha256).hexdigest()
 
 
-def load_master_key(env_value: str | None, key_file: Path) -> bytes:
-    """The master key from the environment, else from `key_file`, created on first use."""
-    if env_value:
-        try:
-            key = base64.b64decode(env_value, validate=True)
-        except ValueError as exc:
-            raise PiiKeyError("FAIRCOLLECT_PII_KEY is not valid base64") from exc
-        if len(key) != 32:
-            raise PiiKeyError("FAIRCOLLECT_PII_KEY must decode to 32 bytes")
-        return key
-    if key_file.exists():
-        key = base64.b64decode(key_file.read_text("ascii").strip())
-        if len(key) != 32:
-            raise PiiKeyError(f"{key_file}: the key must decode to 32 bytes")
-        return key
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_bytes(32)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(base64.b64encode(key).decode("ascii") + "\n")
-    return key
+def load_master_key(env_value: str | None, key_file: Path, *, create: bool = True) -> bytes:
+    """The master key from the environment, else from `key_file`, created on first use when
+    `create` (the caller passes False once a database has recorded a key check value, so a
+    missing file is reported rather than silently replaced by a new key)."""
+    try:
+        if env_value:
+            return decode_key(env_value, "FAIRCOLLECT_PII_KEY")
+        if key_file.exists():
+            return read_key_file(key_file)
+        if not create:
+            raise PiiKeyError(
+                f"{key_file}: no PII key file, but the database was used with a PII key; set"
+                " FAIRCOLLECT_PII_KEY or FAIRCOLLECT_HOME to where its key is"
+            )
+        return create_key_file(key_file)
+    except KeyFileError as exc:
+        raise PiiKeyError(str(exc)) from exc
+
+
+def key_check_value(master: bytes) -> str:
+    """A value that shows which master key is in use without revealing it: HMAC-SHA256 of a
+    fixed label, stored in the database on first use and compared on every start."""
+    return hmac.new(master, KEY_CHECK_LABEL, hashlib.sha256).hexdigest()

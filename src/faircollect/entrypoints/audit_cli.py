@@ -23,6 +23,7 @@ from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint
 from faircollect.audit.proofs import ProofError
 from faircollect.audit.witness import WitnessError, WitnessKey, new_state, parse_cosigner_key
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.limits import MAX_BUNDLE_BYTES
 
@@ -231,12 +232,17 @@ def bundle(
     out_file: Annotated[Path, typer.Option("--out", help="Where to write the bundle (JSON)")],
     loan: Annotated[str | None, typer.Option("--loan")] = None,
     borrower: Annotated[str | None, typer.Option("--borrower")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     db: DbOption = None,
 ) -> None:
     """Every record about a loan (or a borrower and their loans), with proofs and a checkpoint."""
     if (loan is None) == (borrower is None):
         raise typer.BadParameter("give exactly one of --loan and --borrower")
     app = bootstrap(db_url=db)
+    try:  # before the key is loaded: --out may name the key file itself
+        check_output(out_file, force=force, settings=app.settings)
+    except OutputError as exc:
+        raise _fail(str(exc)) from exc
     with app.engine.begin() as conn:
         subjects = [f"loan:{loan}"] if loan else [f"borrower:{borrower}"]
         if borrower:
@@ -249,9 +255,8 @@ def bundle(
         if not indexes:
             raise _fail(f"no audit records about {', '.join(subjects)}")
         entries = [(i, log.leaf(i).entry, log.inclusion_proof(i, size)) for i in indexes]
-    out_file.write_text(
-        json.dumps(build_bundle(subjects, signed, entries), indent=1), encoding="utf-8"
-    )
+    with output_file(out_file, force=force, settings=app.settings) as handle:
+        handle.write(json.dumps(build_bundle(subjects, signed, entries), indent=1))
     out.print(f"wrote {len(entries)} records about {', '.join(subjects)} to {out_file}")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, TextIO
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
@@ -25,7 +26,8 @@ from faircollect.adapters.db.reports import (
 from faircollect.adapters.db.schema import upgrade
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.adapters.tape import TapeError
-from faircollect.bootstrap import App, bootstrap
+from faircollect.bootstrap import App, ConfigError, bootstrap
+from faircollect.config import Settings
 from faircollect.entrypoints import borrower_views, demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.cycle_cli import (
@@ -36,6 +38,7 @@ from faircollect.entrypoints.cycle_cli import (
     promise_app,
 )
 from faircollect.entrypoints.model_cli import model_app, score_cmd
+from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
@@ -44,7 +47,19 @@ from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.services.importing import ChangedRecordError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+class _Commands(typer.core.TyperGroup):
+    """Every command: a configuration error (database, URL, key) is one line and exit 2."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__, cls=_Commands)
 portfolio_app = typer.Typer(no_args_is_help=True, help="Synthetic portfolios.")
 batch_app = typer.Typer(no_args_is_help=True, help="The daily batch.")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -67,6 +82,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 console = Console(stderr=True)
+TAPE_FILES = ("borrowers.csv", "loans.csv", "payments.csv")
 
 DbOption = Annotated[
     str | None,
@@ -77,8 +93,8 @@ DbOption = Annotated[
 AsOf = Annotated[str, typer.Option("--as-of", help="Date, YYYY-MM-DD")]
 
 
-def _app(db: str | None) -> App:
-    return bootstrap(db_url=db)
+def _app(db: str | None, *, create: bool = False) -> App:
+    return bootstrap(db_url=db, create=create)
 
 
 def _date(text: str, option: str = "--as-of") -> date:
@@ -99,11 +115,18 @@ def portfolio_generate(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the tape into")],
     seed: Annotated[int, typer.Option("--seed")] = 42,
     horizon: Annotated[str, typer.Option("--horizon", help="Last payment date")] = "2026-09-30",
+    force: Annotated[bool, typer.Option("--force", help="Replace a tape already there")] = False,
 ) -> None:
-    """Write a synthetic loan tape (borrowers, loans, payments)."""
-    result = generate_portfolio(
-        loans=loans, seed=seed, out=out, horizon=_date(horizon, "--horizon")
-    )
+    """Write a synthetic loan tape (borrowers, loans, payments); an existing tape in the folder
+    is kept unless --force."""
+    day = _date(horizon, "--horizon")
+    settings = Settings.from_env()
+    try:
+        for name in TAPE_FILES:
+            check_output(out / name, force=force, settings=settings)
+    except OutputError as exc:
+        raise _fail(str(exc)) from exc
+    result = generate_portfolio(loans=loans, seed=seed, out=out, horizon=day)
     console.print(
         f"wrote {result.borrowers} borrowers, {result.loans} loans,"
         f" {result.payments} payments to {out}"
@@ -117,7 +140,7 @@ def import_tape(
     db: DbOption = None,
 ) -> None:
     """Validate and import a tape: all or nothing, idempotent by id."""
-    application = _app(db)
+    application = _app(db, create=True)
     try:
         report = importing.run_import(application, folder, update=update, console=console)
     except TapeError as exc:
@@ -156,7 +179,10 @@ def batch_run(as_of: AsOf, db: DbOption = None) -> None:
 def delinquency(
     as_of: AsOf,
     fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    out: Annotated[Path | None, typer.Option("--out", help="File (default stdout)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File (default stdout); never the database")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     db: DbOption = None,
 ) -> None:
     """Per-loan delinquency and lawful amounts for a date already batched."""
@@ -164,17 +190,19 @@ def delinquency(
         raise typer.BadParameter("must be csv or json", param_hint="--format")
     application = _app(db)
     day = _date(as_of)
-    handle = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
     try:
+        if out is not None:
+            check_output(out, force=force, settings=application.settings)
         with application.engine.connect() as conn:
             rows = delinquency_rows(conn, day)
             first = next(rows, None)
-            _write_rows(handle, fmt, first, rows)
-    except NoBatchError as exc:
+            if out is None:
+                _write_rows(sys.stdout, fmt, first, rows)
+            else:
+                with output_file(out, force=force, settings=application.settings) as handle:
+                    _write_rows(handle, fmt, first, rows)
+    except (NoBatchError, OutputError) as exc:
         raise _fail(str(exc)) from exc
-    finally:
-        if out:
-            handle.close()
 
 
 def _write_rows(
@@ -235,8 +263,8 @@ def borrower_show(
 
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
-    """Apply all migrations."""
-    application = _app(db)
+    """Apply all migrations (creates the database if there is none)."""
+    application = _app(db, create=True)
     upgrade(application.engine)
     console.print("schema is up to date")
 
@@ -247,10 +275,16 @@ def demo_cmd(
     days: Annotated[int, typer.Option("--days", min=1)] = 90,
     out: Annotated[Path, typer.Option("--out")] = Path("out/demo"),
     seed: Annotated[int, typer.Option("--seed")] = 7,
+    force: Annotated[bool, typer.Option("--force", help="Replace the outputs in --out")] = False,
     db: DbOption = None,
 ) -> None:
-    """Generate a portfolio, import it, run daily batches and write an HTML report."""
-    report = demo.run_demo(loans=loans, days=days, out=out, seed=seed, db_url=db, console=Console())
+    """Generate a portfolio, import it into an empty database, run the daily cycle and write an
+    HTML report (no plaintext tape is left behind)."""
+    try:
+        report = demo.run_demo(loans=loans, days=days, out=out, seed=seed, db_url=db,
+                               console=Console(), force=force)  # fmt: skip
+    except demo.DemoError as exc:
+        raise _fail(str(exc)) from exc
     Console().print(f"report: {report.resolve()}")
 
 

@@ -5,29 +5,34 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import Connection
 
 from faircollect.adapters.channels.external import ChannelError
 from faircollect.adapters.db.cycle_job import (
     Cycle,
     CycleError,
-    approve_playbook,
-    create_plan,
-    draft_playbook,
     export_contact_record,
-    playbook_pack,
-    record_promise,
     run_cycle,
 )
+from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.bootstrap import App, bootstrap
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.kit.limits import DateOutOfRangeError
+from faircollect.kit.money import AmountError, parse_minor
 from faircollect.playbooks import PlaybookError, load_playbook, shipped_templates
+from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
+from faircollect.services.maker_checker import MakerCheckerError
+from faircollect.services.playbook_versions import (
+    PlaybookVersionError,
+    approve_playbook,
+    draft_playbook,
+    playbook_pack,
+)
 
 cycle_app = typer.Typer(no_args_is_help=True, help="The daily collection cycle.")
 playbook_app = typer.Typer(no_args_is_help=True, help="Playbooks: draft, approve (maker-checker).")
@@ -80,10 +85,10 @@ def playbook_draft(
     try:
         text = file.read_text(encoding="utf-8")
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            book = draft_playbook(conn, app, text, where=str(file), author=author,
-                                  templates=shipped_templates(), at=datetime.now(UTC))  # fmt: skip
-    except (OSError, CycleError, PlaybookError) as exc:
+        book = draft_playbook(app.unit_of_work(), text=text, where=str(file), author=author,
+                              templates=shipped_templates())  # fmt: skip
+    except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError,
+            MakerCheckerError) as exc:  # fmt: skip
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "status": "draft",
                            "steps": len(book.steps), "sha256": book.sha256}))  # fmt: skip
@@ -96,7 +101,7 @@ def playbook_check(file: Annotated[Path, typer.Option("--file")]) -> None:
         text = file.read_text(encoding="utf-8")
         book = load_playbook(text, where=str(file), templates=shipped_templates(),
                              pack=playbook_pack(text, str(file)))  # fmt: skip
-    except (OSError, CycleError, PlaybookError) as exc:
+    except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "steps": len(book.steps)}))
 
@@ -111,11 +116,11 @@ def playbook_approve(
     """A second person approves a draft; it replaces the name's approved version (audited)."""
     app = bootstrap(db_url=db)
     try:
-        with app.engine.begin() as conn:
-            approve_playbook(conn, app, name, version, approver=approver, at=datetime.now(UTC))
-    except CycleError as exc:
+        checker = approve_playbook(app.unit_of_work(), name=name, version=version,
+                                   approver=approver)  # fmt: skip
+    except (PlaybookVersionError, MakerCheckerError) as exc:
         raise _fail(exc) from exc
-    typer.echo(json.dumps({"name": name, "version": version, "approved_by": approver}))
+    typer.echo(json.dumps({"name": name, "version": version, "approved_by": checker}))
 
 
 @contacts_app.command("export")
@@ -141,48 +146,70 @@ def contacts_export(
     sys.stdout.write(text)
 
 
+def _amount(text: str, option: str) -> int:
+    """An amount typed in major units ("500.00", "500"), exactly, as integer minor units."""
+    if text.strip().startswith("-"):
+        raise typer.BadParameter("the amount must be positive", param_hint=option)
+    try:
+        return parse_minor(text.strip())
+    except AmountError as exc:
+        raise typer.BadParameter(
+            f"{exc}; amounts are major units with at most two decimals, e.g. 500.00",
+            param_hint=option,
+        ) from exc
+
+
 @promise_app.command("add")
 def promise_add(
     loan: Annotated[str, typer.Option("--loan")],
-    amount: Annotated[int, typer.Option("--amount", help="minor units")],
+    amount: Annotated[
+        str, typer.Option("--amount", help="major units, exactly: 500.00 is five hundred")
+    ],
     due: Annotated[str, typer.Option("--due")],
     channel: Annotated[str, typer.Option("--channel")] = "call",
     by: Annotated[str, typer.Option("--by")] = "collector",
     db: Db = None,
 ) -> None:
-    """Record a promise to pay; the cycle marks it kept or broken and raises the event."""
+    """Record a promise to pay, made today; refused when the loan's open promises and plans
+    would exceed its lawful outstanding. The cycle marks it kept or broken."""
     due_on = _day(due, "--due")
-    _record(db, "promise_id", lambda conn, app, now: record_promise(
-        conn, app, loan_id=loan, amount=amount, due_on=due_on, channel=channel,
-        made_on=now.date(), actor=by, at=now))  # fmt: skip
+    amount_minor = _amount(amount, "--amount")
+    _arrange(db, "promise_id", lambda uow: record_promise(
+        uow, loan_id=loan, amount_minor=amount_minor, due_on=due_on, channel=channel,
+        actor=by))  # fmt: skip
 
 
 @plan_app.command("add")
 def plan_add(
     loan: Annotated[str, typer.Option("--loan")],
     total: Annotated[
-        int, typer.Option("--total", help="minor units, at most the lawful outstanding")
+        str,
+        typer.Option(
+            "--total",
+            help="major units, exactly (500.00); with the loan's other open promises"
+            " and plans, at most its lawful outstanding",
+        ),
     ],
     instalments: Annotated[int, typer.Option("--instalments")],
     first_due: Annotated[str, typer.Option("--first-due")],
     by: Annotated[str, typer.Option("--by")] = "collector",
     db: Db = None,
 ) -> None:
-    """Agree a repayment plan; the cycle raises plan_instalment_missed for an unpaid instalment."""
+    """Agree a repayment plan, monthly instalments; the cycle raises plan_instalment_missed for
+    an unpaid instalment."""
     due = _day(first_due, "--first-due")
-    _record(db, "plan_id", lambda conn, app, now: create_plan(
-        conn, app, loan_id=loan, total=total, instalments=instalments, first_due=due,
-        created_on=now.date(), actor=by, at=now))  # fmt: skip
+    total_minor = _amount(total, "--total")
+    _arrange(db, "plan_id", lambda uow: create_plan(
+        uow, loan_id=loan, total_minor=total_minor, instalments=instalments, first_due=due,
+        actor=by))  # fmt: skip
 
 
-def _record(db: str | None, key: str, write: Callable[[Connection, App, datetime], str]) -> None:
-    """Write one record in a transaction now and print its id as `{key: id}`; a refusal exits
-    with its reason."""
+def _arrange(db: str | None, key: str, write: Callable[[SqlUnitOfWork], str]) -> None:
+    """Run one arrangement use case and print its id as `{key: id}`; a refusal exits with its
+    reason."""
     app = bootstrap(db_url=db)
-    now = SystemClock().now()
     try:
-        with app.engine.begin() as conn:
-            made = write(conn, app, now)
-    except CycleError as exc:
+        made = write(app.unit_of_work())
+    except (ArrangementError, DateOutOfRangeError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({key: made}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -23,10 +24,12 @@ from faircollect.adapters.db.cycle_job import (
     run_cycle,
 )
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
+from faircollect.adapters.db.tables import loans as loans_table
 from faircollect.adapters.db.tables import payments, playbook_versions
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import bootstrap
 from faircollect.entrypoints import importing
+from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.report import write_report
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.money import format_minor
@@ -36,18 +39,45 @@ from faircollect.playbooks import shipped_templates
 DEMO_END = date(2027, 1, 29)
 
 
+class DemoError(RuntimeError):
+    """The demo cannot run here; the message says why and what to do."""
+
+
+OUTPUTS = ("report.html", "contacts.csv", "sandbox.log")
+
+
 def run_demo(
-    *, loans: int, days: int, out: Path, seed: int, db_url: str | None, console: Console
-) -> Path:
+    *, loans: int, days: int, out: Path, seed: int, db_url: str | None, console: Console,
+    force: bool = False,
+) -> Path:  # fmt: skip
     """Generate, import, run the daily cycle for `days` dates ending DEMO_END with simulated
-    borrower responses; print the summary and return the report path."""
+    borrower responses; print the summary and return the report path.
+
+    The demo needs an empty database: run again into one that holds data, every date's cycle
+    would already be done and the report's cycle figures would be zeros, so it is refused.
+    Existing outputs in `out` are replaced only with `force`. The synthetic tape is generated in
+    a private temporary folder and removed after the import: no plaintext tape is left."""
     out.mkdir(parents=True, exist_ok=True)
     url = db_url or f"sqlite:///{out / 'faircollect.db'}"
-    app = bootstrap(db_url=url)
-    tape = out / "tape"
-    generated = generate_portfolio(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
-    console.print(f"generated {generated.loans} loans and {generated.payments} payments in {tape}")
-    report = importing.run_import(app, tape, update=False, console=console)
+    app = bootstrap(db_url=url, create=True)
+    try:
+        for name in OUTPUTS:
+            check_output(out / name, force=force, settings=app.settings)
+    except OutputError as exc:
+        raise DemoError(str(exc)) from exc
+    with app.engine.connect() as conn:
+        if conn.execute(select(loans_table.c.loan_key).limit(1)).first() is not None:
+            raise DemoError(
+                f"{url}: the database already holds loans; the demo needs an empty one (its"
+                " cycle figures would otherwise be zeros). Use another --out/--db, or remove"
+                " the demo folder"
+            )
+    (out / "sandbox.log").unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory(prefix="faircollect-tape-") as scratch:
+        tape = Path(scratch)
+        generated = generate_portfolio(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
+        console.print(f"generated {generated.loans} loans and {generated.payments} payments")
+        report = importing.run_import(app, tape, update=False, console=console)
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
@@ -79,7 +109,8 @@ def run_demo(
     text, records = export_contact_record(app, start - timedelta(days=1),
                                           DEMO_END + timedelta(days=1), fmt="csv", actor="demo",
                                           at=cycle.clock.now())  # fmt: skip
-    (out / "contacts.csv").write_text(text, encoding="utf-8")
+    with output_file(out / "contacts.csv", force=force, settings=app.settings) as handle:
+        handle.write(text)
     with app.engine.connect() as conn:
         per_day = {
             d: int(v)

@@ -21,6 +21,7 @@ from faircollect.adapters.db.scoring_job import (
 from faircollect.adapters.model_store import ModelStore, artefact_bytes
 from faircollect.adapters.tabular import read_column, read_table
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.scoring.drift import psi, reference, status
 from faircollect.scoring.evaluate import cross_validate
@@ -28,6 +29,7 @@ from faircollect.scoring.explain import fairness_report
 from faircollect.scoring.models import KINDS
 from faircollect.scoring.registry import Manifest, RegistryError, sha256
 from faircollect.scoring.table import DataError
+from faircollect.services.maker_checker import MakerCheckerError
 
 model_app = typer.Typer(no_args_is_help=True, help="Scoring models: evaluate, train, promote.")
 
@@ -150,7 +152,7 @@ def promote_cmd(
         with app.engine.begin() as conn:
             manifest = ModelStore(registry).promote(name, version, approver, app.audit_log(conn),
                                                     datetime.now(UTC))  # fmt: skip
-    except (RegistryError, OSError) as exc:
+    except (RegistryError, MakerCheckerError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     typer.echo(json.dumps({"name": name, "version": version, "promoted_by": approver,
@@ -172,12 +174,19 @@ def dataset_cmd(
     as_of: Annotated[
         list[str], typer.Option("--as-of", help="a date with batch results; repeatable")
     ],
-    out: Annotated[Path, typer.Option("--out", help="CSV to write")],
+    out: Annotated[Path, typer.Option("--out", help="CSV to write; never the database")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     db: DbOpt = None,
 ) -> None:
     """A propensity training set from the batch tables: the collection features at each date and
     whether the account paid the amount due within the next 30 days (`paid_due_30d`)."""
     app = bootstrap(db_url=db)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        check_output(out, force=force, settings=app.settings)
+    except OutputError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
     url = app.settings.db_url
     frames = []
@@ -193,8 +202,8 @@ def dataset_cmd(
     if frame.height == 0:
         typer.echo("error: no account was in collection on those dates", err=True)
         raise typer.Exit(code=2)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    frame.write_csv(out)
+    with output_file(out, force=force, settings=app.settings) as handle:
+        frame.write_csv(handle)
     paid = int(frame["paid_due_30d"].sum())
     typer.echo(json.dumps({"rows": frame.height, "paid_due_30d": paid, "out": str(out)}))
 

@@ -27,6 +27,8 @@ __all__ = [
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
     "MAX_WITNESS_STATE_BYTES",
+    "PLAN_MAX_INSTALMENTS",
+    "PLAN_MIN_INSTALMENTS",
     "SCREEN_CACHE_ENTRIES",
     "DateOutOfRangeError",
     "check_date",
@@ -121,3 +123,8 @@ def check_date(value: date, where: str) -> date:
             f"..{LATEST_DATE.isoformat()}"
         )
     return value
+
+
+# Promises to pay and repayment plans (services/arrangements.py).
+PLAN_MIN_INSTALMENTS = 2
+PLAN_MAX_INSTALMENTS = 36

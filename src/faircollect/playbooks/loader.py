@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from faircollect.kit.limits import MAX_EXCERPT
 from faircollect.playbooks.model import (
     CONTACTING,
     Action,
@@ -51,32 +52,57 @@ class _Lines(dict[str, Any]):
     line: int = 0
 
 
-def _construct(node: yaml.Node) -> Any:
+def _construct(node: yaml.Node, seen: set[int]) -> Any:
+    # compose() resolves an alias to the node it names, so a node met twice is an alias: refused
+    # (a playbook needs none, and a recursive or exponential alias would never finish).
+    if id(node) in seen:
+        raise _AliasError(node.start_mark.line + 1)
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         out = _Lines()
         out.line = node.start_mark.line + 1
         for key, value in node.value:
-            out[str(_construct(key))] = _construct(value)
+            out[str(_construct(key, seen))] = _construct(value, seen)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_construct(v) for v in node.value]
+        return [_construct(v, seen) for v in node.value]
     return yaml.SafeLoader(  # a scalar resolved by YAML's safe rules (ints, bools, strings)
         ""
     ).construct_object(node)
 
 
+class _AliasError(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _yaml_line(exc: yaml.YAMLError, text: str) -> int:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(exc, "position", None)  # a ReaderError: a character YAML refuses
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else 1
+
+
 def _compose(text: str, where: str) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is None:
+            raise PlaybookError(f"{where}:1: empty playbook")
+        return _construct(node, set())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or "syntax"
         raise PlaybookError(
-            f"{where}{line}: not valid YAML ({getattr(exc, 'problem', exc)})"
+            f"{where}:{_yaml_line(exc, text)}: not valid YAML ({str(problem)[:MAX_EXCERPT]})"
         ) from exc
-    if node is None:
-        raise PlaybookError(f"{where}:1: empty playbook")
-    return _construct(node)
+    except _AliasError as exc:
+        raise PlaybookError(f"{where}:{exc.line}: anchors and aliases are not allowed") from None
+    except RecursionError:
+        raise PlaybookError(f"{where}:1: nested too deeply") from None
+    except ValueError as exc:  # a scalar YAML resolves but Python cannot hold (a bad timestamp)
+        if isinstance(exc, PlaybookError):
+            raise
+        raise PlaybookError(f"{where}:1: a value that cannot be read") from exc
 
 
 def pack_named(text: str, *, where: str) -> str:

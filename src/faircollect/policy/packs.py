@@ -32,6 +32,9 @@ SEVERITY = SEVERITY_ORDER
 
 #: The currency of each shipped pack's amounts (what its content rule screens amounts in).
 PACK_CURRENCY = {"CN": "CNY", "US": "USD", "UK": "GBP"}
+#: The pack whose rules apply to a loan in each currency: the one home of that mapping, derived
+#: from PACK_CURRENCY so a new pack (GBP -> UK) is never missing from it.
+PACK_OF_CURRENCY = {currency: pack for pack, currency in PACK_CURRENCY.items()}
 
 
 class PackError(ValueError):

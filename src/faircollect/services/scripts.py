@@ -33,6 +33,7 @@ from faircollect.screening.templates import (
     render,
     sample_values,
 )
+from faircollect.services.maker_checker import check_second_person, normalise_identity
 from faircollect.services.ports import AuditTrail
 
 DRAFT, APPROVED, REJECTED, RETIRED = "draft", "approved", "rejected", "retired"
@@ -125,8 +126,7 @@ def draft_script(
         raise ScriptError("a script key is 1-64 letters, digits, '-' or '_'")
     if pack not in PACK_CURRENCY:
         raise ScriptError(f"unknown pack {pack!r}; use {', '.join(PACK_CURRENCY)}")
-    if not author.strip():
-        raise ScriptError("a draft needs its author")
+    author = normalise_identity(author, role="author")
     template = parse_template(body, lang=lang, channel=channel)
     result = _screen_template(template, pack)
     store.lock_key(key)
@@ -193,10 +193,9 @@ def approve_script(
     versions, draft = _find(store, key, version)
     if draft.status != DRAFT:
         raise ScriptError(f"script {key!r} version {version} is {draft.status}, not a draft")
-    if not approver.strip():
-        raise ScriptError("an approval needs its approver")
-    if approver == draft.author:
-        raise ScriptError("maker-checker: the author cannot approve their own script")
+    approver = check_second_person(
+        author=draft.author, approver=approver, what=f"script {key!r} v{version}"
+    )
     result = _screen_template(draft.template, draft.pack)
     if result.verdict is Verdict.REVIEW and not acknowledge_review:
         raise ScriptError(

@@ -30,6 +30,7 @@ from faircollect.adapters.channels.port import ChannelPort, Outbound
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.locks import exclusive
+from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.tables import (
     EPOCH,
     aware,
@@ -53,7 +54,6 @@ from faircollect.adapters.db.tables import (
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kit.clock import Clock
-from faircollect.kit.dates import add_months
 from faircollect.playbooks import (
     Account,
     Action,
@@ -62,11 +62,9 @@ from faircollect.playbooks import (
     EventKind,
     PlannedStep,
     Playbook,
-    PlaybookError,
     load_playbook,
     plan,
 )
-from faircollect.playbooks.loader import pack_named
 from faircollect.playbooks.model import CONTACTING
 from faircollect.policy import (
     Channel,
@@ -78,12 +76,12 @@ from faircollect.policy import (
     evaluate,
 )
 from faircollect.policy.model import VOICE
-from faircollect.policy.packs import PACK_CURRENCY, RulePack, load_pack
+from faircollect.policy.packs import PACK_CURRENCY, PACK_OF_CURRENCY, RulePack, load_pack
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
+from faircollect.services.playbook_versions import add_approval, add_draft
 
-PACK_OF_CURRENCY = {"CNY": "CN", "USD": "US"}
 PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
 MAX_TRIES = 3
@@ -155,66 +153,17 @@ def draft_playbook(
     templates: Catalogue,
     at: datetime,
 ) -> Playbook:
-    """Validate and store a new playbook version as a draft (audited)."""
-    head = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
-    exists = conn.execute(
-        select(playbook_versions.c.sha256).where(
-            playbook_versions.c.name == head.name, playbook_versions.c.version == head.version
-        )
-    ).first()
-    if exists is not None:
-        raise CycleError(f"{where}: playbook {head.name} version {head.version} already exists;"
-                         " raise the version")  # fmt: skip
-    conn.execute(insert(playbook_versions).values(
-        name=head.name, version=head.version, pack=head.pack, body=text, sha256=head.sha256,
-        author=author, drafted_at=at, status="draft",
-    ))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAYBOOK_DRAFTED, at, author, f"playbook:{head.name}",
-        {"version": head.version, "pack": head.pack, "sha256": head.sha256},
-    )])  # fmt: skip
-    return head
-
-
-def playbook_pack(text: str, where: str) -> RulePack:
-    """The rule pack a playbook file names (its `pack:` key), for checking it."""
-    try:
-        return load_pack(pack_named(text, where=where))
-    except ValueError as exc:
-        if isinstance(exc, PlaybookError):
-            raise
-        raise CycleError(f"{where}: {exc}") from exc
+    """services.playbook_versions.add_draft inside the caller's transaction (the demo, tests)."""
+    return add_draft(SqlPlaybookStore(conn), app.audit_log(conn), text=text, where=where,
+                     author=author, templates=templates, at=at)  # fmt: skip
 
 
 def approve_playbook(
     conn: Connection, app: App, name: str, version: int, *, approver: str, at: datetime
 ) -> None:
-    """A second person approves a draft; the previous approved version of the name retires."""
-    row = (
-        conn.execute(
-            select(playbook_versions).where(
-                playbook_versions.c.name == name, playbook_versions.c.version == version
-            )
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise CycleError(f"no playbook {name!r} version {version}")
-    if row["status"] != "draft":
-        raise CycleError(f"playbook {name} v{version} is {row['status']}, not a draft")
-    if not approver.strip() or approver == row["author"]:
-        raise CycleError("maker-checker: a playbook is approved by someone other than its author")
-    conn.execute(update(playbook_versions).where(
-        playbook_versions.c.name == name, playbook_versions.c.status == "approved"
-    ).values(status="retired"))  # fmt: skip
-    conn.execute(update(playbook_versions).where(
-        playbook_versions.c.name == name, playbook_versions.c.version == version
-    ).values(status="approved", approver=approver, approved_at=at))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAYBOOK_APPROVED, at, approver, f"playbook:{name}",
-        {"version": version, "sha256": row["sha256"], "author": row["author"]},
-    )])  # fmt: skip
+    """services.playbook_versions.add_approval inside the caller's transaction."""
+    add_approval(SqlPlaybookStore(conn), app.audit_log(conn), name=name, version=version,
+                 approver=approver, at=at)  # fmt: skip
 
 
 def approved_playbooks(conn: Connection, templates: Catalogue) -> dict[str, Playbook]:
@@ -382,55 +331,6 @@ def _settle_plan_instalments(conn: Connection, as_of: date) -> list[tuple[str, s
             conn.execute(update(repayment_plans).where(repayment_plans.c.plan_id == plan_id)
                          .values(status="broken" if "missed" in states else "completed"))  # fmt: skip
     return missed
-
-
-def create_plan(
-    conn: Connection, app: App, *, loan_id: str, total: int, instalments: int, first_due: date,
-    created_on: date, actor: str, at: datetime,
-) -> str:  # fmt: skip
-    """Agree a repayment plan: `total` (minor units, at most the lawful outstanding) in equal
-    monthly instalments (the remainder on the last); audited."""
-    if not 2 <= instalments <= 36:
-        raise CycleError(f"plan for {loan_id}: 2 to 36 instalments, not {instalments}")
-    if total <= 0:
-        raise CycleError(f"plan for {loan_id}: the total must be positive, not {total}")
-    if first_due <= created_on:
-        raise CycleError(f"plan for {loan_id}: the first instalment must fall after {created_on}")
-    loan = conn.execute(select(loans.c.borrower_id, loans.c.loan_key).where(
-        loans.c.loan_id == loan_id)).first()  # fmt: skip
-    if loan is None:
-        raise CycleError(f"unknown loan_id {loan_id!r}")
-    lawful = conn.execute(
-        select(loan_states.c.lawful_outstanding)
-        .where(loan_states.c.loan_key == loan.loan_key, loan_states.c.as_of <= created_on)
-        .order_by(loan_states.c.as_of.desc()).limit(1)
-    ).scalar()  # fmt: skip
-    if lawful is None:
-        raise CycleError(f"plan for {loan_id}: no batch position on or before {created_on}")
-    if total > int(lawful):
-        raise CycleError(
-            f"plan for {loan_id}: {total} exceeds the lawful outstanding {int(lawful)}"
-        )
-    count = conn.execute(
-        select(func.count()).where(repayment_plans.c.loan_id == loan_id)
-    ).scalar_one()
-    plan_id = f"{loan_id}-R{int(count) + 1}"
-    part, rest = divmod(total, instalments)
-    conn.execute(insert(repayment_plans).values(
-        plan_id=plan_id, loan_id=loan_id, borrower_id=loan.borrower_id, created_on=created_on,
-        total=total, status="open",
-    ))  # fmt: skip
-    conn.execute(insert(plan_instalments), [
-        {"plan_id": plan_id, "number": k + 1, "due_on": add_months(first_due, k),
-         "amount": part + (rest if k == instalments - 1 else 0), "status": "due"}
-        for k in range(instalments)
-    ])  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PLAN_CREATED, at, actor, f"loan:{loan_id}",
-        {"plan_id": plan_id, "total": total, "instalments": instalments,
-         "first_due": first_due.isoformat()},
-    )])  # fmt: skip
-    return plan_id
 
 
 def _settle_promises(
@@ -898,28 +798,3 @@ def contact_record(conn: Connection, start: date, end: date) -> list[dict[str, A
             "pack": r["pack"], "by": request.get("by", "lender"),
         })  # fmt: skip
     return out
-
-
-def record_promise(
-    conn: Connection, app: App, *, loan_id: str, amount: int, due_on: date, channel: str,
-    made_on: date, actor: str, at: datetime,
-) -> str:  # fmt: skip
-    """Record a promise to pay (amount in minor units, by a date); audited."""
-    if amount <= 0:
-        raise CycleError(f"promise for {loan_id}: the amount must be positive, not {amount}")
-    if due_on < made_on:
-        raise CycleError(f"promise for {loan_id}: due {due_on} is before it was made ({made_on})")
-    borrower = conn.execute(select(loans.c.borrower_id).where(loans.c.loan_id == loan_id)).scalar()
-    if borrower is None:
-        raise CycleError(f"unknown loan_id {loan_id!r}")
-    count = conn.execute(select(func.count()).where(promises.c.loan_id == loan_id)).scalar_one()
-    promise_id = f"{loan_id}-P{int(count) + 1}"
-    conn.execute(insert(promises).values(
-        promise_id=promise_id, loan_id=loan_id, borrower_id=borrower, amount=amount,
-        made_on=made_on, due_on=due_on, channel=channel, status="open",
-    ))  # fmt: skip
-    app.audit_log(conn).append_records([AuditRecord(
-        AuditKind.PROMISE_RECORDED, at, actor, f"loan:{loan_id}",
-        {"promise_id": promise_id, "amount": amount, "due_on": due_on.isoformat(), "channel": channel},
-    )])  # fmt: skip
-    return promise_id

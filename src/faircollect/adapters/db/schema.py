@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from alembic import command
@@ -18,6 +19,17 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.removeprefix("postgres://")
     return url
+
+
+DB_FILE_MODE = 0o600  # a SQLite database holds sealed personal data and the audit log
+
+
+def create_sqlite_file(path: Path) -> None:
+    """Create an empty SQLite database file readable by its owner only (SQLite gives its
+    journal and WAL files the database file's permissions)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE)
+    os.close(fd)
+    os.chmod(path, DB_FILE_MODE)
 
 
 def make_engine(url: str) -> Engine:

@@ -499,3 +499,13 @@ borrower_codes = Table(
     Column("used_at", DateTime(timezone=True)),  # or superseded by a newer code
     Index("ix_borrower_codes_phone", "phone_index", "id"),
 )
+
+
+# Which keys the database was used with: HMAC(PII master key, label) for "pii", the audit log's
+# Ed25519 public key (hex) for "audit". Written on first use, compared at every start.
+key_checks = Table(
+    "key_checks",
+    metadata,
+    Column("purpose", String(16), primary_key=True),
+    Column("check_value", String(128), nullable=False),
+)

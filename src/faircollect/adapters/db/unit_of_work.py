@@ -8,9 +8,11 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
+from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
 from faircollect.services.identity.ports import Credentials
@@ -103,3 +105,11 @@ class SqlUnitOfWork:
         if self._credentials is None:
             raise UnitOfWorkError("this unit of work was built without credentials")
         return self._credentials()
+
+    @cached_property
+    def arrangements(self) -> SqlArrangementStore:
+        return SqlArrangementStore(self.connection)
+
+    @cached_property
+    def playbooks(self) -> SqlPlaybookStore:
+        return SqlPlaybookStore(self.connection)

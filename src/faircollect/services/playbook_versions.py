@@ -1,0 +1,141 @@
+"""Use cases for playbook versions: draft (validated, audited) and approve (maker-checker).
+
+A draft is checked against the template catalogue and the rule pack its `pack:` key names; it
+runs only once a second person approves it (services.maker_checker), which retires the name's
+previously approved version. Both are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.kit.clock import Clock
+from faircollect.playbooks import Catalogue, Playbook, PlaybookError, load_playbook
+from faircollect.playbooks.loader import pack_named
+from faircollect.policy.packs import RulePack, load_pack
+from faircollect.services.maker_checker import check_second_person, normalise_identity
+from faircollect.services.ports import AuditTrail
+
+
+class PlaybookVersionError(ValueError):
+    """A draft or approval that cannot be made; the message names the playbook and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """A stored playbook version, as approval needs it."""
+
+    name: str
+    version: int
+    status: str  # draft | approved | retired
+    author: str
+    sha256: str
+
+
+class PlaybookStore(Protocol):
+    """Playbook versions, inside the caller's transaction."""
+
+    def version(self, name: str, version: int) -> StoredVersion | None: ...
+
+    def add_draft(self, book: Playbook, body: str, author: str, at: datetime) -> None: ...
+
+    def approve(self, name: str, version: int, approver: str, at: datetime) -> None:
+        """Mark the version approved and retire the name's previously approved one."""
+        ...
+
+
+class PlaybookUnit(Protocol):
+    """A unit of work (services.ports.UnitOfWork: one transaction) with the playbook store."""
+
+    @property
+    def playbooks(self) -> PlaybookStore: ...
+
+    @property
+    def audit(self) -> AuditTrail: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+def playbook_pack(text: str, where: str) -> RulePack:
+    """The rule pack a playbook file names (its `pack:` key), for checking it."""
+    try:
+        return load_pack(pack_named(text, where=where))
+    except ValueError as exc:
+        if isinstance(exc, PlaybookError):
+            raise
+        raise PlaybookVersionError(f"{where}: {exc}") from exc
+
+
+def add_draft(
+    store: PlaybookStore, audit: AuditTrail, *, text: str, where: str, author: str,
+    templates: Catalogue, at: datetime,
+) -> Playbook:  # fmt: skip
+    """Validate and store a draft inside a transaction the caller holds; `draft_playbook` is
+    the use case."""
+    author = normalise_identity(author, role="author")
+    book = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
+    if store.version(book.name, book.version) is not None:
+        raise PlaybookVersionError(
+            f"{where}: playbook {book.name} version {book.version} already exists;"
+            " raise the version"
+        )
+    store.add_draft(book, text, author, at)
+    audit.append_records([AuditRecord(
+        AuditKind.PLAYBOOK_DRAFTED, at, author, f"playbook:{book.name}",
+        {"version": book.version, "pack": book.pack, "sha256": book.sha256},
+    )])  # fmt: skip
+    return book
+
+
+def add_approval(
+    store: PlaybookStore, audit: AuditTrail, *, name: str, version: int, approver: str,
+    at: datetime,
+) -> str:  # fmt: skip
+    """Approve a draft inside a transaction the caller holds (a second person); returns the
+    approver's normalised identity. `approve_playbook` is the use case."""
+    row = store.version(name, version)
+    if row is None:
+        raise PlaybookVersionError(f"no playbook {name!r} version {version}")
+    if row.status != "draft":
+        raise PlaybookVersionError(f"playbook {name} v{version} is {row.status}, not a draft")
+    checker = check_second_person(
+        author=row.author, approver=approver, what=f"playbook {name} v{version}"
+    )
+    store.approve(name, version, checker, at)
+    audit.append_records([AuditRecord(
+        AuditKind.PLAYBOOK_APPROVED, at, checker, f"playbook:{name}",
+        {"version": version, "sha256": row.sha256, "author": row.author},
+    )])  # fmt: skip
+    return checker
+
+
+def draft_playbook(
+    uow: PlaybookUnit, *, text: str, where: str, author: str, templates: Catalogue
+) -> Playbook:
+    """Validate a playbook and store it as a draft (it runs only once approved); audited. One
+    transaction."""
+    with uow:
+        book = add_draft(uow.playbooks, uow.audit, text=text, where=where, author=author,
+                         templates=templates, at=uow.clock.now())  # fmt: skip
+        uow.commit()
+    return book
+
+
+def approve_playbook(uow: PlaybookUnit, *, name: str, version: int, approver: str) -> str:
+    """A second person approves a draft; it replaces the name's approved version; audited. One
+    transaction. Returns the approver's normalised identity."""
+    with uow:
+        checker = add_approval(uow.playbooks, uow.audit, name=name, version=version,
+                               approver=approver, at=uow.clock.now())  # fmt: skip
+        uow.commit()
+    return checker

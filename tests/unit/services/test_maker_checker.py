@@ -1,0 +1,83 @@
+"""Maker-checker's one home: identities compared after normalisation, self-approval refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from faircollect.services.maker_checker import (
+    MissingIdentityError,
+    SelfApprovalError,
+    check_second_person,
+    normalise_identity,
+)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "ann",
+        "Ann",
+        "ANN",
+        "ann ",
+        " ann",
+        "\tann\n",
+        "\uff41\uff4e\uff4e",
+        "a\u200bnn",
+        "\u200eann",
+    ],
+)
+def test_the_author_respelt_cannot_approve(spelling: str) -> None:
+    with pytest.raises(SelfApprovalError, match="maker-checker: playbook p v1"):
+        check_second_person(author="ann", approver=spelling, what="playbook p v1")
+
+
+def test_a_different_person_approves_and_gets_the_normal_form() -> None:
+    assert check_second_person(author="ann", approver="  Bo ", what="x") == "bo"
+    assert normalise_identity("Jo  Smith") == "jo smith"
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\u200b", "\u200b \u200d"])
+def test_an_empty_identity_is_refused(empty: str) -> None:
+    with pytest.raises(MissingIdentityError, match="approver is missing"):
+        check_second_person(author="ann", approver=empty, what="x")
+    with pytest.raises(MissingIdentityError, match="author is missing"):
+        check_second_person(author=empty, approver="ann", what="x")
+
+
+def test_an_overlong_identity_is_refused() -> None:
+    with pytest.raises(MissingIdentityError, match="longer than 64"):
+        normalise_identity("a" * 65)
+
+
+@dataclass(frozen=True)
+class _Actor:
+    id: str
+
+
+def test_an_actor_is_compared_by_its_id() -> None:
+    with pytest.raises(SelfApprovalError):
+        check_second_person(author="ann", approver=_Actor("ANN"), what="x")
+    assert check_second_person(author=_Actor("ann"), approver=_Actor("bo"), what="x") == "bo"
+
+
+@given(st.text(max_size=30))
+def test_normalisation_is_idempotent_and_self_approval_always_refused(name: str) -> None:
+    try:
+        once = normalise_identity(name)
+    except MissingIdentityError:
+        return
+    assert normalise_identity(once) == once
+    with pytest.raises(SelfApprovalError):
+        check_second_person(author=name, approver=f" {name}\u200b ", what="x")
+
+
+def test_the_service_actor_is_accepted_as_an_identity() -> None:
+    from faircollect.services.authorization import Actor, Role
+
+    ann = Actor(kind="user", id="ann", name="Ann", roles=frozenset({Role.COMPLIANCE_OFFICER}))
+    with pytest.raises(SelfApprovalError):
+        check_second_person(author="Ann ", approver=ann, what="script s v1")
