@@ -22,7 +22,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class AuditKind(IntEnum):
     """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
-    scripts, 5xx models, 9xx the log.
+    scripts, 5xx models, 6xx the cycle, 8xx staff reads, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -49,6 +49,7 @@ class AuditKind(IntEnum):
     PROMISE_RECORDED = 605
     PLAN_CREATED = 606
     CONTACTS_EXPORTED = 607
+    ACCOUNT_VIEWED = 801
     CHECKPOINT_SIGNED = 901
 
 

@@ -11,14 +11,17 @@ from datetime import date
 from faircollect.kit.money import MAX_MINOR
 
 __all__ = [
+    "DEFAULT_PAGE",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_BODY_BYTES",
+    "MAX_CONTACTS_SHOWN",
     "MAX_EXCERPT",
     "MAX_HISTORY",
     "MAX_JSON_DEPTH",
     "MAX_LINE_BYTES",
     "MAX_MINOR",
+    "MAX_PAGE",
     "MAX_TEXT",
     "DateOutOfRangeError",
     "check_date",
@@ -54,6 +57,13 @@ MAX_JSON_DEPTH = 32
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000
+
+# Cursor pagination: items per page when none is asked for, and the most one page may hold.
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+# An account view shows at most this many of the latest contact decisions.
+MAX_CONTACTS_SHOWN = 100
 
 
 class DateOutOfRangeError(ValueError):

@@ -107,9 +107,12 @@ class UnitOfWork(Protocol):
     leaves nothing half-written. Each unit is used once.
     """
 
-    audit: AuditTrail
     clock: Clock
     pii: PiiProtector
+
+    # Read-only: the SQL unit builds its audit log and stores on first use (cached properties).
+    @property
+    def audit(self) -> AuditTrail: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

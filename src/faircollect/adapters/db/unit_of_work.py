@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
 from faircollect.adapters.db.script_store import SqlScriptStore
@@ -72,6 +73,10 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> AuditLog:
         return self._audit_factory(self.connection)
+
+    @cached_property
+    def accounts(self) -> SqlAccountStore:
+        return SqlAccountStore(self.connection)
 
     @cached_property
     def contacts(self) -> SqlContactStore:
