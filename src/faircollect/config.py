@@ -30,6 +30,11 @@ class Settings:
     smtp_sender: str = "collections@faircollect.local"
     sms_url: str | None = None  # the gateway's POST endpoint
     sms_token: str | None = None
+    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}).
+    brand_name: str = "FairCollect"
+    sms_signature: str = "FairCollect"
+    hotline: str = ""
+    portal_url: str = "http://127.0.0.1:8000"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -51,4 +56,8 @@ class Settings:
             smtp_sender=e.get("FAIRCOLLECT_SMTP_SENDER", "collections@faircollect.local"),
             sms_url=e.get("FAIRCOLLECT_SMS_URL") or None,
             sms_token=e.get("FAIRCOLLECT_SMS_TOKEN") or None,
+            brand_name=e.get("FAIRCOLLECT_BRAND_NAME", "FairCollect"),
+            sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
+            hotline=e.get("FAIRCOLLECT_HOTLINE", ""),
+            portal_url=e.get("FAIRCOLLECT_PORTAL_URL", "http://127.0.0.1:8000"),
         )
