@@ -138,17 +138,18 @@ def test_cursor_pages_cover_every_item_once(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "field"),
+    ("path", "query", "field"),
     [
-        ({"cursor": "not-a-cursor"}, "query.cursor"),
-        ({"limit": MAX_PAGE + 1}, "query.limit"),
-        ({"limit": "ten"}, "query.limit"),
+        ("/api/v1/accounts", {"cursor": "x" * 65}, "query.cursor"),
+        ("/api/v1/accounts", {"limit": MAX_PAGE + 1}, "query.limit"),
+        ("/api/v1/accounts", {"limit": "ten"}, "query.limit"),
+        ("/api/v1/accounts/L1/positions", {"cursor": "2025-02-30"}, "query.cursor"),
     ],
 )
 def test_bad_query_is_a_422_naming_the_field(
-    client: TestClient, query: dict[str, object], field: str
+    client: TestClient, path: str, query: dict[str, object], field: str
 ) -> None:
-    answer = client.get("/api/v1/accounts", params=query, headers=bearer("collector"))
+    answer = client.get(path, params=query, headers=bearer("collector"))
     assert answer.status_code == 422
     assert answer.headers["content-type"] == PROBLEM
     assert [e["field"] for e in answer.json()["errors"]] == [field]

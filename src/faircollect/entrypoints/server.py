@@ -26,11 +26,10 @@ from faircollect.entrypoints.api import accounts as api_accounts
 from faircollect.entrypoints.api import meta as api_meta
 from faircollect.entrypoints.http.access import ActorResolver, AnonymousResolver
 from faircollect.entrypoints.http.headers import SecurityHeaders
-from faircollect.entrypoints.http.problems import FieldError, Problem, validation_problem
+from faircollect.entrypoints.http.problems import Problem, validation_problem
 from faircollect.entrypoints.web import pages
 from faircollect.entrypoints.web.errors import error_page
 from faircollect.kit.limits import MAX_BODY_BYTES
-from faircollect.services.accounts import InvalidCursorError
 from faircollect.services.authorization import (
     NotAuthenticatedError,
     NotVisibleError,
@@ -78,14 +77,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _invalid(request: Request, exc: Exception) -> Response:
     errors = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
     return _answer(request, validation_problem(errors))
-
-
-async def _bad_cursor(request: Request, exc: Exception) -> Response:
-    problem = Problem(
-        422, "invalid-request", "invalid request: query.cursor",
-        (FieldError("query.cursor", "not a cursor this service issued"),),
-    )  # fmt: skip
-    return _answer(request, problem)
 
 
 async def _not_authenticated(request: Request, exc: Exception) -> Response:
@@ -186,7 +177,6 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     handlers: dict[Any, Any] = {
         HTTPException: _http_error,
         RequestValidationError: _invalid,
-        InvalidCursorError: _bad_cursor,
         NotAuthenticatedError: _not_authenticated,
         PermissionDeniedError: _denied,
         NotVisibleError: _not_visible,

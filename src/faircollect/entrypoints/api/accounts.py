@@ -4,6 +4,7 @@ actor's scope, and an account the actor may not see is a 404 like one that does 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -30,7 +31,18 @@ from faircollect.services.authorization import Permission
 router = APIRouter(prefix="/api/v1")
 READ = (Permission.ACCOUNT_READ, Permission.ACCOUNT_READ_OWN)
 LoanId = Annotated[str, Path(min_length=1, max_length=MAX_TEXT["id"])]
-Cursor = Annotated[str | None, Query(max_length=2 * MAX_TEXT["id"])]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=MAX_TEXT["id"],
+        description="The `next_cursor` of the previous page (the page starts after it).",
+    ),
+]
+DayCursor = Annotated[
+    dt.date | None,
+    Query(description="The `next_cursor` of the previous page (the page starts after it)."),
+]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 IdempotencyKey = Annotated[
     str | None,
@@ -67,7 +79,7 @@ class AccountQuery(Model):
     """A search of the accounts the caller may see."""
 
     borrower_id: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT["id"])
-    cursor: str | None = Field(default=None, max_length=2 * MAX_TEXT["id"])
+    cursor: str | None = Field(default=None, min_length=1, max_length=MAX_TEXT["id"])
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
 
 
@@ -129,7 +141,7 @@ def payments(request: Request, loan_id: LoanId) -> Payments:
     responses=ERRORS, response_model=PositionPage, summary="Daily positions, oldest first",
 )  # fmt: skip
 def positions(
-    request: Request, loan_id: LoanId, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+    request: Request, loan_id: LoanId, cursor: DayCursor = None, limit: Limit = DEFAULT_PAGE
 ) -> PositionPage:
     uow = _app(request).unit_of_work()
     page = account_positions(

@@ -25,7 +25,7 @@ from faircollect.services.authorization import ROLE_PERMISSIONS, Permission, Rol
 
 router = APIRouter()
 LoanId = Annotated[str, Path(min_length=1, max_length=MAX_TEXT["id"])]
-Cursor = Annotated[str | None, Query(max_length=2 * MAX_TEXT["id"])]
+Cursor = Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT["id"])]
 ONE_YEAR = 365 * 24 * 3600
 
 
