@@ -23,6 +23,7 @@ __all__ = [
     "MAX_MINOR",
     "MAX_PAGE",
     "MAX_TEXT",
+    "MAX_WORKERS",
     "DateOutOfRangeError",
     "check_date",
 ]
@@ -61,6 +62,9 @@ MAX_BODY_BYTES = 1_000_000
 # Cursor pagination: items per page when none is asked for, and the most one page may hold.
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+
+# `faircollect serve --workers`: at most this many server processes.
+MAX_WORKERS = 64
 
 # An account view shows at most this many of the latest contact decisions.
 MAX_CONTACTS_SHOWN = 100
