@@ -34,15 +34,30 @@ def translations(language: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def _weighted(header: str | None) -> list[tuple[str, float]]:
+    """Accept-Language entries as (tag, q) in header order; malformed weights count as 0."""
+    out = []
+    for part in (header or "")[:200].split(","):
+        tag, _, params = part.partition(";")
+        tag = tag.strip().replace("-", "_")
+        if not tag or tag == "*":
+            continue
+        weight = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip() == "q":
+            try:
+                weight = float(value)
+            except ValueError:
+                weight = 0.0
+        out.append((tag, weight))
+    return out
+
+
 def choose_language(choice: str | None, accept_language: str | None) -> str:
     """The user's choice if supported, else the browser's best supported language, else zh."""
     if choice in LANGUAGES:
         return choice
-    preferred = []
-    for part in (accept_language or "")[:200].split(","):
-        tag = part.split(";", 1)[0].strip().replace("-", "_")
-        if tag:
-            preferred.append(tag)
+    preferred = [tag for tag, _ in sorted(_weighted(accept_language), key=lambda t: -t[1])]
     found = negotiate_locale(preferred, list(LANGUAGES), sep="_")
     if found:
         return str(found)
