@@ -59,3 +59,5 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
     assert len(operations) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in operations)
     assert not [p for p in document["paths"] if not p.startswith("/api/v1/")]
+    assert document["security"] == [{"bearer": []}]
+    assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

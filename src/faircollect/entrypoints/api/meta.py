@@ -16,5 +16,10 @@ router = APIRouter(prefix="/api/v1")
     include_in_schema=False, summary="The OpenAPI 3.1 document of this API",
 )  # fmt: skip
 def openapi(request: Request) -> dict[str, Any]:
-    document: dict[str, Any] = request.app.openapi()
+    document: dict[str, Any] = dict(request.app.openapi())
+    # Every operation but this one needs a bearer token (an API token or a session's).
+    components = dict(document.get("components", {}))
+    components["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+    document["components"] = components
+    document["security"] = [{"bearer": []}]
     return document
