@@ -167,3 +167,22 @@ def test_the_accessibility_check_finds_a_violation(browser: Browser, base_url: s
         assert "label" in [v["id"] for v in axe_violations(page)]
     finally:
         context.close()
+
+
+def test_more_accounts_load_in_place_with_htmx(browser: Browser, base_url: str) -> None:
+    context, page, problems = open_page(browser, base_url, "collector", "/accounts?limit=1", 1280)
+    try:
+        loans = page.locator("tbody td:first-child a")
+        assert loans.all_inner_texts() == ["L1", "More accounts"]
+        for expected in (["L1", "L2", "More accounts"], ["L1", "L2", "L3"]):
+            page.get_by_text("More accounts").click()
+            page.wait_for_function(
+                "want => [...document.querySelectorAll('tbody td:first-child a')]"
+                ".map(a => a.textContent).join('|') === want",
+                arg="|".join(expected),
+            )
+            assert loans.all_inner_texts() == expected
+        assert page.url.endswith("/accounts?limit=1")  # rows came in place, no navigation
+        assert problems == []
+    finally:
+        context.close()

@@ -19,13 +19,14 @@ from faircollect.entrypoints.http.access import (
 )
 from faircollect.entrypoints.web.i18n import LANGUAGES
 from faircollect.entrypoints.web.rendering import render
-from faircollect.kit.limits import DEFAULT_PAGE, MAX_TEXT
+from faircollect.kit.limits import DEFAULT_PAGE, MAX_PAGE, MAX_TEXT
 from faircollect.services.accounts import list_accounts, view_account
 from faircollect.services.authorization import ROLE_PERMISSIONS, Permission, Role, can
 
 router = APIRouter()
 LoanId = Annotated[str, Path(min_length=1, max_length=MAX_TEXT["id"])]
 Cursor = Annotated[str | None, Query(min_length=1, max_length=MAX_TEXT["id"])]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -84,16 +85,18 @@ def language(
     router, "GET", "/accounts", permissions=(Permission.ACCOUNT_READ,), via=Via.SESSION,
     include_in_schema=False,
 )  # fmt: skip
-def accounts(request: Request, cursor: Cursor = None) -> HTMLResponse:
+def accounts(
+    request: Request, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+) -> HTMLResponse:
     page = list_accounts(
         _app(request).unit_of_work(),
         actor=request_actor(request),
         cursor=cursor,
-        limit=DEFAULT_PAGE,
+        limit=limit,
     )
     # An HTMX "more" request gets only the next rows and button.
     template = "_account_rows.html" if request.headers.get("hx-request") else "accounts.html"
-    return render(request, template, page=page, base="/accounts")
+    return render(request, template, page=page, base="/accounts", limit=limit)
 
 
 @route(
@@ -109,15 +112,17 @@ def account(request: Request, loan_id: LoanId) -> HTMLResponse:
     router, "GET", "/my", permissions=(Permission.ACCOUNT_READ_OWN,), via=Via.SESSION,
     include_in_schema=False,
 )  # fmt: skip
-def my_accounts(request: Request, cursor: Cursor = None) -> HTMLResponse:
+def my_accounts(
+    request: Request, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
+) -> HTMLResponse:
     page = list_accounts(
         _app(request).unit_of_work(),
         actor=request_actor(request),
         cursor=cursor,
-        limit=DEFAULT_PAGE,
+        limit=limit,
     )
     template = "_account_rows.html" if request.headers.get("hx-request") else "my_accounts.html"
-    return render(request, template, page=page, base="/my")
+    return render(request, template, page=page, base="/my", limit=limit)
 
 
 @route(
