@@ -26,10 +26,15 @@ def client(app: App, tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def audit_kinds(app: App) -> list[AuditKind]:
+def audit_kinds(app: App, loan: str = "L1") -> list[AuditKind]:
     with app.engine.connect() as conn:
         log = app.audit_log(conn)
-        return [decode_record(log.leaf(i).entry).kind for i in log.indexes_about(["loan:L1"])]
+        return [decode_record(log.leaf(i).entry).kind for i in log.indexes_about([f"loan:{loan}"])]
+
+
+def audit_size(app: App) -> int:
+    with app.engine.connect() as conn:
+        return app.audit_log(conn).size
 
 
 def test_anonymous_is_401_and_a_role_without_the_permission_is_403(client: TestClient) -> None:
@@ -52,6 +57,16 @@ def test_another_borrowers_loan_and_an_unknown_loan_answer_alike(client: TestCli
     assert others.content == unknown.content == staff_unknown.content == agency.content
     assert others.headers["content-type"] == PROBLEM
     assert "L1" not in others.text
+
+
+def test_a_refused_or_invalid_request_writes_nothing(app: App, client: TestClient) -> None:
+    before = audit_size(app)
+    client.get("/api/v1/accounts/NOPE", headers=bearer("collector"))
+    client.get("/api/v1/accounts/L1", headers=bearer("agency"))
+    client.get("/api/v1/accounts/L1", headers=bearer("admin"))
+    client.get("/api/v1/accounts/L1/positions?limit=0", headers=bearer("collector"))
+    client.post("/api/v1/accounts/search", content=b"{", headers=bearer("collector"))
+    assert audit_size(app) == before
 
 
 def test_a_borrower_reads_their_own_loans_in_full_and_staff_masked(client: TestClient) -> None:

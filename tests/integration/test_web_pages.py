@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from faircollect.bootstrap import App
 from faircollect.entrypoints.server import create_app
+from faircollect.kit.limits import MAX_BODY_BYTES
 from tests.integration.service_support import HOSTILE, TokenResolver, build_ledger
 
 COOKIE = "faircollect_session"
@@ -136,3 +137,17 @@ def test_static_files_are_served_with_the_headers(client: TestClient) -> None:
     assert "javascript" in script.headers["content-type"]
     assert script.headers["x-content-type-options"] == "nosniff"
     assert client.get("/static/../server.py").status_code == 404
+
+
+def test_bad_input_to_a_page_is_an_error_page_not_a_500(client: TestClient) -> None:
+    client.cookies.set(COOKIE, "collector")
+    invalid = client.get("/accounts?limit=zero")
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"].startswith("text/html")
+    assert "<h1>422 Unprocessable" in invalid.text
+    missing = client.get("/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    huge = client.post("/login/password", content=b"x" * (MAX_BODY_BYTES + 1))
+    assert huge.status_code == 413
+    assert huge.headers["content-security-policy"].startswith("default-src 'none'")
