@@ -89,11 +89,11 @@ def _resolver(request: Request) -> ActorResolver:
 
 def current_session(request: Request) -> SessionView | None:
     """The session behind the request's cookie, resolved once per request."""
-    if "faircollect_session" not in request.scope:
+    if "faircollect.session" not in request.scope:
         token = request.cookies.get(SESSION_COOKIE)
         session = _resolver(request).from_session(token) if token else None
-        request.scope["faircollect_session"] = session
-    found: SessionView | None = request.scope["faircollect_session"]
+        request.scope["faircollect.session"] = session
+    found: SessionView | None = request.scope["faircollect.session"]
     return found
 
 
@@ -112,7 +112,7 @@ def _guard(access: RouteAccess) -> Callable[[Request], Actor | None]:
         else:
             session = current_session(request)
             actor = session.actor if session else None
-        request.scope["faircollect_actor"] = actor
+        request.scope["faircollect.actor"] = actor
         if access.public:
             return actor
         if actor is None:
@@ -156,7 +156,7 @@ def route(
 
 def request_actor(request: Request) -> Actor:
     """The actor the route's guard resolved (a guarded, non-public route always has one)."""
-    actor: Actor | None = request.scope.get("faircollect_actor")
+    actor: Actor | None = request.scope.get("faircollect.actor")
     if actor is None:
         raise NotAuthenticatedError("sign in first")
     return actor
@@ -164,5 +164,5 @@ def request_actor(request: Request) -> Actor:
 
 def optional_actor(request: Request) -> Actor | None:
     """The actor of a public route, if someone is signed in."""
-    found: Actor | None = request.scope.get("faircollect_actor")
+    found: Actor | None = request.scope.get("faircollect.actor")
     return found

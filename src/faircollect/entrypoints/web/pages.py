@@ -140,4 +140,4 @@ def my_account(request: Request, loan_id: LoanId) -> HTMLResponse:
 )  # fmt: skip
 def users(request: Request) -> HTMLResponse:
     matrix = [(role, sorted(p.value for p in ROLE_PERMISSIONS[role])) for role in Role]
-    return render(request, "admin_users.html", matrix=matrix, users=[])
+    return render(request, "admin_users.html", matrix=matrix)
