@@ -85,9 +85,7 @@ def language(
     router, "GET", "/accounts", permissions=(Permission.ACCOUNT_READ,), via=Via.SESSION,
     include_in_schema=False,
 )  # fmt: skip
-def accounts(
-    request: Request, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE
-) -> HTMLResponse:
+def accounts(request: Request, cursor: Cursor = None, limit: Limit = DEFAULT_PAGE) -> HTMLResponse:
     page = list_accounts(
         _app(request).unit_of_work(),
         actor=request_actor(request),
