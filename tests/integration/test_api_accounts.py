@@ -92,6 +92,7 @@ def test_the_lawful_breakdown_names_the_rule_the_rate_and_the_excess(client: Tes
     assert lawful["excess_minor"] == lawful["contract_total_minor"] - lawful["lawful_total_minor"]
     assert lawful["excess_minor"] > 0
     assert "arts. 25-29" in lawful["law"]
+    assert "第二十五至二十九条" in lawful["law_zh"]
     latest = body["latest"]
     assert latest["unenforceable_excess_minor"] == (
         latest["contractual_outstanding_minor"] - latest["lawful_outstanding_minor"]

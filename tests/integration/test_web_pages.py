@@ -55,6 +55,9 @@ def test_the_staff_account_page_explains_the_lawful_amounts(client: TestClient) 
     assert "is never demanded" in html
     assert "private-4lpr@" in html
     assert "arts. 25-29" in html
+    chinese = page(client, "/accounts/L3", "collector", **{"accept-language": "zh-CN"})
+    assert "依法可收取的金额" in chinese
+    assert "第二十五至二十九条" in chinese
     assert "Schedule" in html
     assert "Payments" in html
     assert_no_inline_script(html)

@@ -50,6 +50,16 @@ CAP_LAW = {
     "2020-11-09); the 24 % guidance cap is reported, and enforced only where configured.",
 }
 
+CAP_LAW_ZH = {
+    "private-4lpr": "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》（2020）第二十五至"
+    "二十九条：利息、逾期利息和费用合计，以合同成立时一年期贷款市场报价利率的四倍为限；预先在本金中"
+    "扣除的利息不计入本金（《民法典》第六百七十条）。",
+    "private-pre-lpr": "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》第二十五至二十九条："
+    "2019年8月20日首次报价之前成立的合同，仍适用2015年的24%标准。",
+    "licensed-guidance": "持牌金融机构不适用民间借贷利率上限（最高人民法院2020年11月9日批复）；"
+    "24%的指导上限默认仅作提示，配置为强制时方予执行。",
+}
+
 
 class AccountsUnitOfWork(UnitOfWork, Protocol):
     """A unit of work with the account read store."""
@@ -78,6 +88,7 @@ class LawfulBreakdown:
     contract_penalty_rate_daily: str
     lawful_penalty_rate_daily: str
     law: str
+    law_zh: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +170,7 @@ def breakdown_of(loan: LoanRecord, schedule: tuple[ScheduleLine, ...]) -> Lawful
         contract_penalty_rate_daily=loan.penalty_rate_daily,
         lawful_penalty_rate_daily=str(from_scaled(loan.lawful_penalty_scaled)),
         law=CAP_LAW.get(rule, ""),
+        law_zh=CAP_LAW_ZH.get(rule, ""),
     )
 
 

@@ -133,7 +133,8 @@ class Lawful(Model):
     above_cap: bool
     contract_penalty_rate_daily: str
     lawful_penalty_rate_daily: str
-    law: str
+    law: str = Field(description="Where the cap comes from, in English.")
+    law_zh: str = Field(description="The same, in Chinese.")
 
 
 class BucketStay(Model):
