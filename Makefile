@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= out/demo
+# `make demo DEMO_SERVE=0` stops after building the data; otherwise the web app serves it.
+DEMO_SERVE ?= 1
+DEMO_PORT ?= 8000
 
-.PHONY: demo test lint typecheck contracts unit coverage bench clean
+.PHONY: demo test lint typecheck contracts unit coverage bench clean vendor messages
 
 $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +19,19 @@ $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR)  # the demo's own scratch folder: each run starts from an empty database
 	$(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
+	@if [ "$(DEMO_SERVE)" != "0" ]; then \
+		echo "serving the demo on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops)"; \
+		$(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \
+	fi
+
+# Re-fetch the vendored HTMX (pages) and axe-core (browser tests) from npm at their pinned versions.
+vendor:
+	./scripts/vendor.sh
+
+# Extract the pages' messages and merge them into the zh and en catalogs (compiled at first use).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages.pot .
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/faircollect/entrypoints/web/locales --no-location --no-fuzzy-matching
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench data/screening

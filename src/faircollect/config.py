@@ -49,6 +49,11 @@ class Settings:
     argon2_memory_kib: int = 65_536
     argon2_parallelism: int = 4
     issuer: str = "FairCollect"  # the name an authenticator app shows for the TOTP entry
+    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}).
+    brand_name: str = "FairCollect"
+    sms_signature: str = "FairCollect"
+    hotline: str = ""
+    portal_url: str = "http://127.0.0.1:8000"
     # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
     # then created; the default ./faircollect.db is only created by commands that make data.
     db_explicit: bool = False
@@ -108,6 +113,10 @@ class Settings:
             argon2_memory_kib=int(e.get("FAIRCOLLECT_ARGON2_MEMORY_KIB", "65536")),
             argon2_parallelism=int(e.get("FAIRCOLLECT_ARGON2_PARALLELISM", "4")),
             issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
+            brand_name=e.get("FAIRCOLLECT_BRAND_NAME", "FairCollect"),
+            sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
+            hotline=e.get("FAIRCOLLECT_HOTLINE", ""),
+            portal_url=e.get("FAIRCOLLECT_PORTAL_URL", "http://127.0.0.1:8000"),
         )
 
 

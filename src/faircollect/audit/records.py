@@ -22,7 +22,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class AuditKind(IntEnum):
     """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
-    scripts, 5xx models, 6xx the cycle, 7xx identity and access, 9xx the log.
+    scripts, 5xx models, 6xx the cycle, 7xx identity and access, 8xx staff reads, 9xx the log.
 
     Codes are never reused or renumbered.
     """
@@ -66,6 +66,7 @@ class AuditKind(IntEnum):
     BORROWER_CODE_WITHHELD = 715
     BORROWER_SIGNED_IN = 716
     PASSWORD_CHANGED = 717
+    ACCOUNT_VIEWED = 801
     CHECKPOINT_SIGNED = 901
 
 

@@ -42,6 +42,7 @@ from faircollect.entrypoints.outputs import OutputError, check_output, output_fi
 from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
+from faircollect.entrypoints.serve_cli import serve_cmd
 from faircollect.entrypoints.user_cli import token_app, user_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
@@ -74,6 +75,7 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(script_app, name="script")
 app.add_typer(model_app, name="model")
 app.command("score")(score_cmd)
+app.command("serve")(serve_cmd)
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(contacts_app, name="contacts")

@@ -12,10 +12,12 @@ from faircollect.kit.money import MAX_MINOR
 
 __all__ = [
     "AUTH",
+    "DEFAULT_PAGE",
     "EARLIEST_DATE",
     "LATEST_DATE",
     "MAX_BODY_BYTES",
     "MAX_BUNDLE_BYTES",
+    "MAX_CONTACTS_SHOWN",
     "MAX_EXCERPT",
     "MAX_FACT_ITEMS",
     "MAX_HISTORY",
@@ -23,10 +25,12 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_MINOR",
     "MAX_NUMBER_CHARS",
+    "MAX_PAGE",
     "MAX_TEXT",
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
     "MAX_WITNESS_STATE_BYTES",
+    "MAX_WORKERS",
     "PLAN_MAX_INSTALMENTS",
     "PLAN_MIN_INSTALMENTS",
     "SCREEN_CACHE_ENTRIES",
@@ -81,6 +85,16 @@ SCREEN_CACHE_ENTRIES = 8_192
 
 # The largest request body the service accepts.
 MAX_BODY_BYTES = 1_000_000
+
+# Cursor pagination: items per page when none is asked for, and the most one page may hold.
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+
+# `faircollect serve --workers`: at most this many server processes.
+MAX_WORKERS = 64
+
+# An account view shows at most this many of the latest contact decisions.
+MAX_CONTACTS_SHOWN = 100
 
 
 # Sign-in bounds (services/identity): counted in the database, so every server worker shares them.

@@ -8,6 +8,7 @@ from functools import cached_property
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
@@ -78,6 +79,10 @@ class SqlUnitOfWork:
     @cached_property
     def audit(self) -> AuditLog:
         return self._audit_factory(self.connection)
+
+    @cached_property
+    def accounts(self) -> SqlAccountStore:
+        return SqlAccountStore(self.connection)
 
     @cached_property
     def contacts(self) -> SqlContactStore:

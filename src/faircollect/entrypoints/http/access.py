@@ -1,0 +1,168 @@
+"""Who is asking and what each route requires: the one seam to identity and the route registry.
+
+The service never decides who someone is by itself: an `ActorResolver` turns the session cookie
+(pages) or the bearer token (API) into an actor. Every route is declared through `route`, which
+records the permission it needs in `REGISTRY` and checks it on each request, so a route without a
+declared permission cannot be added by accident (a test enumerates the app's routes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Depends, Request
+
+from faircollect.services.authorization import (
+    Actor,
+    NotAuthenticatedError,
+    Permission,
+    PermissionDeniedError,
+)
+
+SESSION_COOKIE = "faircollect_session"
+LANGUAGE_COOKIE = "faircollect_lang"
+
+
+class SessionView(Protocol):
+    """What a resolved session offers the pages: the actor and the session's CSRF token."""
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def csrf_token(self) -> str: ...
+
+
+class ActorResolver(Protocol):
+    """Turns a session cookie or a bearer token into who is acting (None: not authenticated)."""
+
+    def from_session(self, token: str) -> SessionView | None: ...
+
+    def from_bearer(self, token: str) -> Actor | None: ...
+
+
+class AnonymousResolver:
+    """Knows nobody: every request is anonymous (the default until identity is wired in)."""
+
+    def from_session(self, token: str) -> SessionView | None:
+        return None
+
+    def from_bearer(self, token: str) -> Actor | None:
+        return None
+
+
+class Via(StrEnum):
+    """Where a route reads its credential from."""
+
+    BEARER = "bearer"  # the API: `Authorization: Bearer <token>`
+    SESSION = "session"  # the pages: the session cookie
+
+
+PUBLIC: frozenset[Permission] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAccess:
+    """A route's declared access: any one of `permissions`, or public when empty."""
+
+    method: str
+    path: str
+    permissions: frozenset[Permission]
+    via: Via
+
+    @property
+    def public(self) -> bool:
+        return not self.permissions
+
+
+# Every declared route, keyed by (method, full path); filled as routers are built.
+REGISTRY: dict[tuple[str, str], RouteAccess] = {}
+
+
+def _resolver(request: Request) -> ActorResolver:
+    resolver: ActorResolver = request.app.state.resolver
+    return resolver
+
+
+def current_session(request: Request) -> SessionView | None:
+    """The session behind the request's cookie, resolved once per request."""
+    if "faircollect.session" not in request.scope:
+        token = request.cookies.get(SESSION_COOKIE)
+        session = _resolver(request).from_session(token) if token else None
+        request.scope["faircollect.session"] = session
+    found: SessionView | None = request.scope["faircollect.session"]
+    return found
+
+
+def _bearer_actor(request: Request) -> Actor | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return _resolver(request).from_bearer(token.strip())
+
+
+def _guard(access: RouteAccess) -> Callable[[Request], Actor | None]:
+    def check(request: Request) -> Actor | None:
+        if access.via is Via.BEARER:
+            actor = _bearer_actor(request)
+        else:
+            session = current_session(request)
+            actor = session.actor if session else None
+        request.scope["faircollect.actor"] = actor
+        if access.public:
+            return actor
+        if actor is None:
+            raise NotAuthenticatedError("sign in first")
+        if not access.permissions & actor.permissions:
+            raise PermissionDeniedError(actor, min(access.permissions))
+        return actor
+
+    return check
+
+
+def route(
+    router: APIRouter,
+    method: str,
+    path: str,
+    *,
+    permissions: Collection[Permission],
+    via: Via,
+    **options: Any,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare a route with the permissions it needs (any one of them; empty: public).
+
+    The route's dependency resolves the actor and answers 401 (nobody) or 403 (no permission)
+    before the endpoint runs; the endpoint gets the actor from `request_actor`.
+    """
+    access = RouteAccess(method.upper(), router.prefix + path, frozenset(permissions), via)
+    key = (access.method, access.path)
+    if key in REGISTRY and REGISTRY[key] != access:
+        raise ValueError(f"route {key} declared twice with different access")
+    REGISTRY[key] = access
+    extra = options.pop("openapi_extra", None) or {}
+    extra["x-permissions"] = sorted(p.value for p in access.permissions)
+    return router.api_route(
+        path,
+        methods=[access.method],
+        dependencies=[Depends(_guard(access))],
+        openapi_extra=extra,
+        **options,
+    )
+
+
+def request_actor(request: Request) -> Actor:
+    """The actor the route's guard resolved (a guarded, non-public route always has one)."""
+    actor: Actor | None = request.scope.get("faircollect.actor")
+    if actor is None:
+        raise NotAuthenticatedError("sign in first")
+    return actor
+
+
+def optional_actor(request: Request) -> Actor | None:
+    """The actor of a public route, if someone is signed in."""
+    found: Actor | None = request.scope.get("faircollect.actor")
+    return found

@@ -1,0 +1,114 @@
+"""Rendering a page: the Jinja2 environment (autoescaped: text from tapes, notes and borrowers is
+shown, never run), the page's language, the lender's branding and the role-aware navigation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from faircollect.bootstrap import App
+from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
+from faircollect.entrypoints.web.i18n import choose_language, translations
+from faircollect.kit.money import format_minor
+from faircollect.services.authorization import Actor, Permission
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=True,  # every template, whatever its name
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def money(minor: int, currency: str) -> str:
+    """``123456, "CNY"`` → ``1234.56 CNY`` (exact: formatted from the integer)."""
+    return f"{format_minor(int(minor))} {currency}"
+
+
+def percent(rate: str) -> str:
+    """A stored decimal rate as a percentage: ``"0.1540"`` → ``15.4 %`` (exact, never a float)."""
+    try:
+        value = Decimal(rate) * 100
+    except InvalidOperation:
+        return str(rate)
+    text = format(value.normalize(), "f")
+    return f"{text} %"
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalog that is translated where it is shown."""
+    return message
+
+
+# Values shown translated (pause kinds, verdicts): listed so that extraction finds them.
+SHOWN_VALUES = (
+    N_("dispute"),
+    N_("complaint"),
+    N_("hardship"),
+    N_("allow"),
+    N_("block"),
+    N_("review"),
+)
+
+ENV.filters["money"] = money
+ENV.filters["percent"] = percent
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A navigation link, shown to those holding its permission."""
+
+    label: str  # an English msgid, translated when rendered
+    href: str
+    permission: Permission
+
+
+NAVIGATION = (
+    NavItem(N_("Accounts"), "/accounts", Permission.ACCOUNT_READ),
+    NavItem(N_("My loans"), "/my", Permission.ACCOUNT_READ_OWN),
+    NavItem(N_("Users and roles"), "/admin/users", Permission.USER_MANAGE),
+)
+
+
+def navigation(actor: Actor | None) -> list[NavItem]:
+    """The links the actor may follow (none before sign-in)."""
+    if actor is None:
+        return []
+    return [item for item in NAVIGATION if item.permission in actor.permissions]
+
+
+def page_language(request: Request) -> str:
+    """The language of this request's page."""
+    return choose_language(
+        request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render `template` for this request, with the shared page context."""
+    app: App = request.app.state.faircollect
+    language = page_language(request)
+    catalog = translations(language)
+    session = current_session(request)
+    actor = session.actor if session else None
+    s = app.settings
+    html = ENV.get_template(template).render(
+        _=catalog.gettext,
+        lang=language,
+        brand={"name": s.brand_name, "hotline": s.hotline, "portal_url": s.portal_url},
+        actor=actor,
+        nav=navigation(actor),
+        csrf_token=session.csrf_token if session else "",
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)

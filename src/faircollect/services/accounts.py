@@ -1,0 +1,270 @@
+"""Use cases: read an account (staff or its borrower) and list the accounts an actor may see.
+
+One transaction each. Staff reads are audited in the same commit (kind 801, who read which
+loan); a borrower reading their own loan is not an access to someone else's data. An unknown
+loan and a loan outside the actor's scope answer alike (`NotVisibleError`): nothing leaks about
+what exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Generic, Protocol, TypeVar
+
+from faircollect.audit.records import AuditKind, AuditRecord
+from faircollect.kit.limits import MAX_CONTACTS_SHOWN, MAX_PAGE, MAX_TEXT
+from faircollect.kit.masking import mask_name
+from faircollect.kit.rates import from_scaled
+from faircollect.services.account_views import (
+    AccountStore,
+    AccountSummary,
+    BucketEpisode,
+    ContactLine,
+    LoanRecord,
+    PauseLine,
+    PaymentLine,
+    PositionLine,
+    ScheduleLine,
+)
+from faircollect.services.authorization import (
+    AGENCY_ROLES,
+    Actor,
+    NotVisibleError,
+    Permission,
+    PermissionDeniedError,
+    can,
+    check_scope,
+)
+from faircollect.services.ports import UnitOfWork
+
+# Where each cap comes from (docs/ledger.md; ../shared/REGULATION.md §1.10-1.11).
+CAP_LAW = {
+    "private-4lpr": "SPC Provisions on Private Lending (2020) arts. 25-29: interest, overdue "
+    "interest and fees together are protected only up to 4 × the one-year LPR on the contract "
+    "date; interest deducted in advance is not principal (Civil Code art. 670).",
+    "private-pre-lpr": "SPC Provisions on Private Lending arts. 25-29: a contract formed before "
+    "the first LPR fixing (2019-08-20) keeps the 24 % standard of 2015.",
+    "licensed-guidance": "Licensed lenders are outside the private-lending cap (SPC reply of "
+    "2020-11-09); the 24 % guidance cap is reported, and enforced only where configured.",
+}
+
+CAP_LAW_ZH = {
+    "private-4lpr": "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》（2020）第二十五至"
+    "二十九条：利息、逾期利息和费用合计，以合同成立时一年期贷款市场报价利率的四倍为限；预先在本金中"
+    "扣除的利息不计入本金（《民法典》第六百七十条）。",
+    "private-pre-lpr": "《最高人民法院关于审理民间借贷案件适用法律若干问题的规定》第二十五至二十九条："
+    "2019年8月20日首次报价之前成立的合同，仍适用2015年的24%标准。",
+    "licensed-guidance": "持牌金融机构不适用民间借贷利率上限（最高人民法院2020年11月9日批复）；"
+    "24%的指导上限默认仅作提示，配置为强制时方予执行。",
+}
+
+
+class AccountsUnitOfWork(UnitOfWork, Protocol):
+    """A unit of work with the account read store."""
+
+    @property
+    def accounts(self) -> AccountStore: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LawfulBreakdown:
+    """What the contract says against what may lawfully be collected, and why.
+
+    ``excess_minor`` (contract total − lawful total of the schedule) is never demanded; the
+    latest position's ``unenforceable_excess_minor`` is the same rule applied to what is owed now.
+    """
+
+    currency: str
+    contract_total_minor: int
+    lawful_total_minor: int
+    excess_minor: int
+    annual_cost: str
+    rule_id: str
+    cap_rate: str
+    cap_enforced: bool
+    above_cap: bool
+    contract_penalty_rate_daily: str
+    lawful_penalty_rate_daily: str
+    law: str
+    law_zh: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """Everything one account page shows."""
+
+    loan: LoanRecord
+    borrower_name: str  # masked for staff, in full for the borrower themselves
+    breakdown: LawfulBreakdown
+    schedule: tuple[ScheduleLine, ...]
+    payments: tuple[PaymentLine, ...]
+    latest: PositionLine | None
+    buckets: tuple[BucketEpisode, ...]
+    contacts: tuple[ContactLine, ...]
+    open_pauses: tuple[PauseLine, ...]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing and the cursor of the next (None on the last page): the last key
+    of this page, after which the next one starts."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None
+
+
+def _reader(actor: Actor) -> Permission:
+    """ACCOUNT_READ for staff, else ACCOUNT_READ_OWN; neither: denied."""
+    if can(actor, Permission.ACCOUNT_READ):
+        return Permission.ACCOUNT_READ
+    if can(actor, Permission.ACCOUNT_READ_OWN) and actor.borrower_id:
+        return Permission.ACCOUNT_READ_OWN
+    raise PermissionDeniedError(actor, Permission.ACCOUNT_READ)
+
+
+def _visible(uow: AccountsUnitOfWork, actor: Actor, loan_id: str) -> tuple[LoanRecord, Permission]:
+    permission = _reader(actor)
+    loan = uow.accounts.loan(loan_id) if len(loan_id) <= MAX_TEXT["id"] else None
+    if loan is None:
+        raise NotVisibleError(loan_id)
+    if permission is Permission.ACCOUNT_READ_OWN and actor.borrower_id != loan.borrower_id:
+        raise NotVisibleError(loan_id)
+    check_scope(actor, borrower_id=loan.borrower_id, agency_ids=uow.accounts.agencies_of(loan_id))
+    return loan, permission
+
+
+def _audit_read(uow: AccountsUnitOfWork, actor: Actor, loan: LoanRecord, what: str) -> None:
+    uow.audit.append_records(
+        [
+            AuditRecord(
+                AuditKind.ACCOUNT_VIEWED,
+                uow.clock.now(),
+                actor.label,
+                f"loan:{loan.loan_id}",
+                {"borrower_id": loan.borrower_id, "view": what},
+            )
+        ]
+    )
+
+
+def breakdown_of(loan: LoanRecord, schedule: tuple[ScheduleLine, ...]) -> LawfulBreakdown:
+    """The lawful breakdown of a loan from its stored terms and schedule."""
+    contract = sum(line.contract_total_minor for line in schedule)
+    lawful = sum(line.lawful_total_minor for line in schedule)
+    rule = loan.cap_basis.split("@", 1)[0]
+    return LawfulBreakdown(
+        currency=loan.currency,
+        contract_total_minor=contract,
+        lawful_total_minor=lawful,
+        excess_minor=contract - lawful,
+        annual_cost=loan.annual_cost,
+        rule_id=loan.cap_basis,
+        cap_rate=loan.cap_rate,
+        cap_enforced=loan.cap_enforced,
+        above_cap=Decimal(loan.annual_cost) > Decimal(loan.cap_rate),
+        contract_penalty_rate_daily=loan.penalty_rate_daily,
+        lawful_penalty_rate_daily=str(from_scaled(loan.lawful_penalty_scaled)),
+        law=CAP_LAW.get(rule, ""),
+        law_zh=CAP_LAW_ZH.get(rule, ""),
+    )
+
+
+def view_account(uow: AccountsUnitOfWork, *, actor: Actor, loan_id: str) -> AccountView:
+    """The account page of one loan, for staff in scope or for the loan's own borrower.
+
+    Staff see the borrower's name masked and their read is audited in the same commit.
+    """
+    with uow:
+        loan, permission = _visible(uow, actor, loan_id)
+        store = uow.accounts
+        sealed = store.sealed_name(loan.borrower_id)
+        name = uow.pii.open("name", loan.borrower_id, sealed) if sealed else ""
+        schedule = tuple(store.schedule(loan_id))
+        today = uow.clock.now().date()
+        view = AccountView(
+            loan=loan,
+            borrower_name=name if permission is Permission.ACCOUNT_READ_OWN else mask_name(name),
+            breakdown=breakdown_of(loan, schedule),
+            schedule=schedule,
+            payments=tuple(store.payments(loan_id)),
+            latest=store.latest_position(loan_id),
+            buckets=tuple(store.bucket_history(loan_id)),
+            contacts=tuple(store.contacts(loan_id, limit=MAX_CONTACTS_SHOWN)),
+            open_pauses=tuple(p for p in store.pauses(loan_id) if _open(p, today)),
+        )
+        if permission is Permission.ACCOUNT_READ:
+            _audit_read(uow, actor, loan, "account")
+        uow.commit()
+    return view
+
+
+def _open(pause: PauseLine, today: date) -> bool:
+    return pause.end_on is None or pause.end_on >= today
+
+
+@dataclass(frozen=True, slots=True)
+class PositionHistory:
+    """One page of a loan's daily positions, in the loan's currency."""
+
+    loan_id: str
+    currency: str
+    items: tuple[PositionLine, ...]
+    next_cursor: str | None
+
+
+def account_positions(
+    uow: AccountsUnitOfWork, *, actor: Actor, loan_id: str, cursor: date | None, limit: int
+) -> PositionHistory:
+    """A loan's stored daily positions, oldest first, one page at a time (staff reads audited)."""
+    size = _page_size(limit)
+    with uow:
+        loan, permission = _visible(uow, actor, loan_id)
+        rows = uow.accounts.positions(loan_id, after=cursor, limit=size + 1)
+        if permission is Permission.ACCOUNT_READ:
+            _audit_read(uow, actor, loan, "positions")
+        uow.commit()
+    more = len(rows) > size
+    items = tuple(rows[:size])
+    last = items[-1].as_of.isoformat() if more else None
+    return PositionHistory(loan.loan_id, loan.currency, items, last)
+
+
+def list_accounts(
+    uow: AccountsUnitOfWork,
+    *,
+    actor: Actor,
+    cursor: str | None,
+    limit: int,
+    borrower_id: str | None = None,
+) -> Page[AccountSummary]:
+    """The accounts the actor may see (of one borrower if given), in loan id order, one page at
+    a time.
+
+    Lender staff see every account, a borrower their own loans; an agency user sees only the
+    accounts placed with their agency (none until placements are recorded).
+    """
+    if cursor is not None and not 1 <= len(cursor) <= MAX_TEXT["id"]:
+        raise ValueError("cursor must be a loan id")
+    size = _page_size(limit)
+    permission = _reader(actor)
+    with uow:
+        own = actor.borrower_id if permission is Permission.ACCOUNT_READ_OWN else None
+        if actor.roles & AGENCY_ROLES or (own and borrower_id not in (None, own)):
+            rows: list[AccountSummary] = []
+        else:
+            rows = uow.accounts.page(after=cursor, limit=size + 1, borrower_id=own or borrower_id)
+        uow.commit()
+    more = len(rows) > size
+    items = tuple(rows[:size])
+    return Page(items, items[-1].loan_id if more else None)
+
+
+def _page_size(limit: int) -> int:
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}")
+    return limit

@@ -1,0 +1,158 @@
+"""The pages on SQLite and PostgreSQL: what each role sees, hostile text shown inert, the
+language, the branding, and no inline script anywhere."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faircollect.bootstrap import App
+from faircollect.entrypoints.server import create_app
+from faircollect.kit.limits import MAX_BODY_BYTES
+from tests.integration.service_support import HOSTILE, TokenResolver, build_ledger
+
+COOKIE = "faircollect_session"
+
+
+@pytest.fixture
+def client(app: App, tmp_path: Path) -> Iterator[TestClient]:
+    build_ledger(app, tmp_path / "tape")
+    branded = App(
+        dataclasses.replace(
+            app.settings, brand_name="Lender & Co", hotline="+86 10 1234 5678", portal_url="/"
+        )
+    )
+    # Share the test database and the keys already checked against it.
+    for opened in ("engine", "master_key", "pii", "audit_key"):
+        branded.__dict__[opened] = getattr(app, opened)
+    with TestClient(create_app(branded, resolver=TokenResolver())) as test_client:
+        yield test_client
+
+
+def page(client: TestClient, path: str, who: str | None, **headers: str) -> str:
+    client.cookies.clear()
+    if who:
+        client.cookies.set(COOKIE, who)
+    answer = client.get(path, headers=headers, follow_redirects=False)
+    assert answer.status_code == 200, (path, answer.status_code)
+    assert answer.headers["content-type"].startswith("text/html")
+    return answer.text
+
+
+def assert_no_inline_script(html: str) -> None:
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag, tag
+    assert " on" not in " ".join(re.findall(r"<[a-z]+\s[^>]*\son[a-z]+=", html))
+    assert "<script>" not in html
+
+
+def test_the_staff_account_page_explains_the_lawful_amounts(client: TestClient) -> None:
+    html = page(client, "/accounts/L3", "collector", **{"accept-language": "en"})
+    assert "What may lawfully be collected" in html
+    assert "is never demanded" in html
+    assert "private-4lpr@" in html
+    assert "arts. 25-29" in html
+    chinese = page(client, "/accounts/L3", "collector", **{"accept-language": "zh-CN"})
+    assert "依法可收取的金额" in chinese
+    assert "第二十五至二十九条" in chinese
+    assert "Schedule" in html
+    assert "Payments" in html
+    assert_no_inline_script(html)
+    assert 'href="/accounts"' in html  # the navigation shows what the role may open
+    assert 'href="/admin/users"' not in html
+    assert 'name="csrf_token" value="csrf-collector"' in html
+
+
+def test_hostile_text_is_shown_inert(client: TestClient) -> None:
+    own = page(client, "/my/L1", "b1")
+    assert HOSTILE not in own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in own
+    staff = page(client, "/accounts/L1", "hostile")  # a hostile user name in the header
+    assert HOSTILE not in staff
+    assert "&lt;script&gt;" in staff
+    assert_no_inline_script(staff)
+
+
+def test_who_may_open_which_page(client: TestClient) -> None:
+    client.cookies.clear()
+    anonymous = client.get("/accounts/L1", follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/login?next=/accounts/L1"
+    client.cookies.set(COOKIE, "b1")
+    assert client.get("/accounts/L1").status_code == 403
+    client.cookies.set(COOKIE, "b2")
+    other = client.get("/my/L1")
+    unknown = client.get("/my/NOPE")
+    assert other.status_code == unknown.status_code == 404
+    # The same page but for the path itself (the language links point back to it).
+    assert other.text == unknown.text.replace("/my/NOPE", "/my/L1")
+    client.cookies.set(COOKIE, "collector")
+    assert client.get("/my").status_code == 403
+    assert client.get("/admin/users").status_code == 403
+    admin = page(client, "/admin/users", "admin")
+    assert "collections_manager" in admin
+    assert "user.manage" in admin
+
+
+def test_language_follows_the_choice_then_the_browser(client: TestClient) -> None:
+    assert "<h1>登录</h1>" in page(client, "/login", None)
+    assert "<h1>Sign in</h1>" in page(client, "/login", None, **{"accept-language": "en-GB"})
+    switched = client.get("/language/zh?next=/login", follow_redirects=False)
+    assert switched.status_code == 303
+    assert switched.headers["location"] == "/login"
+    client.cookies.set("faircollect_lang", "zh")
+    answer = client.get("/login", headers={"accept-language": "en"})
+    assert "<h1>登录</h1>" in answer.text
+    away = client.get("/language/en?next=//evil.example/", follow_redirects=False)
+    assert away.headers["location"] == "/"
+
+
+def test_the_login_page_holds_both_forms_and_the_branding(client: TestClient) -> None:
+    html = page(client, "/login", None, **{"accept-language": "en"})
+    assert 'action="/login/password"' in html
+    assert 'name="totp_code"' in html
+    assert 'action="/login/borrower/code"' in html
+    assert 'action="/login/borrower/verify"' in html
+    assert "Lender &amp; Co" in html
+    assert "+86 10 1234 5678" in html
+    assert "示例金融" not in html
+    assert "400-000-0000" not in html
+    assert_no_inline_script(html)
+
+
+def test_the_list_pages_with_htmx_fragments(client: TestClient) -> None:
+    html = page(client, "/accounts", "collector")
+    assert all(f'href="/accounts/{loan}"' in html for loan in ("L1", "L2", "L3"))
+    fragment = page(client, "/accounts", "collector", **{"hx-request": "true"})
+    assert "<html" not in fragment
+    assert "/accounts/L1" in fragment
+    mine = page(client, "/my", "b1")
+    assert 'href="/my/L1"' in mine
+    assert "/my/L2" not in mine
+
+
+def test_static_files_are_served_with_the_headers(client: TestClient) -> None:
+    script = client.get("/static/vendor/htmx.min.js")
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+    assert script.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/../server.py").status_code == 404
+
+
+def test_bad_input_to_a_page_is_an_error_page_not_a_500(client: TestClient) -> None:
+    client.cookies.set(COOKIE, "collector")
+    invalid = client.get("/accounts?limit=zero")
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"].startswith("text/html")
+    assert "<h1>422 Unprocessable" in invalid.text
+    missing = client.get("/nothing-here")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("text/html")
+    huge = client.post("/login/password", content=b"x" * (MAX_BODY_BYTES + 1))
+    assert huge.status_code == 413
+    assert huge.headers["content-security-policy"].startswith("default-src 'none'")
