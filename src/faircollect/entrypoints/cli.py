@@ -41,6 +41,7 @@ from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.kit.limits import DateOutOfRangeError, check_date
 from faircollect.services.importing import ChangedRecordError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -79,9 +80,10 @@ def _app(db: str | None) -> App:
 
 
 def _date(text: str, option: str = "--as-of") -> date:
+    """A date option, refused outside the plausible range (docs/limits.md, Dates)."""
     try:
-        return parse_iso_date(text)
-    except DateError as exc:
+        return check_date(parse_iso_date(text), option)
+    except (DateError, DateOutOfRangeError) as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 
