@@ -44,13 +44,13 @@ MAX_PENALTY_DAILY = Decimal("0.01")
 MAX_TERM = 360  # monthly instalments
 # The first instalment falls due at most this many months after disbursement (a grace period),
 # and every instalment, given or generated, within MAX_SCHEDULE_MONTHS of it: the annual-cost
-# solver's discount factors stay finite inside these (tests/unit/domain of the tape bounds).
+# solver's discount factors stay finite inside these (tests/unit/domain/test_pricing_bounds.py).
 MAX_FIRST_DUE_MONTHS = 60
 MAX_SCHEDULE_MONTHS = MAX_FIRST_DUE_MONTHS + MAX_TERM
 
-# Payments one loan may carry: keeps the batch kernel's credit-balance sum inside int64
-# (adapters/batch/ledger_arrays.py derives the bound).
-MAX_PAYMENTS_PER_LOAN = 100_000
+# Payments one loan may carry (more than one a day over the longest schedule): keeps the batch
+# kernel's credit-balance sum inside int64 (adapters/batch/ledger_arrays.py derives the bound).
+MAX_PAYMENTS_PER_LOAN = 20_000
 
 # The largest single tape file (CSV or Parquet) read into memory.
 MAX_TAPE_FILE_BYTES = 2 * 1024**3
