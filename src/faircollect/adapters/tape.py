@@ -53,13 +53,25 @@ ALLOCATION_ORDERS = tuple(
 )
 DEFAULT_ORDER_TEXT = ALLOCATION_ORDERS[0]
 
+# Every cell of borrowers.csv may be personal (a shifted or swapped column puts a name under
+# borrower_id or a phone under timezone), so no value of this file is ever quoted.
 BORROWER_COLUMNS = [
-    Col("borrower_id", "id"),
+    Col("borrower_id", "id", personal=True),
     Col("name", "text", personal=True, limit="name"),
     Col("phone", "text", personal=True, limit="phone"),
     Col("id_number", "text", required=False, personal=True, limit="id_number"),
-    Col("timezone", "tz", required=False, default=DEFAULT_TIMEZONE, limit="timezone"),
-    Col("language", "enum", required=False, default="zh", choices=LANGUAGES, limit="language"),
+    Col(
+        "timezone", "tz", required=False, default=DEFAULT_TIMEZONE, personal=True, limit="timezone"
+    ),
+    Col(
+        "language",
+        "enum",
+        required=False,
+        default="zh",
+        choices=LANGUAGES,
+        personal=True,
+        limit="language",
+    ),
 ]
 LOAN_COLUMNS = [
     Col("loan_id", "id"),
@@ -81,6 +93,7 @@ LOAN_COLUMNS = [
         required=False,
         default=DEFAULT_ORDER_TEXT,
         choices=ALLOCATION_ORDERS,
+        expected="must be penalty, fee, interest and principal, each once, joined by |",
     ),
 ]
 PAYMENT_COLUMNS = [
@@ -183,7 +196,7 @@ def _cross_check(
 ) -> Tape | None:
     b, lo, p, s = typed["borrowers"], typed["loans"], typed["payments"], typed.get("schedules")
     bf, lf, pf, sf = (_label(folder, n) for n in ("borrowers", "loans", "payments", "schedules"))
-    duplicates(bf, b, ["borrower_id"], problems)
+    duplicates(bf, b, ["borrower_id"], problems, quote=False)
     duplicates(lf, lo, ["loan_id"], problems)
     duplicates(pf, p, ["payment_id"], problems)
     unknown_ids(

@@ -28,12 +28,14 @@ class TapePause:
     pause: Pause
 
 
-def duplicates(file: str, frame: pl.DataFrame, key: list[str], problems: Problems) -> None:
-    """Report rows whose `key` repeats an earlier row's."""
+def duplicates(
+    file: str, frame: pl.DataFrame, key: list[str], problems: Problems, *, quote: bool = True
+) -> None:
+    """Report rows whose `key` repeats an earlier row's (quoting it unless `quote` is false)."""
     dup = frame.filter(pl.struct(key).is_duplicated())
     for row in dup.select("_row", *key).iter_rows():
-        shown = ", ".join(excerpt(str(part)) for part in row[1:])
-        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id ({shown})")
+        shown = f" ({', '.join(excerpt(str(part)) for part in row[1:])})" if quote else ""
+        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id{shown}")
 
 
 def unknown_ids(

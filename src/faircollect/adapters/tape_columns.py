@@ -40,6 +40,8 @@ class Col:
     personal: bool = False
     # Longest accepted value, a key of kit.limits.MAX_TEXT (ids: ID_RE, at most 64).
     limit: str | None = None
+    # What an enum's error says instead of listing every choice.
+    expected: str | None = None
 
 
 @dataclass
@@ -164,7 +166,7 @@ def _parse(file: str, rows: pl.Series, raw: pl.Series, spec: Col, problems: Prob
             file,
             spec,
             work.filter(present & ~pl.col("value").is_in(list(spec.choices))),
-            f"must be one of {', '.join(spec.choices)}",
+            spec.expected or f"must be one of {', '.join(spec.choices)}",
             problems,
         )
         return raw

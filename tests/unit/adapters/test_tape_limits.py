@@ -308,3 +308,13 @@ def test_upfront_fee_error_shows_the_value_typed(tmp_path: Path) -> None:
     text = refused(tape(tmp_path, loans=[{**LOAN, "upfront_fee": "12000.5"}]))
     assert "column upfront_fee: must be less than principal (value '12000.5')" in text
     assert "1200050" not in text
+
+
+def test_no_value_of_borrowers_csv_is_quoted_even_in_the_wrong_column(tmp_path: Path) -> None:
+    swapped = {**BORROWER, "borrower_id": BORROWER["name"], "timezone": BORROWER["phone"]}
+    text = refused(tape(tmp_path / "a", borrowers=[swapped], loans=[], payments=[]))
+    assert "borrowers.csv row 2, column borrower_id: is not an id" in text
+    assert "borrowers.csv row 2, column timezone: is not an IANA time zone" in text
+    twice = {**BORROWER, "borrower_id": BORROWER["phone"]}
+    text = refused(tape(tmp_path / "b", borrowers=[twice, twice], loans=[], payments=[]))
+    assert "borrowers.csv row 3, column borrower_id: duplicate id" in text
