@@ -312,3 +312,4 @@ def test_import_succeeds_or_names_the_problem_and_writes_nothing() -> None:
                     assert counts(app) == before
 
         one()
+        print(f"fuzz: {next(seen)} hostile tapes imported or refused")  # campaign figures (-s)
