@@ -45,3 +45,14 @@ def test_a_generated_instalment_above_the_largest_amount_is_named(app: App, tmp_
     ):
         run_import(app, tape, update=False, console=QUIET)
     assert counts(app) == (0, 0, 0, 0)
+
+
+def test_an_unpriceable_parquet_loan_names_the_parquet_file(app: App, tmp_path: Path) -> None:
+    import polars as pl
+
+    loan = {**LOAN, "annual_rate": "0", "repayment_method": "interest_first"}
+    tape = write_tape(tmp_path / "t", loans=[loan], payments=[])
+    pl.read_csv(tape / "loans.csv", infer_schema=False).write_parquet(tape / "loans.parquet")
+    (tape / "loans.csv").unlink()
+    with pytest.raises(TapeError, match=r"loans\.parquet row 2, column annual_rate"):
+        run_import(app, tape, update=False, console=QUIET)

@@ -154,6 +154,7 @@ class Tape:
     schedules: dict[str, list[Installment]]
     loan_rows: dict[str, int]
     pauses: list[TapePause] = field(default_factory=list)
+    loan_file: str = "loans.csv"  # or loans.parquet: where loan_rows count
 
 
 def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds) -> Tape:
@@ -297,6 +298,7 @@ def _cross_check(
         schedules=schedules,
         loan_rows=dict(lo.select("loan_id", "_row").iter_rows()),
         pauses=pauses,
+        loan_file=lf,
     )
 
 
