@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from faircollect.adapters.tape_files import malformed_at
+from faircollect.kit.limits import MAX_TAPE_FILE_BYTES, excerpt
 from faircollect.scoring.features import (
     COLLECTION_FEATURES,
     COLLECTION_MONOTONE,
@@ -39,16 +41,11 @@ def read_table(
     """Every column but the target and `drop` becomes a feature: numeric when every non-empty
     cell is a number, categorical when (almost) none is; a numeric column with stray text is an
     error naming the column and row."""
-    try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"{path}: cannot read as CSV ({exc})") from exc
+    frame = _read_csv(path)
     if frame.height == 0:
         raise DataError(f"{path}: no rows")
     if target not in frame.columns:
-        raise DataError(
-            f"{path}: no target column {target!r} (columns: {', '.join(frame.columns)})"
-        )
+        raise DataError(f"{path}: no target column {excerpt(target)} (columns: {_names(frame)})")
     unknown = [c for c in drop if c not in frame.columns]
     if unknown:
         raise DataError(f"{path}: cannot drop unknown column(s) {', '.join(unknown)}")
@@ -59,11 +56,14 @@ def read_table(
     if positive is None:
         guess = [v for v in values if v.lower() in _TRUE_BAD]
         if len(values) != 2 or len(guess) != 1:
+            shown = ", ".join(excerpt(v) for v in values[:10])
             raise DataError(f"{path}: say which target value is the positive (bad) outcome with "
-                            f"--positive (values: {', '.join(values[:10])})")  # fmt: skip
+                            f"--positive (values: {shown})")  # fmt: skip
         positive = guess[0]
     if positive not in values:
-        raise DataError(f"{path}: the positive value {positive!r} never occurs in {target!r}")
+        raise DataError(
+            f"{path}: the positive value {excerpt(positive)} never occurs in {excerpt(target)}"
+        )
     y = np.array([v == positive for v in labels], dtype=np.int8)
     numeric: dict[str, np.ndarray] = {}
     categorical: dict[str, np.ndarray] = {}
@@ -80,8 +80,8 @@ def read_table(
             categorical[name] = np.array(cells, dtype=np.str_)
         else:
             row = bad[0]
-            raise DataError(f"{path}: column {name!r} is numeric but row {row + 2} holds "
-                            f"{cells[row][:20]!r}")  # fmt: skip
+            raise DataError(f"{path}: column {excerpt(name)} is numeric but row {row + 2} holds "
+                            f"{excerpt(cells[row])}")  # fmt: skip
     table = Table(numeric, categorical, y, tuple(drop))
     return with_profile(table, profile, path) if profile else table
 
@@ -124,8 +124,37 @@ def with_profile(table: Table, profile: str, path: Path) -> Table:
 
 def read_column(path: Path, name: str) -> np.ndarray:
     """One column as text (a protected attribute for the fairness report)."""
-    try:
-        frame = pl.read_csv(path, infer_schema=False, columns=[name])
-    except (OSError, pl.exceptions.PolarsError) as exc:
-        raise DataError(f"{path}: no column {name!r} ({exc})") from exc
+    frame = _read_csv(path)
+    if name not in frame.columns:
+        raise DataError(f"{path}: no column {excerpt(name)} (columns: {_names(frame)})")
     return np.array(frame[name].fill_null("").to_list(), dtype=np.str_)
+
+
+def _read_csv(path: Path) -> pl.DataFrame:
+    """Every cell as text; a file that is not a readable CSV is named without quoting it."""
+    try:
+        if not path.is_file():
+            raise DataError(f"{path}: cannot read as CSV (not a regular file)")
+        if path.stat().st_size > MAX_TAPE_FILE_BYTES:
+            raise DataError(f"{path}: cannot read as CSV (more than {MAX_TAPE_FILE_BYTES:,} bytes)")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read as CSV ({exc.__class__.__name__})") from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(f"{path}: cannot read as CSV (line {line} is not UTF-8)") from exc
+    if not text.strip():
+        raise DataError(f"{path}: no rows")
+    try:
+        return pl.read_csv(data, infer_schema=False)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as exc:
+        # The reader's own message quotes the cells it choked on: never shown.
+        raise DataError(f"{path}: cannot read as CSV ({malformed_at(text)})") from exc
+
+
+def _names(frame: pl.DataFrame) -> str:
+    """Up to ten column names, each cut short."""
+    more = f" and {frame.width - 10} more" if frame.width > 10 else ""
+    return ", ".join(excerpt(c) for c in frame.columns[:10]) + more

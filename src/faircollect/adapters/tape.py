@@ -24,6 +24,8 @@ from faircollect.adapters.tape_checks import (
     unknown_ids,
 )
 from faircollect.adapters.tape_columns import Col, Problems, parse_columns
+from faircollect.adapters.tape_files import label as _label
+from faircollect.adapters.tape_files import read_part
 from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
 from faircollect.domain.loans import (
     DEFAULT_ALLOCATION_ORDER,
@@ -35,6 +37,14 @@ from faircollect.domain.loans import (
     parse_allocation_order,
 )
 from faircollect.domain.pauses import PauseKind
+from faircollect.kit.limits import (
+    MAX_ANNUAL_RATE,
+    MAX_FIRST_DUE_MONTHS,
+    MAX_PAYMENTS_PER_LOAN,
+    MAX_PENALTY_DAILY,
+    MAX_TERM,
+    excerpt,
+)
 
 OPTIONAL_FILES = ("schedules", "pauses")
 # Every order of the four components, written "penalty|fee|interest|principal" in the tape.
@@ -42,17 +52,26 @@ ALLOCATION_ORDERS = tuple(
     "|".join(p) for p in permutations(c.value for c in DEFAULT_ALLOCATION_ORDER)
 )
 DEFAULT_ORDER_TEXT = ALLOCATION_ORDERS[0]
-MAX_ANNUAL_RATE = Decimal(10)
-MAX_PENALTY_DAILY = Decimal("0.01")
-MAX_TERM = 360
 
+# Every cell of borrowers.csv may be personal (a shifted or swapped column puts a name under
+# borrower_id or a phone under timezone), so no value of this file is ever quoted.
 BORROWER_COLUMNS = [
-    Col("borrower_id", "id"),
-    Col("name", "text", personal=True),
-    Col("phone", "text", personal=True),
-    Col("id_number", "text", required=False, personal=True),
-    Col("timezone", "tz", required=False, default=DEFAULT_TIMEZONE),
-    Col("language", "enum", required=False, default="zh", choices=LANGUAGES),
+    Col("borrower_id", "id", personal=True),
+    Col("name", "text", personal=True, limit="name"),
+    Col("phone", "text", personal=True, limit="phone"),
+    Col("id_number", "text", required=False, personal=True, limit="id_number"),
+    Col(
+        "timezone", "tz", required=False, default=DEFAULT_TIMEZONE, personal=True, limit="timezone"
+    ),
+    Col(
+        "language",
+        "enum",
+        required=False,
+        default="zh",
+        choices=LANGUAGES,
+        personal=True,
+        limit="language",
+    ),
 ]
 LOAN_COLUMNS = [
     Col("loan_id", "id"),
@@ -74,6 +93,7 @@ LOAN_COLUMNS = [
         required=False,
         default=DEFAULT_ORDER_TEXT,
         choices=ALLOCATION_ORDERS,
+        expected="must be penalty, fee, interest and principal, each once, joined by |",
     ),
 ]
 PAYMENT_COLUMNS = [
@@ -134,6 +154,7 @@ class Tape:
     schedules: dict[str, list[Installment]]
     loan_rows: dict[str, int]
     pauses: list[TapePause] = field(default_factory=list)
+    loan_file: str = "loans.csv"  # or loans.parquet: where loan_rows count
 
 
 def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds) -> Tape:
@@ -143,10 +164,13 @@ def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds)
     tape may add payments to loans imported earlier.
     """
     if not folder.is_dir():
-        raise TapeError([f"{folder}: not a folder"])
+        raise TapeError([f"{excerpt(str(folder))}: not a folder"])
     problems = Problems()
     frames = {
-        name: _read(folder, name, problems, required=name not in OPTIONAL_FILES) for name in COLUMNS
+        name: read_part(
+            folder, name, [c.name for c in cols], problems, required=name not in OPTIONAL_FILES
+        )
+        for name, cols in COLUMNS.items()
     }
     if problems.count:
         raise TapeError(problems.messages, problems.count)
@@ -164,42 +188,6 @@ def read_tape(folder: Path, *, known_borrowers: KnownIds, known_loans: KnownIds)
     return tape
 
 
-def _label(folder: Path, name: str) -> str:
-    return f"{name}.parquet" if (folder / f"{name}.parquet").exists() else f"{name}.csv"
-
-
-def _read(folder: Path, name: str, problems: Problems, *, required: bool) -> pl.DataFrame | None:
-    csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-    if parquet.exists():
-        try:
-            frame = pl.read_parquet(parquet)
-        except (pl.exceptions.PolarsError, OSError) as exc:
-            problems.add(f"{name}.parquet: not a readable Parquet file ({exc.__class__.__name__})")
-            return None
-        return frame.select(pl.all().cast(pl.String))
-    if not csv.exists():
-        if required:
-            problems.add(f"{name}.csv: missing (required file)")
-        return None
-    data = csv.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        problems.add(f"{name}.csv row {line}: not UTF-8 (byte {exc.start})")
-        return None
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data.strip():
-        problems.add(f"{name}.csv: empty file (a header row is required)")
-        return None
-    try:
-        return pl.read_csv(data, infer_schema=False, has_header=True)
-    except pl.exceptions.PolarsError as exc:
-        problems.add(f"{name}.csv: malformed CSV ({str(exc).splitlines()[0]})")
-        return None
-
-
 def _cross_check(
     folder: Path,
     typed: dict[str, pl.DataFrame],
@@ -209,7 +197,7 @@ def _cross_check(
 ) -> Tape | None:
     b, lo, p, s = typed["borrowers"], typed["loans"], typed["payments"], typed.get("schedules")
     bf, lf, pf, sf = (_label(folder, n) for n in ("borrowers", "loans", "payments", "schedules"))
-    duplicates(bf, b, ["borrower_id"], problems)
+    duplicates(bf, b, ["borrower_id"], problems, quote=False)
     duplicates(lf, lo, ["loan_id"], problems)
     duplicates(pf, p, ["payment_id"], problems)
     unknown_ids(
@@ -245,6 +233,12 @@ def _cross_check(
                 "must be after disbursed_on",
             ),
             (
+                pl.col("first_due_on")
+                > pl.col("disbursed_on").dt.offset_by(f"{MAX_FIRST_DUE_MONTHS}mo"),
+                "first_due_on",
+                f"is more than {MAX_FIRST_DUE_MONTHS} months after disbursed_on",
+            ),
+            (
                 pl.col("upfront_fee") >= pl.col("principal"),
                 "upfront_fee",
                 "must be less than principal",
@@ -263,6 +257,7 @@ def _cross_check(
         ],
     )
     if p.height:
+        _too_many_payments(pf, p, problems)
         disbursed = lo.select("loan_id", pl.col("disbursed_on").alias("_disbursed"))
         joined = p.join(disbursed, on="loan_id", how="left")
         row_rules(
@@ -303,7 +298,20 @@ def _cross_check(
         schedules=schedules,
         loan_rows=dict(lo.select("loan_id", "_row").iter_rows()),
         pauses=pauses,
+        loan_file=lf,
     )
+
+
+def _too_many_payments(file: str, payments: pl.DataFrame, problems: Problems) -> None:
+    """Name the first payment beyond MAX_PAYMENTS_PER_LOAN of any loan."""
+    nth = pl.int_range(pl.len()).over("loan_id")
+    for row, loan_id in (
+        payments.filter(nth == MAX_PAYMENTS_PER_LOAN).select("_row", "loan_id").iter_rows()
+    ):
+        problems.add(
+            f"{file} row {row}, column loan_id: loan {excerpt(loan_id)} has more than"
+            f" {MAX_PAYMENTS_PER_LOAN:,} payments"
+        )
 
 
 def _terms(row: dict[str, object]) -> LoanTerms:

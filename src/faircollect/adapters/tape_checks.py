@@ -10,9 +10,11 @@ from typing import Any
 
 import polars as pl
 
-from faircollect.adapters.tape_columns import Problems
+from faircollect.adapters.tape_columns import Problems, typed_text
 from faircollect.domain.loans import Installment
 from faircollect.domain.pauses import Pause, PauseKind, overlapping
+from faircollect.kit.dates import add_months
+from faircollect.kit.limits import MAX_SCHEDULE_MONTHS, excerpt
 
 KnownIds = Callable[[list[str]], set[str]]
 
@@ -26,11 +28,14 @@ class TapePause:
     pause: Pause
 
 
-def duplicates(file: str, frame: pl.DataFrame, key: list[str], problems: Problems) -> None:
-    """Report rows whose `key` repeats an earlier row's."""
+def duplicates(
+    file: str, frame: pl.DataFrame, key: list[str], problems: Problems, *, quote: bool = True
+) -> None:
+    """Report rows whose `key` repeats an earlier row's (quoting it unless `quote` is false)."""
     dup = frame.filter(pl.struct(key).is_duplicated())
     for row in dup.select("_row", *key).iter_rows():
-        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id {row[1:]!r}")
+        shown = f" ({', '.join(excerpt(str(part)) for part in row[1:])})" if quote else ""
+        problems.add(f"{file} row {row[0]}, column {key[-1]}: duplicate id{shown}")
 
 
 def unknown_ids(
@@ -48,18 +53,19 @@ def unknown_ids(
     if missing:
         bad = frame.filter(pl.col(column).is_in(sorted(missing)))
         for row, value in bad.select("_row", column).iter_rows():
-            problems.add(f"{file} row {row}, column {column}: unknown {what} {value!r}")
+            problems.add(f"{file} row {row}, column {column}: unknown {what} {excerpt(value)}")
 
 
 def row_rules(
     file: str, frame: pl.DataFrame, problems: Problems, rules: list[tuple[pl.Expr, str, str]]
 ) -> None:
-    """Report rows where a (condition, column, why) rule holds."""
+    """Report rows where a (condition, column, why) rule holds, quoting the value as typed."""
     for condition, column, why in rules:
+        shown = typed_text(column) if typed_text(column) in frame.columns else column
         for row, value in (
-            frame.filter(condition.fill_null(False)).select("_row", column).iter_rows()
+            frame.filter(condition.fill_null(False)).select("_row", shown).iter_rows()
         ):
-            problems.add(f"{file} row {row}, column {column}: {why} (value {str(value)!r})")
+            problems.add(f"{file} row {row}, column {column}: {why} (value {excerpt(str(value))})")
 
 
 def schedules_of(
@@ -69,7 +75,9 @@ def schedules_of(
     duplicates(file, s, ["loan_id", "installment_no"], problems)
     unknown = s.filter(~pl.col("loan_id").is_in(loans["loan_id"].to_list()))
     for row, value in unknown.select("_row", "loan_id").iter_rows():
-        problems.add(f"{file} row {row}, column loan_id: not a loan of this tape ({value!r})")
+        problems.add(
+            f"{file} row {row}, column loan_id: not a loan of this tape ({excerpt(value)})"
+        )
     zero = s.filter(pl.col("principal_due") + pl.col("interest_due") + pl.col("fee_due") == 0)
     for (row,) in zero.select("_row").iter_rows():
         problems.add(
@@ -95,7 +103,9 @@ def schedules_of(
         problem = _schedule_problem(str(loan_id), rows, fact)
         if problem:
             column, why = problem
-            problems.add(f"{file} row {group['_row'][0]}, column {column}: loan {loan_id!r} {why}")
+            problems.add(
+                f"{file} row {group['_row'][0]}, column {column}: loan {excerpt(str(loan_id))} {why}"
+            )
         result[str(loan_id)] = rows
     return result
 
@@ -108,6 +118,8 @@ def _schedule_problem(
     dates = [fact["disbursed_on"], *(r.due_on for r in rows)]
     if any(a >= b for a, b in pairwise(dates)):
         return "due_on", "due dates must increase and follow disbursement"
+    if dates[-1] > add_months(fact["disbursed_on"], MAX_SCHEDULE_MONTHS):
+        return "due_on", f"falls due more than {MAX_SCHEDULE_MONTHS} months after disbursement"
     if sum(r.principal for r in rows) != fact["principal"]:
         return "principal_due", "principal does not add up to the contract principal"
     return None
@@ -139,6 +151,6 @@ def pauses_of(
     for loan_id, items in by_loan.items():
         if overlapping([p for _, p in items]):
             problems.add(
-                f"{file} row {items[0][0]}, column start_on: pauses of loan {loan_id!r} overlap"
+                f"{file} row {items[0][0]}, column start_on: pauses of loan {excerpt(loan_id)} overlap"
             )
     return result

@@ -46,6 +46,7 @@ from faircollect.entrypoints.serve_cli import serve_cmd
 from faircollect.entrypoints.user_cli import token_app, user_app
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.kit.limits import DateOutOfRangeError, check_date
 from faircollect.services.importing import ChangedRecordError
 
 
@@ -100,9 +101,10 @@ def _app(db: str | None, *, create: bool = False) -> App:
 
 
 def _date(text: str, option: str = "--as-of") -> date:
+    """A date option, refused outside the plausible range (docs/limits.md, Dates)."""
     try:
-        return parse_iso_date(text)
-    except DateError as exc:
+        return check_date(parse_iso_date(text), option)
+    except (DateError, DateOutOfRangeError) as exc:
         raise typer.BadParameter(str(exc), param_hint=option) from exc
 
 

@@ -75,7 +75,7 @@ def run_import(
                 )
             except UnpriceableLoanError as exc:
                 row = tape.loan_rows.get(exc.loan_id, "?")
-                message = f"loans.csv row {row}, column annual_rate: {exc.reason}"
+                message = f"{tape.loan_file} row {row}, column annual_rate: {exc.reason}"
                 raise TapeError([message]) from exc
 
 

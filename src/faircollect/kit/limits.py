@@ -7,6 +7,7 @@ named error; the cores may rely on them, e.g. the batch kernels' int64 arithmeti
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from faircollect.kit.money import MAX_MINOR
 
@@ -15,17 +16,24 @@ __all__ = [
     "DEFAULT_PAGE",
     "EARLIEST_DATE",
     "LATEST_DATE",
+    "MAX_ANNUAL_RATE",
     "MAX_BODY_BYTES",
     "MAX_BUNDLE_BYTES",
     "MAX_CONTACTS_SHOWN",
     "MAX_EXCERPT",
     "MAX_FACT_ITEMS",
+    "MAX_FIRST_DUE_MONTHS",
     "MAX_HISTORY",
     "MAX_JSON_DEPTH",
     "MAX_LINE_BYTES",
     "MAX_MINOR",
     "MAX_NUMBER_CHARS",
     "MAX_PAGE",
+    "MAX_PAYMENTS_PER_LOAN",
+    "MAX_PENALTY_DAILY",
+    "MAX_SCHEDULE_MONTHS",
+    "MAX_TAPE_FILE_BYTES",
+    "MAX_TERM",
     "MAX_TEXT",
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
@@ -36,12 +44,30 @@ __all__ = [
     "SCREEN_CACHE_ENTRIES",
     "DateOutOfRangeError",
     "check_date",
+    "excerpt",
 ]
 
 # Plausible dates for any business fact (contract, due, payment, as-of): a loan's life and the
 # records about it fall inside; 0001-01-01 or 9999-12-31 are typing errors, not facts.
 EARLIEST_DATE = date(1990, 1, 1)
 LATEST_DATE = date(2100, 12, 31)
+
+# Loan terms a tape may carry. Rates are fractions (0.18 is 18 % a year).
+MAX_ANNUAL_RATE = Decimal(10)
+MAX_PENALTY_DAILY = Decimal("0.01")
+MAX_TERM = 360  # monthly instalments
+# The first instalment falls due at most this many months after disbursement (a grace period),
+# and every instalment, given or generated, within MAX_SCHEDULE_MONTHS of it: the annual-cost
+# solver's discount factors stay finite inside these (tests/unit/domain/test_pricing_bounds.py).
+MAX_FIRST_DUE_MONTHS = 60
+MAX_SCHEDULE_MONTHS = MAX_FIRST_DUE_MONTHS + MAX_TERM
+
+# Payments one loan may carry (more than one a day over the longest schedule): keeps the batch
+# kernel's credit-balance sum inside int64 (adapters/batch/ledger_arrays.py derives the bound).
+MAX_PAYMENTS_PER_LOAN = 20_000
+
+# The largest single tape file (CSV or Parquet) read into memory.
+MAX_TAPE_FILE_BYTES = 2 * 1024**3
 
 # The longest text accepted per kind of field, in characters.
 MAX_TEXT: dict[str, int] = {
@@ -142,3 +168,11 @@ def check_date(value: date, where: str) -> date:
 # Promises to pay and repayment plans (services/arrangements.py).
 PLAN_MIN_INSTALMENTS = 2
 PLAN_MAX_INSTALMENTS = 36
+
+
+def excerpt(value: str) -> str:
+    """`value` quoted for an error: at most MAX_EXCERPT characters, control characters escaped,
+    with its length when cut. Never pass a personal value (say which field instead)."""
+    if len(value) <= MAX_EXCERPT:
+        return repr(value)
+    return f"{value[:MAX_EXCERPT]!r}... ({len(value):,} characters)"

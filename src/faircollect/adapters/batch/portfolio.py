@@ -16,11 +16,21 @@ from faircollect.adapters.batch.ledger_arrays import I64, Payments, Schedules, S
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.domain.loans import DEFAULT_ALLOCATION_ORDER, parse_allocation_order
 from faircollect.domain.position import POSITION_FIELDS
+from faircollect.kit.dates import to_day_number
+from faircollect.kit.limits import (
+    EARLIEST_DATE,
+    LATEST_DATE,
+    MAX_MINOR,
+    MAX_PAYMENTS_PER_LOAN,
+    MAX_PENALTY_DAILY,
+    MAX_TERM,
+)
+from faircollect.kit.rates import to_scaled
 
 COMPONENT_INDEX = {c: i for i, c in enumerate(DEFAULT_ALLOCATION_ORDER)}
 POSITION_COLUMNS = POSITION_FIELDS
 CHUNK_LOANS = 100_000
-MAX_INSTALLMENTS = 1024  # term ≤ 360 is validated on import
+MAX_INSTALLMENTS = 1024  # above MAX_TERM, so (loan, kind, number) sorts as one int64 key
 OPEN_END = 10**7  # day number of an open pause's end (far beyond any as-of date)
 
 
@@ -68,7 +78,12 @@ class _Book:
 def compute_positions(
     ledger: Ledger, as_of_day: int, buckets: BucketScheme, *, chunk_loans: int = CHUNK_LOANS
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """Per-loan positions (arrays in loan-key order) for every column of POSITION_COLUMNS."""
+    """Per-loan positions (arrays in loan-key order) for every column of POSITION_COLUMNS.
+
+    Raises LedgerBoundsError when an input lies outside the bounds the int64 arithmetic is
+    proven safe for (ledger_arrays' docstring), e.g. rows stored before a bound was enforced.
+    """
+    check_bounds(ledger, as_of_day)
     sort = np.argsort(ledger.loan_key, kind="stable")
     keys = ledger.loan_key[sort]
     n = keys.size
@@ -142,6 +157,44 @@ def compute_positions(
         "unenforceable_excess": contract.outstanding - lawful_outstanding,
         "credit_balance": contract.credit_balance,
     }
+
+
+class LedgerBoundsError(ValueError):
+    """Ledger columns outside the bounds of kit.limits (the kernels would not be exact)."""
+
+
+def check_bounds(ledger: Ledger, as_of_day: int) -> None:
+    """Refuse a ledger the kernels' overflow proof does not cover, naming the first bound broken."""
+    first, last = to_day_number(EARLIEST_DATE), to_day_number(LATEST_DATE)
+    rate_max = to_scaled(MAX_PENALTY_DAILY)
+    checks: list[tuple[bool, str]] = [
+        (not first <= as_of_day <= last, "the as-of day is outside the date range"),
+        (_outside(ledger.pay_day, first, last), "a payment date is outside the date range"),
+        (_outside(ledger.pay_amount, 1, MAX_MINOR), "a payment amount is outside 1..MAX_MINOR"),
+        (_outside(ledger.row_due, first, None), "a due date is before the date range"),
+        (_outside(ledger.row_number, 1, MAX_TERM), "an instalment number is outside 1..MAX_TERM"),
+        *(
+            (_outside(amounts, 0, MAX_MINOR), "an instalment amount is outside 0..MAX_MINOR")
+            for amounts in (ledger.row_principal, ledger.row_interest, ledger.row_fee)
+        ),
+        (_outside(ledger.penalty_rate, 0, rate_max), "a penalty rate is above the maximum"),
+        (_outside(ledger.lawful_penalty_rate, 0, rate_max), "a penalty rate is above the maximum"),
+        (
+            ledger.pay_loan_key.size > 0
+            and int(np.unique(ledger.pay_loan_key, return_counts=True)[1].max())
+            > MAX_PAYMENTS_PER_LOAN,
+            "a loan has more than MAX_PAYMENTS_PER_LOAN payments",
+        ),
+    ]
+    broken = [why for failed, why in checks if failed]
+    if broken:
+        raise LedgerBoundsError(f"the ledger is outside the batch bounds: {broken[0]}")
+
+
+def _outside(values: I64, low: int, high: int | None) -> bool:
+    if values.size == 0:
+        return False
+    return int(values.min()) < low or (high is not None and int(values.max()) > high)
 
 
 def _frozen(ledger: Ledger, keys: I64, dpd: I64, as_of_day: int) -> I64:
