@@ -12,12 +12,12 @@ from sqlalchemy import text
 
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.batch_job import run_batch
-from faircollect.adapters.db.cycle_job import create_plan, record_promise
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
+from faircollect.services.arrangements import add_plan, add_promise
 from faircollect.services.borrowers import view_borrower
 from faircollect.services.scripts import approve_script, draft_script
 from tests.integration.conftest import write_tape
@@ -58,16 +58,18 @@ def busy(app: App, tmp_path: Path) -> App:
             author="maker", at=AT,
         )  # fmt: skip
         approve_script(store, trail, key="due", version=1, approver="checker", at=AT)
-    with app.engine.begin() as conn:
+    with app.unit_of_work(FixedClock(AT)) as uow:
         for _ in range(2):
-            record_promise(
-                conn, app, loan_id="L1", amount=5_000, due_on=date(2025, 7, 20), channel="call",
-                made_on=date(2025, 7, 10), actor="c", at=AT,
+            add_promise(
+                uow.arrangements, uow.audit, loan_id="L1", amount_minor=5_000,
+                due_on=date(2025, 7, 20), channel="call", made_on=date(2025, 7, 10),
+                actor="c", at=AT,
             )  # fmt: skip
-        create_plan(
-            conn, app, loan_id="L1", total=3_000, instalments=3, first_due=date(2025, 8, 1),
-            created_on=date(2025, 7, 10), actor="c", at=AT,
+        add_plan(
+            uow.arrangements, uow.audit, loan_id="L1", total_minor=3_000, instalments=3,
+            first_due=date(2025, 8, 1), created_on=date(2025, 7, 10), actor="c", at=AT,
         )  # fmt: skip
+        uow.commit()
     return app
 
 

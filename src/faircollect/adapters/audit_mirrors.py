@@ -106,13 +106,16 @@ def _versioned(prefix: str, with_actor: bool) -> Callable[[AuditRecord], Hashabl
 def _promise_record(rec: AuditRecord) -> Hashable:
     p = rec.payload
     loan = _after("loan:", rec.subject)
-    return (p.get("promise_id"), loan, p.get("amount"), p.get("due_on"), p.get("channel"))
+    # Records written before amounts were named in minor units call it "amount".
+    amount = p.get("amount_minor", p.get("amount"))
+    return (p.get("promise_id"), loan, amount, p.get("due_on"), p.get("channel"))
 
 
 def _plan_record(rec: AuditRecord) -> Hashable:
     p = rec.payload
     loan = _after("loan:", rec.subject)
-    return (p.get("plan_id"), loan, p.get("total"), p.get("instalments"), p.get("first_due"))
+    total = p.get("total_minor", p.get("total"))
+    return (p.get("plan_id"), loan, total, p.get("instalments"), p.get("first_due"))
 
 
 MIRRORS: tuple[Mirror, ...] = (
