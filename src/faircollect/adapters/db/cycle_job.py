@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,7 +34,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.channels.port import ChannelPort, Outbound
-from faircollect.adapters.channels.sandbox import SandboxChannel
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.locks import exclusive
@@ -118,6 +117,14 @@ class App(Protocol):
     def buckets(self) -> BucketScheme: ...
 
     def audit_log(self, connection: Connection) -> AuditLog: ...
+
+
+@runtime_checkable
+class DerivedLog(Protocol):
+    """A channel that keeps a file derived from its table, brought up to date after each commit
+    (the sandbox log)."""
+
+    def write_log(self, engine: Engine) -> int: ...
 
 
 class CycleError(RuntimeError):
@@ -840,16 +847,14 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport, frontier: date | N
     message for an external channel is marked `sending` and committed before it is sent. A
     message dated before `frontier` (the newest completed run) is withdrawn, never sent late.
     The sandbox log gets the lines of each chunk after its commit, and first those a killed
-    dispatcher left unwritten (`SandboxChannel.write_log`: exactly once).
+    dispatcher left unwritten (`DerivedLog.write_log`: exactly once).
 
     One dispatcher runs at a time across processes: a message marked `sending` is then either
     being sent by the running dispatcher or was left by one that died, and is sent again (with
     the same idempotency key) by the next. Two at once could both send it.
     """
     app = cycle.app
-    logs = list(
-        {id(c): c for c in cycle.channels.values() if isinstance(c, SandboxChannel)}.values()
-    )
+    logs = list({id(c): c for c in cycle.channels.values() if isinstance(c, DerivedLog)}.values())
     with exclusive(app.engine, "faircollect-dispatch"):
         for log in logs:
             log.write_log(app.engine)
