@@ -76,6 +76,8 @@ def cycle_run(
         report = run_cycle(make_cycle(app, log), day, rerun=rerun)
     except (CycleError, PlaybookError, ChannelError, ValueError) as exc:
         raise _fail(exc) from exc
+    finally:
+        app.engine.dispose()  # the connections close now, not whenever they are collected
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
 
 
