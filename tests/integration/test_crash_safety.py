@@ -399,22 +399,26 @@ def test_a_killed_cycle_sends_each_message_once_and_logs_it_once(
     sent = expected["sandbox"]
     assert sent >= 10
     assert sorted(log_keys(clean_log)) == list(range(1, sent + 1))
+    clean_lines = sorted(clean_log.read_bytes().splitlines())
     # Random moments over a whole run, and seeded points inside its dispatch: just after a send
     # (its chunk not committed) and just after the log's lines are written (not yet marked).
     rng = random.Random(f"{SEED}:dispatch")
     points: list[tuple[str, float | int]] = [("time", t) for t in kill_moments(span, "cycle")]
     points += [("send", rng.randint(1, sent)) for _ in range(CRASH_RUNS)]
-    points += [("log", 1)]
+    points += [("log", 1), ("cut", 1)]  # cut: killed in the middle of writing the last line
     kills = 0
     for k, (die, at) in enumerate(points):
         job, log = copy(f"killed{k}")
         if die == "time":
             kills += kill_during(job, tmp_path, float(at))
         else:
-            child = start(job, tmp_path, die=die, nth=at)
+            child = start(job, tmp_path, die="log" if die == "cut" else die, nth=at)
             child.join(120)
             assert child.exitcode == -signal.SIGKILL, (die, at)
             kills += 1
+            if die == "cut":
+                written = log.read_bytes()
+                log.write_bytes(written[:-7])  # the last line without its end
         crash_jobs.run(*job[:2], str(tmp_path), job[2])  # the same date again, to the end
         killed = app_for(job[1], tmp_path)
         assert differences(cycle_state(killed), expected) == {}, (die, at)
@@ -426,6 +430,7 @@ def test_a_killed_cycle_sends_each_message_once_and_logs_it_once(
         assert None not in keys  # no cut-off or foreign line
         # Every message's line once: none twice, none lost.
         assert sorted(keys) == list(range(1, sent + 1)), (die, at)
+        assert sorted(log.read_bytes().splitlines()) == clean_lines, (die, at)  # whole lines
         with killed.engine.connect() as conn:
             pending = conn.execute(
                 select(func.count()).where(sandbox_messages.c.log_pending.is_(True))
