@@ -6,7 +6,7 @@ import base64
 import csv
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,34 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             # A connection a test forgot to close would otherwise make this wait forever.
             conn.execute(text("SET LOCAL lock_timeout = '20s'"))
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_urls(db_url: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """New empty databases of the same kind as `db_url`: SQLite files or PostgreSQL schemas."""
+    made: list[str] = []
+    admin = create_engine(normalise_url(PG_URL or "sqlite://"))
+
+    def fresh() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        if db_url.startswith("sqlite"):
+            return f"sqlite:///{tmp_path / name}.db"
+        assert PG_URL is not None
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {name}"))
+        made.append(name)
+        separator = "&" if "?" in PG_URL else "?"
+        return f"{PG_URL}{separator}options=-csearch_path%3D{name}"
+
+    try:
+        yield fresh
+    finally:
+        if made:
+            with admin.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '20s'"))
+                for name in made:
+                    conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
         admin.dispose()
 
 

@@ -304,3 +304,62 @@ steps:
         if loan_id in sms:
             assert not h.due_day <= sms[loan_id].due_day <= h.hold_until
     assert not set(holds) & set(sms)  # dpd 3 comes two days after the hold began
+
+
+def test_an_earlier_date_runs_again_only_with_rerun_and_sends_nothing_dated_in_the_past(
+    ready: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faircollect.adapters.db.cycle_job as cycle_job
+
+    templates = shipped_templates()
+    with ready.engine.begin() as conn:
+        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    cycle = _cycle(ready)
+    first, second = DAY, DAY + timedelta(days=1)
+    # Two days decided and queued, their messages not sent (a dispatch that never ran).
+    with monkeypatch.context() as patched:
+        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        run_cycle(cycle, first)
+        run_cycle(cycle, second)
+    with ready.engine.connect() as conn:
+        queued = dict(conn.execute(
+            select(outbox.c.id, workflow_tasks.c.due_day)
+            .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+            .where(outbox.c.status == "queued")
+        ).all())  # fmt: skip
+    assert first in queued.values()
+    assert second in queued.values()
+    with pytest.raises(CycleError, match=f"already run to {second}.*--rerun"):
+        run_cycle(cycle, first)
+    # A step of the earlier date left planned, never decided: the re-run must not send it.
+    undecided = next(i for i, d in queued.items() if d == first)
+    with ready.engine.begin() as conn:
+        task_id = conn.execute(
+            select(outbox.c.task_id).where(outbox.c.id == undecided)
+        ).scalar_one()
+        conn.execute(outbox.delete().where(outbox.c.id == undecided))
+        conn.execute(workflow_tasks.update().where(workflow_tasks.c.id == task_id)
+                     .values(status="planned"))  # fmt: skip
+    del queued[undecided]
+    again = run_cycle(cycle, first, rerun=True)
+    assert again.sent == 0
+    assert again.decided == 0  # nothing decided again, nothing new decided for a past date
+    assert again.past_dropped >= 1
+    with ready.engine.connect() as conn:
+        rows = {r.id: r for r in conn.execute(select(outbox)).all()}
+        past = conn.execute(select(workflow_tasks.c.reasons).where(
+            workflow_tasks.c.status == "dropped", workflow_tasks.c.due_day == first)).scalars().all()  # fmt: skip
+    assert past
+    assert all("CYCLE-PAST" in r for r in past)
+    # Messages dated before the newest completed run are withdrawn, not sent late; the later
+    # date's messages wait for their day.
+    for outbox_id, day in queued.items():
+        expected = ("withdrawn", "CYCLE-PAST") if day == first else ("queued", None)
+        assert (rows[outbox_id].status, rows[outbox_id].receipt) == expected
+    later = run_cycle(cycle, second + timedelta(days=1))
+    assert later.sent >= sum(1 for d in queued.values() if d == second)
+    with ready.engine.connect() as conn:
+        sent_days = {queued.get(i) for (i,) in conn.execute(
+            select(sandbox_messages.c.outbox_id))}  # fmt: skip
+    assert first not in sent_days

@@ -63,15 +63,26 @@ def make_cycle(app: App, log: Path | None = None) -> Cycle:
 def cycle_run(
     as_of: Annotated[str, typer.Option("--as-of")],
     log: Annotated[Path | None, typer.Option("--log", help="sandbox channel log")] = None,
+    rerun: Annotated[
+        bool,
+        typer.Option(
+            "--rerun",
+            help="run a date before the newest completed one again (decides nothing already"
+            " sent, sends no reminder dated before that run)",
+        ),
+    ] = False,
     db: Db = None,
 ) -> None:
-    """Run the day: batch, events, playbooks, gate, outbox, channels, audit (re-runnable)."""
+    """Run the day: batch, events, playbooks, gate, outbox, channels, audit (re-runnable). One
+    run at a time: a second refuses while the first holds the cycle lock."""
     day = _day(as_of, "--as-of")
     app = bootstrap(db_url=db)
     try:
-        report = run_cycle(make_cycle(app, log), day)
+        report = run_cycle(make_cycle(app, log), day, rerun=rerun)
     except (CycleError, PlaybookError, ChannelError, ValueError) as exc:
         raise _fail(exc) from exc
+    finally:
+        app.engine.dispose()  # the connections close now, not whenever they are collected
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
 
 

@@ -3,6 +3,10 @@
 A run is recorded in `batch_runs` (as-of, counts, status, timings). Re-running a date replaces
 that date's `loan_states` in the same transaction that marks the run succeeded, so a date never
 holds two results and a failed run leaves the previous result in place.
+
+One batch runs at a time across processes (`locks.exclusive`, released when its holder ends,
+even killed); a second waits. A run still `running` when the lock is taken was killed: it is
+marked `interrupted` as the new run starts, so no row stays `running` forever.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.batch.ledger_arrays import I64
 from faircollect.adapters.batch.portfolio import OPEN_END, Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
+from faircollect.adapters.db.locks import exclusive
 from faircollect.adapters.db.tables import batch_runs
 from faircollect.adapters.sql_executors import DbapiExecutor
 from faircollect.audit.records import AuditKind, AuditRecord
@@ -35,6 +40,8 @@ ROW_QUERY = (
 )
 PAYMENT_QUERY = "SELECT loan_key, paid_on, amount FROM payments"
 READ_PARTS = 2
+BATCH_LOCK = "faircollect-batch"
+INTERRUPTED = "the run stopped before it finished (its process ended); nothing of it was stored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +125,22 @@ def load_ledger(url: str, dialect: str, as_of: date) -> Ledger:
 def run_batch(
     *, engine: Engine, url: str, as_of: date, buckets: BucketScheme, clock: Clock
 ) -> BatchResult:
-    """Compute and store every loan's position as of `as_of`; failures are recorded."""
+    """Compute and store every loan's position as of `as_of`; failures are recorded. Waits
+    while another batch runs."""
+    with exclusive(engine, BATCH_LOCK):
+        return _locked_run(engine=engine, url=url, as_of=as_of, buckets=buckets, clock=clock)
+
+
+def _locked_run(
+    *, engine: Engine, url: str, as_of: date, buckets: BucketScheme, clock: Clock
+) -> BatchResult:
     with engine.begin() as conn:
+        # This process holds the batch lock: a run still marked running lost its process.
+        conn.execute(
+            update(batch_runs)
+            .where(batch_runs.c.status == "running")
+            .values(status="interrupted", finished_at=clock.now(), error=INTERRUPTED)
+        )
         inserted = conn.execute(
             insert(batch_runs).values(
                 as_of=as_of,

@@ -55,6 +55,10 @@ def bulk_connection(url: str) -> Iterator[BulkConnection]:
         if not parsed.database or parsed.database == ":memory:":
             raise ValueError("the batch needs a file-backed SQLite database, not :memory:")
         raw = adbc_sqlite.connect(parsed.database, autocommit=False)
+        with raw.cursor() as cursor:
+            # Wait for another process's write (as the SQLAlchemy engine does) instead of
+            # failing at once with "database is locked".
+            cursor.execute("PRAGMA busy_timeout=30000")
         dialect = "sqlite"
     elif parsed.get_backend_name() == "postgresql":
         plain = parsed.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -1,6 +1,11 @@
 """The daily collection cycle: batch → events → playbooks → gate (+ screening) → outbox →
 channels → audit.
 
+One run at a time, across processes and dates (`CYCLE_LOCK`, released when its holder ends,
+even killed): a second refuses with `CycleBusyError`. Each run is a `cycle_runs` row; one left
+`running` by a killed run is marked `interrupted` by the next. A date before the newest completed
+one runs again only with `rerun`, and no run sends or decides a reminder dated before that date.
+
 Each stage commits on its own and is re-runnable for the date: tasks are stored once per key,
 a task leaves `planned` in the same transaction that records its decision and queues its outbox
 message, and a message is marked sent in the same transaction as the sandbox or queue channel
@@ -14,12 +19,14 @@ import csv
 import hashlib
 import io
 import json
+import os
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,6 +45,7 @@ from faircollect.adapters.db.tables import (
     borrowers,
     contact_attempts,
     contact_decisions,
+    cycle_runs,
     installments,
     loan_states,
     loans,
@@ -87,6 +95,8 @@ RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
 MAX_TRIES = 3
 CHUNK = 200  # tasks decided per transaction
 SENDER = {"CN": ("示例金融", "400-000-0000", "客户"), "US": ("Example Finance", "1-800-000-0000", "Customer")}  # fmt: skip
+CYCLE_LOCK = "faircollect-cycle"  # held for a whole run: runs of any dates share due tasks
+PAST = "CYCLE-PAST"  # why a reminder dated before the newest completed cycle is not sent
 PAUSE_EVENTS = {"dispute": ("dispute_opened", "dispute_closed"),
                 "complaint": ("complaint_opened", "complaint_closed"),
                 "hardship": ("hardship_opened", "hardship_closed")}  # fmt: skip
@@ -107,8 +117,20 @@ class App(Protocol):
     def audit_log(self, connection: Connection) -> AuditLog: ...
 
 
+@runtime_checkable
+class DerivedLog(Protocol):
+    """A channel that keeps a file derived from its table, brought up to date after each commit
+    (the sandbox log)."""
+
+    def write_log(self, engine: Engine) -> int: ...
+
+
 class CycleError(RuntimeError):
     """The cycle cannot run for the date; the message says what is missing."""
+
+
+class CycleBusyError(CycleError):
+    """Another cycle run holds the cycle lock; the message names it."""
 
 
 @dataclass
@@ -128,6 +150,7 @@ class CycleReport:
     screened: int = 0
     promises_kept: int = 0
     promises_broken: int = 0
+    past_dropped: int = 0  # reminders not decided or sent: dated before the newest completed run
     # Wall-clock seconds per stage: measurements, not money.
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -212,8 +235,67 @@ class Cycle:
         return self.packs[key]
 
 
-def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
-    """One day of the cycle (see the module docstring); re-runnable for the date."""
+def run_cycle(cycle: Cycle, as_of: date, *, rerun: bool = False) -> CycleReport:
+    """One day of the cycle (see the module docstring); re-runnable for the date. Refuses while
+    another run holds the cycle lock, and for a date before the newest completed run unless
+    `rerun` (which then decides and sends no reminder dated before that run)."""
+    app = cycle.app
+    with exclusive(app.engine, CYCLE_LOCK, wait=False) as held:
+        if not held:
+            raise CycleBusyError(_busy_message(app.engine))
+        run_id, frontier = _claim(cycle, as_of, rerun)
+        try:
+            report = _run_day(cycle, as_of, frontier)
+        except BaseException as exc:
+            _close(cycle, run_id, "failed", f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+        _close(cycle, run_id, "completed", None)
+        return report
+
+
+def _claim(cycle: Cycle, as_of: date, rerun: bool) -> tuple[int, date | None]:
+    """Record this run (under the cycle lock) and return its id and the frontier: the newest
+    completed date, before which nothing is sent. Rows left running lost their process."""
+    now = cycle.clock.now()
+    with cycle.app.engine.begin() as conn:
+        conn.execute(update(cycle_runs).where(cycle_runs.c.status == "running").values(
+            status="interrupted", finished_at=now,
+            error="the run stopped before it finished (its process ended)"))  # fmt: skip
+        frontier = conn.execute(
+            select(func.max(cycle_runs.c.as_of)).where(cycle_runs.c.status == "completed")
+        ).scalar()
+        if frontier is not None and as_of < frontier and not rerun:
+            raise CycleError(
+                f"the cycle has already run to {frontier}; {as_of} is before it and runs again"
+                " only with --rerun (nothing already sent is decided again, and no reminder"
+                f" dated before {frontier} is sent)"
+            )
+        holder = f"pid {os.getpid()} on {socket.gethostname()}"[:128]
+        inserted = conn.execute(insert(cycle_runs).values(
+            as_of=as_of, status="running", rerun=rerun, holder=holder, started_at=now))  # fmt: skip
+        return int(inserted.inserted_primary_key[0]), frontier  # type: ignore[index]
+
+
+def _close(cycle: Cycle, run_id: int, status: str, error: str | None) -> None:
+    with cycle.app.engine.begin() as conn:
+        conn.execute(update(cycle_runs).where(cycle_runs.c.id == run_id).values(
+            status=status, finished_at=cycle.clock.now(), error=error))  # fmt: skip
+
+
+def _busy_message(engine: Engine) -> str:
+    """Who holds the cycle lock, from its `cycle_runs` row (one line, for the command line)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(cycle_runs).where(cycle_runs.c.status == "running")
+            .order_by(cycle_runs.c.id.desc()).limit(1)
+        ).mappings().first()  # fmt: skip
+    who = "" if row is None else (
+        f" (as of {row['as_of']}, {row['holder']}, started {aware(row['started_at']):%Y-%m-%d %H:%M:%S} UTC)"
+    )  # fmt: skip
+    return f"another cycle run is in progress{who}; wait for it to finish, then run again"
+
+
+def _run_day(cycle: Cycle, as_of: date, frontier: date | None) -> CycleReport:
     app = cycle.app
     report = CycleReport(as_of)
     t0 = time.perf_counter()
@@ -227,14 +309,28 @@ def run_cycle(cycle: Cycle, as_of: date) -> CycleReport:
         events = _events(conn, as_of, report)
         steps = _plan(conn, books, events, as_of)
         report.planned = _store_tasks(conn, steps)
+        if frontier is not None:
+            report.past_dropped = _drop_past(conn, frontier)
     t2 = time.perf_counter()
     _decide(cycle, as_of, report)
     t3 = time.perf_counter()
-    _dispatch(cycle, as_of, report)
+    _dispatch(cycle, as_of, report, frontier)
     t4 = time.perf_counter()
     report.seconds = {"batch": t1 - t0, "events_and_plan": t2 - t1, "gate": t3 - t2,
                       "dispatch": t4 - t3}  # fmt: skip
     return report
+
+
+def _drop_past(conn: Connection, frontier: date) -> int:
+    """Contacting steps still planned for a day before the newest completed run are dropped, not
+    decided: a reminder is never sent for a date already past (a re-run of an earlier date)."""
+    dropped = conn.execute(
+        update(workflow_tasks)
+        .where(workflow_tasks.c.status == "planned", workflow_tasks.c.due_day < frontier,
+               workflow_tasks.c.action.in_([a.value for a in CONTACTING]))
+        .values(status="dropped", reasons=json.dumps([PAST]))
+    )  # fmt: skip
+    return int(dropped.rowcount)
 
 
 def _ensure_batch(app: App, as_of: date, clock: Clock) -> None:
@@ -644,18 +740,24 @@ class _Buffered:
             self.records = []
 
 
-def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
+def _dispatch(cycle: Cycle, as_of: date, report: CycleReport, frontier: date | None = None) -> None:
     """Send what was decided, re-checking the gate at send time (time has passed).
 
     Messages for transactional channels are sent and marked in one transaction per chunk; a
-    message for an external channel is marked `sending` and committed before it is sent.
+    message for an external channel is marked `sending` and committed before it is sent. A
+    message dated before `frontier` (the newest completed run) is withdrawn, never sent late.
+    The sandbox log gets the lines of each chunk after its commit, and first those a killed
+    dispatcher left unwritten (`DerivedLog.write_log`: exactly once).
 
     One dispatcher runs at a time across processes: a message marked `sending` is then either
     being sent by the running dispatcher or was left by one that died, and is sent again (with
     the same idempotency key) by the next. Two at once could both send it.
     """
     app = cycle.app
+    logs = list({id(c): c for c in cycle.channels.values() if isinstance(c, DerivedLog)}.values())
     with exclusive(app.engine, "faircollect-dispatch"):
+        for log in logs:
+            log.write_log(app.engine)
         with app.engine.connect() as conn:
             ids = [i for (i,) in conn.execute(
                 select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
@@ -664,18 +766,27 @@ def _dispatch(cycle: Cycle, as_of: date, report: CycleReport) -> None:
             audit = _Buffered()
             with app.engine.connect() as conn:
                 for outbox_id in ids[k : k + CHUNK]:
-                    _send_one(cycle, conn, audit, outbox_id, as_of, report)
+                    _send_one(cycle, conn, audit, outbox_id, as_of, report, frontier)
                 audit.flush(app, conn)
                 conn.commit()
+            for log in logs:
+                log.write_log(app.engine)
 
 
 def _send_one(cycle: Cycle, conn: Connection, audit: _Buffered, outbox_id: int, as_of: date,
-              report: CycleReport) -> None:  # fmt: skip
+              report: CycleReport, frontier: date | None = None) -> None:  # fmt: skip
     row = conn.execute(_OUTBOX_ROW, {"o_id": outbox_id}).mappings().first()
     if row is None or row["status"] not in ("queued", "sending"):
         return  # another run sent it
     at = aware(row["planned_at"])
-    if local(at, row["timezone"]).date() > as_of:
+    day = local(at, row["timezone"]).date()
+    if day > as_of:
+        return
+    if frontier is not None and day < frontier and row["status"] == "queued":
+        # Dated before the newest completed run: a reminder for a past date is never sent.
+        conn.execute(_SET_OUTBOX, {"o_id": outbox_id, "status": "withdrawn", "receipt": PAST})
+        SqlContactStore(conn).withdraw(row["attempt_id"])
+        report.withdrawn += 1
         return
     decision = _recheck(cycle, conn, row, at, as_of)
     message = Outbound(outbox_id=outbox_id, channel=row["channel"],

@@ -3,40 +3,55 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from faircollect.adapters.db.schema import lock_key
+
 
 @contextmanager
-def exclusive(engine: Engine, name: str) -> Iterator[None]:
+def exclusive(engine: Engine, name: str, *, wait: bool = True) -> Iterator[bool]:
     """Hold `name` alone among every process using the database: a session advisory lock on
-    PostgreSQL, a lock on a file beside a SQLite database file. A second holder waits. The
-    operating system or the server releases it when the holder's process or session ends, so a
-    crash never leaves it held."""
+    PostgreSQL (keyed by the schema too, so schemas sharing a database do not share it), a lock
+    on a file beside a SQLite database file. The operating system or the server releases it
+    when the holder's process or session ends, so a crash never leaves it held.
+
+    A second holder waits; with `wait=False` it does not, and the block runs with False (the
+    lock is someone else's) instead of True."""
     if engine.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            key = lock_key(conn, name)
+            if wait:
+                conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+                held = True
+            else:
+                held = bool(
+                    conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}).scalar()
+                )
             conn.commit()  # the lock is the session's: no transaction stays open while held
             try:
-                yield
+                yield held
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-                conn.commit()
+                if held:
+                    conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    conn.commit()
         return
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         # One process owns an in-memory database; other databases are not supported here.
-        yield
+        yield True
         return
     path = Path(f"{database}.{name}.lock")
     with path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)

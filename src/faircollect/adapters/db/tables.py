@@ -21,6 +21,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 EPOCH = date(1970, 1, 1)
@@ -149,6 +150,22 @@ batch_runs = Table(
     Column("seconds_load", Float),
     Column("seconds_compute", Float),
     Column("seconds_store", Float),
+    Column("error", Text),
+)
+
+# Runs of the daily cycle. One runs at a time (a lock that ends with its holder); a row left
+# `running` by a killed run is marked `interrupted` by the next. The newest `completed` date is the
+# frontier: an earlier date runs again only when asked (`--rerun`).
+cycle_runs = Table(
+    "cycle_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("as_of", Date, nullable=False, index=True),
+    Column("status", String(12), nullable=False),  # running | completed | failed | interrupted
+    Column("rerun", Boolean, nullable=False, default=False),
+    Column("holder", String(128), nullable=False),  # process id and host of the run
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
     Column("error", Text),
 )
 
@@ -367,6 +384,9 @@ sandbox_messages = Table(
     Column("contact_point", String(128), nullable=False),
     Column("body", Text, nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False),
+    # True from the send until the message's line is in the sandbox log file (the file is
+    # derived from this table, so a crash between the two never loses or repeats a line).
+    Column("log_pending", Boolean, nullable=False, default=False, server_default=false()),
 )
 
 # Voice steps become tasks in the collectors' queue.
