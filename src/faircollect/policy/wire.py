@@ -18,6 +18,7 @@ from faircollect.policy.model import (
     PolicyInputError,
     Purpose,
     RecipientRole,
+    TextNumber,
 )
 
 REQUEST_KEYS = {
@@ -43,6 +44,9 @@ REQUEST_KEYS = {
     "first_communication",
     "visit_notice_given",
     "purpose",
+    "voicemail",
+    "validation_notice",
+    "place",
 }
 ATTEMPT_KEYS = {
     "at",
@@ -70,6 +74,10 @@ FACT_KEYS = {
     "inconvenient",
     "employer_forbids_contact",
     "employer_email_consent",
+    "first_communication_at",
+    "validation_notice_sent_at",
+    "inconvenient_places",
+    "text_numbers",
 }
 
 
@@ -137,6 +145,9 @@ def request_from_dict(data: Any) -> ContactRequest:
         first_communication=bool(d.get("first_communication", False)),
         visit_notice_given=bool(d.get("visit_notice_given", False)),
         purpose=_enum(Purpose, d.get("purpose", "collection"), "request.purpose"),
+        voicemail=bool(d.get("voicemail", False)),
+        validation_notice=bool(d.get("validation_notice", False)),
+        place=None if d.get("place") is None else str(d["place"]),
     )
 
 
@@ -166,6 +177,9 @@ def request_to_dict(request: ContactRequest) -> dict[str, Any]:
         "first_communication": request.first_communication,
         "visit_notice_given": request.visit_notice_given,
         "purpose": request.purpose.value,
+        "voicemail": request.voicemail,
+        "validation_notice": request.validation_notice,
+        "place": request.place,
     }
 
 
@@ -215,6 +229,28 @@ def facts_from_dict(data: Any) -> Facts:
         inconvenient=tuple(_window(w, k) for k, w in enumerate(d.get("inconvenient", []))),
         employer_forbids_contact=bool(d.get("employer_forbids_contact", False)),
         employer_email_consent=bool(d.get("employer_email_consent", False)),
+        first_communication_at=_moment(d, "first_communication_at"),
+        validation_notice_sent_at=_moment(d, "validation_notice_sent_at"),
+        inconvenient_places=frozenset(str(p) for p in d.get("inconvenient_places", [])),
+        text_numbers={
+            str(point): _text_number(n, k)
+            for k, (point, n) in enumerate(dict(d.get("text_numbers", {})).items())
+        },
+    )
+
+
+def _moment(d: dict[str, Any], key: str) -> datetime | None:
+    value = d.get(key)
+    return None if value in (None, "") else _when(value, f"facts.{key}")
+
+
+def _text_number(data: Any, k: int) -> TextNumber:
+    # Named by position: a contact point may be a phone number, never quoted in an error.
+    what = f"facts.text_numbers[{k}]"
+    d = _keys(data, {"last_used", "checked"}, what)
+    return TextNumber(
+        last_used=_day(d.get("last_used"), f"{what}.last_used"),
+        checked=_day(d.get("checked"), f"{what}.checked"),
     )
 
 
