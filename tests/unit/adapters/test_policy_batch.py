@@ -23,6 +23,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
+from faircollect.policy.model import TextNumber
 
 # Around the US spring-forward (2026-03-08) and across midnights in every zone used.
 BASE = datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
@@ -35,8 +36,15 @@ TEXTS = [
     "Pay today or you will be arrested.",
     "",
 ]
-PACKS = [load_pack("CN"), load_pack("US"), load_pack("CN", version="2025.1")]
+PACKS = [
+    load_pack("CN"),
+    load_pack("US"),
+    load_pack("US", version="2026.2"),
+    load_pack("CN", version="2025.1"),
+]
 JITTER = [0, 1, 5, -5, 90, -90, 600]
+# One in 40 (hypothesis favours the ends of an integer range, so a sample, not a bound).
+RARE = st.sampled_from([False] * 39 + [True])
 SEEN = {"rows": 0, "fast": 0, "blocked_fast": 0}
 
 moments = st.integers(min_value=0, max_value=9 * 24 * 60).map(lambda m: BASE + timedelta(minutes=m))
@@ -115,12 +123,29 @@ def cases(draw: st.DrawFn) -> tuple[ContactRequest, Facts]:
         with_consent=draw(st.integers(0, 9)) == 0,
         message=message,
         first_communication=draw(st.booleans()),
+        # The US 2026.3 inputs, now and then (their rules are decided by the engine).
+        voicemail=channel in (Channel.CALL, Channel.AI_VOICE) and draw(RARE),
+        validation_notice=draw(RARE),
+        place=draw(st.sampled_from([None] * 48 + ["work", "home"])),
     )
     facts = Facts(
         history=history,
         flags=CaseFlags(dispute_open=draw(st.integers(0, 19)) == 0),
         lawful_outstanding=draw(st.none() | st.integers(0, 20_000)),
         night_consent=draw(st.integers(0, 19)) == 0,
+        first_communication_at=at - timedelta(days=draw(st.integers(0, 9))) if draw(RARE) else None,
+        validation_notice_sent_at=at - timedelta(days=draw(st.integers(0, 3)))
+        if draw(RARE)
+        else None,
+        inconvenient_places=frozenset({"work"}) if draw(RARE) else frozenset(),
+        text_numbers={
+            "m1": TextNumber(
+                last_used=at.date() - timedelta(days=draw(st.integers(0, 90))),
+                checked=draw(st.none() | st.just(at.date() - timedelta(days=5))),
+            )
+        }
+        if draw(st.booleans())
+        else {},
     )
     return request, facts
 

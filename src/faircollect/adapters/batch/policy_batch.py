@@ -5,7 +5,9 @@ the common case — a debtor reached by the lender on a call, AI voice, SMS, e-m
 no open case flags, consents, opt-outs or visits — with array operations: local
 times through a per-zone offset table, daily and seven-day counts with `bincount`, the seven-day
 free day and the last conversation by group sorts. Every other row (rows not in the fast lane,
-and every row when the pack has a rule this module does not know) goes to the engine unchanged.
+rows on the channels of a rule left to the engine (ENGINE_CHANNELS: US texts, for the text safe
+harbor), and every row when the pack has a rule this module does not know) goes to the engine
+unchanged.
 Reason texts and `not_before` times come from the same helpers the rules use, and a property test
 proves batch and engine decide the same on random requests and histories.
 """
@@ -93,9 +95,13 @@ SILENT_IN_FAST_LANE = frozenset(
         "CN-WHO-DEBTOR", "CN-WHO-CONTACT-RESTORE", "CN-WHO-ADDRESSBOOK", "CN-VISIT-TWO",
         "CN-OUT-AGENCY", "CN-CASE-PAUSE", "CN-NO-PUBLIC", "US-3P-BAN", "US-ATTORNEY", "US-CEASE",
         "US-DISPUTE", "US-MEDIUM-OPTOUT", "US-SOCIAL", "US-TIMEBARRED", "US-TIME-DESIGNATED",
-        "US-WORKPLACE", "US-EMPLOYER-EMAIL", "US-LOCATION",
+        "US-WORKPLACE", "US-EMPLOYER-EMAIL", "US-LOCATION", "US-LCM", "US-VALIDATION",
+        "US-PLACE-DESIGNATED",
     }
 )  # fmt: skip
+#: Rules not vectorised that would speak in the fast lane on some channels: under a pack with
+#: one of them, the rows on those channels are decided by the engine, row by row.
+ENGINE_CHANNELS = {"US-TEXT-SAFE-HARBOR": np.array([_CH[Channel.SMS]])}
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -205,10 +211,13 @@ def fast_lane(request: ContactRequest, facts: Facts) -> bool:
         and request.channel in (Channel.CALL, Channel.AI_VOICE, Channel.SMS, Channel.EMAIL, Channel.PUSH)
         and request.by == "lender"
         and not (request.end_of_collection_notice or request.workplace or request.employer_email
-                 or request.consumer_initiated_reply or request.location_only)
+                 or request.consumer_initiated_reply or request.location_only or request.voicemail
+                 or request.validation_notice or request.place is not None)
         and facts.flags == CaseFlags()
         and not (facts.night_consent or facts.refused_contacts or facts.opted_out or facts.inconvenient
-                 or facts.employer_forbids_contact or facts.employer_email_consent)
+                 or facts.employer_forbids_contact or facts.employer_email_consent
+                 or facts.inconvenient_places)
+        and facts.first_communication_at is None and facts.validation_notice_sent_at is None
     )  # fmt: skip
 
 
@@ -306,8 +315,11 @@ def evaluate_batch(batch: RequestBatch, pack: RulePack) -> BatchResult:
     """Decide every row of ``batch`` under ``pack``; the same decisions as the engine's."""
     batch.check()
     n = len(batch)
-    known = VECTORISED | SILENT_IN_FAST_LANE
+    known = VECTORISED | SILENT_IN_FAST_LANE | set(ENGINE_CHANNELS)
     fast = batch.fast.copy() if set(pack.rules) <= known else np.zeros(n, dtype=bool)
+    for rule_id, engine_channels in ENGINE_CHANNELS.items():
+        if rule_id in pack.rules:
+            fast &= ~np.isin(batch.channel, engine_channels)
     result = BatchResult(
         np.zeros(n, dtype=np.int8), pack_id=pack.pack_id, pack_version=pack.version
     )
