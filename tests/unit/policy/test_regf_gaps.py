@@ -125,3 +125,31 @@ def test_an_overlay_may_tighten_the_new_rules() -> None:
     pack = load_pack("US", overlay=overlay)
     assert pack.rules["US-LOCATION"]["unanswered_uses_up"] is True
     assert pack.rules["US-VALIDATION"]["notice_days"] == 3
+
+
+def test_earlier_versions_replay_as_they_decided() -> None:
+    # An unanswered location call: 2026.2 counted it as the one contact, 2026.3 does not; the
+    # sixth call of a day: 2026.2 reviewed from the seventh.
+    location = request_from_dict(
+        {"at": "2026-10-08T10:00:00-04:00", "channel": "call", "role": "third_party",
+         "contact_point": "n1", "debt_id": "D1", "timezones": ["America/New_York"],
+         "location_only": True}
+    )  # fmt: skip
+    unanswered = facts_from_dict(
+        {"history": [{"at": "2026-10-06T10:00:00-04:00", "channel": "call", "role": "third_party",
+                      "contact_point": "n1", "debt_id": "D1", "outcome": "no_answer"}]}
+    )  # fmt: skip
+    old, new = load_pack("US", version="2026.2"), load_pack("US")
+    assert [r.rule_id for r in evaluate(location, unanswered, old).reasons] == ["US-LOCATION"]
+    assert evaluate(location, unanswered, new).allowed
+    sixth = replace(location, recipient_role=RecipientRole.DEBTOR, location_only=False,
+                    contact_point="m1", at=datetime.fromisoformat("2026-10-08T16:00:00-04:00"))  # fmt: skip
+    five = Facts(
+        history=tuple(
+            replace(unanswered.history[0], recipient_role=RecipientRole.DEBTOR, contact_point="m1",
+                    at=datetime.fromisoformat(f"2026-10-08T{9 + k:02d}:00:00-04:00"))
+            for k in range(5)
+        )
+    )  # fmt: skip
+    assert evaluate(sixth, five, old).allowed
+    assert [r.rule_id for r in evaluate(sixth, five, new).reasons] == ["US-CALL-PATTERN"]
