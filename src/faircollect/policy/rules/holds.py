@@ -197,9 +197,15 @@ def us_validation(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) 
         return None
     if request_local(req, tz).date() <= last_day:
         return None
-    if sent is not None and sent <= req.at:
+    return validation_reason(params, days, late=sent is not None and sent <= req.at)
+
+
+def validation_reason(params: Mapping[str, Any], days: int, *, late: bool) -> Reason:
+    """US-VALIDATION's reason once the days have passed (shared with the batch evaluator): the
+    rule's verdict when no notice has gone out; a review after a late one (the deadline is
+    missed, but the consumer has the notice now: a person decides)."""
+    if late:
         zh, en = VALIDATION_LATE_TEXT
-        # The deadline is missed, but the consumer has the notice now: a person decides.
         source = str(params.get("source", ""))
         return Reason(
             "US-VALIDATION", Verdict.REVIEW, zh.format(days=days), en.format(days=days), source
