@@ -7,19 +7,27 @@ Sources (see ../shared/REGULATION.md §1.10-1.11):
 - Contracts formed before the first LPR fixing (2019-08-20) keep the 2015 standard, 24 % (M).
 - Licensed lenders are outside that rule (SPC reply of 2020-11-09); a guidance cap of 24 % is
   reported as a warning unless the operator chooses to enforce it.
+- US and UK loans owe what the agreement allows: a collector collects only amounts the agreement
+  creating the debt or the law permits (FDCPA 808(1), 12 CFR 1006.22(b)); in the UK, CONC 7 asks
+  for no charge beyond the agreement. There is no LPR cap: only a cap the operator configures
+  for the currency (a state usury limit, a lender's own) limits the contract.
+
+Which of these models prices a loan is chosen by its currency (`model_for`), through the
+jurisdiction whose rule pack gates its contacts: CNY → CN, USD → US, GBP → UK.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 
 from faircollect.domain.loans import Installment, LenderType, LoanTerms
-from faircollect.domain.schedules import generate_schedule
+from faircollect.domain.schedules import ScheduleError, generate_schedule
 from faircollect.kit.dates import add_months
 from faircollect.kit.rates import to_scaled
 
@@ -54,15 +62,50 @@ class LprTable:
         return None if index < 0 else self.rows[index][1]
 
 
+class LawfulModel(StrEnum):
+    """How the lawful amount of a loan is found, by the law of its currency's jurisdiction."""
+
+    CN_RATE_CAPS = "cn-rate-caps"  # 4 × LPR for private lending, guidance for licensed lenders
+    AGREEMENT = "agreement"  # what the agreement allows, unless a configured cap applies
+
+
+#: The jurisdiction whose law prices a loan in each currency: the one whose rule pack gates its
+#: contacts (the policy gate's PACK_CURRENCY read backwards; a test holds the two equal).
+CURRENCY_JURISDICTION = {"CNY": "CN", "USD": "US", "GBP": "UK"}
+JURISDICTION_MODEL = {
+    "CN": LawfulModel.CN_RATE_CAPS,
+    "US": LawfulModel.AGREEMENT,  # FDCPA 808(1); 12 CFR 1006.22(b)
+    "UK": LawfulModel.AGREEMENT,  # CONC 7
+}
+
+
+class UnknownCurrencyError(ScheduleError):
+    """A loan in a currency no lawful-amount model covers: it cannot be priced."""
+
+
+def model_for(currency: str) -> LawfulModel:
+    """The lawful-amount model for a loan in `currency`; an unknown currency is refused rather
+    than priced under another country's law."""
+    jurisdiction = CURRENCY_JURISDICTION.get(currency)
+    if jurisdiction is None:
+        known = ", ".join(CURRENCY_JURISDICTION)
+        raise UnknownCurrencyError(f"no lawful-amount model for currency {currency!r} ({known})")
+    return JURISDICTION_MODEL[jurisdiction]
+
+
 @dataclass(frozen=True, slots=True)
 class CapPolicy:
-    """Which cap applies to which lender, and whether exceeding it makes amounts unenforceable."""
+    """Which cap applies to which lender, and whether exceeding it makes amounts unenforceable.
+
+    `configured_caps` holds an annual cap per currency for the agreement model (a state usury
+    limit, or the lender's own); without one, a USD or GBP loan owes what its agreement says."""
 
     lpr: LprTable
     private_lpr_multiple: Decimal = Decimal(4)
     private_pre_lpr_cap: Decimal = Decimal("0.24")
     licensed_guidance_cap: Decimal = Decimal("0.24")
     enforce_licensed_cap: bool = False
+    configured_caps: Mapping[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +117,18 @@ class Cap:
     enforced: bool
 
 
+AGREEMENT_BASIS = "agreement"
+
+
 def cap_for(terms: LoanTerms, policy: CapPolicy) -> Cap:
-    """The cap that applies to a loan on its contract date."""
+    """The cap that applies to a loan on its contract date, by its currency's model. Under the
+    agreement model without a configured cap, the contract rate itself (never enforced: nothing
+    beyond the agreement is owed, and nothing below it is cut)."""
+    if model_for(terms.currency) is LawfulModel.AGREEMENT:
+        configured = policy.configured_caps.get(terms.currency)
+        if configured is None:
+            return Cap(terms.annual_rate, AGREEMENT_BASIS, False)
+        return Cap(configured, f"configured@{terms.currency}", True)
     if terms.lender_type is LenderType.LICENSED:
         return Cap(policy.licensed_guidance_cap, "licensed-guidance", policy.enforce_licensed_cap)
     lpr = policy.lpr.rate_on(terms.contract_date)
@@ -160,13 +213,19 @@ def lawful_terms(
 ) -> LawfulTerms:
     """Derive the lawful schedule and penalty rate for a loan.
 
-    Under an enforced cap: a loan whose all-in cost on the cash actually lent exceeds the cap is
+    Under the agreement model (USD, GBP) without a configured cap, the contract schedule and
+    penalty are the lawful ones. Under an enforced cap: a loan whose all-in cost on the cash actually lent exceeds the cap is
     owed only the schedule of the same method on that cash at the cap rate, without fees; the
     daily penalty rate never exceeds cap / 365 (SPC arts. 25-29, Civil Code art. 670).
     """
     cost = annual_cost(terms.amount_lent, terms.disbursed_on, schedule)
     cap = cap_for(terms, policy)
     contract_penalty = to_scaled(terms.penalty_rate_daily)
+    if cap.basis == AGREEMENT_BASIS:
+        # What the agreement allows is what is owed, fees included: its cost is its own limit.
+        return LawfulTerms(
+            cost, Cap(cost, AGREEMENT_BASIS, False), tuple(schedule), contract_penalty, False
+        )
     if not cap.enforced:
         return LawfulTerms(cost, cap, tuple(schedule), contract_penalty, False)
     penalty = min(contract_penalty, to_scaled(cap.rate / 365))

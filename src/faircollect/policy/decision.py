@@ -103,12 +103,40 @@ def _fingerprint(request: ContactRequest, facts: Facts) -> str:
             f"{request.location_only}|{request.first_communication}|"
             f"{request.visit_notice_given}|{request.message!r}"
             # Only a transactional request adds its purpose: collection decisions keep their ids.
-            + ("" if request.purpose is Purpose.COLLECTION else f"|{request.purpose}"),
+            + ("" if request.purpose is Purpose.COLLECTION else f"|{request.purpose}")
+            + _later_request_fields(request),
             history,
             f"{flags}|{facts.night_consent}|{sorted(facts.refused_contacts)}|"
             f"{sorted(facts.opted_out)}|{facts.lawful_outstanding}|"
             f"{facts.contract_allows_guarantor}|{sorted(facts.agencies.items())}|"
             f"{facts.inconvenient}|{facts.employer_forbids_contact}|"
-            f"{facts.employer_email_consent}",
+            f"{facts.employer_email_consent}" + _later_facts(facts),
         )
     )
+
+
+def _later_request_fields(request: ContactRequest) -> str:
+    """The request fields added with US 2026.3, tagged, only when set: a request that does not
+    use them keeps the id it had before they existed."""
+    parts = []
+    if request.voicemail:
+        parts.append("|vm")
+    if request.validation_notice:
+        parts.append("|vn")
+    if request.place is not None:
+        parts.append(f"|place={request.place!r}")
+    return "".join(parts)
+
+
+def _later_facts(facts: Facts) -> str:
+    """The facts added with US 2026.3, tagged, only when set (as `_later_request_fields`)."""
+    parts = []
+    if facts.first_communication_at is not None:
+        parts.append(f"|fc={facts.first_communication_at.timestamp()}")
+    if facts.validation_notice_sent_at is not None:
+        parts.append(f"|vn={facts.validation_notice_sent_at.timestamp()}")
+    if facts.inconvenient_places:
+        parts.append(f"|places={sorted(facts.inconvenient_places)}")
+    if facts.text_numbers:
+        parts.append(f"|texts={sorted(facts.text_numbers.items())}")
+    return "".join(parts)

@@ -119,6 +119,9 @@ class ContactRequest:
     first_communication: bool = False  # the first communication with the person about the debt
     visit_notice_given: bool = False  # the visit and its purpose were announced in advance
     purpose: Purpose = Purpose.COLLECTION  # a transactional message skips the collection rules
+    voicemail: bool = False  # the call leaves `message` as a voicemail (US: a limited-content one)
+    validation_notice: bool = False  # this contact is, or carries, the US validation notice
+    place: str | None = None  # where the contact reaches the person ("work", "home"): a label
     utc: datetime = field(init=False, repr=False, compare=False)  # `at` in UTC
     # `at` on the wall clock of each zone a rule asked about: several rules of one decision read
     # the same local time.
@@ -134,6 +137,10 @@ class ContactRequest:
             raise PolicyInputError("at least one possible time zone is needed")
         if self.message is not None and not isinstance(self.message, str):
             raise PolicyInputError("a message must be text")
+        if self.voicemail and not self.channel.is_voice:
+            raise PolicyInputError("only a call can leave a voicemail")
+        if self.place is not None and (not isinstance(self.place, str) or not self.place.strip()):
+            raise PolicyInputError("a place must be a non-empty label")
         if self.demanded_amount is not None and self.demanded_amount < 0:
             raise PolicyInputError("a demanded amount cannot be negative")
         if self.purpose is Purpose.TRANSACTIONAL and (
@@ -172,6 +179,17 @@ class InconvenientWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class TextNumber:
+    """What the collector knows of a number it would text (US 12 CFR 1006.6(d)(5)): the last day
+    the consumer texted the collector from it about the debt or gave (or renewed) consent to texts
+    there, and the last day a complete reassigned-numbers database confirmed it had not been
+    reassigned since then."""
+
+    last_used: date | None = None
+    checked: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyStatus:
     """The placing agency's standing with the lender (CN outsourcing rules)."""
 
@@ -195,6 +213,12 @@ class Facts:
     inconvenient: tuple[InconvenientWindow, ...] = ()
     employer_forbids_contact: bool = False
     employer_email_consent: bool = False
+    # US: the initial communication with the consumer about the debt, and when the validation
+    # notice (or the validation information) went out (12 CFR 1006.34(a)(1)).
+    first_communication_at: datetime | None = None
+    validation_notice_sent_at: datetime | None = None
+    inconvenient_places: frozenset[str] = frozenset()  # places the person said are inconvenient
+    text_numbers: dict[str, TextNumber] = field(default_factory=dict)  # US text safe harbor
     # The history's instants in UTC, in order: rules bisect this one index instead of scanning
     # (instants in one zone compare without working out offsets, and converting each entry once
     # costs what one comparison across zones costs).
@@ -204,6 +228,12 @@ class Facts:
     derived: dict[tuple[str, str], list[datetime]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for moment, what in (
+            (self.first_communication_at, "first communication time"),
+            (self.validation_notice_sent_at, "validation notice time"),
+        ):
+            if moment is not None:
+                _aware(moment, what)
         # Histories read from the database are in UTC already: those need no conversion.
         instants = tuple(
             [a.at if a.at.tzinfo is UTC else a.at.astimezone(UTC) for a in self.history]

@@ -27,6 +27,9 @@ TIGHTER = {
     "start": "later",
     "days": "higher",
     "min_collectors": "higher",
+    "notice_days": "lower",  # US-VALIDATION: less time to send the notice
+    "recent_days": "lower",  # US-TEXT-SAFE-HARBOR: a more recent use or check
+    "unanswered_uses_up": "higher",  # US-LOCATION: true (every attempt uses up the once) is stricter
 }
 SEVERITY = SEVERITY_ORDER
 

@@ -10,7 +10,7 @@ and never a value that lets more through (docs/policy-request.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar
 from zoneinfo import available_timezones
@@ -38,6 +38,7 @@ from faircollect.policy.model import (
     PolicyInputError,
     Purpose,
     RecipientRole,
+    TextNumber,
 )
 
 T = TypeVar("T")
@@ -66,6 +67,9 @@ REQUEST_KEYS = {
     "by",
     "message",
     "purpose",
+    "voicemail",
+    "validation_notice",
+    "place",
 }
 ATTEMPT_FLAGS = (
     "conversation",
@@ -99,6 +103,10 @@ FACT_KEYS = {
     "lawful_outstanding",
     "agencies",
     "inconvenient",
+    "first_communication_at",
+    "validation_notice_sent_at",
+    "inconvenient_places",
+    "text_numbers",
 }
 CASE_DATES = ("cease_received_on", "validation_period_ends")
 CASE_FLAGS = (
@@ -238,6 +246,9 @@ def _request(data: Any) -> ContactRequest:
         first_communication=_flag(d, "first_communication", field),
         visit_notice_given=_flag(d, "visit_notice_given", field),
         purpose=purpose,
+        voicemail=_flag(d, "voicemail", field),
+        validation_notice=_flag(d, "validation_notice", field),
+        place=_optional(d, "place", _label, field),
     )
 
 
@@ -267,6 +278,9 @@ def request_to_dict(request: ContactRequest) -> dict[str, Any]:
         "first_communication": request.first_communication,
         "visit_notice_given": request.visit_notice_given,
         "purpose": request.purpose.value,
+        "voicemail": request.voicemail,
+        "validation_notice": request.validation_notice,
+        "place": request.place,
     }
 
 
@@ -352,7 +366,43 @@ def _facts(data: Any) -> Facts:
         contract_allows_guarantor=_flag(d, "contract_allows_guarantor", field),
         employer_forbids_contact=_flag(d, "employer_forbids_contact", field),
         employer_email_consent=_flag(d, "employer_email_consent", field),
+        first_communication_at=_moment(
+            d.get("first_communication_at"), "facts.first_communication_at"
+        ),
+        validation_notice_sent_at=_moment(
+            d.get("validation_notice_sent_at"), "facts.validation_notice_sent_at"
+        ),
+        inconvenient_places=_labels(d.get("inconvenient_places", []), "facts.inconvenient_places"),
+        text_numbers=_text_numbers(d.get("text_numbers", {}), "facts.text_numbers"),
     )
+
+
+def _moment(value: Any, field: str) -> datetime | None:
+    # An empty string is an absent time, as for dates.
+    return None if value in (None, "") else f.aware_datetime(value, field)
+
+
+def _label(value: Any, field: str) -> str:
+    """A place label ("work", "home"): short non-empty text."""
+    return f.text(value, field, max_chars=MAX_TEXT["id"])
+
+
+def _labels(value: Any, field: str) -> frozenset[str]:
+    items = f.array(value, field, max_items=MAX_FACT_ITEMS)
+    return frozenset(_label(p, f"{field}[{k}]") for k, p in enumerate(items))
+
+
+def _text_numbers(value: Any, field: str) -> dict[str, TextNumber]:
+    out = {}
+    for k, (point, raw) in enumerate(f.mapping(value, field, max_items=MAX_FACT_ITEMS).items()):
+        # Named by position: a contact point may be a phone number, never quoted in an error.
+        where = f"{field}[{k}]"
+        d = f.obj(raw, where, allowed={"last_used", "checked"})
+        out[_point(point, f"{where} (its contact point)")] = TextNumber(
+            last_used=_day(d.get("last_used"), f"{where}.last_used"),
+            checked=_day(d.get("checked"), f"{where}.checked"),
+        )
+    return out
 
 
 def _window(data: Any, field: str) -> InconvenientWindow:

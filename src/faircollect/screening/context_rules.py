@@ -61,7 +61,7 @@ def us_disclosures(ctx: ScreeningContext, hits: list[Hit], text: str) -> list[Fi
     they are from a debt collector; a creditor's own staff are outside Regulation F, §1006.2(i));
     US-OPTOUT-NOTICE (§1006.6(e)) for electronic messages; US-TIMEBARRED (§1006.26(b)) for any
     threat of suit on a time-barred debt."""
-    if ctx.pack is None or ctx.pack.upper() != "US" or ctx.transactional:
+    if ctx.pack is None or ctx.pack.upper() != "US" or ctx.not_a_communication:
         return []
     groups = {h.group for h in hits}
     out: list[Finding] = []

@@ -156,9 +156,10 @@ class ScreeningContext:
     (a debt collector under Regulation F §1006.2(i), the default) or "creditor" (a creditor's own
     staff in its own name, outside Regulation F). ``legal_action`` is the truth about the account:
     None (unknown: a claim that a suit or enforcement exists goes to review), "none" (such a
-    claim is false and blocked), "filed" or "judgment" (the claim may be true). ``transactional``
-    marks a message the person asked for that conveys nothing about a debt (a sign-in code): not a
-    "communication" (§1006.2(d)), so it owes no collection disclosures.
+    claim is false and blocked), "filed" or "judgment" (the claim may be true).
+    ``not_a_communication`` marks a text that conveys nothing about a debt: a sign-in code the
+    person asked for, or a limited-content message (§1006.2(j)); neither is a "communication"
+    (§1006.2(d)), so neither owes the collection disclosures.
     """
 
     pack: str | None = None
@@ -170,7 +171,7 @@ class ScreeningContext:
     time_barred: bool = False
     sender: str = "collector"
     legal_action: str | None = None
-    transactional: bool = False
+    not_a_communication: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
+from faircollect.policy.model import TextNumber
 
 # Around the US spring-forward (2026-03-08) and across midnights in every zone used.
 BASE = datetime(2026, 3, 5, 0, 0, tzinfo=UTC)
@@ -35,9 +36,16 @@ TEXTS = [
     "Pay today or you will be arrested.",
     "",
 ]
-PACKS = [load_pack("CN"), load_pack("US"), load_pack("CN", version="2025.1")]
+PACKS = [
+    load_pack("CN"),
+    load_pack("US"),
+    load_pack("US", version="2026.2"),
+    load_pack("CN", version="2025.1"),
+]
 JITTER = [0, 1, 5, -5, 90, -90, 600]
-SEEN = {"rows": 0, "fast": 0, "blocked_fast": 0}
+# One in 40 (hypothesis favours the ends of an integer range, so a sample, not a bound).
+RARE = st.sampled_from([False] * 39 + [True])
+SEEN = {"rows": 0, "fast": 0, "blocked_fast": 0, "validation_fast": 0}
 
 moments = st.integers(min_value=0, max_value=9 * 24 * 60).map(lambda m: BASE + timedelta(minutes=m))
 channels = st.sampled_from(
@@ -115,12 +123,35 @@ def cases(draw: st.DrawFn) -> tuple[ContactRequest, Facts]:
         with_consent=draw(st.integers(0, 9)) == 0,
         message=message,
         first_communication=draw(st.booleans()),
+        # The US 2026.3 inputs, now and then (their rules are decided by the engine).
+        voicemail=channel in (Channel.CALL, Channel.AI_VOICE) and draw(RARE),
+        validation_notice=draw(RARE),
+        place=draw(st.sampled_from([None] * 48 + ["work", "home"])),
+    )
+    first = (
+        at - timedelta(days=draw(st.integers(0, 9)), minutes=draw(st.sampled_from(JITTER)))
+        if draw(st.booleans())
+        else None
     )
     facts = Facts(
         history=history,
         flags=CaseFlags(dispute_open=draw(st.integers(0, 19)) == 0),
         lawful_outstanding=draw(st.none() | st.integers(0, 20_000)),
         night_consent=draw(st.integers(0, 19)) == 0,
+        # Validation facts around the 5-day edge (vectorised): notices in time, late, or after.
+        first_communication_at=first,
+        validation_notice_sent_at=None
+        if first is None or draw(st.booleans())
+        else first + timedelta(days=draw(st.integers(0, 8)), minutes=draw(st.sampled_from(JITTER))),
+        inconvenient_places=frozenset({"work"}) if draw(RARE) else frozenset(),
+        text_numbers={
+            "m1": TextNumber(
+                last_used=at.date() - timedelta(days=draw(st.integers(0, 90))),
+                checked=draw(st.none() | st.just(at.date() - timedelta(days=5))),
+            )
+        }
+        if draw(st.booleans())
+        else {},
     )
     return request, facts
 
@@ -138,6 +169,11 @@ def test_batch_decides_as_the_engine(
     SEEN["blocked_fast"] += sum(
         1 for i, (r, f) in enumerate(items) if fast_lane(r, f) and result.row(i)[1]
     )
+    SEEN["validation_fast"] += sum(
+        1
+        for i, (r, f) in enumerate(items)
+        if fast_lane(r, f) and any(x.rule_id == "US-VALIDATION" for x in result.row(i)[1])
+    )
     for i, (request, facts) in enumerate(items):
         expected = evaluate(request, facts, pack)
         verdict, reasons, not_before = result.row(i)
@@ -152,6 +188,7 @@ def test_most_generated_rows_take_the_fast_lane() -> None:
         pytest.skip("runs after the property test")
     assert SEEN["fast"] / SEEN["rows"] > 0.4
     assert SEEN["blocked_fast"] > 50  # and the fast lane blocks, with reasons to compare
+    assert SEEN["validation_fast"] > 10  # the vectorised US-VALIDATION among them
 
 
 def test_bad_batches_are_refused() -> None:

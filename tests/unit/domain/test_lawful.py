@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -9,15 +10,22 @@ import pytest
 
 from faircollect.adapters.reference_data import load_lpr_table
 from faircollect.domain.lawful import (
+    CURRENCY_JURISDICTION,
+    Cap,
     CapPolicy,
+    LawfulModel,
     LprTable,
     LprTableError,
+    UnknownCurrencyError,
     annual_cost,
     cap_for,
     lawful_terms,
+    model_for,
 )
 from faircollect.domain.loans import LenderType, LoanTerms, RepaymentMethod
-from faircollect.domain.schedules import generate_schedule
+from faircollect.domain.schedules import ScheduleError, generate_schedule
+from faircollect.kit.rates import to_scaled
+from faircollect.policy.packs import PACK_CURRENCY
 
 POLICY = CapPolicy(lpr=load_lpr_table())
 
@@ -125,3 +133,51 @@ def test_lpr_table_must_be_ordered_and_sane() -> None:
         LprTable("x", ((date(2020, 1, 1), Decimal("4")),))
     with pytest.raises(LprTableError):
         LprTable("x", ())
+
+
+def test_each_currency_is_priced_by_the_law_of_the_pack_that_gates_it() -> None:
+    # One home per currency: the jurisdiction here is the pack the gate uses for it.
+    assert {c: j for j, c in PACK_CURRENCY.items()} == CURRENCY_JURISDICTION
+    assert model_for("CNY") is LawfulModel.CN_RATE_CAPS
+    assert model_for("USD") is model_for("GBP") is LawfulModel.AGREEMENT
+    with pytest.raises(UnknownCurrencyError, match="'HKD'"):
+        model_for("HKD")
+    assert issubclass(UnknownCurrencyError, ScheduleError)  # the importer names the loan
+
+
+def _in(currency: str, t: LoanTerms) -> LoanTerms:
+    return replace(t, currency=currency)
+
+
+@pytest.mark.parametrize("currency", ["USD", "GBP"])
+def test_us_and_uk_loans_owe_what_the_agreement_allows(currency: str) -> None:
+    # 36 % a year, a fee taken up front, a private lender, 2025: far above China's 12 % cap.
+    t = _in(currency, terms(rate="0.36", fee=500_00, penalty="0.002"))
+    schedule, lawful = priced(t)
+    assert lawful.schedule == tuple(schedule)
+    assert lawful.penalty_rate_scaled == to_scaled(Decimal("0.002"))
+    assert (lawful.cap.basis, lawful.cap.enforced, lawful.differs) == ("agreement", False, False)
+    assert not lawful.above_cap
+    assert lawful.annual_cost > Decimal("0.36")  # the fee is in the cost, and still owed
+    china = priced(_in("CNY", t))[1]
+    assert china.cap.enforced  # the same loan in CNY is cut to 4 × LPR
+    assert china.differs
+
+
+def test_a_configured_cap_limits_a_us_loan() -> None:
+    policy = CapPolicy(lpr=load_lpr_table(), configured_caps={"USD": Decimal("0.25")})
+    t = _in("USD", terms(rate="0.36"))
+    schedule = generate_schedule(
+        method=t.method, principal=t.principal, annual_rate=t.annual_rate, term=t.term,
+        first_due_on=t.first_due_on,
+    )  # fmt: skip
+    lawful = lawful_terms(t, schedule, policy)
+    assert (lawful.cap.rate, lawful.cap.basis, lawful.cap.enforced) == (
+        Decimal("0.25"), "configured@USD", True,
+    )  # fmt: skip
+    assert lawful.differs
+    assert lawful.above_cap
+    assert annual_cost(t.amount_lent, t.disbursed_on, lawful.schedule) <= Decimal("0.25")
+    # A GBP loan is untouched by a USD cap.
+    assert not lawful_terms(_in("GBP", t), schedule, policy).differs
+    assert cap_for(_in("GBP", t), policy) == Cap(Decimal("0.36"), "agreement", False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -46,11 +46,13 @@ def call(at: str, **extra: object) -> ContactRequest:
 
 
 def test_shipped_packs_have_ids_versions_and_dates() -> None:
-    for pack_id in ("CN", "US"):
+    for pack_id, version in (("CN", "2026.2"), ("US", "2026.3")):
         pack = load_pack(pack_id)
         assert pack.pack_id == pack_id
-        assert pack.version == "2026.2"
+        assert pack.version == version
         assert pack.rules
+    assert load_pack("US", on=date(2026, 12, 6)).version == "2026.2"
+    assert load_pack("US", on=date(2026, 12, 7)).version == "2026.3"
     with pytest.raises(PackError, match="no version"):
         load_pack("CN", version="1999.1")
     with pytest.raises(PackError, match="unknown pack"):
@@ -116,7 +118,7 @@ def test_decisions_are_deterministic_and_carry_the_pack() -> None:
     request = call("2026-04-01T10:00:00-04:00", timezones=["America/New_York"])
     first, second = evaluate(request, Facts(), pack), evaluate(request, Facts(), pack)
     assert first.decision_id == second.decision_id
-    assert first.to_dict()["pack"] == {"id": "US", "version": "2026.2"}
+    assert first.to_dict()["pack"] == {"id": "US", "version": "2026.3"}
     other = evaluate(
         call("2026-04-01T11:00:00-04:00", timezones=["America/New_York"]), Facts(), pack
     )

@@ -53,6 +53,10 @@ def run(pack_id: str, case: dict[str, Any]):
         raw["message"] = MESSAGES[pack_id]
     request = request_from_dict(raw)
     facts = dict(case.get("facts", {}))
+    if pack_id == "US" and raw["channel"] == "sms" and "text_numbers" not in facts:
+        # Likewise a US text goes to a number the consumer texted from that day (1006.6(d)(5));
+        # the safe-harbor scenarios state their own numbers.
+        facts["text_numbers"] = {raw["contact_point"]: {"last_used": raw["at"][:10]}}
     facts["history"] = [{**HISTORY_DEFAULTS, **h} for h in facts.get("history", [])]
     return evaluate(request, facts_from_dict(facts), load_pack(pack_id))
 

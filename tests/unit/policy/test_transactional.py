@@ -22,6 +22,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
+from faircollect.policy.model import TextNumber
 from faircollect.policy.wire import WireError, request_from_dict, request_to_dict
 
 CODE_TEXT = {
@@ -116,7 +117,9 @@ def test_the_us_collection_disclosures_are_not_asked_of_a_code() -> None:
     # opt-out notice; as a transactional message it owes neither (it says nothing of a debt).
     pack = load_pack("US")
     day = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
-    collection = evaluate(_request("US", Purpose.COLLECTION, at=day), Facts(), pack)
+    # The consumer texted from the number today: the text safe harbor holds (1006.6(d)(5)).
+    texted = Facts(text_numbers={"m1": TextNumber(last_used=day.date())})
+    collection = evaluate(_request("US", Purpose.COLLECTION, at=day), texted, pack)
     assert [r.rule_id for r in collection.reasons] == ["US-MSG-CONTENT"]
     assert evaluate(_request("US", Purpose.TRANSACTIONAL, at=day), Facts(), pack).allowed
 

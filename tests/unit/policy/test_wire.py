@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from hypothesis import given
@@ -47,6 +47,12 @@ requests = st.builds(
     message=st.one_of(st.none(), st.text(max_size=40)),
     first_communication=st.booleans(),
     visit_notice_given=st.booleans(),
+    validation_notice=st.booleans(),
+    place=st.one_of(st.none(), st.sampled_from(["work", "home", "Hospital"])),
+)
+# Only a call leaves a voicemail: set it on some of the voice requests.
+requests = st.tuples(requests, st.booleans()).map(
+    lambda pair: replace(pair[0], voicemail=pair[1] and pair[0].channel.is_voice)
 )
 
 

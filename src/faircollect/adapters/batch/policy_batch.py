@@ -5,7 +5,9 @@ the common case — a debtor reached by the lender on a call, AI voice, SMS, e-m
 no open case flags, consents, opt-outs or visits — with array operations: local
 times through a per-zone offset table, daily and seven-day counts with `bincount`, the seven-day
 free day and the last conversation by group sorts. Every other row (rows not in the fast lane,
-and every row when the pack has a rule this module does not know) goes to the engine unchanged.
+rows on the channels of a rule left to the engine (ENGINE_CHANNELS: US texts, for the text safe
+harbor), and every row when the pack has a rule this module does not know) goes to the engine
+unchanged.
 Reason texts and `not_before` times come from the same helpers the rules use, and a property test
 proves batch and engine decide the same on random requests and histories.
 """
@@ -49,6 +51,7 @@ from faircollect.policy.rules.frequency import (
     filled,
     morning,
 )
+from faircollect.policy.rules.holds import validation_reason
 from faircollect.policy.rules.hours import CN_NIGHT_TEXT, US_HOURS_TEXT, inside_window, next_start
 
 I64 = npt.NDArray[np.int64]
@@ -78,6 +81,7 @@ US_COUNTED = np.array(
     [_OU[o] for o in (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)]
 )
 DEBTOR = _RO[RecipientRole.DEBTOR]
+NONE = np.iinfo(np.int64).min  # an instant column's "not known"
 
 #: Rules this module decides in the fast lane; the rest of each pack must be silent there
 #: (no flags, consents, opt-outs, visits, agencies, third parties, public posts).
@@ -86,6 +90,7 @@ VECTORISED = frozenset(
         "CN-HOURS-NIGHT", "CN-FREQ-CONNECTED-3", "CN-FREQ-ATTEMPTS-6", "CN-FREQ-MESSAGES",
         "CN-AMOUNT-LAWFUL", "CN-MSG-CONTENT", "US-TIME-8-21", "US-CALL-7IN7",
         "US-CALL-AFTER-CONVERSATION", "US-CALL-PATTERN", "US-AMOUNTS", "US-MSG-CONTENT",
+        "US-VALIDATION",
     }
 )  # fmt: skip
 SILENT_IN_FAST_LANE = frozenset(
@@ -93,9 +98,13 @@ SILENT_IN_FAST_LANE = frozenset(
         "CN-WHO-DEBTOR", "CN-WHO-CONTACT-RESTORE", "CN-WHO-ADDRESSBOOK", "CN-VISIT-TWO",
         "CN-OUT-AGENCY", "CN-CASE-PAUSE", "CN-NO-PUBLIC", "US-3P-BAN", "US-ATTORNEY", "US-CEASE",
         "US-DISPUTE", "US-MEDIUM-OPTOUT", "US-SOCIAL", "US-TIMEBARRED", "US-TIME-DESIGNATED",
-        "US-WORKPLACE", "US-EMPLOYER-EMAIL", "US-LOCATION",
+        "US-WORKPLACE", "US-EMPLOYER-EMAIL", "US-LOCATION", "US-LCM",
+        "US-PLACE-DESIGNATED",
     }
 )  # fmt: skip
+#: Rules not vectorised that would speak in the fast lane on some channels: under a pack with
+#: one of them, the rows on those channels are decided by the engine, row by row.
+ENGINE_CHANNELS = {"US-TEXT-SAFE-HARBOR": np.array([_CH[Channel.SMS]])}
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -150,6 +159,11 @@ class RequestBatch:
     zone_sets: Sequence[tuple[int, ...]] = ()
     texts: Sequence[str] = ()
     fallback: Callable[[int], tuple[ContactRequest, Facts]] | None = None
+    # US validation (1006.34(a)(1)): the initial communication and the notice, in µs (NONE:
+    # not known), and whether the request is the notice; None for a batch without them.
+    first_comm: I64 | None = None
+    notice_sent: I64 | None = None
+    validation_notice: BOOL | None = None
 
     def __len__(self) -> int:
         return len(self.at)
@@ -158,8 +172,10 @@ class RequestBatch:
         """Shapes agree and every history is in time order; errors name the request row."""
         n = len(self.at)
         for name in ("channel", "role", "source", "contact_point", "debt", "tz", "zone_set", "demanded",
-                     "lawful", "with_consent", "first_communication", "message", "fast"):  # fmt: skip
-            if len(getattr(self, name)) != n:
+                     "lawful", "with_consent", "first_communication", "message", "fast",
+                     "first_comm", "notice_sent", "validation_notice"):  # fmt: skip
+            column = getattr(self, name)
+            if column is not None and len(column) != n:
                 raise PolicyInputError(
                     f"batch column {name} has {len(getattr(self, name))} rows, not {n}"
                 )
@@ -205,10 +221,12 @@ def fast_lane(request: ContactRequest, facts: Facts) -> bool:
         and request.channel in (Channel.CALL, Channel.AI_VOICE, Channel.SMS, Channel.EMAIL, Channel.PUSH)
         and request.by == "lender"
         and not (request.end_of_collection_notice or request.workplace or request.employer_email
-                 or request.consumer_initiated_reply or request.location_only)
+                 or request.consumer_initiated_reply or request.location_only or request.voicemail
+                 or request.place is not None)
         and facts.flags == CaseFlags()
         and not (facts.night_consent or facts.refused_contacts or facts.opted_out or facts.inconvenient
-                 or facts.employer_forbids_contact or facts.employer_email_consent)
+                 or facts.employer_forbids_contact or facts.employer_email_consent
+                 or facts.inconvenient_places)
     )  # fmt: skip
 
 
@@ -221,7 +239,7 @@ def batch_from_objects(items: Sequence[tuple[ContactRequest, Facts]]) -> Request
     sets: dict[tuple[int, ...], int] = {}
     cols: dict[str, list[Any]] = {k: [] for k in (
         "at", "channel", "role", "source", "cp", "debt", "tz", "set", "demanded", "lawful", "consent",
-        "first", "message", "fast")}  # fmt: skip
+        "first", "message", "fast", "fc", "sent", "notice")}  # fmt: skip
     hist: dict[str, list[Any]] = {
         k: [] for k in ("at", "channel", "role", "cp", "debt", "outcome", "talk", "consent")
     }
@@ -244,6 +262,10 @@ def batch_from_objects(items: Sequence[tuple[ContactRequest, Facts]]) -> Request
             -1 if req.message is None else texts.setdefault(req.message, len(texts))
         )
         cols["fast"].append(fast_lane(req, facts))
+        first, sent = facts.first_communication_at, facts.validation_notice_sent_at
+        cols["fc"].append(NONE if first is None else to_us(first))
+        cols["sent"].append(NONE if sent is None else to_us(sent))
+        cols["notice"].append(req.validation_notice)
         for a in facts.history:
             hist["at"].append(to_us(a.at))
             hist["channel"].append(_CH[a.channel])
@@ -269,6 +291,8 @@ def batch_from_objects(items: Sequence[tuple[ContactRequest, Facts]]) -> Request
         h_outcome=np.array(hist["outcome"], dtype=i8), h_conversation=np.array(hist["talk"], dtype=bool),
         h_with_consent=np.array(hist["consent"], dtype=bool),
         zones=list(zones), zone_sets=list(sets), texts=list(texts), fallback=lambda i: items[i],
+        first_comm=np.array(cols["fc"], dtype=i64), notice_sent=np.array(cols["sent"], dtype=i64),
+        validation_notice=np.array(cols["notice"], dtype=bool),
     )  # fmt: skip
 
 
@@ -306,8 +330,11 @@ def evaluate_batch(batch: RequestBatch, pack: RulePack) -> BatchResult:
     """Decide every row of ``batch`` under ``pack``; the same decisions as the engine's."""
     batch.check()
     n = len(batch)
-    known = VECTORISED | SILENT_IN_FAST_LANE
+    known = VECTORISED | SILENT_IN_FAST_LANE | set(ENGINE_CHANNELS)
     fast = batch.fast.copy() if set(pack.rules) <= known else np.zeros(n, dtype=bool)
+    for rule_id, engine_channels in ENGINE_CHANNELS.items():
+        if rule_id in pack.rules:
+            fast &= ~np.isin(batch.channel, engine_channels)
     result = BatchResult(
         np.zeros(n, dtype=np.int8), pack_id=pack.pack_id, pack_version=pack.version
     )
@@ -554,6 +581,19 @@ def _decide_fast(
                 return demand_reason(rid, p, int(b.demanded[i]), None if lawful < 0 else lawful)
 
             add(rows, amount)
+        elif rule_id == "US-VALIDATION":
+            if b.first_comm is None:
+                continue  # the batch carries no initial communications: the rule is silent
+            sent = b.notice_sent if b.notice_sent is not None else np.full(n, NONE, dtype=np.int64)
+            rows = _validation_rows(
+                b, b.first_comm, sent, fast, day, int(params.get("notice_days", 5))
+            )
+            late = (sent != NONE) & (sent <= b.at)  # a notice went out, late, before the request
+
+            def validation(i: int, p: Mapping[str, Any] = params, lt: BOOL = late) -> Reason:
+                return validation_reason(p, int(p.get("notice_days", 5)), late=bool(lt[i]))
+
+            add(rows, validation, lambda i, lt=late: bool(lt[i]))
         elif rule_id in ("CN-MSG-CONTENT", "US-MSG-CONTENT"):
             written = ~voice
             rows = np.flatnonzero(fast & ((b.message >= 0) | written))
@@ -573,6 +613,25 @@ def _decide_fast(
             # The result depends on these values only: rows that share them share the reason.
             add(rows, content, lambda i: (int(b.message[i]), int(b.channel[i]), int(b.role[i]),
                                           bool(b.first_communication[i]), int(b.lawful[i])))  # fmt: skip
+
+
+def _local_days(at: I64, tz: I64, zones: Sequence[str]) -> I64:
+    return (at + _offsets(at, tz, zones)) // _DAY_US
+
+
+def _validation_rows(
+    b: RequestBatch, first: I64, notice_sent: I64, fast: BOOL, day: I64, days: int
+) -> npt.NDArray[np.intp]:
+    """Rows past `days` after the initial communication with no notice sent within them, as
+    US-VALIDATION decides (local days in the request's first zone)."""
+    notice = b.validation_notice if b.validation_notice is not None else np.zeros(len(b), bool)
+    sel = np.flatnonzero(fast & (first != NONE) & ~notice)
+    last_day = _local_days(first[sel], b.tz[sel], b.zones) + days
+    sent = notice_sent[sel]
+    has_sent = sent != NONE
+    sent_day = np.full(len(sel), np.iinfo(np.int64).max, dtype=np.int64)
+    sent_day[has_sent] = _local_days(sent[has_sent], b.tz[sel][has_sent], b.zones)
+    return sel[(sent_day > last_day) & (day[sel] > last_day)]
 
 
 def _openings(

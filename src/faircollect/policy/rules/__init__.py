@@ -38,6 +38,7 @@ def load_all() -> dict[str, Rule]:
     from faircollect.policy.rules import (  # noqa: F401 - imported for registration
         amounts,
         content,
+        disclosure,
         frequency,
         holds,
         hours,

@@ -92,6 +92,7 @@ def _content(
         lawful_outstanding=facts.lawful_outstanding,
         time_barred=facts.flags.time_barred,
         transactional=req.purpose is Purpose.TRANSACTIONAL,
+        limited_content=req.voicemail,
     )
 
 
@@ -107,6 +108,7 @@ def content_reason(
     lawful_outstanding: int | None,
     time_barred: bool,
     transactional: bool = False,
+    limited_content: bool = False,
 ) -> Reason | None:
     """The content rule on plain values (shared with the batch evaluator).
 
@@ -128,7 +130,9 @@ def content_reason(
         first_communication=first_communication,
         channel=None if transactional else channel.value,
         time_barred=time_barred,
-        transactional=transactional,
+        # A voicemail left as a limited-content message is no communication either
+        # (12 CFR 1006.2(j)); US-LCM holds it to what such a message may say.
+        not_a_communication=transactional or limited_content,
     )
     try:
         result = _screened(message, context)

@@ -190,18 +190,49 @@ def _capped_call(req: ContactRequest) -> bool:
     )
 
 
+def _location_calls(facts: Facts, req: ContactRequest) -> list[datetime]:
+    """Instants (UTC) of the counted calls to the third party a location call would reach: the
+    same person (role and number) and debt, as 1006.14(b)(2) counts them."""
+    instants = facts.instants
+    return [
+        instants[k]
+        for k, a in enumerate(facts.history)
+        if a.debt_id == req.debt_id
+        and a.channel in VOICE
+        and a.recipient_role is req.recipient_role
+        and a.contact_point == req.contact_point
+        and a.outcome in US_COUNTED
+        and not a.with_consent
+    ]
+
+
+def _location_call(req: ContactRequest) -> bool:
+    """A call to a third party for location information (1006.10): the 7-in-7 limit applies to
+    calls to any particular person (comment 14(b)(2)(i)-1.iii)."""
+    return (
+        req.channel in VOICE
+        and req.location_only
+        and req.recipient_role in (RecipientRole.THIRD_PARTY, RecipientRole.DESIGNATED_CONTACT)
+        and not req.with_consent
+    )
+
+
 @rule("US-CALL-7IN7")
 def us_seven_in_seven(
     req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 ) -> Reason | None:
-    """No more than 7 calls in 7 consecutive days to a person about a debt (1006.14(b)(2)(i)(A))."""
-    if not _capped_call(req):
+    """No more than 7 calls in 7 consecutive days to a person about a debt (1006.14(b)(2)(i)(A)):
+    the consumer, or a third party asked for location information (comment 14(b)(2)(i)-1.iii)."""
+    if _capped_call(req):
+        counted = _counted_calls(facts, req.debt_id)
+    elif _location_call(req):
+        counted = _location_calls(facts, req)
+    else:
         return None
     limit = int(params.get("limit", 7))
     tz = req.timezones[0]
     today = request_local(req, tz).date()
     lo, hi = day_bounds(today - _SIX_DAYS, tz)[0], day_bounds(today, tz)[1]
-    counted = _counted_calls(facts, req.debt_id)
     calls = counted[bisect_left(counted, lo) : bisect_left(counted, hi)]
     if len(calls) < limit:
         return None

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from faircollect.policy.decision import Reason
+from faircollect.policy.decision import Reason, Verdict
 from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
-from faircollect.policy.rules.common import reason, request_local
+from faircollect.policy.rules.common import local, reason, request_local
 
 
 @rule("CN-CASE-PAUSE")
@@ -164,3 +165,50 @@ def us_time_barred(req: ContactRequest, facts: Facts, params: Mapping[str, Any])
         "诉讼时效已过：不得起诉或以诉讼相威胁，需人工复核",
         "time-barred debt: no suit or threat of suit; a person must review the contact",
     )
+
+
+VALIDATION_TEXT = (
+    "首次沟通后{days}天内未发送债务确认通知：发出前不得继续催收",
+    "no validation notice went out within {days} days of the initial communication: "
+    "no further collection until it does",
+)
+VALIDATION_LATE_TEXT = (
+    "债务确认通知晚于首次沟通后{days}天发出，需人工复核",
+    "the validation notice went out later than {days} days after the initial communication: "
+    "a person must review",
+)
+
+
+@rule("US-VALIDATION")
+def us_validation(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """The validation information is given in the initial communication or in a notice sent
+    within 5 days of it (12 CFR 1006.34(a)(1)): past those days, no further collection until the
+    notice has gone out (the notice itself, and a notice that collection is ending, may go); a
+    notice sent late goes to a person. Days are calendar days in the consumer's zone (FDCPA
+    809(a)). Silent while the facts name no initial communication."""
+    first = facts.first_communication_at
+    if first is None or req.validation_notice or req.end_of_collection_notice:
+        return None
+    days = int(params.get("notice_days", 5))
+    tz = req.timezones[0]
+    last_day = local(first, tz).date() + timedelta(days=days)
+    sent = facts.validation_notice_sent_at
+    if sent is not None and local(sent, tz).date() <= last_day:
+        return None
+    if request_local(req, tz).date() <= last_day:
+        return None
+    return validation_reason(params, days, late=sent is not None and sent <= req.at)
+
+
+def validation_reason(params: Mapping[str, Any], days: int, *, late: bool) -> Reason:
+    """US-VALIDATION's reason once the days have passed (shared with the batch evaluator): the
+    rule's verdict when no notice has gone out; a review after a late one (the deadline is
+    missed, but the consumer has the notice now: a person decides)."""
+    if late:
+        zh, en = VALIDATION_LATE_TEXT
+        source = str(params.get("source", ""))
+        return Reason(
+            "US-VALIDATION", Verdict.REVIEW, zh.format(days=days), en.format(days=days), source
+        )
+    zh, en = VALIDATION_TEXT
+    return reason("US-VALIDATION", params, zh.format(days=days), en.format(days=days))

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
+from faircollect.kit.limits import MAX_EXCERPT
 from faircollect.policy.decision import Reason
 from faircollect.policy.model import Channel, ContactRequest, Facts
 from faircollect.policy.rules import rule
@@ -176,3 +177,31 @@ def uk_times(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Re
     if facts.night_consent:
         return None
     return _outside_every_zone("UK-TIMES", req, params, UK_TIMES_TEXT)
+
+
+PLACE_TEXT = (
+    "消费者已表示该地点（{place}）不方便联系",
+    "the consumer said this place ({place}) is inconvenient",
+)
+
+
+@rule("US-PLACE-DESIGNATED")
+def us_place(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A place the consumer said is inconvenient ("no calls at work") is barred until withdrawn
+    (12 CFR 1006.6(b)(1); comment 6(b)(1)-1), like a time. A medium tied to a place (a work
+    landline, a mailing address) reaches the person there; a mobile number or an e-mail only when
+    the collector knows where they are (comment 6(b)(1)(ii)-1): the request's `place` says so, and
+    `workplace` means "work". Direct prior consent (6(b)(4)) lifts it; one reply through the same
+    medium to a contact the consumer started is allowed (comment 6(b)(1)-2)."""
+    place = req.place if req.place is not None else ("work" if req.workplace else None)
+    if place is None or facts.night_consent or req.consumer_initiated_reply:
+        return None
+    label = place.strip().casefold()
+    if label not in {p.strip().casefold() for p in facts.inconvenient_places}:
+        return None
+    return reason(
+        "US-PLACE-DESIGNATED",
+        params,
+        PLACE_TEXT[0].format(place=label[:MAX_EXCERPT]),
+        PLACE_TEXT[1].format(place=label[:MAX_EXCERPT]),
+    )

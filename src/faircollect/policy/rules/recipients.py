@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from faircollect.policy.decision import Reason
-from faircollect.policy.model import ContactRequest, ContactSource, Facts, RecipientRole
+from faircollect.policy.model import ContactRequest, ContactSource, Facts, Outcome, RecipientRole
 from faircollect.policy.rules import rule
 from faircollect.policy.rules.common import reason
 
@@ -148,7 +148,8 @@ def us_employer_email(
 @rule("US-LOCATION")
 def us_location(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
     """A third party may be asked for location information once, never told of the debt, and not
-    at all once the consumer has an attorney (12 CFR 1006.10(b)-(c))."""
+    at all once the consumer has an attorney (12 CFR 1006.10(b)-(c)). From US 2026.3 only a
+    communication (an answered call) uses up the once; unanswered attempts do not."""
     if not req.location_only:
         return None
     if req.recipient_role not in (RecipientRole.THIRD_PARTY, RecipientRole.DESIGNATED_CONTACT):
@@ -165,8 +166,15 @@ def us_location(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
             "消费者已委托律师，不得向第三人查询位置",
             "the consumer has an attorney: no location calls to third parties",
         )
+    # 1006.10(c) limits communications: only an answered contact uses up the one allowed; an
+    # unanswered call or a voicemail does not (the calls stay under 1006.14(b), comment
+    # 14(b)(2)(i)-1.iii). A pending one is counted as answered, the worst case. Packs before
+    # US 2026.3 counted every attempt (`unanswered_uses_up`).
+    used_up = _ANY_OUTCOME if params.get("unanswered_uses_up", True) else _ANSWERED
     asked_before = any(
-        a.contact_point == req.contact_point and a.recipient_role is req.recipient_role
+        a.contact_point == req.contact_point
+        and a.recipient_role is req.recipient_role
+        and (a.outcome in used_up or a.conversation)
         for a in facts.history
     )
     if asked_before:
@@ -177,3 +185,7 @@ def us_location(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) ->
             "each third party may be asked for location information once",
         )
     return None
+
+
+_ANY_OUTCOME = frozenset(Outcome)
+_ANSWERED = frozenset({Outcome.CONNECTED, Outcome.PENDING})
