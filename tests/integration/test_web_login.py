@@ -13,13 +13,21 @@ from fastapi.testclient import TestClient
 
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
+from faircollect.entrypoints.demo import DemoError, create_demo_logins
 from faircollect.entrypoints.http.identity import IdentityResolver
 from faircollect.entrypoints.server import create_app
 from faircollect.kit.limits import AUTH
 from faircollect.services.identity import NewUser
 from tests.integration.identity_kit import cheap, kinds
 from tests.integration.service_support import build_ledger
-from tests.integration.web_login_kit import csrf_of, latest_code, make_staff, sign_in, totp
+from tests.integration.web_login_kit import (
+    STAFF_ROLES,
+    csrf_of,
+    latest_code,
+    make_staff,
+    sign_in,
+    totp,
+)
 
 COOKIE = "faircollect_session"
 NEW_PASSWORD = "a long new passphrase"  # noqa: S105 (a test's)
@@ -193,3 +201,11 @@ def test_secure_is_dropped_only_on_loopback_when_turned_off(fast: App) -> None:
         assert "secure" not in _flags(local.get("/login").headers["set-cookie"])
     with TestClient(service, base_url="http://example.org") as remote:
         assert "secure" in _flags(remote.get("/login").headers["set-cookie"])
+
+
+def test_demo_logins_are_made_only_in_a_database_without_users(fast: App) -> None:
+    made = create_demo_logins(fast)
+    roles = sorted(role for new in made for role in new.roles)
+    assert roles == sorted(["admin", *STAFF_ROLES])
+    with pytest.raises(DemoError, match="has users already"):
+        create_demo_logins(fast)
