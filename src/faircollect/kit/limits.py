@@ -26,6 +26,7 @@ __all__ = [
     "MAX_MINOR",
     "MAX_NUMBER_CHARS",
     "MAX_PAGE",
+    "MAX_PRESESSION_NONCE",
     "MAX_TEXT",
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
@@ -89,6 +90,8 @@ MAX_BODY_BYTES = 1_000_000
 # Cursor pagination: items per page when none is asked for, and the most one page may hold.
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+# A pre-session cookie's value (the pages make 43 characters); a longer one is not read.
+MAX_PRESESSION_NONCE = 128
 
 # `faircollect serve --workers`: at most this many server processes.
 MAX_WORKERS = 64

@@ -25,6 +25,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from faircollect.bootstrap import App
+from faircollect.kit.limits import MAX_PRESESSION_NONCE
 
 SESSION_COOKIE = "faircollect_session"
 PRESESSION_COOKIE = "faircollect_presession"
@@ -76,7 +77,7 @@ def presession_token(request: Request) -> str:
     """The CSRF token of a form shown before sign-in; a new pre-session value is made (and set
     as a cookie by `remember_presession`) when the browser has none."""
     nonce = request.cookies.get(PRESESSION_COOKIE) or request.scope.get(_NEW_NONCE)
-    if not nonce or len(nonce) > 128:
+    if not nonce or len(nonce) > MAX_PRESESSION_NONCE:
         nonce = secrets.token_urlsafe(32)
         request.scope[_NEW_NONCE] = nonce
     return _presession_token(request, nonce)
@@ -125,7 +126,7 @@ def check_csrf(request: Request, presented: str | None, session_csrf: str | None
         expected = session_csrf
     else:
         nonce = request.cookies.get(PRESESSION_COOKIE)
-        if not nonce or len(nonce) > 128:
+        if not nonce or len(nonce) > MAX_PRESESSION_NONCE:
             raise CsrfRefusedError("no pre-session cookie")
         expected = _presession_token(request, nonce)
     if presented is None or not hmac.compare_digest(expected, presented):
