@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= out/demo
-# `make demo DEMO_SERVE=0` stops after building the data; otherwise the web app serves it.
+# `make demo DEMO_SERVE=0` stops after building the data; otherwise the web app serves it on
+# plain http://127.0.0.1, so its cookies drop `Secure` (FAIRCOLLECT_COOKIE_SECURE=0: honoured on
+# a loopback host only).
 DEMO_SERVE ?= 1
 DEMO_PORT ?= 8000
 
@@ -21,7 +23,7 @@ demo: $(STAMP)
 	$(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
 		echo "serving the demo on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops)"; \
-		$(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \
+		FAIRCOLLECT_COOKIE_SECURE=0 $(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \
 	fi
 
 # Re-fetch the vendored HTMX (pages) and axe-core (browser tests) from npm at their pinned versions.

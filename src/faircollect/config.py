@@ -49,6 +49,10 @@ class Settings:
     argon2_memory_kib: int = 65_536
     argon2_parallelism: int = 4
     issuer: str = "FairCollect"  # the name an authenticator app shows for the TOTP entry
+    # The session cookies are `Secure` (sent over HTTPS only). FAIRCOLLECT_COOKIE_SECURE=0 drops
+    # the flag for a plain-http demo or test on the loopback address only: the pages keep it
+    # for any other host (entrypoints/http/cookies.py).
+    cookie_secure: bool = True
     # The lender's branding, shown on pages and filled into messages ({lender}, {phone}).
     brand_name: str = "FairCollect"
     sms_signature: str = "FairCollect"
@@ -113,6 +117,7 @@ class Settings:
             argon2_memory_kib=int(e.get("FAIRCOLLECT_ARGON2_MEMORY_KIB", "65536")),
             argon2_parallelism=int(e.get("FAIRCOLLECT_ARGON2_PARALLELISM", "4")),
             issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
+            cookie_secure=e.get("FAIRCOLLECT_COOKIE_SECURE", "1") != "0",
             brand_name=e.get("FAIRCOLLECT_BRAND_NAME", "FairCollect"),
             sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
             hotline=e.get("FAIRCOLLECT_HOTLINE", ""),

@@ -96,6 +96,11 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     assert "roll rates" in result.output
     assert "audit log:" in result.output
     assert "records verified" in result.output
+    # A login for every staff role, and the way to a borrower's code.
+    for name in ("demo-admin", "demo-collections-manager", "demo-collector",
+                 "demo-compliance-officer", "demo-auditor"):  # fmt: skip
+        assert name in result.output
+    assert "sandbox_messages" in result.output
     # No plaintext tape is left beside the report; the database file is owner-only.
     assert not (out / "tape").exists()
     assert not list(out.rglob("borrowers.csv"))

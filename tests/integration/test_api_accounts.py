@@ -271,5 +271,5 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
     assert "frame-ancestors 'none'" in csp
     assert "unsafe-inline" not in csp
     assert answer.headers["x-content-type-options"] == "nosniff"
-    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["referrer-policy"] == "same-origin"
     assert answer.headers["cache-control"] == "no-store"

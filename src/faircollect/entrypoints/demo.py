@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import tempfile
+from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
@@ -25,15 +27,17 @@ from faircollect.adapters.db.cycle_job import (
 )
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
 from faircollect.adapters.db.tables import loans as loans_table
-from faircollect.adapters.db.tables import payments, playbook_versions
+from faircollect.adapters.db.tables import payments, playbook_versions, users
 from faircollect.adapters.portfolio_generator import generate_portfolio
-from faircollect.bootstrap import bootstrap
+from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import importing
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.report import write_report
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.money import format_minor
 from faircollect.playbooks import shipped_templates
+from faircollect.services import identity
+from faircollect.services.authorization import Role, make_actor
 
 # The cycle runs under the rule packs in force on each date (message screening from 2026-11-23).
 DEMO_END = date(2027, 1, 29)
@@ -78,6 +82,7 @@ def run_demo(
         generated = generate_portfolio(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
         console.print(f"generated {generated.loans} loans and {generated.payments} payments")
         report = importing.run_import(app, tape, update=False, console=console)
+        borrower_phone = _one_borrowers_phone(tape / "borrowers.csv")
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
@@ -137,7 +142,65 @@ def run_demo(
         highlight=False,
         markup=False,
     )
-    return write_report(out / "report.html", summary, daily, per_day)
+    written = write_report(out / "report.html", summary, daily, per_day)
+    _print_logins(console, create_demo_logins(app), borrower_phone, url)
+    return written
+
+
+TOTP_NOW = ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
+READ_CODE = (
+    '.venv/bin/python -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('
+    "'select body from sandbox_messages where outbox_id < 0 order by outbox_id limit 1')"
+    '.fetchone()[0])"'
+)
+DEMO_ROLES = (Role.COLLECTIONS_MANAGER, Role.COLLECTOR, Role.COMPLIANCE_OFFICER, Role.AUDITOR)
+
+
+def create_demo_logins(app: App) -> list[identity.NewUser]:
+    """Demo only: a user for every staff role (the admin first), with the random initial
+    passwords and TOTP secrets `add_user` makes, returned to be printed.
+
+    Guarded so it can only ever run on the demo's own new database: `run_demo` calls it after
+    it refused any database that held loans and imported the synthetic tape into it, and it
+    refuses here a database that holds any user at all. No password is fixed or guessable.
+    """
+    with app.engine.connect() as conn:
+        if conn.execute(select(users.c.user_id).limit(1)).first() is not None:
+            raise DemoError(
+                "the database has users already; demo logins are made only in the demo's own"
+                " new database"
+            )
+    root = identity.create_first_admin(app.unit_of_work(), username="demo-admin", by="demo")
+    admin = make_actor("user", root.user_id, root.username, [Role.ADMIN])
+    made = [root]
+    for role in DEMO_ROLES:
+        name = "demo-" + role.value.replace("_", "-")
+        made.append(identity.add_user(app.unit_of_work(), actor=admin, username=name, roles=[role]))
+    return made
+
+
+def _one_borrowers_phone(path: Path) -> str:
+    """A phone number that exactly one synthetic borrower has (a code is sent to no other)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        phones = [row["phone"] for row in csv.DictReader(handle)]
+    counts = Counter(phones)
+    return next((p for p in phones if counts[p] == 1), "")
+
+
+def _print_logins(console: Console, made: list[identity.NewUser], phone: str, url: str) -> None:
+    table = Table("role", "user name", "initial password", "TOTP secret",
+                  title="demo sign-in (demo only: these are shown once)")  # fmt: skip
+    for new in made:
+        table.add_row(", ".join(sorted(new.roles)), new.username, new.initial_password,
+                      new.totp_secret)  # fmt: skip
+    console.print(table, soft_wrap=True, markup=False, highlight=False)
+    console.print(
+        "staff: the user name, the password, and the code of an authenticator app holding the"
+        f" TOTP secret (or: {TOTP_NOW}); the first sign-in asks for a new password.\n"
+        f"borrower: ask for a code for {phone} on the sign-in page; it lands in the sandbox SMS"
+        f" channel (table sandbox_messages); the latest: {READ_CODE} {url.removeprefix('sqlite:///')}",
+        soft_wrap=True, markup=False, highlight=False,
+    )  # fmt: skip
 
 
 def _print_summary(console: Console, s: PortfolioSummary) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -24,11 +24,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints.api import accounts as api_accounts
 from faircollect.entrypoints.api import meta as api_meta
-from faircollect.entrypoints.http.access import ActorResolver, AnonymousResolver
+from faircollect.entrypoints.http.access import (
+    ActorResolver,
+    AnonymousResolver,
+    PasswordChangeRequired,
+)
+from faircollect.entrypoints.http.cookies import CsrfRefusedError
 from faircollect.entrypoints.http.headers import SecurityHeaders
+from faircollect.entrypoints.http.identity import IdentityResolver
 from faircollect.entrypoints.http.problems import Problem, validation_problem
-from faircollect.entrypoints.web import pages
-from faircollect.entrypoints.web.errors import error_page
+from faircollect.entrypoints.web import admin, login, pages
+from faircollect.entrypoints.web.errors import csrf_page, error_page
 from faircollect.kit.limits import MAX_BODY_BYTES
 from faircollect.services.authorization import (
     NotAuthenticatedError,
@@ -90,6 +96,14 @@ async def _denied(request: Request, exc: Exception) -> Response:
 async def _not_visible(request: Request, exc: Exception) -> Response:
     # The same answer as for an unknown route or id: nothing tells what exists.
     return _answer(request, _simple(404, "not-found"))
+
+
+async def _csrf_refused(request: Request, exc: Exception) -> Response:
+    return csrf_page(request)
+
+
+async def _password_first(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/password", status_code=303)
 
 
 class Failsafe:
@@ -173,6 +187,8 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     service.include_router(api_meta.router)
     service.include_router(api_accounts.router)
     service.include_router(pages.router)
+    service.include_router(login.router)
+    service.include_router(admin.router)
     service.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers: dict[Any, Any] = {
         HTTPException: _http_error,
@@ -180,6 +196,8 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
         NotAuthenticatedError: _not_authenticated,
         PermissionDeniedError: _denied,
         NotVisibleError: _not_visible,
+        CsrfRefusedError: _csrf_refused,
+        PasswordChangeRequired: _password_first,
     }
     for kind, handler in handlers.items():
         service.add_exception_handler(kind, handler)
@@ -190,5 +208,7 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
 
 
 def default_app() -> FastAPI:
-    """The service from the environment's settings (what `faircollect serve` runs)."""
-    return create_app(bootstrap())
+    """The service from the environment's settings (what `faircollect serve` runs): sessions
+    and API tokens resolved by the identity use cases."""
+    app = bootstrap()
+    return create_app(app, resolver=IdentityResolver(app))

@@ -31,6 +31,7 @@ __all__ = [
     "MAX_PAGE",
     "MAX_PAYMENTS_PER_LOAN",
     "MAX_PENALTY_DAILY",
+    "MAX_PRESESSION_NONCE",
     "MAX_SCHEDULE_MONTHS",
     "MAX_TAPE_FILE_BYTES",
     "MAX_TERM",
@@ -115,6 +116,8 @@ MAX_BODY_BYTES = 1_000_000
 # Cursor pagination: items per page when none is asked for, and the most one page may hold.
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
+# A pre-session cookie's value (the pages make 43 characters); a longer one is not read.
+MAX_PRESESSION_NONCE = 128
 
 # `faircollect serve --workers`: at most this many server processes.
 MAX_WORKERS = 64

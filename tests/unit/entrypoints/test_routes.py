@@ -52,7 +52,11 @@ def test_the_registry_holds_exactly_the_apps_routes(service) -> None:  # type: i
     api = {key for key, access in REGISTRY.items() if access.path.startswith("/api/")}
     assert all(REGISTRY[key].via is Via.BEARER for key in api)
     public = sorted(path for (_, path), access in REGISTRY.items() if access.public)
-    assert public == ["/", "/api/v1/openapi.json", "/healthz", "/language/{language}", "/login"]
+    assert public == [
+        "/", "/api/v1/openapi.json", "/healthz", "/language/{language}", "/login",
+        "/login/borrower/code", "/login/borrower/verify", "/login/password", "/logout",
+        "/password", "/password",
+    ]  # fmt: skip
 
 
 def test_a_route_added_without_a_declaration_is_caught(service) -> None:  # type: ignore[no-untyped-def]

@@ -123,6 +123,10 @@ class SqlIdentityStore:
         )
         return [r for (r,) in rows]
 
+    def usernames(self, limit: int) -> list[str]:
+        rows = self._conn.execute(select(users.c.username).order_by(users.c.username).limit(limit))
+        return [r for (r,) in rows]
+
     # --- sessions ---------------------------------------------------------------------------
 
     def add_session(self, session: SessionRow) -> int:

@@ -14,7 +14,14 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
+from faircollect.entrypoints.http.cookies import (
+    SAFE_METHODS,
+    SESSION_COOKIE,
+    check_csrf,
+    presented_token,
+)
 from faircollect.services.authorization import (
     Actor,
     NotAuthenticatedError,
@@ -22,7 +29,7 @@ from faircollect.services.authorization import (
     PermissionDeniedError,
 )
 
-SESSION_COOKIE = "faircollect_session"
+__all__ = ["SESSION_COOKIE"]  # re-exported: the pages and tests name the cookie from here
 LANGUAGE_COOKIE = "faircollect_lang"
 
 
@@ -62,6 +69,13 @@ class Via(StrEnum):
 
 
 PUBLIC: frozenset[Permission] = frozenset()
+# What a user who must still change their initial password may open (everything else sends them
+# to /password first).
+BEFORE_PASSWORD_CHANGE = frozenset({"/password", "/logout", "/language/{language}", "/healthz"})
+
+
+class PasswordChangeRequired(Exception):
+    """The signed-in user still has their initial password: they set a new one first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +119,22 @@ def _bearer_actor(request: Request) -> Actor | None:
     return _resolver(request).from_bearer(token.strip())
 
 
-def _guard(access: RouteAccess) -> Callable[[Request], Actor | None]:
-    def check(request: Request) -> Actor | None:
+def _guard(access: RouteAccess) -> Callable[[Request], Any]:
+    async def check(request: Request) -> Actor | None:
+        # The resolvers reach the database: off the event loop.
         if access.via is Via.BEARER:
-            actor = _bearer_actor(request)
+            actor = await run_in_threadpool(_bearer_actor, request)
         else:
-            session = current_session(request)
+            session = await run_in_threadpool(current_session, request)
             actor = session.actor if session else None
+            if request.method not in SAFE_METHODS:
+                # The one CSRF check of the pages (the API takes no cookie, so needs none).
+                token = await presented_token(request)
+                check_csrf(request, token, session.csrf_token if session else None)
+            # A test session may not carry the flag: it then has no initial password.
+            must_change = bool(getattr(session, "must_change_password", False))
+            if must_change and access.path not in BEFORE_PASSWORD_CHANGE:
+                raise PasswordChangeRequired
         request.scope["faircollect.actor"] = actor
         if access.public:
             return actor

@@ -32,3 +32,16 @@ def error_page(request: Request, status: int) -> Response:
     )
     title = f"{status} {HTTPStatus(status).phrase}"
     return render(request, "error.html", status=status, title=title, message=message)
+
+
+CSRF_MESSAGE = N_(
+    "This form has expired or was not sent from this site, so nothing was done."
+    " Reload the page and try again."
+)
+
+
+def csrf_page(request: Request) -> Response:
+    """The answer to a page form refused by the CSRF check (403; nothing was done)."""
+    message = translations(page_language(request)).gettext(CSRF_MESSAGE)
+    title = f"403 {HTTPStatus(403).phrase}"
+    return render(request, "error.html", status=403, title=title, message=message)

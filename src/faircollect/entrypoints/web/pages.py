@@ -1,5 +1,6 @@
-"""The pages: sign-in, the account list and page for staff, the borrower's own loans, users and
-roles. Each declares its permission; the use cases re-check it and the actor's scope."""
+"""The pages: the sign-in page, the account list and page for staff, the borrower's own loans
+(users and roles are in `admin`, signing in and out in `login`). Each declares its permission;
+the use cases re-check it and the actor's scope."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from faircollect.entrypoints.web.i18n import LANGUAGES
 from faircollect.entrypoints.web.rendering import render
 from faircollect.kit.limits import DEFAULT_PAGE, MAX_PAGE, MAX_TEXT
 from faircollect.services.accounts import list_accounts, view_account
-from faircollect.services.authorization import ROLE_PERMISSIONS, Permission, Role, can
+from faircollect.services.authorization import Permission, can
 
 router = APIRouter()
 LoanId = Annotated[str, Path(min_length=1, max_length=MAX_TEXT["id"])]
@@ -130,12 +131,3 @@ def my_accounts(
 def my_account(request: Request, loan_id: LoanId) -> HTMLResponse:
     view = view_account(_app(request).unit_of_work(), actor=request_actor(request), loan_id=loan_id)
     return render(request, "account.html", view=view, staff=False)
-
-
-@route(
-    router, "GET", "/admin/users", permissions=(Permission.USER_MANAGE,), via=Via.SESSION,
-    include_in_schema=False,
-)  # fmt: skip
-def users(request: Request) -> HTMLResponse:
-    matrix = [(role, sorted(p.value for p in ROLE_PERMISSIONS[role])) for role in Role]
-    return render(request, "admin_users.html", matrix=matrix)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from faircollect.bootstrap import App
 from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
+from faircollect.entrypoints.http.cookies import presession_token, remember_presession
 from faircollect.entrypoints.web.i18n import choose_language, translations
 from faircollect.kit.money import format_minor
 from faircollect.services.authorization import Actor, Permission
@@ -93,8 +94,16 @@ def page_language(request: Request) -> str:
     )
 
 
-def render(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """Render `template` for this request, with the shared page context."""
+def render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """Render `template` for this request, with the shared page context (the session's CSRF
+    token, or before sign-in the pre-session one, whose cookie is set here when new)."""
     app: App = request.app.state.faircollect
     language = page_language(request)
     catalog = translations(language)
@@ -107,8 +116,11 @@ def render(request: Request, template: str, *, status: int = 200, **context: Any
         brand={"name": s.brand_name, "hotline": s.hotline, "portal_url": s.portal_url},
         actor=actor,
         nav=navigation(actor),
-        csrf_token=session.csrf_token if session else "",
+        csrf_token=session.csrf_token if session else presession_token(request),
         path=request.url.path,
         **context,
     )
-    return HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=status, headers=headers)
+    if session is None:
+        remember_presession(request, response)
+    return response

@@ -36,6 +36,7 @@ from faircollect.services.identity.common import (
     UnknownUserError,
     csrf_matches,
 )
+from faircollect.services.identity.directory import UserSummary, list_users
 from faircollect.services.identity.ports import (
     Credentials,
     IdentityStore,
@@ -71,12 +72,14 @@ __all__ = [
     "SessionView",
     "UnknownTokenError",
     "UnknownUserError",
+    "UserSummary",
     "add_user",
     "change_password",
     "code_text",
     "create_first_admin",
     "create_token",
     "csrf_matches",
+    "list_users",
     "lock_user",
     "login_password",
     "logout",

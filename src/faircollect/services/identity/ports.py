@@ -108,6 +108,9 @@ class IdentityStore(Protocol):
     def admins(self) -> list[str]:
         """The user ids holding the admin role that are not locked."""
 
+    def usernames(self, limit: int) -> list[str]:
+        """The first `limit` user names in order (the admin's list of users)."""
+
     # sessions
     def add_session(self, session: SessionRow) -> int: ...
     def session_by_hash(self, token_hash: str) -> SessionRow | None: ...
