@@ -26,6 +26,7 @@ __all__ = [
     "MAX_MINOR",
     "MAX_NUMBER_CHARS",
     "MAX_PAGE",
+    "MAX_STORED_CONTACT_POINT",
     "MAX_TEXT",
     "MAX_TIMEZONES",
     "MAX_VISIT_COLLECTORS",
@@ -92,6 +93,10 @@ MAX_PAGE = 200
 
 # `faircollect serve --workers`: at most this many server processes.
 MAX_WORKERS = 64
+
+# The longest contact point a decision through the service may name: what the contact record's
+# column holds (contact_attempts.contact_point, migration 0004), below the wire's 254.
+MAX_STORED_CONTACT_POINT = 128
 
 # An account view shows at most this many of the latest contact decisions.
 MAX_CONTACTS_SHOWN = 100

@@ -11,6 +11,8 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.gate_store import SqlGateStore
+from faircollect.adapters.db.idempotency_store import SqlIdempotencyStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
 from faircollect.adapters.db.playbook_store import SqlPlaybookStore
@@ -118,3 +120,11 @@ class SqlUnitOfWork:
     @cached_property
     def playbooks(self) -> SqlPlaybookStore:
         return SqlPlaybookStore(self.connection)
+
+    @cached_property
+    def gate(self) -> SqlGateStore:
+        return SqlGateStore(self.connection)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyStore:
+        return SqlIdempotencyStore(self.connection)
