@@ -51,7 +51,7 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
 
         conforms()
         checked += 1
-    assert checked == 8
+    assert checked == 9
 
 
 def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert len(operations) == 8
+    assert len(operations) == 9
     accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
     assert len(accounts) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
@@ -73,6 +73,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
     assert operations["POST", "/api/v1/contacts/{attempt_id}/outcome"]["x-permissions"] == [
         "contact.outcome"
     ]
+    assert operations["POST", "/api/v1/messages/screen"]["x-permissions"] == ["message.screen"]
     assert not [p for p in document["paths"] if not p.startswith("/api/v1/")]
     assert document["security"] == [{"bearer": []}]
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import Field, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from faircollect.bootstrap import App
 from faircollect.entrypoints.api.models import Model
@@ -148,7 +149,9 @@ async def decide(request: Request, idempotency: IdempotencyHeader = None) -> Res
     body = await json_body(request)
     key = idempotency_key("POST /contacts/decisions", idempotency, body)
     try:
-        stored = decide_contact(
+        # The use case blocks (the database, the debtor's lock): off the event loop.
+        stored = await run_in_threadpool(
+            decide_contact,
             _app(request).unit_of_work(),
             actor=request_actor(request),
             request_wire=body,
@@ -184,7 +187,8 @@ async def outcome(
         raise invalid(("body", "outcome"), f"must be one of {', '.join(OUTCOMES)}")
     key = idempotency_key(f"POST /contacts/{attempt_id}/outcome", idempotency, body)
     try:
-        stored = report_outcome(
+        stored = await run_in_threadpool(
+            report_outcome,
             _app(request).unit_of_work(),
             actor=request_actor(request),
             attempt_id=attempt_id,
