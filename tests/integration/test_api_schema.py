@@ -47,11 +47,16 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
                 case.path_parameters["loan_id"] = known  # random ids would only ever be 404s
             if known and isinstance(case.body, dict) and "debt_id" in case.body:
                 case.body["debt_id"] = known  # a gate decision on a loan that exists
-            case.call_and_validate(headers=bearer("collector"))
+            # Whether a valid promise or plan is accepted depends on the loan's state (its lawful
+            # outstanding less the open promises and plans: else a 409) and on today's date
+            # (a due date in the past is a 422): a schema cannot say either.
+            stateful = case.path.startswith("/api/v1/loans/")
+            excluded = [schemathesis.checks.positive_data_acceptance] if stateful else []
+            case.call_and_validate(headers=bearer("collector"), excluded_checks=excluded)
 
         conforms()
         checked += 1
-    assert checked == 9
+    assert checked == 11
 
 
 def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -> None:
@@ -65,7 +70,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert len(operations) == 9
+    assert len(operations) == 11
     accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
     assert len(accounts) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
@@ -74,6 +79,10 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         "contact.outcome"
     ]
     assert operations["POST", "/api/v1/messages/screen"]["x-permissions"] == ["message.screen"]
+    assert operations["POST", "/api/v1/loans/{loan_id}/promises"]["x-permissions"] == [
+        "promise.record"
+    ]
+    assert operations["POST", "/api/v1/loans/{loan_id}/plans"]["x-permissions"] == ["plan.create"]
     assert not [p for p in document["paths"] if not p.startswith("/api/v1/")]
     assert document["security"] == [{"bearer": []}]
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -27,6 +27,7 @@ from faircollect.entrypoints.api.writes import (
     idempotency_key,
     invalid,
     json_body,
+    model_invalid,
 )
 from faircollect.entrypoints.http.access import Via, request_actor, route
 from faircollect.kit.fields import FieldError
@@ -180,9 +181,7 @@ async def outcome(
     try:
         given = OutcomeIn.model_validate(body, strict=True)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ("body", *(str(part) for part in first["loc"]))
-        raise invalid(loc, str(first["msg"]), str(first["type"])) from None
+        raise model_invalid(exc) from None
     if given.outcome not in OUTCOMES:
         raise invalid(("body", "outcome"), f"must be one of {', '.join(OUTCOMES)}")
     key = idempotency_key(f"POST /contacts/{attempt_id}/outcome", idempotency, body)

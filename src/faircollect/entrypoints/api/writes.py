@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
 
 from faircollect.entrypoints.http.problems import PROBLEM_TYPE, Problem
 from faircollect.kit.fields import FieldError
@@ -48,6 +49,16 @@ WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 def invalid(loc: tuple[str, ...], message: str, kind: str = "value_error") -> Exception:
     """The 422 the server's handler renders, naming `loc` (never the value given)."""
     return RequestValidationError([{"loc": loc, "msg": message, "type": kind}])
+
+
+def model_invalid(exc: ValidationError) -> Exception:
+    """A body model's errors as a 422 naming every field (``body.amount_minor``)."""
+    return RequestValidationError(
+        [
+            {"loc": ("body", *(str(p) for p in e["loc"])), "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+    )
 
 
 def field_invalid(exc: FieldError, root: str) -> Exception:
