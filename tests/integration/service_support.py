@@ -30,6 +30,7 @@ ACTORS = {
     "b1": make_actor("borrower", "B1", "B1", [Role.BORROWER], borrower_id="B1"),
     "b2": make_actor("borrower", "B2", "B2", [Role.BORROWER], borrower_id="B2"),
     "hostile": make_actor("user", "u4", HOSTILE, [Role.COLLECTOR]),
+    "auditor": make_actor("user", "u5", "Aud Itor", [Role.AUDITOR]),
 }
 AS_OF = date(2025, 9, 1)
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints.api import accounts as api_accounts
 from faircollect.entrypoints.api import arrangements as api_arrangements
+from faircollect.entrypoints.api import audit as api_audit
 from faircollect.entrypoints.api import contacts as api_contacts
 from faircollect.entrypoints.api import messages as api_messages
 from faircollect.entrypoints.api import meta as api_meta
@@ -178,6 +179,7 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     service.include_router(api_contacts.router)
     service.include_router(api_messages.router)
     service.include_router(api_arrangements.router)
+    service.include_router(api_audit.router)
     service.include_router(pages.router)
     service.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers: dict[Any, Any] = {

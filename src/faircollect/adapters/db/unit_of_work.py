@@ -128,3 +128,8 @@ class SqlUnitOfWork:
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:
         return SqlIdempotencyStore(self.connection)
+
+    @cached_property
+    def audit_reader(self) -> AuditLog:
+        """The log's read side (the same log as `audit`, in the same transaction)."""
+        return self.audit
