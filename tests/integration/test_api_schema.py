@@ -47,17 +47,18 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
                 case.path_parameters["loan_id"] = known  # random ids would only ever be 404s
             if known and isinstance(case.body, dict) and "debt_id" in case.body:
                 case.body["debt_id"] = known  # a gate decision on a loan that exists
-            # Whether a valid promise or plan is accepted depends on the loan's state (its lawful
-            # outstanding less the open promises and plans: else a 409) and on today's date
-            # (a due date in the past is a 422): a schema cannot say either.
-            stateful = case.path.startswith("/api/v1/loans/")
+            # Whether a valid promise, plan or payment is accepted depends on the loan's state (its
+            # lawful outstanding less the open promises and plans: else a 409) and on today's
+            # date (a due date past, a payment date to come: a 422): a schema cannot say either.
+            stateful = case.path.startswith(("/api/v1/loans/", "/api/v1/payments"))
             excluded = [schemathesis.checks.positive_data_acceptance] if stateful else []
             who = "auditor" if case.path.startswith("/api/v1/audit/") else "collector"
+            who = "manager" if case.path == "/api/v1/payments" else who
             case.call_and_validate(headers=bearer(who), excluded_checks=excluded)
 
         conforms()
         checked += 1
-    assert checked == 15
+    assert checked == 16
 
 
 def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -> None:
@@ -71,7 +72,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert len(operations) == 15
+    assert len(operations) == 16
     accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
     assert len(accounts) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
@@ -84,6 +85,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         "promise.record"
     ]
     assert operations["POST", "/api/v1/loans/{loan_id}/plans"]["x-permissions"] == ["plan.create"]
+    assert operations["POST", "/api/v1/payments"]["x-permissions"] == ["payment.record"]
     audit = [op for (_, path), op in operations.items() if path.startswith("/api/v1/audit/")]
     assert len(audit) == 4
     assert all(op["x-permissions"] == ["audit.read"] for op in audit)

@@ -28,6 +28,7 @@ from faircollect.entrypoints.api import audit as api_audit
 from faircollect.entrypoints.api import contacts as api_contacts
 from faircollect.entrypoints.api import messages as api_messages
 from faircollect.entrypoints.api import meta as api_meta
+from faircollect.entrypoints.api import payments as api_payments
 from faircollect.entrypoints.http.access import ActorResolver, AnonymousResolver
 from faircollect.entrypoints.http.headers import SecurityHeaders
 from faircollect.entrypoints.http.problems import Problem, validation_problem
@@ -180,6 +181,7 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     service.include_router(api_messages.router)
     service.include_router(api_arrangements.router)
     service.include_router(api_audit.router)
+    service.include_router(api_payments.router)
     service.include_router(pages.router)
     service.mount("/static", StaticFiles(directory=STATIC), name="static")
     handlers: dict[Any, Any] = {

@@ -15,6 +15,7 @@ from faircollect.adapters.db.gate_store import SqlGateStore
 from faircollect.adapters.db.idempotency_store import SqlIdempotencyStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
+from faircollect.adapters.db.payment_store import SqlPaymentStore
 from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
@@ -133,3 +134,7 @@ class SqlUnitOfWork:
     def audit_reader(self) -> AuditLog:
         """The log's read side (the same log as `audit`, in the same transaction)."""
         return self.audit
+
+    @cached_property
+    def payments(self) -> SqlPaymentStore:
+        return SqlPaymentStore(self.connection)

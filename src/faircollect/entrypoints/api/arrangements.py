@@ -82,7 +82,7 @@ def _app(request: Request) -> App:
     return app
 
 
-def _parse(model: type[M], body: Any) -> M:
+def parse_body(model: type[M], body: Any) -> M:
     """The body as `model`, strictly (no "5" for 5, no unknown field): a 422 naming the field."""
     try:
         return model.model_validate_json(json.dumps(body), strict=True)
@@ -105,7 +105,7 @@ async def promise(
     request: Request, loan_id: LoanId, idempotency: IdempotencyHeader = None
 ) -> Response:
     body = await json_body(request)
-    given = _parse(PromiseIn, body)
+    given = parse_body(PromiseIn, body)
     key = idempotency_key(f"POST /loans/{loan_id}/promises", idempotency, body)
     try:
         stored = await run_in_threadpool(
@@ -133,7 +133,7 @@ async def plan(
     request: Request, loan_id: LoanId, idempotency: IdempotencyHeader = None
 ) -> Response:
     body = await json_body(request)
-    given = _parse(PlanIn, body)
+    given = parse_body(PlanIn, body)
     key = idempotency_key(f"POST /loans/{loan_id}/plans", idempotency, body)
     try:
         stored = await run_in_threadpool(
