@@ -231,3 +231,21 @@ def test_migration_0012_matches_the_idempotency_table(app: App) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
         assert conn.dialect.has_table(conn, idempotency_keys.name, schema=idempotency_keys.schema)
     assert [d for d in diffs if "idempotency" in repr(d)] == []
+
+
+def test_a_key_stored_meanwhile_is_a_conflict_and_the_transaction_survives(app: App) -> None:
+    from datetime import UTC, datetime
+
+    from faircollect.services.idempotency import IdempotencyInProgressError, StoredAnswer
+
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    first = StoredAnswer(201, {"decision_id": "d1"})
+    with app.unit_of_work() as uow:
+        uow.idempotency.save("user:u1", "k", "h1", first, at)
+        uow.commit()
+    with app.unit_of_work() as uow:
+        with pytest.raises(IdempotencyInProgressError):
+            uow.idempotency.save("user:u1", "k", "h1", first, at)
+        # The savepoint kept the transaction usable: it still reads, and the first answer stands.
+        assert uow.idempotency.find("user:u1", "k") == ("h1", first)
+        assert uow.idempotency.find("user:u2", "k") is None
