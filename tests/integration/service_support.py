@@ -30,6 +30,8 @@ ACTORS = {
     "b1": make_actor("borrower", "B1", "B1", [Role.BORROWER], borrower_id="B1"),
     "b2": make_actor("borrower", "B2", "B2", [Role.BORROWER], borrower_id="B2"),
     "hostile": make_actor("user", "u4", HOSTILE, [Role.COLLECTOR]),
+    "auditor": make_actor("user", "u5", "Aud Itor", [Role.AUDITOR]),
+    "manager": make_actor("user", "u6", "Man Ager", [Role.COLLECTIONS_MANAGER]),
 }
 AS_OF = date(2025, 9, 1)
 

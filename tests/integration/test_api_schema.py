@@ -45,11 +45,20 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
         def conforms(case: schemathesis.Case, known: str | None) -> None:
             if known and case.path_parameters and "loan_id" in case.path_parameters:
                 case.path_parameters["loan_id"] = known  # random ids would only ever be 404s
-            case.call_and_validate(headers=bearer("collector"))
+            if known and isinstance(case.body, dict) and "debt_id" in case.body:
+                case.body["debt_id"] = known  # a gate decision on a loan that exists
+            # Whether a valid promise, plan or payment is accepted depends on the loan's state (its
+            # lawful outstanding less the open promises and plans: else a 409) and on today's
+            # date (a due date past, a payment date to come: a 422): a schema cannot say either.
+            stateful = case.path.startswith(("/api/v1/loans/", "/api/v1/payments"))
+            excluded = [schemathesis.checks.positive_data_acceptance] if stateful else []
+            who = "auditor" if case.path.startswith("/api/v1/audit/") else "collector"
+            who = "manager" if case.path == "/api/v1/payments" else who
+            case.call_and_validate(headers=bearer(who), excluded_checks=excluded)
 
         conforms()
         checked += 1
-    assert checked == 6
+    assert checked == 16
 
 
 def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -> None:
@@ -58,9 +67,28 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
     service = create_app(bootstrap(Settings(db_url=f"sqlite:///{tmp_path / 'unused.db'}")))
     document = TestClient(service).get("/api/v1/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    operations = [op for path in document["paths"].values() for op in path.values()]
-    assert len(operations) == 6
-    assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in operations)
+    operations = {
+        (method.upper(), path): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    }
+    assert len(operations) == 16
+    accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
+    assert len(accounts) == 6
+    assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
+    assert operations["POST", "/api/v1/contacts/decisions"]["x-permissions"] == ["contact.decide"]
+    assert operations["POST", "/api/v1/contacts/{attempt_id}/outcome"]["x-permissions"] == [
+        "contact.outcome"
+    ]
+    assert operations["POST", "/api/v1/messages/screen"]["x-permissions"] == ["message.screen"]
+    assert operations["POST", "/api/v1/loans/{loan_id}/promises"]["x-permissions"] == [
+        "promise.record"
+    ]
+    assert operations["POST", "/api/v1/loans/{loan_id}/plans"]["x-permissions"] == ["plan.create"]
+    assert operations["POST", "/api/v1/payments"]["x-permissions"] == ["payment.record"]
+    audit = [op for (_, path), op in operations.items() if path.startswith("/api/v1/audit/")]
+    assert len(audit) == 4
+    assert all(op["x-permissions"] == ["audit.read"] for op in audit)
     assert not [p for p in document["paths"] if not p.startswith("/api/v1/")]
     assert document["security"] == [{"bearer": []}]
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

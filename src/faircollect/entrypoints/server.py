@@ -23,7 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints.api import accounts as api_accounts
+from faircollect.entrypoints.api import arrangements as api_arrangements
+from faircollect.entrypoints.api import audit as api_audit
+from faircollect.entrypoints.api import contacts as api_contacts
+from faircollect.entrypoints.api import messages as api_messages
 from faircollect.entrypoints.api import meta as api_meta
+from faircollect.entrypoints.api import payments as api_payments
 from faircollect.entrypoints.http.access import (
     ActorResolver,
     AnonymousResolver,
@@ -186,6 +191,11 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     service.state.resolver = resolver or AnonymousResolver()
     service.include_router(api_meta.router)
     service.include_router(api_accounts.router)
+    service.include_router(api_contacts.router)
+    service.include_router(api_messages.router)
+    service.include_router(api_arrangements.router)
+    service.include_router(api_audit.router)
+    service.include_router(api_payments.router)
     service.include_router(pages.router)
     service.include_router(login.router)
     service.include_router(admin.router)

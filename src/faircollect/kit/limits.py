@@ -33,6 +33,7 @@ __all__ = [
     "MAX_PENALTY_DAILY",
     "MAX_PRESESSION_NONCE",
     "MAX_SCHEDULE_MONTHS",
+    "MAX_STORED_CONTACT_POINT",
     "MAX_TAPE_FILE_BYTES",
     "MAX_TERM",
     "MAX_TEXT",
@@ -121,6 +122,10 @@ MAX_PRESESSION_NONCE = 128
 
 # `faircollect serve --workers`: at most this many server processes.
 MAX_WORKERS = 64
+
+# The longest contact point a decision through the service may name: what the contact record's
+# column holds (contact_attempts.contact_point, migration 0004), below the wire's 254.
+MAX_STORED_CONTACT_POINT = 128
 
 # An account view shows at most this many of the latest contact decisions.
 MAX_CONTACTS_SHOWN = 100

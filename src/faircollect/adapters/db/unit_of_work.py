@@ -11,8 +11,11 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.gate_store import SqlGateStore
+from faircollect.adapters.db.idempotency_store import SqlIdempotencyStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
+from faircollect.adapters.db.payment_store import SqlPaymentStore
 from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
@@ -118,3 +121,20 @@ class SqlUnitOfWork:
     @cached_property
     def playbooks(self) -> SqlPlaybookStore:
         return SqlPlaybookStore(self.connection)
+
+    @cached_property
+    def gate(self) -> SqlGateStore:
+        return SqlGateStore(self.connection)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotencyStore:
+        return SqlIdempotencyStore(self.connection)
+
+    @cached_property
+    def audit_reader(self) -> AuditLog:
+        """The log's read side (the same log as `audit`, in the same transaction)."""
+        return self.audit
+
+    @cached_property
+    def payments(self) -> SqlPaymentStore:
+        return SqlPaymentStore(self.connection)
