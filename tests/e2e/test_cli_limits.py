@@ -89,3 +89,18 @@ def test_a_folder_named_loans_csv_is_named(run, tape: Path) -> None:
     (tape / "loans.csv").unlink()
     (tape / "loans.csv").mkdir()
     assert "loans.csv: not a regular file" in run("import", str(tape), code=2).output
+
+
+def test_a_stored_ledger_outside_the_bounds_is_named_by_batch_run(
+    run, tape: Path, tmp_path: Path
+) -> None:
+    """Rows written before the import bounds existed stop the batch with one line."""
+    import sqlite3
+
+    run("import", str(tape))
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        conn.execute("UPDATE payments SET amount = ? WHERE rowid = 1", (10**17,))
+    result = run("batch", "run", "--as-of", "2026-06-30", code=2)
+    assert "outside the batch bounds" in result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -16,6 +16,7 @@ import typer.core
 from rich.console import Console
 from rich.table import Table
 
+from faircollect.adapters.batch.portfolio import LedgerBoundsError
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.reports import (
     DELINQUENCY_COLUMNS,
@@ -164,13 +165,17 @@ def import_tape(
 def batch_run(as_of: AsOf, db: DbOption = None) -> None:
     """Compute and store every loan's position for a date (re-running replaces that date)."""
     application = _app(db)
-    result = run_batch(
-        engine=application.engine,
-        url=application.settings.db_url,
-        as_of=_date(as_of),
-        buckets=application.buckets,
-        clock=SystemClock(),
-    )
+    try:
+        result = run_batch(
+            engine=application.engine,
+            url=application.settings.db_url,
+            as_of=_date(as_of),
+            buckets=application.buckets,
+            clock=SystemClock(),
+        )
+    except LedgerBoundsError as exc:
+        # Rows stored before the import bounds existed: named, never a traceback.
+        raise _fail(str(exc)) from None
     Console().print(
         f"batch run {result.run_id} as of {result.as_of}: {result.loans} loans,"
         f" {result.installments} instalments, {result.payments} payments;"

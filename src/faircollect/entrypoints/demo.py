@@ -188,12 +188,15 @@ def _one_borrowers_phone(path: Path) -> str:
 
 
 def _print_logins(console: Console, made: list[identity.NewUser], phone: str, url: str) -> None:
-    table = Table("role", "user name", "initial password", "TOTP secret",
-                  title="demo sign-in (demo only: these are shown once)")  # fmt: skip
+    # Plain lines, not a table: a narrow terminal would wrap a password inside a cell, and these
+    # must be copied byte for byte.
+    console.print("demo sign-in (demo only: these are shown once)", markup=False)
     for new in made:
-        table.add_row(", ".join(sorted(new.roles)), new.username, new.initial_password,
-                      new.totp_secret)  # fmt: skip
-    console.print(table, soft_wrap=True, markup=False, highlight=False)
+        console.print(
+            f"  {', '.join(sorted(new.roles))}: user {new.username}  password"
+            f" {new.initial_password}  TOTP secret {new.totp_secret}",
+            soft_wrap=True, markup=False, highlight=False,
+        )  # fmt: skip
     console.print(
         "staff: the user name, the password, and the code of an authenticator app holding the"
         f" TOTP secret (or: {TOTP_NOW}); the first sign-in asks for a new password.\n"
