@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Path, Request
@@ -94,6 +95,19 @@ def _refused(exc: ArrangementConflictError) -> Response:
     return Problem(409, "exceeds-lawful-outstanding", str(exc)).response()
 
 
+async def _arranged(use_case: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
+    """Run a promise or plan use case off the event loop; its refusals become problems."""
+    try:
+        stored = await run_in_threadpool(use_case, *args, **kwargs)
+    except FieldError as exc:
+        raise invalid(tuple(exc.field.split(".")), str(exc), exc.code) from None
+    except ArrangementConflictError as exc:
+        return _refused(exc)
+    except IdempotencyConflictError as exc:
+        return conflict(exc)
+    return answer(stored)
+
+
 @route(
     router, "POST", "/loans/{loan_id}/promises", permissions=[Permission.PROMISE_RECORD],
     via=Via.BEARER, responses={**WRITE_ERRORS, 201: {"model": PromiseOut}}, status_code=201,
@@ -107,19 +121,11 @@ async def promise(
     body = await json_body(request)
     given = parse_body(PromiseIn, body)
     key = idempotency_key(f"POST /loans/{loan_id}/promises", idempotency, body)
-    try:
-        stored = await run_in_threadpool(
-            promise_for, _app(request).unit_of_work(), actor=request_actor(request),
-            loan_id=loan_id, amount_minor=given.amount_minor, due_on=given.due_on,
-            channel=given.channel, idempotency=key,
-        )  # fmt: skip
-    except FieldError as exc:
-        raise invalid(tuple(exc.field.split(".")), str(exc), exc.code) from None
-    except ArrangementConflictError as exc:
-        return _refused(exc)
-    except IdempotencyConflictError as exc:
-        return conflict(exc)
-    return answer(stored)
+    return await _arranged(
+        promise_for, _app(request).unit_of_work(), actor=request_actor(request),
+        loan_id=loan_id, amount_minor=given.amount_minor, due_on=given.due_on,
+        channel=given.channel, idempotency=key,
+    )  # fmt: skip
 
 
 @route(
@@ -135,16 +141,8 @@ async def plan(
     body = await json_body(request)
     given = parse_body(PlanIn, body)
     key = idempotency_key(f"POST /loans/{loan_id}/plans", idempotency, body)
-    try:
-        stored = await run_in_threadpool(
-            plan_for, _app(request).unit_of_work(), actor=request_actor(request),
-            loan_id=loan_id, total_minor=given.total_minor, instalments=given.instalments,
-            first_due_on=given.first_due_on, idempotency=key,
-        )  # fmt: skip
-    except FieldError as exc:
-        raise invalid(tuple(exc.field.split(".")), str(exc), exc.code) from None
-    except ArrangementConflictError as exc:
-        return _refused(exc)
-    except IdempotencyConflictError as exc:
-        return conflict(exc)
-    return answer(stored)
+    return await _arranged(
+        plan_for, _app(request).unit_of_work(), actor=request_actor(request),
+        loan_id=loan_id, total_minor=given.total_minor, instalments=given.instalments,
+        first_due_on=given.first_due_on, idempotency=key,
+    )  # fmt: skip
