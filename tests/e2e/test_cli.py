@@ -9,10 +9,12 @@ import json
 import re
 from pathlib import Path
 
+import pyotp
 import pytest
 from typer.testing import CliRunner
 
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import cheap_argon2, make_people
 
 KEY = base64.b64encode(b"e" * 32).decode()
 
@@ -22,14 +24,23 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", KEY)
     monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"s" * 32).decode())
+    monkeypatch.delenv("FAIRCOLLECT_TOKEN", raising=False)
+    cheap_argon2(monkeypatch)
     runner = CliRunner()
 
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(app, list(args))
+    def invoke(*args: str, code: int = 0, token: str | None = None, answers: str | None = None):
+        env = {"FAIRCOLLECT_TOKEN": token} if token else None
+        result = runner.invoke(app, list(args), env=env, input=answers)
         assert result.exit_code == code, result.output
         return result
 
     return invoke
+
+
+@pytest.fixture
+def people(run):
+    """Staff users and a token each (cli_people.PEOPLE), on the run's database."""
+    return make_people()
 
 
 def test_generate_import_batch_and_report(run, tmp_path: Path) -> None:
@@ -287,60 +298,66 @@ def test_screen_rejects_unknown_pack_and_language() -> None:
     assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2
 
 
-def test_script_library_maker_checker_and_render(run) -> None:
+def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None:
+    users, tokens = people
     body = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
+    nobody = run("script", "draft", "--key", "due", "--body", body, code=2)
+    assert "--user NAME or set FAIRCOLLECT_TOKEN" in nobody.output
     drafted = json.loads(
-        run("script", "draft", "--key", "due", "--author", "ann", "--body", body).stdout
+        run("script", "draft", "--key", "due", "--body", body, token=tokens["bo"]).stdout
     )
     assert (drafted["version"], drafted["status"], drafted["verdict"]) == (1, "draft", "pass")
-    same = run("script", "approve", "--key", "due", "--version", "1", "--approver", "ann", code=2)
+    assert drafted["author"] == f"user:{users['bo'].user_id}"
+    # The same person signed in with password and code instead of the token: still the author.
+    login = f"{users['bo'].initial_password}\n{pyotp.TOTP(users['bo'].totp_secret).now()}\n"
+    same = run("script", "approve", "--key", "due", "--version", "1", "--user", "bo",
+               answers=login, code=2)  # fmt: skip
     assert "maker-checker" in same.output
+    # A collector may not approve; a manager (who may draft) may not either.
+    for who in ("col", "ann"):
+        denied = run("script", "approve", "--key", "due", "--version", "1", token=tokens[who],
+                     code=2)  # fmt: skip
+        assert "may not script.approve" in denied.output
     approved = json.loads(
-        run("script", "approve", "--key", "due", "--version", "1", "--approver", "bo").stdout
+        run("script", "approve", "--key", "due", "--version", "1", token=tokens["cy"]).stdout
     )
     assert approved["status"] == "approved"
+    assert approved["approver"] == f"user:{users['cy'].user_id}"
     values = json.dumps(
         {"lender": "示例", "name": "王小明", "amount": 128050, "due_date": "2026-12-05"}
     )
     ok = json.loads(
-        run(
-            "script", "render", "--key", "due", "--values", values, "--lawful-outstanding", "128050"
-        ).stdout
-    )
+        run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
+            "128050", token=tokens["col"]).stdout
+    )  # fmt: skip
     assert ok["verdict"] == "pass"
     assert "1,280.50元" in ok["text"]
-    over = run(
-        "script",
-        "render",
-        "--key",
-        "due",
-        "--values",
-        values,
-        "--lawful-outstanding",
-        "100000",
-        code=1,
-    )
+    over = run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
+               "100000", token=tokens["col"], code=1)  # fmt: skip
     assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.stdout
-    bad = run("script", "draft", "--key", "x", "--author", "ann", "--body", "{balance}", code=2)
+    bad = run("script", "draft", "--key", "x", "--body", "{balance}", token=tokens["ann"], code=2)
     assert "unknown variable" in bad.output
-    listed = [json.loads(line) for line in run("script", "list").stdout.splitlines()]
+    listed = [
+        json.loads(line) for line in run("script", "list", token=tokens["col"]).stdout.splitlines()
+    ]
     assert [(v["key"], v["status"]) for v in listed] == [("due", "approved")]
+    # Every approval and denial is in the log under the token or the session that acted.
+    assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0
 
 
-def test_free_text_check_blocks_and_names_the_rules(run) -> None:
-    runner = CliRunner()
-    blocked = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
-                            input="你这个老赖，再不还钱弄死你".encode())  # fmt: skip
-    assert blocked.exit_code == 1
+def test_free_text_check_blocks_and_names_the_rules(run, people) -> None:
+    token = people[1]["col"]
+    check = ("script", "check-text", "--subject", "borrower:B1")
+    blocked = run(*check, token=token, answers="你这个老赖，再不还钱弄死你", code=1)
     assert "SCR-THREAT-HARM" in blocked.stdout
-    fine = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
-                         input="您好，您的账单已逾期3天，请按时还款。".encode())  # fmt: skip
-    assert fine.exit_code == 0
-    binary = runner.invoke(
-        app, ["script", "check-text", "--by", "c7", "--subject", "b"], input=b"\xff\xfe"
-    )
+    run(*check, token=token, answers="您好，您的账单已逾期3天，请按时还款。")
+    binary = CliRunner().invoke(app, ["script", "check-text", "--subject", "b"], input=b"\xff\xfe",
+                                env={"FAIRCOLLECT_TOKEN": token})  # fmt: skip
     assert binary.exit_code == 2
     assert "UTF-8" in binary.output
+    # An auditor screens no messages.
+    denied = run(*check, token=people[1]["aud"], answers="您好", code=2)
+    assert "may not message.screen" in denied.output
 
 
 def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> None:

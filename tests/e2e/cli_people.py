@@ -1,0 +1,45 @@
+"""Staff people for command-line tests: the first admin, a user per role, and an API token for
+each (all their permissions), made through the identity service on the test database."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from faircollect.bootstrap import bootstrap
+from faircollect.kit.clock import SystemClock
+from faircollect.services.authorization import Role, make_actor, permissions_of
+from faircollect.services.identity import NewUser, add_user, create_first_admin, create_token
+
+PEOPLE = {
+    "ann": Role.COLLECTIONS_MANAGER,
+    "bo": Role.COMPLIANCE_OFFICER,
+    "cy": Role.COMPLIANCE_OFFICER,
+    "col": Role.COLLECTOR,
+    "aud": Role.AUDITOR,
+}
+
+
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at its cheapest (tests only)."""
+    monkeypatch.setenv("FAIRCOLLECT_ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("FAIRCOLLECT_ARGON2_MEMORY_KIB", "8")
+    monkeypatch.setenv("FAIRCOLLECT_ARGON2_PARALLELISM", "1")
+
+
+def make_people() -> tuple[dict[str, NewUser], dict[str, str]]:
+    """The users of `PEOPLE` (and "root", the admin) on the database the environment names, and
+    a token per user holding every permission of their role."""
+    app = bootstrap()
+    root = create_first_admin(app.unit_of_work(), username="root")
+    admin = make_actor("user", root.user_id, "root", [Role.ADMIN])
+    users, tokens = {"root": root}, {}
+    expires = SystemClock().now() + timedelta(days=30)
+    for name, role in PEOPLE.items():
+        users[name] = add_user(app.unit_of_work(), actor=admin, username=name, roles=[role])
+        issued = create_token(app.unit_of_work(), actor=admin, name="cli",
+                              scopes=permissions_of([role]), expires_at=expires, for_user=name)  # fmt: skip
+        tokens[name] = issued.plain
+    app.engine.dispose()
+    return users, tokens
