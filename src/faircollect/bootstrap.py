@@ -36,8 +36,10 @@ from faircollect.adapters.db.key_checks import (
 )
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
+from faircollect.adapters.model_store import ModelStore
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
@@ -237,6 +239,22 @@ class App:
     @cached_property
     def buckets(self) -> BucketScheme:
         return parse_bucket_scheme(self.settings.buckets)
+
+    def model_registry(self, root: Path) -> ModelStore:
+        """The model registry in the folder `root` (services.models.ModelRegistry)."""
+        return ModelStore(root)
+
+    @cached_property
+    def tables(self) -> CsvTables:
+        """CSV files read as scoring tables (services.models.TableSource)."""
+        return CsvTables()
+
+    @cached_property
+    def scoring(self) -> SqlScoringData:
+        """The batch tables as scoring reads them (services.models.ScoringData); the schema is
+        brought up to date first (its bulk reads bypass the engine)."""
+        self.engine  # noqa: B018 (opens, upgrades and checks the keys)
+        return SqlScoringData(self.settings.db_url)
 
 
 def bootstrap(

@@ -13,11 +13,13 @@ from faircollect.services.authorization import Role, make_actor, permissions_of
 from faircollect.services.identity import NewUser, add_user, create_first_admin, create_token
 
 PEOPLE = {
-    "ann": Role.COLLECTIONS_MANAGER,
-    "bo": Role.COMPLIANCE_OFFICER,
-    "cy": Role.COMPLIANCE_OFFICER,
-    "col": Role.COLLECTOR,
-    "aud": Role.AUDITOR,
+    "ann": [Role.COLLECTIONS_MANAGER],
+    "bo": [Role.COMPLIANCE_OFFICER],
+    "cy": [Role.COMPLIANCE_OFFICER],
+    "col": [Role.COLLECTOR],
+    "aud": [Role.AUDITOR],
+    # Both roles: only maker-checker stops her approving her own work.
+    "max": [Role.COLLECTIONS_MANAGER, Role.COMPLIANCE_OFFICER],
 }
 
 
@@ -36,10 +38,10 @@ def make_people() -> tuple[dict[str, NewUser], dict[str, str]]:
     admin = make_actor("user", root.user_id, "root", [Role.ADMIN])
     users, tokens = {"root": root}, {}
     expires = SystemClock().now() + timedelta(days=30)
-    for name, role in PEOPLE.items():
-        users[name] = add_user(app.unit_of_work(), actor=admin, username=name, roles=[role])
+    for name, roles in PEOPLE.items():
+        users[name] = add_user(app.unit_of_work(), actor=admin, username=name, roles=roles)
         issued = create_token(app.unit_of_work(), actor=admin, name="cli",
-                              scopes=permissions_of([role]), expires_at=expires, for_user=name)  # fmt: skip
+                              scopes=permissions_of(roles), expires_at=expires, for_user=name)  # fmt: skip
         tokens[name] = issued.plain
     app.engine.dispose()
     return users, tokens

@@ -385,9 +385,10 @@ def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> 
     assert "no target column" in bad.output
 
 
-def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None:
+def test_model_train_and_promote_with_maker_checker(run, people, tmp_path: Path) -> None:
     import random
 
+    users, tokens = people
     rng = random.Random(9)
     rows = ["amount,grade,y"] + [
         f"{rng.randint(1, 100)},{(g := rng.choice('ABC'))},{int(rng.random() < {'A': 0.1, 'B': 0.3, 'C': 0.6}[g])}"
@@ -396,52 +397,30 @@ def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None
     data = tmp_path / "credit.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     reg = str(tmp_path / "models")
-    trained = json.loads(
-        run(
-            "model",
-            "train",
-            "--data",
-            str(data),
-            "--target",
-            "y",
-            "--name",
-            "origination",
-            "--author",
-            "ann",
-            "--cv",
-            "3",
-            "--registry",
-            reg,
-        ).stdout
-    )
+    train = ("model", "train", "--data", str(data), "--target", "y", "--cv", "3", "--registry", reg)
+    trained = json.loads(run(*train, "--name", "origination", token=tokens["max"]).stdout)
     assert trained["version"] == 1
     assert trained["metrics"]["auc"] > 0.6
-    same = run("model", "promote", "--name", "origination", "--version", "1", "--approver", "ann",
-               "--registry", reg, code=2)  # fmt: skip
+    assert trained["author"] == f"user:{users['max'].user_id}"
+    promote = ("model", "promote", "--name", "origination", "--version", "1", "--registry", reg)
+    # Max holds the approving role too, but drafted the model: refused, by token or signed in.
+    same = run(*promote, token=tokens["max"], code=2)
     assert "maker-checker" in same.output
-    done = json.loads(
-        run(
-            "model",
-            "promote",
-            "--name",
-            "origination",
-            "--version",
-            "1",
-            "--approver",
-            "bo",
-            "--registry",
-            reg,
-        ).stdout
-    )
-    assert done["promoted_by"] == "bo"
-    bad = run("model", "train", "--data", str(data), "--target", "y", "--name", "x", "--author", "a",
-              "--kind", "magic", "--registry", reg, code=2)  # fmt: skip
+    login = f"{users['max'].initial_password}\n{pyotp.TOTP(users['max'].totp_secret).now()}\n"
+    assert "maker-checker" in run(*promote, "--user", "max", answers=login, code=2).output
+    assert "may not model.promote" in run(*promote, token=tokens["ann"], code=2).output
+    assert "FAIRCOLLECT_TOKEN" in run(*promote, code=2).output
+    done = json.loads(run(*promote, token=tokens["bo"]).stdout)
+    assert done["promoted_by"] == f"user:{users['bo'].user_id}"
+    bad = run(*train, "--name", "x", "--kind", "magic", token=tokens["ann"], code=2)
     assert "unknown kind" in bad.output
     assert "audit" not in bad.output
+    assert run(*train, "--name", "y", token=tokens["bo"], code=2).exit_code == 2  # may not train
     assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0
 
 
-def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
+def test_propensity_dataset_score_and_drift_report(run, people, tmp_path: Path) -> None:
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "600", "--seed", "8", "--out", str(tape))
     run("import", str(tape))
@@ -460,14 +439,14 @@ def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
                                     str(tmp_path / "cli.db"), "--force", code=2).output  # fmt: skip
     reg = str(tmp_path / "models")
     run("model", "train", "--data", str(data), "--target", "paid_due_30d", "--positive", "1",
-        "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--author", "ann",
-        "--cv", "3", "--registry", reg)  # fmt: skip
+        "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--cv", "3",
+        "--registry", reg, token=tokens["ann"])  # fmt: skip
     manifest = json.loads((tmp_path / "models/propensity/v1/manifest.json").read_text())
     assert manifest["extra"]["monotone"]["dpd_now"] == -1
     unpromoted = run("score", "--as-of", "2026-06-30", "--registry", reg, code=2)
     assert "no promoted version" in unpromoted.output
-    run("model", "promote", "--name", "propensity", "--version", "1", "--approver", "bo",
-        "--registry", reg)  # fmt: skip
+    run("model", "promote", "--name", "propensity", "--version", "1", "--registry", reg,
+        token=tokens["bo"])  # fmt: skip
     scored = json.loads(run("score", "--as-of", "2026-06-30", "--registry", reg).stdout)
     assert scored["version"] == 1
     assert scored["accounts"] == sum(scored["bands"].values()) > 0
