@@ -43,7 +43,8 @@ def people(run):
     return make_people()
 
 
-def test_generate_import_batch_and_report(run, tmp_path: Path) -> None:
+def test_generate_import_batch_and_report(run, people, tmp_path: Path) -> None:
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "60", "--seed", "5", "--out", str(tape))
     assert {p.name for p in tape.iterdir()} == {"borrowers.csv", "loans.csv", "payments.csv"}
@@ -64,8 +65,15 @@ def test_generate_import_batch_and_report(run, tmp_path: Path) -> None:
     }
     as_json = json.loads(run("delinquency", "--as-of", "2026-09-30", "--format", "json").output)
     assert [r["loan_id"] for r in as_json] == [r["loan_id"] for r in rows]
-    shown = run("borrower", "show", "B00000001").output
+    shown = run("borrower", "show", "B00000001", token=tokens["aud"]).output
     assert "****" in shown
+    # Personal data is read by a signed-in person only; an auditor sees it masked, never clear.
+    assert "--user NAME" in run("borrower", "show", "B00000001", code=2).output
+    denied = run("borrower", "show", "B00000001", "--reveal", "--reason", "audit",
+                 token=tokens["aud"], code=2)  # fmt: skip
+    assert "may not pii.reveal" in denied.output
+    assert "unknown borrower_id" in run("borrower", "show", "NOPE", token=tokens["col"],
+                                        code=2).output  # fmt: skip
 
 
 def test_bad_input_exits_nonzero_with_the_place(run, tmp_path: Path) -> None:
@@ -129,12 +137,14 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     )
 
 
-def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
+def test_audit_commands_and_offline_bundle(run, people, tmp_path: Path) -> None:
+    users, tokens = people
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "20", "--seed", "9", "--out", str(tape))
     run("import", str(tape))
     run("batch", "run", "--as-of", "2026-09-30")
-    run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9")
+    run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9",
+        token=tokens["col"])  # fmt: skip
     assert "no checkpoint" in run("audit", "verify", code=1).output
     assert "verified:" in run("audit", "verify", "--allow-no-checkpoint").output
     key = run("audit", "key").output.strip()
@@ -147,8 +157,8 @@ def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
     assert cons["to"] == size
     bundle = tmp_path / "b.json"
     run("audit", "bundle", "--borrower", "B00000003", "--out", str(bundle))
-    checked = run("audit", "check-bundle", str(bundle), "--key", key).output
-    assert "PII_REVEALED borrower:B00000003" in checked
+    checked = " ".join(run("audit", "check-bundle", str(bundle), "--key", key).output.split())
+    assert "PII_REVEALED borrower:B00000003 by token:" in checked
     assert "LOAN_IMPORTED loan:L00000003" in checked
     # Any change to the bundle is caught offline.
     data = json.loads(bundle.read_text())
