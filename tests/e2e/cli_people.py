@@ -3,7 +3,9 @@ each (all their permissions), made through the identity service on the test data
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
@@ -45,3 +47,20 @@ def make_people() -> tuple[dict[str, NewUser], dict[str, str]]:
         tokens[name] = issued.plain
     app.engine.dispose()
     return users, tokens
+
+
+def collector_token(db_url: str, env: dict[str, str] | None = None) -> str:
+    """A token of a new collector on the database at `db_url` (made with the admin "root", who
+    is created too), under the environment `env` adds (e.g. the PII key)."""
+    cheap = {"FAIRCOLLECT_ARGON2_TIME_COST": "1", "FAIRCOLLECT_ARGON2_MEMORY_KIB": "8",
+             "FAIRCOLLECT_ARGON2_PARALLELISM": "1"}  # fmt: skip
+    with mock.patch.dict(os.environ, {**cheap, **(env or {})}):
+        app = bootstrap(db_url=db_url)
+        root = create_first_admin(app.unit_of_work(), username="root")
+        admin = make_actor("user", root.user_id, "root", [Role.ADMIN])
+        add_user(app.unit_of_work(), actor=admin, username="col", roles=[Role.COLLECTOR])
+        issued = create_token(app.unit_of_work(), actor=admin, name="cli",
+                              scopes=permissions_of([Role.COLLECTOR]),
+                              expires_at=SystemClock().now() + timedelta(days=1), for_user="col")  # fmt: skip
+        app.engine.dispose()
+    return issued.plain

@@ -138,7 +138,7 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
 
 
 def test_audit_commands_and_offline_bundle(run, people, tmp_path: Path) -> None:
-    users, tokens = people
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "20", "--seed", "9", "--out", str(tape))
     run("import", str(tape))

@@ -61,7 +61,9 @@ class NoIdentityError(NotAuthenticatedError):
 @contextmanager
 def signed_in(app: App, user: str | None) -> Iterator[Actor]:
     """The person the command acts for (`--user`, else `FAIRCOLLECT_TOKEN`); a failed sign-in
-    prints one line and exits 2. A `--user` session ends with the command."""
+    prints one line and exits 2. A `--user` session ends with the command. The database and its
+    keys are opened first, so a configuration error is reported before any question is asked."""
+    app.engine  # noqa: B018 (a ConfigError here is the command's one error line)
     token = os.environ.get(TOKEN_ENV, "").strip()
     session_token: str | None = None
     try:
