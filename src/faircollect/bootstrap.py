@@ -10,7 +10,7 @@ database's raise ConfigError with one line saying which and what to do.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from faircollect.adapters.audit_keys import load_signing_key
+from faircollect.adapters.audit_ops import FileWitness, SqlLogVerifier
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.code_sender import ChannelCodeSender
@@ -34,11 +35,16 @@ from faircollect.adapters.db.key_checks import (
     sealed_sample,
     stored_checks,
 )
+from faircollect.adapters.db.report_store import SqlBatchJob
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
+from faircollect.adapters.model_store import ModelStore
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
+from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
+from faircollect.adapters.tape import TapeError
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
@@ -47,6 +53,8 @@ from faircollect.kit.clock import Clock, SystemClock
 from faircollect.services.identity.ports import SessionTimes
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
+# The tape reader's error, for the import command until the import use case names its own.
+__all__ = ["App", "ConfigError", "KeyMismatchError", "TapeError", "bootstrap", "open_log"]
 
 
 class ConfigError(RuntimeError):
@@ -237,6 +245,46 @@ class App:
     @cached_property
     def buckets(self) -> BucketScheme:
         return parse_bucket_scheme(self.settings.buckets)
+
+    def upgrade_schema(self) -> None:
+        """Apply every migration (opening the database already does; explicit for `db upgrade`)."""
+        upgrade(self.engine)
+
+    @cached_property
+    def batch_job(self) -> SqlBatchJob:
+        """The set-based daily batch (services.reports.BatchJob)."""
+        return SqlBatchJob(self.engine, self.settings.db_url, self.buckets)
+
+    @cached_property
+    def log_verifier(self) -> SqlLogVerifier:
+        """Recomputes the audit log (services.audit_ops.LogVerifier)."""
+        return SqlLogVerifier()
+
+    @cached_property
+    def witness(self) -> FileWitness:
+        """An auditor's witness: its state and key files, and cosigning (services.audit_ops)."""
+        return FileWitness()
+
+    @staticmethod
+    def generate_portfolio(*, loans: int, seed: int, out: Path, horizon: date) -> GeneratedTape:
+        """Write a synthetic tape (no database)."""
+        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon)
+
+    def model_registry(self, root: Path) -> ModelStore:
+        """The model registry in the folder `root` (services.models.ModelRegistry)."""
+        return ModelStore(root)
+
+    @cached_property
+    def tables(self) -> CsvTables:
+        """CSV files read as scoring tables (services.models.TableSource)."""
+        return CsvTables()
+
+    @cached_property
+    def scoring(self) -> SqlScoringData:
+        """The batch tables as scoring reads them (services.models.ScoringData); the schema is
+        brought up to date first (its bulk reads bypass the engine)."""
+        self.engine  # noqa: B018 (opens, upgrades and checks the keys)
+        return SqlScoringData(self.settings.db_url)
 
 
 def bootstrap(
