@@ -16,7 +16,6 @@ import typer.core
 from rich.console import Console
 from rich.table import Table
 
-from faircollect.adapters.batch.portfolio import LedgerBoundsError
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.reports import (
     DELINQUENCY_COLUMNS,
@@ -45,6 +44,7 @@ from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
 from faircollect.entrypoints.serve_cli import serve_cmd
 from faircollect.entrypoints.user_cli import token_app, user_app
+from faircollect.kernels.positions import LedgerBoundsError
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError, check_date
