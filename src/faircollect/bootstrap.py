@@ -38,11 +38,13 @@ from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgr
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.runners import build_runner
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
+from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.services.identity.ports import SessionTimes
 
@@ -233,6 +235,18 @@ class App:
                 raise ValueError("FAIRCOLLECT_SMS_URL needs FAIRCOLLECT_SMS_TOKEN")
             out["sms"] = HttpSmsChannel(s.sms_url, s.sms_token)
         return out
+
+    def batch_runner(
+        self, name: str | None = None, *, workers: int | None = None, master: str | None = None
+    ) -> ShardRunner:
+        """The runner of the batch's kernel: the arguments given, else the settings."""
+        s = self.settings
+        return build_runner(
+            name or s.batch_runner,
+            workers=workers or s.batch_workers,
+            spark_master=master or s.spark_master,
+            work_dir=s.spark_work_dir,
+        )
 
     @cached_property
     def buckets(self) -> BucketScheme:

@@ -45,6 +45,7 @@ from faircollect.entrypoints.script_cli import script_app
 from faircollect.entrypoints.serve_cli import serve_cmd
 from faircollect.entrypoints.user_cli import token_app, user_app
 from faircollect.kernels.positions import LedgerBoundsError
+from faircollect.kernels.runner import RunnerConfigError, RunnerError
 from faircollect.kit.clock import SystemClock
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError, check_date
@@ -162,7 +163,20 @@ def import_tape(
 
 
 @batch_app.command("run")
-def batch_run(as_of: AsOf, db: DbOption = None) -> None:
+def batch_run(
+    as_of: AsOf,
+    db: DbOption = None,
+    runner: Annotated[
+        str | None,
+        typer.Option("--runner", help="inprocess (default), processes or spark"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=256, help="Threads or processes")
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master, e.g. spark://host:7077")
+    ] = None,
+) -> None:
     """Compute and store every loan's position for a date (re-running replaces that date)."""
     application = _app(db)
     try:
@@ -172,9 +186,10 @@ def batch_run(as_of: AsOf, db: DbOption = None) -> None:
             as_of=_date(as_of),
             buckets=application.buckets,
             clock=SystemClock(),
+            runner=application.batch_runner(runner, workers=workers, master=master),
         )
-    except LedgerBoundsError as exc:
-        # Rows stored before the import bounds existed: named, never a traceback.
+    except (LedgerBoundsError, RunnerConfigError, RunnerError) as exc:
+        # Rows stored before the import bounds existed, a bad runner, a lost worker: one line.
         raise _fail(str(exc)) from None
     Console().print(
         f"batch run {result.run_id} as of {result.as_of}: {result.loans} loans,"

@@ -8,6 +8,11 @@ from typing import Protocol
 import pyarrow as pa
 
 Kernel = Callable[[pa.RecordBatch], pa.RecordBatch]
+RUNNERS = ("inprocess", "processes", "spark")
+
+
+class RunnerConfigError(ValueError):
+    """An unknown runner name or a bad runner option."""
 
 
 class RunnerError(RuntimeError):

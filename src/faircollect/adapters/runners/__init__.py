@@ -7,13 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from faircollect.kernels.runner import ShardRunner
+from faircollect.kernels.runner import RUNNERS, RunnerConfigError, ShardRunner
 
-RUNNERS = ("inprocess", "processes", "spark")
-
-
-class RunnerConfigError(ValueError):
-    """An unknown runner name or a bad runner option."""
+__all__ = ["RUNNERS", "RunnerConfigError", "build_runner"]
 
 
 def build_runner(
