@@ -66,57 +66,65 @@ def to_shards(
     check_bounds(ledger, as_of_day)
     sort = np.argsort(ledger.loan_key, kind="stable")
     keys = ledger.loan_key[sort]
-    nested = {
-        "rows": _nest(
-            keys,
-            ledger.row_loan_key,
-            "instalment",
-            ROW_TYPE,
-            [
-                ledger.row_lawful,
-                ledger.row_number,
-                ledger.row_due,
-                ledger.row_principal,
-                ledger.row_interest,
-                ledger.row_fee,
-            ],
-        ),
-        "pays": _nest(
-            keys, ledger.pay_loan_key, "payment", PAY_TYPE, [ledger.pay_day, ledger.pay_amount]
-        ),
-        "pauses": _nest(
-            keys, ledger.pause_loan_key, "pause", PAUSE_TYPE, [ledger.pause_start, ledger.pause_end]
-        ),
-    }
-    orders = np.array(ledger.orders, dtype=object)[ledger.order_code[sort]]
-    columns = [
-        pa.array(keys, _INT),
-        pa.array(ledger.penalty_rate[sort], _INT),
-        pa.array(ledger.lawful_penalty_rate[sort], _INT),
-        pa.array(ledger.lawful_stored[sort], pa.bool_()),
-        pa.array(orders.tolist(), pa.string()),
-        *(nested[name] for name in ("rows", "pays", "pauses")),
+    nested = [
+        _group(keys, ledger.row_loan_key, "instalment",
+               [ledger.row_lawful, ledger.row_number, ledger.row_due, ledger.row_principal,
+                ledger.row_interest, ledger.row_fee]),
+        _group(keys, ledger.pay_loan_key, "payment", [ledger.pay_day, ledger.pay_amount]),
+        _group(keys, ledger.pause_loan_key, "pause", [ledger.pause_start, ledger.pause_end]),
+    ]  # fmt: skip
+    loans = [
+        keys,
+        ledger.penalty_rate[sort],
+        ledger.lawful_penalty_rate[sort],
+        ledger.lawful_stored[sort],
+        np.array(ledger.orders, dtype=object)[ledger.order_code[sort]],
     ]
-    whole = pa.RecordBatch.from_arrays(columns, schema=SHARD_SCHEMA)
-    # Each shard is copied out (`take`), so it pickles or writes without the whole ledger.
+    types = [ROW_TYPE, PAY_TYPE, PAUSE_TYPE]
     return [
-        whole.take(pa.array(np.arange(lo, min(lo + shard_loans, keys.size))))
+        _shard(loans, nested, types, lo, min(lo + shard_loans, keys.size))
         for lo in range(0, keys.size, shard_loans)
     ]
 
 
-def _nest(keys: I64, owner: I64, what: str, kind: pa.StructType, values: list[I64]) -> pa.ListArray:
-    """Rows grouped into one list per loan (in `keys` order), their storage order kept."""
+def _group(
+    keys: I64, owner: I64, what: str, values: list[I64]
+) -> tuple[npt.NDArray[np.int64], list[I64]]:
+    """Rows grouped by loan (in `keys` order, storage order kept within a loan): offsets, values."""
     position = np.searchsorted(keys, owner)
     clipped = np.minimum(position, max(keys.size - 1, 0))
     if owner.size and (keys.size == 0 or np.any(keys[clipped] != owner)):
         unknown = np.unique(owner[(keys.size == 0) | (keys[clipped] != owner)])[:5]
         raise UnknownLoanError(f"{what} rows reference unknown loans: {unknown.tolist()}")
-    order = np.argsort(position, kind="stable")
-    offsets = np.searchsorted(position[order], np.arange(keys.size + 1)).astype(np.int32)
-    fields = [pa.array(v[order], _INT) for v in values]
-    struct = pa.StructArray.from_arrays(fields, fields=list(kind))
-    return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), struct)
+    if position.size and np.any(position[1:] < position[:-1]):
+        order = np.argsort(position, kind="stable")
+        position, values = position[order], [v[order] for v in values]
+    offsets = np.searchsorted(position, np.arange(keys.size + 1)).astype(np.int64)
+    return offsets, values
+
+
+def _shard(
+    loans: list[npt.NDArray[np.generic]],
+    nested: list[tuple[npt.NDArray[np.int64], list[I64]]],
+    types: list[pa.StructType],
+    lo: int,
+    hi: int,
+) -> pa.RecordBatch:
+    """Loans lo:hi as one record batch whose buffers hold only those loans (cheap to send)."""
+    columns: list[pa.Array] = [
+        pa.array(loans[0][lo:hi], _INT),
+        pa.array(loans[1][lo:hi], _INT),
+        pa.array(loans[2][lo:hi], _INT),
+        pa.array(loans[3][lo:hi], pa.bool_()),
+        pa.array(loans[4][lo:hi].tolist(), pa.string()),
+    ]
+    for (offsets, values), kind in zip(nested, types, strict=True):
+        first, last = int(offsets[lo]), int(offsets[hi])
+        fields = [pa.array(v[first:last], _INT) for v in values]
+        struct = pa.StructArray.from_arrays(fields, fields=list(kind))
+        local = pa.array((offsets[lo : hi + 1] - first).astype(np.int32), pa.int32())
+        columns.append(pa.ListArray.from_arrays(local, struct))
+    return pa.RecordBatch.from_arrays(columns, schema=SHARD_SCHEMA)
 
 
 def from_shard(shard: pa.RecordBatch) -> Ledger:
