@@ -42,6 +42,7 @@ from faircollect.adapters.model_store import ModelStore
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
 from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.runners import build_runner
 from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.adapters.tape import TapeError
@@ -49,6 +50,7 @@ from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
+from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.services.identity.ports import SessionTimes
 
@@ -242,6 +244,18 @@ class App:
             out["sms"] = HttpSmsChannel(s.sms_url, s.sms_token)
         return out
 
+    def batch_runner(
+        self, name: str | None = None, *, workers: int | None = None, master: str | None = None
+    ) -> ShardRunner:
+        """The runner of the batch's kernel: the arguments given, else the settings."""
+        s = self.settings
+        return build_runner(
+            name or s.batch_runner,
+            workers=workers or s.batch_workers,
+            spark_master=master or s.spark_master,
+            work_dir=s.spark_work_dir,
+        )
+
     @cached_property
     def buckets(self) -> BucketScheme:
         return parse_bucket_scheme(self.settings.buckets)
@@ -252,8 +266,19 @@ class App:
 
     @cached_property
     def batch_job(self) -> SqlBatchJob:
-        """The set-based daily batch (services.reports.BatchJob)."""
-        return SqlBatchJob(self.engine, self.settings.db_url, self.buckets)
+        """The set-based daily batch (services.reports.BatchJob) on the configured runner."""
+        return self.batch_job_on()
+
+    def batch_job_on(
+        self, runner: str | None = None, *, workers: int | None = None, master: str | None = None
+    ) -> SqlBatchJob:
+        """The daily batch with its kernel on the runner given (else the configured one)."""
+        return SqlBatchJob(
+            self.engine,
+            self.settings.db_url,
+            self.buckets,
+            self.batch_runner(runner, workers=workers, master=master),
+        )
 
     @cached_property
     def log_verifier(self) -> SqlLogVerifier:

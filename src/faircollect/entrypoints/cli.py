@@ -35,6 +35,7 @@ from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
 from faircollect.entrypoints.serve_cli import serve_cmd
 from faircollect.entrypoints.user_cli import token_app, user_app
+from faircollect.kernels.runner import RunnerConfigError
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError, check_date
 from faircollect.services.authorization import NotVisibleError, PermissionDeniedError
@@ -42,6 +43,7 @@ from faircollect.services.borrowers import show_borrower
 from faircollect.services.importing import ChangedRecordError
 from faircollect.services.reports import (
     BatchInputError,
+    BatchRunnerError,
     NoBatchError,
     bucket_history,
     delinquency_report,
@@ -160,15 +162,29 @@ def import_tape(
 
 
 @batch_app.command("run")
-def batch_run(as_of: AsOf, db: DbOption = None) -> None:
+def batch_run(
+    as_of: AsOf,
+    db: DbOption = None,
+    runner: Annotated[
+        str | None,
+        typer.Option("--runner", help="inprocess (default), processes or spark"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=256, help="Threads or processes")
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master, e.g. spark://host:7077")
+    ] = None,
+) -> None:
     """Compute and store every loan's position for a date (re-running replaces that date); run
     as the operator (`system:cli:<os user>`)."""
     day = _date(as_of)
     application = _app(db)
     try:
-        result = run_batch(application.unit_of_work(), application.batch_job, actor=operator(),
-                           as_of=day)  # fmt: skip
-    except BatchInputError as exc:
+        job = application.batch_job_on(runner, workers=workers, master=master)
+        result = run_batch(application.unit_of_work(), job, actor=operator(), as_of=day)
+    except (BatchInputError, BatchRunnerError, RunnerConfigError) as exc:
+        # Rows outside the batch bounds, a bad runner, lost workers: one line, never a traceback.
         raise _fail(str(exc)) from None
     Console().print(
         f"batch run {result.run_id} as of {result.as_of}: {result.loans} loans,"

@@ -26,6 +26,10 @@ class BatchInputError(ValueError):
     """Stored rows the batch cannot compute exactly (named, e.g. a ledger outside the bounds)."""
 
 
+class BatchRunnerError(RuntimeError):
+    """The runner lost shards it could not finish (after its retries); nothing was stored."""
+
+
 @dataclass(frozen=True, slots=True)
 class BatchSummary:
     """What a finished batch run reports."""

@@ -10,13 +10,19 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from faircollect.adapters.batch.portfolio import LedgerBoundsError
 from faircollect.adapters.db import reports
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.tables import loans
 from faircollect.domain.delinquency import BucketScheme
+from faircollect.kernels.positions import LedgerBoundsError
+from faircollect.kernels.runner import RunnerError, ShardRunner
 from faircollect.kit.clock import Clock
-from faircollect.services.reports import BatchInputError, BatchSummary, NoBatchError
+from faircollect.services.reports import (
+    BatchInputError,
+    BatchRunnerError,
+    BatchSummary,
+    NoBatchError,
+)
 
 
 class SqlReportStore:
@@ -49,15 +55,19 @@ class SqlReportStore:
 class SqlBatchJob:
     """The set-based daily batch on the database at `url`."""
 
-    def __init__(self, engine: Engine, url: str, buckets: BucketScheme) -> None:
-        self._engine, self._url, self._buckets = engine, url, buckets
+    def __init__(
+        self, engine: Engine, url: str, buckets: BucketScheme, runner: ShardRunner | None = None
+    ) -> None:
+        self._engine, self._url, self._buckets, self._runner = engine, url, buckets, runner
 
     def __call__(self, as_of: date, *, clock: Clock) -> BatchSummary:
         try:
             r = run_batch(engine=self._engine, url=self._url, as_of=as_of,
-                          buckets=self._buckets, clock=clock)  # fmt: skip
+                          buckets=self._buckets, clock=clock, runner=self._runner)  # fmt: skip
         except LedgerBoundsError as exc:
             # Rows stored before the import bounds existed: named, never a traceback.
             raise BatchInputError(str(exc)) from None
+        except RunnerError as exc:
+            raise BatchRunnerError(str(exc)) from None
         return BatchSummary(r.run_id, r.as_of, r.loans, r.installments, r.payments,
                             r.seconds_load, r.seconds_compute, r.seconds_store)  # fmt: skip
