@@ -32,6 +32,15 @@ SLOTS: tuple[time, ...] = tuple(
 )  # fmt: skip
 
 
+def slot_index(text: str) -> int:
+    """The index of a slot given as "HH:MM"."""
+    hours, _, minutes = text.partition(":")
+    moment = time(int(hours), int(minutes or 0))
+    if moment not in SLOTS:
+        raise ValueError(f"{text} is not a slot; slots: {', '.join(f'{t:%H:%M}' for t in SLOTS)}")
+    return SLOTS.index(moment)
+
+
 class CatalogueError(ValueError):
     """A template or action the catalogue cannot offer; the message names it."""
 

@@ -179,6 +179,8 @@ class RandomLogger:
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng([self.seed, 3])
+        self._pick = self._slot = np.zeros(0, dtype=np.int64)
+        self._prob = np.zeros(0)
 
     def choose(self, view: AccountView, slot: int, allowed: Mask) -> I64:
         if slot == DAY_SLOTS[0]:  # decided once a day, on what the gate allows in the morning
@@ -205,3 +207,7 @@ class RandomLogger:
 
     def probabilities(self) -> F64 | None:
         return self._prob
+
+    def today(self) -> tuple[I64, I64, F64]:
+        """Today's picks (NONE for waiting), their slots and their probabilities."""
+        return self._pick, self._slot, self._prob
