@@ -54,6 +54,7 @@ class Recorder:
             x=np.vstack([r[2] for r in keep]), arm=np.concatenate([r[3] for r in keep]),
             prob=np.concatenate([r[4] for r in keep]), reward=np.concatenate(rewards),
             complaint=np.concatenate(comps), arrears=np.concatenate([r[5] for r in keep]),
+            account=np.concatenate([r[1] for r in keep]),
         )  # fmt: skip
 
     def target_arms(self, result: RunResult) -> I64:

@@ -12,7 +12,6 @@ the same linear fits; a 100,000-account scoring pass here is two matrix products
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -57,7 +56,15 @@ class LoggedDecisions:
     reward: F64  # collected (minor units) over the outcome window
     complaint: F64  # 1.0 when a complaint followed within the window
     arrears: F64  # arrears at the decision (minor units)
-    day: date | None = None
+    account: I64  # the account of each decision
+
+    def with_column(self, column: int, values: F64) -> LoggedDecisions:
+        """A copy with one feature column replaced (e.g. a score fitted after the logging)."""
+        x = self.x.copy()
+        x[:, column] = values
+        return LoggedDecisions(
+            x, self.arm, self.prob, self.reward, self.complaint, self.arrears, self.account
+        )
 
     def __len__(self) -> int:
         return len(self.arm)
