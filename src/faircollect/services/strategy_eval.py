@@ -140,11 +140,19 @@ def _groups(result: RunResult) -> dict[str, dict[str, float]]:
     return out
 
 
-def _worker(args: tuple[list[tuple[str, int]], Settings, Trained]) -> list[SeedRun]:
-    jobs, settings, trained = args
-    params = load_parameters(settings.parameters_text)
-    gate = GateView()
-    return [_one(kind, seed, settings, trained, params, gate) for kind, seed in jobs]
+_STATE: dict[str, object] = {}
+
+
+def _start_worker(settings: Settings, trained: Trained) -> None:
+    """Each worker process keeps the settings, the trained engine and its own gate memo."""
+    _STATE.update(settings=settings, trained=trained, gate=GateView(),
+                  params=load_parameters(settings.parameters_text))  # fmt: skip
+
+
+def _worker(job: tuple[str, int]) -> SeedRun:
+    kind, seed = job
+    return _one(kind, seed, _STATE["settings"], _STATE["trained"], _STATE["params"],  # type: ignore[arg-type]
+                _STATE["gate"])  # type: ignore[arg-type]  # fmt: skip
 
 
 def evaluate(settings: Settings) -> Evaluation:
@@ -167,10 +175,11 @@ def evaluate(settings: Settings) -> Evaluation:
     if workers == 1:
         runs = [_one(k, s, settings, trained, params, gate) for k, s in jobs]
     else:
-        parts = [jobs[w::workers] for w in range(workers)]
-        with ProcessPoolExecutor(workers) as pool:
-            runs = [r for part in pool.map(_worker, [(p, settings, trained) for p in parts])
-                    for r in part]  # fmt: skip
+        # One job at a time to whichever worker is free: runs differ fivefold in cost.
+        with ProcessPoolExecutor(
+            workers, initializer=_start_worker, initargs=(settings, trained)
+        ) as pool:
+            runs = list(pool.map(_worker, jobs, chunksize=1))
     ope = off_policy_check(trained, params, n=settings.ope_accounts, gate=gate)
     out = Evaluation(settings, runs, ope, trained_at, time.perf_counter() - started)
     _summarise(out)
