@@ -90,7 +90,7 @@ def interval(values: list[float]) -> Estimate:
         return Estimate(float(a.mean()), float(a.mean()), float(a.mean()), n)
     df = n - 1
     t = _T95.get(df) or (_T95[max(k for k in _T95 if k <= df)] if df < 30 else 1.96)
-    half = t * float(a.std(ddof=1)) / np.sqrt(n)
+    half = t * float(a.std(ddof=1)) / float(np.sqrt(n))
     return Estimate(float(a.mean()), float(a.mean()) - half, float(a.mean()) + half, n)
 
 

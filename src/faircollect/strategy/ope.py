@@ -33,7 +33,7 @@ class Estimate:
         return (self.high - self.low) / 2.0
 
     def contains(self, other: float) -> bool:
-        return self.low <= other <= self.high
+        return bool(self.low <= other <= self.high)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def mean_interval(values: F64) -> Estimate:
         raise ValueError("at least two decisions are needed for an interval")
     mean = float(values.mean())
     half = Z95 * float(values.std(ddof=1)) / np.sqrt(n)
-    return Estimate(mean, mean - half, mean + half, n)
+    return Estimate(mean, float(mean - half), float(mean + half), n)
 
 
 def evaluate(logs: LoggedDecisions, target: I64, model: TLearner) -> OffPolicy:
