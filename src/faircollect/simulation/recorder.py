@@ -26,7 +26,7 @@ class Recorder:
 
     def __call__(self, view: AccountView, slot: int, picks: I64, probs: F64 | None,
                  allowed: Mask) -> None:  # fmt: skip
-        if slot != FIRST_SLOT or view.day_index != self.logger._day:
+        if slot != FIRST_SLOT or view.day_index != self.logger.decided_on:
             return
         pick, _, prob = self.logger.today()
         rows = np.flatnonzero(view.dpd > 0)

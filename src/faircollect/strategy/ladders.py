@@ -208,6 +208,11 @@ class RandomLogger:
     def probabilities(self) -> F64 | None:
         return self._prob
 
+    @property
+    def decided_on(self) -> int:
+        """The day index of the latest daily decision (-1 before the first)."""
+        return self._day
+
     def today(self) -> tuple[I64, I64, F64]:
         """Today's picks (NONE for waiting), their slots and their probabilities."""
         return self._pick, self._slot, self._prob
