@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from faircollect.simulation.params import Parameters
 from faircollect.simulation.population import Population, generate
-from faircollect.simulation.world import ContactLog, Totals, World
+from faircollect.simulation.world import Totals, World
 from faircollect.strategy.actions import ACTIONS, SLOTS
 from faircollect.strategy.gate import ContactState, GateView
 from faircollect.strategy.view import NONE, AccountView, Mask, Strategy
@@ -142,7 +142,3 @@ def roll_rates(result: RunResult, window: int = 30) -> dict[str, tuple[float, fl
 
 def _bucket(dpd: I64) -> I64:
     return np.minimum(np.ceil(dpd / 30.0).astype(np.int64), 7)
-
-
-def contact_log(log: ContactLog) -> dict[str, I64]:
-    return log.arrays()
