@@ -34,6 +34,7 @@ from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
 from faircollect.entrypoints.serve_cli import serve_cmd
+from faircollect.entrypoints.strategy_cli import strategy_app
 from faircollect.entrypoints.user_cli import token_app, user_app
 from faircollect.kernels.runner import RunnerConfigError
 from faircollect.kit.dates import DateError, parse_iso_date
@@ -85,6 +86,7 @@ app.add_typer(promise_app, name="promise")
 app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(strategy_app, name="strategy")
 console = Console(stderr=True)
 TAPE_FILES = ("borrowers.csv", "loans.csv", "payments.csv")
 
