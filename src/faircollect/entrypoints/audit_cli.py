@@ -42,7 +42,7 @@ audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log
 witness_app = typer.Typer(help="An auditor's witness: cosigned checkpoints kept off the database.")
 audit_app.add_typer(witness_app, name="witness")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never cut mid-word
 DbOption = Annotated[
     str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB", help="SQLAlchemy URL")
 ]

@@ -87,7 +87,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(strategy_app, name="strategy")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # an error is one line, never cut mid-word
 TAPE_FILES = ("borrowers.csv", "loans.csv", "payments.csv")
 
 DbOption = Annotated[
