@@ -58,6 +58,12 @@ class Settings:
     sms_signature: str = "FairCollect"
     hotline: str = ""
     portal_url: str = "http://127.0.0.1:8000"
+    # The branding the cycle fills into messages: {lender} is the SMS signature in a text (the
+    # 【…】 a carrier registers) and the name elsewhere, {phone} the hotline. The defaults are
+    # placeholders: a lender sets FAIRCOLLECT_BRAND_NAME, _SMS_SIGNATURE, _HOTLINE, _PORTAL_URL.
+    brand_sms_signature: str = "FairCollect"
+    brand_hotline: str = "000-0000-0000"
+    brand_portal_url: str = "http://127.0.0.1:8000"
     # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
     # then created; the default ./faircollect.db is only created by commands that make data.
     db_explicit: bool = False
@@ -122,6 +128,9 @@ class Settings:
             sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
             hotline=e.get("FAIRCOLLECT_HOTLINE", ""),
             portal_url=e.get("FAIRCOLLECT_PORTAL_URL", "http://127.0.0.1:8000"),
+            brand_sms_signature=e.get("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "FairCollect"),
+            brand_hotline=e.get("FAIRCOLLECT_BRAND_HOTLINE", "000-0000-0000"),
+            brand_portal_url=e.get("FAIRCOLLECT_BRAND_PORTAL_URL", "http://127.0.0.1:8000"),
         )
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
-from faircollect.adapters.db.cycle_job import CycleReport
 from faircollect.adapters.db.summary import PortfolioSummary
 from faircollect.kit.money import format_minor
+from faircollect.services.cycle_report import CycleReport
 
 
 def write_report(
