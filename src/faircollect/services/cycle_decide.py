@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
 MAX_TRIES = 3
 CHUNK = 200  # tasks decided (and messages sent) per transaction, by default
-SALUTATION = {"CN": "客户"}  # names stay encrypted: messages address the borrower neutrally
-DEFAULT_SALUTATION = "Customer"
+# Names stay encrypted: messages address the borrower neutrally, in the message's language.
+SALUTATION = {"zh": "客户", "en": "Customer"}
 PAUSE_DAYS = 30  # a `pause` step without `days`
 ACTOR = "cycle"  # how the audit log names the job's own records
 
@@ -94,7 +94,7 @@ def request_for(
     if template is not None:
         # An SMS is signed with the lender's registered signature (【…】); other media name it.
         lender = brand.sms_signature if template.channel == "sms" else brand.name
-        text = render(template, {"name": SALUTATION.get(pack_id, DEFAULT_SALUTATION),
+        text = render(template, {"name": SALUTATION.get(template.lang, "Customer"),
                                  "amount": amount, "due_date": due, "channel": template.channel,
                                  "lender": lender, "phone": brand.hotline},
                       currency=PACK_CURRENCY[pack_id])  # fmt: skip
