@@ -37,8 +37,6 @@ from faircollect.services.cycle_report import CycleBusyError, CycleError, CycleR
 CYCLE_LOCK = "faircollect-cycle"  # held for a whole run: runs of any dates share due tasks
 MAX_ERROR = 2000  # characters of a failed run's stored error
 
-__all__ = ["CycleBusyError", "CycleError", "CycleJob", "CycleReport", "run_cycle"]
-
 
 @dataclass(frozen=True, slots=True)
 class Brand:
