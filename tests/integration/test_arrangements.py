@@ -35,6 +35,7 @@ def lawful(app: App, tmp_path: Path) -> int:
     assert int(value) > 100_000
     return int(value)
 
+
 COLLECTOR = person("c", Role.COLLECTOR)
 
 
