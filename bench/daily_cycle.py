@@ -26,20 +26,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from faircollect.adapters.db import cycle_job
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.bulk import bulk_connection
-from faircollect.adapters.db.cycle_job import (
-    Cycle,
-    approve_playbook,
-    draft_playbook,
-    run_cycle,
-)
 from faircollect.bootstrap import bootstrap
 from faircollect.config import Settings
 from faircollect.kit.clock import FixedClock
 from faircollect.kit.dates import to_day_number
 from faircollect.playbooks import shipped_templates
+from faircollect.services.authorization import Role, make_actor, system_actor
+from faircollect.services.cycle import run_cycle
+from faircollect.services.cycle_decide import CHUNK
+from faircollect.services.playbook_versions import approve_playbook, draft_playbook
 
 DAY = date(2026, 12, 15)
 
@@ -105,7 +102,7 @@ def build(url: str, n: int, seed: int = 5) -> None:
         bulk.raw.commit()
 
 
-def one_day(n: int) -> tuple[float, object, float]:
+def one_day(n: int, chunk: int = CHUNK) -> tuple[float, object, float]:
     """Build n accounts in a fresh database and time one day of the cycle."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'cycle.db'}"
@@ -120,15 +117,17 @@ def one_day(n: int) -> tuple[float, object, float]:
                   clock=clock)  # fmt: skip
         templates = shipped_templates()
         text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text()
-        with app.engine.begin() as conn:
-            draft_playbook(
-                conn, app, text, where="cn", author="ann", templates=templates, at=clock.now()
-            )
-            approve_playbook(conn, app, "cn-default", 1, approver="bo", at=clock.now())
+        ann = make_actor("user", "ann", "ann", [Role.COLLECTIONS_MANAGER])
+        bo = make_actor("user", "bo", "bo", [Role.COMPLIANCE_OFFICER])
+        draft_playbook(
+            app.unit_of_work(clock), actor=ann, text=text, where="cn", templates=templates
+        )
+        approve_playbook(app.unit_of_work(clock), actor=bo, name="cn-default", version=1)
         setup = time.perf_counter() - t0
-        cycle = Cycle(app=app, templates=templates, channels=app.channels(None), clock=clock)
+        job = app.cycle_job(clock)
+        job.chunk = chunk
         t1 = time.perf_counter()
-        report = run_cycle(cycle, DAY)
+        report = run_cycle(job, actor=system_actor("cycle"), as_of=DAY)
         total = time.perf_counter() - t1
         app.engine.dispose()
     return total, report, setup
@@ -141,12 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     total, report, setup = one_day(args.accounts)
     # Baseline: the same code deciding and sending one step per transaction.
-    chunk = cycle_job.CHUNK
-    cycle_job.CHUNK = 1
-    try:
-        _base_total, base_report, _ = one_day(args.baseline_accounts)
-    finally:
-        cycle_job.CHUNK = chunk
+    _base_total, base_report, _ = one_day(args.baseline_accounts, chunk=1)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )

@@ -16,7 +16,6 @@ import random
 import time
 from datetime import datetime, timedelta, timezone
 
-from faircollect.adapters.batch.policy_batch import VERDICTS, batch_from_objects, evaluate_batch
 from faircollect.policy import ContactRequest, Facts, evaluate, load_pack
 from faircollect.policy.wire import facts_from_dict, request_from_dict
 
@@ -176,23 +175,7 @@ def main() -> None:
         latencies.sort()
         cpu.sort()
         with_facts.sort()
-        # Batch mode: the same requests as columns (what a daily job loads from the database
-        # with Arrow), decided set-based; verdicts must equal the per-request loop's.
-        batch = batch_from_objects(items)
-        best = float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            outcome = evaluate_batch(batch, pack)
-            best = min(best, time.perf_counter() - t0)
-        batch_verdicts: dict[str, int] = {}
-        for code in outcome.verdict.tolist():
-            name = VERDICTS[code].value
-            batch_verdicts[name] = batch_verdicts.get(name, 0) + 1
-        assert batch_verdicts == verdicts, (batch_verdicts, verdicts)
         results[pack_id] = {
-            "batch_decisions_per_s": round(len(items) / best),
-            "batch_fallback_rows": outcome.fallback_rows,
-            "batch_vs_loop": round(elapsed / best, 1),
             "decisions_per_s": round(len(items) / elapsed),
             "p50_us": round(latencies[len(latencies) // 2] / 1000, 1),
             "p99_us": round(latencies[int(len(latencies) * 0.99)] / 1000, 1),

@@ -9,6 +9,9 @@ database's raise ConfigError with one line saying which and what to do.
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -27,8 +30,10 @@ from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.code_sender import ChannelCodeSender
 from faircollect.adapters.channels.external import HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import ChannelPort
+from faircollect.adapters.channels.router import AfterSend, ChannelLogs
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
+from faircollect.adapters.db.cycle_unit import SqlCycleUnit, SqlLocks, ensure_batch
 from faircollect.adapters.db.key_checks import (
     has_audit_entries,
     record_check,
@@ -38,6 +43,7 @@ from faircollect.adapters.db.key_checks import (
 from faircollect.adapters.db.report_store import SqlBatchJob
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
+from faircollect.adapters.demo_support import DemoSupport
 from faircollect.adapters.model_store import ModelStore
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
 from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
@@ -52,6 +58,8 @@ from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
 from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
+from faircollect.playbooks import shipped_templates
+from faircollect.services.cycle import Brand, CycleJob
 from faircollect.services.identity.ports import SessionTimes
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
@@ -255,6 +263,39 @@ class App:
             spark_master=master or s.spark_master,
             work_dir=s.spark_work_dir,
         )
+
+    def cycle_job(
+        self, clock: Clock | None = None, *, log: Path | None = None, sandbox_only: bool = False,
+        after_send: AfterSend | None = None, channels: Mapping[str, ChannelPort] | None = None,
+    ) -> CycleJob:  # fmt: skip
+        """The daily cycle wired to this database: its units of work, locks, the batch, the
+        configured channels (or the sandbox and the voice queue only, or `channels` as given)
+        and the lender's branding. `after_send` (the demo's simulated borrowers) answers in each
+        send's transaction."""
+        s, clock = self.settings, clock or SystemClock()
+        if channels is None:
+            channels = sandbox_channels(log) if sandbox_only else self.channels(log)
+
+        def unit() -> SqlCycleUnit:
+            return SqlCycleUnit(self.engine, channels=channels, after_send=after_send,
+                                audit_factory=self.audit_log, clock=clock, pii=self.pii)  # fmt: skip
+
+        return CycleJob(
+            units=unit, locks=SqlLocks(self.engine), logs=ChannelLogs(channels, self.engine),
+            ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
+            brand=Brand(name=s.brand_name, sms_signature=s.brand_sms_signature,
+                        hotline=s.brand_hotline, portal_url=s.brand_portal_url),
+            holder=f"pid {os.getpid()} on {socket.gethostname()}",
+        )  # fmt: skip
+
+    def close(self) -> None:
+        """Close the database connections now (not whenever they are collected)."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+    def demo_support(self) -> DemoSupport:
+        """The demo's tape, simulated borrowers and figures on this database."""
+        return DemoSupport(self, self.audit_key.verifier_key())
 
     @cached_property
     def buckets(self) -> BucketScheme:

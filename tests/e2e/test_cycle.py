@@ -184,6 +184,7 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
     with staff.engine.connect() as conn:
         log = staff.audit_log(conn)
         records = [decode_record(log.leaf(i).entry) for i in log.indexes_about(["contact-record"])]
-    assert [(r.kind, r.actor) for r in records] == [(AuditKind.CONTACTS_EXPORTED, "auditor-7")]
+    # The audit log names actors as kind:id; the command line's are `cli:` the name typed.
+    assert [(r.kind, r.actor) for r in records] == [(AuditKind.CONTACTS_EXPORTED, "cli:auditor-7")]
     assert records[0].payload["sha256"] == hashlib.sha256(exported.encode()).hexdigest()
     assert records[0].payload["from"] == "2026-12-01"

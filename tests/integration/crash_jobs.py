@@ -20,19 +20,21 @@ import numpy as np
 from rich.console import Console
 
 from faircollect.adapters.channels import sandbox
-from faircollect.adapters.db import batch_job, cycle_job
+from faircollect.adapters.db import batch_job
 from faircollect.adapters.db.batch_job import run_batch
-from faircollect.adapters.db.cycle_job import Cycle, CycleBusyError, run_cycle
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.db.scoring_job import load_collection_inputs, score_portfolio
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
-from faircollect.playbooks import shipped_templates
 from faircollect.scoring.registry import Manifest
 from faircollect.scoring.table import Table
 from faircollect.screening.lexicon import default_lexicon
+from faircollect.services import cycle_decide
+from faircollect.services.authorization import system_actor
+from faircollect.services.cycle import run_cycle
+from faircollect.services.cycle_report import CycleBusyError
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 CLOCK = FixedClock(AT)
@@ -100,9 +102,8 @@ def batch(app: App, day: date) -> None:
 
 
 def cycle(app: App, day: date, log: str | None, rerun: bool = False) -> None:
-    channels = app.channels(Path(log) if log else None)
-    run_cycle(Cycle(app=app, templates=shipped_templates(), channels=channels, clock=CLOCK), day,
-              rerun=rerun)  # fmt: skip
+    job = app.cycle_job(CLOCK, log=Path(log) if log else None)
+    run_cycle(job, actor=system_actor("cycle"), as_of=day, rerun=rerun)
 
 
 def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
@@ -115,7 +116,7 @@ def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
     elif die == "log":  # after the lines are in the file, before their marks are cleared
         _die_at(sandbox.os, "fsync", options["nth"], after=True)
     if options.get("pause"):  # a long run: it holds the cycle lock for this many seconds more
-        _pause_before(cycle_job, "_decide", float(options["pause"]))
+        _pause_before(cycle_decide, "decide", float(options["pause"]))
     if kind == "noop":  # starts the fork server
         return
     if kind == "upgrade":

@@ -17,7 +17,9 @@ from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.kit.money import MAX_MINOR
 from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
+from faircollect.services.authorization import Role
 from tests.integration.conftest import write_tape
+from tests.integration.cycle_kit import person
 
 ON = date(2025, 9, 15)
 CLOCK = FixedClock(datetime(2025, 9, 15, 10, tzinfo=UTC))
@@ -34,14 +36,17 @@ def lawful(app: App, tmp_path: Path) -> int:
     return int(value)
 
 
+COLLECTOR = person("c", Role.COLLECTOR)
+
+
 def _promise(app: App, amount_minor: int) -> str:
     return record_promise(app.unit_of_work(CLOCK), loan_id="L1", amount_minor=amount_minor,
-                          due_on=date(2025, 9, 30), channel="call", actor="c")  # fmt: skip
+                          due_on=date(2025, 9, 30), channel="call", actor=COLLECTOR)  # fmt: skip
 
 
 def _plan(app: App, total_minor: int) -> str:
     return create_plan(app.unit_of_work(CLOCK), loan_id="L1", total_minor=total_minor,
-                       instalments=3, first_due=date(2025, 10, 15), actor="c")  # fmt: skip
+                       instalments=3, first_due=date(2025, 10, 15), actor=COLLECTOR)  # fmt: skip
 
 
 def _counts(app: App) -> tuple[int, int]:
@@ -81,9 +86,9 @@ def test_open_promises_and_plans_together_stay_within_the_lawful_outstanding(
 def test_a_promise_needs_a_batch_position_and_a_known_channel(app: App, lawful: int) -> None:
     with pytest.raises(ArrangementError, match="channel must be one of"):
         record_promise(app.unit_of_work(CLOCK), loan_id="L1", amount_minor=100,
-                       due_on=date(2025, 9, 30), channel="carrier-pigeon", actor="c")  # fmt: skip
+                       due_on=date(2025, 9, 30), channel="carrier-pigeon", actor=COLLECTOR)  # fmt: skip
     early = FixedClock(datetime(2025, 6, 2, tzinfo=UTC))
     with pytest.raises(ArrangementError, match="no batch position"):
         record_promise(app.unit_of_work(early), loan_id="L1", amount_minor=100,
-                       due_on=date(2025, 6, 30), channel="call", actor="c")  # fmt: skip
+                       due_on=date(2025, 6, 30), channel="call", actor=COLLECTOR)  # fmt: skip
     assert _counts(app) == (0, 0)

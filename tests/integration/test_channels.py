@@ -22,22 +22,18 @@ from sqlalchemy import func, select
 
 from faircollect.adapters.channels.external import ChannelError, HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import NotAllowedError, Outbound
-from faircollect.adapters.db import cycle_job
-from faircollect.adapters.db.cycle_job import (
-    Cycle,
-    CycleReport,
-    approve_playbook,
-    draft_playbook,
-    run_cycle,
-)
 from faircollect.adapters.db.tables import outbox
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
-from faircollect.playbooks import shipped_templates
 from faircollect.policy import Channel, ContactRequest, Facts, RecipientRole, evaluate
 from faircollect.policy.packs import load_pack
+from faircollect.services import cycle_dispatch
+from faircollect.services.cycle import CycleJob
+from faircollect.services.cycle_report import CycleReport
+from tests.integration.cycle_kit import adopt
+from tests.integration.cycle_kit import run as run_cycle
 
 AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -135,19 +131,16 @@ def test_http_sms_channel_posts_with_an_idempotency_key(gateway: str) -> None:
         HttpSmsChannel("file:///etc/passwd", "t")
 
 
-def _sms_cycle(app: App, tmp_path: Path, gateway: str) -> Cycle:
+def _sms_cycle(app: App, tmp_path: Path, gateway: str) -> CycleJob:
     """300 loans, the default CN playbook approved, SMS through the HTTP gateway at `gateway`."""
     generate_portfolio(loans=300, seed=5, out=tmp_path / "tape", horizon=date(2027, 1, 31))
     run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
-    templates = shipped_templates()
     text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
         "utf-8"
     )
-    with app.engine.begin() as conn:
-        draft_playbook(conn, app, text, where="cn", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, app, "cn-default", 1, approver="bo", at=AT)
+    adopt(app, text, AT, where="cn")
     channels = {**app.channels(None), "sms": HttpSmsChannel(gateway, "t0ken")}
-    return Cycle(app=app, templates=templates, channels=channels, clock=FixedClock(AT))
+    return app.cycle_job(FixedClock(AT), channels=channels)
 
 
 def test_the_cycle_sends_sms_through_the_gateway_once_each(
@@ -183,7 +176,7 @@ def test_two_dispatchers_at_once_send_each_message_once(
     cycle = _sms_cycle(app, tmp_path, url)
     day = date(2026, 12, 2)
     with monkeypatch.context() as patched:  # decide and queue only
-        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        patched.setattr(cycle_dispatch, "dispatch", lambda *args: None)
         run_cycle(cycle, day)
     with app.engine.connect() as conn:
         queued = conn.execute(
@@ -194,7 +187,7 @@ def test_two_dispatchers_at_once_send_each_message_once(
 
     def dispatch(report: CycleReport) -> None:
         try:
-            cycle_job._dispatch(cycle, day, report)
+            cycle_dispatch.dispatch(cycle, day, report)
         except BaseException as exc:  # reported below, not lost in the thread
             failures.append(exc)
 

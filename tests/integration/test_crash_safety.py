@@ -29,7 +29,6 @@ from sqlalchemy import Engine, func, select, text
 
 from faircollect.adapters.audit_verify import verify_log
 from faircollect.adapters.channels.sandbox import line_key
-from faircollect.adapters.db.cycle_job import approve_playbook, draft_playbook
 from faircollect.adapters.db.schema import make_engine
 from faircollect.adapters.db.tables import (
     batch_runs,
@@ -50,9 +49,9 @@ from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
-from faircollect.playbooks import shipped_templates
 from tests.integration import crash_jobs
 from tests.integration.crash_jobs import AT, app_for
+from tests.integration.cycle_kit import adopt
 
 CRASH_RUNS = int(os.environ.get("FAIRCOLLECT_CRASH_RUNS", "3"))
 SEED = int(os.environ.get("FAIRCOLLECT_CRASH_SEED", "20261201"))
@@ -325,11 +324,7 @@ def test_killed_scoring_stores_all_scores_or_none(tape: Path, tmp_path: Path) ->
 
 
 def with_playbook(app: App) -> App:
-    with app.engine.begin() as conn:
-        templates = shipped_templates()
-        draft_playbook(conn, app, DAILY, where="daily.yaml", author="ann", templates=templates,
-                       at=AT)  # fmt: skip
-        approve_playbook(conn, app, "daily", 1, approver="bo", at=AT)
+    adopt(app, DAILY, AT, where="daily.yaml")
     app.engine.dispose()
     return app
 

@@ -11,15 +11,8 @@ from rich.console import Console
 from sqlalchemy import insert, select
 
 from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.contact_record import SqlContactRecord
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.cycle_job import (
-    Cycle,
-    CycleError,
-    approve_playbook,
-    contact_record,
-    draft_playbook,
-    run_cycle,
-)
 from faircollect.adapters.db.tables import (
     contact_attempts,
     loan_states,
@@ -36,11 +29,16 @@ from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
-from faircollect.playbooks import shipped_templates
 from faircollect.policy import Outcome
+from faircollect.services import cycle_dispatch
 from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
+from faircollect.services.authorization import PermissionDeniedError, Role
+from faircollect.services.cycle import CycleJob
+from faircollect.services.cycle_report import CycleError
 from faircollect.services.maker_checker import SelfApprovalError
-from faircollect.services.playbook_versions import PlaybookVersionError
+from faircollect.services.playbook_versions import PlaybookVersionError, approve_playbook
+from tests.integration.cycle_kit import adopt, approve, draft, person
+from tests.integration.cycle_kit import run as run_cycle
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
@@ -67,33 +65,31 @@ def ready(app: App, tmp_path: Path) -> App:
     return app
 
 
-def _cycle(app: App) -> Cycle:
-    return Cycle(app=app, templates=shipped_templates(), channels=app.channels(None),
-                 clock=FixedClock(AT))  # fmt: skip
+def _cycle(app: App) -> CycleJob:
+    return app.cycle_job(FixedClock(AT))
 
 
 def test_approval_is_maker_checker_and_the_cycle_needs_an_approved_playbook(ready: App) -> None:
     with pytest.raises(CycleError, match="no approved playbook"):
         run_cycle(_cycle(ready), DAY)
-    templates = shipped_templates()
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        with pytest.raises(PlaybookVersionError, match="already exists"):
-            draft_playbook(
-                conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT
-            )
+    draft(ready, BOOK, AT, where="b.yaml")
+    with pytest.raises(PlaybookVersionError, match="already exists"):
+        draft(ready, BOOK, AT, where="b.yaml")
+    with pytest.raises(SelfApprovalError, match="maker-checker"):
+        approve(ready, "banded", AT, approver="ann")
+    for spelling in ("Ann", "ann ", " ann", "\uff21nn"):  # case, spaces, fullwidth: still ann
         with pytest.raises(SelfApprovalError, match="maker-checker"):
-            approve_playbook(conn, ready, "banded", 1, approver="ann", at=AT)
-        for spelling in ("Ann", "ann ", " ann", "\uff21nn"):  # case, spaces, fullwidth: still ann
-            with pytest.raises(SelfApprovalError, match="maker-checker"):
-                approve_playbook(conn, ready, "banded", 1, approver=spelling, at=AT)
+            approve(ready, "banded", AT, approver=spelling)
+    # Approving needs the compliance role: a manager (not the author) may not.
+    with pytest.raises(PermissionDeniedError, match=r"playbook\.approve"):
+        approve_playbook(ready.unit_of_work(FixedClock(AT)), name="banded", version=1,
+                         actor=person("cy", Role.COLLECTIONS_MANAGER))  # fmt: skip
+    with pytest.raises(CycleError, match="no approved playbook"):
+        run_cycle(_cycle(ready), DAY)
 
 
 def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -> None:
-    templates = shipped_templates()
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    adopt(ready, BOOK, AT, where="b.yaml")
     cycle = _cycle(ready)
     run_cycle(cycle, DAY - timedelta(days=1))  # yesterday's positions, for the crossings
     from faircollect.adapters.db.batch_job import run_batch
@@ -127,16 +123,11 @@ def test_score_bands_condition_steps_and_pauses_block_with_reasons(ready: App) -
 def test_a_message_the_gate_refuses_at_send_time_is_withdrawn_and_stops_counting(
     ready: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import faircollect.adapters.db.cycle_job as cycle_job
-
-    templates = shipped_templates()
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    adopt(ready, BOOK, AT, where="b.yaml")
     cycle = _cycle(ready)
     # Decide and queue without sending, then open a dispute on every queued loan before dispatch.
     with monkeypatch.context() as patched:
-        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        patched.setattr(cycle_dispatch, "dispatch", lambda *args: None)
         run_cycle(cycle, DAY)
     with ready.engine.begin() as conn:
         queued = conn.execute(
@@ -166,7 +157,9 @@ def test_a_message_the_gate_refuses_at_send_time_is_withdrawn_and_stops_counting
                 1 for a in attempts.values()
                 if a.borrower_id == q.borrower_id and a.outcome != "withdrawn"
             )  # fmt: skip
-        record = contact_record(conn, DAY - timedelta(days=1), DAY + timedelta(days=1))
+        record = SqlContactRecord(conn).contact_record(
+            DAY - timedelta(days=1), DAY + timedelta(days=1)
+        )
     assert not sent
     assert sum(1 for r in record if r["outcome"] == "withdrawn") == len(queued)
     with ready.engine.begin() as conn, pytest.raises(LookupError, match="that was made"):
@@ -174,11 +167,8 @@ def test_a_message_the_gate_refuses_at_send_time_is_withdrawn_and_stops_counting
 
 
 def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
-    templates = shipped_templates()
     made_on = DAY - timedelta(days=3)
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    adopt(ready, BOOK, AT, where="b.yaml")
     run_batch(engine=ready.engine, url=ready.settings.db_url, as_of=made_on, buckets=ready.buckets,
               clock=FixedClock(AT))  # fmt: skip
     with ready.engine.connect() as conn:
@@ -191,17 +181,17 @@ def test_promises_are_kept_when_paid_in_full_by_their_date(ready: App) -> None:
     clock = FixedClock(datetime.combine(made_on, time(10), UTC))
     for loan in (a, b):
         record_promise(ready.unit_of_work(clock), loan_id=loan.loan_id, amount_minor=10_000,
-                       due_on=DAY, channel="call", actor="c")  # fmt: skip
+                       due_on=DAY, channel="call", actor=person("c", Role.COLLECTOR))  # fmt: skip
     with ready.engine.begin() as conn:
         conn.execute(insert(payments).values(payment_id="KEPT-1", loan_key=a.loan_key,
                                              paid_on=DAY - timedelta(days=1), amount=10_000,
                                              record_hash="x"))  # fmt: skip
     with pytest.raises(ArrangementError, match="must be positive"):
         record_promise(ready.unit_of_work(clock), loan_id=a.loan_id, amount_minor=-5, due_on=DAY,
-                       channel="call", actor="c")  # fmt: skip
+                       channel="call", actor=person("c", Role.COLLECTOR))  # fmt: skip
     with pytest.raises(ArrangementError, match="unknown loan_id"):
         record_promise(ready.unit_of_work(clock), loan_id="NOPE", amount_minor=5, due_on=DAY,
-                       channel="call", actor="c")  # fmt: skip
+                       channel="call", actor=person("c", Role.COLLECTOR))  # fmt: skip
     report = run_cycle(_cycle(ready), DAY + timedelta(days=1))
     with ready.engine.connect() as conn:
         status = dict(conn.execute(select(promises.c.loan_id, promises.c.status)).all())
@@ -216,12 +206,9 @@ def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> N
         "  - id: plan_missed\n    when: {event: plan_instalment_missed}\n    do: send\n"
         "    channel: sms\n    template: plan.missed\n"
     )
-    templates = shipped_templates()
     start = DAY - timedelta(days=40)
     cycle = _cycle(ready)
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, book, where="p.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "plans", 1, approver="bo", at=AT)
+    adopt(ready, book, AT, where="p.yaml")
     run_cycle(cycle, start)  # a position to plan against
     with ready.engine.begin() as conn:
         loan = conn.execute(
@@ -239,12 +226,12 @@ def test_a_missed_plan_instalment_raises_the_event_and_its_step(ready: App) -> N
     first = start + timedelta(days=10)
     with pytest.raises(ArrangementError, match="exceeds the lawful outstanding"):
         create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=10**12,
-                    instalments=2, first_due=first, actor="c")  # fmt: skip
+                    instalments=2, first_due=first, actor=person("c", Role.COLLECTOR))  # fmt: skip
     with pytest.raises(ArrangementError, match="2 to 36 instalments"):
         create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=1000,
-                    instalments=1, first_due=first, actor="c")  # fmt: skip
+                    instalments=1, first_due=first, actor=person("c", Role.COLLECTOR))  # fmt: skip
     plan_id = create_plan(ready.unit_of_work(on), loan_id=loan.loan_id, total_minor=100_001,
-                          instalments=2, first_due=first, actor="c")  # fmt: skip
+                          instalments=2, first_due=first, actor=person("c", Role.COLLECTOR))  # fmt: skip
     with ready.engine.begin() as conn:
         parts = conn.execute(select(plan_instalments.c.amount).where(
             plan_instalments.c.plan_id == plan_id).order_by(plan_instalments.c.number)).scalars().all()  # fmt: skip
@@ -285,10 +272,7 @@ steps:
     channel: sms
     template: overdue.first
 """
-    templates = shipped_templates()
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, book, where="h.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "holds", 1, approver="bo", at=AT)
+    adopt(ready, book, AT, where="h.yaml")
     cycle = _cycle(ready)
     for k in range(8):
         run_cycle(cycle, DAY + timedelta(days=k))
@@ -309,17 +293,12 @@ steps:
 def test_an_earlier_date_runs_again_only_with_rerun_and_sends_nothing_dated_in_the_past(
     ready: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import faircollect.adapters.db.cycle_job as cycle_job
-
-    templates = shipped_templates()
-    with ready.engine.begin() as conn:
-        draft_playbook(conn, ready, BOOK, where="b.yaml", author="ann", templates=templates, at=AT)
-        approve_playbook(conn, ready, "banded", 1, approver="bo", at=AT)
+    adopt(ready, BOOK, AT, where="b.yaml")
     cycle = _cycle(ready)
     first, second = DAY, DAY + timedelta(days=1)
     # Two days decided and queued, their messages not sent (a dispatch that never ran).
     with monkeypatch.context() as patched:
-        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        patched.setattr(cycle_dispatch, "dispatch", lambda *args: None)
         run_cycle(cycle, first)
         run_cycle(cycle, second)
     with ready.engine.connect() as conn:

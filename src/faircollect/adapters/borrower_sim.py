@@ -16,7 +16,8 @@ from sqlalchemy import Connection, insert, select
 from faircollect.adapters.channels.port import Outbound
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.cycle_job import App, amount_due
+from faircollect.adapters.db.cycle_unit import App
+from faircollect.adapters.db.outbox_store import amount_due
 from faircollect.adapters.db.tables import (
     loan_states,
     loans,

@@ -11,21 +11,28 @@ from typing import Annotated
 
 import typer
 
-from faircollect.adapters.channels.external import ChannelError
-from faircollect.adapters.db.cycle_job import (
-    Cycle,
-    CycleError,
-    export_contact_record,
-    run_cycle,
-)
-from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
-from faircollect.bootstrap import App, bootstrap
-from faircollect.kit.clock import SystemClock
+from faircollect.bootstrap import bootstrap
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError
 from faircollect.kit.money import AmountError, parse_minor
 from faircollect.playbooks import PlaybookError, load_playbook, shipped_templates
-from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
+from faircollect.services.arrangements import (
+    ArrangementError,
+    ArrangementUnit,
+    create_plan,
+    record_promise,
+)
+from faircollect.services.authorization import (
+    Actor,
+    PermissionDeniedError,
+    Role,
+    make_actor,
+    system_actor,
+)
+from faircollect.services.cycle import run_cycle
+from faircollect.services.cycle_export import export_contact_record
+from faircollect.services.cycle_ports import DeliveryError
+from faircollect.services.cycle_report import CycleError
 from faircollect.services.maker_checker import MakerCheckerError
 from faircollect.services.playbook_versions import (
     PlaybookVersionError,
@@ -54,9 +61,11 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def make_cycle(app: App, log: Path | None = None) -> Cycle:
-    return Cycle(app=app, templates=shipped_templates(), channels=app.channels(log),
-                 clock=SystemClock())  # fmt: skip
+def _operator(name: str, role: Role) -> Actor:
+    """The person at the shell, as the name they give, in the role the command needs. The
+    command line runs with the database and its keys and signs no one in: the name is what is
+    recorded and what maker-checker compares (a blank one is refused there)."""
+    return make_actor("cli", name, name, [role])
 
 
 @cycle_app.command("run")
@@ -78,11 +87,12 @@ def cycle_run(
     day = _day(as_of, "--as-of")
     app = bootstrap(db_url=db)
     try:
-        report = run_cycle(make_cycle(app, log), day, rerun=rerun)
-    except (CycleError, PlaybookError, ChannelError, ValueError) as exc:
+        report = run_cycle(app.cycle_job(log=log), actor=system_actor("cycle"), as_of=day,
+                           rerun=rerun)  # fmt: skip
+    except (CycleError, PlaybookError, DeliveryError, ValueError) as exc:
         raise _fail(exc) from exc
     finally:
-        app.engine.dispose()  # the connections close now, not whenever they are collected
+        app.close()  # the connections close now, not whenever they are collected
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
 
 
@@ -96,10 +106,10 @@ def playbook_draft(
     try:
         text = file.read_text(encoding="utf-8")
         app = bootstrap(db_url=db)
-        book = draft_playbook(app.unit_of_work(), text=text, where=str(file), author=author,
-                              templates=shipped_templates())  # fmt: skip
+        book = draft_playbook(app.unit_of_work(), actor=_operator(author, Role.COLLECTIONS_MANAGER),
+                              text=text, where=str(file), templates=shipped_templates())  # fmt: skip
     except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError,
-            MakerCheckerError) as exc:  # fmt: skip
+            MakerCheckerError, PermissionDeniedError) as exc:  # fmt: skip
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": book.name, "version": book.version, "status": "draft",
                            "steps": len(book.steps), "sha256": book.sha256}))  # fmt: skip
@@ -128,8 +138,8 @@ def playbook_approve(
     app = bootstrap(db_url=db)
     try:
         checker = approve_playbook(app.unit_of_work(), name=name, version=version,
-                                   approver=approver)  # fmt: skip
-    except (PlaybookVersionError, MakerCheckerError) as exc:
+                                   actor=_operator(approver, Role.COMPLIANCE_OFFICER))  # fmt: skip
+    except (PlaybookVersionError, MakerCheckerError, PermissionDeniedError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": name, "version": version, "approved_by": checker}))
 
@@ -150,9 +160,9 @@ def contacts_export(
         raise _fail(ValueError(f"--to {high} is before --from {low}"))
     app = bootstrap(db_url=db)
     try:
-        text, _rows = export_contact_record(app, low, high, fmt=fmt, actor=actor,
-                                            at=SystemClock().now())  # fmt: skip
-    except ValueError as exc:  # the format
+        text, _rows = export_contact_record(app.unit_of_work(), start=low, end=high, fmt=fmt,
+                                            actor=_operator(actor, Role.COMPLIANCE_OFFICER))  # fmt: skip
+    except (ValueError, PermissionDeniedError) as exc:  # the format
         raise _fail(exc) from exc
     sys.stdout.write(text)
 
@@ -187,7 +197,7 @@ def promise_add(
     amount_minor = _amount(amount, "--amount")
     _arrange(db, "promise_id", lambda uow: record_promise(
         uow, loan_id=loan, amount_minor=amount_minor, due_on=due_on, channel=channel,
-        actor=by))  # fmt: skip
+        actor=_operator(by, Role.COLLECTOR)))  # fmt: skip
 
 
 @plan_app.command("add")
@@ -212,15 +222,15 @@ def plan_add(
     total_minor = _amount(total, "--total")
     _arrange(db, "plan_id", lambda uow: create_plan(
         uow, loan_id=loan, total_minor=total_minor, instalments=instalments, first_due=due,
-        actor=by))  # fmt: skip
+        actor=_operator(by, Role.COLLECTOR)))  # fmt: skip
 
 
-def _arrange(db: str | None, key: str, write: Callable[[SqlUnitOfWork], str]) -> None:
+def _arrange(db: str | None, key: str, write: Callable[[ArrangementUnit], str]) -> None:
     """Run one arrangement use case and print its id as `{key: id}`; a refusal exits with its
     reason."""
     app = bootstrap(db_url=db)
     try:
         made = write(app.unit_of_work())
-    except (ArrangementError, DateOutOfRangeError) as exc:
+    except (ArrangementError, DateOutOfRangeError, PermissionDeniedError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({key: made}))

@@ -8,27 +8,12 @@ from collections import Counter
 from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy import func, select
 
-from faircollect.adapters.audit_verify import verify_log
-from faircollect.adapters.borrower_sim import BorrowerSimulator
-from faircollect.adapters.channels.sandbox import sandbox_channels
-from faircollect.adapters.db.cycle_job import (
-    Cycle,
-    CycleReport,
-    approve_playbook,
-    draft_playbook,
-    export_contact_record,
-    run_cycle,
-)
-from faircollect.adapters.db.summary import PortfolioSummary, summarise
-from faircollect.adapters.db.tables import loans as loans_table
-from faircollect.adapters.db.tables import payments, playbook_versions, users
-from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import importing
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
@@ -37,7 +22,11 @@ from faircollect.kit.clock import SystemClock
 from faircollect.kit.money import format_minor
 from faircollect.playbooks import shipped_templates
 from faircollect.services import identity
-from faircollect.services.authorization import Role, make_actor
+from faircollect.services.authorization import Actor, Role, make_actor, system_actor
+from faircollect.services.cycle import run_cycle
+from faircollect.services.cycle_export import export_contact_record
+from faircollect.services.cycle_report import CycleReport
+from faircollect.services.playbook_versions import approve_playbook, draft_playbook
 
 # The cycle runs under the rule packs in force on each date (message screening from 2026-11-23).
 DEMO_END = date(2027, 1, 29)
@@ -69,37 +58,37 @@ def run_demo(
             check_output(out / name, force=force, settings=app.settings)
     except OutputError as exc:
         raise DemoError(str(exc)) from exc
-    with app.engine.connect() as conn:
-        if conn.execute(select(loans_table.c.loan_key).limit(1)).first() is not None:
-            raise DemoError(
-                f"{url}: the database already holds loans; the demo needs an empty one (its"
-                " cycle figures would otherwise be zeros). Use another --out/--db, or remove"
-                " the demo folder"
-            )
+    support = app.demo_support()
+    if support.holds_loans():
+        raise DemoError(
+            f"{url}: the database already holds loans; the demo needs an empty one (its"
+            " cycle figures would otherwise be zeros). Use another --out/--db, or remove"
+            " the demo folder"
+        )
     (out / "sandbox.log").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="faircollect-tape-") as scratch:
         tape = Path(scratch)
-        generated = generate_portfolio(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
+        generated = support.generate(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
         console.print(f"generated {generated.loans} loans and {generated.payments} payments")
         report = importing.run_import(app, tape, update=False, console=console)
         borrower_phone = _one_borrowers_phone(tape / "borrowers.csv")
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
-    templates = shipped_templates()
-    now = clock.now()
-    with app.engine.begin() as conn:
-        # Maker-checker even in the demo: one person drafts the shipped playbook, another approves.
+    logins = create_demo_logins(app)
+    staff = {role: _actor_of(new) for new in logins for role in new.roles}
+    if not support.holds_playbooks():
+        # Maker-checker even in the demo: the manager drafts the shipped playbook, compliance
+        # approves it.
         text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
             "utf-8"
         )
-        if not conn.execute(select(playbook_versions.c.name)).first():
-            book = draft_playbook(conn, app, text, where="cn-default.yaml", author="compliance-ann",
-                                  templates=templates, at=now)  # fmt: skip
-            approve_playbook(conn, app, book.name, book.version, approver="compliance-bo", at=now)
-    sim = BorrowerSimulator(app, seed=seed)
-    cycle = Cycle(app=app, templates=templates, channels=sandbox_channels(out / "sandbox.log"),
-                  clock=clock, after_send=sim.answer)  # fmt: skip
+        book = draft_playbook(app.unit_of_work(clock), actor=staff[Role.COLLECTIONS_MANAGER],
+                              text=text, where="cn-default.yaml", templates=shipped_templates())  # fmt: skip
+        approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
+                         name=book.name, version=book.version)  # fmt: skip
+    sim = support.borrowers(seed)
+    job = app.cycle_job(clock, log=out / "sandbox.log", sandbox_only=True, after_send=sim.answer)
     total = CycleReport(DEMO_END)
     daily: list[CycleReport] = []
     cases = 0
@@ -108,42 +97,31 @@ def run_demo(
         for k in range(days):
             day = start + timedelta(days=k)
             cases += sim.open_cases(day)
-            daily.append(run_cycle(cycle, day))
-            _add(total, daily[-1])
+            daily.append(run_cycle(job, actor=system_actor("cycle"), as_of=day))
+            total.add(daily[-1])
             progress.advance(task)
-    text, records = export_contact_record(app, start - timedelta(days=1),
-                                          DEMO_END + timedelta(days=1), fmt="csv", actor="demo",
-                                          at=cycle.clock.now())  # fmt: skip
+    text, records = export_contact_record(
+        app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
+        start=start - timedelta(days=1), end=DEMO_END + timedelta(days=1), fmt="csv",
+    )  # fmt: skip
     with output_file(out / "contacts.csv", force=force, settings=app.settings) as handle:
         handle.write(text)
-    with app.engine.connect() as conn:
-        per_day = {
-            d: int(v)
-            for d, v in conn.execute(
-                select(payments.c.paid_on, func.sum(payments.c.amount))
-                .where(payments.c.paid_on >= start, payments.c.paid_on <= DEMO_END)
-                .group_by(payments.c.paid_on)
-            ).all()
-        }  # fmt: skip
-        recovered = sum(per_day.values())
-    _print_cycle(console, total, cases, int(recovered), records)
-    with app.engine.connect() as conn:
-        summary = summarise(conn, start=start, end=DEMO_END, buckets=app.buckets.names)
+    per_day = support.payments_per_day(start, DEMO_END)
+    _print_cycle(console, total, cases, sum(per_day.values()), records)
+    summary = support.summary(start=start, end=DEMO_END)
     _print_summary(console, summary)
-    with app.engine.begin() as conn:
-        log = app.audit_log(conn)
-        signed = log.checkpoint()
-        checked = verify_log(log, verifier_key=app.audit_key.verifier_key())
+    signed, checked = support.checkpoint_and_verify()
     # soft_wrap: the signed note and the key must stay copyable byte for byte.
     console.print(
         f"audit log: {checked.size} records verified against {checked.checkpoints} signed"
-        f" checkpoint(s); latest:\n{signed}verifier key: {app.audit_key.verifier_key()}",
+        f" checkpoint(s); latest:\n{signed}verifier key: {support.verifier_key}",
         soft_wrap=True,
         highlight=False,
         markup=False,
     )
     written = write_report(out / "report.html", summary, daily, per_day)
-    _print_logins(console, create_demo_logins(app), borrower_phone, url)
+    _print_logins(console, logins, borrower_phone, url)
+    app.close()
     return written
 
 
@@ -164,12 +142,11 @@ def create_demo_logins(app: App) -> list[identity.NewUser]:
     it refused any database that held loans and imported the synthetic tape into it, and it
     refuses here a database that holds any user at all. No password is fixed or guessable.
     """
-    with app.engine.connect() as conn:
-        if conn.execute(select(users.c.user_id).limit(1)).first() is not None:
-            raise DemoError(
-                "the database has users already; demo logins are made only in the demo's own"
-                " new database"
-            )
+    if app.demo_support().holds_users():
+        raise DemoError(
+            "the database has users already; demo logins are made only in the demo's own"
+            " new database"
+        )
     root = identity.create_first_admin(app.unit_of_work(), username="demo-admin", by="demo")
     admin = make_actor("user", root.user_id, root.username, [Role.ADMIN])
     made = [root]
@@ -177,6 +154,10 @@ def create_demo_logins(app: App) -> list[identity.NewUser]:
         name = "demo-" + role.value.replace("_", "-")
         made.append(identity.add_user(app.unit_of_work(), actor=admin, username=name, roles=[role]))
     return made
+
+
+def _actor_of(new: identity.NewUser) -> Actor:
+    return make_actor("user", new.user_id, new.username, new.roles)
 
 
 def _one_borrowers_phone(path: Path) -> str:
@@ -206,7 +187,7 @@ def _print_logins(console: Console, made: list[identity.NewUser], phone: str, ur
     )  # fmt: skip
 
 
-def _print_summary(console: Console, s: PortfolioSummary) -> None:
+def _print_summary(console: Console, s: Any) -> None:  # adapters.db.summary.PortfolioSummary
     dates = s.dates
     picks = sorted({dates[0], dates[len(dates) // 3], dates[2 * len(dates) // 3], dates[-1]})
     table = Table("bucket", *[d.isoformat() for d in picks], title="loans per bucket")
@@ -227,16 +208,6 @@ def _print_summary(console: Console, s: PortfolioSummary) -> None:
         f" (licensed loans above the 24 % guidance, reported as warnings:"
         f" {s.licensed_above_guidance})"
     )
-
-
-def _add(total: CycleReport, day: CycleReport) -> None:
-    for name, value in day.__dict__.items():
-        if name in ("as_of", "seconds"):
-            continue
-        if isinstance(value, int):
-            setattr(total, name, getattr(total, name) + value)
-        else:
-            getattr(total, name).update(value)
 
 
 def _print_cycle(

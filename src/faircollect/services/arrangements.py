@@ -14,7 +14,6 @@ from datetime import date, datetime
 from typing import Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
-from faircollect.kit.clock import Clock
 from faircollect.kit.dates import add_months
 from faircollect.kit.limits import (
     MAX_MINOR,
@@ -24,7 +23,8 @@ from faircollect.kit.limits import (
     check_date,
 )
 from faircollect.kit.money import format_minor
-from faircollect.services.ports import AuditTrail
+from faircollect.services.authorization import Actor, Permission, require
+from faircollect.services.ports import AuditTrail, UnitOfWork
 
 PROMISE_CHANNELS = frozenset({"call", "sms", "email", "letter", "visit", "web", "chat"})
 
@@ -80,23 +80,11 @@ class ArrangementStore(Protocol):
     def add_plan(self, plan: Plan) -> None: ...
 
 
-class ArrangementUnit(Protocol):
-    """A unit of work (services.ports.UnitOfWork: one transaction) with the arrangement store."""
+class ArrangementUnit(UnitOfWork, Protocol):
+    """A unit of work (one transaction) with the arrangement store."""
 
     @property
     def arrangements(self) -> ArrangementStore: ...
-
-    @property
-    def audit(self) -> AuditTrail: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    def __enter__(self) -> object: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 def _loan_with_room(
@@ -189,30 +177,33 @@ def add_plan(
 
 def record_promise(
     uow: ArrangementUnit, *, loan_id: str, amount_minor: int, due_on: date, channel: str,
-    actor: str,
+    actor: Actor,
 ) -> str:  # fmt: skip
     """Record a promise to pay `amount_minor` by `due_on`, made today (the unit's clock);
-    audited; refused when it would take the loan's open commitments above its lawful
-    outstanding. One transaction."""
+    needs PROMISE_RECORD; audited; refused when it would take the loan's open commitments above
+    its lawful outstanding. One transaction."""
     with uow:
+        require(uow, actor, Permission.PROMISE_RECORD, subject=f"loan:{loan_id[: MAX_TEXT['id']]}")
         at = uow.clock.now()
         made = add_promise(uow.arrangements, uow.audit, loan_id=loan_id, amount_minor=amount_minor,
-                           due_on=due_on, channel=channel, made_on=at.date(), actor=actor, at=at)  # fmt: skip
+                           due_on=due_on, channel=channel, made_on=at.date(), actor=actor.label,
+                           at=at)  # fmt: skip
         uow.commit()
     return made
 
 
 def create_plan(
     uow: ArrangementUnit, *, loan_id: str, total_minor: int, instalments: int, first_due: date,
-    actor: str,
+    actor: Actor,
 ) -> str:  # fmt: skip
     """Agree a repayment plan of `total_minor` in equal monthly instalments (the remainder on the
-    last), created today (the unit's clock); audited; refused above the lawful outstanding less
-    the loan's other open promises and plans. One transaction."""
+    last), created today (the unit's clock); needs PLAN_CREATE; audited; refused above the
+    lawful outstanding less the loan's other open promises and plans. One transaction."""
     with uow:
+        require(uow, actor, Permission.PLAN_CREATE, subject=f"loan:{loan_id[: MAX_TEXT['id']]}")
         at = uow.clock.now()
         made = add_plan(uow.arrangements, uow.audit, loan_id=loan_id, total_minor=total_minor,
                         instalments=instalments, first_due=first_due, created_on=at.date(),
-                        actor=actor, at=at)  # fmt: skip
+                        actor=actor.label, at=at)  # fmt: skip
         uow.commit()
     return made

@@ -2,7 +2,9 @@
 
 A draft is checked against the template catalogue and the rule pack its `pack:` key names; it
 runs only once a second person approves it (services.maker_checker), which retires the name's
-previously approved version. Both are audited.
+previously approved version. Both are audited. The use cases take the acting user: drafting
+needs PLAYBOOK_DRAFT, approving PLAYBOOK_APPROVE, and the approver is compared with the author
+by identity.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from datetime import datetime
 from typing import Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
-from faircollect.kit.clock import Clock
 from faircollect.playbooks import Catalogue, Playbook, PlaybookError, load_playbook
 from faircollect.playbooks.loader import pack_named
 from faircollect.policy.packs import RulePack, load_pack
-from faircollect.services.maker_checker import check_second_person, normalise_identity
-from faircollect.services.ports import AuditTrail
+from faircollect.services.authorization import Actor, Permission, require
+from faircollect.services.maker_checker import Identity, check_second_person, normalise_identity
+from faircollect.services.ports import AuditTrail, UnitOfWork
 
 
 class PlaybookVersionError(ValueError):
@@ -47,23 +49,11 @@ class PlaybookStore(Protocol):
         ...
 
 
-class PlaybookUnit(Protocol):
-    """A unit of work (services.ports.UnitOfWork: one transaction) with the playbook store."""
+class PlaybookUnit(UnitOfWork, Protocol):
+    """A unit of work (one transaction) with the playbook store."""
 
     @property
     def playbooks(self) -> PlaybookStore: ...
-
-    @property
-    def audit(self) -> AuditTrail: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    def __enter__(self) -> object: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    def commit(self) -> None: ...
 
 
 def playbook_pack(text: str, where: str) -> RulePack:
@@ -77,7 +67,7 @@ def playbook_pack(text: str, where: str) -> RulePack:
 
 
 def add_draft(
-    store: PlaybookStore, audit: AuditTrail, *, text: str, where: str, author: str,
+    store: PlaybookStore, audit: AuditTrail, *, text: str, where: str, author: Identity,
     templates: Catalogue, at: datetime,
 ) -> Playbook:  # fmt: skip
     """Validate and store a draft inside a transaction the caller holds; `draft_playbook` is
@@ -98,7 +88,7 @@ def add_draft(
 
 
 def add_approval(
-    store: PlaybookStore, audit: AuditTrail, *, name: str, version: int, approver: str,
+    store: PlaybookStore, audit: AuditTrail, *, name: str, version: int, approver: Identity,
     at: datetime,
 ) -> str:  # fmt: skip
     """Approve a draft inside a transaction the caller holds (a second person); returns the
@@ -120,22 +110,24 @@ def add_approval(
 
 
 def draft_playbook(
-    uow: PlaybookUnit, *, text: str, where: str, author: str, templates: Catalogue
+    uow: PlaybookUnit, *, actor: Actor, text: str, where: str, templates: Catalogue
 ) -> Playbook:
-    """Validate a playbook and store it as a draft (it runs only once approved); audited. One
-    transaction."""
+    """Validate a playbook and store it as a draft by `actor` (it runs only once approved);
+    needs PLAYBOOK_DRAFT; audited. One transaction."""
     with uow:
-        book = add_draft(uow.playbooks, uow.audit, text=text, where=where, author=author,
+        require(uow, actor, Permission.PLAYBOOK_DRAFT, subject=f"playbook:{where}")
+        book = add_draft(uow.playbooks, uow.audit, text=text, where=where, author=actor,
                          templates=templates, at=uow.clock.now())  # fmt: skip
         uow.commit()
     return book
 
 
-def approve_playbook(uow: PlaybookUnit, *, name: str, version: int, approver: str) -> str:
-    """A second person approves a draft; it replaces the name's approved version; audited. One
-    transaction. Returns the approver's normalised identity."""
+def approve_playbook(uow: PlaybookUnit, *, actor: Actor, name: str, version: int) -> str:
+    """`actor`, a second person, approves a draft; it replaces the name's approved version;
+    needs PLAYBOOK_APPROVE; audited. One transaction. Returns the approver's identity."""
     with uow:
+        require(uow, actor, Permission.PLAYBOOK_APPROVE, subject=f"playbook:{name}")
         checker = add_approval(uow.playbooks, uow.audit, name=name, version=version,
-                               approver=approver, at=uow.clock.now())  # fmt: skip
+                               approver=actor, at=uow.clock.now())  # fmt: skip
         uow.commit()
     return checker

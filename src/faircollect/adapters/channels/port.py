@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol
 
 from faircollect.policy import Decision
+from faircollect.services.cycle_ports import Outbound
+
+# The message type is the cycle's (services.cycle_ports); channels take it through this port.
+__all__ = ["ChannelPort", "NotAllowedError", "Outbound", "require_allowed"]
 
 
 class NotAllowedError(RuntimeError):
     """A channel was handed a message without an allowing decision."""
-
-
-@dataclass(frozen=True, slots=True)
-class Outbound:
-    """One committed outbox message."""
-
-    outbox_id: int
-    channel: str
-    contact_point: str
-    body: str
-    at: datetime
-    borrower_id: str
-    loan_id: str
-    subject: str = ""
 
 
 class ChannelPort(Protocol):

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine, RootTransaction
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
+from faircollect.adapters.db.contact_record import SqlContactRecord
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.gate_store import SqlGateStore
 from faircollect.adapters.db.idempotency_store import SqlIdempotencyStore
@@ -143,3 +144,7 @@ class SqlUnitOfWork:
     @cached_property
     def reports(self) -> SqlReportStore:
         return SqlReportStore(self.connection)
+
+    @cached_property
+    def contact_record(self) -> SqlContactRecord:
+        return SqlContactRecord(self.connection)

@@ -27,7 +27,7 @@ CONNECTED = (Outcome.CONNECTED, Outcome.PENDING)
 US_COUNTED = (Outcome.CONNECTED, Outcome.NO_ANSWER, Outcome.VOICEMAIL, Outcome.PENDING)
 _SIX_DAYS, _SEVEN_DAYS = timedelta(days=6), timedelta(days=7)
 
-# Reason texts, shared with the batch evaluator (adapters/batch/policy_batch.py).
+# Reason texts (one wording for every caller of the rules).
 CONNECTED_TEXT = (
     "今日已与债务人有效通话{count}次（上限{limit}次，含委外机构和智能语音）",
     "{count} connected calls with the debtor today (limit {limit}, agencies and AI voice included)",

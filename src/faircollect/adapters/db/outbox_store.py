@@ -1,0 +1,146 @@
+"""The cycle's tasks and outbox on the database (services.cycle_ports.CycleStore, the second
+half): due tasks, the amount a message may state, the chunk's contact facts, queued messages.
+
+Statements run for every step and every send are built once with their values bound at
+execution (building a statement with its values costs several times what running it does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
+from faircollect.adapters.db.cycle_store import as_date
+from faircollect.adapters.db.tables import (
+    aware,
+    borrowers,
+    contact_attempts,
+    installments,
+    loan_states,
+    loans,
+    outbox,
+    workflow_tasks,
+)
+from faircollect.policy import Facts, Outcome
+from faircollect.services.contacts import ContactStore
+from faircollect.services.cycle_ports import PendingMessage
+
+_SET_TASK = update(workflow_tasks).where(workflow_tasks.c.id == bindparam("w_id"))
+_SET_OUTBOX = update(outbox).where(outbox.c.id == bindparam("o_id"))
+_SET_ATTEMPT = update(contact_attempts).where(contact_attempts.c.id == bindparam("a_id"))
+_NEW_OUTBOX = insert(outbox)
+_STATE_ON = select(loan_states).where(
+    loan_states.c.loan_key == bindparam("key"), loan_states.c.as_of == bindparam("day")
+)
+_NEXT_INSTALMENT = (
+    select(installments.c.principal + installments.c.interest + installments.c.fee,
+           installments.c.due_on)
+    .where(installments.c.loan_key == bindparam("key"), installments.c.schedule_kind == "contract",
+           installments.c.due_on >= bindparam("day"))
+    .order_by(installments.c.due_on).limit(1)
+)  # fmt: skip
+_OUTBOX_ROW = (
+    select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
+           loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
+    .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
+    .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
+    .join(loans, loans.c.loan_id == outbox.c.loan_id)
+    .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
+    .where(outbox.c.id == bindparam("o_id")).with_for_update()
+)  # fmt: skip
+
+
+def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
+    """The amount a message may state (today's lawful amount due, or before the due date the
+    next instalment, never above the lawful outstanding) and the date it is due."""
+    keys = {"key": loan_key, "day": as_of}
+    s = conn.execute(_STATE_ON, keys).mappings().first()
+    if s is None:
+        return 0, as_of
+    lawful = int(s["lawful_outstanding"])
+    overdue = int(s["overdue_principal"] + s["overdue_interest"] + s["overdue_fee"] + s["penalty_accrued"])  # fmt: skip
+    due_on = as_of
+    if overdue == 0:  # before the due date: the next instalment
+        nxt = conn.execute(_NEXT_INSTALMENT, keys).first()
+        if nxt is not None:
+            overdue, due_on = int(nxt[0]), as_date(nxt[1])
+    return min(overdue, lawful), due_on
+
+
+class SqlCycleOutbox:
+    """Tasks and outbox messages, in the caller's transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def due_tasks(self, as_of: date, after_id: int, limit: int) -> list[Mapping[str, Any]]:
+        rows = self.conn.execute(
+            select(workflow_tasks, loans.c.currency, loans.c.loan_key, borrowers.c.timezone,
+                   borrowers.c.language, borrowers.c.phone_index)
+            .join(loans, loans.c.loan_id == workflow_tasks.c.loan_id)
+            .join(borrowers, borrowers.c.borrower_id == workflow_tasks.c.borrower_id)
+            .where(workflow_tasks.c.status == "planned", workflow_tasks.c.due_day <= as_of,
+                   workflow_tasks.c.id > after_id)
+            .order_by(workflow_tasks.c.id).limit(limit)
+        ).mappings()  # fmt: skip
+        return [{**r, "due_at": aware(r["due_at"])} for r in rows]
+
+    def amount_due(self, loan_key: int, as_of: date) -> tuple[int, date]:
+        return amount_due(self.conn, loan_key, as_of)
+
+    def chunk_contacts(
+        self, cases: Sequence[tuple[str, str, date]], since: datetime
+    ) -> ContactStore:
+        # The chunk's debtors locked and their facts read up front (see `ChunkContactStore`).
+        if not cases:
+            return SqlContactStore(self.conn)
+        return ChunkContactStore(self.conn, cases=list(cases), since=since)
+
+    def set_task(self, task_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(_SET_TASK, {"w_id": task_id, **values})
+
+    def queue_message(self, values: Mapping[str, Any]) -> None:
+        self.conn.execute(_NEW_OUTBOX, dict(values))
+
+    # --- dispatching -----------------------------------------------------------------------
+
+    def pending_messages(self) -> list[int]:
+        return list(self.conn.execute(
+            select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
+            .order_by(outbox.c.id)
+        ).scalars())  # fmt: skip
+
+    def pending_message(self, outbox_id: int) -> PendingMessage | None:
+        r = self.conn.execute(_OUTBOX_ROW, {"o_id": outbox_id}).mappings().first()
+        if r is None:
+            return None
+        return PendingMessage(
+            outbox_id=outbox_id, status=r["status"], attempt_id=r["attempt_id"],
+            decision_ref=r["decision_ref"], borrower_id=r["borrower_id"], loan_id=r["loan_id"],
+            channel=r["channel"], recipient=r["recipient"], contact_point=r["contact_point"],
+            body=r["body"], planned_at=aware(r["planned_at"]), timezone=r["timezone"],
+            currency=r["currency"],
+        )  # fmt: skip
+
+    def set_message(self, outbox_id: int, values: Mapping[str, Any]) -> None:
+        self.conn.execute(_SET_OUTBOX, {"o_id": outbox_id, **values})
+
+    def withdraw_attempt(self, attempt_id: int) -> None:
+        SqlContactStore(self.conn).withdraw(attempt_id)
+
+    def mark_connected(self, attempt_id: int) -> None:
+        self.conn.execute(_SET_ATTEMPT, {"a_id": attempt_id, "outcome": Outcome.CONNECTED.value})
+
+    def send_facts(self, message: PendingMessage, at: datetime, since: datetime) -> Facts:
+        store = SqlContactStore(self.conn)
+        history = [a for a, ref in store._history_with_refs(message.borrower_id, since)
+                   if ref != message.decision_ref]  # fmt: skip
+        state = store.case_state(message.borrower_id, message.loan_id, at, message.timezone)
+        return Facts(history=tuple(history), flags=state.flags,
+                     lawful_outstanding=state.lawful_outstanding)  # fmt: skip
