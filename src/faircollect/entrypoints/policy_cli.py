@@ -112,7 +112,7 @@ def replay(
     app = bootstrap(db_url=db)
     with app.engine.connect() as conn:
         report = replay_decisions(
-            store=SqlContactStore(conn),
+            store=SqlContactStore(conn, pii=app.pii),
             pack=rules,
             start=datetime.combine(first, time(), tzinfo=UTC),
             end=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC),

@@ -78,7 +78,6 @@ from faircollect.policy import (
     Channel,
     ContactRequest,
     Decision,
-    Facts,
     Outcome,
     RecipientRole,
     evaluate,
@@ -88,7 +87,9 @@ from faircollect.policy.packs import PACK_CURRENCY, PACK_OF_CURRENCY, RulePack, 
 from faircollect.policy.rules.common import local
 from faircollect.screening.templates import render
 from faircollect.services.contacts import HISTORY_DAYS, request_contact
+from faircollect.services.gate_facts import gate_facts
 from faircollect.services.playbook_versions import add_approval, add_draft
+from faircollect.services.ports import PiiProtector
 
 PROPENSITY_MODEL = "propensity"  # whose bands playbook conditions (`if: {score_band: …}`) read
 RETRY_DAYS = 3  # a blocked step waits for its not_before only this long
@@ -113,6 +114,9 @@ class App(Protocol):
 
     @property
     def buckets(self) -> BucketScheme: ...
+
+    @property
+    def pii(self) -> PiiProtector: ...
 
     def audit_log(self, connection: Connection) -> AuditLog: ...
 
@@ -629,7 +633,7 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
                 for t in tasks
                 if Action(t["action"]) in CONTACTING
             }
-            store = _chunk_store(conn, tasks, requests)
+            store = _chunk_store(conn, tasks, requests, app.pii)
             audit, held = _Buffered(), _held(conn, as_of)
             for task in tasks:
                 last = task["id"]
@@ -639,18 +643,19 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
 
 
 def _chunk_store(
-    conn: Connection, tasks: Sequence[Any], requests: Mapping[int, ContactRequest]
+    conn: Connection, tasks: Sequence[Any], requests: Mapping[int, ContactRequest],
+    pii: PiiProtector,
 ) -> SqlContactStore:
     """The chunk's debtors locked and their facts read up front (see `ChunkContactStore`)."""
     if not requests:
-        return SqlContactStore(conn)
+        return SqlContactStore(conn, pii=pii)
     cases = [
         (t["borrower_id"], t["loan_id"], local(r.at, r.timezones[0]).date())
         for t in tasks
         if (r := requests.get(t["id"])) is not None
     ]
     since = min(r.at for r in requests.values()) - timedelta(days=HISTORY_DAYS)
-    return ChunkContactStore(conn, cases=cases, since=since)
+    return ChunkContactStore(conn, cases=cases, since=since, pii=pii)
 
 
 def _decide_one(cycle: Cycle, conn: Connection, store: SqlContactStore, audit: Any,
@@ -828,7 +833,7 @@ def _route(channel: str) -> str:
 
 def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date) -> Decision:
     """The gate again, at send time, on fresh facts (this message's own reservation left out)."""
-    store = SqlContactStore(conn)
+    store = SqlContactStore(conn, pii=cycle.app.pii)
     pack_id = PACK_OF_CURRENCY[row["currency"]]
     tz = row["timezone"]
     own = row["decision_ref"]
@@ -836,15 +841,13 @@ def _recheck(cycle: Cycle, conn: Connection, row: Any, at: datetime, as_of: date
         a for a, ref in store._history_with_refs(row["borrower_id"], at - timedelta(days=HISTORY_DAYS))
         if ref != own
     ]  # fmt: skip
-    state = store.case_state(row["borrower_id"], row["loan_id"], at, tz)
     request = ContactRequest(
         at=at, channel=Channel(row["channel"]), recipient_role=RecipientRole(row["recipient"]),
         contact_point=row["contact_point"], debt_id=row["loan_id"], timezones=(tz,),
         message=row["body"] or None,
     )  # fmt: skip
-    facts = Facts(
-        history=tuple(history), flags=state.flags, lawful_outstanding=state.lawful_outstanding
-    )
+    facts = gate_facts(store, borrower_id=row["borrower_id"], loan_id=row["loan_id"],
+                       request=request, history=history)  # fmt: skip
     return evaluate(request, facts, cycle.pack(pack_id, as_of))
 
 
