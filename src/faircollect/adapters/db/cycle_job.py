@@ -643,7 +643,9 @@ def _decide(cycle: Cycle, as_of: date, report: CycleReport) -> None:
 
 
 def _chunk_store(
-    conn: Connection, tasks: Sequence[Any], requests: Mapping[int, ContactRequest],
+    conn: Connection,
+    tasks: Sequence[Any],
+    requests: Mapping[int, ContactRequest],
     pii: PiiProtector,
 ) -> SqlContactStore:
     """The chunk's debtors locked and their facts read up front (see `ChunkContactStore`)."""
