@@ -1,0 +1,85 @@
+"""The daily cycle reads the recorded borrower facts through the one facts builder: a complaint
+recorded before the cycle drops the loan's step (the chunk's set-based reads), and one recorded
+between deciding and sending withdraws the queued message (the re-check at send time)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from sqlalchemy import select
+
+import faircollect.adapters.db.cycle_job as cycle_job
+from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.cycle_job import Cycle, approve_playbook, draft_playbook, run_cycle
+from faircollect.adapters.db.tables import loan_states, loans, outbox, workflow_tasks
+from faircollect.adapters.portfolio_generator import generate_portfolio
+from faircollect.bootstrap import App
+from faircollect.entrypoints.importing import run_import
+from faircollect.kit.clock import FixedClock
+from faircollect.playbooks import shipped_templates
+from faircollect.services.authorization import Role, make_actor
+from faircollect.services.borrower_facts import FactInput, record_borrower_fact
+from faircollect.services.borrower_facts_model import FactKind
+
+AT = datetime(2026, 11, 30, tzinfo=UTC)
+DAY = date(2026, 12, 3)
+BOOK = """name: texts
+version: 1
+pack: CN
+steps:
+  - id: sms_all
+    when: {dpd: 1}
+    do: send
+    channel: sms
+    template: overdue.first
+"""
+COLLECTOR = make_actor("user", "u1", "Chen Collector", [Role.COLLECTOR])
+
+
+def _complaint(app: App, loan_id: str) -> None:
+    record_borrower_fact(app.unit_of_work(FixedClock(AT)), actor=COLLECTOR, loan_id=loan_id,
+                         fact=FactInput(FactKind.COMPLAINT))  # fmt: skip
+
+
+def test_the_cycle_decides_and_sends_on_the_recorded_facts(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_portfolio(loans=600, seed=9, out=tmp_path / "tape", horizon=date(2027, 1, 31))
+    run_import(app, tmp_path / "tape", update=False, console=Console(quiet=True))
+    templates = shipped_templates()
+    with app.engine.begin() as conn:
+        draft_playbook(conn, app, BOOK, where="t.yaml", author="ann", templates=templates, at=AT)
+        approve_playbook(conn, app, "texts", 1, approver="bo", at=AT)
+    run_batch(engine=app.engine, url=app.settings.db_url, as_of=DAY, buckets=app.buckets,
+              clock=FixedClock(AT))  # fmt: skip
+    with app.engine.connect() as conn:
+        crossing = conn.execute(
+            select(loans.c.loan_id).join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+            .where(loan_states.c.as_of == DAY, loan_states.c.dpd == 1).order_by(loans.c.loan_id)
+        ).scalars().all()  # fmt: skip
+    assert len(crossing) >= 2
+    _complaint(app, crossing[0])
+    cycle = Cycle(app=app, templates=templates, channels=app.channels(None), clock=FixedClock(AT))
+    with monkeypatch.context() as patched:
+        patched.setattr(cycle_job, "_dispatch", lambda *args: None)
+        report = run_cycle(cycle, DAY)
+    assert report.blocked_by_rule["CN-CASE-PAUSE"] == 1
+    with app.engine.connect() as conn:
+        tasks = {r.loan_id: r for r in conn.execute(select(workflow_tasks)).all()}
+        queued = conn.execute(select(outbox.c.loan_id).where(outbox.c.status == "queued"))
+        queued_loans = sorted(queued.scalars())
+    assert tasks[crossing[0]].status == "dropped"
+    assert "CN-CASE-PAUSE" in tasks[crossing[0]].reasons
+    assert crossing[0] not in queued_loans
+    assert queued_loans
+    for loan_id in queued_loans:
+        _complaint(app, loan_id)
+    report = run_cycle(cycle, DAY)  # the same date again: only the dispatch has work left
+    assert report.withdrawn == len(queued_loans)
+    assert report.sent == 0
+    with app.engine.connect() as conn:
+        receipts = conn.execute(select(outbox.c.receipt).where(outbox.c.status == "withdrawn"))
+        assert all("CN-CASE-PAUSE" in r for r in receipts.scalars())
