@@ -316,3 +316,22 @@ def test_migration_0013_matches_the_facts_table(app: App) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), metadata)
         assert conn.dialect.has_table(conn, borrower_facts.name)
     assert [d for d in diffs if "borrower_facts" in repr(d)] == []
+
+
+def test_a_replay_sees_the_facts_as_they_stood_at_each_decision(
+    app: App, client: TestClient
+) -> None:
+    from faircollect.adapters.db.contact_store import SqlContactStore
+    from faircollect.policy import load_pack
+    from faircollect.services.contacts import replay_decisions
+
+    assert allowed(client, cn("L1"))
+    record(client, "L1", "disputes", {})
+    assert blocked_by(client, cn("L1", contact_point="c-m2")) == ["CN-CASE-PAUSE"]
+    start = T0.astimezone(UTC) - timedelta(days=2)
+    with app.engine.connect() as conn:
+        report = replay_decisions(store=SqlContactStore(conn, pii=app.pii), pack=load_pack("CN"),
+                                  start=start, end=start + timedelta(days=4))  # fmt: skip
+    # The first decision was taken before the dispute was recorded: it replays as an allow.
+    assert (report.decisions, report.changed) == (2, 0)
+    assert report.replayed == {"allow": 1, "block": 1}
