@@ -335,3 +335,32 @@ def test_a_replay_sees_the_facts_as_they_stood_at_each_decision(
     # The first decision was taken before the dispute was recorded: it replays as an allow.
     assert (report.decisions, report.changed) == (2, 0)
     assert report.replayed == {"allow": 1, "block": 1}
+
+
+def end(client: TestClient, loan: str, fact_id: int, who: str = "collector") -> int:
+    answer = client.post(f"/api/v1/loans/{loan}/facts/{fact_id}/end", json={}, headers=bearer(who))
+    return answer.status_code
+
+
+def test_an_ended_fact_no_longer_holds_and_only_its_owner_may_end_it(
+    app: App, client: TestClient
+) -> None:
+    dispute = record(client, "L1", "disputes", {}, who="b1")["fact_id"]
+    opt_out = record(client, "U1", "opt-outs", {"medium": "email"}, who="b3")["fact_id"]
+    cease = record(client, "U1", "cease", {})["fact_id"]
+    assert end(client, "L1", dispute, who="b2") == 404  # another borrower's loan
+    assert end(client, "L2", dispute, who="collector") == 404  # not this loan's fact
+    assert end(client, "U1", cease, who="b3") == 403  # a cease is staff's to end
+    assert end(client, "L1", 999_999) == 404
+    assert blocked_by(client, cn("L1")) == ["CN-CASE-PAUSE"]
+    assert end(client, "L1", dispute, who="collector") == 200
+    assert end(client, "L1", dispute, who="collector") == 404  # ended already
+    assert allowed(client, cn("L1", contact_point="c-m2"))
+    # A person-wide fact is ended through any of the borrower's loans, by the borrower too.
+    assert end(client, "U1", opt_out, who="b3") == 200
+    assert end(client, "U1", cease) == 200
+    assert allowed(client, us(channel="email", contact_point="u-e1"))
+    with app.engine.connect() as conn:
+        ended = conn.execute(select(func.count()).select_from(borrower_facts)
+                             .where(borrower_facts.c.ended_at.is_not(None))).scalar()  # fmt: skip
+    assert ended == 3

@@ -63,6 +63,15 @@ class StoredFact:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFactOwner:
+    """Whose a recorded fact is: the borrower, the loan (None: every loan), its kind."""
+
+    borrower_id: str
+    loan_id: str | None
+    kind: FactKind
+
+
 def fold_facts(
     facts: Iterable[StoredFact],
     *,

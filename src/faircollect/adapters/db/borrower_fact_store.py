@@ -18,7 +18,12 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, u
 from faircollect.adapters.db.fact_tables import borrower_facts
 from faircollect.adapters.db.tables import aware, contact_attempts, contact_decisions
 from faircollect.policy.model import VOICE, Outcome, RecipientRole
-from faircollect.services.borrower_facts_model import FactKind, StoredFact, fold_facts
+from faircollect.services.borrower_facts_model import (
+    FactKind,
+    StoredFact,
+    StoredFactOwner,
+    fold_facts,
+)
 from faircollect.services.gate_facts import RecordedFacts
 from faircollect.services.ports import PiiProtector
 
@@ -30,7 +35,7 @@ _IN_FORCE = select(borrower_facts).where(
 _KNOWN_BEFORE = select(borrower_facts).where(
     borrower_facts.c.borrower_id == bindparam("b_id"),
     borrower_facts.c.known_after < bindparam("ref"),
-    borrower_facts.c.ended_at.is_(None),
+    or_(borrower_facts.c.ended_after.is_(None), borrower_facts.c.ended_after >= bindparam("ref")),
 )
 _a = contact_attempts.c
 # A communication with the debtor about the loan: a conversation, or a written message
@@ -158,8 +163,28 @@ class FactWrites:
         where = and_(c.borrower_id == borrower_id, c.kind.in_(list(kinds)), c.ended_at.is_(None))
         ids = [int(i) for i in self._conn.execute(select(c.id).where(where)).scalars()]
         if ids:
-            self._conn.execute(update(borrower_facts).where(c.id.in_(ids)).values(ended_at=at))
+            self._end(ids, at)
         return ids
+
+    def fact_in_force(self, fact_id: int) -> StoredFactOwner | None:
+        """A fact not yet ended: whose, for which loan, of which kind (None: no such fact)."""
+        c = borrower_facts.c
+        row = self._conn.execute(
+            select(c.borrower_id, c.loan_id, c.kind).where(c.id == fact_id, c.ended_at.is_(None))
+        ).first()
+        return None if row is None else StoredFactOwner(str(row[0]), row[1], FactKind(row[2]))
+
+    def end_fact(self, fact_id: int, at: datetime) -> None:
+        """End one fact (withdrawn, resolved)."""
+        self._end([fact_id], at)
+
+    def _end(self, ids: list[int], at: datetime) -> None:
+        c = borrower_facts.c
+        self._conn.execute(
+            update(borrower_facts)
+            .where(c.id.in_(ids))
+            .values(ended_at=at.astimezone(UTC), ended_after=self.newest_decision())
+        )
 
 
 def _utc_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -30,5 +30,6 @@ borrower_facts = Table(
     # facts with known_after < N, as it sees the attempts that existed then.
     Column("known_after", Integer, nullable=False),
     Column("ended_at", DateTime(timezone=True)),  # withdrawn or closed (None: in force)
+    Column("ended_after", Integer),  # the newest contact decision when it ended
     Index("ix_borrower_facts_borrower", "borrower_id", "kind"),
 )

@@ -36,6 +36,7 @@ from faircollect.kit.limits import MAX_STORED_CONTACT_POINT, MAX_TEXT
 from faircollect.policy.model import InconvenientWindow
 from faircollect.services.authorization import Permission
 from faircollect.services.borrower_facts import FactInput, record_borrower_fact
+from faircollect.services.borrower_facts_end import end_borrower_fact
 from faircollect.services.borrower_facts_model import MEDIA, FactKind
 from faircollect.services.idempotency import IdempotencyConflictError
 
@@ -110,6 +111,20 @@ class TextNumberIn(Model):
     checked_at: AwareDatetime = Field(  # type: ignore[assignment]
         default=None, description="A complete reassigned-numbers database confirmed it then."
     )
+
+
+class EndIn(Model):
+    """Nothing but the fact's id in the path: an empty object."""
+
+
+class EndedOut(Model):
+    fact_id: int
+    loan_id: str
+    kind: str
+    ended: bool
+
+
+FactId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class FactOut(Model):
@@ -256,3 +271,26 @@ _fact_route(
 )
 _fact_route("text-numbers", FactKind.TEXT_NUMBER, TextNumberIn, STAFF,
             "Record a number the consumer texted from or consented to, or its reassigned check")  # fmt: skip
+
+
+@route(
+    router, "POST", "/loans/{loan_id}/facts/{fact_id}/end", permissions=OWN, via=Via.BEARER,
+    responses={**WRITE_ERRORS, 200: {"model": EndedOut}},
+    summary="End a recorded fact (an opt-out withdrawn, a dispute verified, a hardship over)",
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": EndIn.model_json_schema()}}}},
+)  # fmt: skip
+async def end_fact(
+    request: Request, loan_id: LoanId, fact_id: FactId, idempotency: IdempotencyHeader = None
+) -> Response:
+    body = await json_body(request)
+    parse_body(EndIn, body)
+    key = idempotency_key(f"POST /loans/{loan_id}/facts/{fact_id}/end", idempotency, body)
+    try:
+        stored = await run_in_threadpool(
+            end_borrower_fact, _app(request).unit_of_work(), actor=request_actor(request),
+            loan_id=loan_id, fact_id=fact_id, idempotency=key,
+        )  # fmt: skip
+    except IdempotencyConflictError as exc:
+        return conflict(exc)
+    return answer(stored)

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("recorded_by", sa.String(length=80), nullable=False),
         sa.Column("known_after", sa.Integer(), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("ended_after", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_borrower_facts_borrower", "borrower_facts", ["borrower_id", "kind"])
