@@ -63,7 +63,11 @@ def test_a_recorded_point_counts_only_for_the_request_with_that_index() -> None:
     assert ours.opted_out == ours.refused_contacts == {"m1"}
     assert ours.text_numbers == {"m1": TextNumber(date(2026, 11, 1), date(2026, 12, 1))}
     theirs = fold(facts, index="i-other")
-    assert (theirs.opted_out, theirs.refused_contacts, theirs.text_numbers) == (frozenset(), frozenset(), {})
+    assert (theirs.opted_out, theirs.refused_contacts, theirs.text_numbers) == (
+        frozenset(),
+        frozenset(),
+        {},
+    )
     assert fold(facts, index=None).opted_out == frozenset()
 
 
