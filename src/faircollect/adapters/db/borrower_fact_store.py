@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 
 from faircollect.adapters.db.fact_tables import borrower_facts
 from faircollect.adapters.db.tables import aware, contact_attempts, contact_decisions
@@ -29,13 +29,12 @@ from faircollect.services.ports import PiiProtector
 
 POINT_FIELD = "contact_point"  # the keyed index's field name (pii.index)
 
-_IN_FORCE = select(borrower_facts).where(
-    borrower_facts.c.borrower_id == bindparam("b_id"), borrower_facts.c.ended_at.is_(None)
-)
-_KNOWN_BEFORE = select(borrower_facts).where(
-    borrower_facts.c.borrower_id == bindparam("b_id"),
-    borrower_facts.c.known_after < bindparam("ref"),
-    or_(borrower_facts.c.ended_after.is_(None), borrower_facts.c.ended_after >= bindparam("ref")),
+_f = borrower_facts.c
+_IN_FORCE = and_(_f.borrower_id == bindparam("b_id"), _f.ended_at.is_(None))
+_KNOWN_BEFORE = and_(
+    _f.borrower_id == bindparam("b_id"),
+    _f.known_after < bindparam("ref"),
+    or_(_f.ended_after.is_(None), _f.ended_after >= bindparam("ref")),
 )
 _a = contact_attempts.c
 # A communication with the debtor about the loan: a conversation, or a written message
@@ -52,6 +51,20 @@ _FIRST = select(func.min(_a.at)).where(
     _a.borrower_id == bindparam("b_id"), _a.loan_id == bindparam("l_id"), _COMMUNICATED
 )
 _FIRST_BEFORE = _FIRST.where(_a.decision_ref < bindparam("ref"))
+
+
+def _facts_and_first(facts_in_force: Any, first: Any) -> Any:
+    """One statement for a decision: the borrower's facts in force, each row carrying the first
+    communication about the loan; a single row of nulls but that time when there is no fact
+    (an outer join from one row), so a decision pays one round trip, not two."""
+    one = select(literal(1).label("one")).subquery()
+    return select(first.scalar_subquery().label("first_at"), borrower_facts).select_from(
+        one.outerjoin(borrower_facts, facts_in_force)
+    )
+
+
+_READ = _facts_and_first(_IN_FORCE, _FIRST)
+_READ_BEFORE = _facts_and_first(_KNOWN_BEFORE, _FIRST_BEFORE)
 
 
 def stored_fact(row: Any) -> StoredFact:
@@ -82,14 +95,13 @@ class FactReads:
         known_before: int | None = None,
     ) -> RecordedFacts:
         keys: dict[str, Any] = {"b_id": borrower_id, "l_id": loan_id}
-        if known_before is None:
-            rows = self._conn.execute(_IN_FORCE, keys).mappings()
-            first = self._conn.execute(_FIRST, keys).scalar()
-        else:
+        if known_before is not None:
             keys["ref"] = known_before
-            rows = self._conn.execute(_KNOWN_BEFORE, keys).mappings()
-            first = self._conn.execute(_FIRST_BEFORE, keys).scalar()
-        return self._fold([stored_fact(r) for r in rows], loan_id, contact_point, first)
+        statement = _READ if known_before is None else _READ_BEFORE
+        rows = self._conn.execute(statement, keys).mappings().all()
+        first = rows[0]["first_at"] if rows else None
+        facts = [stored_fact(r) for r in rows if r["id"] is not None]
+        return self._fold(facts, loan_id, contact_point, first)
 
     def _fold(
         self,
@@ -119,9 +131,7 @@ def facts_of(conn: Connection, borrower_ids: Sequence[str]) -> dict[str, list[St
     if not borrower_ids:
         return out
     rows = conn.execute(
-        select(borrower_facts).where(
-            borrower_facts.c.borrower_id.in_(borrower_ids), borrower_facts.c.ended_at.is_(None)
-        )
+        select(borrower_facts).where(_f.borrower_id.in_(borrower_ids), _f.ended_at.is_(None))
     ).mappings()
     for row in rows:
         out[row["borrower_id"]].append(stored_fact(row))
