@@ -83,3 +83,41 @@ def test_the_cycle_decides_and_sends_on_the_recorded_facts(
     with app.engine.connect() as conn:
         receipts = conn.execute(select(outbox.c.receipt).where(outbox.c.status == "withdrawn"))
         assert all("CN-CASE-PAUSE" in r for r in receipts.scalars())
+
+
+def test_a_chunk_reads_the_same_facts_as_one_decision_does(app: App, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
+    from faircollect.policy.model import InconvenientWindow
+    from tests.integration.conftest import BORROWER, LOAN, write_tape
+
+    borrowers = [BORROWER, {**BORROWER, "borrower_id": "B2", "phone": "13900000000",
+                            "id_number": "110101199003071235"}]  # fmt: skip
+    loans = [LOAN, {**LOAN, "loan_id": "L2"}, {**LOAN, "loan_id": "L3", "borrower_id": "B2"}]
+    tape = write_tape(tmp_path / "tape", borrowers=borrowers, loans=loans, payments=[])
+    run_import(app, tape, update=False, console=Console(quiet=True))
+    facts = [
+        ("L1", FactInput(FactKind.DISPUTE)),
+        ("L2", FactInput(FactKind.HARDSHIP)),
+        ("L1", FactInput(FactKind.OPT_OUT, medium="sms")),
+        ("L2", FactInput(FactKind.WRONG_NUMBER, contact_point="m9")),
+        ("L1", FactInput(FactKind.CONTACT_REFUSAL, contact_point="c1")),
+        ("L1", FactInput(FactKind.TEXT_NUMBER, contact_point="m1", used_at=AT)),
+        ("L3", FactInput(FactKind.PREFERENCES, channels=("call",), inconvenient_places=("work",),
+                         inconvenient_times=(InconvenientWindow((0, 1), "12:00", "14:00"),))),
+        ("L3", FactInput(FactKind.CEASE)),
+    ]  # fmt: skip
+    for loan_id, given in facts:
+        record_borrower_fact(app.unit_of_work(FixedClock(AT)), actor=COLLECTOR, loan_id=loan_id,
+                             fact=given)  # fmt: skip
+    cases = [("B1", "L1", DAY), ("B1", "L2", DAY), ("B2", "L3", DAY)]
+    with app.engine.begin() as conn:
+        one = SqlContactStore(conn, pii=app.pii)
+        chunk = ChunkContactStore(conn, cases=cases, since=AT - timedelta(days=14), pii=app.pii)
+        for borrower_id, loan_id, _ in cases:
+            for point in ("m1", "m9", "c1", "x"):
+                single = one.recorded_facts(borrower_id, loan_id, point)
+                assert chunk.recorded_facts(borrower_id, loan_id, point) == single
+        assert one.recorded_facts("B1", "L2", "m9").opted_out == {"sms", "m9"}
+        assert one.recorded_facts("B2", "L3", "x").cease_received_on == AT.date()
