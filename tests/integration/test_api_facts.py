@@ -339,7 +339,7 @@ def test_a_replay_sees_the_facts_as_they_stood_at_each_decision(
 
 def end(client: TestClient, loan: str, fact_id: int, who: str = "collector") -> int:
     answer = client.post(f"/api/v1/loans/{loan}/facts/{fact_id}/end", json={}, headers=bearer(who))
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def test_an_ended_fact_no_longer_holds_and_only_its_owner_may_end_it(
@@ -364,3 +364,29 @@ def test_an_ended_fact_no_longer_holds_and_only_its_owner_may_end_it(
         ended = conn.execute(select(func.count()).select_from(borrower_facts)
                              .where(borrower_facts.c.ended_at.is_not(None))).scalar()  # fmt: skip
     assert ended == 3
+
+
+def test_the_facts_in_force_are_listed_masked_and_a_staff_read_is_audited(
+    app: App, client: TestClient
+) -> None:
+    record(client, "U1", "wrong-numbers", {"contact_point": "+12125550123", "note": "a shop"})
+    record(client, "U1", "cease", {})
+    record(client, "L1", "disputes", {}, who="b1")
+    with app.engine.connect() as conn:
+        size = app.audit_log(conn).size
+    answer = client.get("/api/v1/loans/U1/facts", headers=bearer("auditor"))
+    assert answer.status_code == 200
+    shown = answer.json()["facts"]
+    assert [f["kind"] for f in shown] == ["cease", "wrong_number"]  # newest first, B3's only
+    assert shown[1]["contact_point"] == "+12*****0123"
+    assert shown[1]["note"] is True
+    assert "2125550123" not in answer.text
+    assert "shop" not in answer.text
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        assert log.size == size + 1
+        assert decode_record(log.leaf(size).entry).payload["view"] == "facts"
+    assert client.get("/api/v1/loans/U1/facts", headers=bearer("b3")).status_code == 200
+    assert client.get("/api/v1/loans/U1/facts", headers=bearer("b1")).status_code == 404
+    assert client.get("/api/v1/loans/U1/facts", headers=bearer("admin")).status_code == 403
+    assert client.get("/api/v1/loans/U1/facts").status_code == 401

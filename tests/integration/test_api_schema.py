@@ -57,7 +57,7 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
 
         conforms()
         checked += 1
-    assert checked == 27
+    assert checked == 28
 
 
 # Dates a valid body must place relative to today, which a schema cannot say: a promise falls
@@ -95,7 +95,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert len(operations) == 27
+    assert len(operations) == 28
     accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
     assert len(accounts) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
@@ -111,7 +111,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
     assert operations["POST", "/api/v1/payments"]["x-permissions"] == ["payment.record"]
     facts = {path.rsplit("/", 1)[1]: op["x-permissions"] for (_, path), op in operations.items()
              if path.startswith("/api/v1/loans/{loan_id}/") and "promises" not in path
-             and "plans" not in path and not path.endswith("/end")}  # fmt: skip
+             and "plans" not in path and not path.endswith(("/end", "/facts"))}  # fmt: skip
     own = ["borrower_fact.record", "borrower_fact.record_own"]
     staff = ["borrower_fact.record"]
     assert facts == {
@@ -120,6 +120,9 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         "validation-notices": staff, "text-numbers": staff,
     }  # fmt: skip
     assert operations["POST", "/api/v1/loans/{loan_id}/facts/{fact_id}/end"]["x-permissions"] == own
+    assert operations["GET", "/api/v1/loans/{loan_id}/facts"]["x-permissions"] == [
+        "account.read", "account.read_own"
+    ]  # fmt: skip
     audit = [op for (_, path), op in operations.items() if path.startswith("/api/v1/audit/")]
     assert len(audit) == 4
     assert all(op["x-permissions"] == ["audit.read"] for op in audit)

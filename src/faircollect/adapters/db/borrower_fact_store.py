@@ -157,6 +157,19 @@ class FactWrites:
 
     _conn: Connection
 
+    def facts_shown(self, borrower_id: str, limit: int) -> list[dict[str, Any]]:
+        """The borrower's facts in force, newest first (times aware, detail decoded)."""
+        rows = self._conn.execute(
+            select(borrower_facts)
+            .where(_f.borrower_id == borrower_id, _f.ended_at.is_(None))
+            .order_by(_f.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [
+            {**r, "effective_at": aware(r["effective_at"]), "detail": json.loads(r["detail"])}
+            for r in rows
+        ]
+
     def newest_decision(self) -> int:
         """The id of the newest contact decision (0: none yet)."""
         return int(self._conn.execute(select(func.max(contact_decisions.c.id))).scalar() or 0)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +38,7 @@ from faircollect.services.authorization import Permission
 from faircollect.services.borrower_facts import FactInput, record_borrower_fact
 from faircollect.services.borrower_facts_end import end_borrower_fact
 from faircollect.services.borrower_facts_model import MEDIA, FactKind
+from faircollect.services.borrower_facts_read import facts_of_loan
 from faircollect.services.idempotency import IdempotencyConflictError
 
 router = APIRouter(prefix="/api/v1")
@@ -122,6 +123,23 @@ class EndedOut(Model):
     loan_id: str
     kind: str
     ended: bool
+
+
+class ShownFact(Model):
+    fact_id: int
+    kind: str
+    applies_to: Literal["borrower", "loan"]
+    at: AwareDatetime
+    medium: str | None
+    contact_point: str | None = Field(description="Masked: 138****5678.")
+    detail: dict[str, Any]
+    note: bool = Field(description="Whether a note was given (its text is never shown).")
+    recorded_by: str
+
+
+class FactsOut(Model):
+    loan_id: str
+    facts: list[ShownFact]
 
 
 FactId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -294,3 +312,17 @@ async def end_fact(
     except IdempotencyConflictError as exc:
         return conflict(exc)
     return answer(stored)
+
+
+@route(
+    router, "GET", "/loans/{loan_id}/facts",
+    permissions=[Permission.ACCOUNT_READ, Permission.ACCOUNT_READ_OWN], via=Via.BEARER,
+    responses={401: WRITE_ERRORS[401], 403: WRITE_ERRORS[403], 404: WRITE_ERRORS[404],
+               422: WRITE_ERRORS[422]},
+    response_model=FactsOut, summary="The borrower facts in force on a loan (points masked)",
+)  # fmt: skip
+async def facts(request: Request, loan_id: LoanId) -> Response:
+    shown = await run_in_threadpool(
+        facts_of_loan, _app(request).unit_of_work(), actor=request_actor(request), loan_id=loan_id
+    )
+    return JSONResponse(shown)
