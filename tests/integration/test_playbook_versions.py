@@ -12,7 +12,7 @@ from faircollect.adapters.db.tables import playbook_versions
 from faircollect.bootstrap import App
 from faircollect.kit.clock import FixedClock
 from faircollect.playbooks import shipped_templates
-from faircollect.services.authorization import Role
+from faircollect.services.authorization import Role, make_actor
 from faircollect.services.maker_checker import MissingIdentityError, SelfApprovalError
 from faircollect.services.playbook_versions import (
     PlaybookVersionError,
@@ -27,23 +27,28 @@ TEXT = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").r
 
 def test_draft_and_approve_are_one_transaction_each_and_maker_checker(app: App) -> None:
     templates = shipped_templates()
+    # A name typed at a shell is not a person: only a signed-in user (or their token) drafts.
+    typed = make_actor("cli", "ann", "ann", [Role.COLLECTIONS_MANAGER])
     with pytest.raises(MissingIdentityError):
-        draft_playbook(app.unit_of_work(CLOCK), text=TEXT, where="cn.yaml", actor=person(" \u200b "),
+        draft_playbook(app.unit_of_work(CLOCK), text=TEXT, where="cn.yaml", actor=typed,
                        templates=templates)  # fmt: skip
-    book = draft_playbook(app.unit_of_work(CLOCK), text=TEXT, where="cn.yaml", actor=person(" Ann "),
+    book = draft_playbook(app.unit_of_work(CLOCK), text=TEXT, where="cn.yaml", actor=person("ann"),
                           templates=templates)  # fmt: skip
     with pytest.raises(PlaybookVersionError, match="already exists"):
         draft_playbook(app.unit_of_work(CLOCK), text=TEXT, where="cn.yaml", actor=person("bo"),
                        templates=templates)  # fmt: skip
-    for spelling in ("ann", "ANN", "\uff41nn "):
+    # The author cannot approve, signed in or through one of their tokens holding the role.
+    own_token = make_actor("token", "t-ann", "ann's token", [Role.COMPLIANCE_OFFICER],
+                           user_id="ann")  # fmt: skip
+    for author in (person("ann", Role.COMPLIANCE_OFFICER), own_token):
         with pytest.raises(SelfApprovalError):
             approve_playbook(app.unit_of_work(CLOCK), name=book.name, version=book.version,
-                             actor=person(spelling, Role.COMPLIANCE_OFFICER))  # fmt: skip
+                             actor=author)  # fmt: skip
     assert approve_playbook(app.unit_of_work(CLOCK), name=book.name, version=book.version,
-                            actor=person("Bo", Role.COMPLIANCE_OFFICER)) == "bo"  # fmt: skip
+                            actor=person("bo", Role.COMPLIANCE_OFFICER)) == "user:bo"  # fmt: skip
     with pytest.raises(PlaybookVersionError, match="not a draft"):
         approve_playbook(app.unit_of_work(CLOCK), name=book.name, version=book.version,
                          actor=person("cy", Role.COMPLIANCE_OFFICER))  # fmt: skip
     with app.engine.connect() as conn:
         row = conn.execute(select(playbook_versions)).mappings().one()
-    assert (row["author"], row["approver"], row["status"]) == ("ann", "bo", "approved")
+    assert (row["author"], row["approver"], row["status"]) == ("user:ann", "user:bo", "approved")

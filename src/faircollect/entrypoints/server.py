@@ -26,6 +26,7 @@ from faircollect.entrypoints.api import accounts as api_accounts
 from faircollect.entrypoints.api import arrangements as api_arrangements
 from faircollect.entrypoints.api import audit as api_audit
 from faircollect.entrypoints.api import contacts as api_contacts
+from faircollect.entrypoints.api import facts as api_facts
 from faircollect.entrypoints.api import messages as api_messages
 from faircollect.entrypoints.api import meta as api_meta
 from faircollect.entrypoints.api import payments as api_payments
@@ -196,6 +197,7 @@ def create_app(app: App, *, resolver: ActorResolver | None = None) -> FastAPI:
     service.include_router(api_arrangements.router)
     service.include_router(api_audit.router)
     service.include_router(api_payments.router)
+    service.include_router(api_facts.router)
     service.include_router(pages.router)
     service.include_router(login.router)
     service.include_router(admin.router)

@@ -2,7 +2,7 @@
 
 `decide_contact` is `contacts.request_contact` for a caller outside the cycle: the request comes
 in the policy wire format (policy.wire, strictly checked), the facts from the store as the cycle
-reads them (history, pauses, the lawful outstanding), and the decision is recorded, reserved in
+reads them (services.gate_facts: history, pauses, lawful outstanding, borrower facts), and the decision is recorded, reserved in
 the caps and audited in one transaction with the answer to its Idempotency-Key. The loan names
 the debtor; a loan the actor may not see is a `NotVisibleError` like one that does not exist.
 """

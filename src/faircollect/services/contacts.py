@@ -15,31 +15,27 @@ from typing import Any, Protocol
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.policy import (
     Attempt,
-    CaseFlags,
     ContactRequest,
     Decision,
-    Facts,
     Outcome,
     Verdict,
     evaluate,
 )
 from faircollect.policy.packs import RulePack
 from faircollect.policy.wire import request_from_dict, request_to_dict
+from faircollect.services.gate_facts import (
+    HISTORY_DAYS,
+    CaseState,
+    RecordedFacts,
+    gate_facts,
+)
 from faircollect.services.ports import AuditTrail
 
-HISTORY_DAYS = 14  # the longest window any rule looks back over, with margin
+__all__ = ["HISTORY_DAYS", "CaseState", "ContactStore", "RecordedFacts", "request_contact"]
 
 
 class UnknownDebtorError(LookupError):
     """No borrower with that id."""
-
-
-@dataclass(frozen=True, slots=True)
-class CaseState:
-    """Facts about the case on the request date that the store derives from its tables."""
-
-    flags: CaseFlags
-    lawful_outstanding: int | None
 
 
 class ContactStore(Protocol):
@@ -51,6 +47,15 @@ class ContactStore(Protocol):
     def history(self, borrower_id: str, since: datetime) -> list[Attempt]: ...
 
     def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState: ...
+
+    def recorded_facts(
+        self,
+        borrower_id: str,
+        loan_id: str,
+        contact_point: str,
+        *,
+        known_before: int | None = None,
+    ) -> RecordedFacts: ...
 
     def record_decision(
         self,
@@ -97,12 +102,7 @@ def request_contact(
     if tz is None:
         raise UnknownDebtorError(f"unknown borrower_id {borrower_id!r}")
     request = replace(request, timezones=timezones or (tz,))
-    state = store.case_state(borrower_id, loan_id, request.at, request.timezones[0])
-    facts = Facts(
-        history=tuple(store.history(borrower_id, request.at - timedelta(days=HISTORY_DAYS))),
-        flags=state.flags,
-        lawful_outstanding=state.lawful_outstanding,
-    )
+    facts = gate_facts(store, borrower_id=borrower_id, loan_id=loan_id, request=request)
     decision = evaluate(request, facts, pack)
     decision_id = decision.decision_id  # a digest of the inputs: computed once
     wire_form = request_to_dict(request)  # the request as decided, every field
@@ -190,15 +190,15 @@ def replay_decisions(
     for row in store.decisions_between(start, end):
         request = request_from_dict(json.loads(str(row["request"])))
         borrower_id, loan_id = str(row["borrower_id"]), str(row["loan_id"])
-        state = store.case_state(borrower_id, loan_id, request.at, request.timezones[0])
-        facts = Facts(
-            history=tuple(
-                store.history_known_at(
-                    borrower_id, request.at - timedelta(days=HISTORY_DAYS), int(str(row["id"]))
-                )
-            ),
-            flags=state.flags,
-            lawful_outstanding=state.lawful_outstanding,
+        ref = int(str(row["id"]))
+        since = request.at - timedelta(days=HISTORY_DAYS)
+        facts = gate_facts(
+            store,
+            borrower_id=borrower_id,
+            loan_id=loan_id,
+            request=request,
+            history=store.history_known_at(borrower_id, since, ref),
+            known_before=ref,
         )
         again = evaluate(request, facts, pack)
         before = str(row["verdict"])

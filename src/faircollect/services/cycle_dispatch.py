@@ -108,5 +108,5 @@ def _recheck(
         contact_point=row.contact_point, debt_id=row.loan_id, timezones=(row.timezone,),
         message=row.body or None,
     )  # fmt: skip
-    facts = uow.cycle.send_facts(row, at, at - timedelta(days=HISTORY_DAYS))
+    facts = uow.cycle.send_facts(row, request, at - timedelta(days=HISTORY_DAYS))
     return evaluate(request, facts, job.pack(PACK_OF_CURRENCY[row.currency], as_of))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from faircollect.playbooks import Account, PlannedStep
-from faircollect.policy import Decision, Facts
+from faircollect.policy import ContactRequest, Decision, Facts
 from faircollect.services.contacts import ContactStore
 from faircollect.services.ports import UnitOfWork
 
@@ -177,8 +177,11 @@ class CycleStore(Protocol):
 
     def mark_connected(self, attempt_id: int) -> None: ...
 
-    def send_facts(self, message: PendingMessage, at: datetime, since: datetime) -> Facts:
-        """Fresh facts for the send-time re-check, this message's own reservation left out."""
+    def send_facts(
+        self, message: PendingMessage, request: ContactRequest, since: datetime
+    ) -> Facts:
+        """Fresh facts (services.gate_facts) for the send-time re-check of `request`, this
+        message's own reservation left out of the history since `since`."""
 
 
 class Delivery(Protocol):

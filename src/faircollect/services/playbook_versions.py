@@ -18,7 +18,7 @@ from faircollect.playbooks import Catalogue, Playbook, PlaybookError, load_playb
 from faircollect.playbooks.loader import pack_named
 from faircollect.policy.packs import RulePack, load_pack
 from faircollect.services.authorization import Actor, Permission, require
-from faircollect.services.maker_checker import Identity, check_second_person, normalise_identity
+from faircollect.services.maker_checker import check_approver, maker_of
 from faircollect.services.ports import AuditTrail, UnitOfWork
 
 
@@ -67,13 +67,13 @@ def playbook_pack(text: str, where: str) -> RulePack:
 
 
 def add_draft(
-    store: PlaybookStore, audit: AuditTrail, *, text: str, where: str, author: Identity,
+    store: PlaybookStore, audit: AuditTrail, *, text: str, where: str, actor: Actor,
     templates: Catalogue, at: datetime,
 ) -> Playbook:  # fmt: skip
-    """Validate and store a draft inside a transaction the caller holds; `draft_playbook` is
-    the use case."""
-    author = normalise_identity(author, role="author")
+    """Validate and store a draft by the person `actor` inside a transaction the caller holds;
+    `draft_playbook` is the use case."""
     book = load_playbook(text, where=where, templates=templates, pack=playbook_pack(text, where))
+    author = maker_of(actor, what=f"playbook {book.name} v{book.version}")
     if store.version(book.name, book.version) is not None:
         raise PlaybookVersionError(
             f"{where}: playbook {book.name} version {book.version} already exists;"
@@ -88,19 +88,20 @@ def add_draft(
 
 
 def add_approval(
-    store: PlaybookStore, audit: AuditTrail, *, name: str, version: int, approver: Identity,
+    store: PlaybookStore, audit: AuditTrail, *, name: str, version: int, approver: Actor,
     at: datetime,
 ) -> str:  # fmt: skip
-    """Approve a draft inside a transaction the caller holds (a second person); returns the
-    approver's normalised identity. `approve_playbook` is the use case."""
+    """Approve a draft inside a transaction the caller holds: a second person holding
+    PLAYBOOK_APPROVE (maker_checker.check_approver); returns the approver's person label.
+    `approve_playbook` is the use case."""
     row = store.version(name, version)
     if row is None:
         raise PlaybookVersionError(f"no playbook {name!r} version {version}")
     if row.status != "draft":
         raise PlaybookVersionError(f"playbook {name} v{version} is {row.status}, not a draft")
-    checker = check_second_person(
-        author=row.author, approver=approver, what=f"playbook {name} v{version}"
-    )
+    checker = check_approver(author=row.author, approver=approver,
+                             permission=Permission.PLAYBOOK_APPROVE,
+                             what=f"playbook {name} v{version}")  # fmt: skip
     store.approve(name, version, checker, at)
     audit.append_records([AuditRecord(
         AuditKind.PLAYBOOK_APPROVED, at, checker, f"playbook:{name}",
@@ -116,7 +117,7 @@ def draft_playbook(
     needs PLAYBOOK_DRAFT; audited. One transaction."""
     with uow:
         require(uow, actor, Permission.PLAYBOOK_DRAFT, subject=f"playbook:{where}")
-        book = add_draft(uow.playbooks, uow.audit, text=text, where=where, author=actor,
+        book = add_draft(uow.playbooks, uow.audit, text=text, where=where, actor=actor,
                          templates=templates, at=uow.clock.now())  # fmt: skip
         uow.commit()
     return book

@@ -11,6 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 
+from faircollect.adapters.db.borrower_fact_store import (
+    FactReads,
+    facts_of,
+    first_communications,
+)
 from faircollect.adapters.db.tables import (
     aware,
     borrowers,
@@ -30,7 +35,9 @@ from faircollect.policy import (
     RecipientRole,
 )
 from faircollect.policy.rules.common import local
-from faircollect.services.contacts import CaseState
+from faircollect.services.borrower_facts_model import StoredFact
+from faircollect.services.gate_facts import CaseState, RecordedFacts
+from faircollect.services.ports import PiiProtector
 
 # Statements built once, their values bound at execution: building a statement with its values
 # (coercing each one, computing the cache key) costs five times what executing it does on SQLite,
@@ -68,11 +75,13 @@ _NEW_DECISION = insert(contact_decisions)
 _NEW_ATTEMPT = insert(contact_attempts)
 
 
-class SqlContactStore:
-    """Contact decisions and attempts in the relational database."""
+class SqlContactStore(FactReads):
+    """Contact decisions and attempts in the relational database, and the recorded borrower
+    facts (`FactReads`; matching a recorded contact point needs `pii`, its keyed index)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, pii: PiiProtector | None = None) -> None:
         self._conn = connection
+        self._pii = pii
 
     def lock_debtor(self, borrower_id: str) -> str | None:
         # A no-op write takes the row lock on PostgreSQL and the write lock on SQLite, so the
@@ -185,10 +194,11 @@ class ChunkContactStore(SqlContactStore):
         *,
         cases: Sequence[tuple[str, str, date]],
         since: datetime,
+        pii: PiiProtector | None = None,
     ) -> None:
         """`cases`: (borrower_id, loan_id, local day of the request) for each decision to come;
         `since`: the earliest instant any of them will ask the history from."""
-        super().__init__(connection)
+        super().__init__(connection, pii=pii)
         ids = sorted({b for b, _, _ in cases})
         loan_ids = sorted({loan for _, loan, _ in cases})
         days = sorted({d for _, _, d in cases})
@@ -241,6 +251,11 @@ class ChunkContactStore(SqlContactStore):
                 self._lawful[(loan_id, as_of)] = int(lawful)
         self._days = set(days)
         self._loans = set(loan_ids)
+        self._facts: dict[str, list[StoredFact]] = {}
+        self._first: dict[tuple[str, str], datetime] = {}
+        for part in _parts(ids):
+            self._facts.update(facts_of(connection, part))
+            self._first.update(first_communications(connection, part))
 
     def lock_debtor(self, borrower_id: str) -> str | None:
         found = self._timezones.get(borrower_id)
@@ -263,6 +278,23 @@ class ChunkContactStore(SqlContactStore):
             if start <= day and (end is None or end >= day)
         }
         return _case(kinds, self._lawful.get((loan_id, day)))
+
+    def recorded_facts(
+        self,
+        borrower_id: str,
+        loan_id: str,
+        contact_point: str,
+        *,
+        known_before: int | None = None,
+    ) -> RecordedFacts:
+        held = self._facts.get(borrower_id)
+        if held is None or known_before is not None:
+            return super().recorded_facts(
+                borrower_id, loan_id, contact_point, known_before=known_before
+            )
+        # A reservation made in the chunk is pending: never a communication yet.
+        first = self._first.get((borrower_id, loan_id))
+        return self._fold(held, loan_id, contact_point, first)
 
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest

@@ -22,6 +22,7 @@ from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock
+from faircollect.services.ports import PiiProtector
 
 
 class App(Protocol):
@@ -45,6 +46,10 @@ class App(Protocol):
 class SqlCycleStore(SqlCyclePlanning, SqlCycleOutbox):
     """services.cycle_ports.CycleStore: runs, events, planning, tasks and the outbox."""
 
+    def __init__(self, connection: Connection, *, pii: PiiProtector | None = None) -> None:
+        SqlCyclePlanning.__init__(self, connection)
+        SqlCycleOutbox.__init__(self, connection, pii=pii)
+
 
 class SqlCycleUnit(SqlUnitOfWork):
     """A unit of work with the cycle's store and the channels bound to its transaction."""
@@ -63,7 +68,7 @@ class SqlCycleUnit(SqlUnitOfWork):
 
     @cached_property
     def cycle(self) -> SqlCycleStore:
-        return SqlCycleStore(self.connection)
+        return SqlCycleStore(self.connection, pii=self.pii)
 
     @cached_property
     def delivery(self) -> BoundDelivery:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from faircollect.adapters.db.borrower_fact_store import FactWrites
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.tables import contact_attempts, loans
 from faircollect.services.contact_api import AttemptRecord, LoanParty
 
 
-class SqlGateStore(SqlContactStore):
-    """Contact decisions and attempts, with the loan's party and an attempt's owner."""
+class SqlGateStore(SqlContactStore, FactWrites):
+    """Contact decisions and attempts, with the loan's party and an attempt's owner, and the
+    borrower facts recorded for the gate (`FactWrites`)."""
 
     def loan_party(self, loan_id: str) -> LoanParty | None:
         row = self._conn.execute(

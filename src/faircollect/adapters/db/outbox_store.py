@@ -25,9 +25,11 @@ from faircollect.adapters.db.tables import (
     outbox,
     workflow_tasks,
 )
-from faircollect.policy import Facts, Outcome
+from faircollect.policy import ContactRequest, Facts, Outcome
 from faircollect.services.contacts import ContactStore
 from faircollect.services.cycle_ports import PendingMessage
+from faircollect.services.gate_facts import gate_facts
+from faircollect.services.ports import PiiProtector
 
 _SET_TASK = update(workflow_tasks).where(workflow_tasks.c.id == bindparam("w_id"))
 _SET_OUTBOX = update(outbox).where(outbox.c.id == bindparam("o_id"))
@@ -74,8 +76,9 @@ def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]
 class SqlCycleOutbox:
     """Tasks and outbox messages, in the caller's transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, pii: PiiProtector | None = None) -> None:
         self.conn = connection
+        self.pii = pii  # recorded borrower facts hold encrypted contact points
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -99,8 +102,8 @@ class SqlCycleOutbox:
     ) -> ContactStore:
         # The chunk's debtors locked and their facts read up front (see `ChunkContactStore`).
         if not cases:
-            return SqlContactStore(self.conn)
-        return ChunkContactStore(self.conn, cases=list(cases), since=since)
+            return SqlContactStore(self.conn, pii=self.pii)
+        return ChunkContactStore(self.conn, cases=list(cases), since=since, pii=self.pii)
 
     def set_task(self, task_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(_SET_TASK, {"w_id": task_id, **values})
@@ -137,10 +140,11 @@ class SqlCycleOutbox:
     def mark_connected(self, attempt_id: int) -> None:
         self.conn.execute(_SET_ATTEMPT, {"a_id": attempt_id, "outcome": Outcome.CONNECTED.value})
 
-    def send_facts(self, message: PendingMessage, at: datetime, since: datetime) -> Facts:
-        store = SqlContactStore(self.conn)
+    def send_facts(
+        self, message: PendingMessage, request: ContactRequest, since: datetime
+    ) -> Facts:
+        store = SqlContactStore(self.conn, pii=self.pii)
         history = [a for a, ref in store._history_with_refs(message.borrower_id, since)
                    if ref != message.decision_ref]  # fmt: skip
-        state = store.case_state(message.borrower_id, message.loan_id, at, message.timezone)
-        return Facts(history=tuple(history), flags=state.flags,
-                     lawful_outstanding=state.lawful_outstanding)  # fmt: skip
+        return gate_facts(store, borrower_id=message.borrower_id, loan_id=message.loan_id,
+                          request=request, history=history)  # fmt: skip

@@ -91,7 +91,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def contacts(self) -> SqlContactStore:
-        return SqlContactStore(self.connection)
+        return SqlContactStore(self.connection, pii=self.pii)
 
     @cached_property
     def ledger(self) -> SqlLedgerStore:
@@ -126,7 +126,7 @@ class SqlUnitOfWork:
 
     @cached_property
     def gate(self) -> SqlGateStore:
-        return SqlGateStore(self.connection)
+        return SqlGateStore(self.connection, pii=self.pii)
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:
