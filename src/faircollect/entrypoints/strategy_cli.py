@@ -299,20 +299,27 @@ def _iv(i: Interval, money: bool = False) -> str:
 
 
 def render_report(report: StrategyReport, out: Console) -> None:
-    """The table `strategy report` prints."""
+    """The tables `strategy report` prints: the cells, their outcomes, and the differences
+    from the holdout (per account, 95 % intervals)."""
     v = report.version
-    table = Table("cell", "role", "strategy", "share (file / observed)", "accounts",
-                  "collected / account", "contacts / account", "paying",
-                  "collected vs holdout", "contacts vs holdout",
+    cells = Table("cell", "role", "strategy", "share", "observed share", "accounts",
                   title=f"{v.name} v{v.version} ({v.status}) to {report.as_of}")  # fmt: skip
+    outcomes = Table("cell", "collected / account", "contacts / account", "paying",
+                     title="outcomes per account since assignment")  # fmt: skip
+    versus = Table("cell", "collected", "contacts", "paying", title="difference from the holdout")
     for c in report.cells:
-        vs = c.versus_holdout
-        table.add_row(c.name, c.role, c.strategy, f"{c.share:.0%} / {_iv(c.observed_share)}",
-                      f"{c.accounts:,}", _iv(c.metrics["collected_minor"], money=True),
-                      _iv(c.metrics["contacts"]), _iv(c.metrics["paid_any"]),
-                      "" if vs is None else _iv(vs["collected_minor"], money=True),
-                      "" if vs is None else _iv(vs["contacts"]))  # fmt: skip
-    out.print(table)
+        m = c.metrics
+        cells.add_row(c.name, c.role, c.strategy, f"{c.share:.0%}", _iv(c.observed_share),
+                      f"{c.accounts:,}")  # fmt: skip
+        outcomes.add_row(c.name, _iv(m["collected_minor"], money=True), _iv(m["contacts"]),
+                         _iv(m["paid_any"]))  # fmt: skip
+        if c.versus_holdout is not None:
+            d = c.versus_holdout
+            versus.add_row(c.name, _iv(d["collected_minor"], money=True), _iv(d["contacts"]),
+                           _iv(d["paid_any"]))  # fmt: skip
+    out.print(cells)
+    out.print(outcomes)
+    out.print(versus)
 
 
 def report_json(report: StrategyReport) -> dict[str, Any]:
