@@ -104,6 +104,18 @@ def interval(values: Sequence[int]) -> Interval:
     return Interval(mean, mean - half, mean + half, len(values))
 
 
+def proportion(k: int, n: int) -> Interval:
+    """k of n as a share with the normal 95 % interval `interval` gives k ones and n − k zeros."""
+    if n == 0:
+        return Interval(Decimal(0), Decimal(0), Decimal(0), 0)
+    with localcontext() as ctx:
+        ctx.prec = 28
+        p = Decimal(k) / n
+        var = p * (1 - p) * n / (n - 1) if n > 1 else Decimal(0)
+        half = Z95 * (var / n).sqrt()
+    return Interval(p, p - half, p + half, n)
+
+
 def difference(a: Sequence[int], b: Sequence[int]) -> Interval:
     """mean(a) − mean(b) with a Welch 95 % interval (n is the smaller group)."""
     with localcontext() as ctx:
@@ -149,7 +161,7 @@ def strategy_report(
     for c in chosen.cells:
         values = by_cell[c.name]
         n = len(values["collected_minor"])
-        share = interval([1] * n + [0] * (total - n))
+        share = proportion(n, total)
         versus = None
         if holdout is not None and c.name != holdout:
             versus = {m: difference(values[m], by_cell[holdout][m]) for m in METRICS}
