@@ -4,7 +4,9 @@ assignment idempotency and proportions."""
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -203,3 +205,22 @@ def test_an_account_id_too_long_is_refused_and_nothing_written(app: App) -> None
     with pytest.raises(StrategyLiveError, match="account id"):
         assign_accounts(uow(app), actor=OPERATOR, as_of=DAY, account_ids=["ok", "x" * 65])
     assert count(app, strategy_assignments) == 0
+
+
+def test_two_runs_of_a_day_at_once_record_it_once(app: App) -> None:
+    _live(app)
+    ids = [f"ACC{k:04d}" for k in range(300)]
+    barrier = threading.Barrier(2)
+
+    def one() -> object:
+        barrier.wait()
+        return assign_accounts(uow(app), actor=OPERATOR, as_of=DAY, account_ids=ids)
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(lambda _: one(), range(2)))
+    assert runs[0] == runs[1]
+    assert count(app, strategy_assignments) == 300
+    assigned = [
+        r for r in audit_records(app, "strategy:1") if r.kind == AuditKind.STRATEGY_ASSIGNED
+    ]
+    assert len(assigned) == 1
