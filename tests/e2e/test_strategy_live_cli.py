@@ -64,6 +64,8 @@ def test_propose_approve_assign_report(run, tmp_path: Path) -> None:
                                              code=2).output  # fmt: skip
     live = json.loads(run("strategy", "approve", "1", token=tokens["bo"]).stdout)
     assert (live["status"], live["approver"]) == ("live", f"user:{users['bo'].user_id}")
+    listed = [json.loads(line) for line in run("strategy", "list").stdout.splitlines()]
+    assert [(v["version"], v["status"]) for v in listed] == [(1, "live"), (2, "proposed")]
     first = json.loads(run("strategy", "assign", "--as-of", "2026-09-30").stdout)
     again = json.loads(run("strategy", "assign", "--as-of", "2026-09-30").stdout)
     assert first == again

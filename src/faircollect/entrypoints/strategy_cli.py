@@ -35,6 +35,7 @@ from faircollect.services.strategy_live import (
     StrategyVersion,
     approve_strategy,
     assign_accounts,
+    list_strategies,
     propose_strategy,
 )
 from faircollect.services.strategy_live_report import Interval, StrategyReport, strategy_report
@@ -251,6 +252,18 @@ def approve_cmd(
     except _LIVE_ERRORS as exc:
         raise _fail(exc) from exc
     typer.echo(_version_json(v))
+
+
+@strategy_app.command("list")
+def list_cmd(db: Db = None) -> None:
+    """Every stored strategy version, oldest first, one JSON line each (the operator)."""
+    try:
+        app = bootstrap(db_url=db)
+        versions = list_strategies(app.unit_of_work(), actor=operator())
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    for v in versions:
+        typer.echo(_version_json(v))
 
 
 @strategy_app.command("assign")
