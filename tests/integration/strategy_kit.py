@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from sqlalchemy import func, select
 
+from faircollect.adapters.db.batch_job import run_batch
 from faircollect.audit.records import AuditRecord, decode_record
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
@@ -53,11 +54,15 @@ def uow(app: App) -> Any:
     return app.unit_of_work(FixedClock(AT))
 
 
-def import_book(app: App, folder: Path, loans: int) -> list[str]:
-    """`loans` loans of one borrower, disbursed 2025-06-01, with no payments."""
+def import_book(app: App, folder: Path, loans: int, *days: date) -> list[str]:
+    """`loans` loans of one borrower, disbursed 2025-06-01, with no payments, and their
+    positions on `days` (the batch)."""
     rows = [{**LOAN, "loan_id": f"L{k:04d}"} for k in range(loans)]
     run_import(app, write_tape(folder, loans=rows, payments=[]), update=False,
                console=Console(quiet=True))  # fmt: skip
+    for day in days:
+        run_batch(engine=app.engine, url=app.settings.db_url, as_of=day, buckets=app.buckets,
+                  clock=FixedClock(AT))  # fmt: skip
     return [r["loan_id"] for r in rows]
 
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from faircollect.adapters.db.strategy_store import (
     strategy_assignments,
     strategy_promotions,
     strategy_versions,
 )
-from faircollect.adapters.db.tables import metadata
+from faircollect.adapters.db.tables import loan_states, loans, metadata
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.services.authorization import PermissionDeniedError
@@ -162,7 +162,7 @@ def test_assignment_needs_a_live_file(app: App) -> None:
 
 
 def test_re_running_a_date_changes_nothing(app: App, tmp_path: Path) -> None:
-    book = import_book(app, tmp_path / "tape", 40)
+    book = import_book(app, tmp_path / "tape", 40, DAY, date(2026, 12, 1))
     _live(app)
     first = assign_accounts(uow(app), actor=OPERATOR, as_of=DAY)
     assert (first.accounts, sum(first.new_by_cell.values())) == (40, 40)
@@ -224,3 +224,19 @@ def test_two_runs_of_a_day_at_once_record_it_once(app: App) -> None:
         r for r in audit_records(app, "strategy:1") if r.kind == AuditKind.STRATEGY_ASSIGNED
     ]
     assert len(assigned) == 1
+
+
+def test_the_book_is_the_days_positions_with_a_lawful_balance(app: App, tmp_path: Path) -> None:
+    import_book(app, tmp_path / "tape", 5, DAY)
+    _live(app)
+    with pytest.raises(StrategyLiveError, match="no positions for 2026-12-05: run the batch"):
+        assign_accounts(uow(app), actor=OPERATOR, as_of=date(2026, 12, 5))
+    with app.engine.begin() as conn:  # one loan settled: nothing lawfully owed
+        key = conn.execute(select(loans.c.loan_key).where(loans.c.loan_id == "L0003")).scalar()
+        conn.execute(update(loan_states).where(loan_states.c.loan_key == key)
+                     .values(lawful_outstanding=0))  # fmt: skip
+    run = assign_accounts(uow(app), actor=OPERATOR, as_of=DAY)
+    assert run.accounts == 4
+    with app.engine.connect() as conn:
+        ids = set(conn.execute(select(strategy_assignments.c.account_id)).scalars())
+    assert ids == {"L0000", "L0001", "L0002", "L0004"}

@@ -43,7 +43,7 @@ CONTACTS = {"champion": 1, "engine": 2, "holdout": 0}
 
 
 def _plant(app: App, tmp_path: Path) -> dict[str, dict[str, list[int]]]:
-    import_book(app, tmp_path / "tape", 150)
+    import_book(app, tmp_path / "tape", 150, DAY)
     v = propose_strategy(uow(app), actor=MAKER, text=THREE_CELLS, where="cc.toml")
     approve_strategy(uow(app), actor=CHECKER, version=v.version)
     assign_accounts(uow(app), actor=OPERATOR, as_of=DAY)

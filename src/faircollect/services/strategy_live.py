@@ -124,8 +124,11 @@ class StrategyStore(Protocol):
 
     def add_assignments(self, rows: list[AssignmentRow]) -> None: ...
 
+    def positions_stored(self, as_of: date) -> bool:
+        """Whether the batch has stored the book's positions for `as_of`."""
+
     def account_ids(self, as_of: date) -> list[str]:
-        """The accounts (loans) on the book on `as_of`: disbursed on or before it."""
+        """The accounts (loans) with a lawful balance in the positions of `as_of`."""
 
 
 class StrategyUnit(UnitOfWork, Protocol):
@@ -257,8 +260,9 @@ def list_strategies(uow: StrategyUnit, *, actor: Actor) -> list[StrategyVersion]
 def assign_accounts(
     uow: StrategyUnit, *, actor: Actor, as_of: date, account_ids: list[str] | None = None
 ) -> AssignmentRun:
-    """Record the live version's assignment for `as_of` (JOB_RUN): accounts on the book (or the
-    given ones) not yet assigned under it get their cell and probability. A date already run
+    """Record the live version's assignment for `as_of` (JOB_RUN): the accounts with a lawful
+    balance in that day's positions (or the given ones) not yet assigned under it get their cell
+    and probability; nothing lawfully owed, nothing to collect. A date already run
     returns its stored run and writes nothing. Audited."""
     with uow:
         require(uow, actor, Permission.JOB_RUN, subject=f"strategy:assign:{as_of.isoformat()}")
@@ -271,6 +275,10 @@ def assign_accounts(
         if live is None:
             raise StrategyLiveError("no strategy file is live: propose one and have it approved")
         file = _parse(live.body, f"strategy version {live.version}")
+        if account_ids is None and not store.positions_stored(as_of):
+            raise StrategyLiveError(
+                f"no positions for {as_of.isoformat()}: run the batch for that day first"
+            )
         ids = sorted(set(store.account_ids(as_of) if account_ids is None else account_ids))
         for account in ids:
             if not account or len(account) > 64:

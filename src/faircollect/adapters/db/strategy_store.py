@@ -31,6 +31,7 @@ from faircollect.adapters.db.tables import (
     DayNumber,
     aware,
     contact_decisions,
+    loan_states,
     loans,
     metadata,
     payments,
@@ -238,14 +239,18 @@ class SqlStrategyStore:
                 ],
             )  # fmt: skip
 
+    def positions_stored(self, as_of: date) -> bool:
+        query = select(loan_states.c.loan_key).where(loan_states.c.as_of == as_of).limit(1)
+        return self._conn.execute(query).first() is not None
+
     def account_ids(self, as_of: date) -> list[str]:
-        return list(
-            self._conn.execute(
-                select(loans.c.loan_id)
-                .where(loans.c.disbursed_on <= as_of)
-                .order_by(loans.c.loan_id)
-            ).scalars()
+        query = (
+            select(loans.c.loan_id)
+            .join(loan_states, loan_states.c.loan_key == loans.c.loan_key)
+            .where(loan_states.c.as_of == as_of, loan_states.c.lawful_outstanding > 0)
+            .order_by(loans.c.loan_id)
         )
+        return list(self._conn.execute(query).scalars())
 
     def assignments(self, version: int) -> list[AssignmentRow]:
         rows = self._conn.execute(
