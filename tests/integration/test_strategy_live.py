@@ -38,6 +38,7 @@ from faircollect.services.strategy_live import (
 from faircollect.strategy.assignment import assign
 from faircollect.strategy.config import load_strategy
 from tests.integration.strategy_kit import (
+    AT,
     CHECKER,
     COLLECTOR,
     MAKER,
@@ -118,6 +119,7 @@ def test_wrong_role_is_refused_and_the_denial_audited(app: App) -> None:
          "needs a holdout"),
         (THREE_CELLS.replace('strategy = "engine"', 'strategy = "magic"'), "'magic': unknown"),
         ("name = [", "not TOML"),
+        (THREE_CELLS.replace('name = "engine"', f'name = "{"e" * 65}"'), "longer than 64"),
     ],
 )  # fmt: skip
 def test_a_bad_file_is_refused_with_the_reason_and_nothing_stored(
@@ -141,7 +143,11 @@ def test_promotion_of_a_challenger_is_maker_checker_and_recorded(app: App) -> No
         approve_strategy(uow(app), actor=MAKER_TOKEN, version=v2.version)
     assert count(app, strategy_promotions) == 0
     approve_strategy(uow(app), actor=CHECKER, version=v2.version)
-    assert [s.status for s in list_strategies(uow(app), actor=OPERATOR)] == [RETIRED, LIVE]
+    before, after = list_strategies(uow(app), actor=OPERATOR)
+    assert [before.status, after.status] == [RETIRED, LIVE]
+    # The retired version keeps its approval; its retirement is the promotion's moment.
+    assert (before.approver, before.decided_at) == ("user:checker", AT)
+    assert before.retired_at == after.decided_at == AT
     with app.engine.connect() as conn:
         (row,) = conn.execute(select(strategy_promotions)).mappings()
     assert (row["from_version"], row["to_version"], row["cell"], row["author"],

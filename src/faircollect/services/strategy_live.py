@@ -29,6 +29,7 @@ from faircollect.strategy.config import StrategyFile, StrategyFileError, load_st
 
 PROPOSED, LIVE, RETIRED = "proposed", "live", "retired"
 MAX_FILE_CHARS = 200_000
+MAX_NAME = 64  # a file's and a cell's name, as stored
 
 
 class StrategyLiveError(ValueError):
@@ -60,6 +61,7 @@ class StrategyVersion:
     promotes: str | None = None
     approver: str | None = None
     decided_at: datetime | None = None
+    retired_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,9 @@ class StrategyStore(Protocol):
 
     def add_version(self, version: StrategyVersion) -> None: ...
 
-    def decide(self, version: int, status: str, approver: str | None, at: datetime) -> None: ...
+    def approve(self, version: int, approver: str, at: datetime) -> None: ...
+
+    def retire(self, version: int, at: datetime) -> None: ...
 
     def add_promotion(self, promotion: Promotion) -> None: ...
 
@@ -150,9 +154,16 @@ def _parse(text: str, where: str) -> StrategyFile:
     if len(text) > MAX_FILE_CHARS:
         raise StrategyLiveError(f"{where}: longer than {MAX_FILE_CHARS:,} characters")
     try:
-        return load_strategy(text, where=where)
+        file = load_strategy(text, where=where)
     except StrategyFileError as exc:
         raise StrategyLiveError(str(exc)) from None
+    for what, value in (
+        ("name", file.name),
+        *((f"cell {c.name[:70]!r}", c.name) for c in file.cells),
+    ):
+        if len(value) > MAX_NAME:
+            raise StrategyLiveError(f"{where}: {what}: longer than {MAX_NAME} characters")
+    return file
 
 
 def _check_promotion(file: StrategyFile, live: StrategyVersion | None, cell: str) -> str:
@@ -229,8 +240,8 @@ def approve_strategy(uow: StrategyUnit, *, actor: Actor, version: int) -> Strate
         at = uow.clock.now()
         records = []
         if live is not None:
-            store.decide(live.version, RETIRED, live.approver, at)
-        store.decide(version, LIVE, approver, at)
+            store.retire(live.version, at)
+        store.approve(version, approver, at)
         records.append(AuditRecord(
             AuditKind.STRATEGY_APPROVED, at, approver, f"strategy:{version}",
             {"name": draft.name, "sha256": draft.sha256, "author": draft.author,

@@ -37,6 +37,8 @@ from faircollect.adapters.db.tables import (
     payments,
 )
 from faircollect.services.strategy_live import (
+    LIVE,
+    RETIRED,
     AssignmentRow,
     AssignmentRun,
     CellRow,
@@ -57,6 +59,7 @@ strategy_versions = Table(
     Column("promotes", String(64)),
     Column("approver", String(80)),
     Column("decided_at", DateTime(timezone=True)),
+    Column("retired_at", DateTime(timezone=True)),
 )
 
 # The cells of each version: the live file's champion, challengers and holdout with shares.
@@ -149,12 +152,13 @@ class SqlStrategyStore:
 
     @staticmethod
     def _version(r: dict[str, Any], cells: tuple[CellRow, ...]) -> StrategyVersion:
-        decided = r["decided_at"]
+        decided, retired = r["decided_at"], r["retired_at"]
         return StrategyVersion(
             version=int(r["version"]), name=r["name"], body=r["body"], sha256=r["sha256"],
             author=r["author"], proposed_at=aware(r["proposed_at"]), status=r["status"],
             cells=cells, promotes=r["promotes"], approver=r["approver"],
             decided_at=None if decided is None else aware(decided),
+            retired_at=None if retired is None else aware(retired),
         )  # fmt: skip
 
     def add_version(self, version: StrategyVersion) -> None:
@@ -173,11 +177,18 @@ class SqlStrategyStore:
             ],
         )  # fmt: skip
 
-    def decide(self, version: int, status: str, approver: str | None, at: datetime) -> None:
+    def approve(self, version: int, approver: str, at: datetime) -> None:
         self._conn.execute(
             update(strategy_versions)
             .where(strategy_versions.c.version == version)
-            .values(status=status, approver=approver, decided_at=at)
+            .values(status=LIVE, approver=approver, decided_at=at)
+        )
+
+    def retire(self, version: int, at: datetime) -> None:
+        self._conn.execute(
+            update(strategy_versions)
+            .where(strategy_versions.c.version == version)
+            .values(status=RETIRED, retired_at=at)
         )
 
     def add_promotion(self, promotion: Promotion) -> None:

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("promotes", sa.String(length=64), nullable=True),
         sa.Column("approver", sa.String(length=80), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("version"),
     )
     op.create_table(
