@@ -22,7 +22,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 class AuditKind(IntEnum):
     """Stable record kinds, in blocks: 1xx ledger, 2xx personal data, 3xx contacts and messages, 4xx
-    scripts, 5xx models, 6xx the cycle, 7xx identity and access, 8xx staff reads, 9xx the log.
+    scripts, 5xx models, 6xx the cycle, 7xx identity and access, 8xx staff reads, 9xx the log,
+    10xx (1001-1019) champion/challenger strategies: proposals, approvals and promotions, and the
+    daily assignment runs.
 
     Codes are never reused or renumbered.
     """
@@ -80,6 +82,10 @@ class AuditKind(IntEnum):
     PASSWORD_CHANGED = 717
     ACCOUNT_VIEWED = 801
     CHECKPOINT_SIGNED = 901
+    STRATEGY_PROPOSED = 1001
+    STRATEGY_APPROVED = 1002
+    STRATEGY_PROMOTED = 1003
+    STRATEGY_ASSIGNED = 1004
 
 
 class RecordError(ValueError):

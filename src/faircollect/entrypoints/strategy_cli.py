@@ -1,9 +1,13 @@
-"""`faircollect strategy`: check a strategy file; evaluate the engine in the simulator."""
+"""`faircollect strategy`: check a strategy file; evaluate the engine in the simulator; and the
+live champion/challenger process: propose a file and approve it (maker-checker, a signed-in
+person each: `cli_identity`), assign the book's accounts for a date and report on the cells
+(the operator)."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +15,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from faircollect.bootstrap import ConfigError, bootstrap
+from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
+from faircollect.kit.dates import DateError, parse_iso_date
+from faircollect.kit.limits import DateOutOfRangeError, check_date
 from faircollect.kit.money import format_minor
+from faircollect.services.authorization import PermissionDeniedError
+from faircollect.services.maker_checker import MakerCheckerError
 from faircollect.services.strategy_eval import (
     GROUPS,
     Evaluation,
@@ -20,6 +30,15 @@ from faircollect.services.strategy_eval import (
     breaches_total,
     evaluate,
 )
+from faircollect.services.strategy_live import (
+    StrategyLiveError,
+    StrategyVersion,
+    approve_strategy,
+    assign_accounts,
+    list_strategies,
+    propose_strategy,
+)
+from faircollect.services.strategy_live_report import Interval, StrategyReport, strategy_report
 from faircollect.simulation.params import ParameterError
 from faircollect.strategy.config import StrategyFileError, load_strategy
 from faircollect.strategy.ope import Estimate
@@ -171,3 +190,166 @@ def as_json(ev: Evaluation) -> dict[str, Any]:
         ],
         "seconds": {"training": ev.train_seconds, "total": ev.seconds},
     }
+
+
+Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
+_LIVE_ERRORS = (StrategyLiveError, MakerCheckerError, PermissionDeniedError, ConfigError)
+
+
+def _fail(exc: Exception | str) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+def _day(text: str, option: str = "--as-of") -> date:
+    try:
+        return check_date(parse_iso_date(text), option)
+    except (DateError, DateOutOfRangeError) as exc:
+        raise typer.BadParameter(str(exc), param_hint=option) from exc
+
+
+def _version_json(v: StrategyVersion) -> str:
+    return json.dumps({
+        "version": v.version, "name": v.name, "status": v.status, "sha256": v.sha256,
+        "author": v.author, "approver": v.approver, "promotes": v.promotes,
+        "cells": [{"name": c.name, "role": c.role, "strategy": c.strategy, "share": c.share}
+                  for c in v.cells],
+    }, ensure_ascii=False)  # fmt: skip
+
+
+@strategy_app.command("propose")
+def propose_cmd(
+    path: Annotated[Path, typer.Argument(help="A strategy file (TOML).")],
+    promotes: Annotated[
+        str | None, typer.Option(help="The live file's challenger cell this file makes champion.")
+    ] = None,
+    user: UserOption = None,
+    db: Db = None,
+) -> None:
+    """Store a strategy file as a proposal by the signed-in person (strategy.propose)."""
+    text = _read(path, "strategy file") or ""
+    try:
+        app = bootstrap(db_url=db)
+        with signed_in(app, user) as actor:
+            v = propose_strategy(app.unit_of_work(), actor=actor, text=text, where=str(path),
+                                 promotes=promotes)  # fmt: skip
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    typer.echo(_version_json(v))
+
+
+@strategy_app.command("approve")
+def approve_cmd(
+    version: Annotated[int, typer.Argument(help="The proposed version to put live.")],
+    user: UserOption = None,
+    db: Db = None,
+) -> None:
+    """Put a proposed version live as a second signed-in person (strategy.approve)."""
+    try:
+        app = bootstrap(db_url=db)
+        with signed_in(app, user) as actor:
+            v = approve_strategy(app.unit_of_work(), actor=actor, version=version)
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    typer.echo(_version_json(v))
+
+
+@strategy_app.command("list")
+def list_cmd(db: Db = None) -> None:
+    """Every stored strategy version, oldest first, one JSON line each (the operator)."""
+    try:
+        app = bootstrap(db_url=db)
+        versions = list_strategies(app.unit_of_work(), actor=operator())
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    for v in versions:
+        typer.echo(_version_json(v))
+
+
+@strategy_app.command("assign")
+def assign_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="The day (YYYY-MM-DD).")],
+    db: Db = None,
+) -> None:
+    """Record the live file's assignment of the book's accounts for a day (the operator,
+    job.run); a day already assigned is left as it was."""
+    day = _day(as_of)
+    try:
+        app = bootstrap(db_url=db)
+        run = assign_accounts(app.unit_of_work(), actor=operator(), as_of=day)
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"as_of": run.as_of.isoformat(), "version": run.version,
+                           "accounts": run.accounts, "new_by_cell": run.new_by_cell,
+                           "new_sha256": run.new_sha256}))  # fmt: skip
+
+
+@strategy_app.command("report")
+def report_cmd(
+    as_of: Annotated[str, typer.Option("--as-of", help="Outcomes up to this day.")],
+    version: Annotated[int | None, typer.Option(help="A version (default: the live one).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    db: Db = None,
+) -> None:
+    """Compare the cells from recorded assignments and outcomes, with 95 % intervals."""
+    day = _day(as_of)
+    try:
+        app = bootstrap(db_url=db)
+        report = strategy_report(app.unit_of_work(), actor=operator(), as_of=day,
+                                 version=version)  # fmt: skip
+    except _LIVE_ERRORS as exc:
+        raise _fail(exc) from exc
+    if json_out:
+        typer.echo(json.dumps(report_json(report)))
+        return
+    render_report(report, console)
+
+
+def _iv(i: Interval, money: bool = False) -> str:
+    if money:
+        return f"{format_minor(round(i.mean))} [{format_minor(round(i.low))}, {format_minor(round(i.high))}]"
+    return f"{i.mean:.3f} [{i.low:.3f}, {i.high:.3f}]"
+
+
+def render_report(report: StrategyReport, out: Console) -> None:
+    """The tables `strategy report` prints: the cells, their outcomes, and the differences
+    from the holdout (per account, 95 % intervals)."""
+    v = report.version
+    cells = Table("cell", "role", "strategy", "share", "observed share", "accounts",
+                  title=f"{v.name} v{v.version} ({v.status}) to {report.as_of}")  # fmt: skip
+    outcomes = Table("cell", "collected / account", "contacts / account", "paying",
+                     title="outcomes per account since assignment")  # fmt: skip
+    versus = Table("cell", "collected", "contacts", "paying", title="difference from the holdout")
+    for c in report.cells:
+        m = c.metrics
+        cells.add_row(c.name, c.role, c.strategy, f"{c.share:.0%}", _iv(c.observed_share),
+                      f"{c.accounts:,}")  # fmt: skip
+        outcomes.add_row(c.name, _iv(m["collected_minor"], money=True), _iv(m["contacts"]),
+                         _iv(m["paid_any"]))  # fmt: skip
+        if c.versus_holdout is not None:
+            d = c.versus_holdout
+            versus.add_row(c.name, _iv(d["collected_minor"], money=True), _iv(d["contacts"]),
+                           _iv(d["paid_any"]))  # fmt: skip
+    out.print(cells)
+    out.print(outcomes)
+    out.print(versus)
+
+
+def report_json(report: StrategyReport) -> dict[str, Any]:
+    """The report as JSON-ready data (Decimal figures as strings: exact)."""
+
+    def iv(i: Interval) -> dict[str, Any]:
+        return {"mean": str(i.mean), "low": str(i.low), "high": str(i.high), "n": i.n}
+
+    return {
+        "version": report.version.version, "name": report.version.name,
+        "as_of": report.as_of.isoformat(), "accounts": report.accounts,
+        "cells": [
+            {"name": c.name, "role": c.role, "strategy": c.strategy, "share": c.share,
+             "accounts": c.accounts, "observed_share": iv(c.observed_share),
+             **{m: iv(i) for m, i in c.metrics.items()},
+             "versus_holdout": None if c.versus_holdout is None
+             else {m: iv(i) for m, i in c.versus_holdout.items()}}
+            for c in report.cells
+        ],
+    }  # fmt: skip

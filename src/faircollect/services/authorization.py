@@ -49,6 +49,8 @@ class Permission(StrEnum):
     PLAYBOOK_APPROVE = "playbook.approve"
     MODEL_TRAIN = "model.train"
     MODEL_PROMOTE = "model.promote"
+    STRATEGY_PROPOSE = "strategy.propose"  # a champion/challenger strategy file, as a draft
+    STRATEGY_APPROVE = "strategy.approve"  # put a proposed file live (maker-checker)
     JOB_RUN = "job.run"  # import, batch, scoring, the daily cycle
     CONTACTS_EXPORT = "contacts.export"
     AUDIT_READ = "audit.read"  # checkpoints, proofs, bundles, verification
@@ -81,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.SCRIPT_DRAFT,
         P.PLAYBOOK_DRAFT,
         P.MODEL_TRAIN,
+        P.STRATEGY_PROPOSE,
         P.JOB_RUN,
         P.CONTACTS_EXPORT,
         P.REPORT_READ,
@@ -98,6 +101,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.SCRIPT_APPROVE,
             P.PLAYBOOK_APPROVE,
             P.MODEL_PROMOTE,
+            P.STRATEGY_APPROVE,
             P.CONTACTS_EXPORT,
             P.AUDIT_READ,
             P.REPORT_READ,

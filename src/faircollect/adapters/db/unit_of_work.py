@@ -20,6 +20,7 @@ from faircollect.adapters.db.payment_store import SqlPaymentStore
 from faircollect.adapters.db.playbook_store import SqlPlaybookStore
 from faircollect.adapters.db.report_store import SqlReportStore
 from faircollect.adapters.db.script_store import SqlScriptStore
+from faircollect.adapters.db.strategy_store import SqlStrategyStore
 from faircollect.kit.clock import Clock
 from faircollect.services.identity.ports import Credentials
 from faircollect.services.ports import PiiProtector
@@ -148,3 +149,7 @@ class SqlUnitOfWork:
     @cached_property
     def contact_record(self) -> SqlContactRecord:
         return SqlContactRecord(self.connection)
+
+    @cached_property
+    def strategies(self) -> SqlStrategyStore:
+        return SqlStrategyStore(self.connection)
