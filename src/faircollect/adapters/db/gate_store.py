@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 
-from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.tables import contact_attempts, loans
 from faircollect.services.contact_api import AttemptRecord, LoanParty
 
@@ -18,6 +20,21 @@ class SqlGateStore(SqlContactStore):
         ).first()
         return None if row is None else LoanParty(str(row[0]), str(row[1]))
 
+    def loan_parties(self, loan_ids: Collection[str]) -> dict[str, LoanParty]:
+        found: dict[str, LoanParty] = {}
+        wanted = sorted(set(loan_ids))
+        for start in range(0, len(wanted), 500):  # IN lists of a size every database accepts
+            part = wanted[start : start + 500]
+            found.update(
+                (str(loan_id), LoanParty(str(borrower_id), str(currency)))
+                for loan_id, borrower_id, currency in self._conn.execute(
+                    select(loans.c.loan_id, loans.c.borrower_id, loans.c.currency).where(
+                        loans.c.loan_id.in_(part)
+                    )
+                )
+            )
+        return found
+
     def agencies_of(self, loan_id: str) -> list[str]:
         # Placements with agencies are not recorded yet: no agency holds any account.
         return []
@@ -30,3 +47,8 @@ class SqlGateStore(SqlContactStore):
         if row is None:
             return None
         return AttemptRecord(int(row[0]), str(row[1]), str(row[2]), str(row[3]), str(row[4]))
+
+
+class ChunkGateStore(ChunkContactStore, SqlGateStore):
+    """The gate store of a batch of API decisions in one transaction: the batch's debtors locked
+    and their facts read up front, in a few queries (`ChunkContactStore`, as the cycle's chunks)."""
