@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 KEYS = {
     "FAIRCOLLECT_PII_KEY": base64.b64encode(b"k" * 32).decode(),
@@ -72,6 +72,13 @@ def bench_service() -> Any:
         return {"ok": True}
 
     service.include_router(signed_in)
+    opened = [0]
+    event.listen(app.engine, "connect", lambda *_: opened.__setitem__(0, opened[0] + 1))
+
+    def stats() -> dict[str, int]:
+        return {"connections_opened": opened[0]}
+
+    service.add_api_route("/bench/stats", stats, methods=["GET"])
     return service
 
 
@@ -80,9 +87,13 @@ def serve(url: str, port: int, workers: int) -> None:
     import uvicorn
 
     os.environ.update(KEYS, FAIRCOLLECT_DB=url)
+    # BENCH_HTTP / BENCH_LOOP compare uvicorn's pure-Python choices ("h11", "asyncio") with what
+    # `faircollect serve` picks ("auto": httptools and uvloop, when installed).
     uvicorn.run("api:bench_service", factory=True, app_dir=str(Path(__file__).parent),
                 host="127.0.0.1", port=port, workers=workers, proxy_headers=False,
-                server_header=False, log_level="warning")  # fmt: skip
+                server_header=False, log_level="warning",
+                http=os.environ.get("BENCH_HTTP", "auto"),
+                loop=os.environ.get("BENCH_LOOP", "auto"))  # fmt: skip
 
 
 def build(url: str, n: int) -> str:
@@ -180,6 +191,32 @@ async def phase(
     return round(len(latencies) / seconds), sorted(latencies), statuses
 
 
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process and its workers have used so far."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(c) for c in children.read_text().split()]
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def connections_opened(port: int) -> int:
+    """How many database connections the server (one worker's) has opened so far."""
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"GET /bench/stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    return int(json.loads(answer.split(b"\r\n\r\n", 1)[1])["connections_opened"])
+
+
 def quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] * 1000
 
@@ -265,9 +302,14 @@ def main() -> None:
         results: dict[str, Any] = {"load_before": os.getloadavg()[0]}
         for name in args.phases.split(","):
             make = phases[name]
+            cpu, opened = server_cpu_s(server.pid), connections_opened(port)
             rate, lat, statuses = asyncio.run(phase(port, token, args.clients, args.seconds, make))
+            # Includes the warm-up's requests, which are not counted: an upper bound.
+            cpu_ms = (server_cpu_s(server.pid) - cpu) * 1000 / max(1, len(lat))
             results[name] = {"per_s": rate, "p50_ms": round(quantile(lat, 0.5), 1),
-                             "p99_ms": round(quantile(lat, 0.99), 1), "statuses": statuses}  # fmt: skip
+                             "p99_ms": round(quantile(lat, 0.99), 1), "statuses": statuses,
+                             "server_cpu_ms_per_request": round(cpu_ms, 2),
+                             "db_connections_opened": connections_opened(port) - opened}  # fmt: skip
         results["load_after"] = os.getloadavg()[0]
         bare_result = results.get("bare_commit")
         for name in ("token_only", "decisions", "account"):
