@@ -17,8 +17,8 @@ from sqlalchemy import event
 
 from faircollect.bootstrap import App
 from faircollect.services.accounts import view_account
-from faircollect.services.contact_api import decide_contact
-from faircollect.services.idempotency import IdempotencyKey
+from faircollect.services.contact_api import DecisionCall, decide_contact, decide_contacts
+from faircollect.services.idempotency import IdempotencyKey, StoredAnswer
 from tests.integration.service_support import ACTORS, build_ledger
 
 COLLECTOR = ACTORS["collector"]
@@ -86,3 +86,15 @@ def test_an_account_view_takes_a_fixed_number_of_statements(ledger: App) -> None
         view = view_account(ledger.unit_of_work(), actor=COLLECTOR, loan_id="L2")
     assert view.loan.loan_id == "L2"
     assert len(seen) == 19, seen
+
+
+def test_a_batch_takes_a_few_statements_plus_two_per_allowed_decision(ledger: App) -> None:
+    decide(ledger, 0)
+    calls = [DecisionCall(COLLECTOR, call(k, loan)) for k, loan in ((1, "L1"), (2, "L2"))]
+    with statements(ledger) as seen:
+        answers = decide_contacts(ledger.unit_of_work(), calls)
+    allowed = sum(1 for a in answers if isinstance(a, StoredAnswer) and a.body["allowed"])
+    # The loans' parties (1); the debtors locked (2) and their histories, pauses and lawful
+    # amounts read (3); per decision its row and, when allowed, its reservation; one audit
+    # append (7) for all.
+    assert len(seen) == 1 + 2 + 3 + len(calls) + allowed + 7, seen
