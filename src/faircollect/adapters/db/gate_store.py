@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.tables import contact_attempts, loans
 from faircollect.services.contact_api import AttemptRecord, LoanParty
+
+# Built once, values bound at execution (as contact_store's statements: building one with its
+# values costs more than running it).
+_PARTY = select(loans.c.borrower_id, loans.c.currency).where(loans.c.loan_id == bindparam("l_id"))
+_PARTIES = select(loans.c.loan_id, loans.c.borrower_id, loans.c.currency).where(
+    loans.c.loan_id.in_(bindparam("l_ids", expanding=True))
+)
 
 
 class SqlGateStore(SqlContactStore):
     """Contact decisions and attempts, with the loan's party and an attempt's owner."""
 
     def loan_party(self, loan_id: str) -> LoanParty | None:
-        row = self._conn.execute(
-            select(loans.c.borrower_id, loans.c.currency).where(loans.c.loan_id == loan_id)
-        ).first()
+        row = self._conn.execute(_PARTY, {"l_id": loan_id}).first()
         return None if row is None else LoanParty(str(row[0]), str(row[1]))
 
     def loan_parties(self, loan_ids: Collection[str]) -> dict[str, LoanParty]:
@@ -27,11 +32,7 @@ class SqlGateStore(SqlContactStore):
             part = wanted[start : start + 500]
             found.update(
                 (str(loan_id), LoanParty(str(borrower_id), str(currency)))
-                for loan_id, borrower_id, currency in self._conn.execute(
-                    select(loans.c.loan_id, loans.c.borrower_id, loans.c.currency).where(
-                        loans.c.loan_id.in_(part)
-                    )
-                )
+                for loan_id, borrower_id, currency in self._conn.execute(_PARTIES, {"l_ids": part})
             )
         return found
 
