@@ -1,14 +1,20 @@
-"""Benchmark: the gate's API served by uvicorn on PostgreSQL under 32 concurrent clients.
+"""Benchmark: the service as `faircollect serve` runs it, on PostgreSQL, under 32 concurrent clients.
 
     FAIRCOLLECT_TEST_PG_URL=postgresql://... .venv/bin/python bench/api.py [--accounts 2000]
-        [--clients 32] [--seconds 12]
+        [--clients 32] [--seconds 12] [--workers 1]
 
-Builds `--accounts` accounts in a private schema, serves the API (one uvicorn worker, the app
-of `faircollect serve` with a fixed-token resolver: sign-in is not what is measured) and drives
-it with httpx async clients for three phases of `--seconds` each: `POST /api/v1/contacts/decisions`
-(random debtors, so the debtor locks rarely collide), `GET /api/v1/accounts/{loan_id}`, and a
-bare endpoint that opens a unit of work and commits it. Prints requests/s and p50/p99 for each,
-and each phase's ratio to the bare endpoint. Bounded: about 3 × `--seconds` plus the set-up.
+Builds `--accounts` accounts in a private schema (dropped at the end), a collector and an API
+token issued the product's way, and serves the app of `faircollect serve` (`default_app`: real
+sessions and tokens, each token use looked up by its keyed hash, counted and audited) under
+uvicorn with the same options, plus two routes of the benchmark's own, mounted here and nowhere in
+the product: `POST /bench/commit` writes one row and commits (one durable commit, the ceiling of
+any request that changes something). The clients are plain asyncio keep-alive connections (a
+few lines of HTTP/1.1, so the load generator takes little of the two cores it shares with the
+server and PostgreSQL). Four phases of `--seconds` each (`--phases`), after a warm-up: the bare
+commit, `GET /bench/token` (a route of its own that only signs the token in),
+`POST /api/v1/contacts/decisions` (random debtors), `GET /api/v1/accounts/{loan_id}`. Prints
+requests/s, p50/p99, each phase's ratio to the bare commit, the load average, and checks that
+every decision answered was stored. Bounded: about 4 × (`--seconds` + 2) plus the set-up.
 """
 
 from __future__ import annotations
@@ -25,54 +31,74 @@ import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-import httpx
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 KEYS = {
     "FAIRCOLLECT_PII_KEY": base64.b64encode(b"k" * 32).decode(),
     "FAIRCOLLECT_AUDIT_KEY": base64.b64encode(b"a" * 32).decode(),
 }
 DAY = date(2026, 12, 15)
-TOKEN = "bench-collector"  # noqa: S105 (a fixed test token, not a secret)
+WARM_UP_S = 2.0
 
 
-def serve(url: str, port: int) -> None:
-    """The server process: the service on `url` with a resolver that knows one collector."""
-    import uvicorn
+def bench_service() -> Any:
+    """The uvicorn factory of the server processes: `faircollect serve`'s app and the bare route."""
+    from fastapi import APIRouter
 
-    from faircollect.bootstrap import bootstrap
-    from faircollect.config import Settings
-    from faircollect.entrypoints.server import create_app
-    from faircollect.services.authorization import Actor, Role, make_actor
+    from faircollect.entrypoints.http.access import Via, route
+    from faircollect.entrypoints.server import default_app
+    from faircollect.services.authorization import Permission
 
-    collector = make_actor("user", "bench", "Bench Collector", [Role.COLLECTOR])
-
-    class Resolver:
-        def from_session(self, token: str) -> None:
-            return None
-
-        def from_bearer(self, token: str) -> Actor | None:
-            return collector if token == TOKEN else None
-
-    app = bootstrap(Settings(db_url=url, pii_key=KEYS["FAIRCOLLECT_PII_KEY"],
-                             audit_key=KEYS["FAIRCOLLECT_AUDIT_KEY"]))  # fmt: skip
-    service = create_app(app, resolver=Resolver())
+    service = default_app()
+    app = service.state.faircollect
+    write = text("INSERT INTO bench_commits (at) VALUES (CURRENT_TIMESTAMP)")
 
     def bare() -> dict[str, bool]:
         with app.unit_of_work() as uow:
-            uow.connection.execute(text("SELECT 1"))
+            uow.connection.execute(write)
             uow.commit()
         return {"ok": True}
 
     service.add_api_route("/bench/commit", bare, methods=["POST"])
-    uvicorn.run(service, host="127.0.0.1", port=port, log_level="warning")
+    # A route that only signs the token in (its use counted and audited, as for every route):
+    # what each API request pays before its use case runs.
+    signed_in = APIRouter(prefix="/bench")
+
+    @route(signed_in, "GET", "/token", permissions=[Permission.CONTACT_DECIDE], via=Via.BEARER)
+    def token() -> dict[str, bool]:
+        return {"ok": True}
+
+    service.include_router(signed_in)
+    opened = [0]
+    event.listen(app.engine, "connect", lambda *_: opened.__setitem__(0, opened[0] + 1))
+
+    def stats() -> dict[str, int]:
+        return {"connections_opened": opened[0]}
+
+    service.add_api_route("/bench/stats", stats, methods=["GET"])
+    return service
 
 
-def build(url: str, n: int) -> None:
-    """`n` accounts like bench/daily_cycle.py's (licensed CNY loans, 1-180 days past due), written
-    with typed inserts (PostgreSQL's COPY wants dates, not ISO text), and a day of positions."""
+def serve(url: str, port: int, workers: int) -> None:
+    """The server: uvicorn as `faircollect serve` calls it (serve_cli), with the bench's factory."""
+    import uvicorn
+
+    os.environ.update(KEYS, FAIRCOLLECT_DB=url)
+    # BENCH_HTTP / BENCH_LOOP compare uvicorn's pure-Python choices ("h11", "asyncio") with what
+    # `faircollect serve` picks ("auto": httptools and uvloop, when installed).
+    uvicorn.run("api:bench_service", factory=True, app_dir=str(Path(__file__).parent),
+                host="127.0.0.1", port=port, workers=workers, proxy_headers=False,
+                server_header=False, log_level="warning",
+                http=os.environ.get("BENCH_HTTP", "auto"),
+                loop=os.environ.get("BENCH_LOOP", "auto"))  # fmt: skip
+
+
+def build(url: str, n: int) -> str:
+    """`n` accounts like bench/daily_cycle.py's (licensed CNY loans, 1-180 days past due), a day
+    of positions, and a collector with an API token (returned) issued through the use cases."""
     from sqlalchemy import insert
 
     from faircollect.adapters.db.batch_job import run_batch
@@ -80,6 +106,8 @@ def build(url: str, n: int) -> None:
     from faircollect.bootstrap import bootstrap
     from faircollect.config import Settings
     from faircollect.kit.clock import FixedClock
+    from faircollect.services.authorization import Role, make_actor
+    from faircollect.services.identity import add_user, create_first_admin, create_token
 
     app = bootstrap(Settings(db_url=url, pii_key=KEYS["FAIRCOLLECT_PII_KEY"],
                              audit_key=KEYS["FAIRCOLLECT_AUDIT_KEY"]))  # fmt: skip
@@ -110,41 +138,105 @@ def build(url: str, n: int) -> None:
         conn.execute(insert(borrowers), people)
         conn.execute(insert(loans), books)
         conn.execute(insert(installments), lines)
+        conn.execute(text("CREATE TABLE bench_commits (id SERIAL PRIMARY KEY, at TIMESTAMPTZ)"))
     clock = FixedClock(datetime(2026, 12, 14, 20, tzinfo=UTC))
     run_batch(engine=app.engine, url=url, as_of=DAY - timedelta(days=1), buckets=app.buckets,
               clock=clock)  # fmt: skip
+    root = create_first_admin(app.unit_of_work(), username="bench-admin")
+    admin = make_actor("user", root.user_id, root.username, [Role.ADMIN])
+    add_user(app.unit_of_work(), actor=admin, username="bench-collector", roles=[Role.COLLECTOR])
+    issued = create_token(app.unit_of_work(), actor=admin, name="dialler",
+                          scopes=["contact.decide", "account.read"], for_user="bench-collector",
+                          expires_at=datetime.now(UTC) + timedelta(days=1))  # fmt: skip
     app.engine.dispose()
+    return issued.plain
 
 
 async def phase(
-    base: str, clients: int, seconds: float, make: Any
+    port: int, token: str, clients: int, seconds: float, make: Any
 ) -> tuple[int, list[float], dict[int, int]]:
-    """Each client sends `make(rng)` requests back to back for `seconds`."""
+    """Each client sends `make(rng)` requests back to back on its own keep-alive connection for
+    `seconds` (after `WARM_UP_S` not counted)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    begin = time.perf_counter() + WARM_UP_S
+    end = begin + seconds
 
-        async def one(seed: int) -> None:
-            rng = random.Random(seed)
-            end = time.perf_counter() + seconds
-            while time.perf_counter() < end:
+    async def one(seed: int) -> None:
+        rng = random.Random(seed)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while (now := time.perf_counter()) < end:
                 method, path, body = make(rng)
+                data = b"" if body is None else json.dumps(body).encode()
+                head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "
+                        f"{token}\r\nContent-Type: application/json\r\nContent-Length: "
+                        f"{len(data)}\r\n\r\n")  # fmt: skip
                 t0 = time.perf_counter()
-                answer = await client.request(
-                    method, path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}
-                )
-                latencies.append(time.perf_counter() - t0)
-                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+                writer.write(head.encode() + data)
+                answer = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in answer.lower().split(b"\r\n"):
+                    if line.startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                if now >= begin:
+                    latencies.append(time.perf_counter() - t0)
+                    status = int(answer[9:12])
+                    statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
 
-        t0 = time.perf_counter()
-        await asyncio.gather(*(one(k) for k in range(clients)))
-        elapsed = time.perf_counter() - t0
-    return round(len(latencies) / elapsed), sorted(latencies), statuses
+    await asyncio.gather(*(one(k) for k in range(clients)))
+    return round(len(latencies) / seconds), sorted(latencies), statuses
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the server process and its workers have used so far."""
+    total = 0.0
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(c) for c in children.read_text().split()]
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def connections_opened(port: int) -> int:
+    """How many database connections the server (one worker's) has opened so far."""
+    with socket.create_connection(("127.0.0.1", port)) as conn:
+        conn.sendall(b"GET /bench/stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    return int(json.loads(answer.split(b"\r\n\r\n", 1)[1])["connections_opened"])
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] * 1000
+
+
+def argon2_ms() -> dict[str, Any]:
+    """What one password login's Argon2id costs at the configured (default) parameters."""
+    from faircollect.adapters.credentials import Credentials
+    from faircollect.config import Settings
+
+    s = Settings()
+    creds = Credentials(b"k" * 32, time_cost=s.argon2_time_cost, memory_kib=s.argon2_memory_kib,
+                        parallelism=s.argon2_parallelism)  # fmt: skip
+    stored = creds.hash_password("correct horse battery staple")
+    times = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        creds.verify_password("correct horse battery staple", stored)
+        times.append((time.perf_counter() - t0) * 1000)
+    return {"params": f"t={s.argon2_time_cost} m={s.argon2_memory_kib}KiB "
+                      f"p={s.argon2_parallelism}", "verify_ms_median": round(sorted(times)[2], 1)}  # fmt: skip
 
 
 def main() -> None:
@@ -152,10 +244,12 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=12.0)
-    parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--phases", default="bare_commit,token_only,decisions,account")
+    parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
         return
     pg = os.environ.get("FAIRCOLLECT_TEST_PG_URL")
     if not pg:
@@ -170,18 +264,19 @@ def main() -> None:
     server = None
     try:
         t0 = time.perf_counter()
-        build(url, args.accounts)
+        token = build(url, args.accounts)
         setup = time.perf_counter() - t0
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port)])
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", url, str(port), str(args.workers)]
+        )
+        for _ in range(600):
             try:
-                httpx.get(f"{base}/api/v1/openapi.json", timeout=1)
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
-            except httpx.TransportError:
+            except OSError:
                 time.sleep(0.1)
         n = args.accounts
 
@@ -199,18 +294,40 @@ def main() -> None:
         def bare(rng: random.Random) -> tuple[str, str, None]:
             return "POST", "/bench/commit", None
 
-        results = {}
-        for name, make in (("bare_commit", bare), ("decisions", decision), ("account", account)):
-            rate, lat, statuses = asyncio.run(phase(base, args.clients, args.seconds, make))
+        def signed_in(rng: random.Random) -> tuple[str, str, None]:
+            return "GET", "/bench/token", None
+
+        phases = {"bare_commit": bare, "token_only": signed_in, "decisions": decision,
+                  "account": account}  # fmt: skip
+        results: dict[str, Any] = {"load_before": os.getloadavg()[0]}
+        for name in args.phases.split(","):
+            make = phases[name]
+            cpu, opened = server_cpu_s(server.pid), connections_opened(port)
+            rate, lat, statuses = asyncio.run(phase(port, token, args.clients, args.seconds, make))
+            # Includes the warm-up's requests, which are not counted: an upper bound.
+            cpu_ms = (server_cpu_s(server.pid) - cpu) * 1000 / max(1, len(lat))
             results[name] = {"per_s": rate, "p50_ms": round(quantile(lat, 0.5), 1),
-                             "p99_ms": round(quantile(lat, 0.99), 1), "statuses": statuses}  # fmt: skip
-        bare_result = results["bare_commit"]
-        for name in ("decisions", "account"):
-            r = results[name]
+                             "p99_ms": round(quantile(lat, 0.99), 1), "statuses": statuses,
+                             "server_cpu_ms_per_request": round(cpu_ms, 2),
+                             "db_connections_opened": connections_opened(port) - opened}  # fmt: skip
+        results["load_after"] = os.getloadavg()[0]
+        bare_result = results.get("bare_commit")
+        for name in ("token_only", "decisions", "account"):
+            r = results.get(name)
+            if r is None or bare_result is None:
+                continue
             r["throughput_vs_bare"] = round(r["per_s"] / bare_result["per_s"], 2)
             r["p99_vs_bare"] = round(r["p99_ms"] / bare_result["p99_ms"], 2)
+        check = create_engine(normalise_url(url))
+        with check.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM contact_decisions")).scalar_one()
+        check.dispose()
+        if "decisions" in results:
+            # Warm-up decisions are stored too: at least every counted 201 must be.
+            results["decisions"]["stored_rows"] = stored
         print(json.dumps({"accounts": n, "clients": args.clients, "seconds": args.seconds,
-                          "setup_s": round(setup, 1), "cpus": os.cpu_count(), **results},
+                          "workers": args.workers, "setup_s": round(setup, 1),
+                          "cpus": os.cpu_count(), "argon2_login": argon2_ms(), **results},
                          indent=1))  # fmt: skip
     finally:
         if server is not None:

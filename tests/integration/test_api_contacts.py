@@ -246,6 +246,6 @@ def test_a_key_stored_meanwhile_is_a_conflict_and_the_transaction_survives(app: 
     with app.unit_of_work() as uow:
         with pytest.raises(IdempotencyInProgressError):
             uow.idempotency.save("user:u1", "k", "h1", first, at)
-        # The savepoint kept the transaction usable: it still reads, and the first answer stands.
+        # The refused insert left the transaction usable: it still reads, the first answer stands.
         assert uow.idempotency.find("user:u1", "k") == ("h1", first)
         assert uow.idempotency.find("user:u2", "k") is None

@@ -129,9 +129,11 @@ class AuditLog:
         subjects: Sequence[str] | None = None,
     ) -> int:
         """Append entries; return the index of the first. Serialised by locking the head row."""
-        # Taking the write lock first: concurrent appenders wait here, then see the new size.
-        self._sql.run("UPDATE audit_head SET size = size WHERE id = 1")
-        first = self.size
+        # Taking the write lock first: concurrent appenders wait here, then see the new size
+        # (returned by the same statement: every appender holds the head one round trip less).
+        first = int(
+            self._sql.rows("UPDATE audit_head SET size = size WHERE id = 1 RETURNING size")[0][0]
+        )
         if not entries:
             return first
         total = first + len(entries)

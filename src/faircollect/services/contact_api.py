@@ -9,11 +9,14 @@ the debtor; a loan the actor may not see is a `NotVisibleError` like one that do
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
+from faircollect.audit.records import AuditRecord
+from faircollect.kit.clock import Clock
 from faircollect.kit.limits import MAX_STORED_CONTACT_POINT
 from faircollect.policy import ContactRequest, Outcome, RulePack, load_pack
 from faircollect.policy.packs import PACK_OF_CURRENCY, PackError
@@ -23,17 +26,20 @@ from faircollect.services.authorization import (
     Actor,
     NotVisibleError,
     Permission,
+    PermissionDeniedError,
     check_scope,
     require,
 )
-from faircollect.services.contacts import ContactStore, request_contact
+from faircollect.services.contacts import HISTORY_DAYS, ContactStore, request_contact
 from faircollect.services.idempotency import (
+    IdempotencyConflictError,
     IdempotencyKey,
     IdempotentUnitOfWork,
     StoredAnswer,
     remember,
     replayed,
 )
+from faircollect.services.ports import AuditTrail, PiiProtector, UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class GateStore(ContactStore, Protocol):
 
     def loan_party(self, loan_id: str) -> LoanParty | None: ...
 
+    def loan_parties(self, loan_ids: Collection[str]) -> dict[str, LoanParty]: ...
+
     def agencies_of(self, loan_id: str) -> list[str]: ...
 
     def attempt(self, attempt_id: int) -> AttemptRecord | None: ...
@@ -71,6 +79,9 @@ class GateUnitOfWork(IdempotentUnitOfWork, Protocol):
     @property
     def gate(self) -> GateStore: ...
 
+    def gate_batch(self, *, cases: Sequence[tuple[str, str, date]], since: datetime) -> GateStore:
+        """The gate store for a batch: `cases` (borrower, loan, local day) locked and read now."""
+
 
 OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.PENDING)
 
@@ -80,8 +91,10 @@ def _pack(pack_id: str, on: date) -> RulePack:
     return load_pack(pack_id, on=on)
 
 
-def _visible_loan(uow: GateUnitOfWork, actor: Actor, loan_id: str) -> LoanParty:
-    party = uow.gate.loan_party(loan_id)
+def _visible_loan(
+    uow: GateUnitOfWork, actor: Actor, loan_id: str, parties: dict[str, LoanParty] | None = None
+) -> LoanParty:
+    party = uow.gate.loan_party(loan_id) if parties is None else parties.get(loan_id)
     if party is None:
         raise NotVisibleError(loan_id)
     check_scope(actor, borrower_id=party.borrower_id, agency_ids=uow.gate.agencies_of(loan_id))
@@ -104,6 +117,78 @@ def _checked(actor: Actor, wire: Any) -> tuple[ContactRequest, bool]:
     return request, named_zones
 
 
+@dataclass(frozen=True, slots=True)
+class DecisionCall:
+    """One request to the gate: who asks, the request in the wire format, its Idempotency-Key."""
+
+    actor: Actor
+    request_wire: Any
+    idempotency: IdempotencyKey | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """A call that passed every check (read only so far): the loan's party and its pack."""
+
+    call: DecisionCall
+    request: ContactRequest
+    named_zones: bool
+    party: LoanParty
+    pack: RulePack
+
+
+def _place(
+    uow: GateUnitOfWork,
+    call: DecisionCall,
+    checked: tuple[ContactRequest, bool],
+    auditing: UnitOfWork,
+    parties: dict[str, LoanParty] | None = None,
+) -> _Placed | StoredAnswer:
+    """The checks before anything of the call is written (a denial audited through `auditing`);
+    the stored answer of a replayed Idempotency-Key."""
+    request, named_zones = checked
+    require(auditing, call.actor, Permission.CONTACT_DECIDE, subject=f"loan:{request.debt_id}")
+    stored = replayed(uow, actor=call.actor, key=call.idempotency)
+    if stored is not None:
+        return stored
+    party = _visible_loan(uow, call.actor, request.debt_id, parties)
+    pack_id = PACK_OF_CURRENCY.get(party.currency)
+    if pack_id is None:
+        raise NotVisibleError(request.debt_id)  # a loan no shipped pack decides
+    try:
+        pack = _pack(pack_id, request.at.astimezone(UTC).date())
+    except PackError:
+        raise WireError(
+            "request.at", "out_of_range", "request.at: no rule pack was in force then"
+        ) from None
+    return _Placed(call, request, named_zones, party, pack)
+
+
+def _decide(
+    uow: GateUnitOfWork, placed: _Placed, audit: AuditTrail, store: GateStore
+) -> StoredAnswer:
+    """Decide, record, reserve and audit a placed call; its answer stored under its key."""
+    request = placed.request
+    answer = request_contact(
+        store=store,
+        audit=audit,
+        pack=placed.pack,
+        borrower_id=placed.party.borrower_id,
+        loan_id=request.debt_id,
+        request=request,
+        timezones=request.timezones if placed.named_zones else None,
+    )
+    body: dict[str, Any] = {
+        **answer.decision.to_dict(),
+        "allowed": answer.decision.allowed,
+        "attempt_id": answer.attempt_id,
+        "loan_id": request.debt_id,
+    }
+    result = StoredAnswer(201, body)
+    remember(uow, actor=placed.call.actor, key=placed.call.idempotency, answer=result)
+    return result
+
+
 def decide_contact(
     uow: GateUnitOfWork,
     *,
@@ -117,41 +202,119 @@ def decide_contact(
     `WireError` (naming the field) for a request that breaks the wire format, `NotVisibleError`
     for a loan unknown or outside the actor's scope; nothing is written then.
     """
-    request, named_zones = _checked(actor, request_wire)
+    call = DecisionCall(actor, request_wire, idempotency)
+    checked = _checked(actor, request_wire)  # refused before the transaction
     with uow:
-        require(uow, actor, Permission.CONTACT_DECIDE, subject=f"loan:{request.debt_id}")
-        stored = replayed(uow, actor=actor, key=idempotency)
-        if stored is not None:
-            return stored
-        party = _visible_loan(uow, actor, request.debt_id)
-        pack_id = PACK_OF_CURRENCY.get(party.currency)
-        if pack_id is None:
-            raise NotVisibleError(request.debt_id)  # a loan no shipped pack decides
-        try:
-            pack = _pack(pack_id, request.at.astimezone(UTC).date())
-        except PackError:
-            raise WireError(
-                "request.at", "out_of_range", "request.at: no rule pack was in force then"
-            ) from None
-        answer = request_contact(
-            store=uow.gate,
-            audit=uow.audit,
-            pack=pack,
-            borrower_id=party.borrower_id,
-            loan_id=request.debt_id,
-            request=request,
-            timezones=request.timezones if named_zones else None,
-        )
-        body: dict[str, Any] = {
-            **answer.decision.to_dict(),
-            "allowed": answer.decision.allowed,
-            "attempt_id": answer.attempt_id,
-            "loan_id": request.debt_id,
-        }
-        result = StoredAnswer(201, body)
-        remember(uow, actor=actor, key=idempotency, answer=result)
+        placed = _place(uow, call, checked, uow)
+        if isinstance(placed, StoredAnswer):
+            return placed
+        result = _decide(uow, placed, uow.audit, uow.gate)
         uow.commit()
         return result
+
+
+# What `decide_contact` refuses a call with before writing anything of it.
+REFUSALS = (WireError, NotVisibleError, PermissionDeniedError, IdempotencyConflictError)
+
+
+def decide_contacts(
+    uow: GateUnitOfWork, calls: Sequence[DecisionCall]
+) -> list[StoredAnswer | Exception]:
+    """`decide_contact` for several calls in one transaction: one audit append and one commit
+    for all (each decision's transaction ends holding the audit log's head through its durable
+    commit, so concurrent callers share that cost instead of waiting for it one by one).
+
+    Each call gets its answer, or the refusal (`REFUSALS`) `decide_contact` would raise for it
+    alone, with nothing of it written and a denial audited. The calls are decided in their
+    debtors' order, as the cycle's chunks lock debtors, so two batches never wait on each other
+    in a cycle; calls for one debtor in their given order, each seeing the reservations of those
+    before it. Any other error (the database's, a key stored meanwhile) raises, nothing written:
+    the caller then decides the calls one by one.
+    """
+    answers: dict[int, StoredAnswer | Exception] = {}
+    checked: list[tuple[int, tuple[ContactRequest, bool]]] = []
+    for k, call in enumerate(calls):
+        try:
+            checked.append((k, _checked(call.actor, call.request_wire)))
+        except WireError as exc:
+            answers[k] = exc
+    with uow:
+        held = _HeldRecords(uow)
+        parties = uow.gate.loan_parties({request.debt_id for _, (request, _) in checked})
+        placed: list[tuple[int, _Placed]] = []
+        for k, request in checked:
+            try:
+                found = _place(uow, calls[k], request, held, parties)
+            except REFUSALS as exc:
+                answers[k] = exc
+                continue
+            if isinstance(found, StoredAnswer):
+                answers[k] = found
+            else:
+                placed.append((k, found))
+        placed.sort(key=lambda item: item[1].party.borrower_id)
+        store = _batch_store(uow, [one for _, one in placed])
+        for k, one in placed:
+            answers[k] = _decide(uow, one, held, store)
+        if held.records:
+            uow.audit.append_records(held.records)
+        uow.commit()
+    return [answers[k] for k in range(len(calls))]
+
+
+def _batch_store(uow: GateUnitOfWork, placed: list[_Placed]) -> GateStore:
+    """The batch's debtors locked and their facts read in a few queries, not five per call.
+    A request's local day depends on the debtor's zone, read with the lock: each of the days it
+    may be anywhere is read."""
+    if not placed:
+        return uow.gate
+    cases = [
+        (p.party.borrower_id, p.request.debt_id, day)
+        for p in placed
+        for day in _days_around(p.request.at)
+    ]
+    since = min(p.request.at for p in placed) - timedelta(days=HISTORY_DAYS)
+    return uow.gate_batch(cases=cases, since=since)
+
+
+def _days_around(at: datetime) -> tuple[date, ...]:
+    """The local dates `at` falls on in some zone (every offset is within a day of UTC)."""
+    day = at.astimezone(UTC).date()
+    return (day - timedelta(days=1), day, day + timedelta(days=1))
+
+
+class _HeldRecords:
+    """The batch's audit trail: records kept for one append before the commit. It is also the
+    unit `require` audits a denial through, whose commit the batch's own commit makes."""
+
+    def __init__(self, uow: GateUnitOfWork) -> None:
+        self.records: list[AuditRecord] = []
+        self._uow = uow
+
+    def append_records(self, records: Sequence[AuditRecord]) -> int:
+        self.records.extend(records)
+        return -1  # the index is known at the append; no caller of the gate reads it
+
+    @property
+    def audit(self) -> AuditTrail:
+        return self
+
+    @property
+    def clock(self) -> Clock:
+        return self._uow.clock
+
+    @property
+    def pii(self) -> PiiProtector:
+        return self._uow.pii
+
+    def __enter__(self) -> _HeldRecords:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def commit(self) -> None:
+        return None  # the batch commits once, after its last call
 
 
 def report_outcome(

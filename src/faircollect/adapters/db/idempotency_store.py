@@ -16,7 +16,9 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Executable
 
 from faircollect.adapters.db.tables import metadata
 from faircollect.services.idempotency import IdempotencyInProgressError, StoredAnswer
@@ -55,21 +57,39 @@ class SqlIdempotencyStore:
     def save(
         self, actor: str, key: str, request_sha256: str, answer: StoredAnswer, at: datetime
     ) -> None:
-        # A savepoint: a concurrent first use of the same key (the primary key refuses the
-        # second) must not leave the caller's transaction unusable on PostgreSQL.
-        try:
-            with self._conn.begin_nested():
-                self._conn.execute(
-                    insert(idempotency_keys).values(
-                        actor=actor,
-                        key=key,
-                        request_sha256=request_sha256,
-                        status=answer.status,
-                        response=json.dumps(answer.body, ensure_ascii=False),
-                        created_at=at.astimezone(UTC),
-                    )
-                )
-        except IntegrityError:
-            raise IdempotencyInProgressError(
-                "a request with this Idempotency-Key was answered meanwhile; repeat it"
-            ) from None
+        row = {
+            "actor": actor,
+            "key": key,
+            "request_sha256": request_sha256,
+            "status": answer.status,
+            "response": json.dumps(answer.body, ensure_ascii=False),
+            "created_at": at.astimezone(UTC),
+        }
+        # A concurrent first use of the same key must be refused without leaving the caller's
+        # transaction unusable on PostgreSQL: the insert skips a taken key (waiting for its
+        # writer first), in one statement where a savepoint around it would take three.
+        skipping = _SKIP_TAKEN.get(self._conn.dialect.name)
+        if skipping is not None:
+            if self._conn.execute(skipping, row).first() is not None:
+                return
+        else:
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(insert(idempotency_keys), row)
+                return
+            except IntegrityError:
+                pass
+        raise IdempotencyInProgressError(
+            "a request with this Idempotency-Key was answered meanwhile; repeat it"
+        )
+
+
+_SKIP_TAKEN: dict[str, Executable] = {
+    # The key comes back only when this insert stored it (the drivers' rowcount does not say).
+    "postgresql": postgresql.insert(idempotency_keys)
+    .on_conflict_do_nothing()
+    .returning(idempotency_keys.c.key),
+    "sqlite": sqlite.insert(idempotency_keys)
+    .on_conflict_do_nothing()
+    .returning(idempotency_keys.c.key),
+}

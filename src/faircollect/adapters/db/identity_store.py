@@ -209,11 +209,11 @@ class SqlIdentityStore:
             .values(revoked_at=_utc(at))
         )
 
-    def token_used(self, token_id: str, at: datetime) -> None:
+    def token_used(self, token_id: str, at: datetime, *, times: int = 1) -> None:
         self._conn.execute(
             update(api_tokens)
             .where(api_tokens.c.token_id == token_id)
-            .values(last_used_at=_utc(at), uses=api_tokens.c.uses + 1)
+            .values(last_used_at=_utc(at), uses=api_tokens.c.uses + times)
         )
 
     # --- rate counters ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -48,9 +49,10 @@ def create_sqlite_file(path: Path) -> None:
     os.chmod(path, DB_FILE_MODE)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys on and a busy timeout."""
-    engine = create_engine(normalise_url(url))
+def make_engine(url: str, **pool: Any) -> Engine:
+    """An engine for `url` (`pool`: the connection pool's settings); SQLite gets foreign keys on
+    and a busy timeout."""
+    engine = create_engine(normalise_url(url), **pool)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

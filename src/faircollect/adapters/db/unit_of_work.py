@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from functools import cached_property
 
 from sqlalchemy import Connection, Engine, RootTransaction
@@ -12,7 +13,7 @@ from faircollect.adapters.db.account_store import SqlAccountStore
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
 from faircollect.adapters.db.contact_record import SqlContactRecord
 from faircollect.adapters.db.contact_store import SqlContactStore
-from faircollect.adapters.db.gate_store import SqlGateStore
+from faircollect.adapters.db.gate_store import ChunkGateStore, SqlGateStore
 from faircollect.adapters.db.idempotency_store import SqlIdempotencyStore
 from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
@@ -128,6 +129,13 @@ class SqlUnitOfWork:
     @cached_property
     def gate(self) -> SqlGateStore:
         return SqlGateStore(self.connection, pii=self.pii)
+
+    def gate_batch(
+        self, *, cases: Sequence[tuple[str, str, date]], since: datetime
+    ) -> ChunkGateStore:
+        """The gate store for a batch of decisions: `cases` (borrower, loan, local day) locked
+        and read now (see `ChunkContactStore`)."""
+        return ChunkGateStore(self.connection, cases=cases, since=since)
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:

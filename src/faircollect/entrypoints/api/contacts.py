@@ -30,6 +30,7 @@ from faircollect.entrypoints.api.writes import (
     model_invalid,
 )
 from faircollect.entrypoints.http.access import Via, request_actor, route
+from faircollect.entrypoints.http.group_commit import GroupCommit
 from faircollect.kit.fields import FieldError
 from faircollect.kit.limits import (
     MAX_MINOR,
@@ -42,8 +43,14 @@ from faircollect.policy import Channel, ContactSource, RecipientRole
 from faircollect.policy.model import Purpose
 from faircollect.policy.wire import REQUEST_FLAGS
 from faircollect.services.authorization import Permission
-from faircollect.services.contact_api import OUTCOMES, decide_contact, report_outcome
-from faircollect.services.idempotency import IdempotencyConflictError
+from faircollect.services.contact_api import (
+    OUTCOMES,
+    DecisionCall,
+    decide_contact,
+    decide_contacts,
+    report_outcome,
+)
+from faircollect.services.idempotency import IdempotencyConflictError, StoredAnswer
 
 router = APIRouter(prefix="/api/v1")
 MAX_ATTEMPT_ID = 2**31 - 1  # the attempts' integer key
@@ -52,6 +59,22 @@ MAX_ATTEMPT_ID = 2**31 - 1  # the attempts' integer key
 def _app(request: Request) -> App:
     app: App = request.app.state.faircollect
     return app
+
+
+def _gate(request: Request) -> GroupCommit[DecisionCall, StoredAnswer]:
+    """The service's group commit of gate decisions (one per app, made on first use)."""
+    state = request.app.state
+    gate: GroupCommit[DecisionCall, StoredAnswer] | None = getattr(state, "gate_decisions", None)
+    if gate is None:
+        app = _app(request)
+
+        def alone(call: DecisionCall) -> StoredAnswer:
+            return decide_contact(app.unit_of_work(), actor=call.actor,
+                                  request_wire=call.request_wire, idempotency=call.idempotency)  # fmt: skip
+
+        gate = GroupCommit(lambda calls: decide_contacts(app.unit_of_work(), calls), alone)
+        state.gate_decisions = gate
+    return gate
 
 
 def _text(max_chars: int, **extra: Any) -> dict[str, Any]:
@@ -150,14 +173,8 @@ async def decide(request: Request, idempotency: IdempotencyHeader = None) -> Res
     body = await json_body(request)
     key = idempotency_key("POST /contacts/decisions", idempotency, body)
     try:
-        # The use case blocks (the database, the debtor's lock): off the event loop.
-        stored = await run_in_threadpool(
-            decide_contact,
-            _app(request).unit_of_work(),
-            actor=request_actor(request),
-            request_wire=body,
-            idempotency=key,
-        )
+        # Decided with the others that arrive meanwhile, in one transaction (off the loop).
+        stored = await _gate(request).submit(DecisionCall(request_actor(request), body, key))
     except FieldError as exc:
         raise field_invalid(exc, "request") from None
     except IdempotencyConflictError as exc:

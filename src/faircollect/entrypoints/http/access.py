@@ -111,19 +111,26 @@ def current_session(request: Request) -> SessionView | None:
     return found
 
 
-def _bearer_actor(request: Request) -> Actor | None:
+async def _bearer_actor(request: Request) -> Actor | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return _resolver(request).from_bearer(token.strip())
+    resolver = _resolver(request)
+    # A resolver that takes concurrent tokens together (one transaction for their uses) is
+    # awaited; any other reaches the database off the event loop.
+    grouped = getattr(resolver, "from_bearer_grouped", None)
+    if grouped is not None:
+        actor: Actor | None = await grouped(token.strip())
+        return actor
+    return await run_in_threadpool(resolver.from_bearer, token.strip())
 
 
 def _guard(access: RouteAccess) -> Callable[[Request], Any]:
     async def check(request: Request) -> Actor | None:
-        # The resolvers reach the database: off the event loop.
+        # The resolvers reach the database: never on the event loop.
         if access.via is Via.BEARER:
-            actor = await run_in_threadpool(_bearer_actor, request)
+            actor = await _bearer_actor(request)
         else:
             session = await run_in_threadpool(current_session, request)
             actor = session.actor if session else None

@@ -49,6 +49,7 @@ from faircollect.services.identity.tokens import (
     UnknownTokenError,
     create_token,
     resolve_token,
+    resolve_tokens,
     revoke_token,
 )
 
@@ -87,6 +88,7 @@ __all__ = [
     "reset_totp",
     "resolve_session",
     "resolve_token",
+    "resolve_tokens",
     "revoke_token",
     "set_roles",
     "unlock_user",

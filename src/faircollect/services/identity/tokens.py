@@ -11,11 +11,11 @@ from __future__ import annotations
 import secrets
 import string
 import zlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from faircollect.audit.records import AuditKind
+from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.kit.limits import AUTH
 from faircollect.services.authorization import (
     Actor,
@@ -157,26 +157,75 @@ def revoke_token(uow: IdentityUnit, *, actor: Actor, token_id: str) -> None:
         uow.commit()
 
 
+def _use(uow: IdentityUnit, token: str, now: datetime) -> tuple[Actor, TokenRow, UserRow]:
+    """The actor of a presented token, its row and its owner; `NotAuthenticatedError` for a
+    malformed, unknown, revoked or expired token, or one whose owner is locked."""
+    if not well_formed(token):
+        raise NotAuthenticatedError("not a FairCollect API token")
+    store = uow.identity
+    row = store.token_by_hash(uow.credentials.keyed("api-token", token))
+    if row is None or row.revoked_at is not None or now >= row.expires_at:
+        raise NotAuthenticatedError("the token is unknown, revoked or expired")
+    owner = store.user_by_id(row.user_id)
+    if owner is None or owner.locked:
+        raise NotAuthenticatedError("the token's owner is locked")
+    actor = make_actor("token", row.token_id, f"{owner.username}/{row.name}", owner.roles,
+                       scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id,
+                       user_id=owner.user_id)  # fmt: skip
+    return actor, row, owner
+
+
+def _used(actor: Actor, row: TokenRow, owner: UserRow, uses: int, at: datetime) -> AuditRecord:
+    return AuditRecord(AuditKind.TOKEN_USED, at, actor.label, f"user:{owner.user_id}",
+                       {"token": row.token_id, "name": row.name, "uses": uses})  # fmt: skip
+
+
 def resolve_token(uow: IdentityUnit, *, token: str) -> Actor:
     """The actor of a presented token (kind "token": the owner's current permissions within the
     token's scopes); each use is audited and counted. `NotAuthenticatedError` for a malformed,
     unknown, revoked or expired token, or one whose owner is locked."""
     with uow:
-        if not well_formed(token):
-            raise NotAuthenticatedError("not a FairCollect API token")
-        store = uow.identity
         now = uow.clock.now()
-        row = store.token_by_hash(uow.credentials.keyed("api-token", token))
-        if row is None or row.revoked_at is not None or now >= row.expires_at:
-            raise NotAuthenticatedError("the token is unknown, revoked or expired")
-        owner = store.user_by_id(row.user_id)
-        if owner is None or owner.locked:
-            raise NotAuthenticatedError("the token's owner is locked")
-        actor = make_actor("token", row.token_id, f"{owner.username}/{row.name}", owner.roles,
-                           scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id,
-                           user_id=owner.user_id)  # fmt: skip
-        store.token_used(row.token_id, now)
-        audit(uow, AuditKind.TOKEN_USED, actor.label, f"user:{owner.user_id}",
-              {"token": row.token_id, "name": row.name, "uses": row.uses + 1})  # fmt: skip
+        actor, row, owner = _use(uow, token, now)
+        uow.identity.token_used(row.token_id, now)
+        uow.audit.append_records([_used(actor, row, owner, row.uses + 1, now)])
         uow.commit()
         return actor
+
+
+def resolve_tokens(
+    uow: IdentityUnit, *, tokens: Sequence[str]
+) -> list[Actor | NotAuthenticatedError]:
+    """`resolve_token` for the tokens of several requests in one transaction: each use audited
+    and counted as there, with one audit append and one commit for all (a client's concurrent
+    requests share one token, whose row each use would otherwise lock until its commit).
+
+    A token refused gets its `NotAuthenticatedError`, and nothing is counted for it. Token rows
+    are counted in their ids' order, so two batches never wait on each other in a cycle.
+    """
+    answers: list[Actor | NotAuthenticatedError] = []
+    with uow:
+        now = uow.clock.now()
+        found: dict[str, tuple[Actor, TokenRow, UserRow] | NotAuthenticatedError] = {}
+        counted: dict[str, int] = {}
+        records: list[AuditRecord] = []
+        for token in tokens:
+            if token not in found:
+                try:
+                    found[token] = _use(uow, token, now)
+                except NotAuthenticatedError as exc:
+                    found[token] = exc
+            use = found[token]
+            if isinstance(use, NotAuthenticatedError):
+                answers.append(use)
+                continue
+            actor, row, owner = use
+            counted[row.token_id] = counted.get(row.token_id, 0) + 1
+            records.append(_used(actor, row, owner, row.uses + counted[row.token_id], now))
+            answers.append(actor)
+        for token_id in sorted(counted):
+            uow.identity.token_used(token_id, now, times=counted[token_id])
+        if records:
+            uow.audit.append_records(records)
+        uow.commit()
+    return answers

@@ -1,0 +1,101 @@
+"""How many SQL statements one gate decision and one account view take (SQLite and PostgreSQL).
+
+Each statement is a round trip to the database, and the last ones of a decision run while it holds
+the audit log's head (every writer waits for it): the counts are pinned, so a change that adds a
+statement to the path shows here and has to say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from faircollect.bootstrap import App
+from faircollect.services.accounts import view_account
+from faircollect.services.contact_api import DecisionCall, decide_contact, decide_contacts
+from faircollect.services.idempotency import IdempotencyKey, StoredAnswer
+from tests.integration.service_support import ACTORS, build_ledger
+
+COLLECTOR = ACTORS["collector"]
+
+
+@pytest.fixture
+def ledger(app: App, tmp_path: Path) -> App:
+    build_ledger(app, tmp_path / "tape")
+    return app
+
+
+@contextmanager
+def statements(app: App) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(" ".join(statement.split())[:100])
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+
+
+def call(minute: int, loan: str = "L2") -> dict[str, Any]:
+    at = f"2025-09-01T10:{minute:02d}:00+08:00"
+    return {"at": at, "channel": "call", "role": "debtor", "contact_point": "m2", "debt_id": loan}
+
+
+def decide(app: App, minute: int, key: IdempotencyKey | None = None) -> tuple[dict[str, Any], int]:
+    with statements(app) as seen:
+        answer = decide_contact(
+            app.unit_of_work(), actor=COLLECTOR, request_wire=call(minute), idempotency=key
+        )
+    return answer.body, len(seen)
+
+
+def test_a_decision_takes_a_fixed_number_of_statements(ledger: App) -> None:
+    decide(ledger, 0)  # the first use of the app builds and checks things once
+    allowed, taken = decide(ledger, 1)
+    assert allowed["allowed"]
+    # The loan's party, the debtor's lock, the case, the history, the borrower facts in force
+    # (with the first communication), the decision, the reservation, and the audit record
+    # (7: the head, the growing tiles, the entries, the index).
+    assert taken == 15
+    decide(ledger, 2)
+    blocked, taken = decide(ledger, 3)  # the connected-calls cap (3) is reached: no reservation
+    assert not blocked["allowed"]
+    assert taken == 14
+    _, taken = decide(ledger, 4, IdempotencyKey("k-1", "0" * 64))
+    assert taken == 14 + 2  # the key looked up, and saved
+
+
+def test_a_replayed_decision_reads_only_its_stored_answer(ledger: App) -> None:
+    key = IdempotencyKey("k-2", "1" * 64)
+    first, _ = decide(ledger, 0, key)
+    again, taken = decide(ledger, 0, key)
+    assert again == first
+    assert taken == 1
+
+
+def test_an_account_view_takes_a_fixed_number_of_statements(ledger: App) -> None:
+    view_account(ledger.unit_of_work(), actor=COLLECTOR, loan_id="L2")
+    with statements(ledger) as seen:
+        view = view_account(ledger.unit_of_work(), actor=COLLECTOR, loan_id="L2")
+    assert view.loan.loan_id == "L2"
+    assert len(seen) == 19, seen
+
+
+def test_a_batch_takes_a_few_statements_plus_two_per_allowed_decision(ledger: App) -> None:
+    decide(ledger, 0)
+    calls = [DecisionCall(COLLECTOR, call(k, loan)) for k, loan in ((1, "L1"), (2, "L2"))]
+    with statements(ledger) as seen:
+        answers = decide_contacts(ledger.unit_of_work(), calls)
+    allowed = sum(1 for a in answers if isinstance(a, StoredAnswer) and a.body["allowed"])
+    # The loans' parties (1); the debtors locked (2) and their histories, pauses and lawful
+    # amounts read (3) and their recorded facts and first communications (2); per decision its
+    # row and, when allowed, its reservation; one audit append (7) for all.
+    assert len(seen) == 1 + 2 + 3 + 2 + len(calls) + allowed + 7, seen
