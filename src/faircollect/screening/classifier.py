@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
@@ -32,16 +33,15 @@ def feature_text(views: Views, lang: str) -> str:
 def ngrams(text: str) -> set[str]:
     """Character 1- to 4-grams of the Chinese view; for English (the word view, which starts
     with a space) 3- to 5-grams and whole words, since single letters say nothing."""
-    out: set[str] = set()
     n = len(text)
     english = text.startswith(" ")
-    for size in (3, 4, 5) if english else (1, 2, 3, 4):
-        for i in range(n - size + 1):
-            out.add(text[i : i + size])
+    sizes = (3, 4, 5) if english else (1, 2, 3, 4)
+    # One comprehension over every size: far fewer bytecodes per gram than set.add in a loop.
+    out = {text[i : i + size] for size in sizes for i in range(n - size + 1)}
     if english:
         words = text.split()
-        out.update(f"w:{w}" for w in words)
-        out.update(f"w:{a}_{b}" for a, b in pairwise(words))
+        out.update(["w:" + w for w in words])
+        out.update([f"w:{a}_{b}" for a, b in pairwise(words)])
     return out
 
 
@@ -71,22 +71,29 @@ class Classifier:
     def version(self) -> str:
         return str(self.meta.get("version", "untrained"))
 
+    @cached_property
+    def _compliant(self) -> int:
+        return self.classes.index("compliant")
+
     def predict(self, views: Views, lang: str) -> tuple[str, float]:
         """The most likely non-compliant class and its probability."""
         grams = ngrams(feature_text(views, lang))
-        vocab = self.vocab
-        idx = [vocab[g] for g in grams if g in vocab]
-        scores = self.intercept.copy()
+        get = self.vocab.get
+        idx = [i for i in map(get, grams) if i is not None]
         if idx:
-            scores += self.columns[idx].sum(axis=0) * scale(len(idx))
-        scores -= scores.max()
-        probs = np.exp(scores)
-        probs /= probs.sum()
-        order = np.argsort(-probs)
-        for k in order:
-            if self.classes[k] != "compliant":
-                return self.classes[k], float(1.0 - probs[self.classes.index("compliant")])
-        return "compliant", 0.0  # a model with no other class never flags anything
+            summed = self.columns[idx].sum(axis=0) * scale(len(idx))
+            scores = (self.intercept + summed).tolist()
+        else:
+            scores = self.intercept.tolist()
+        # A dozen classes: the softmax in plain floats costs less than numpy's per-call overhead.
+        top = max(scores)
+        exps = [math.exp(x - top) for x in scores]
+        ci = self._compliant
+        others = [k for k in range(len(scores)) if k != ci]
+        if not others:
+            return "compliant", 0.0  # a model with no other class never flags anything
+        best = max(others, key=scores.__getitem__)
+        return self.classes[best], 1.0 - exps[ci] / sum(exps)
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()

@@ -150,8 +150,15 @@ class Lexicon:
         for h in hits:
             by_group.setdefault(h.group, []).append(h)
         fired: list[tuple[Rule, list[Span]]] = []
+        present = by_group.keys()
         for rule in self.rules:
-            if any(by_group.get(g) for g in rule.except_):
+            # Most rules cannot fire on a given text: decide that from the groups present alone.
+            if rule.any:
+                if present.isdisjoint(rule.any):
+                    continue
+            elif not present >= set(rule.all):
+                continue
+            if not present.isdisjoint(rule.except_):
                 continue
             negators = [h for g in rule.unless for h in by_group.get(g, ())]
             chosen: list[Hit] | None = None

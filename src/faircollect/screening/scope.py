@@ -94,10 +94,10 @@ def warning_sentences(text: str) -> list[tuple[int, int]]:
     if not bounds or bounds[-1] < len(text):
         bounds.append(len(text))
     for end in bounds:
-        piece = text[start:end]
+        piece = text[start:end].replace("’", "'").lower()
         for pattern in (_WARN_ZH, _WARN_EN):
-            m = pattern.search(piece.replace("’", "'").lower())
-            if m and not _NOT_WARN.search(piece[: m.start()].lower()):
+            m = pattern.search(piece)
+            if m and not _NOT_WARN.search(piece[: m.start()]):
                 out.append((start, end))
                 break
         start = end
