@@ -119,7 +119,11 @@ def _screen(
         spans = tuple(s for s in found.spans if not negated(s, negators, text))
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
-    warned = warning_sentences(text)
+    # Read on the folded text, so a warning in traditional or full-width characters is one too.
+    warned = warning_sentences(views.folded)
+    if warned and views.fold_origin is not None:
+        where = views.fold_origin
+        warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]
     if warned:
         findings = _unquote(findings, warned)
     for extra in (over_demand(views, ctx), contact_role(views, ctx, hits)):
@@ -136,9 +140,10 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or denied or ctx.role != "debtor":
-                # A warning quotes what it warns against, and a contact's message is judged by
-                # the contact rule: the classifier alone only asks a person to look.
+            if warned or denied or ctx.role != "debtor" or verdict is Verdict.REVIEW:
+                # A warning quotes what it warns against, a contact's message is judged by the
+                # contact rule, and a claim the rules sent to a person (a lawsuit whose truth is
+                # unknown) is theirs to judge: the classifier alone only asks a person to look.
                 ml = Verdict.REVIEW
             findings.append(Finding(f"SCR-ML-{label.upper()}", Category(label), ml, (), score))
             verdict = worst(verdict, ml)

@@ -9,6 +9,7 @@ that the term is a word (猪 the insult, not 猪肉); groups marked ``phonetic``
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -80,7 +81,7 @@ class Lexicon:
                 zh.setdefault(key, []).append(g.name)
                 if len(key) >= 2:
                     py.setdefault(to_pinyin_key(term), []).append(g.name)
-            for term in g.en:
+            for term in _expand_stars(g.en):
                 key = _english_key(term)
                 en.setdefault(key, []).append(g.name)
                 tight = key.replace(" ", "")
@@ -200,11 +201,15 @@ def _combination(
         picked = [anchor]
         for other in lists[1:]:
             # Two groups may not claim the same characters (联系 inside 紧急联系人).
+            # …and both sit in one sentence: "call the police. This is a debt collector" is
+            # two statements, not a claim to be the police.
             near = [
                 h
                 for h in other
                 if abs(h.start - anchor.start) <= window
                 and all(h.end <= p.start or h.start >= p.end for p in picked)
+                and _SENTENCE_END.search(text, min(h.end, anchor.end), max(h.start, anchor.start))
+                is None
             ]
             if not near:
                 break
@@ -214,7 +219,26 @@ def _combination(
     return None
 
 
+_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?=\s)")
 _TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
+
+
+def _expand_stars(terms: tuple[str, ...]) -> list[str]:
+    """A ``*`` inside a term ("ask your friend* for") stands for the word's common endings; the
+    automaton has no wildcards, so each reading becomes a term (a final ``*`` stays a prefix)."""
+    out: list[str] = []
+    for term in terms:
+        words = term.split(" ")
+        readings = [""]
+        for k, w in enumerate(words):
+            last = k == len(words) - 1
+            forms = [w] if last or not w.endswith("*") else [w[:-1] + e for e in _ENDINGS]
+            readings = [f"{r} {f}".strip() for r in readings for f in forms]
+        out.extend(readings)
+    return out
+
+
+_ENDINGS = ("", "s", "es", "ed", "ing")
 
 
 def _english_key(term: str) -> str:

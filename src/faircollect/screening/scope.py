@@ -62,8 +62,28 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
 
 
 def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
-    """True when some negation cue governs ``hit``."""
-    return any(governs(text, n.end, hit.start) for n in negators)
+    """True when some negation cue governs ``hit``, or is a negated form containing it
+    ("不另收" holds "另收"). An A-not-A question ("要不要发到抖音", "会不会") asks, it does not deny."""
+    for n in negators:
+        if _a_not_a(text, n.start) or _GERUND_SUBJECT.match(text, n.start):
+            continue
+        if n.start < hit.start and hit.end <= n.end:
+            return True
+        if governs(text, n.end, hit.start):
+            return True
+    return False
+
+
+#: "Not paying is a crime": a clause that opens with not + gerund names its subject, and the
+#: claim that follows is asserted, not denied.
+_GERUND_SUBJECT = re.compile(r"(?:not|never)\s+\w+ing\s+(?:is|are|means|will|can|could)\b", re.I)
+
+
+def _a_not_a(text: str, start: int) -> bool:
+    """True when the cue starting at ``start`` is the 不 of an A-not-A question (要不要, 能不能)."""
+    return (
+        0 < start < len(text) - 1 and text[start] in "不没" and text[start - 1] == text[start + 1]
+    )
 
 
 # ------------------------------------------------------------------ warning frames
@@ -72,7 +92,9 @@ _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
     r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
-    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言"
+    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
+    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"请(?:立即|及时)?(?:报警|挂断)"
 )
 _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
