@@ -978,6 +978,20 @@ def build() -> list[dict[str, object]]:
         ("en", en_rows, FILL_EN, hand_templates_en.FILL),
     ):
         rows.extend(build_hand.rows(lang, templates, {**fill, **extra}, WRAP[lang]))
+    import hand_templates_3
+
+    en3 = [
+        (
+            label,
+            t
+            if ctx.get("role") != "debtor" or "debt collector" in t
+            else t + " This is a debt collector.",
+            ctx,
+        )
+        for label, t, ctx in hand_templates_3.EN
+    ]
+    for lang, templates, fill in (("zh", hand_templates_3.ZH, FILL_ZH), ("en", en3, FILL_EN)):
+        rows.extend(build_hand.rows(lang, templates, fill, WRAP[lang], prefix="n3"))
     # Messages written one by one (not from templates), in train and dev only; the frozen test
     # split of the same kind lives in test_frozen.jsonl and is never read here.
     for line in (HERE / "handwritten.jsonl").read_text(encoding="utf-8").splitlines():

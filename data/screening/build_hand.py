@@ -75,12 +75,14 @@ def _fill(template: str, fill: dict[str, list[str]], rng: random.Random) -> str:
     return template.format(**{f: rng.choice(fill[f]) for f in fields})
 
 
-def rows(lang: str, templates: list, fill: dict, wrap: tuple) -> list[dict[str, object]]:
+def rows(
+    lang: str, templates: list, fill: dict, wrap: tuple, prefix: str = "n2"
+) -> list[dict[str, object]]:
     """Every row of one language's templates, in a stable order."""
     tricks = _tricks(lang)
     out: list[dict[str, object]] = []
     for n, (label, template, context) in enumerate(templates, 1):
-        tid = f"n2-{lang}-{n:03d}"
+        tid = f"{prefix}-{lang}-{n:03d}"
         rng = random.Random(tid)
         texts: list[str] = []
         for _ in range(PLAIN * 8):
@@ -107,10 +109,10 @@ def rows(lang: str, templates: list, fill: dict, wrap: tuple) -> list[dict[str, 
             if variant not in plain and all(variant != v for _, v in evaded):
                 evaded.append((kind, variant))
         for k, text in enumerate(plain):
-            out.append(_row(f"{tid}-{k}", tid, lang, label, text, context, "handwritten-2"))
+            out.append(_row(f"{tid}-{k}", tid, lang, label, text, context, f"handwritten-{prefix}"))
         for k, (kind, text) in enumerate(evaded):
             out.append(
-                _row(f"{tid}-e{k}", tid, lang, label, text, context, f"handwritten-2-{kind}")
+                _row(f"{tid}-e{k}", tid, lang, label, text, context, f"handwritten-{prefix}-{kind}")
             )
     return out
 

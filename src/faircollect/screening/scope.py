@@ -65,7 +65,11 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     """True when some negation cue governs ``hit``, or is a negated form containing it
     ("不另收" holds "另收"). An A-not-A question ("要不要发到抖音", "会不会") asks, it does not deny."""
     for n in negators:
-        if _a_not_a(text, n.start) or _GERUND_SUBJECT.match(text, n.start):
+        if (
+            _a_not_a(text, n.start)
+            or _GERUND_SUBJECT.match(text, n.start)
+            or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
+        ):
             continue
         if n.start < hit.start and hit.end <= n.end:
             return True
@@ -77,6 +81,10 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
 #: "Not paying is a crime": a clause that opens with not + gerund names its subject, and the
 #: claim that follows is asserted, not denied.
 _GERUND_SUBJECT = re.compile(r"(?:not|never)\s+\w+ing\s+(?:is|are|means|will|can|could)\b", re.I)
+
+
+#: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
+_SUGGESTION = re.compile(r"\bwhy\s+\Z", re.I)
 
 
 def _a_not_a(text: str, start: int) -> bool:
