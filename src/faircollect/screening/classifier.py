@@ -14,6 +14,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
+import ahocorasick
 import numpy as np
 
 from faircollect.screening.normalize import Views
@@ -30,12 +31,16 @@ def feature_text(views: Views, lang: str) -> str:
     return views.english.text
 
 
+_ZH_SIZES = (1, 2, 3, 4)
+_EN_SIZES = (3, 4, 5)
+
+
 def ngrams(text: str) -> set[str]:
     """Character 1- to 4-grams of the Chinese view; for English (the word view, which starts
     with a space) 3- to 5-grams and whole words, since single letters say nothing."""
     n = len(text)
     english = text.startswith(" ")
-    sizes = (3, 4, 5) if english else (1, 2, 3, 4)
+    sizes = _EN_SIZES if english else _ZH_SIZES
     # One comprehension over every size: far fewer bytecodes per gram than set.add in a loop.
     out = {text[i : i + size] for size in sizes for i in range(n - size + 1)}
     if english:
@@ -75,11 +80,40 @@ class Classifier:
     def _compliant(self) -> int:
         return self.classes.index("compliant")
 
+    @cached_property
+    def _automata(self) -> tuple[Any, Any]:
+        """The vocabulary's character grams in two automata, Chinese (1-4) and English (3-5):
+        one scan of a text finds every known gram in C, where slicing out every gram and
+        looking each up costs a Python step per gram. The grams found are exactly the known
+        members of ``ngrams`` (a test checks it)."""
+        automata = []
+        for sizes in (_ZH_SIZES, _EN_SIZES):
+            auto = ahocorasick.Automaton()
+            for gram, i in self.vocab.items():
+                if len(gram) in sizes and not gram.startswith("w:"):
+                    auto.add_word(gram, i)
+            if len(auto):
+                auto.make_automaton()
+            automata.append(auto)
+        return automata[0], automata[1]
+
+    def features(self, text: str) -> list[int]:
+        """The vocabulary indices of the features of ``text`` (a ``feature_text``)."""
+        zh, en = self._automata
+        english = text.startswith(" ")
+        auto = en if english else zh
+        found = {i for _end, i in auto.iter(text)} if len(auto) else set()
+        if english:
+            get = self.vocab.get
+            words = text.split()
+            grams = ["w:" + w for w in words]
+            grams.extend([f"w:{a}_{b}" for a, b in pairwise(words)])
+            found.update(i for i in map(get, grams) if i is not None)
+        return list(found)
+
     def predict(self, views: Views, lang: str) -> tuple[str, float]:
         """The most likely non-compliant class and its probability."""
-        grams = ngrams(feature_text(views, lang))
-        get = self.vocab.get
-        idx = [i for i in map(get, grams) if i is not None]
+        idx = self.features(feature_text(views, lang))
         if idx:
             summed = self.columns[idx].sum(axis=0) * scale(len(idx))
             scores = (self.intercept + summed).tolist()
