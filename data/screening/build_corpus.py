@@ -979,6 +979,7 @@ def build() -> list[dict[str, object]]:
     ):
         rows.extend(build_hand.rows(lang, templates, {**fill, **extra}, WRAP[lang]))
     import hand_templates_3
+    import hand_templates_4
 
     en3 = [
         (
@@ -988,9 +989,10 @@ def build() -> list[dict[str, object]]:
             else t + " This is a debt collector.",
             ctx,
         )
-        for label, t, ctx in hand_templates_3.EN
+        for label, t, ctx in (*hand_templates_3.EN, *hand_templates_4.EN)
     ]
-    for lang, templates, fill in (("zh", hand_templates_3.ZH, FILL_ZH), ("en", en3, FILL_EN)):
+    zh3 = [*hand_templates_3.ZH, *hand_templates_4.ZH]
+    for lang, templates, fill in (("zh", zh3, FILL_ZH), ("en", en3, FILL_EN)):
         rows.extend(build_hand.rows(lang, templates, fill, WRAP[lang], prefix="n3"))
     # Messages written one by one (not from templates), in train and dev only; the frozen test
     # split of the same kind lives in test_frozen.jsonl and is never read here.

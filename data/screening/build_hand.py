@@ -19,7 +19,7 @@ from string import Formatter
 
 HERE = Path(__file__).resolve().parent
 PLAIN = 12
-EVADED = 4
+EVADED = 6
 _MARK = re.compile(r"⟨([^⟩]*)⟩")
 _EMOJI = ["💰", "😊", "🔥", "👉", "❗", "⭐", "🙂"]
 _SYMBOLS = ["*", ".", "-", "_", "~", "|", "/", "·"]

@@ -103,9 +103,12 @@ def _screen(
     views = build_views(text)
     used_lang = views.lang if lang == "auto" else lang
     hits = lex.hits(views)
+    # Negation and sentence bounds are read on the folded text where it keeps every offset, so
+    # full-width "Ｗｅ　ｎｅｖｅｒ…．" negates and ends sentences like "We never….".
+    scope = views.folded if views.fold_origin is None else text
     findings: list[Finding] = [
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
-        for rule, spans in lex.apply(text, hits)
+        for rule, spans in lex.apply(text, hits, scope)
     ]
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
@@ -114,9 +117,9 @@ def _screen(
     negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
     # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
     # read that, so alone it may only ask a person to look.
-    denied = any(h.group in _SIGNAL and negated(h, negators, text) for h in hits)
+    denied = any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
     for found, _clause in pattern_findings(views, ctx):
-        spans = tuple(s for s in found.spans if not negated(s, negators, text))
+        spans = tuple(s for s in found.spans if not negated(s, negators, scope))
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     # Read on the folded text, so a warning in traditional or full-width characters is one too.
@@ -129,7 +132,7 @@ def _screen(
     for extra in (over_demand(views, ctx), contact_role(views, ctx, hits)):
         if extra is not None:
             findings.append(extra)
-    findings.extend(us_disclosures(ctx, hits, text))
+    findings.extend(us_disclosures(ctx, hits, text, scope))
     verdict = Verdict.PASS
     for f in findings:
         verdict = worst(verdict, f.verdict)

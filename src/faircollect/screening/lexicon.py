@@ -145,8 +145,14 @@ class Lexicon:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))
         return sorted(out.values(), key=lambda h: (h.start, h.end, h.group))
 
-    def apply(self, text: str, hits: list[Hit]) -> list[tuple[Rule, list[Span]]]:
-        """The rules that fire on these hits, each with the spans it matched."""
+    def apply(
+        self, text: str, hits: list[Hit], scope: str | None = None
+    ) -> list[tuple[Rule, list[Span]]]:
+        """The rules that fire on these hits, each with the spans it matched. ``scope`` is the
+        text negation and sentences are read on (the folded text, offset for offset), ``text``
+        the one spans quote."""
+        span_text = text
+        text = scope if scope is not None and len(scope) == len(text) else text
         by_group: dict[str, list[Hit]] = {}
         for h in hits:
             by_group.setdefault(h.group, []).append(h)
@@ -172,7 +178,7 @@ class Lexicon:
             else:
                 chosen = _combination(rule, by_group, negators, text)
             if chosen:
-                spans = [Span(h.start, h.end, text[h.start : h.end], rule.id) for h in chosen]
+                spans = [Span(h.start, h.end, span_text[h.start : h.end], rule.id) for h in chosen]
                 fired.append((rule, spans))
         return fired
 

@@ -66,6 +66,7 @@ HARASSMENT = Pattern(
         r"(?:每天|天天)(?:都会?)?(?:给你)?(?:打|拨|发)",
         r"(?:换|用)" + _N_ZH + r"个号",
         r"拉黑.{0,8}(?:换|新)号",
+        r"(?:换号|拉黑|关机)(?:了)?也没用|(?:找到|查到)(?:你的)?新号",
         r"(?:半夜|凌晨|深夜)\d*点?(?:也|照样|照常|都|我们)?.{0,4}(?:打|拨|呼)",
         r"别想睡|不让你睡|没有休息",
         r"一分钟一个",
@@ -122,6 +123,9 @@ FEES = Pattern(
         r"(?:charge|fee) for (?:sending|mailing|calling|writing|contacting)",
         r"(?:fee|charge) (?:\w+ )?(?:for|per) (?:each|every) (?:call|reminder|visit|message|text|letter)",
         r"billed for (?:our|the)|billed to you|added to your (?:bill|balance) for",
+        r"(?:fee|charge) (?:to|for) (?:set up|setting up|arrange|arranging|process|processing|"
+        r"make|making|send|sending|prepare|preparing) (?:a |the |your )?(?:payment|plan|letter|"
+        r"settlement|payoff|call)",
         r"(?:attorney|attorney s|lawyer|lawyer s|legal|agent|agent s) (?:fee|fees|charge|charges|costs)",
         r"(?:additional|extra) \$? ?\d+",
         r"will cost you \$? ?\d*",
@@ -189,11 +193,12 @@ AUTHORITY_NOTICE = Pattern(
 
 _ZH_AUDIENCE = (
     r"(?:家人|家里人|家属|父母|爸妈|你妈|你爸|老婆|老公|爱人|配偶|孩子|子女|亲戚|亲友|朋友|同事|领导|老板|"
-    r"单位|公司|人事|hr|邻居|房东|村委会|居委会|村里|通讯录|联系人|同学|群里|公司群|家族群|他们|她们)"
+    r"单位|公司|人事|hr|邻居|房东|村委会|居委会|村里|通讯录|联系人|同学|群里|公司群|家族群|他们|她们|"
+    r"好友|微信好友|qq好友|村支书)"
 )
 _ZH_TELL = (
     r"(?:告诉|通知|告知|联系|打给|打电话给|发给|发到|寄到|寄给|说明|讲清楚|讲明白|转告|知会|透露|曝光给|"
-    r"发短信给|短信通知|出现在)"
+    r"发短信给|短信通知|出现在|同步给|群发给|抄送给|推送给)"
 )
 _EN_AUDIENCE = (
     r"(?:your (?:mother|mom|father|dad|parents|wife|husband|spouse|partner|kids|children|son|daughter|"
@@ -229,11 +234,19 @@ DISCLOSE_THIRD = Pattern(
     ),
     "CN-MSG-NO-DISCLOSURE; PIPL art. 10; FDCPA §805(b); Reg F §1006.6(d)",
 )
-_DEBT_TOPIC = re.compile(
-    r"欠|逾期|借款|贷款|借了钱|借钱|还钱|不还|债|账单|催收|老赖|赖账|"
+_DEBT_ZH = re.compile(r"欠|逾期|借款|贷款|借了钱|借钱|还钱|不还|债|账单|催收|老赖|赖账")
+_DEBT_EN = re.compile(
     r"debt|owe|overdue|past due|balance|loan|default|unpaid|late payment|arrears|collection",
     re.IGNORECASE,
 )
+_GAPS = re.compile(r"[\W_]+")
+
+
+def _names_debt(statement: str) -> bool:
+    """True when the statement names the debt; Chinese read with spaces and symbols removed
+    ("逾 期"), English as written (squeezing words would find "owe" in "to wear")."""
+    return bool(_DEBT_EN.search(statement) or _DEBT_ZH.search(_GAPS.sub("", statement)))
+
 
 PATTERNS = (HARASSMENT, FEES, LEGAL_ACTION, AUTHORITY_NOTICE, DISCLOSE_THIRD)
 _BRACKET = re.compile(r"[【\[〔]([^】\]〕]{0,20})[】\]〕]")
@@ -302,6 +315,8 @@ def _statement(text: str, start: int, end: int) -> str:
 def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding, str]]:
     """Every pattern finding with the clause it cites (negation and warnings applied later)."""
     text = views.original
+    # Folded (simplified, half-width, lower case) where it keeps every offset.
+    plain = views.folded if views.fold_origin is None else text
     out: list[tuple[Finding, str]] = []
     for pattern in PATTERNS:
         if pattern is DISCLOSE_THIRD and ctx.role != "debtor":
@@ -314,7 +329,7 @@ def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding,
             if pattern is FEES and _CONTRACT.search(_sentence(text, s, e)):
                 continue  # a charge the contract provides for is a fact
             if pattern is DISCLOSE_THIRD and (
-                not _DEBT_TOPIC.search(_statement(text, s, e)) or _STOPPED.search(text, 0, s)
+                not _names_debt(_statement(plain, s, e)) or _STOPPED.search(plain, 0, s)
             ):
                 continue  # "ask your wife to call us", "stop calling your workplace": no telling
             spans.append(Span(s, e, text[s:e], pattern.rule))
