@@ -58,8 +58,24 @@ def _tricks(lang: str) -> dict[str, Callable[[str, random.Random], str]]:
         "emoji": lambda w, rng: rng.choice(_EMOJI).join(w) if len(w) < 14 else w,
         "fullwidth": lambda w, rng: _fullwidth(w),
     }
+    pool = _common_han(is_han, syllable)
+
+    def homophone(word: str, rng: random.Random) -> str:
+        # A character swapped for a common one that sounds the same (打断 → 打段).
+        idx = [i for i, c in enumerate(word) if len(pool.get(syllable(c), ())) > 1]
+        if not idx:
+            return word
+        k = rng.choice(idx)
+        others = [c for c in pool[syllable(word[k])] if c != word[k]]
+        return word[:k] + rng.choice(others) + word[k + 1 :]
+
     if lang == "zh":
-        return {**common, "pinyin": romanise, "traditional": lambda w, rng: _traditional(w)}
+        return {
+            **common,
+            "pinyin": romanise,
+            "homophone": homophone,
+            "traditional": lambda w, rng: _traditional(w),
+        }
 
     def leet(word: str, rng: random.Random) -> str:
         return "".join(_LEET.get(c, c) if rng.random() < 0.6 else c for c in word)
@@ -68,6 +84,17 @@ def _tricks(lang: str) -> dict[str, Callable[[str, random.Random], str]]:
         return "".join(_CYRILLIC.get(c, c) if rng.random() < 0.6 else c for c in word)
 
     return {**common, "leet": leet, "cyrillic": glyph}
+
+
+def _common_han(is_han: Callable[[str], bool], syllable: Callable[[str], str]) -> dict:
+    """Syllable → the Han characters of the hand-written Chinese templates that read so: a pool
+    of common characters to draw homophones from."""
+    text = (HERE / "hand_templates_zh.py").read_text(encoding="utf-8")
+    text += (HERE / "hand_templates_3.py").read_text(encoding="utf-8")
+    pool: dict[str, list[str]] = {}
+    for ch in sorted({c for c in text if is_han(c)}):
+        pool.setdefault(syllable(ch), []).append(ch)
+    return pool
 
 
 def _fill(template: str, fill: dict[str, list[str]], rng: random.Random) -> str:

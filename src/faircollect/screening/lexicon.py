@@ -19,7 +19,15 @@ from typing import Any
 import ahocorasick
 
 from faircollect.screening.model import Category, Span, Verdict
-from faircollect.screening.normalize import Views, fold, is_han, pinyin_view, to_pinyin_key
+from faircollect.screening.normalize import (
+    Views,
+    fold,
+    han_spans,
+    is_han,
+    pinyin_text,
+    pinyin_view,
+    to_pinyin_key,
+)
 from faircollect.screening.scope import negated as scope_negated
 
 
@@ -125,21 +133,31 @@ class Lexicon:
                     s, e = eng.span(end - len(key) + 1, end + 1)
                     for name in names:
                         out.setdefault((name, s, e), Hit(name, s, e, key, False))
-        # Only romanised syllables inside Chinese text count as homophone evasions (see below),
-        # so text without both scripts has nothing to find in the pinyin view.
-        if self._has[2] and views.han_count and views.latin_count:
-            joined, spans = pinyin_view(compact)
-            # Map a position in the joined string to the syllable index it starts.
+        if self._has[2] and views.han_count:
+            # Without Latin letters the joined syllables come from one translate; the spans
+            # (a Python step per syllable) are built only once a key matched.
+            spans: list[tuple[int, int]] | None = None
+            if views.latin_count:
+                joined, spans = pinyin_view(compact)
+            else:
+                joined = pinyin_text(compact)
             for end, (key, names) in self._py.iter(joined):
+                if spans is None:
+                    if key.count("|") < 4:
+                        continue  # two syllables and no Latin letter: never a homophone hit
+                    spans = han_spans(compact)
                 start = end - len(key) + 1
                 first = joined.count("|", 0, start + 1) - 1
                 count = key.count("|") - 1
                 s = spans[first][0]
                 e = spans[first + count - 1][1]
-                # Homophones written in Han characters are mostly innocent (局已 is not 拘役);
-                # the evasions seen in the wild romanise at least one syllable (老lai, gong an).
+                # Two-syllable homophones written in Han characters are mostly innocent (局已 is
+                # not 拘役): those count only with a romanised syllable (老lai, gong an). Three
+                # or more syllables alike by chance are rare (打段你的腿 is 打断你的腿).
                 orig = views.original
-                if not any(orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)):
+                if count < 3 and not any(
+                    orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)
+                ):
                     continue
                 for name in names:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))

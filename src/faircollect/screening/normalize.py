@@ -247,8 +247,6 @@ def split_pinyin(run: str) -> list[str] | None:
     return out
 
 
-#: One Han character, or one run of Latin letters: the units of the pinyin view.
-_PINYIN_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]|[a-z]+")
 _SPLIT_CACHE: dict[str, list[str] | None] = {}
 
 
@@ -256,14 +254,14 @@ def pinyin_view(compact: View) -> tuple[str, list[tuple[int, int]]]:
     """``|syl|syl|…|`` for the compact view, with each syllable's original [start, end)."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
+    text = compact.text
     origin = compact.origin
-    for m in _PINYIN_UNIT.finditer(compact.text):
+    pos = 0
+    for m in _LATIN_RUNS.finditer(text):
+        if m.start() > pos:
+            _han_units(text, pos, m.start(), origin, parts, spans)
         i = m.start()
         unit = m.group()
-        if len(unit) == 1 and unit >= "\u3400":
-            parts.append(_PINYIN_CACHE.get(unit) or syllable(unit))
-            spans.append((origin[i], origin[i] + 1))
-            continue
         if unit in _SPLIT_CACHE:
             syls = _SPLIT_CACHE[unit]
         else:
@@ -273,12 +271,63 @@ def pinyin_view(compact: View) -> tuple[str, list[tuple[int, int]]]:
         if syls is None:
             parts.append(unit)
             spans.append((origin[i], origin[m.end() - 1] + 1))
-            continue
-        for syl in syls:
-            parts.append(syl)
-            spans.append((origin[i], origin[i + len(syl) - 1] + 1))
-            i += len(syl)
+        else:
+            for syl in syls:
+                parts.append(syl)
+                spans.append((origin[i], origin[i + len(syl) - 1] + 1))
+                i += len(syl)
+        pos = m.end()
+    if pos < len(text):
+        _han_units(text, pos, len(text), origin, parts, spans)
     return "|" + "|".join(parts) + "|", spans
+
+
+_LATIN_RUNS = re.compile(r"[a-z]+")
+
+
+def _han_units(
+    text: str,
+    lo: int,
+    hi: int,
+    origin: list[int],
+    parts: list[str],
+    spans: list[tuple[int, int]],
+) -> None:
+    """The syllables of the Han characters in text[lo:hi] (one translate), and their spans."""
+    piece = text[lo:hi].translate(_PINYIN_TABLE)
+    if not piece:
+        return
+    parts.extend(piece[:-1].split("|"))
+    spans.extend(
+        (origin[k], origin[k] + 1) for k in (m.start() for m in _HAN.finditer(text, lo, hi))
+    )
+
+
+class _PinyinTable(dict[int, str]):
+    """Han character → its syllable and a bar; anything else → nothing (for ``str.translate``)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        piece = syllable(ch) + "|" if is_han(ch) else ""
+        if len(self) < 1 << 16:
+            self[code] = piece
+        return piece
+
+
+_PINYIN_TABLE = _PinyinTable()
+
+
+def pinyin_text(compact: View) -> str:
+    """The joined string of ``pinyin_view`` for a compact view without Latin letters, in one
+    ``str.translate``; the syllables' spans are built only when something matched."""
+    return "|" + compact.text.translate(_PINYIN_TABLE)
+
+
+def han_spans(compact: View) -> list[tuple[int, int]]:
+    """The syllable spans of ``pinyin_view`` for a compact view without Latin letters: one per
+    Han character."""
+    origin = compact.origin
+    return [(origin[i], origin[i] + 1) for i in (m.start() for m in _HAN.finditer(compact.text))]
 
 
 def to_pinyin_key(term: str) -> str:
