@@ -980,6 +980,7 @@ def build() -> list[dict[str, object]]:
         rows.extend(build_hand.rows(lang, templates, {**fill, **extra}, WRAP[lang]))
     import hand_templates_3
     import hand_templates_4
+    import hand_templates_5
 
     en3 = [
         (
@@ -989,9 +990,9 @@ def build() -> list[dict[str, object]]:
             else t + " This is a debt collector.",
             ctx,
         )
-        for label, t, ctx in (*hand_templates_3.EN, *hand_templates_4.EN)
+        for label, t, ctx in (*hand_templates_3.EN, *hand_templates_4.EN, *hand_templates_5.EN)
     ]
-    zh3 = [*hand_templates_3.ZH, *hand_templates_4.ZH]
+    zh3 = [*hand_templates_3.ZH, *hand_templates_4.ZH, *hand_templates_5.ZH]
     for lang, templates, fill in (("zh", zh3, FILL_ZH), ("en", en3, FILL_EN)):
         rows.extend(build_hand.rows(lang, templates, fill, WRAP[lang], prefix="n3"))
     # Messages written one by one (not from templates), in train and dev only; the frozen test

@@ -18,7 +18,7 @@ from pathlib import Path
 from string import Formatter
 
 HERE = Path(__file__).resolve().parent
-PLAIN = 12
+PLAIN = 14
 EVADED = 6
 _MARK = re.compile(r"⟨([^⟩]*)⟩")
 _EMOJI = ["💰", "😊", "🔥", "👉", "❗", "⭐", "🙂"]
