@@ -49,6 +49,19 @@ ZH: list[tuple[str, str, dict[str, str]]] = [
     ("compliant", "您申请的困难减免已受理，审核期间不会产生新的罚息。", CN),
     ("compliant", "防诈提醒：冒充“银保监会”要求“注销贷款记录”的都是诈骗。", CN),
     ("compliant", "您可以拒绝任何上门要求；我司不会派人上门。", CN),
+    # hard negatives that name the police, the courts or a report without threatening
+    ("compliant", "如您已向公安机关报案，请将回执发给我们，我们会配合调查。", CN),
+    ("compliant", "我们已配合警方调查冒用您身份借款一事，调查期间暂停催收。", CN),
+    ("compliant", "公安局已受理您被冒名借款的报案，相关账单已冻结。", CN),
+    ("compliant", "法院已受理您提出的异议，我们会等待裁决结果。", CN),
+    ("compliant", "若您怀疑有人盗用您的身份办理借款，可以先向派出所报案。", CN),
+    ("compliant", "遇到暴力催收可以直接报警，也可以拨打{phone}向我们投诉。", CN),
+    ("compliant", "我们不会把您的情况通报公安，逾期属于民事问题。", CN),
+    ("compliant", "经警方核实，上月的威胁短信并非我司发出，我们已协助追查。", CN),
+    ("compliant", "根据法院调解书，您每月还款{amt}，本月已按时到账。", CN),
+    ("compliant", "您提交的身份被盗用证明（派出所回执）已审核通过。", CN),
+    ("compliant", "律师咨询服务可拨打12348，我们尊重您寻求法律帮助的权利。", CN),
+    ("compliant", "如果您收到以法院名义发送的缴费短信，请先向法院官方电话核实。", CN),
 ]
 
 EN: list[tuple[str, str, dict[str, str]]] = [
@@ -111,4 +124,41 @@ EN: list[tuple[str, str, dict[str, str]]] = [
     ("compliant", "Your hardship request is approved: no payments are due for 60 days.", US),
     ("compliant", "Fraud alert: we will never say you'll go to jail or ask for gift cards.", US),
     ("compliant", "You can refuse any home visit; we do not send anyone to your home.", US),
+    # hard negatives that name the police, the courts or a report without threatening
+    (
+        "compliant",
+        "If you have filed a police report about identity theft, send us a copy and we will pause collection.",
+        US,
+    ),
+    ("compliant", "The police report you sent has been received; the account is on hold.", US),
+    (
+        "compliant",
+        "The court approved your payment plan of {amt} a month. Thank you for your payment.",
+        US,
+    ),
+    (
+        "compliant",
+        "If you are a victim of fraud, you can report it to local police and to the FTC.",
+        US,
+    ),
+    (
+        "compliant",
+        "You have the right to talk to a lawyer. Legal aid offices can help at no cost.",
+        US,
+    ),
+    (
+        "compliant",
+        "We cooperated with the sheriff's office to stop the scam calls using our name.",
+        US,
+    ),
+    (
+        "compliant",
+        "If someone threatens you with arrest over this debt, it is not us; report it to the police.",
+        US,
+    ),
+    (
+        "compliant",
+        "Your dispute was forwarded to the creditor's legal team for review; collection is paused.",
+        US,
+    ),
 ]

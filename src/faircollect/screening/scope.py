@@ -102,14 +102,18 @@ _WARN_ZH = re.compile(
     r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
     r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
-    r"请(?:立即|及时)?(?:报警|挂断)"
+    r"请(?:立即|及时)?(?:报警|挂断)|"
+    # The reader's own report to the police: the police act for the reader, not against them.
+    r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
+    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名)(?:你|你的)?(?:身份|名义)|身份被(?:冒用|盗用)"
 )
 _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
     r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
-    r"is not a crime|not a crime|civil matters?)\b",
+    r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
+    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
 )
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
