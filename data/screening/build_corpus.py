@@ -993,7 +993,11 @@ def build() -> list[dict[str, object]]:
         for label, t, ctx in (*hand_templates_3.EN, *hand_templates_4.EN, *hand_templates_5.EN)
     ]
     zh3 = [*hand_templates_3.ZH, *hand_templates_4.ZH, *hand_templates_5.ZH]
-    for lang, templates, fill in (("zh", zh3, FILL_ZH), ("en", en3, FILL_EN)):
+    codes = {"code": ["482913", "730164", "118902", "905337"]}
+    for lang, templates, fill in (
+        ("zh", zh3, {**FILL_ZH, **codes}),
+        ("en", en3, {**FILL_EN, **codes}),
+    ):
         rows.extend(build_hand.rows(lang, templates, fill, WRAP[lang], prefix="n3"))
     # Messages written one by one (not from templates), in train and dev only; the frozen test
     # split of the same kind lives in test_frozen.jsonl and is never read here.

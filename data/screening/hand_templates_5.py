@@ -62,6 +62,17 @@ ZH: list[tuple[str, str, dict[str, str]]] = [
     ("compliant", "您提交的身份被盗用证明（派出所回执）已审核通过。", CN),
     ("compliant", "律师咨询服务可拨打12348，我们尊重您寻求法律帮助的权利。", CN),
     ("compliant", "如果您收到以法院名义发送的缴费短信，请先向法院官方电话核实。", CN),
+    # neutral service messages: codes, receipts, confirmations (nothing about collection)
+    ("compliant", "【{app}】您的验证码为{code}，10分钟内有效，请勿泄露给他人。", CN),
+    ("compliant", "您已成功还款{amt}，感谢您的支持。", CN),
+    ("compliant", "您的账户密码已修改成功，如非本人操作请致电{phone}。", CN),
+    ("compliant", "您的借款合同已生成，可在{app}“我的合同”中查看。", CN),
+    ("compliant", "您预约的客服回电时间为{date}下午三点。", CN),
+    ("compliant", "您绑定的银行卡已更换成功。", CN),
+    ("compliant", "本月账单已出，应还{amt}，最后还款日{date}。", CN),
+    ("compliant", "您的身份认证已通过，感谢使用{app}。", CN),
+    ("compliant", "提醒：您的自动还款将于{date}从尾号1234的银行卡扣款。", CN),
+    ("compliant", "您的结清证明已发送至您的邮箱，请查收。", CN),
 ]
 
 EN: list[tuple[str, str, dict[str, str]]] = [
@@ -161,4 +172,21 @@ EN: list[tuple[str, str, dict[str, str]]] = [
         "Your dispute was forwarded to the creditor's legal team for review; collection is paused.",
         US,
     ),
+    # neutral service messages: codes, receipts, confirmations (nothing about collection)
+    ("compliant", "Your {app} sign-in code is {code}. It expires in 10 minutes.", US3),
+    ("compliant", "Your verification code is {code}. Do not share it with anyone.", US3),
+    ("compliant", "We received your payment of {amt}. Thank you.", US),
+    ("compliant", "Your password was changed. If this wasn't you, call {phone}.", US3),
+    ("compliant", "Your statement is ready. Minimum due {amt} by {date}.", US),
+    ("compliant", "Your callback is scheduled for {date} at 3 pm.", US),
+    ("compliant", "Your autopay is set for {date} from the account ending in 1234.", US),
+    ("compliant", "Your paid-in-full letter has been emailed to you.", US),
+    ("compliant", "Thanks for updating your mailing address.", US),
+    ("compliant", "Your appointment with a financial counselor is confirmed for {date}.", US),
+    (
+        "compliant",
+        "Hi, just a quick note: your new card has shipped and should arrive in 5 days.",
+        US3,
+    ),
+    ("compliant", "Thank you for your feedback. We will use it to improve our service.", US),
 ]
