@@ -13,10 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sys
 from pathlib import Path
 from string import Formatter
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 PER_TEMPLATE = 12
 # Neutral openings and closings multiply the phrasings of every template (any label).
 WRAP = {
@@ -956,6 +958,47 @@ def build() -> list[dict[str, object]]:
                 "text": text,
             }
         )
+    # The second round of hand-written templates (build_hand.py), train and dev only.
+    import build_hand
+    import hand_templates_en
+    import hand_templates_zh
+
+    en_rows = [
+        (
+            label,
+            t
+            if ctx.get("role") != "debtor" or "debt collector" in t
+            else t + " This is a debt collector.",
+            ctx,
+        )
+        for label, t, ctx in hand_templates_en.ROWS
+    ]
+    for lang, templates, fill, extra in (
+        ("zh", hand_templates_zh.ROWS, FILL_ZH, hand_templates_zh.FILL),
+        ("en", en_rows, FILL_EN, hand_templates_en.FILL),
+    ):
+        rows.extend(build_hand.rows(lang, templates, {**fill, **extra}, WRAP[lang]))
+    import hand_templates_3
+    import hand_templates_4
+    import hand_templates_5
+
+    en3 = [
+        (
+            label,
+            t
+            if ctx.get("role") != "debtor" or "debt collector" in t
+            else t + " This is a debt collector.",
+            ctx,
+        )
+        for label, t, ctx in (*hand_templates_3.EN, *hand_templates_4.EN, *hand_templates_5.EN)
+    ]
+    zh3 = [*hand_templates_3.ZH, *hand_templates_4.ZH, *hand_templates_5.ZH]
+    codes = {"code": ["482913", "730164", "118902", "905337"]}
+    for lang, templates, fill in (
+        ("zh", zh3, {**FILL_ZH, **codes}),
+        ("en", en3, {**FILL_EN, **codes}),
+    ):
+        rows.extend(build_hand.rows(lang, templates, fill, WRAP[lang], prefix="n3"))
     # Messages written one by one (not from templates), in train and dev only; the frozen test
     # split of the same kind lives in test_frozen.jsonl and is never read here.
     for line in (HERE / "handwritten.jsonl").read_text(encoding="utf-8").splitlines():

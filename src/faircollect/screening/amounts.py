@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -66,26 +67,43 @@ _AFTER = re.compile(
 )
 
 
-def clean(text: str) -> tuple[str, list[int]]:
-    """`text` with invisible (format) characters removed, every decimal digit made ASCII, and
-    compatibility forms folded (NFKC: full-width signs, no-break and thin spaces), lower case;
-    with each output character's offset in `text`."""
-    out: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
+class _CleanTable(dict[int, str]):
+    """What each character becomes (see ``clean``), computed on first sight and kept: a table
+    ``str.translate`` reads, so a whole message is folded in one call in C."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
         if ch.isascii():
             piece = ch.lower()
         elif unicodedata.category(ch) == "Cf":  # zero-width, soft hyphen, BOM, bidi marks
-            continue
+            piece = ""
         elif (digit := unicodedata.decimal(ch, None)) is not None:
             piece = str(digit)
         else:
             piece = unicodedata.normalize("NFKC", ch).casefold()
             if not piece.isascii() and unicodedata.category(piece[:1]) == "Zs":
                 piece = " "  # any other space (ideographic) separates like a space
-        out.append(piece)
-        origin.extend([i] * len(piece))
-    return "".join(out), origin
+        if len(self) < _TABLE_MAX:
+            self[code] = piece  # bounded: text of every script cannot grow it without end
+        return piece
+
+
+_TABLE_MAX = 1 << 16
+_CLEAN = _CleanTable()
+
+
+def clean(text: str) -> tuple[str, Sequence[int]]:
+    """`text` with invisible (format) characters removed, every decimal digit made ASCII, and
+    compatibility forms folded (NFKC: full-width signs, no-break and thin spaces), lower case;
+    with each output character's offset in `text`."""
+    folded = text.lower() if text.isascii() else text.translate(_CLEAN)
+    if len(folded) == len(text):
+        # Every character became one character (the common case): offsets are the identity.
+        return folded, range(len(text))
+    origin: list[int] = []
+    for i, ch in enumerate(text):
+        origin.extend([i] * len(_CLEAN[ord(ch)]))
+    return folded, origin
 
 
 def _tokens(text: str) -> list[tuple[str, Decimal | int]] | None:

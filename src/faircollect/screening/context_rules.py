@@ -55,7 +55,9 @@ def contact_role(views: Views, ctx: ScreeningContext, hits: list[Hit]) -> Findin
     return Finding("SCR-CONTACT-CALLBACK-ONLY", Category.CONTACT_ROLE, Verdict.BLOCK, spans)
 
 
-def us_disclosures(ctx: ScreeningContext, hits: list[Hit], text: str) -> list[Finding]:
+def us_disclosures(
+    ctx: ScreeningContext, hits: list[Hit], text: str, scope: str | None = None
+) -> list[Finding]:
     """US-MINI-MIRANDA (§1006.18(e)) for every communication a debt collector sends the consumer,
     whatever the channel (the initial one says it is an attempt to collect a debt, later ones that
     they are from a debt collector; a creditor's own staff are outside Regulation F, §1006.2(i));
@@ -77,7 +79,7 @@ def us_disclosures(ctx: ScreeningContext, hits: list[Hit], text: str) -> list[Fi
         out.append(Finding("US-OPTOUT-NOTICE", Category.US_OPT_OUT, Verdict.BLOCK))
     if ctx.time_barred:
         negators = [h for h in hits if h.group == "NEG"]
-        sue = [h for h in hits if h.group == "SUE" and not negated(h, negators, text)]
+        sue = [h for h in hits if h.group == "SUE" and not negated(h, negators, scope or text)]
         if sue:
             spans = tuple(Span(h.start, h.end, h.term, "US-TIMEBARRED") for h in sue)
             out.append(Finding("US-TIMEBARRED", Category.US_TIME_BARRED, Verdict.BLOCK, spans))

@@ -103,9 +103,12 @@ def _screen(
     views = build_views(text)
     used_lang = views.lang if lang == "auto" else lang
     hits = lex.hits(views)
+    # Negation and sentence bounds are read on the folded text where it keeps every offset, so
+    # full-width "Ｗｅ　ｎｅｖｅｒ…．" negates and ends sentences like "We never….".
+    scope = views.folded if views.fold_origin is None else text
     findings: list[Finding] = [
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
-        for rule, spans in lex.apply(text, hits)
+        for rule, spans in lex.apply(text, hits, scope)
     ]
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
@@ -114,18 +117,22 @@ def _screen(
     negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
     # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
     # read that, so alone it may only ask a person to look.
-    denied = any(h.group in _SIGNAL and negated(h, negators, text) for h in hits)
+    denied = any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
     for found, _clause in pattern_findings(views, ctx):
-        spans = tuple(s for s in found.spans if not negated(s, negators, text))
+        spans = tuple(s for s in found.spans if not negated(s, negators, scope))
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
-    warned = warning_sentences(text)
+    # Read on the folded text, so a warning in traditional or full-width characters is one too.
+    warned = warning_sentences(views.folded)
+    if warned and views.fold_origin is not None:
+        where = views.fold_origin
+        warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]
     if warned:
         findings = _unquote(findings, warned)
     for extra in (over_demand(views, ctx), contact_role(views, ctx, hits)):
         if extra is not None:
             findings.append(extra)
-    findings.extend(us_disclosures(ctx, hits, text))
+    findings.extend(us_disclosures(ctx, hits, text, scope))
     verdict = Verdict.PASS
     for f in findings:
         verdict = worst(verdict, f.verdict)
@@ -136,9 +143,10 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or denied or ctx.role != "debtor":
-                # A warning quotes what it warns against, and a contact's message is judged by
-                # the contact rule: the classifier alone only asks a person to look.
+            if warned or denied or ctx.role != "debtor" or verdict is Verdict.REVIEW:
+                # A warning quotes what it warns against, a contact's message is judged by the
+                # contact rule, and a claim the rules sent to a person (a lawsuit whose truth is
+                # unknown) is theirs to judge: the classifier alone only asks a person to look.
                 ml = Verdict.REVIEW
             findings.append(Finding(f"SCR-ML-{label.upper()}", Category(label), ml, (), score))
             verdict = worst(verdict, ml)

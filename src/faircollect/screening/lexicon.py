@@ -9,6 +9,7 @@ that the term is a word (猪 the insult, not 猪肉); groups marked ``phonetic``
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,15 @@ from typing import Any
 import ahocorasick
 
 from faircollect.screening.model import Category, Span, Verdict
-from faircollect.screening.normalize import Views, fold, is_han, pinyin_view, to_pinyin_key
+from faircollect.screening.normalize import (
+    Views,
+    fold,
+    han_spans,
+    is_han,
+    pinyin_text,
+    pinyin_view,
+    to_pinyin_key,
+)
 from faircollect.screening.scope import negated as scope_negated
 
 
@@ -80,7 +89,7 @@ class Lexicon:
                 zh.setdefault(key, []).append(g.name)
                 if len(key) >= 2:
                     py.setdefault(to_pinyin_key(term), []).append(g.name)
-            for term in g.en:
+            for term in _expand_stars(g.en):
                 key = _english_key(term)
                 en.setdefault(key, []).append(g.name)
                 tight = key.replace(" ", "")
@@ -124,34 +133,57 @@ class Lexicon:
                     s, e = eng.span(end - len(key) + 1, end + 1)
                     for name in names:
                         out.setdefault((name, s, e), Hit(name, s, e, key, False))
-        # Only romanised syllables inside Chinese text count as homophone evasions (see below),
-        # so text without both scripts has nothing to find in the pinyin view.
-        if self._has[2] and views.han_count and views.latin_count:
-            joined, spans = pinyin_view(compact)
-            # Map a position in the joined string to the syllable index it starts.
+        if self._has[2] and views.han_count:
+            # Without Latin letters the joined syllables come from one translate; the spans
+            # (a Python step per syllable) are built only once a key matched.
+            spans: list[tuple[int, int]] | None = None
+            if views.latin_count:
+                joined, spans = pinyin_view(compact)
+            else:
+                joined = pinyin_text(compact)
             for end, (key, names) in self._py.iter(joined):
+                if spans is None:
+                    if key.count("|") < 4:
+                        continue  # two syllables and no Latin letter: never a homophone hit
+                    spans = han_spans(compact)
                 start = end - len(key) + 1
                 first = joined.count("|", 0, start + 1) - 1
                 count = key.count("|") - 1
                 s = spans[first][0]
                 e = spans[first + count - 1][1]
-                # Homophones written in Han characters are mostly innocent (局已 is not 拘役);
-                # the evasions seen in the wild romanise at least one syllable (老lai, gong an).
+                # Two-syllable homophones written in Han characters are mostly innocent (局已 is
+                # not 拘役): those count only with a romanised syllable (老lai, gong an). Three
+                # or more syllables alike by chance are rare (打段你的腿 is 打断你的腿).
                 orig = views.original
-                if not any(orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)):
+                if count < 3 and not any(
+                    orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)
+                ):
                     continue
                 for name in names:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))
         return sorted(out.values(), key=lambda h: (h.start, h.end, h.group))
 
-    def apply(self, text: str, hits: list[Hit]) -> list[tuple[Rule, list[Span]]]:
-        """The rules that fire on these hits, each with the spans it matched."""
+    def apply(
+        self, text: str, hits: list[Hit], scope: str | None = None
+    ) -> list[tuple[Rule, list[Span]]]:
+        """The rules that fire on these hits, each with the spans it matched. ``scope`` is the
+        text negation and sentences are read on (the folded text, offset for offset), ``text``
+        the one spans quote."""
+        span_text = text
+        text = scope if scope is not None and len(scope) == len(text) else text
         by_group: dict[str, list[Hit]] = {}
         for h in hits:
             by_group.setdefault(h.group, []).append(h)
         fired: list[tuple[Rule, list[Span]]] = []
+        present = by_group.keys()
         for rule in self.rules:
-            if any(by_group.get(g) for g in rule.except_):
+            # Most rules cannot fire on a given text: decide that from the groups present alone.
+            if rule.any:
+                if present.isdisjoint(rule.any):
+                    continue
+            elif not present >= set(rule.all):
+                continue
+            if not present.isdisjoint(rule.except_):
                 continue
             negators = [h for g in rule.unless for h in by_group.get(g, ())]
             chosen: list[Hit] | None = None
@@ -164,7 +196,7 @@ class Lexicon:
             else:
                 chosen = _combination(rule, by_group, negators, text)
             if chosen:
-                spans = [Span(h.start, h.end, text[h.start : h.end], rule.id) for h in chosen]
+                spans = [Span(h.start, h.end, span_text[h.start : h.end], rule.id) for h in chosen]
                 fired.append((rule, spans))
         return fired
 
@@ -193,11 +225,15 @@ def _combination(
         picked = [anchor]
         for other in lists[1:]:
             # Two groups may not claim the same characters (联系 inside 紧急联系人).
+            # …and both sit in one sentence: "call the police. This is a debt collector" is
+            # two statements, not a claim to be the police.
             near = [
                 h
                 for h in other
                 if abs(h.start - anchor.start) <= window
                 and all(h.end <= p.start or h.start >= p.end for p in picked)
+                and _SENTENCE_END.search(text, min(h.end, anchor.end), max(h.start, anchor.start))
+                is None
             ]
             if not near:
                 break
@@ -207,7 +243,26 @@ def _combination(
     return None
 
 
+_SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?=\s)")
 _TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
+
+
+def _expand_stars(terms: tuple[str, ...]) -> list[str]:
+    """A ``*`` inside a term ("ask your friend* for") stands for the word's common endings; the
+    automaton has no wildcards, so each reading becomes a term (a final ``*`` stays a prefix)."""
+    out: list[str] = []
+    for term in terms:
+        words = term.split(" ")
+        readings = [""]
+        for k, w in enumerate(words):
+            last = k == len(words) - 1
+            forms = [w] if last or not w.endswith("*") else [w[:-1] + e for e in _ENDINGS]
+            readings = [f"{r} {f}".strip() for r in readings for f in forms]
+        out.extend(readings)
+    return out
+
+
+_ENDINGS = ("", "s", "es", "ed", "ing")
 
 
 def _english_key(term: str) -> str:

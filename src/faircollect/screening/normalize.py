@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -103,20 +104,15 @@ class Views:
 def build_views(text: str) -> Views:
     """Fold ``text`` and derive the compact (symbol-free) and English (word) views."""
     folded, where = fold(text)
-    compact_chars: list[str] = []
+    tokens = [(m.group(), m.start()) for m in _WORD.finditer(folded)]  # (token, folded offset)
     compact_origin: list[int] = []
-    tokens: list[tuple[str, int]] = []  # (token, folded offset)
-    for m in _WORD.finditer(folded):
-        tok = m.group()
-        start = m.start()
-        compact_chars.append(tok)
+    for tok, start in tokens:
         compact_origin.extend(range(start, start + len(tok)))
-        tokens.append((tok, start))
     han = len(_HAN.findall(folded))
     latin = len(_LATIN.findall(folded))
     if where is not None:
         compact_origin = [where[i] for i in compact_origin]
-    compact = View("".join(compact_chars), compact_origin)
+    compact = View("".join([t for t, _ in tokens]), compact_origin)
     # Chinese-only text has no English words to find.
     english = _english_view(tokens, where) if latin else View(" ", [0])
     return Views(text, folded, where, compact, english, han, latin)
@@ -129,45 +125,65 @@ def _english_view(tokens: list[tuple[str, int]], where: list[int] | None) -> Vie
     for tok, start in tokens:
         if _HAN.search(tok):
             # Han runs split English words apart; keep only Latin/digit stretches.
-            latin.extend((m.group(), start + m.start()) for m in re.finditer(r"[a-z0-9@$]+", tok))
+            latin.extend((m.group(), start + m.start()) for m in _LATIN_RUN.finditer(tok))
         else:
             latin.append((tok, start))
-    words: list[tuple[str, list[int], bool]] = []
-    run: tuple[str, list[int]] | None = None
-    last_end = 0
-    for k, (tok, start) in enumerate(latin):
-        word, offs = _leet(tok, start, latin, k)
-        if run is not None and start - last_end > 1:
-            # A wider gap between spaced-out letters is a word break ("k i l l   y o u").
-            words.append((run[0], run[1], len(run[0]) > 2))
-            run = None
-        last_end = start + len(tok)
-        if len(word) == 1 and (word.isalpha() or word in _LEET):
-            letter = _LEET.get(word, word)
-            run = (run[0] + letter, run[1] + offs) if run else (letter, offs)
-            continue
-        if run is not None:
-            words.append((run[0], run[1], len(run[0]) > 2))
-            run = None
-        words.append((word, offs, False))
-    if run is not None:
-        words.append((run[0], run[1], len(run[0]) > 2))
     chars: list[str] = [" "]
     origin: list[int] = [0]
     squeezed: list[tuple[int, int]] = []
     pos = 1
-    for w, offs, merged in words:
-        chars.append(w)
-        origin.extend(offs)
-        if merged:
-            squeezed.append((pos, pos + len(w)))
-        pos += len(w) + 1
-        chars.append(" ")
-        origin.append(offs[-1] + 1 if offs else 0)
-    if where is not None and words:
+    run = ""  # single letters gathered so far, and their offsets
+    run_offs: list[int] = []
+    last_end = 0
+    for k, (tok, start) in enumerate(latin):
+        if len(tok) > 1 and tok.isalpha():
+            word: str = tok  # a plain word: most tokens, no leet to read
+            offs: Sequence[int] = range(start, start + len(tok))
+        else:
+            word, offs = _leet(tok, start, latin, k)
+        if run and (start - last_end > 1 or len(word) != 1 or not _single(word)):
+            # A wider gap between spaced-out letters is a word break ("k i l l   y o u"), and
+            # so is any longer word.
+            pos = _emit(chars, origin, squeezed, pos, run, run_offs, len(run) > 2)
+            run, run_offs = "", []
+        last_end = start + len(tok)
+        if len(word) == 1 and _single(word):
+            run += _LEET.get(word, word)
+            run_offs.extend(offs)
+            continue
+        pos = _emit(chars, origin, squeezed, pos, word, offs, False)
+    if run:
+        _emit(chars, origin, squeezed, pos, run, run_offs, len(run) > 2)
+    if where is not None and len(chars) > 1:
         n = len(where)
         origin = [where[min(o, n - 1)] for o in origin]
     return View("".join(chars), origin, tuple(squeezed))
+
+
+_LATIN_RUN = re.compile(r"[a-z0-9@$]+")
+
+
+def _single(word: str) -> bool:
+    return word.isalpha() or word in _LEET
+
+
+def _emit(
+    chars: list[str],
+    origin: list[int],
+    squeezed: list[tuple[int, int]],
+    pos: int,
+    word: str,
+    offs: Sequence[int],
+    merged: bool,
+) -> int:
+    """Append one word and its trailing space to the English view; the next word's position."""
+    chars.append(word)
+    origin.extend(offs)
+    if merged:
+        squeezed.append((pos, pos + len(word)))
+    chars.append(" ")
+    origin.append(offs[-1] + 1 if offs else 0)
+    return pos + len(word) + 1
 
 
 def _leet(tok: str, start: int, seq: list[tuple[str, int]], k: int) -> tuple[str, list[int]]:
@@ -231,40 +247,87 @@ def split_pinyin(run: str) -> list[str] | None:
     return out
 
 
+_SPLIT_CACHE: dict[str, list[str] | None] = {}
+
+
 def pinyin_view(compact: View) -> tuple[str, list[tuple[int, int]]]:
     """``|syl|syl|…|`` for the compact view, with each syllable's original [start, end)."""
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     text = compact.text
     origin = compact.origin
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if is_han(ch):
-            parts.append(syllable(ch))
-            spans.append((origin[i], origin[i] + 1))
-            i += 1
-            continue
-        j = i
-        while j < n and "a" <= text[j] <= "z":
-            j += 1
-        if j == i:
-            i += 1
-            continue
-        run = text[i:j]
-        syls = split_pinyin(run)
-        if syls is None:
-            parts.append(run)
-            spans.append((origin[i], origin[j - 1] + 1))
+    pos = 0
+    for m in _LATIN_RUNS.finditer(text):
+        if m.start() > pos:
+            _han_units(text, pos, m.start(), origin, parts, spans)
+        i = m.start()
+        unit = m.group()
+        if unit in _SPLIT_CACHE:
+            syls = _SPLIT_CACHE[unit]
         else:
-            k = i
-            for s in syls:
-                parts.append(s)
-                spans.append((origin[k], origin[k + len(s) - 1] + 1))
-                k += len(s)
-        i = j
+            syls = split_pinyin(unit)
+            if len(_SPLIT_CACHE) < 1 << 14:  # bounded: arbitrary Latin runs cannot grow it
+                _SPLIT_CACHE[unit] = syls
+        if syls is None:
+            parts.append(unit)
+            spans.append((origin[i], origin[m.end() - 1] + 1))
+        else:
+            for syl in syls:
+                parts.append(syl)
+                spans.append((origin[i], origin[i + len(syl) - 1] + 1))
+                i += len(syl)
+        pos = m.end()
+    if pos < len(text):
+        _han_units(text, pos, len(text), origin, parts, spans)
     return "|" + "|".join(parts) + "|", spans
+
+
+_LATIN_RUNS = re.compile(r"[a-z]+")
+
+
+def _han_units(
+    text: str,
+    lo: int,
+    hi: int,
+    origin: list[int],
+    parts: list[str],
+    spans: list[tuple[int, int]],
+) -> None:
+    """The syllables of the Han characters in text[lo:hi] (one translate), and their spans."""
+    piece = text[lo:hi].translate(_PINYIN_TABLE)
+    if not piece:
+        return
+    parts.extend(piece[:-1].split("|"))
+    spans.extend(
+        (origin[k], origin[k] + 1) for k in (m.start() for m in _HAN.finditer(text, lo, hi))
+    )
+
+
+class _PinyinTable(dict[int, str]):
+    """Han character → its syllable and a bar; anything else → nothing (for ``str.translate``)."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        piece = syllable(ch) + "|" if is_han(ch) else ""
+        if len(self) < 1 << 16:
+            self[code] = piece
+        return piece
+
+
+_PINYIN_TABLE = _PinyinTable()
+
+
+def pinyin_text(compact: View) -> str:
+    """The joined string of ``pinyin_view`` for a compact view without Latin letters, in one
+    ``str.translate``; the syllables' spans are built only when something matched."""
+    return "|" + compact.text.translate(_PINYIN_TABLE)
+
+
+def han_spans(compact: View) -> list[tuple[int, int]]:
+    """The syllable spans of ``pinyin_view`` for a compact view without Latin letters: one per
+    Han character."""
+    origin = compact.origin
+    return [(origin[i], origin[i] + 1) for i in (m.start() for m in _HAN.finditer(compact.text))]
 
 
 def to_pinyin_key(term: str) -> str:

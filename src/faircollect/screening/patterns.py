@@ -56,12 +56,17 @@ HARASSMENT = Pattern(
         r"(?:24|二十四)小时.{0,4}(?:不间断|轮流|不停|连续|打|呼|拨|电话)",
         r"不间断.{0,2}(?:呼叫|拨打|打)",
         r"不停(?:地)?(?:给你)?(?:打|拨|呼|发)",
-        r"轮流(?:给你)?(?:打|拨|呼|轰)|轮班",
+        r"轮流(?:给你)?(?:打|拨|呼|轰)|轮班|轮(?:着|番)(?:给你)?(?:打|拨|呼|轰|发)",
+        r"(?:天天|每天)给.{0,8}(?:打|发)",
+        r"(?:手机|电话)?.{0,4}响(?:一整天|一天|一整晚|一晚上|个不停|到天亮)",
+        r"(?:十几|几十|好几|一堆)个(?:号码|号|手机号)",
+        r"一条接一条|一个接一个(?:地)?(?:打|发)",
         r"电话就?一直响|一直(?:给你)?(?:打|拨)",
         r"(?:每天|天天|一天).{0,6}?" + _N_BIG + r"(?:个|条|通|次)(?:电话|短信|信息)?",
         r"(?:每天|天天)(?:都会?)?(?:给你)?(?:打|拨|发)",
         r"(?:换|用)" + _N_ZH + r"个号",
         r"拉黑.{0,8}(?:换|新)号",
+        r"(?:换号|拉黑|关机)(?:了)?也没用|(?:找到|查到)(?:你的)?新号",
         r"(?:半夜|凌晨|深夜)\d*点?(?:也|照样|照常|都|我们)?.{0,4}(?:打|拨|呼)",
         r"别想睡|不让你睡|没有休息",
         r"一分钟一个",
@@ -75,7 +80,12 @@ HARASSMENT = Pattern(
         r"on the hour",
         r"(?:until|till|til) you (?:pick up|answer|respond|call back|reply|pay)",
         r"day and night|night and day|all day|non ?stop|a?round the clock|24 7",
-        r"keep (?:calling|ringing|texting)|will keep (?:ringing|calling)|keep your phone ringing",
+        r"keep (?:calling|ringing|texting|dialing|dialling|phoning|messaging)(?: you)?",
+        r"will keep (?:ringing|calling)|keep your phone ringing",
+        r"ring (?:all|through the) (?:night|day)|all night long|every night",
+        r"(?:calling|texting|phoning|ringing) (?:\w+ ){1,3}(?:daily|nightly|every day|every night|every hour)",
+        r"new numbers|(?:a|one) (?:text|call) every",
+        r"blocking us (?:won t|will not|does not|doesn t) (?:help|work|stop)",
         r"(?:another|new|different) number",
         _N_EN + r" (?:times|calls|texts|messages) (?:a|per|each) day",
         r"auto ?dialer",
@@ -112,7 +122,11 @@ FEES = Pattern(
         r"(?:payment|phone|card|letter|mailing|postage|notice|paper) (?:fee|fees|charge|charges)",
         r"(?:charge|fee) for (?:sending|mailing|calling|writing|contacting)",
         r"(?:fee|charge) (?:\w+ )?(?:for|per) (?:each|every) (?:call|reminder|visit|message|text|letter)",
-        r"billed for (?:our|the)",
+        r"billed for (?:our|the)|billed to you|added to your (?:bill|balance) for",
+        r"(?:fee|charge) (?:to|for) (?:set up|setting up|arrange|arranging|process|processing|"
+        r"make|making|send|sending|prepare|preparing) (?:a |the |your )?(?:payment|plan|letter|"
+        r"settlement|payoff|call)",
+        r"(?:attorney|attorney s|lawyer|lawyer s|legal|agent|agent s) (?:fee|fees|charge|charges|costs)",
         r"(?:additional|extra) \$? ?\d+",
         r"will cost you \$? ?\d*",
         r"(?:additional|extra) (?:fee|fees|charge|charges|cost|costs)",
@@ -157,6 +171,7 @@ AUTHORITY_NOTICE = Pattern(
         r"(?:公安|警察|警方|民警|法院|法官|检察院|派出所|执行局|网警)(?:机关)?(?:马上|立即|即将|已经|已|正在|将|会|要)+"
         r"(?:会|要|将)?(?:介入|上门|联系你|跟你联系|找你|打电话|给你打|抓|来|去你|对你|处理|立案|出动|传唤|调查)",
         r"本院|本庭|本律师|承办法官|办案民警",
+        r"(?:经侦|刑侦|治安)(?:大队|支队|科|部门)",
     ),
     _en(
         r"(?:notice|message|alert|call|letter) from (?:the )?(?:\w+ ){0,3}(?:court|police|sheriff|"
@@ -176,7 +191,64 @@ AUTHORITY_NOTICE = Pattern(
     "CN-MSG-NO-IMPERSONATION; Criminal Law art. 279; Reg F §1006.18(b)(1)",
 )
 
-PATTERNS = (HARASSMENT, FEES, LEGAL_ACTION, AUTHORITY_NOTICE)
+_ZH_AUDIENCE = (
+    r"(?:家人|家里人|家属|父母|爸妈|你妈|你爸|老婆|老公|爱人|配偶|孩子|子女|亲戚|亲友|朋友|同事|领导|老板|"
+    r"单位|公司|人事|hr|邻居|房东|村委会|居委会|村里|通讯录|联系人|同学|群里|公司群|家族群|他们|她们|"
+    r"好友|微信好友|qq好友|村支书)"
+)
+_ZH_TELL = (
+    r"(?:告诉|通知|告知|联系|打给|打电话给|发给|发到|寄到|寄给|说明|讲清楚|讲明白|转告|知会|透露|曝光给|"
+    r"发短信给|短信通知|出现在|同步给|群发给|抄送给|推送给)"
+)
+_EN_AUDIENCE = (
+    r"(?:your (?:mother|mom|father|dad|parents|wife|husband|spouse|partner|kids|children|son|daughter|"
+    r"sister|brother|family|relatives|in laws|boss|manager|employer|supervisor|coworkers|co workers|"
+    r"colleagues|neighbors|neighbours|friends|pastor|landlord|references|contacts|church|office|"
+    r"workplace|company)|hr at \w+|everyone (?:in|at|you)|your \w+ s (?:boss|manager|family))"
+)
+_EN_TELL = (
+    r"(?:tell|telling|told|let|letting|inform|informing|notify|notifying|call|calling|phone|text|"
+    r"texting|email|emailing|e mail|message|write to|writing to|letter to|contact|contacting|share|"
+    r"sharing|explain|explaining|discuss|discussing|hearing about|hear about|find out|learn about|"
+    r"gets? a (?:text|call|letter|message|notice)|reach out to|send (?:\w+ ){0,3}to|be told|know)"
+)
+
+#: Disclosure of the debt to third parties, said to the debtor: a way of telling (告诉, let … know,
+#: a letter to …) and an audience in one sentence that also names the debt (CN-MSG-NO-DISCLOSURE,
+#: PIPL art. 10; FDCPA §805(b), Reg F §1006.6(d)). A message to the contact is the contact rule's.
+DISCLOSE_THIRD = Pattern(
+    "SCR-DISCLOSE-THIRD",
+    Category.DISCLOSURE,
+    _zh(
+        _ZH_TELL + r"[^，。！？,!?]{0,12}?" + _ZH_AUDIENCE,
+        r"(?:让|叫)" + _ZH_AUDIENCE + r".{0,8}?知道",
+        _ZH_AUDIENCE + r"[^。！？!?]{0,10}?(?:都会|都将|会|将)?(?:知道|收到)",
+    ),
+    _en(
+        _EN_TELL + r"(?: \w+){0,4} " + _EN_AUDIENCE,
+        _EN_AUDIENCE
+        + r"(?: \w+){0,4} (?:will|would|gets?|get|are going to)(?: \w+){0,2} "
+        + _EN_TELL,
+        _EN_AUDIENCE
+        + r"(?: \w+){0,3} (?:hearing|finding out|learning|knowing|hears|finds out|learns)",
+    ),
+    "CN-MSG-NO-DISCLOSURE; PIPL art. 10; FDCPA §805(b); Reg F §1006.6(d)",
+)
+_DEBT_ZH = re.compile(r"欠|逾期|借款|贷款|借了钱|借钱|还钱|不还|债|账单|催收|老赖|赖账")
+_DEBT_EN = re.compile(
+    r"debt|owe|overdue|past due|balance|loan|default|unpaid|late payment|arrears|collection",
+    re.IGNORECASE,
+)
+_GAPS = re.compile(r"[\W_]+")
+
+
+def _names_debt(statement: str) -> bool:
+    """True when the statement names the debt; Chinese read with spaces and symbols removed
+    ("逾 期"), English as written (squeezing words would find "owe" in "to wear")."""
+    return bool(_DEBT_EN.search(statement) or _DEBT_ZH.search(_GAPS.sub("", statement)))
+
+
+PATTERNS = (HARASSMENT, FEES, LEGAL_ACTION, AUTHORITY_NOTICE, DISCLOSE_THIRD)
 _BRACKET = re.compile(r"[【\[〔]([^】\]〕]{0,20})[】\]〕]")
 _BRACKET_AUTHORITY = re.compile(r"公安|法院|检察|派出所|执行局|警|监管|司法|律师|政府|court|police")
 #: An authority named at the very start, as a notice's sender ("XX区人民检察院温馨提示：",
@@ -226,11 +298,29 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[lo : min(his) if his else len(text)]
 
 
+_STATEMENT_END = re.compile(r"[。！？!?\n]|\.(?=\s|$)")
+#: What a contact is asked to stop, or is no longer, is not a disclosure ("stop calling my boss").
+_STOPPED = re.compile(r"(?:stop|stopped|no longer|not to|停止|不再)\W*\w*\W*\Z", re.IGNORECASE)
+
+
+def _statement(text: str, start: int, end: int) -> str:
+    """The sentence around [start, end), English full stops included."""
+    lo = 0
+    for m in _STATEMENT_END.finditer(text, 0, start):
+        lo = m.end()
+    after = _STATEMENT_END.search(text, end)
+    return text[lo : after.start() if after else len(text)]
+
+
 def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding, str]]:
     """Every pattern finding with the clause it cites (negation and warnings applied later)."""
     text = views.original
+    # Folded (simplified, half-width, lower case) where it keeps every offset.
+    plain = views.folded if views.fold_origin is None else text
     out: list[tuple[Finding, str]] = []
     for pattern in PATTERNS:
+        if pattern is DISCLOSE_THIRD and ctx.role != "debtor":
+            continue  # what a contact may be told is the contact rule's (context_rules.py)
         spans: list[Span] = []
         for s, e in _matches(pattern, views):
             clause = _clause(text, s, e)
@@ -238,6 +328,10 @@ def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding,
                 continue  # "我们每天最多联系您一次" states a limit, not a threat
             if pattern is FEES and _CONTRACT.search(_sentence(text, s, e)):
                 continue  # a charge the contract provides for is a fact
+            if pattern is DISCLOSE_THIRD and (
+                not _names_debt(_statement(plain, s, e)) or _STOPPED.search(plain, 0, s)
+            ):
+                continue  # "ask your wife to call us", "stop calling your workplace": no telling
             spans.append(Span(s, e, text[s:e], pattern.rule))
         if pattern is AUTHORITY_NOTICE:
             spans.extend(_headers(views))

@@ -62,8 +62,36 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
 
 
 def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
-    """True when some negation cue governs ``hit``."""
-    return any(governs(text, n.end, hit.start) for n in negators)
+    """True when some negation cue governs ``hit``, or is a negated form containing it
+    ("不另收" holds "另收"). An A-not-A question ("要不要发到抖音", "会不会") asks, it does not deny."""
+    for n in negators:
+        if (
+            _a_not_a(text, n.start)
+            or _GERUND_SUBJECT.match(text, n.start)
+            or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
+        ):
+            continue
+        if n.start < hit.start and hit.end <= n.end:
+            return True
+        if governs(text, n.end, hit.start):
+            return True
+    return False
+
+
+#: "Not paying is a crime": a clause that opens with not + gerund names its subject, and the
+#: claim that follows is asserted, not denied.
+_GERUND_SUBJECT = re.compile(r"(?:not|never)\s+\w+ing\s+(?:is|are|means|will|can|could)\b", re.I)
+
+
+#: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
+_SUGGESTION = re.compile(r"\bwhy\s+\Z", re.I)
+
+
+def _a_not_a(text: str, start: int) -> bool:
+    """True when the cue starting at ``start`` is the 不 of an A-not-A question (要不要, 能不能)."""
+    return (
+        0 < start < len(text) - 1 and text[start] in "不没" and text[start - 1] == text[start + 1]
+    )
 
 
 # ------------------------------------------------------------------ warning frames
@@ -72,14 +100,20 @@ _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
     r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
-    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言"
+    r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
+    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"请(?:立即|及时)?(?:报警|挂断)|"
+    # The reader's own report to the police: the police act for the reader, not against them.
+    r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
+    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名)(?:你|你的)?(?:身份|名义)|身份被(?:冒用|盗用)"
 )
 _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
     r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
-    r"is not a crime|not a crime|civil matters?)\b",
+    r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
+    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
 )
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
@@ -89,15 +123,20 @@ def warning_sentences(text: str) -> list[tuple[int, int]]:
     """[start, end) of every sentence that warns the reader against something (anti-fraud
     notices, "if someone claims …"): the terms inside it are reported, not threatened."""
     out: list[tuple[int, int]] = []
+    whole = text.replace("’", "'").lower()
+    if len(whole) == len(text) and not (_WARN_ZH.search(whole) or _WARN_EN.search(whole)):
+        # A cue inside a sentence is a cue inside the text, so one scan of the whole text
+        # settles most messages (the cues' look-behinds name letters, never punctuation).
+        return out
     start = 0
     bounds = [m.end() for m in _SENTENCE.finditer(text)]
     if not bounds or bounds[-1] < len(text):
         bounds.append(len(text))
     for end in bounds:
-        piece = text[start:end]
+        piece = text[start:end].replace("’", "'").lower()
         for pattern in (_WARN_ZH, _WARN_EN):
-            m = pattern.search(piece.replace("’", "'").lower())
-            if m and not _NOT_WARN.search(piece[: m.start()].lower()):
+            m = pattern.search(piece)
+            if m and not _NOT_WARN.search(piece[: m.start()]):
                 out.append((start, end))
                 break
         start = end

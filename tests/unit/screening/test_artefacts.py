@@ -146,3 +146,15 @@ def test_frozen_test_split_is_unchanged_and_meets_the_targets() -> None:
     assert caught >= 0.97
     assert blocked >= 0.90
     assert wrongly <= 0.02
+
+
+def test_classifier_features_are_the_known_ngrams(rows) -> None:
+    from faircollect.screening.classifier import feature_text, ngrams
+    from faircollect.screening.normalize import build_views
+
+    clf = default_classifier()
+    for r in rows[::7]:
+        views = build_views(r.text)
+        text = feature_text(views, views.lang)
+        known = {clf.vocab[g] for g in ngrams(text) if g in clf.vocab}
+        assert sorted(clf.features(text)) == sorted(known), r.id

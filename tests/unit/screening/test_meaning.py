@@ -189,3 +189,54 @@ def test_the_us_disclosure_may_be_given_in_chinese() -> None:
     first = ScreeningContext(pack="US", first_communication=True)
     full = "我们是债务催收机构，正在催收债务，所获取的任何信息将用于该目的。"
     assert "US-MINI-MIRANDA" not in screen(full, context=first).rules
+
+
+DEBTOR_US = ScreeningContext(pack="US")
+_US = " This is a debt collector."
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "rule"),
+    [
+        ("We'll let your pastor know you owe $300." + _US, DEBTOR_US, "SCR-DISCLOSE-THIRD"),
+        ("I'm about to email your manager the details of what you owe." + _US, DEBTOR_US,
+         "SCR-DISCLOSE-THIRD"),
+        ("你的逾 期 信 息我们会同步给你所有的微信好友。", ScreeningContext(pack="CN"),
+         "SCR-DISCLOSE-THIRD"),
+        ("你不回消息，我们就天天给你老板打电话。", ScreeningContext(pack="CN"),
+         "SCR-HARASS-PATTERN"),
+        ("要不要把你的事发到抖音上让大家评评理？", ScreeningContext(pack="CN"), "SCR-SHAMING"),
+        ("Not paying is a crime in this state." + _US, DEBTOR_US, "SCR-FALSE-LEGAL"),
+        ("Why don't you get a payday loan and pay us today?" + _US, DEBTOR_US,
+         "SCR-PRESSURE-BORROW"),
+        ("打段你的腿", ScreeningContext(pack="CN"), "SCR-THREAT-HARM"),
+        ("Ask your friends for a loan and send it to us." + _US, DEBTOR_US,
+         "SCR-PRESSURE-BORROW"),
+    ],
+)  # fmt: skip
+def test_meaning_rules_block_what_they_read(
+    text: str, context: ScreeningContext, rule: str
+) -> None:
+    result = screen(text, context=context)
+    assert result.verdict is Verdict.BLOCK
+    assert rule in result.rules
+    assert any(s.rule == rule for s in result.spans), "the span that caused it is reported"
+
+
+@pytest.mark.parametrize(
+    ("text", "context"),
+    [
+        ("You asked us to stop calling your workplace. We have updated your file." + _US,
+         DEBTOR_US),
+        ("If you ever feel threatened, call the police and tell us." + _US, DEBTOR_US),
+        ("根据借款合同第六条，逾期罚息按日万分之五计算，不另收其他费用。", ScreeningContext(pack="CN")),
+        ("我们不建议您借新还旧，如有困难可以申请分期。", ScreeningContext(pack="CN")),
+        ("任何让您转账到私人微信的人都不是我们的员工。", ScreeningContext(pack="CN")),
+        ("我們不會說「不還就坐牢」，這種說法不實。", ScreeningContext(pack="CN")),
+        ("Ｗｅ　ｎｅｖｅｒ　ｓｈａｒｅ　ｙｏｕｒ　ｉｎｆｏ　ｏｎ　ｓｏｃｉａｌ　ｍｅｄｉａ．" + _US, DEBTOR_US),
+        ("您的账单中没有任何催收费、上门费。", ScreeningContext(pack="CN")),
+    ],
+)  # fmt: skip
+def test_hard_negatives_of_the_new_rules_pass(text: str, context: ScreeningContext) -> None:
+    result = screen(text, context=context)
+    assert result.verdict is not Verdict.BLOCK, result.rules
