@@ -53,11 +53,12 @@ class Settings:
     # the flag for a plain-http demo or test on the loopback address only: the pages keep it
     # for any other host (entrypoints/http/cookies.py).
     cookie_secure: bool = True
-    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}).
+    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}): the
+    # lender's own, never a built-in sample (the demo sets a plainly fictional one).
     brand_name: str = "FairCollect"
-    sms_signature: str = "FairCollect"
-    hotline: str = ""
-    portal_url: str = "http://127.0.0.1:8000"
+    brand_sms_signature: str = "FairCollect"  # the 【…】 signature of the lender's SMS
+    brand_hotline: str = ""  # the service number shown on pages and in messages
+    brand_portal_url: str = "http://127.0.0.1:8000"  # the borrower portal's address
     # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
     # then created; the default ./faircollect.db is only created by commands that make data.
     db_explicit: bool = False
@@ -119,9 +120,9 @@ class Settings:
             issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
             cookie_secure=e.get("FAIRCOLLECT_COOKIE_SECURE", "1") != "0",
             brand_name=e.get("FAIRCOLLECT_BRAND_NAME", "FairCollect"),
-            sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
-            hotline=e.get("FAIRCOLLECT_HOTLINE", ""),
-            portal_url=e.get("FAIRCOLLECT_PORTAL_URL", "http://127.0.0.1:8000"),
+            brand_sms_signature=e.get("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "FairCollect"),
+            brand_hotline=e.get("FAIRCOLLECT_BRAND_HOTLINE", ""),
+            brand_portal_url=e.get("FAIRCOLLECT_BRAND_PORTAL_URL", "http://127.0.0.1:8000"),
         )
 
 

@@ -63,7 +63,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             audit_key=key,
             audit_key_file=folder / "unused-audit.key",
             brand_name="Example Lender",
-            hotline="+86 10 0000 0000",
+            brand_hotline="+86 10 0000 0000",
         )
     )
     build_ledger(app, folder / "tape")

@@ -24,7 +24,10 @@ def client(app: App, tmp_path: Path) -> Iterator[TestClient]:
     build_ledger(app, tmp_path / "tape")
     branded = App(
         dataclasses.replace(
-            app.settings, brand_name="Lender & Co", hotline="+86 10 1234 5678", portal_url="/"
+            app.settings,
+            brand_name="Lender & Co",
+            brand_hotline="+86 10 1234 5678",
+            brand_portal_url="/",
         )
     )
     # Share the test database and the keys already checked against it.

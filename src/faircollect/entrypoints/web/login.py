@@ -122,7 +122,7 @@ def borrower_code(request: Request, phone: Phone, next: Next = "/") -> Response:
     try:
         identity.request_borrower_code(
             app.unit_of_work(), phone=phone, address=_address(request), send=app.code_sender(),
-            sender=app.settings.sms_signature,
+            sender=app.settings.brand_sms_signature,
         )  # fmt: skip
     except identity.LoginRateLimitedError as exc:
         return _login_page(request, 429, LIMITED, next=target, phone=phone[:32],

@@ -113,7 +113,11 @@ def render(
     html = ENV.get_template(template).render(
         _=catalog.gettext,
         lang=language,
-        brand={"name": s.brand_name, "hotline": s.hotline, "portal_url": s.portal_url},
+        brand={
+            "name": s.brand_name,
+            "hotline": s.brand_hotline,
+            "portal_url": s.brand_portal_url,
+        },
         actor=actor,
         nav=navigation(actor),
         csrf_token=session.csrf_token if session else presession_token(request),
