@@ -176,7 +176,12 @@ def test_a_borrower_signs_in_with_the_code_on_their_phone(browser: Browser, serv
         page.fill("#phone", "13812345678")
         page.click("#borrower-login ~ form button")
         page.wait_for_load_state("networkidle")
-        assert page.input_value("#verify_phone") == "13812345678"
+        # The number is asked once: the code form carries it and shows it masked.
+        assert page.locator("input[name=phone]:visible").count() == 0
+        assert page.input_value("form[action='/login/borrower/verify'] input[name=phone]") == (
+            "13812345678"
+        )
+        assert "138****5678" in page.inner_text("#borrower-login + p")
         page.fill("#code", latest_code(served.app))  # read from the sandbox SMS channel
         page.locator("form[action='/login/borrower/verify'] button").click()
         page.wait_for_url("**/my")

@@ -16,6 +16,7 @@ from faircollect.bootstrap import App
 from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
 from faircollect.entrypoints.http.cookies import presession_token, remember_presession
 from faircollect.entrypoints.web.i18n import choose_language, translations
+from faircollect.kit.masking import mask_phone
 from faircollect.kit.money import format_minor
 from faircollect.services.authorization import Actor, Permission
 
@@ -62,6 +63,7 @@ SHOWN_VALUES = (
 
 ENV.filters["money"] = money
 ENV.filters["percent"] = percent
+ENV.filters["mask_phone"] = mask_phone
 
 
 @dataclass(frozen=True, slots=True)
