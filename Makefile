@@ -36,7 +36,7 @@ vendor:
 # Extract the pages' messages and merge them into the zh and en catalogs (compiled at first use).
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages.pot .
-	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/faircollect/entrypoints/web/locales --no-location --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/faircollect/entrypoints/web/locales --no-fuzzy-matching --ignore-obsolete
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench data/screening

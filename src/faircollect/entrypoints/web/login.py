@@ -28,9 +28,9 @@ from faircollect.entrypoints.http.cookies import (
     clear_cookie,
     set_cookie,
 )
-from faircollect.entrypoints.web.i18n import translations
+from faircollect.entrypoints.web.i18n import N_, translations
 from faircollect.entrypoints.web.pages import safe_next
-from faircollect.entrypoints.web.rendering import N_, page_language, render
+from faircollect.entrypoints.web.rendering import page_language, render
 from faircollect.kit.limits import AUTH
 from faircollect.services import identity
 from faircollect.services.authorization import NotAuthenticatedError

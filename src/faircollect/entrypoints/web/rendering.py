@@ -4,6 +4,7 @@ shown, never run), the page's language, the lender's branding and the role-aware
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from faircollect.bootstrap import App
 from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
 from faircollect.entrypoints.http.cookies import presession_token, remember_presession
-from faircollect.entrypoints.web.i18n import choose_language, translations
+from faircollect.entrypoints.web.i18n import N_, choose_language, translations
+from faircollect.entrypoints.web.labels import label
 from faircollect.kit.masking import mask_phone
 from faircollect.kit.money import format_minor
 from faircollect.services.authorization import Actor, Permission
@@ -33,7 +35,17 @@ ENV = Environment(
 
 def money(minor: int, currency: str) -> str:
     """``123456, "CNY"`` → ``1234.56 CNY`` (exact: formatted from the integer)."""
-    return f"{format_minor(int(minor))} {currency}"
+    return f"{format_minor(int(minor))}\u00a0{currency}"  # kept on one line
+
+
+def amount(minor: int) -> str:
+    """``123456`` → ``1234.56``: a table cell whose column header names the currency."""
+    return format_minor(int(minor))
+
+
+def utc(moment: datetime) -> str:
+    """A stored instant as ``2025-09-01 14:00 UTC`` (said so: the pages know no reader's zone)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def percent(rate: str) -> str:
@@ -43,27 +55,15 @@ def percent(rate: str) -> str:
     except InvalidOperation:
         return str(rate)
     text = format(value.normalize(), "f")
-    return f"{text} %"
+    return f"{text}\u00a0%"
 
-
-def N_(message: str) -> str:
-    """Mark a message for the catalog that is translated where it is shown."""
-    return message
-
-
-# Values shown translated (pause kinds, verdicts): listed so that extraction finds them.
-SHOWN_VALUES = (
-    N_("dispute"),
-    N_("complaint"),
-    N_("hardship"),
-    N_("allow"),
-    N_("block"),
-    N_("review"),
-)
 
 ENV.filters["money"] = money
 ENV.filters["percent"] = percent
 ENV.filters["mask_phone"] = mask_phone
+ENV.filters["label"] = label
+ENV.filters["amount"] = amount
+ENV.filters["utc"] = utc
 
 
 @dataclass(frozen=True, slots=True)
