@@ -233,7 +233,7 @@ def test_the_desk_roles_read_accounts_and_nothing_else(
         sign_in(page, served, role, shots=role == "collector")
         assert page.url.endswith("/accounts")
         assert page.locator("nav a").all_inner_texts() == STAFF[role][0]
-        check(page, f"{role}-accounts")
+        check(page, None if role == "compliance_officer" else f"{role}-accounts")
         page.click("text=L3")
         page.wait_for_url("**/accounts/L3")
         main = page.inner_text("main")
