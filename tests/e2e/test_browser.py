@@ -40,7 +40,10 @@ PAGES = [
     ("b1", "/my/L1"),
     ("admin", "/admin/users"),
     ("b1", "/accounts/L1"),  # the 403 page
+    ("collector", "/password"),
+    ("b2", "/my/L1"),  # another borrower's loan: the 404 page
 ]
+ERROR_PAGES = {"/accounts/L1": "403 Forbidden", "/my/L1": "404 Not Found"}
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 
@@ -121,10 +124,10 @@ def test_each_page_is_accessible_and_fits_360px(
     for width in (1280, 360):
         context, page, problems = open_page(browser, base_url, who, path, width)
         try:
-            if who == "b1" and path.startswith("/accounts"):
-                # The page itself answers 403, which the console reports once.
-                assert page.locator("h1").inner_text() == "403 Forbidden"
-                problems = [p for p in problems if "status of 403" not in p]
+            if (who, path) in (("b1", "/accounts/L1"), ("b2", "/my/L1")):
+                # The page itself answers 403 or 404, which the console reports once.
+                assert page.locator("h1").inner_text() == ERROR_PAGES[path]
+                problems = [p for p in problems if "status of 40" not in p]
             assert problems == [], problems  # a CSP violation or script error shows here
             assert page.evaluate("typeof htmx") == "object"
             serious = axe_violations(page)
@@ -183,5 +186,46 @@ def test_more_accounts_load_in_place_with_htmx(browser: Browser, base_url: str) 
             assert loans.all_inner_texts() == expected
         assert page.url.endswith("/accounts?limit=1")  # rows came in place, no navigation
         assert problems == []
+    finally:
+        context.close()
+
+
+def test_every_page_is_served_with_the_security_headers(browser: Browser, base_url: str) -> None:
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        for who, path in PAGES:
+            context.clear_cookies()
+            if who:
+                context.add_cookies(
+                    [{"name": "faircollect_session", "value": who, "url": base_url}]
+                )
+            response = page.goto(base_url + path)
+            assert response is not None
+            headers = response.headers
+            csp = headers["content-security-policy"]
+            assert "unsafe-inline" not in csp
+            assert "script-src 'self'" in csp
+            assert "frame-ancestors 'none'" in csp
+            assert headers["x-content-type-options"] == "nosniff"
+            assert headers["referrer-policy"] == "same-origin"
+    finally:
+        context.close()
+
+
+def test_the_policy_stops_a_script_put_into_the_page(browser: Browser, base_url: str) -> None:
+    """Were hostile text ever to reach the page as markup, the browser would not run it."""
+    context, page, problems = open_page(browser, base_url, "b1", "/my/L1", 1280)
+    try:
+        page.evaluate("""() => {
+            window.ran = false;
+            const s = document.createElement('script');
+            s.textContent = 'window.ran = true';
+            document.body.append(s);
+            document.body.insertAdjacentHTML('beforeend', '<img src="x" onerror="window.ran = true">');
+        }""")
+        page.wait_for_timeout(200)
+        assert page.evaluate("window.ran") is False
+        assert any("Content Security Policy" in p for p in problems), problems
     finally:
         context.close()
