@@ -189,6 +189,7 @@ def sign_in(page: Page, served: Served, role: str, shots: bool = False) -> None:
     page.fill("#totp_code", totp(user))
     page.click("#staff-login ~ form button")
     page.wait_for_url("**/password?next=/")
+    assert page.locator("nav a").count() == 0  # nowhere to go before the new password
     if shots:
         check(page, "set-password")
     page.fill("#password", user.initial_password)

@@ -121,7 +121,8 @@ def render(
             "portal_url": s.brand_portal_url,
         },
         actor=actor,
-        nav=navigation(actor),
+        # Until the initial password is changed, every link would lead back to /password.
+        nav=[] if getattr(session, "must_change_password", False) else navigation(actor),
         csrf_token=session.csrf_token if session else presession_token(request),
         path=request.url.path,
         **context,
