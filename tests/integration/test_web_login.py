@@ -174,6 +174,8 @@ def test_a_borrower_signs_in_with_the_code_sent_to_their_phone(
     assert sent.text.count('name="phone"') == 1
     assert '<input type="hidden" name="phone" value="13812345678">' in sent.text
     assert "138****5678" in sent.text
+    # Switching the language there comes back to the sign-in page, not to the form's address.
+    assert 'href="/language/en?next=/login"' in sent.text
     assert 'action="/login/borrower/code"' not in sent.text
     wrong = client.post(
         "/login/borrower/verify",

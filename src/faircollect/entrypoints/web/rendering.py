@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from faircollect.bootstrap import App
-from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
+from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, REGISTRY, current_session
 from faircollect.entrypoints.http.cookies import presession_token, remember_presession
 from faircollect.entrypoints.web.i18n import N_, choose_language, translations
 from faircollect.entrypoints.web.labels import label
@@ -96,6 +96,17 @@ def page_language(request: Request) -> str:
     )
 
 
+def page_path(request: Request) -> str:
+    """Where the language links come back to: this page, or for the answer to a form (a POST,
+    which a GET would not reach) the nearest page above it (/login/borrower/code → /login)."""
+    path = request.url.path
+    if request.method == "GET":
+        return path
+    while path not in ("", "/") and ("GET", path) not in REGISTRY:
+        path = path.rsplit("/", 1)[0]
+    return path or "/"
+
+
 def render(
     request: Request,
     template: str,
@@ -124,7 +135,7 @@ def render(
         # Until the initial password is changed, every link would lead back to /password.
         nav=[] if getattr(session, "must_change_password", False) else navigation(actor),
         csrf_token=session.csrf_token if session else presession_token(request),
-        path=request.url.path,
+        path=page_path(request),
         **context,
     )
     response = HTMLResponse(html, status_code=status, headers=headers)
