@@ -34,8 +34,9 @@ from faircollect.entrypoints.importing import run_import
 from faircollect.entrypoints.server import create_app
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, RecipientRole, load_pack
+from faircollect.services.authorization import Role, make_actor
 from faircollect.services.contacts import request_contact
-from faircollect.services.identity import NewUser
+from faircollect.services.identity import NewUser, add_user
 from tests.e2e.browser_support import (
     ARGS,
     CHROMIUM,
@@ -59,6 +60,7 @@ STAFF = {
     "compliance_officer": (["Accounts"], "/admin/users", "/admin/users"),
     "auditor": (["Accounts"], "/admin/users", "/admin/users"),
     "admin": (["Users and roles"], "/accounts/L3", "/accounts/{loan_id}"),
+    "agency_collector": (["Accounts"], "/admin/users", "/admin/users"),
 }
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
@@ -125,6 +127,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )  # fmt: skip
     _ledger(app, folder / "tape")
     staff = make_staff(app)
+    root = make_actor("user", staff["admin"].user_id, "root", [Role.ADMIN])
+    staff["agency_collector"] = add_user(
+        app.unit_of_work(), actor=root, username="agency-collector", roles=["agency_collector"],
+        agency_id="AG1",
+    )  # fmt: skip
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -349,5 +356,23 @@ def test_a_borrower_gives_the_number_once_and_sees_only_their_loans(
         assert BRAND in page.inner_text("header")
         assert HOTLINE in page.inner_text("footer")
         assert all("status of 40" in p for p in problems), problems
+    finally:
+        page.context.close()
+
+
+def test_an_agency_collector_sees_only_accounts_placed_with_its_agency(
+    browser: Browser, served: Served
+) -> None:
+    page, _ = _page(browser, 360)
+    try:
+        sign_in(page, served, "agency_collector")
+        assert page.url.endswith("/accounts")
+        assert page.locator("nav a").all_inner_texts() == STAFF["agency_collector"][0]
+        assert "No accounts to show." in page.inner_text("main")  # nothing placed with AG1
+        check(page)
+        response = page.goto(served.url + "/accounts/L1")  # a lender account, not placed
+        assert response is not None
+        assert response.status == 404
+        refused(page, served, "agency_collector")
     finally:
         page.context.close()
