@@ -10,7 +10,7 @@ database's raise ConfigError with one line saying which and what to do.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from faircollect.adapters.audit_keys import load_signing_key
+from faircollect.adapters.audit_ops import FileWitness, SqlLogVerifier
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
 from faircollect.adapters.channels.code_sender import ChannelCodeSender
@@ -34,19 +35,28 @@ from faircollect.adapters.db.key_checks import (
     sealed_sample,
     stored_checks,
 )
+from faircollect.adapters.db.report_store import SqlBatchJob
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
+from faircollect.adapters.model_store import ModelStore
 from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
+from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
 from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.adapters.runners import build_runner
+from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
+from faircollect.adapters.tape import TapeError
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
+from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.services.identity.ports import SessionTimes
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
+# The tape reader's error, for the import command until the import use case names its own.
+__all__ = ["App", "ConfigError", "KeyMismatchError", "TapeError", "bootstrap", "open_log"]
 
 
 class ConfigError(RuntimeError):
@@ -234,9 +244,72 @@ class App:
             out["sms"] = HttpSmsChannel(s.sms_url, s.sms_token)
         return out
 
+    def batch_runner(
+        self, name: str | None = None, *, workers: int | None = None, master: str | None = None
+    ) -> ShardRunner:
+        """The runner of the batch's kernel: the arguments given, else the settings."""
+        s = self.settings
+        return build_runner(
+            name or s.batch_runner,
+            workers=workers or s.batch_workers,
+            spark_master=master or s.spark_master,
+            work_dir=s.spark_work_dir,
+        )
+
     @cached_property
     def buckets(self) -> BucketScheme:
         return parse_bucket_scheme(self.settings.buckets)
+
+    def upgrade_schema(self) -> None:
+        """Apply every migration (opening the database already does; explicit for `db upgrade`)."""
+        upgrade(self.engine)
+
+    @cached_property
+    def batch_job(self) -> SqlBatchJob:
+        """The set-based daily batch (services.reports.BatchJob) on the configured runner."""
+        return self.batch_job_on()
+
+    def batch_job_on(
+        self, runner: str | None = None, *, workers: int | None = None, master: str | None = None
+    ) -> SqlBatchJob:
+        """The daily batch with its kernel on the runner given (else the configured one)."""
+        return SqlBatchJob(
+            self.engine,
+            self.settings.db_url,
+            self.buckets,
+            self.batch_runner(runner, workers=workers, master=master),
+        )
+
+    @cached_property
+    def log_verifier(self) -> SqlLogVerifier:
+        """Recomputes the audit log (services.audit_ops.LogVerifier)."""
+        return SqlLogVerifier()
+
+    @cached_property
+    def witness(self) -> FileWitness:
+        """An auditor's witness: its state and key files, and cosigning (services.audit_ops)."""
+        return FileWitness()
+
+    @staticmethod
+    def generate_portfolio(*, loans: int, seed: int, out: Path, horizon: date) -> GeneratedTape:
+        """Write a synthetic tape (no database)."""
+        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon)
+
+    def model_registry(self, root: Path) -> ModelStore:
+        """The model registry in the folder `root` (services.models.ModelRegistry)."""
+        return ModelStore(root)
+
+    @cached_property
+    def tables(self) -> CsvTables:
+        """CSV files read as scoring tables (services.models.TableSource)."""
+        return CsvTables()
+
+    @cached_property
+    def scoring(self) -> SqlScoringData:
+        """The batch tables as scoring reads them (services.models.ScoringData); the schema is
+        brought up to date first (its bulk reads bypass the engine)."""
+        self.engine  # noqa: B018 (opens, upgrades and checks the keys)
+        return SqlScoringData(self.settings.db_url)
 
 
 def bootstrap(

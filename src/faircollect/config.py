@@ -59,6 +59,11 @@ class Settings:
     brand_sms_signature: str = "FairCollect"  # the 【…】 signature of the lender's SMS
     brand_hotline: str = ""  # the service number shown on pages and in messages
     brand_portal_url: str = "http://127.0.0.1:8000"  # the borrower portal's address
+    # Where the daily batch's kernel runs: inprocess (threads), processes, or spark; see README.
+    batch_runner: str = "inprocess"
+    batch_workers: int = 2
+    spark_master: str | None = None  # None: local[batch_workers]
+    spark_work_dir: Path | None = None  # must be shared by every executor on a cluster
     # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
     # then created; the default ./faircollect.db is only created by commands that make data.
     db_explicit: bool = False
@@ -123,6 +128,12 @@ class Settings:
             brand_sms_signature=e.get("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "FairCollect"),
             brand_hotline=e.get("FAIRCOLLECT_BRAND_HOTLINE", ""),
             brand_portal_url=e.get("FAIRCOLLECT_BRAND_PORTAL_URL", "http://127.0.0.1:8000"),
+            batch_runner=e.get("FAIRCOLLECT_BATCH_RUNNER", "inprocess"),
+            batch_workers=int(e.get("FAIRCOLLECT_BATCH_WORKERS", "2")),
+            spark_master=e.get("FAIRCOLLECT_SPARK_MASTER") or None,
+            spark_work_dir=Path(spark_dir)
+            if (spark_dir := e.get("FAIRCOLLECT_SPARK_WORK_DIR"))
+            else None,
         )
 
 

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from faircollect.adapters.audit_store import StandaloneLog
 from faircollect.adapters.db.schema import make_engine
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import collector_token
 from tests.integration.test_audit_witness import delete_checkpoints, rebuild
 
 
@@ -21,6 +22,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", base64.b64encode(b"e" * 32).decode())
     monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"s" * 32).decode())
     monkeypatch.delenv("FAIRCOLLECT_WITNESS_KEY", raising=False)
+    monkeypatch.delenv("FAIRCOLLECT_TOKEN", raising=False)
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0):
@@ -31,10 +33,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return invoke
 
 
-def test_witness_catches_what_the_database_alone_cannot(run, tmp_path: Path) -> None:
+def test_witness_catches_what_the_database_alone_cannot(
+    run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     tape, state = tmp_path / "tape", tmp_path / "auditor" / "witness.json"
     run("portfolio", "generate", "--loans", "5", "--seed", "2", "--out", str(tape))
     run("import", str(tape))
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", collector_token(f"sqlite:///{tmp_path / 'cli.db'}"))
     first = int(run("audit", "checkpoint").output.splitlines()[1])
     log_key = run("audit", "key").output.strip()
     vkey = run(
@@ -49,11 +54,11 @@ def test_witness_catches_what_the_database_alone_cannot(run, tmp_path: Path) -> 
     run("borrower", "show", "B00000001", "--reveal", "--reason", "complaint C-1")
     run("borrower", "show", "B00000002")
     size = int(run("audit", "checkpoint").output.splitlines()[1])
-    assert size == first + 2
+    assert size == first + 4  # each view: the token's use and the access
     run("audit", "witness", "--state", str(state))
     assert f"witnessed up to size {size}" in run("audit", "verify", "--witness", str(state)).output
 
-    # Drop the last two records and the checkpoint that covered them; rebuild the rest.
+    # Drop the last four records and the checkpoint that covered them; rebuild the rest.
     log = StandaloneLog(make_engine(f"sqlite:///{tmp_path / 'cli.db'}"), None)
     rebuild(log, lambda entries: entries.__delitem__(slice(first, None)))
     delete_checkpoints(log, f"WHERE size = {size}")

@@ -9,10 +9,12 @@ import json
 import re
 from pathlib import Path
 
+import pyotp
 import pytest
 from typer.testing import CliRunner
 
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import cheap_argon2, make_people
 
 KEY = base64.b64encode(b"e" * 32).decode()
 
@@ -22,17 +24,27 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", KEY)
     monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"s" * 32).decode())
+    monkeypatch.delenv("FAIRCOLLECT_TOKEN", raising=False)
+    cheap_argon2(monkeypatch)
     runner = CliRunner()
 
-    def invoke(*args: str, code: int = 0):
-        result = runner.invoke(app, list(args))
+    def invoke(*args: str, code: int = 0, token: str | None = None, answers: str | None = None):
+        env = {"FAIRCOLLECT_TOKEN": token} if token else None
+        result = runner.invoke(app, list(args), env=env, input=answers)
         assert result.exit_code == code, result.output
         return result
 
     return invoke
 
 
-def test_generate_import_batch_and_report(run, tmp_path: Path) -> None:
+@pytest.fixture
+def people(run):
+    """Staff users and a token each (cli_people.PEOPLE), on the run's database."""
+    return make_people()
+
+
+def test_generate_import_batch_and_report(run, people, tmp_path: Path) -> None:
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "60", "--seed", "5", "--out", str(tape))
     assert {p.name for p in tape.iterdir()} == {"borrowers.csv", "loans.csv", "payments.csv"}
@@ -53,8 +65,15 @@ def test_generate_import_batch_and_report(run, tmp_path: Path) -> None:
     }
     as_json = json.loads(run("delinquency", "--as-of", "2026-09-30", "--format", "json").output)
     assert [r["loan_id"] for r in as_json] == [r["loan_id"] for r in rows]
-    shown = run("borrower", "show", "B00000001").output
+    shown = run("borrower", "show", "B00000001", token=tokens["aud"]).output
     assert "****" in shown
+    # Personal data is read by a signed-in person only; an auditor sees it masked, never clear.
+    assert "--user NAME" in run("borrower", "show", "B00000001", code=2).output
+    denied = run("borrower", "show", "B00000001", "--reveal", "--reason", "audit",
+                 token=tokens["aud"], code=2)  # fmt: skip
+    assert "may not pii.reveal" in denied.output
+    assert "unknown borrower_id" in run("borrower", "show", "NOPE", token=tokens["col"],
+                                        code=2).output  # fmt: skip
 
 
 def test_bad_input_exits_nonzero_with_the_place(run, tmp_path: Path) -> None:
@@ -118,12 +137,14 @@ def test_demo_writes_an_offline_report(run, tmp_path: Path) -> None:
     )
 
 
-def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
+def test_audit_commands_and_offline_bundle(run, people, tmp_path: Path) -> None:
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "20", "--seed", "9", "--out", str(tape))
     run("import", str(tape))
     run("batch", "run", "--as-of", "2026-09-30")
-    run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9")
+    run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9",
+        token=tokens["col"])  # fmt: skip
     assert "no checkpoint" in run("audit", "verify", code=1).output
     assert "verified:" in run("audit", "verify", "--allow-no-checkpoint").output
     key = run("audit", "key").output.strip()
@@ -136,8 +157,8 @@ def test_audit_commands_and_offline_bundle(run, tmp_path: Path) -> None:
     assert cons["to"] == size
     bundle = tmp_path / "b.json"
     run("audit", "bundle", "--borrower", "B00000003", "--out", str(bundle))
-    checked = run("audit", "check-bundle", str(bundle), "--key", key).output
-    assert "PII_REVEALED borrower:B00000003" in checked
+    checked = " ".join(run("audit", "check-bundle", str(bundle), "--key", key).output.split())
+    assert "PII_REVEALED borrower:B00000003 by token:" in checked
     assert "LOAN_IMPORTED loan:L00000003" in checked
     # Any change to the bundle is caught offline.
     data = json.loads(bundle.read_text())
@@ -287,60 +308,66 @@ def test_screen_rejects_unknown_pack_and_language() -> None:
     assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2
 
 
-def test_script_library_maker_checker_and_render(run) -> None:
+def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None:
+    users, tokens = people
     body = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
+    nobody = run("script", "draft", "--key", "due", "--body", body, code=2)
+    assert "--user NAME or set FAIRCOLLECT_TOKEN" in nobody.output
     drafted = json.loads(
-        run("script", "draft", "--key", "due", "--author", "ann", "--body", body).stdout
+        run("script", "draft", "--key", "due", "--body", body, token=tokens["bo"]).stdout
     )
     assert (drafted["version"], drafted["status"], drafted["verdict"]) == (1, "draft", "pass")
-    same = run("script", "approve", "--key", "due", "--version", "1", "--approver", "ann", code=2)
+    assert drafted["author"] == f"user:{users['bo'].user_id}"
+    # The same person signed in with password and code instead of the token: still the author.
+    login = f"{users['bo'].initial_password}\n{pyotp.TOTP(users['bo'].totp_secret).now()}\n"
+    same = run("script", "approve", "--key", "due", "--version", "1", "--user", "bo",
+               answers=login, code=2)  # fmt: skip
     assert "maker-checker" in same.output
+    # A collector may not approve; a manager (who may draft) may not either.
+    for who in ("col", "ann"):
+        denied = run("script", "approve", "--key", "due", "--version", "1", token=tokens[who],
+                     code=2)  # fmt: skip
+        assert "may not script.approve" in denied.output
     approved = json.loads(
-        run("script", "approve", "--key", "due", "--version", "1", "--approver", "bo").stdout
+        run("script", "approve", "--key", "due", "--version", "1", token=tokens["cy"]).stdout
     )
     assert approved["status"] == "approved"
+    assert approved["approver"] == f"user:{users['cy'].user_id}"
     values = json.dumps(
         {"lender": "示例", "name": "王小明", "amount": 128050, "due_date": "2026-12-05"}
     )
     ok = json.loads(
-        run(
-            "script", "render", "--key", "due", "--values", values, "--lawful-outstanding", "128050"
-        ).stdout
-    )
+        run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
+            "128050", token=tokens["col"]).stdout
+    )  # fmt: skip
     assert ok["verdict"] == "pass"
     assert "1,280.50元" in ok["text"]
-    over = run(
-        "script",
-        "render",
-        "--key",
-        "due",
-        "--values",
-        values,
-        "--lawful-outstanding",
-        "100000",
-        code=1,
-    )
+    over = run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
+               "100000", token=tokens["col"], code=1)  # fmt: skip
     assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.stdout
-    bad = run("script", "draft", "--key", "x", "--author", "ann", "--body", "{balance}", code=2)
+    bad = run("script", "draft", "--key", "x", "--body", "{balance}", token=tokens["ann"], code=2)
     assert "unknown variable" in bad.output
-    listed = [json.loads(line) for line in run("script", "list").stdout.splitlines()]
+    listed = [
+        json.loads(line) for line in run("script", "list", token=tokens["col"]).stdout.splitlines()
+    ]
     assert [(v["key"], v["status"]) for v in listed] == [("due", "approved")]
+    # Every approval and denial is in the log under the token or the session that acted.
+    assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0
 
 
-def test_free_text_check_blocks_and_names_the_rules(run) -> None:
-    runner = CliRunner()
-    blocked = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
-                            input="你这个老赖，再不还钱弄死你".encode())  # fmt: skip
-    assert blocked.exit_code == 1
+def test_free_text_check_blocks_and_names_the_rules(run, people) -> None:
+    token = people[1]["col"]
+    check = ("script", "check-text", "--subject", "borrower:B1")
+    blocked = run(*check, token=token, answers="你这个老赖，再不还钱弄死你", code=1)
     assert "SCR-THREAT-HARM" in blocked.stdout
-    fine = runner.invoke(app, ["script", "check-text", "--by", "c7", "--subject", "borrower:B1"],
-                         input="您好，您的账单已逾期3天，请按时还款。".encode())  # fmt: skip
-    assert fine.exit_code == 0
-    binary = runner.invoke(
-        app, ["script", "check-text", "--by", "c7", "--subject", "b"], input=b"\xff\xfe"
-    )
+    run(*check, token=token, answers="您好，您的账单已逾期3天，请按时还款。")
+    binary = CliRunner().invoke(app, ["script", "check-text", "--subject", "b"], input=b"\xff\xfe",
+                                env={"FAIRCOLLECT_TOKEN": token})  # fmt: skip
     assert binary.exit_code == 2
     assert "UTF-8" in binary.output
+    # An auditor screens no messages.
+    denied = run(*check, token=people[1]["aud"], answers="您好", code=2)
+    assert "may not message.screen" in denied.output
 
 
 def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> None:
@@ -368,9 +395,10 @@ def test_model_evaluate_prints_every_kind_and_names_bad_data(tmp_path: Path) -> 
     assert "no target column" in bad.output
 
 
-def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None:
+def test_model_train_and_promote_with_maker_checker(run, people, tmp_path: Path) -> None:
     import random
 
+    users, tokens = people
     rng = random.Random(9)
     rows = ["amount,grade,y"] + [
         f"{rng.randint(1, 100)},{(g := rng.choice('ABC'))},{int(rng.random() < {'A': 0.1, 'B': 0.3, 'C': 0.6}[g])}"
@@ -379,52 +407,30 @@ def test_model_train_and_promote_with_maker_checker(run, tmp_path: Path) -> None
     data = tmp_path / "credit.csv"
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     reg = str(tmp_path / "models")
-    trained = json.loads(
-        run(
-            "model",
-            "train",
-            "--data",
-            str(data),
-            "--target",
-            "y",
-            "--name",
-            "origination",
-            "--author",
-            "ann",
-            "--cv",
-            "3",
-            "--registry",
-            reg,
-        ).stdout
-    )
+    train = ("model", "train", "--data", str(data), "--target", "y", "--cv", "3", "--registry", reg)
+    trained = json.loads(run(*train, "--name", "origination", token=tokens["max"]).stdout)
     assert trained["version"] == 1
     assert trained["metrics"]["auc"] > 0.6
-    same = run("model", "promote", "--name", "origination", "--version", "1", "--approver", "ann",
-               "--registry", reg, code=2)  # fmt: skip
+    assert trained["author"] == f"user:{users['max'].user_id}"
+    promote = ("model", "promote", "--name", "origination", "--version", "1", "--registry", reg)
+    # Max holds the approving role too, but drafted the model: refused, by token or signed in.
+    same = run(*promote, token=tokens["max"], code=2)
     assert "maker-checker" in same.output
-    done = json.loads(
-        run(
-            "model",
-            "promote",
-            "--name",
-            "origination",
-            "--version",
-            "1",
-            "--approver",
-            "bo",
-            "--registry",
-            reg,
-        ).stdout
-    )
-    assert done["promoted_by"] == "bo"
-    bad = run("model", "train", "--data", str(data), "--target", "y", "--name", "x", "--author", "a",
-              "--kind", "magic", "--registry", reg, code=2)  # fmt: skip
+    login = f"{users['max'].initial_password}\n{pyotp.TOTP(users['max'].totp_secret).now()}\n"
+    assert "maker-checker" in run(*promote, "--user", "max", answers=login, code=2).output
+    assert "may not model.promote" in run(*promote, token=tokens["ann"], code=2).output
+    assert "FAIRCOLLECT_TOKEN" in run(*promote, code=2).output
+    done = json.loads(run(*promote, token=tokens["bo"]).stdout)
+    assert done["promoted_by"] == f"user:{users['bo'].user_id}"
+    bad = run(*train, "--name", "x", "--kind", "magic", token=tokens["ann"], code=2)
     assert "unknown kind" in bad.output
     assert "audit" not in bad.output
+    assert run(*train, "--name", "y", token=tokens["bo"], code=2).exit_code == 2  # may not train
     assert run("audit", "verify", "--allow-no-checkpoint").exit_code == 0
 
 
-def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
+def test_propensity_dataset_score_and_drift_report(run, people, tmp_path: Path) -> None:
+    tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "600", "--seed", "8", "--out", str(tape))
     run("import", str(tape))
@@ -443,14 +449,14 @@ def test_propensity_dataset_score_and_drift_report(run, tmp_path: Path) -> None:
                                     str(tmp_path / "cli.db"), "--force", code=2).output  # fmt: skip
     reg = str(tmp_path / "models")
     run("model", "train", "--data", str(data), "--target", "paid_due_30d", "--positive", "1",
-        "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--author", "ann",
-        "--cv", "3", "--registry", reg)  # fmt: skip
+        "--profile", "collection", "--kind", "lightgbm", "--name", "propensity", "--cv", "3",
+        "--registry", reg, token=tokens["ann"])  # fmt: skip
     manifest = json.loads((tmp_path / "models/propensity/v1/manifest.json").read_text())
     assert manifest["extra"]["monotone"]["dpd_now"] == -1
     unpromoted = run("score", "--as-of", "2026-06-30", "--registry", reg, code=2)
     assert "no promoted version" in unpromoted.output
-    run("model", "promote", "--name", "propensity", "--version", "1", "--approver", "bo",
-        "--registry", reg)  # fmt: skip
+    run("model", "promote", "--name", "propensity", "--version", "1", "--registry", reg,
+        token=tokens["bo"])  # fmt: skip
     scored = json.loads(run("score", "--as-of", "2026-06-30", "--registry", reg).stdout)
     assert scored["version"] == 1
     assert scored["accounts"] == sum(scored["bands"].values()) > 0

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import collector_token
 
 KEY_A = base64.b64encode(b"A" * 32).decode()
 KEY_B = base64.b64encode(b"B" * 32).decode()
@@ -23,7 +24,8 @@ KEY_B = base64.b64encode(b"B" * 32).decode()
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch):
     for name in ("FAIRCOLLECT_DB", "FAIRCOLLECT_PII_KEY", "FAIRCOLLECT_AUDIT_KEY",
-                 "FAIRCOLLECT_KEY_FILE", "FAIRCOLLECT_AUDIT_KEY_FILE", "FAIRCOLLECT_HOME"):  # fmt: skip
+                 "FAIRCOLLECT_KEY_FILE", "FAIRCOLLECT_AUDIT_KEY_FILE", "FAIRCOLLECT_HOME",
+                 "FAIRCOLLECT_TOKEN"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     runner = CliRunner()
 
@@ -57,7 +59,8 @@ def test_a_wrong_pii_key_is_refused_once_at_start_for_every_command(
     db = f"sqlite:///{tmp_path / 'k.db'}"
     cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
     cli("batch", "run", "--as-of", "2026-09-30", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
-    wrong = {"FAIRCOLLECT_PII_KEY": KEY_B}
+    token = collector_token(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
+    wrong = {"FAIRCOLLECT_PII_KEY": KEY_B, "FAIRCOLLECT_TOKEN": token}
     for args in (("borrower", "show", "B00000001"), ("import", str(tape)),
                  ("import", str(tape), "--update"), ("cycle", "run", "--as-of", "2026-09-30"),
                  ("delinquency", "--as-of", "2026-09-30")):  # fmt: skip
@@ -68,7 +71,12 @@ def test_a_wrong_pii_key_is_refused_once_at_start_for_every_command(
     assert (
         "****"
         in cli(
-            "borrower", "show", "B00000001", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A}
+            "borrower",
+            "show",
+            "B00000001",
+            "--db",
+            db,
+            env={"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_TOKEN": token},
         ).output
     )
 
@@ -101,13 +109,15 @@ def test_keys_are_found_beside_the_database_from_any_folder(
     db = f"sqlite:///{data / 'fc.db'}"
     monkeypatch.chdir(tmp_path)
     cli("import", str(tape), "--db", db)
-    cli("borrower", "show", "B00000002", "--reveal", "--reason", "complaint C-1", "--db", db)
+    signed = {"FAIRCOLLECT_TOKEN": collector_token(db)}
+    cli("borrower", "show", "B00000002", "--reveal", "--reason", "complaint C-1", "--db", db,
+        env=signed)  # fmt: skip
     assert (data / ".faircollect" / "pii.key").exists()
     assert (data / ".faircollect" / "audit.key").exists()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    assert "****" in cli("borrower", "show", "B00000002", "--db", db).output
+    assert "****" in cli("borrower", "show", "B00000002", "--db", db, env=signed).output
     cli("audit", "checkpoint", "--db", db)  # signed with the key found beside the database
     assert "verified:" in cli("audit", "verify", "--db", db).output
     assert not (elsewhere / ".faircollect").exists()
@@ -125,6 +135,7 @@ def test_files_are_owner_only_and_a_readable_key_file_is_warned_about(
 ) -> None:
     db_file = tmp_path / "m.db"
     cli("import", str(tape), "--db", f"sqlite:///{db_file}")
+    signed = {"FAIRCOLLECT_TOKEN": collector_token(f"sqlite:///{db_file}")}
     assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
     keys = tmp_path / ".faircollect"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
@@ -132,7 +143,7 @@ def test_files_are_owner_only_and_a_readable_key_file_is_warned_about(
         assert stat.S_IMODE((keys / name).stat().st_mode) == 0o600
     (keys / "pii.key").chmod(0o644)
     with caplog.at_level(logging.WARNING, logger="faircollect.keys"):
-        cli("borrower", "show", "B00000001", "--db", f"sqlite:///{db_file}")
+        cli("borrower", "show", "B00000001", "--db", f"sqlite:///{db_file}", env=signed)
     assert "readable by group or others (mode 644)" in caplog.text
 
 
@@ -181,6 +192,7 @@ def test_a_database_from_before_key_checks_is_tested_with_its_data(
     db_file = tmp_path / "old.db"
     db = f"sqlite:///{db_file}"
     cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+    token = collector_token(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
     engine = create_engine(db)
     with engine.begin() as conn:  # as a database upgraded from before migration 0009 would be
         conn.execute(delete(key_checks))
@@ -193,7 +205,8 @@ def test_a_database_from_before_key_checks_is_tested_with_its_data(
     with engine.connect() as conn:
         assert conn.execute(select(key_checks)).all() == []  # the wrong key was not recorded
     engine.dispose()
-    cli("borrower", "show", "B00000001", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+    cli("borrower", "show", "B00000001", "--db", db,
+        env={"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_TOKEN": token})  # fmt: skip
     with engine.begin() as conn:
         conn.execute(delete(key_checks))
     engine.dispose()

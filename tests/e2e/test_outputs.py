@@ -12,12 +12,13 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.db.tables import audit_entries
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import collector_token
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     for name in ("FAIRCOLLECT_PII_KEY", "FAIRCOLLECT_AUDIT_KEY", "FAIRCOLLECT_HOME",
-                 "FAIRCOLLECT_KEY_FILE", "FAIRCOLLECT_AUDIT_KEY_FILE"):  # fmt: skip
+                 "FAIRCOLLECT_KEY_FILE", "FAIRCOLLECT_AUDIT_KEY_FILE", "FAIRCOLLECT_TOKEN"):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'faircollect.db'}")
     monkeypatch.chdir(tmp_path)
@@ -32,10 +33,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def loaded(run, tmp_path: Path) -> Path:
+def loaded(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     run("portfolio", "generate", "--loans", "12", "--seed", "4", "--out", str(tmp_path / "tape"))
     run("import", str(tmp_path / "tape"))
     run("batch", "run", "--as-of", "2026-09-30")
+    monkeypatch.setenv(
+        "FAIRCOLLECT_TOKEN", collector_token(f"sqlite:///{tmp_path / 'faircollect.db'}")
+    )
     run("borrower", "show", "B00000001", "--reveal", "--reason", "complaint C-2")
     return tmp_path
 

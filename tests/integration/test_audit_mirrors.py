@@ -13,17 +13,19 @@ from sqlalchemy import text
 from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory
-from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.bootstrap import App
 from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services.arrangements import add_plan, add_promise
+from faircollect.services.authorization import Role, make_actor
 from faircollect.services.borrowers import view_borrower
 from faircollect.services.scripts import approve_script, draft_script
 from tests.integration.conftest import write_tape
 from tests.integration.test_contacts import ask
 
 AT = datetime(2026, 10, 1, tzinfo=UTC)
+MAKER = make_actor("user", "maker", "maker", [Role.COLLECTIONS_MANAGER])
+CHECKER = make_actor("user", "checker", "checker", [Role.COMPLIANCE_OFFICER])
 BEIJING = timezone(timedelta(hours=8))
 REMINDER = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
 
@@ -51,13 +53,9 @@ def busy(app: App, tmp_path: Path) -> App:
             )  # fmt: skip
     ask(app, datetime(2025, 7, 10, 10, 0, tzinfo=BEIJING))
     ask(app, datetime(2025, 7, 10, 11, 0, tzinfo=BEIJING))
-    with app.engine.begin() as conn:
-        store, trail = SqlScriptStore(conn), app.audit_log(conn)
-        draft_script(
-            store, trail, key="due", body=REMINDER, lang="zh", channel="sms", pack="CN",
-            author="maker", at=AT,
-        )  # fmt: skip
-        approve_script(store, trail, key="due", version=1, approver="checker", at=AT)
+    draft_script(app.unit_of_work(FixedClock(AT)), actor=MAKER, key="due", body=REMINDER,
+                 lang="zh", channel="sms", pack="CN")  # fmt: skip
+    approve_script(app.unit_of_work(FixedClock(AT)), actor=CHECKER, key="due", version=1)
     with app.unit_of_work(FixedClock(AT)) as uow:
         for _ in range(2):
             add_promise(

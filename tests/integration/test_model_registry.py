@@ -9,14 +9,20 @@ import numpy as np
 import pytest
 
 from faircollect.adapters.audit_verify import verify_log
-from faircollect.adapters.model_store import ModelStore, artefact_bytes
+from faircollect.adapters.model_store import ModelStore
 from faircollect.bootstrap import App
-from faircollect.scoring.models import Scorecard
+from faircollect.kit.clock import FixedClock
 from faircollect.scoring.registry import Manifest, RegistryError, check_features
 from faircollect.scoring.table import Table
+from faircollect.services.authorization import Actor, PermissionDeniedError, Role, make_actor
 from faircollect.services.maker_checker import SelfApprovalError
+from faircollect.services.models import TrainingSet, promote_model, train_model
 
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)
+# Ann holds both roles, so only maker-checker stops her promoting her own model.
+ANN = make_actor("user", "ann", "ann", [Role.COLLECTIONS_MANAGER, Role.COMPLIANCE_OFFICER])
+ANN_TOKEN = make_actor("token", "tok_a", "ann/ci", [Role.COMPLIANCE_OFFICER], user_id="ann")
+BO = make_actor("user", "bo", "bo", [Role.COMPLIANCE_OFFICER])
 
 
 def _table(seed: int = 1) -> Table:
@@ -26,19 +32,28 @@ def _table(seed: int = 1) -> Table:
     return Table({"a": a}, {"g": rng.choice(["x", "y"], size=600)}, y)
 
 
-def _register(app: App, store: ModelStore, author: str = "ann") -> Manifest:
-    table = _table()
-    model = Scorecard().fit(table)
-    blob, digest = artefact_bytes(model)
-    manifest = Manifest(
-        name="propensity", version=store.next_version("propensity"), kind="scorecard",
-        numeric=("a",), categorical=("g",), data_sha256="0" * 64, metrics={"auc": 0.7},
-        calibration="logistic (intrinsic)", author=author, trained_at=AT.isoformat(),
-        artefact_sha256=digest,
-    )  # fmt: skip
-    with app.engine.begin() as conn:
-        store.save(manifest, blob, app.audit_log(conn), AT)
-    return manifest
+class _Tables:
+    """A TableSource handing out the test's table."""
+
+    def read_table(self, path: Path, **_: object) -> Table:
+        return _table()
+
+    def read_column(self, path: Path, name: str) -> np.ndarray:
+        raise AssertionError("not read")
+
+    def file_sha256(self, path: Path) -> str:
+        return "0" * 64
+
+
+def _register(app: App, store: ModelStore, author: Actor = ANN) -> Manifest:
+    return train_model(app.unit_of_work(FixedClock(AT)), store, _Tables(), actor=author,
+                       training=TrainingSet(Path("credit.csv"), "y"), name="propensity",
+                       kind="scorecard", folds=3)  # fmt: skip
+
+
+def _promote(app: App, store: ModelStore, version: int, approver: Actor) -> str:
+    return promote_model(app.unit_of_work(FixedClock(AT)), store, actor=approver,
+                         name="propensity", version=version)[1]  # fmt: skip
 
 
 def test_promotion_needs_a_second_person_and_is_audited(app: App, tmp_path: Path) -> None:
@@ -47,27 +62,27 @@ def test_promotion_needs_a_second_person_and_is_audited(app: App, tmp_path: Path
     assert first.version == 1
     with pytest.raises(RegistryError, match="no promoted version"):
         store.load("propensity")
-    with app.engine.begin() as conn, pytest.raises(SelfApprovalError, match="maker-checker"):
-        store.promote("propensity", 1, "ann", app.audit_log(conn), AT)
-    for spelling in ("Ann", "ann ", "\uff41nn", "a\u200bnn"):  # case, space, fullwidth, zero-width
-        with app.engine.begin() as conn, pytest.raises(SelfApprovalError, match="maker-checker"):
-            store.promote("propensity", 1, spelling, app.audit_log(conn), AT)
-    with app.engine.begin() as conn:
-        store.promote("propensity", 1, "bo", app.audit_log(conn), AT)
+    assert first.author == "user:ann"
+    for same in (ANN, ANN_TOKEN):  # signed in, or through her token: the same person
+        with pytest.raises(SelfApprovalError, match="maker-checker"):
+            _promote(app, store, 1, same)
+    with pytest.raises(PermissionDeniedError, match=r"model\.promote"):
+        _promote(app, store, 1, make_actor("user", "cy", "cy", [Role.COLLECTIONS_MANAGER]))
+    assert _promote(app, store, 1, BO) == "user:bo"
     manifest, model = store.load("propensity")
     assert manifest.version == 1
     probs = model.predict(_table(2))
     assert probs.shape == (600,)
     assert _register(app, store).version == 2
     with app.engine.connect() as conn:
-        assert verify_log(app.audit_log(conn)).size == 3  # trained, promoted, trained
+        # trained, the denial, promoted, trained
+        assert verify_log(app.audit_log(conn)).size == 4
 
 
 def test_a_changed_artefact_or_manifest_is_refused(app: App, tmp_path: Path) -> None:
     store = ModelStore(tmp_path / "models")
     _register(app, store)
-    with app.engine.begin() as conn:
-        store.promote("propensity", 1, "bo", app.audit_log(conn), AT)
+    _promote(app, store, 1, BO)
     artefact = tmp_path / "models" / "propensity" / "v1" / "model.pkl"
     data = bytearray(artefact.read_bytes())
     data[-5] ^= 0x01
@@ -75,7 +90,9 @@ def test_a_changed_artefact_or_manifest_is_refused(app: App, tmp_path: Path) -> 
     with pytest.raises(RegistryError, match="checksum mismatch"):
         store.load("propensity")
     manifest_path = artefact.with_name("manifest.json")
-    manifest_path.write_text(manifest_path.read_text().replace('"ann"', '"eve"'), encoding="utf-8")
+    manifest_path.write_text(
+        manifest_path.read_text().replace('"user:ann"', '"user:eve"'), encoding="utf-8"
+    )
     with pytest.raises(RegistryError, match="manifest changed after promotion"):
         store.load("propensity")
     with pytest.raises(RegistryError, match="no model"):

@@ -38,6 +38,8 @@ from faircollect.scoring.drift import psi, reference
 from faircollect.scoring.models import Boosted
 from faircollect.scoring.registry import Manifest, RegistryError
 from faircollect.scoring.table import Table
+from faircollect.services.authorization import Role, make_actor
+from faircollect.services.models import promote_model
 
 CLOCK = FixedClock(datetime(2026, 10, 1, tzinfo=UTC))
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)
@@ -148,9 +150,9 @@ def _registered(app: App, tmp_path: Path) -> tuple[ModelStore, Manifest]:
         data_sha256="0" * 64, metrics={}, calibration="platt", author="ann",
         trained_at=AT.isoformat(), artefact_sha256=digest, extra={"reference": ref},
     )  # fmt: skip
-    with app.engine.begin() as conn:
-        store.save(manifest, blob, app.audit_log(conn), AT)
-        store.promote("propensity", 1, "ben", app.audit_log(conn), AT)
+    store.save(manifest, blob)
+    ben = make_actor("user", "ben", "ben", [Role.COMPLIANCE_OFFICER])
+    promote_model(app.unit_of_work(FixedClock(AT)), store, actor=ben, name="propensity", version=1)
     return store, manifest
 
 

@@ -12,40 +12,47 @@ from faircollect.adapters.audit_verify import verify_log
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.adapters.db.tables import metadata
 from faircollect.bootstrap import App
+from faircollect.kit.clock import FixedClock
 from faircollect.screening import ScreeningContext, Verdict
 from faircollect.screening.templates import TemplateError
-from faircollect.services.maker_checker import SelfApprovalError
+from faircollect.services.authorization import (
+    Actor,
+    PermissionDeniedError,
+    Role,
+    make_actor,
+    operator_actor,
+)
+from faircollect.services.maker_checker import MissingIdentityError, SelfApprovalError
+from faircollect.services.script_render import RenderedScript, check_free_text, render_script
 from faircollect.services.scripts import (
     APPROVED,
     REJECTED,
     RETIRED,
     ScriptError,
+    ScriptVersion,
     active_version,
     approve_script,
-    check_free_text,
     draft_script,
     reject_script,
-    render_script,
 )
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 REMINDER = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
+MAKER = make_actor("user", "maker", "Mae Ker", [Role.COLLECTIONS_MANAGER])
+# The maker's own API token: another actor, the same person.
+MAKER_TOKEN = make_actor("token", "tok_m", "Mae Ker/ci", [Role.COMPLIANCE_OFFICER], user_id="maker")
+CHECKER = make_actor("user", "checker", "Che Cker", [Role.COMPLIANCE_OFFICER])
+COLLECTOR = make_actor("user", "col", "Col Lector", [Role.COLLECTOR])
 
 
-def _draft(app: App, body: str = REMINDER, author: str = "maker", key: str = "due-reminder"):
-    with app.engine.begin() as conn:
-        return draft_script(
-            SqlScriptStore(conn), app.audit_log(conn), key=key, body=body, lang="zh",
-            channel="sms", pack="CN", author=author, at=AT,
-        )  # fmt: skip
+def _draft(app: App, body: str = REMINDER, author: Actor = MAKER, key: str = "due-reminder"):
+    return draft_script(app.unit_of_work(FixedClock(AT)), actor=author, key=key, body=body,
+                        lang="zh", channel="sms", pack="CN")  # fmt: skip
 
 
-def _approve(app: App, version: int, approver: str = "checker", key: str = "due-reminder", **kw):
-    with app.engine.begin() as conn:
-        return approve_script(
-            SqlScriptStore(conn), app.audit_log(conn), key=key, version=version,
-            approver=approver, at=AT, **kw,
-        )  # fmt: skip
+def _approve(app: App, version: int, approver: Actor = CHECKER, key: str = "due-reminder", **kw):
+    return approve_script(app.unit_of_work(FixedClock(AT)), actor=approver, key=key,
+                          version=version, **kw)  # fmt: skip
 
 
 def test_schema_matches_the_tables(app: App) -> None:
@@ -57,14 +64,16 @@ def test_schema_matches_the_tables(app: App) -> None:
 def test_maker_checker_approval_and_versions(app: App) -> None:
     first = _draft(app)
     assert (first.version, first.status, first.verdict) == (1, "draft", "pass")
+    assert first.author == "user:maker"
     with pytest.raises(SelfApprovalError, match="maker-checker"):
-        _approve(app, 1, approver="maker")
-    for spelling in ("Maker", " maker", "maker\t", "MAKER\u200d"):  # the same person, respelt
-        with pytest.raises(SelfApprovalError, match="maker-checker"):
-            _approve(app, 1, approver=spelling)
+        _approve(app, 1, approver=MAKER_TOKEN)  # the author, through a token
+    with pytest.raises(PermissionDeniedError, match=r"script\.approve"):
+        _approve(app, 1, approver=COLLECTOR)
+    with pytest.raises(PermissionDeniedError, match=r"script\.approve"):
+        _approve(app, 1, approver=operator_actor("ops"))
     approved = _approve(app, 1)
     assert approved.status == APPROVED
-    assert approved.approver == "checker"
+    assert approved.approver == "user:checker"
     with pytest.raises(ScriptError, match="not a draft"):
         _approve(app, 1)
     second = _draft(app, REMINDER.replace("请通过APP还款", "如有困难可申请分期"))
@@ -77,8 +86,8 @@ def test_maker_checker_approval_and_versions(app: App) -> None:
         assert active_version(store, "due-reminder").version == 2
     with app.engine.connect() as conn:
         report = verify_log(app.audit_log(conn))
-    # Every draft, approval and retirement is in the audit log, and the log verifies.
-    assert report.size == 5
+    # Every draft, approval, retirement and the two denials is in the audit log; it verifies.
+    assert report.size == 7
 
 
 def test_a_blocked_template_is_rejected_at_approval(app: App) -> None:
@@ -87,23 +96,28 @@ def test_a_blocked_template_is_rejected_at_approval(app: App) -> None:
     decided = _approve(app, 1, key="bad")
     assert decided.status == REJECTED
     assert "SCR-DISCLOSE-AUDIENCE" in decided.rules
-    with app.engine.begin() as conn, pytest.raises(ScriptError, match="no approved version"):
-        render_script(SqlScriptStore(conn), key="bad", values={}, context=ScreeningContext())
+    with pytest.raises(ScriptError, match="no approved version"):
+        render_script(app.unit_of_work(), actor=COLLECTOR, key="bad", values={},
+                      context=ScreeningContext())  # fmt: skip
 
 
 def test_rejection_needs_a_reason_and_unknown_versions_are_named(app: App) -> None:
     _draft(app)
-    with app.engine.begin() as conn:
-        store, audit = SqlScriptStore(conn), app.audit_log(conn)
-        with pytest.raises(ScriptError, match="reason"):
-            reject_script(store, audit, key="due-reminder", version=1, by="c", at=AT, reason=" ")
-        with pytest.raises(ScriptError, match="version 9"):
-            reject_script(store, audit, key="due-reminder", version=9, by="c", at=AT, reason="x")
-        done = reject_script(
-            store, audit, key="due-reminder", version=1, by="c", at=AT, reason="tone"
-        )
+
+    def reject(version: int, reason: str, actor: Actor = CHECKER) -> ScriptVersion:
+        return reject_script(app.unit_of_work(), actor=actor, key="due-reminder",
+                             version=version, reason=reason)  # fmt: skip
+
+    with pytest.raises(ScriptError, match="reason"):
+        reject(1, " ")
+    with pytest.raises(ScriptError, match="version 9"):
+        reject(9, "x")
+    with pytest.raises(PermissionDeniedError):
+        reject(1, "tone", MAKER)  # a manager drafts; the checker decides
+    done = reject(1, "tone")
     assert done.status == REJECTED
     assert done.note == "tone"
+    assert done.approver == "user:checker"
 
 
 @pytest.mark.parametrize(
@@ -134,32 +148,30 @@ def test_rendering_rechecks_the_amount_against_the_lawful_outstanding(app: App) 
         "due_date": date(2026, 12, 5),
     }
     ok_ctx = ScreeningContext(pack="CN", channel="sms", lawful_outstanding_minor=128050)
-    with app.engine.begin() as conn:
-        store = SqlScriptStore(conn)
-        fine = render_script(store, key="due-reminder", values=values, context=ok_ctx)
-        assert fine.sendable
-        assert "1,280.50元" in fine.text
-        assert "2026年12月5日" in fine.text
-        low = ScreeningContext(pack="CN", channel="sms", lawful_outstanding_minor=100000)
-        over = render_script(store, key="due-reminder", values=values, context=low)
-        assert over.screening.verdict is Verdict.BLOCK
-        assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.screening.rules
-        with pytest.raises(TemplateError, match="lawful outstanding"):
-            render_script(store, key="due-reminder", values=values, context=ScreeningContext())
-        with pytest.raises(TemplateError, match="minor units"):
-            render_script(
-                store, key="due-reminder", values={**values, "amount": "1280.50"}, context=ok_ctx
-            )
-        with pytest.raises(TemplateError, match="missing"):
-            render_script(store, key="due-reminder", values={"name": "x"}, context=ok_ctx)
+
+    def fill(values: dict[str, object], context: ScreeningContext) -> RenderedScript:
+        return render_script(app.unit_of_work(), actor=COLLECTOR, key="due-reminder",
+                             values=values, context=context)  # fmt: skip
+
+    fine = fill(values, ok_ctx)
+    assert fine.sendable
+    assert "1,280.50元" in fine.text
+    assert "2026年12月5日" in fine.text
+    low = ScreeningContext(pack="CN", channel="sms", lawful_outstanding_minor=100000)
+    over = fill(values, low)
+    assert over.screening.verdict is Verdict.BLOCK
+    assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.screening.rules
+    with pytest.raises(TemplateError, match="lawful outstanding"):
+        fill(values, ScreeningContext())
+    with pytest.raises(TemplateError, match="minor units"):
+        fill({**values, "amount": "1280.50"}, ok_ctx)
+    with pytest.raises(TemplateError, match="missing"):
+        fill({"name": "x"}, ok_ctx)
 
 
 def test_free_text_is_screened_and_audited(app: App) -> None:
-    with app.engine.begin() as conn:
-        result = check_free_text(
-            app.audit_log(conn), text="你这个老赖，再不还钱弄死你", context=ScreeningContext(),
-            by="collector-7", subject="borrower:B1", at=AT,
-        )  # fmt: skip
+    result = check_free_text(app.unit_of_work(), actor=COLLECTOR, text="你这个老赖，再不还钱弄死你",
+                             context=ScreeningContext(), subject="borrower:B1")  # fmt: skip
     assert result.verdict is Verdict.BLOCK
     with app.engine.connect() as conn:
         assert verify_log(app.audit_log(conn)).size == 1
@@ -167,20 +179,20 @@ def test_free_text_is_screened_and_audited(app: App) -> None:
 
 def test_a_uk_script_is_screened_under_the_uk_pack_in_pounds(app: App) -> None:
     body = "Hello {name}, this is {lender} about your balance of {amount}. Call {phone} to agree a plan."
-    with app.engine.begin() as conn:
-        draft = draft_script(
-            SqlScriptStore(conn), app.audit_log(conn), key="uk-reminder", body=body, lang="en",
-            channel="sms", pack="UK", author="maker", at=AT,
-        )  # fmt: skip
-        assert (draft.pack, draft.verdict) == ("UK", "pass"), draft.rules
-        pressing = draft_script(
-            SqlScriptStore(conn), app.audit_log(conn), key="uk-press", lang="en", channel="sms",
-            body="Sell your car or take out another loan to pay {amount} by Friday.", pack="UK",
-            author="maker", at=AT,
-        )  # fmt: skip
-        assert pressing.verdict == "block"
-        with pytest.raises(ScriptError, match="use CN, US, UK"):
-            draft_script(
-                SqlScriptStore(conn), app.audit_log(conn), key="x", body=body, lang="en",
-                channel="sms", pack="FR", author="maker", at=AT,
-            )  # fmt: skip
+
+    def draft(key: str, text: str, pack: str = "UK") -> ScriptVersion:
+        return draft_script(app.unit_of_work(), actor=MAKER, key=key, body=text, lang="en",
+                            channel="sms", pack=pack)  # fmt: skip
+
+    uk = draft("uk-reminder", body)
+    assert (uk.pack, uk.verdict) == ("UK", "pass"), uk.rules
+    pressing = draft(
+        "uk-press", "Sell your car or take out another loan to pay {amount} by Friday."
+    )
+    assert pressing.verdict == "block"
+    with pytest.raises(ScriptError, match="use CN, US, UK"):
+        draft("x", body, pack="FR")
+    with pytest.raises(MissingIdentityError, match="signed-in person"):
+        draft_script(app.unit_of_work(), actor=make_actor("system", "job", "job",
+                     [Role.COLLECTIONS_MANAGER]), key="y", body=body, lang="en", channel="sms",
+                     pack="UK")  # fmt: skip

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import json
 import pickle
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.scoring.registry import Manifest, RegistryError, sha256, verify_artefact
-from faircollect.services.maker_checker import check_second_person
-from faircollect.services.ports import AuditTrail
 
 
 class ModelStore:
+    """Implements `services.models.ModelRegistry` on a folder; the use cases audit and decide."""
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -35,20 +33,22 @@ class ModelStore:
         )
         return max(found, default=0) + 1
 
-    def save(self, manifest: Manifest, data: bytes, audit: AuditTrail, at: datetime) -> Path:
+    def save(self, manifest: Manifest, data: bytes) -> Path:
+        """Write a new version's artefact and manifest (a version is never overwritten)."""
         if not manifest.name.replace("-", "").replace("_", "").isalnum():
             raise RegistryError("a model name is letters, digits, '-' or '_'")
         folder = self._dir(manifest.name, manifest.version)
         folder.mkdir(parents=True, exist_ok=False)
         (folder / "model.pkl").write_bytes(data)
         (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-        audit.append_records([AuditRecord(
-            AuditKind.MODEL_TRAINED, at, manifest.author, f"model:{manifest.name}",
-            {"version": manifest.version, "kind": manifest.kind, "manifest_sha256": manifest.sha256,
-             "artefact_sha256": manifest.artefact_sha256, "data_sha256": manifest.data_sha256,
-             "metrics": manifest.metrics},
-        )])  # fmt: skip
         return folder
+
+    def artefact(self, name: str, version: int) -> bytes:
+        """A version's artefact bytes, checked against its manifest."""
+        manifest = self.manifest(name, version)
+        data = (self._dir(name, version) / "model.pkl").read_bytes()
+        verify_artefact(manifest, data, f"{name} v{version}")
+        return data
 
     def manifest(self, name: str, version: int) -> Manifest:
         path = self._dir(name, version) / "manifest.json"
@@ -76,27 +76,16 @@ class ModelStore:
         path = self.root / name / "promoted.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
-    def promote(
-        self, name: str, version: int, approver: str, audit: AuditTrail, at: datetime
-    ) -> Manifest:
-        """Make a version the one used for scoring; a second person, audited."""
-        manifest = self.manifest(name, version)
-        verify_artefact(
-            manifest, (self._dir(name, version) / "model.pkl").read_bytes(), f"{name} v{version}"
-        )
-        approver = check_second_person(
-            author=manifest.author, approver=approver, what=f"model {name} v{version}"
-        )
-        record = {"version": version, "manifest_sha256": manifest.sha256,
-                  "artefact_sha256": manifest.artefact_sha256, "approver": approver,
-                  "at": at.isoformat()}  # fmt: skip
-        audit.append_records(
-            [AuditRecord(AuditKind.MODEL_PROMOTED, at, approver, f"model:{name}", record)]
-        )
+    def mark_promoted(self, name: str, record: dict[str, Any]) -> None:
+        """Record `record` (version and hashes) as the promoted version of `name`."""
         (self.root / name / "promoted.json").write_text(
             json.dumps(record, indent=1), encoding="utf-8"
         )
-        return manifest
+
+    @staticmethod
+    def artefact_bytes(model: Any) -> tuple[bytes, str]:
+        """A fitted model's artefact and its hash."""
+        return artefact_bytes(model)
 
 
 def artefact_bytes(model: Any) -> tuple[bytes, str]:

@@ -1,37 +1,48 @@
-"""`faircollect audit …`: verify, prove, checkpoint, witness, bundle, check bundles offline."""
+"""`faircollect audit …`: verify, prove, checkpoint, witness, bundle, check bundles offline.
+
+The commands that read the database run as the operator (`system:cli:<os user>`, who holds
+`audit.read`) through the use cases in services.audit_reads and services.audit_ops.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
 
-from faircollect.adapters.audit_store import AuditLog, AuditLogError
-from faircollect.adapters.audit_verify import TamperError, verify_log
-from faircollect.adapters.audit_witness import load_witness_key, pull, read_state, write_state
-from faircollect.adapters.db.tables import loans
-from faircollect.adapters.sql_executors import SqlAlchemyExecutor
-from faircollect.audit.bundle import BundleError, build_bundle, check_bundle
-from faircollect.audit.checkpoint import CheckpointError, parse_checkpoint
-from faircollect.audit.proofs import ProofError
+from faircollect.audit.bundle import BundleError, check_bundle
+from faircollect.audit.checkpoint import CheckpointError
 from faircollect.audit.witness import WitnessError, WitnessKey, new_state, parse_cosigner_key
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import operator
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
-from faircollect.kit.clock import SystemClock
 from faircollect.kit.limits import MAX_BUNDLE_BYTES
+from faircollect.services.audit_ops import (
+    TamperedLogError,
+    borrower_bundle,
+    verify_audit_log,
+    witness_log,
+)
+from faircollect.services.audit_reads import (
+    NotInLogError,
+    inclusion,
+    loan_bundle,
+    signed_checkpoint,
+)
+from faircollect.services.audit_reads import (
+    consistency as consistency_proof,
+)
+from faircollect.services.authorization import NotVisibleError
 
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit log.")
 witness_app = typer.Typer(help="An auditor's witness: cosigned checkpoints kept off the database.")
 audit_app.add_typer(witness_app, name="witness")
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line, never cut mid-word
 DbOption = Annotated[
     str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB", help="SQLAlchemy URL")
 ]
@@ -40,17 +51,6 @@ DbOption = Annotated[
 def _fail(message: str) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}", highlight=False)
     return typer.Exit(code=2)
-
-
-@contextmanager
-def _reading(db: str | None) -> Iterator[AuditLog]:
-    """The log in a read transaction; a request it cannot answer exits 2 with the reason."""
-    app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        try:
-            yield app.audit_log(conn)
-        except (AuditLogError, ProofError) as exc:
-            raise _fail(str(exc)) from exc
 
 
 @audit_app.command("verify")
@@ -69,24 +69,22 @@ def verify(
     ] = False,
 ) -> None:
     """Recompute every hash and checkpoint; exit 1 naming the first bad entry on tampering."""
+    app = bootstrap(db_url=db)
     try:
-        state = read_state(witness) if witness is not None else None
+        state = app.witness.read_state(witness) if witness is not None else None
     except WitnessError as exc:
         raise _fail(str(exc)) from exc
-    app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        try:
-            report = verify_log(
-                app.audit_log(conn),
-                verifier_key=key or (state.log_key if state else app.audit_key.verifier_key()),
-                witness=state,
-                require_checkpoint=not allow_no_checkpoint,
-            )
-        except TamperError as exc:
-            err.print(f"[red]TAMPERED[/red] {exc}", highlight=False)
-            raise typer.Exit(code=1) from exc
-        except WitnessError as exc:
-            raise _fail(str(exc)) from exc
+    try:
+        report = verify_audit_log(
+            app.unit_of_work(), app.log_verifier, actor=operator(),
+            verifier_key=key or (state.log_key if state else app.audit_key.verifier_key()),
+            witness=state, require_checkpoint=not allow_no_checkpoint,
+        )  # fmt: skip
+    except TamperedLogError as exc:
+        err.print(f"[red]TAMPERED[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from exc
+    except WitnessError as exc:
+        raise _fail(str(exc)) from exc
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     witnessed = f", witnessed up to size {report.witnessed}" if state is not None else ""
@@ -105,7 +103,7 @@ KeyFileOption = Annotated[
 
 def _witness_key(state_file: Path, key_file: Path | None, name: str) -> WitnessKey:
     seed = os.environ.get("FAIRCOLLECT_WITNESS_KEY")
-    return load_witness_key(seed, key_file or state_file.with_suffix(".key"), name)
+    return bootstrap().witness.load_key(seed, key_file or state_file.with_suffix(".key"), name)
 
 
 @witness_app.command("init")
@@ -120,7 +118,7 @@ def witness_init(
     """Start a witness of the log that `--log-key` verifies; print the witness's public key."""
     try:
         key = _witness_key(state_file, key_file, name)
-        write_state(state_file, new_state(key, log_key), create=True)
+        bootstrap().witness.write_state(state_file, new_state(key, log_key), create=True)
     except WitnessError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(key.verifier_key())
@@ -144,23 +142,22 @@ def witness_pull(
         return
     if state_file is None:
         raise typer.BadParameter("give the witness's --state file", param_hint="--state")
+    app = bootstrap(db_url=db)
     try:
-        state = read_state(state_file)
+        state = app.witness.read_state(state_file)
         key = _witness_key(state_file, key_file, parse_cosigner_key(state.witness_key).name)
     except WitnessError as exc:
         raise _fail(str(exc)) from exc
-    app = bootstrap(db_url=db)
-    timestamp = int(SystemClock().now().timestamp())
-    with app.engine.connect() as conn:  # read only: the witness never writes the log
-        try:
-            after = pull(AuditLog(SqlAlchemyExecutor(conn)), state, key, timestamp=timestamp)
-        except WitnessError as exc:
-            err.print(f"[red]REFUSED[/red] {exc}", highlight=False)
-            raise typer.Exit(code=1) from exc
+    try:  # read only: the witness never writes the log
+        after = witness_log(app.unit_of_work(), app.witness, actor=operator(), state=state,
+                            key=key)  # fmt: skip
+    except WitnessError as exc:
+        err.print(f"[red]REFUSED[/red] {exc}", highlight=False)
+        raise typer.Exit(code=1) from exc
     if after is state:
         out.print(f"nothing new: the log's newest checkpoint is the witnessed size {state.size}")
         return
-    write_state(state_file, after)
+    app.witness.write_state(state_file, after)
     typer.echo(after.checkpoints[-1].cosigned(), nl=False)
 
 
@@ -171,21 +168,16 @@ def proof(
     db: DbOption = None,
 ) -> None:
     """Inclusion proof of an entry (JSON), against the current or a given tree size."""
-    with _reading(db) as log:
-        tree_size = size or log.size
-        path = log.inclusion_proof(entry, tree_size)
-        leaf, root = log.leaf(entry), log.root(tree_size)
-    out.print_json(
-        json.dumps(
-            {
-                "index": entry,
-                "tree_size": tree_size,
-                "leaf_hash": leaf.leaf_hash.hex(),
-                "root": root.hex(),
-                "proof": [p.hex() for p in path],
-            }
-        )
-    )
+    app = bootstrap(db_url=db)
+    try:
+        answer = inclusion(app.unit_of_work(), actor=operator(), entry=entry, size=size)
+    except NotInLogError as exc:
+        raise _fail(f"--{_OPTION[exc.field]}: {exc}") from exc
+    out.print_json(json.dumps(answer))
+
+
+# The use cases name the API's query parameters; the command line's options are these.
+_OPTION = {"query.entry": "entry", "query.size": "size", "query.from": "from", "query.to": "to"}
 
 
 @audit_app.command("consistency")
@@ -195,30 +187,20 @@ def consistency(
     db: DbOption = None,
 ) -> None:
     """Consistency proof between two tree sizes (JSON)."""
-    with _reading(db) as log:
-        target = log.size if new is None else new
-        path = log.consistency_proof(old, target)
-        roots = (log.root(old), log.root(target))
-    out.print_json(
-        json.dumps(
-            {
-                "from": old,
-                "to": target,
-                "old_root": roots[0].hex(),
-                "new_root": roots[1].hex(),
-                "proof": [p.hex() for p in path],
-            }
-        )
-    )
+    app = bootstrap(db_url=db)
+    try:
+        answer = consistency_proof(app.unit_of_work(), actor=operator(), old_size=old,
+                                   new_size=new)  # fmt: skip
+    except NotInLogError as exc:
+        raise _fail(f"--{_OPTION[exc.field]}: {exc}") from exc
+    out.print_json(json.dumps(answer))
 
 
 @audit_app.command("checkpoint")
 def checkpoint(db: DbOption = None) -> None:
     """Sign and print the current tree head (C2SP signed note)."""
     app = bootstrap(db_url=db)
-    with app.engine.begin() as conn:
-        signed = app.audit_log(conn).checkpoint()
-    typer.echo(signed, nl=False)
+    typer.echo(signed_checkpoint(app.unit_of_work(), actor=operator()), nl=False)
 
 
 @audit_app.command("key")
@@ -243,21 +225,20 @@ def bundle(
         check_output(out_file, force=force, settings=app.settings)
     except OutputError as exc:
         raise _fail(str(exc)) from exc
-    with app.engine.begin() as conn:
-        subjects = [f"loan:{loan}"] if loan else [f"borrower:{borrower}"]
-        if borrower:
-            owned = conn.execute(select(loans.c.loan_id).where(loans.c.borrower_id == borrower))
-            subjects += [f"loan:{lid}" for (lid,) in owned]
-        log = app.audit_log(conn)
-        signed = log.checkpoint()
-        size = parse_checkpoint(signed)[0].size
-        indexes = log.indexes_about(subjects)
-        if not indexes:
-            raise _fail(f"no audit records about {', '.join(subjects)}")
-        entries = [(i, log.leaf(i).entry, log.inclusion_proof(i, size)) for i in indexes]
+    try:
+        made: dict[str, Any] = (
+            loan_bundle(app.unit_of_work(), actor=operator(), loan_id=loan)
+            if loan is not None
+            else borrower_bundle(app.unit_of_work(), actor=operator(), borrower_id=str(borrower))
+        )
+    except NotVisibleError as exc:
+        raise _fail(f"no loan {loan!r}") from exc
+    subjects = ", ".join(made["subjects"])
+    if not made["entries"]:
+        raise _fail(f"no audit records about {subjects}")
     with output_file(out_file, force=force, settings=app.settings) as handle:
-        handle.write(json.dumps(build_bundle(subjects, signed, entries), indent=1))
-    out.print(f"wrote {len(entries)} records about {', '.join(subjects)} to {out_file}")
+        handle.write(json.dumps(made, indent=1))
+    out.print(f"wrote {len(made['entries'])} records about {subjects} to {out_file}")
 
 
 @audit_app.command("check-bundle")

@@ -1,13 +1,13 @@
-"""The `faircollect` command line (Typer + Rich)."""
+"""The `faircollect` command line (Typer + Rich): it parses, calls the use cases in services/
+through bootstrap, and renders. Who a command acts for is `cli_identity`'s."""
 
 from __future__ import annotations
 
 import csv
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
-from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -16,21 +16,11 @@ import typer.core
 from rich.console import Console
 from rich.table import Table
 
-from faircollect.adapters.batch.portfolio import LedgerBoundsError
-from faircollect.adapters.db.batch_job import run_batch
-from faircollect.adapters.db.reports import (
-    DELINQUENCY_COLUMNS,
-    NoBatchError,
-    bucket_history,
-    delinquency_rows,
-)
-from faircollect.adapters.db.schema import upgrade
-from faircollect.adapters.portfolio_generator import generate_portfolio
-from faircollect.adapters.tape import TapeError
-from faircollect.bootstrap import App, ConfigError, bootstrap
+from faircollect.bootstrap import App, ConfigError, TapeError, bootstrap
 from faircollect.config import Settings
-from faircollect.entrypoints import borrower_views, demo, importing
+from faircollect.entrypoints import demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
+from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
 from faircollect.entrypoints.cycle_cli import (
     contacts_app,
     cycle_app,
@@ -44,11 +34,22 @@ from faircollect.entrypoints.policy_cli import policy_app
 from faircollect.entrypoints.screening_cli import screen_app
 from faircollect.entrypoints.script_cli import script_app
 from faircollect.entrypoints.serve_cli import serve_cmd
+from faircollect.entrypoints.strategy_cli import strategy_app
 from faircollect.entrypoints.user_cli import token_app, user_app
-from faircollect.kit.clock import SystemClock
+from faircollect.kernels.runner import RunnerConfigError
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError, check_date
+from faircollect.services.authorization import NotVisibleError, PermissionDeniedError
+from faircollect.services.borrowers import show_borrower
 from faircollect.services.importing import ChangedRecordError
+from faircollect.services.reports import (
+    BatchInputError,
+    BatchRunnerError,
+    NoBatchError,
+    bucket_history,
+    delinquency_report,
+    run_batch,
+)
 
 
 class _Commands(typer.core.TyperGroup):
@@ -85,7 +86,8 @@ app.add_typer(promise_app, name="promise")
 app.add_typer(plan_app, name="plan")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
-console = Console(stderr=True)
+app.add_typer(strategy_app, name="strategy")
+console = Console(stderr=True, soft_wrap=True)  # an error is one line, never cut mid-word
 TAPE_FILES = ("borrowers.csv", "loans.csv", "payments.csv")
 
 DbOption = Annotated[
@@ -131,7 +133,7 @@ def portfolio_generate(
             check_output(out / name, force=force, settings=settings)
     except OutputError as exc:
         raise _fail(str(exc)) from exc
-    result = generate_portfolio(loans=loans, seed=seed, out=out, horizon=day)
+    result = bootstrap().generate_portfolio(loans=loans, seed=seed, out=out, horizon=day)
     console.print(
         f"wrote {result.borrowers} borrowers, {result.loans} loans,"
         f" {result.payments} payments to {out}"
@@ -162,19 +164,29 @@ def import_tape(
 
 
 @batch_app.command("run")
-def batch_run(as_of: AsOf, db: DbOption = None) -> None:
-    """Compute and store every loan's position for a date (re-running replaces that date)."""
+def batch_run(
+    as_of: AsOf,
+    db: DbOption = None,
+    runner: Annotated[
+        str | None,
+        typer.Option("--runner", help="inprocess (default), processes or spark"),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=256, help="Threads or processes")
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master, e.g. spark://host:7077")
+    ] = None,
+) -> None:
+    """Compute and store every loan's position for a date (re-running replaces that date); run
+    as the operator (`system:cli:<os user>`)."""
+    day = _date(as_of)
     application = _app(db)
     try:
-        result = run_batch(
-            engine=application.engine,
-            url=application.settings.db_url,
-            as_of=_date(as_of),
-            buckets=application.buckets,
-            clock=SystemClock(),
-        )
-    except LedgerBoundsError as exc:
-        # Rows stored before the import bounds existed: named, never a traceback.
+        job = application.batch_job_on(runner, workers=workers, master=master)
+        result = run_batch(application.unit_of_work(), job, actor=operator(), as_of=day)
+    except (BatchInputError, BatchRunnerError, RunnerConfigError) as exc:
+        # Rows outside the batch bounds, a bad runner, lost workers: one line, never a traceback.
         raise _fail(str(exc)) from None
     Console().print(
         f"batch run {result.run_id} as of {result.as_of}: {result.loans} loans,"
@@ -194,48 +206,48 @@ def delinquency(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
     db: DbOption = None,
 ) -> None:
-    """Per-loan delinquency and lawful amounts for a date already batched."""
+    """Per-loan delinquency and lawful amounts for a date already batched (a report: run as the
+    operator)."""
     if fmt not in ("csv", "json"):
         raise typer.BadParameter("must be csv or json", param_hint="--format")
     application = _app(db)
     day = _date(as_of)
+
+    def sink(columns: Sequence[str], rows: Iterator[dict[str, Any]]) -> None:
+        # Called once the date's run is found: a refused date leaves no --out file behind.
+        if out is None:
+            _write_rows(sys.stdout, fmt, columns, rows)
+            return
+        with output_file(out, force=force, settings=application.settings) as handle:
+            _write_rows(handle, fmt, columns, rows)
+
     try:
         if out is not None:
             check_output(out, force=force, settings=application.settings)
-        with application.engine.connect() as conn:
-            rows = delinquency_rows(conn, day)
-            first = next(rows, None)
-            if out is None:
-                _write_rows(sys.stdout, fmt, first, rows)
-            else:
-                with output_file(out, force=force, settings=application.settings) as handle:
-                    _write_rows(handle, fmt, first, rows)
+        delinquency_report(application.unit_of_work(), actor=operator(), as_of=day, sink=sink)
     except (NoBatchError, OutputError) as exc:
         raise _fail(str(exc)) from exc
 
 
 def _write_rows(
-    handle: TextIO, fmt: str, first: dict[str, Any] | None, rows: Iterator[dict[str, Any]]
+    handle: TextIO, fmt: str, columns: Sequence[str], rows: Iterator[dict[str, Any]]
 ) -> None:
     if fmt == "json":
         handle.write("[")
-        for k, row in enumerate(chain([first], rows) if first else []):
+        for k, row in enumerate(rows):
             handle.write(("," if k else "") + "\n" + json.dumps(row, ensure_ascii=False))
         handle.write("\n]\n")
         return
-    writer = csv.DictWriter(handle, fieldnames=list(DELINQUENCY_COLUMNS))
+    writer = csv.DictWriter(handle, fieldnames=list(columns))
     writer.writeheader()
-    if first:
-        writer.writerow(first)
-        writer.writerows(rows)
+    writer.writerows(rows)
 
 
 @app.command("bucket-history")
 def bucket_history_cmd(loan_id: Annotated[str, typer.Argument()], db: DbOption = None) -> None:
     """Bucket episodes (entered / left) of a loan from the stored daily batches."""
     application = _app(db)
-    with application.engine.connect() as conn:
-        episodes = bucket_history(conn, loan_id)
+    episodes = bucket_history(application.unit_of_work(), actor=operator(), loan_id=loan_id)
     if not episodes:
         raise _fail(f"no batch results for loan {loan_id!r}")
     table = Table("bucket", "entered", "left", title=f"bucket history of {loan_id}")
@@ -251,19 +263,21 @@ def borrower_show(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (required with --reveal)")
     ] = None,
-    actor: Annotated[str, typer.Option("--actor", envvar="FAIRCOLLECT_ACTOR")] = "cli",
+    user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """A borrower, masked; --reveal with --reason shows clear values and records the access."""
+    """A borrower, masked; --reveal with --reason shows clear values. The access is recorded
+    under the signed-in person (--user NAME or FAIRCOLLECT_TOKEN)."""
     if reveal and not (reason and reason.strip()):
         raise typer.BadParameter("--reveal needs --reason", param_hint="--reason")
     application = _app(db)
     try:
-        view = borrower_views.show(
-            application, borrower_id, reveal=reveal, reason=reason, actor=actor
-        )
-    except LookupError as exc:
-        raise _fail(str(exc)) from exc
+        with signed_in(application, user) as actor:
+            view = show_borrower(application.unit_of_work(), actor=actor,
+                                 borrower_id=borrower_id, reveal=reveal, reason=reason)  # fmt: skip
+    except (LookupError, PermissionDeniedError) as exc:
+        raise _fail(str(exc) if not isinstance(exc, NotVisibleError) else
+                    f"unknown borrower_id {borrower_id!r}") from exc  # fmt: skip
     table = Table("field", "value", title=f"borrower {borrower_id}")
     for key, value in view.items():
         table.add_row(key, value)
@@ -273,8 +287,7 @@ def borrower_show(
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Apply all migrations (creates the database if there is none)."""
-    application = _app(db, create=True)
-    upgrade(application.engine)
+    _app(db, create=True).upgrade_schema()
     console.print("schema is up to date")
 
 

@@ -1,37 +1,61 @@
-"""`faircollect model …`: evaluate model kinds on tabular credit data."""
+"""`faircollect model …` and `faircollect score`: evaluate, train, promote, the propensity data
+set, scoring and drift.
+
+`model train` and `model promote` act for the signed-in person (`cli_identity`: --user NAME or
+FAIRCOLLECT_TOKEN): a model records its author, and only a second person holding
+`model.promote` promotes it. The data set, scoring and the drift report run as the operator
+(`system:cli:<os user>`).
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import polars as pl
 import typer
 
-from faircollect.adapters.db.scoring_job import (
-    ScoringDataError,
-    load_collection_inputs,
-    score_portfolio,
-    stored_scores,
-    training_rows,
-)
-from faircollect.adapters.model_store import ModelStore, artefact_bytes
-from faircollect.adapters.tabular import read_column, read_table
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.kit.dates import DateError, parse_iso_date
-from faircollect.scoring.drift import psi, reference, status
-from faircollect.scoring.evaluate import cross_validate
-from faircollect.scoring.explain import fairness_report
-from faircollect.scoring.models import KINDS
-from faircollect.scoring.registry import Manifest, RegistryError, sha256
+from faircollect.scoring.registry import RegistryError
 from faircollect.scoring.table import DataError
+from faircollect.services.authorization import PermissionDeniedError
 from faircollect.services.maker_checker import MakerCheckerError
+from faircollect.services.models import (
+    ScoringDataError,
+    TrainingSet,
+    evaluate_kinds,
+    file_drift,
+    portfolio_drift,
+    promote_model,
+    propensity_rows,
+    score_accounts,
+    train_model,
+)
 
 model_app = typer.Typer(no_args_is_help=True, help="Scoring models: evaluate, train, promote.")
+_ERRORS = (
+    DataError,
+    ScoringDataError,
+    RegistryError,
+    MakerCheckerError,
+    PermissionDeniedError,
+    ValueError,
+    OSError,
+)
+
+
+def _fail(exc: Exception | str) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(code=2)
+
+
+def _columns(drop: str) -> tuple[str, ...]:
+    return tuple(c.strip() for c in drop.split(",") if c.strip())
 
 
 @model_app.command("evaluate")
@@ -53,26 +77,14 @@ def evaluate_cmd(
     ] = None,
 ) -> None:
     """Stratified cross-validation of every model kind: {"models": {kind: {auc, ks, brier}}, "chosen"}."""
-    columns = tuple(c.strip() for c in drop.split(",") if c.strip())
+    columns = _columns(drop)
     if fairness and fairness not in columns:
         columns = (*columns, fairness)  # a protected attribute is reported on, never modelled
     try:
-        table = read_table(data, target=target, positive=positive, drop=columns, profile=profile)
-        result = cross_validate(table, folds=cv)
-        oof = result.pop("out_of_fold")
-        if fairness:
-            groups = read_column(data, fairness)
-            p = oof[result["chosen"]]
-            cut = float(np.quantile(p, 0.7))  # approve the 70 % lowest-risk applications
-            result["fairness"] = {
-                "column": fairness,
-                "model": result["chosen"],
-                "approve_below": round(cut, 4),
-                "groups": fairness_report(groups, table.target, p, approve_below=cut),
-            }
+        training = TrainingSet(data, target, positive, columns, profile)
+        result = evaluate_kinds(bootstrap().tables, training, folds=cv, fairness=fairness)
     except (DataError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        raise _fail(exc) from exc
     if as_json:
         typer.echo(json.dumps(result))
         return
@@ -86,6 +98,7 @@ def evaluate_cmd(
 
 Registry = Annotated[Path, typer.Option("--registry", help="model folder")]
 DEFAULT_REGISTRY = Path(".faircollect/models")
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
 
 
 @model_app.command("train")
@@ -93,7 +106,6 @@ def train_cmd(
     data: Annotated[Path, typer.Option("--data")],
     target: Annotated[str, typer.Option("--target")],
     name: Annotated[str, typer.Option("--name")],
-    author: Annotated[str, typer.Option("--author")],
     kind: Annotated[
         str,
         typer.Option("--kind", help="scorecard, scorecard_segmented, lightgbm or logistic_onehot"),
@@ -103,38 +115,22 @@ def train_cmd(
     profile: Annotated[str | None, typer.Option("--profile")] = None,
     cv: Annotated[int, typer.Option("--cv")] = 5,
     registry: Registry = DEFAULT_REGISTRY,
-    db: Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")] = None,
+    user: UserOption = None,
+    db: DbOpt = None,
 ) -> None:
-    """Fit a model on the whole file, measure it by cross-validation, register it (audited)."""
-    columns = tuple(c.strip() for c in drop.split(",") if c.strip())
+    """Fit a model on the whole file, measure it by cross-validation, register it as the
+    signed-in author's (audited)."""
+    training = TrainingSet(data, target, positive, _columns(drop), profile)
     try:
-        if kind not in KINDS:
-            raise RegistryError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
-        table = read_table(data, target=target, positive=positive, drop=columns, profile=profile)
-        metrics = cross_validate(table, folds=cv, kinds=(kind,))["models"][kind]
-        model = KINDS[kind]().fit(table)
-        blob, digest = artefact_bytes(model)
-        # The training distributions, for drift monitoring (`model report`).
-        baseline = {name: reference(x) for name, x in table.numeric.items()}
-        baseline["score"] = reference(model.predict(table))
-        store = ModelStore(registry)
-        now = datetime.now(UTC)
-        manifest = Manifest(
-            name=name, version=store.next_version(name), kind=kind,
-            numeric=tuple(table.numeric), categorical=tuple(table.categorical),
-            data_sha256=sha256(data.read_bytes()), metrics=metrics,
-            calibration="platt (3-fold)" if kind == "lightgbm" else "logistic (intrinsic)",
-            author=author, trained_at=now.isoformat(), artefact_sha256=digest, profile=profile,
-            extra={"target": target, "positive": positive, "dropped": list(columns), "rows": len(table),
-                   "monotone": table.monotone, "reference": baseline},
-        )  # fmt: skip
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            store.save(manifest, blob, app.audit_log(conn), now)
-    except (DataError, RegistryError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    typer.echo(json.dumps({"name": name, "version": manifest.version, "metrics": metrics,
+        with signed_in(app, user) as actor:
+            manifest = train_model(app.unit_of_work(), app.model_registry(registry), app.tables,
+                                   actor=actor, training=training, name=name, kind=kind,
+                                   folds=cv)  # fmt: skip
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    typer.echo(json.dumps({"name": name, "version": manifest.version, "metrics": manifest.metrics,
+                           "author": manifest.author,
                            "manifest_sha256": manifest.sha256}))  # fmt: skip
 
 
@@ -142,19 +138,18 @@ def train_cmd(
 def promote_cmd(
     name: Annotated[str, typer.Option("--name")],
     version: Annotated[int, typer.Option("--version")],
-    approver: Annotated[str, typer.Option("--approver")],
     registry: Registry = DEFAULT_REGISTRY,
-    db: Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")] = None,
+    user: UserOption = None,
+    db: DbOpt = None,
 ) -> None:
-    """Promote a registered version (a second person); recorded in the audit log."""
+    """Promote a registered version as the signed-in second person; recorded in the audit log."""
     try:
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            manifest = ModelStore(registry).promote(name, version, approver, app.audit_log(conn),
-                                                    datetime.now(UTC))  # fmt: skip
-    except (RegistryError, MakerCheckerError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        with signed_in(app, user) as actor:
+            manifest, approver = promote_model(app.unit_of_work(), app.model_registry(registry),
+                                               actor=actor, name=name, version=version)  # fmt: skip
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
     typer.echo(json.dumps({"name": name, "version": version, "promoted_by": approver,
                            "manifest_sha256": manifest.sha256}))  # fmt: skip
 
@@ -164,9 +159,6 @@ def _day(text: str) -> date:
         return parse_iso_date(text)
     except DateError as exc:
         raise typer.BadParameter(str(exc), param_hint="--as-of") from exc
-
-
-DbOpt = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
 
 
 @model_app.command("dataset")
@@ -185,23 +177,17 @@ def dataset_cmd(
     try:
         check_output(out, force=force, settings=app.settings)
     except OutputError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
-    url = app.settings.db_url
-    frames = []
+        raise _fail(exc) from exc
+    days = [_day(text) for text in as_of]
     try:
-        for text in as_of:
-            inputs, label = training_rows(url, _day(text))
-            frames.append(pl.DataFrame({**inputs.features, "paid_due_30d": label}))
-    except ScoringDataError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        sets = propensity_rows(app.unit_of_work(), app.scoring, actor=operator(), days=days)
+    except (ScoringDataError, PermissionDeniedError) as exc:
+        raise _fail(exc) from exc
+    frames = [pl.DataFrame({**s.features, "paid_due_30d": s.paid_due_30d}) for s in sets]
     # A missing value (no promises yet) is an empty cell, which the reader takes as missing.
     frame = pl.concat(frames).fill_nan(None)
     if frame.height == 0:
-        typer.echo("error: no account was in collection on those dates", err=True)
-        raise typer.Exit(code=2)
+        raise _fail("no account was in collection on those dates")
     with output_file(out, force=force, settings=app.settings) as handle:
         frame.write_csv(handle)
     paid = int(frame["paid_due_30d"].sum())
@@ -214,17 +200,15 @@ def score_cmd(
     registry: Registry = DEFAULT_REGISTRY,
     db: DbOpt = None,
 ) -> None:
-    """Score every account in collection with the promoted model; scores stored with its version."""
+    """Score every account in collection with the promoted model; scores stored with its version
+    (run as the operator, audited)."""
     day = _day(as_of)
     try:
         app = bootstrap(db_url=db)
-        app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
-        manifest, model = ModelStore(registry).load(name)
-        run = score_portfolio(app.settings.db_url, day, manifest, model, actor="batch",
-                              at=datetime.now(UTC))  # fmt: skip
-    except (ScoringDataError, RegistryError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
+        run = score_accounts(app.unit_of_work(), app.model_registry(registry), app.scoring,
+                             actor=operator(), as_of=day, name=name)  # fmt: skip
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
     typer.echo(json.dumps({"as_of": day.isoformat(), "model": run.model, "version": run.version,
                            "accounts": run.accounts, "bands": run.bands,
                            "results_sha256": run.results_sha256}))  # fmt: skip
@@ -244,32 +228,16 @@ def report_cmd(
 ) -> None:
     """Drift: PSI of every feature and of the score against the training distribution."""
     if (as_of is None) == (data is None):
-        typer.echo("error: give exactly one of --as-of (the portfolio) or --data (a CSV)", err=True)
-        raise typer.Exit(code=2)
+        raise _fail("give exactly one of --as-of (the portfolio) or --data (a CSV)")
     try:
-        manifest, model = ModelStore(registry).load(name, version)
-        ref = manifest.extra.get("reference")
-        if not ref:
-            raise RegistryError(f"model {name} v{manifest.version} has no training distribution")
+        app = bootstrap(db_url=db)
+        models = app.model_registry(registry)
         if data is not None:
-            target = str(manifest.extra.get("target", ""))
-            dropped = tuple(manifest.extra.get("dropped", ()))
-            table = read_table(data, target=target, drop=dropped, profile=profile or manifest.profile,
-                               positive=manifest.extra.get("positive"))  # fmt: skip
-            scores = model.predict(table)
+            report = file_drift(models, app.tables, name=name, version=version, data=data,
+                                profile=profile)  # fmt: skip
         else:
-            app = bootstrap(db_url=db)
-            app.engine  # noqa: B018 - brings the schema up to date before the bulk reads
-            day = _day(str(as_of))
-            table = load_collection_inputs(app.settings.db_url, day).table()
-            keys, scores = stored_scores(app.settings.db_url, day, name)
-            if keys.size == 0:
-                scores = model.predict(table)  # not stored yet: score now, store nothing
-        rows = {f: round(psi(ref[f], table.numeric[f]), 4) for f in manifest.numeric if f in ref}
-        rows["score"] = round(psi(ref["score"], scores), 4)
-    except (DataError, ScoringDataError, RegistryError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=2) from exc
-    report = {"model": name, "version": manifest.version, "rows": len(table),
-              "psi": {k: {"value": v, "status": status(v)} for k, v in rows.items()}}  # fmt: skip
+            report = portfolio_drift(app.unit_of_work(), models, app.scoring, actor=operator(),
+                                     name=name, version=version, as_of=_day(str(as_of)))  # fmt: skip
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
     typer.echo(json.dumps(report, ensure_ascii=False))

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, BinaryIO, TextIO
 
 import typer
 
-from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import operator
 from faircollect.kit.jsonl import JsonLineError, StreamFailed, dumps_line, loads, read_lines
 from faircollect.policy import PackError, PolicyInputError, RulePack, evaluate, load_pack
 from faircollect.policy.wire import WireError, decision_input_from_dict
-from faircollect.services.contacts import replay_decisions
+from faircollect.services.policy_replay import replay_policy
 
 policy_app = typer.Typer(no_args_is_help=True, help="The contact policy gate.")
 
@@ -98,7 +98,8 @@ def replay(
     overlay: Annotated[Path | None, typer.Option("--overlay")] = None,
     db: Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")] = None,
 ) -> None:
-    """Re-decide recorded contacts under a pack: what it would have blocked, by rule. Read-only."""
+    """Re-decide recorded contacts under a pack: what it would have blocked, by rule. Read-only;
+    a report, run as the operator."""
     try:
         first, last = date.fromisoformat(start), date.fromisoformat(end)
         if first > last:
@@ -110,11 +111,5 @@ def replay(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        report = replay_decisions(
-            store=SqlContactStore(conn),
-            pack=rules,
-            start=datetime.combine(first, time(), tzinfo=UTC),
-            end=datetime.combine(last + timedelta(days=1), time(), tzinfo=UTC),
-        )
+    report = replay_policy(app.unit_of_work(), actor=operator(), pack=rules, first=first, last=last)
     typer.echo(json.dumps(asdict(report), indent=2, sort_keys=True))

@@ -1,23 +1,89 @@
-"""Self-contained HTML report: Plotly charts with the library's JS inlined (works offline)."""
+"""Self-contained HTML report: Plotly charts with the library's JS inlined (works offline).
+
+It renders what the use cases return, described here by the fields it reads (`Summary`,
+`CycleDay`), so the page depends on no storage adapter.
+"""
 
 from __future__ import annotations
 
 import html
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import plotly.graph_objects as go
 
-from faircollect.adapters.db.cycle_job import CycleReport
-from faircollect.adapters.db.summary import PortfolioSummary
 from faircollect.kit.money import format_minor
+
+
+class Summary(Protocol):
+    """The portfolio over the stored daily batches (e.g. the demo's summary)."""
+
+    @property
+    def buckets(self) -> list[str]: ...
+
+    @property
+    def dates(self) -> list[date]: ...
+
+    @property
+    def bucket_counts(self) -> dict[date, dict[str, int]]: ...
+
+    @property
+    def roll_rates(self) -> dict[str, tuple[float, float, int]]: ...
+
+    @property
+    def loans_above_cap(self) -> int: ...
+
+    @property
+    def licensed_above_guidance(self) -> int: ...
+
+    @property
+    def contractual_total(self) -> int: ...
+
+    @property
+    def lawful_total(self) -> int: ...
+
+    @property
+    def excess_total(self) -> int: ...
+
+    @property
+    def excess_by_date(self) -> dict[date, int]: ...
+
+
+class CycleDay(Protocol):
+    """One day of the daily collection cycle, as its report counts it."""
+
+    @property
+    def as_of(self) -> date: ...
+
+    @property
+    def decided(self) -> int: ...
+
+    @property
+    def allowed(self) -> int: ...
+
+    @property
+    def sent(self) -> int: ...
+
+    @property
+    def screened(self) -> int: ...
+
+    @property
+    def promises_kept(self) -> int: ...
+
+    @property
+    def promises_broken(self) -> int: ...
+
+    @property
+    def blocked_by_rule(self) -> Mapping[str, int]: ...
 
 
 def write_report(
     path: Path,
-    s: PortfolioSummary,
-    cycle: list[CycleReport] | None = None,
+    s: Summary,
+    cycle: Sequence[CycleDay] | None = None,
     recovered: dict[date, int] | None = None,
 ) -> Path:
     """Write the report to `path` and return it; with the daily cycle's reports, its charts."""
@@ -79,7 +145,7 @@ def write_report(
     return path
 
 
-def _cycle_charts(days: list[CycleReport], recovered: dict[date, int]) -> list[str]:
+def _cycle_charts(days: Sequence[CycleDay], recovered: dict[date, int]) -> list[str]:
     """Contacts allowed and blocked per day, blocks by rule, promises, amounts recovered."""
     x = [r.as_of.isoformat() for r in days]
     contacts = go.Figure()

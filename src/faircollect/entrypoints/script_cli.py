@@ -1,34 +1,45 @@
 """`faircollect script …`: the script library (draft, approve, reject, list, render) and the
-screening of a collector's free text."""
+screening of a collector's free text. Drafting, approving, rejecting, listing, rendering and
+free-text checks act for the signed-in person (`cli_identity`: --user NAME or FAIRCOLLECT_TOKEN)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import UserOption, signed_in
 from faircollect.policy.packs import PACK_CURRENCY
 from faircollect.screening import ScreeningContext, ScreeningError
 from faircollect.screening.templates import TemplateError
+from faircollect.services.authorization import PermissionDeniedError
+from faircollect.services.maker_checker import MakerCheckerError
+from faircollect.services.script_render import check_free_text, render_script
 from faircollect.services.scripts import (
     ScriptError,
     approve_script,
-    check_free_text,
     draft_script,
+    list_scripts,
     reject_script,
-    render_script,
 )
 
 script_app = typer.Typer(no_args_is_help=True, help="The script library (话术库), maker-checker.")
 
 Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
-_ERRORS = (ScriptError, TemplateError, ScreeningError, ValueError, OSError)
+_ERRORS = (
+    ScriptError,
+    TemplateError,
+    ScreeningError,
+    MakerCheckerError,
+    PermissionDeniedError,
+    ValueError,
+    OSError,
+)
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -46,24 +57,24 @@ def _show(v: Any) -> None:
 @script_app.command("draft")
 def draft(
     key: Annotated[str, typer.Option("--key")],
-    author: Annotated[str, typer.Option("--author")],
     body: Annotated[str | None, typer.Option("--body")] = None,
     body_file: Annotated[Path | None, typer.Option("--body-file")] = None,
     lang: Annotated[str, typer.Option("--lang")] = "zh",
     channel: Annotated[str, typer.Option("--channel")] = "sms",
     pack: Annotated[str, typer.Option("--pack")] = "CN",
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """Store a new draft version (screened now, and again at approval)."""
+    """Store a new draft version, authored by the signed-in person (screened now, and again at
+    approval)."""
     try:
         if (body is None) == (body_file is None):
             raise ScriptError("give exactly one of --body or --body-file")
         text = body if body is not None else body_file.read_text("utf-8")  # type: ignore[union-attr]
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            v = draft_script(SqlScriptStore(conn), app.audit_log(conn), key=key, body=text,
-                             lang=lang, channel=channel, pack=pack.upper(), author=author,
-                             at=datetime.now(UTC))  # fmt: skip
+        with signed_in(app, user) as actor:
+            v = draft_script(app.unit_of_work(), actor=actor, key=key, body=text, lang=lang,
+                             channel=channel, pack=pack.upper())  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     _show(v)
@@ -73,16 +84,15 @@ def draft(
 def approve(
     key: Annotated[str, typer.Option("--key")],
     version: Annotated[int, typer.Option("--version")],
-    approver: Annotated[str, typer.Option("--approver")],
     acknowledge_review: Annotated[bool, typer.Option("--acknowledge-review")] = False,
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """Approve a draft as a second person; a block at re-screening rejects it."""
+    """Approve a draft as the signed-in second person; a block at re-screening rejects it."""
     try:
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            v = approve_script(SqlScriptStore(conn), app.audit_log(conn), key=key,
-                               version=version, approver=approver, at=datetime.now(UTC),
+        with signed_in(app, user) as actor:
+            v = approve_script(app.unit_of_work(), actor=actor, key=key, version=version,
                                acknowledge_review=acknowledge_review)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
@@ -95,30 +105,35 @@ def approve(
 def reject(
     key: Annotated[str, typer.Option("--key")],
     version: Annotated[int, typer.Option("--version")],
-    by: Annotated[str, typer.Option("--by")],
     reason: Annotated[str, typer.Option("--reason")],
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """Reject a draft with a reason."""
+    """Reject a draft with a reason (the signed-in checker)."""
     try:
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            v = reject_script(SqlScriptStore(conn), app.audit_log(conn), key=key,
-                              version=version, by=by, at=datetime.now(UTC), reason=reason)  # fmt: skip
+        with signed_in(app, user) as actor:
+            v = reject_script(app.unit_of_work(), actor=actor, key=key, version=version,
+                              reason=reason)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     _show(v)
 
 
 @script_app.command("list")
-def list_scripts(key: Annotated[str | None, typer.Option("--key")] = None, db: Db = None) -> None:
+def list_cmd(
+    key: Annotated[str | None, typer.Option("--key")] = None, user: UserOption = None,
+    db: Db = None,
+) -> None:  # fmt: skip
     """Every version of every script (or of one key), one JSON object per line."""
-    app = bootstrap(db_url=db)
-    with app.engine.connect() as conn:
-        store = SqlScriptStore(conn)
-        for k in [key] if key else store.all_keys():
-            for v in store.versions(k):
-                _show(v)
+    try:
+        app = bootstrap(db_url=db)
+        with signed_in(app, user) as actor:
+            versions = list_scripts(app.unit_of_work(), actor=actor, key=key)
+    except _ERRORS as exc:
+        raise _fail(exc) from exc
+    for v in versions:
+        _show(v)
 
 
 @script_app.command("render")
@@ -136,6 +151,7 @@ def render_cmd(
     pack: Annotated[str, typer.Option("--pack")] = "CN",
     channel: Annotated[str, typer.Option("--channel")] = "sms",
     role: Annotated[str, typer.Option("--role")] = "debtor",
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
     """Fill the approved version for one recipient and show its screening (exit 1 on a block)."""
@@ -149,8 +165,8 @@ def render_cmd(
         ctx = ScreeningContext(pack=pack.upper(), role=role, channel=channel, currency=currency,
                                lawful_outstanding_minor=lawful_outstanding)  # fmt: skip
         app = bootstrap(db_url=db)
-        with app.engine.connect() as conn:
-            out = render_script(SqlScriptStore(conn), key=key, values=raw, context=ctx)
+        with signed_in(app, user) as actor:
+            out = render_script(app.unit_of_work(), actor=actor, key=key, values=raw, context=ctx)
     except _ERRORS as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"key": out.key, "version": out.version, "text": out.text,
@@ -161,22 +177,23 @@ def render_cmd(
 
 @script_app.command("check-text")
 def check_text_cmd(
-    by: Annotated[str, typer.Option("--by", help="the collector who typed it")],
     subject: Annotated[str, typer.Option("--subject", help="e.g. borrower:B1")],
     pack: Annotated[str | None, typer.Option("--pack")] = None,
     role: Annotated[str, typer.Option("--role")] = "debtor",
     lawful_outstanding: Annotated[int | None, typer.Option("--lawful-outstanding")] = None,
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """Screen free text read from stdin before it may be sent; audited. Exit 1 unless it passes."""
+    """Screen free text read from stdin before it may be sent; audited under the signed-in
+    collector. Exit 1 unless it passes."""
     try:
         text = sys.stdin.buffer.read().decode("utf-8")
         ctx = ScreeningContext(pack=pack.upper() if pack else None, role=role,
                                lawful_outstanding_minor=lawful_outstanding)  # fmt: skip
         app = bootstrap(db_url=db)
-        with app.engine.begin() as conn:
-            result = check_free_text(app.audit_log(conn), text=text, context=ctx, by=by,
-                                     subject=subject, at=datetime.now(UTC))  # fmt: skip
+        with signed_in(app, user) as actor:
+            result = check_free_text(app.unit_of_work(), actor=actor, text=text, context=ctx,
+                                     subject=subject)  # fmt: skip
     except UnicodeDecodeError as exc:
         raise _fail(ScreeningError(f"not UTF-8 text (byte {exc.start})")) from exc
     except _ERRORS as exc:

@@ -1,26 +1,24 @@
 """`faircollect user …` and `faircollect token …`: staff users and API tokens, for admins.
 
 `user create-admin NAME` creates the first admin (only while there is none) and acts as the
-operator's own account on the machine (`system:cli:<os user>`). Every other command names the
-admin it acts for with `--as NAME` and asks for that admin's password and current TOTP code: it
-signs in like the web does (counted, rate-limited, audited), acts, and signs out. Passwords,
-TOTP secrets and tokens are printed once and never again.
+operator's own account on the machine (`system:cli:<os user>`). Every other command acts for the
+admin that `cli_identity` signs in: `--user NAME` (alias `--as`: password and current TOTP code
+asked for, signed in like the web, signed out after) or the API token in `FAIRCOLLECT_TOKEN`.
+Passwords, TOTP secrets and tokens are printed once and never again.
 """
 
 from __future__ import annotations
 
-import getpass
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
 import typer
 
-from faircollect.bootstrap import App, bootstrap
+from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
 from faircollect.kit.clock import SystemClock
-from faircollect.services.authorization import Actor, NotAuthenticatedError, PermissionDeniedError
+from faircollect.services.authorization import NotAuthenticatedError, PermissionDeniedError
 from faircollect.services.identity import (
     AccountLockedError,
     AdminExistsError,
@@ -34,8 +32,6 @@ from faircollect.services.identity import (
     create_first_admin,
     create_token,
     lock_user,
-    login_password,
-    logout,
     reset_totp,
     revoke_token,
     set_roles,
@@ -46,7 +42,7 @@ user_app = typer.Typer(no_args_is_help=True, help="Staff users and roles (admins
 token_app = typer.Typer(no_args_is_help=True, help="API tokens for machine clients (admins).")
 
 Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
-As = Annotated[str, typer.Option("--as", help="the admin acting (asked for password and code)")]
+As = UserOption
 Roles = Annotated[list[str], typer.Option("--role", help="a role; repeat for several")]
 _ERRORS = (
     AccountLockedError,
@@ -62,7 +58,6 @@ _ERRORS = (
     ValueError,
     OSError,
 )
-CLI_ADDRESS = "cli"  # what the sign-in counters and the log see as the address of the CLI
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -72,19 +67,6 @@ def _fail(exc: Exception) -> typer.Exit:
 
 def _print(data: dict[str, Any]) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-@contextmanager
-def _acting(app: App, username: str) -> Iterator[Actor]:
-    """Sign the admin in (password and TOTP code asked for), yield their actor, sign out."""
-    password = typer.prompt(f"password for {username}", hide_input=True)
-    code = typer.prompt("TOTP code")
-    session = login_password(app.unit_of_work(), username=username, password=password,
-                             totp_code=code, address=CLI_ADDRESS)  # fmt: skip
-    try:
-        yield session.actor
-    finally:
-        logout(app.unit_of_work(), token=session.token)
 
 
 def _new_user(new: Any) -> None:
@@ -101,7 +83,7 @@ def create_admin_cmd(username: str, db: Db = None) -> None:
     try:
         app = bootstrap(db_url=db)
         new = create_first_admin(app.unit_of_work(), username=username,
-                                 by=f"system:cli:{getpass.getuser()}")  # fmt: skip
+                                 by=operator().label)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     _new_user(new)
@@ -109,13 +91,13 @@ def create_admin_cmd(username: str, db: Db = None) -> None:
 
 @user_app.command("add")
 def add_cmd(
-    username: str, acting: As, role: Roles, agency: Annotated[str | None, typer.Option()] = None,
-    db: Db = None,
+    username: str, role: Roles, agency: Annotated[str | None, typer.Option()] = None,
+    acting: As = None, db: Db = None,
 ) -> None:  # fmt: skip
     """Add a staff user with roles (agency roles with --agency)."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             new = add_user(app.unit_of_work(), actor=admin, username=username, roles=role,
                            agency_id=agency)  # fmt: skip
     except _ERRORS as exc:
@@ -125,13 +107,13 @@ def add_cmd(
 
 @user_app.command("role")
 def role_cmd(
-    username: str, acting: As, role: Roles, agency: Annotated[str | None, typer.Option()] = None,
-    db: Db = None,
+    username: str, role: Roles, agency: Annotated[str | None, typer.Option()] = None,
+    acting: As = None, db: Db = None,
 ) -> None:  # fmt: skip
     """Replace a user's roles (their sessions end)."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             set_roles(app.unit_of_work(), actor=admin, username=username, roles=role,
                       agency_id=agency)  # fmt: skip
     except _ERRORS as exc:
@@ -140,11 +122,11 @@ def role_cmd(
 
 
 @user_app.command("reset-totp")
-def reset_totp_cmd(username: str, acting: As, db: Db = None) -> None:
+def reset_totp_cmd(username: str, acting: As = None, db: Db = None) -> None:
     """Give a user a new TOTP secret (their sessions end)."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             fresh = reset_totp(app.unit_of_work(), actor=admin, username=username)
     except _ERRORS as exc:
         raise _fail(exc) from exc
@@ -152,11 +134,11 @@ def reset_totp_cmd(username: str, acting: As, db: Db = None) -> None:
 
 
 @user_app.command("lock")
-def lock_cmd(username: str, acting: As, db: Db = None) -> None:
+def lock_cmd(username: str, acting: As = None, db: Db = None) -> None:
     """Lock a user out (sessions and tokens stop at once)."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             lock_user(app.unit_of_work(), actor=admin, username=username)
     except _ERRORS as exc:
         raise _fail(exc) from exc
@@ -164,11 +146,11 @@ def lock_cmd(username: str, acting: As, db: Db = None) -> None:
 
 
 @user_app.command("unlock")
-def unlock_cmd(username: str, acting: As, db: Db = None) -> None:
+def unlock_cmd(username: str, acting: As = None, db: Db = None) -> None:
     """Unlock a user (after repeated failures or a lock)."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             unlock_user(app.unit_of_work(), actor=admin, username=username)
     except _ERRORS as exc:
         raise _fail(exc) from exc
@@ -178,17 +160,17 @@ def unlock_cmd(username: str, acting: As, db: Db = None) -> None:
 @token_app.command("create")
 def token_create_cmd(
     name: str,
-    acting: As,
     owner: Annotated[str, typer.Option("--for", help="the user the token acts for")],
     scope: Annotated[list[str], typer.Option("--scope", help="a permission; repeat")],
     days: Annotated[int, typer.Option(help="days until it expires")] = 90,
+    acting: As = None,
     db: Db = None,
 ) -> None:
     """Create an API token (printed once)."""
     try:
         app = bootstrap(db_url=db)
         expires = SystemClock().now() + timedelta(days=days)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             issued = create_token(app.unit_of_work(), actor=admin, name=name, scopes=scope,
                                   expires_at=expires, for_user=owner)  # fmt: skip
     except _ERRORS as exc:
@@ -199,11 +181,11 @@ def token_create_cmd(
 
 
 @token_app.command("revoke")
-def token_revoke_cmd(token_id: str, acting: As, db: Db = None) -> None:
+def token_revoke_cmd(token_id: str, acting: As = None, db: Db = None) -> None:
     """Revoke an API token at once."""
     try:
         app = bootstrap(db_url=db)
-        with _acting(app, acting) as admin:
+        with signed_in(app, acting) as admin:
             revoke_token(app.unit_of_work(), actor=admin, token_id=token_id)
     except _ERRORS as exc:
         raise _fail(exc) from exc

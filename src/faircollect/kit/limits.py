@@ -65,7 +65,7 @@ MAX_FIRST_DUE_MONTHS = 60
 MAX_SCHEDULE_MONTHS = MAX_FIRST_DUE_MONTHS + MAX_TERM
 
 # Payments one loan may carry (more than one a day over the longest schedule): keeps the batch
-# kernel's credit-balance sum inside int64 (adapters/batch/ledger_arrays.py derives the bound).
+# kernel's credit-balance sum inside int64 (kernels/replay.py derives the bound).
 MAX_PAYMENTS_PER_LOAN = 20_000
 
 # The largest single tape file (CSV or Parquet) read into memory.

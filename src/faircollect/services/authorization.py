@@ -138,7 +138,8 @@ class Actor:
     """The authenticated user, token or system job a use case acts for.
 
     ``permissions`` is what the actor may do: its roles' union, narrowed for an API token to the
-    token's scopes. Agency roles carry ``agency_id``; a borrower carries ``borrower_id``.
+    token's scopes. Agency roles carry ``agency_id``; a borrower carries ``borrower_id``; a token
+    carries its owner's ``user_id`` (the person maker-checker compares).
     """
 
     kind: str  # "user", "token", "borrower" or "system"
@@ -148,6 +149,7 @@ class Actor:
     permissions: frozenset[Permission] = field(default_factory=frozenset)
     agency_id: str | None = None
     borrower_id: str | None = None
+    user_id: str | None = None  # a token's owner; a user's own id is ``id``
 
     @property
     def label(self) -> str:
@@ -157,6 +159,16 @@ class Actor:
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def person(self) -> str | None:
+        """The staff user behind the actor (``user:<id>``), the same whether they signed in or
+        present one of their API tokens; None for a borrower or a system job."""
+        if self.kind == "user":
+            return f"user:{self.id}"
+        if self.kind == "token" and self.user_id:
+            return f"user:{self.user_id}"
+        return None
 
 
 def permissions_of(roles: Collection[Role]) -> frozenset[Permission]:
@@ -176,17 +188,30 @@ def make_actor(
     scopes: Collection[Permission] | None = None,
     agency_id: str | None = None,
     borrower_id: str | None = None,
+    user_id: str | None = None,
 ) -> Actor:
     """An actor whose permissions are its roles' (intersected with `scopes` for a token)."""
     granted = permissions_of(roles)
     if scopes is not None:
         granted &= frozenset(scopes)
-    return Actor(kind, actor_id, name, frozenset(roles), granted, agency_id, borrower_id)
+    return Actor(kind, actor_id, name, frozenset(roles), granted, agency_id, borrower_id, user_id)
 
 
 def system_actor(job: str) -> Actor:
     """The actor of a scheduled job started by the operator (the daily cycle, the batch)."""
     return Actor("system", job, job, frozenset(), frozenset({P.JOB_RUN}))
+
+
+# What the operator at the shell may do without signing in (docs/roles.md, "The operator"):
+# run jobs and read the reports and the audit evidence they already hold the keys to; never
+# personal data, never a draft or an approval, never users or tokens.
+OPERATOR_PERMISSIONS = frozenset({P.JOB_RUN, P.REPORT_READ, P.AUDIT_READ})
+
+
+def operator_actor(os_user: str) -> Actor:
+    """The operator running a job at the shell (``system:cli:<os user>``, audited as such)."""
+    name = f"cli:{os_user}"
+    return Actor("system", name, name, frozenset(), OPERATOR_PERMISSIONS)
 
 
 def can(actor: Actor, permission: Permission) -> bool:

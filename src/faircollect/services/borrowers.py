@@ -8,7 +8,8 @@ from typing import Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.kit.masking import mask_id_number, mask_name, mask_phone
-from faircollect.services.ports import AuditTrail, PiiProtector, SealedBorrower
+from faircollect.services.authorization import Actor, Permission, check_scope, require
+from faircollect.services.ports import AuditTrail, PiiProtector, SealedBorrower, UnitOfWork
 
 
 class UnknownBorrowerError(LookupError):
@@ -40,6 +41,30 @@ class BorrowerDirectory(Protocol):
     def record_access(self, access: PiiAccess) -> None: ...
 
 
+class BorrowerUnit(UnitOfWork, Protocol):
+    """A unit of work with the borrower directory."""
+
+    @property
+    def borrowers(self) -> BorrowerDirectory: ...
+
+
+def show_borrower(
+    uow: BorrowerUnit, *, actor: Actor, borrower_id: str, reveal: bool = False,
+    reason: str | None = None,
+) -> dict[str, str]:  # fmt: skip
+    """A borrower to staff (PII_VIEW; PII_REVEAL with a reason for clear values), the access
+    recorded and audited under the actor in the same transaction."""
+    with uow:
+        permission = Permission.PII_REVEAL if reveal else Permission.PII_VIEW
+        require(uow, actor, permission, subject=f"borrower:{borrower_id}")
+        check_scope(actor, borrower_id=borrower_id)
+        view = view_borrower(directory=uow.borrowers, pii=uow.pii, audit=uow.audit,
+                             borrower_id=borrower_id, actor=actor.label, at=uow.clock.now(),
+                             reveal=reveal, reason=reason)  # fmt: skip
+        uow.commit()
+    return view
+
+
 def view_borrower(
     *,
     directory: BorrowerDirectory,
@@ -51,7 +76,8 @@ def view_borrower(
     reveal: bool = False,
     reason: str | None = None,
 ) -> dict[str, str]:
-    """The borrower's fields; personal ones masked, or clear when revealed with a reason.
+    """The borrower's fields; personal ones masked, or clear when revealed with a reason, inside
+    a transaction the caller holds (`show_borrower` is the use case).
 
     Every view is recorded as an access and in the audit log, in the caller's transaction
     (masked views too: staff access is always audited).

@@ -1,10 +1,12 @@
-"""Use cases for the script library (话术库): draft, approve (maker-checker), render, free text.
+"""Use cases for the script library (话术库): draft, approve and reject (maker-checker), list.
 
 Every template version is screened when drafted and again when approved (the lexicon may have
-changed in between), and only a second person may approve it. Rendering for sending fills the
-typed variables, refuses an amount above the lawful outstanding, and screens the final text with
-the real context. Free text typed by a collector is screened, and the screening audited, before
-it can be sent.
+changed in between). Records name the person (``user:<id>``, as the table's author and approver
+columns do, which the audit verifier pairs) and the credential that acted (``via``: a session's
+user or a token). A draft records its author's person (`maker_checker.maker_of`) and only a
+second, different, signed-in person holding `script.approve` may approve it
+(`maker_checker.check_approver`). Rendering and free-text screening are in `script_render`.
+Each public function is one transaction on a `ScriptUnit` and checks the actor's permission.
 """
 
 from __future__ import annotations
@@ -12,29 +14,15 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.policy.packs import PACK_CURRENCY
-from faircollect.screening import (
-    Category,
-    Finding,
-    Screening,
-    ScreeningContext,
-    Span,
-    Verdict,
-    screen,
-)
-from faircollect.screening.model import worst
-from faircollect.screening.templates import (
-    Template,
-    TemplateError,
-    parse_template,
-    render,
-    sample_values,
-)
-from faircollect.services.maker_checker import check_second_person, normalise_identity
-from faircollect.services.ports import AuditTrail
+from faircollect.screening import Screening, ScreeningContext, Verdict, screen
+from faircollect.screening.templates import Template, parse_template, render, sample_values
+from faircollect.services.authorization import Actor, Permission, require
+from faircollect.services.maker_checker import check_approver, maker_of
+from faircollect.services.ports import UnitOfWork
 
 DRAFT, APPROVED, REJECTED, RETIRED = "draft", "approved", "rejected", "retired"
 
@@ -80,18 +68,11 @@ class ScriptStore(Protocol):
     def all_keys(self) -> list[str]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedScript:
-    """The text to send, where it came from, and its screening (send only on a pass)."""
-
-    text: str
-    key: str
-    version: int
-    screening: Screening
+class ScriptUnit(UnitOfWork, Protocol):
+    """A unit of work (one transaction) with the script store."""
 
     @property
-    def sendable(self) -> bool:
-        return self.screening.verdict is Verdict.PASS
+    def scripts(self) -> ScriptStore: ...
 
 
 def _sha(text: str) -> str:
@@ -110,60 +91,33 @@ def _screen_template(t: Template, pack: str) -> Screening:
 
 
 def draft_script(
-    store: ScriptStore,
-    audit: AuditTrail,
-    *,
-    key: str,
-    body: str,
-    lang: str,
-    channel: str,
-    pack: str,
-    author: str,
-    at: datetime,
+    uow: ScriptUnit, *, actor: Actor, key: str, body: str, lang: str, channel: str, pack: str
 ) -> ScriptVersion:
-    """Store a new draft version of ``key`` with its screening; audited."""
-    if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
-        raise ScriptError("a script key is 1-64 letters, digits, '-' or '_'")
-    if pack not in PACK_CURRENCY:
-        raise ScriptError(f"unknown pack {pack!r}; use {', '.join(PACK_CURRENCY)}")
-    author = normalise_identity(author, role="author")
-    template = parse_template(body, lang=lang, channel=channel)
-    result = _screen_template(template, pack)
-    store.lock_key(key)
-    number = max((v.version for v in store.versions(key)), default=0) + 1
-    version = ScriptVersion(
-        key,
-        number,
-        lang,
-        channel,
-        pack,
-        body,
-        author,
-        at,
-        DRAFT,
-        result.verdict.value,
-        result.rules,
-    )
-    store.add(version)
-    audit.append_records(
-        [
-            AuditRecord(
-                AuditKind.SCRIPT_DRAFTED,
-                at,
-                author,
-                f"script:{key}",
-                {
-                    "version": number,
-                    "body_sha256": _sha(body),
-                    "verdict": result.verdict.value,
-                    "rules": list(result.rules),
-                    "lang": lang,
-                    "channel": channel,
-                    "pack": pack,
-                },
-            )
-        ]
-    )
+    """Store a new draft version of ``key`` with its screening, authored by the actor's person
+    (SCRIPT_DRAFT); audited."""
+    with uow:
+        require(uow, actor, Permission.SCRIPT_DRAFT, subject=f"script:{key}")
+        if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
+            raise ScriptError("a script key is 1-64 letters, digits, '-' or '_'")
+        if pack not in PACK_CURRENCY:
+            raise ScriptError(f"unknown pack {pack!r}; use {', '.join(PACK_CURRENCY)}")
+        author = maker_of(actor, what=f"script {key!r}")
+        template = parse_template(body, lang=lang, channel=channel)
+        result = _screen_template(template, pack)
+        at = uow.clock.now()
+        store = uow.scripts
+        store.lock_key(key)
+        number = max((v.version for v in store.versions(key)), default=0) + 1
+        version = ScriptVersion(key, number, lang, channel, pack, body, author, at, DRAFT,
+                                result.verdict.value, result.rules)  # fmt: skip
+        store.add(version)
+        uow.audit.append_records([AuditRecord(
+            AuditKind.SCRIPT_DRAFTED, at, author, f"script:{key}",
+            {"version": number, "via": actor.label, "body_sha256": _sha(body),
+             "verdict": result.verdict.value, "rules": list(result.rules), "lang": lang,
+             "channel": channel, "pack": pack},
+        )])  # fmt: skip
+        uow.commit()
     return version
 
 
@@ -172,108 +126,82 @@ def _find(store: ScriptStore, key: str, number: int) -> tuple[list[ScriptVersion
     versions = store.versions(key)
     for v in versions:
         if v.version == number:
+            if v.status != DRAFT:
+                raise ScriptError(f"script {key!r} version {number} is {v.status}, not a draft")
             return versions, v
     raise ScriptError(f"no script {key!r} version {number}")
 
 
 def approve_script(
-    store: ScriptStore,
-    audit: AuditTrail,
-    *,
-    key: str,
-    version: int,
-    approver: str,
-    at: datetime,
-    acknowledge_review: bool = False,
+    uow: ScriptUnit, *, actor: Actor, key: str, version: int, acknowledge_review: bool = False
 ) -> ScriptVersion:
-    """Approve a draft (a second person); it is screened again, and a block rejects it.
-
-    The approved version replaces the key's previous one, which is retired.
-    """
-    versions, draft = _find(store, key, version)
-    if draft.status != DRAFT:
-        raise ScriptError(f"script {key!r} version {version} is {draft.status}, not a draft")
-    approver = check_second_person(
-        author=draft.author, approver=approver, what=f"script {key!r} v{version}"
-    )
-    result = _screen_template(draft.template, draft.pack)
-    if result.verdict is Verdict.REVIEW and not acknowledge_review:
-        raise ScriptError(
-            f"screening asks for review ({', '.join(result.rules)}); approve with acknowledgement"
-        )
-    blocked = result.verdict is Verdict.BLOCK
-    decided = replace(
-        draft,
-        status=REJECTED if blocked else APPROVED,
-        verdict=result.verdict.value,
-        rules=result.rules,
-        approver=approver,
-        decided_at=at,
-        note="blocked by screening at approval" if blocked else "",
-    )
-    store.update(decided)
-    records = [
-        AuditRecord(
-            AuditKind.SCRIPT_REJECTED if blocked else AuditKind.SCRIPT_APPROVED,
-            at,
-            approver,
+    """A second person approves a draft (SCRIPT_APPROVE); it is screened again, and a block
+    rejects it. The approved version replaces the key's previous one, which is retired."""
+    with uow:
+        require(uow, actor, Permission.SCRIPT_APPROVE, subject=f"script:{key}")
+        versions, draft = _find(uow.scripts, key, version)
+        approver = check_approver(author=draft.author, approver=actor,
+                                  permission=Permission.SCRIPT_APPROVE,
+                                  what=f"script {key!r} v{version}")  # fmt: skip
+        result = _screen_template(draft.template, draft.pack)
+        if result.verdict is Verdict.REVIEW and not acknowledge_review:
+            raise ScriptError(
+                f"screening asks for review ({', '.join(result.rules)});"
+                " approve with acknowledgement"
+            )
+        at = uow.clock.now()
+        blocked = result.verdict is Verdict.BLOCK
+        decided = replace(
+            draft, status=REJECTED if blocked else APPROVED, verdict=result.verdict.value,
+            rules=result.rules, approver=approver, decided_at=at,
+            note="blocked by screening at approval" if blocked else "",
+        )  # fmt: skip
+        uow.scripts.update(decided)
+        records = [AuditRecord(
+            AuditKind.SCRIPT_REJECTED if blocked else AuditKind.SCRIPT_APPROVED, at, approver,
             f"script:{key}",
-            {
-                "version": version,
-                "body_sha256": _sha(draft.body),
-                "verdict": result.verdict.value,
-                "rules": list(result.rules),
-                "author": draft.author,
-            },
-        )
-    ]
-    if not blocked:
-        for old in versions:
+            {"version": version, "body_sha256": _sha(draft.body), "verdict": result.verdict.value,
+             "rules": list(result.rules), "author": draft.author, "via": actor.label},
+        )]  # fmt: skip
+        for old in versions if not blocked else []:
             if old.status == APPROVED:
-                store.update(replace(old, status=RETIRED, decided_at=at))
-                records.append(
-                    AuditRecord(
-                        AuditKind.SCRIPT_RETIRED,
-                        at,
-                        approver,
-                        f"script:{key}",
-                        {"version": old.version, "replaced_by": version},
-                    )
-                )
-    audit.append_records(records)
+                uow.scripts.update(replace(old, status=RETIRED, decided_at=at))
+                records.append(AuditRecord(
+                    AuditKind.SCRIPT_RETIRED, at, approver, f"script:{key}",
+                    {"version": old.version, "replaced_by": version},
+                ))  # fmt: skip
+        uow.audit.append_records(records)
+        uow.commit()
     return decided
 
 
 def reject_script(
-    store: ScriptStore,
-    audit: AuditTrail,
-    *,
-    key: str,
-    version: int,
-    by: str,
-    at: datetime,
-    reason: str,
+    uow: ScriptUnit, *, actor: Actor, key: str, version: int, reason: str
 ) -> ScriptVersion:
-    """Reject a draft with a reason; audited."""
-    _versions, draft = _find(store, key, version)
-    if draft.status != DRAFT:
-        raise ScriptError(f"script {key!r} version {version} is {draft.status}, not a draft")
-    if not reason.strip():
-        raise ScriptError("a rejection needs a reason")
-    decided = replace(draft, status=REJECTED, approver=by, decided_at=at, note=reason)
-    store.update(decided)
-    audit.append_records(
-        [
-            AuditRecord(
-                AuditKind.SCRIPT_REJECTED,
-                at,
-                by,
-                f"script:{key}",
-                {"version": version, "reason": reason, "author": draft.author},
-            )
-        ]
-    )
+    """Reject a draft with a reason (SCRIPT_APPROVE: the checker's decision); audited."""
+    with uow:
+        require(uow, actor, Permission.SCRIPT_APPROVE, subject=f"script:{key}")
+        _versions, draft = _find(uow.scripts, key, version)
+        if not reason.strip():
+            raise ScriptError("a rejection needs a reason")
+        by = maker_of(actor, what=f"the rejection of script {key!r} v{version}")
+        at = uow.clock.now()
+        decided = replace(draft, status=REJECTED, approver=by, decided_at=at, note=reason)
+        uow.scripts.update(decided)
+        uow.audit.append_records([AuditRecord(
+            AuditKind.SCRIPT_REJECTED, at, by, f"script:{key}",
+            {"version": version, "reason": reason, "author": draft.author, "via": actor.label},
+        )])  # fmt: skip
+        uow.commit()
     return decided
+
+
+def list_scripts(uow: ScriptUnit, *, actor: Actor, key: str | None = None) -> list[ScriptVersion]:
+    """Every version of every script, or of one key (MESSAGE_SCREEN: who sends may read them)."""
+    with uow:
+        require(uow, actor, Permission.MESSAGE_SCREEN, subject=f"script:{key or '*'}")
+        store = uow.scripts
+        return [v for k in ([key] if key else store.all_keys()) for v in store.versions(k)]
 
 
 def active_version(store: ScriptStore, key: str) -> ScriptVersion:
@@ -282,72 +210,3 @@ def active_version(store: ScriptStore, key: str) -> ScriptVersion:
         if v.status == APPROVED:
             return v
     raise ScriptError(f"script {key!r} has no approved version")
-
-
-def render_script(
-    store: ScriptStore, *, key: str, values: dict[str, Any], context: ScreeningContext
-) -> RenderedScript:
-    """Fill the approved version of ``key`` for one recipient and screen the result.
-
-    An {amount} above ``context.lawful_outstanding_minor`` is blocked here (and the screening's
-    amount rule checks every amount in the final text); a template with {amount} needs the lawful
-    outstanding.
-    """
-    version = active_version(store, key)
-    template = version.template
-    if "amount" in template.variables and context.lawful_outstanding_minor is None:
-        raise TemplateError("rendering {amount} needs the lawful outstanding in the context")
-    text = render(template, values, currency=context.currency)
-    result = screen(text, lang=version.lang, context=context)
-    amount = values.get("amount")
-    limit = context.lawful_outstanding_minor
-    if (
-        "amount" in template.variables
-        and isinstance(amount, int)
-        and limit is not None
-        and amount > limit
-    ):
-        finding = Finding(
-            "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL",
-            Category.OVER_DEMAND,
-            Verdict.BLOCK,
-            (Span(0, len(text), text, "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL"),),
-        )
-        result = replace(
-            result,
-            verdict=worst(result.verdict, Verdict.BLOCK),
-            findings=(*result.findings, finding),
-            categories=tuple(dict.fromkeys((*result.categories, Category.OVER_DEMAND))),
-        )
-    return RenderedScript(text, key, version.version, result)
-
-
-def check_free_text(
-    audit: AuditTrail,
-    *,
-    text: str,
-    context: ScreeningContext,
-    by: str,
-    subject: str,
-    at: datetime,
-) -> Screening:
-    """Screen a collector's own text before it may be sent; the outcome is audited (the text
-    itself is not stored in the log, only its hash: it may hold personal data)."""
-    result = screen(text, context=context)
-    audit.append_records(
-        [
-            AuditRecord(
-                AuditKind.MESSAGE_SCREENED,
-                at,
-                by,
-                subject,
-                {
-                    "text_sha256": _sha(text),
-                    "verdict": result.verdict.value,
-                    "rules": list(result.rules),
-                    "source": "free_text",
-                },
-            )
-        ]
-    )
-    return result

@@ -11,6 +11,7 @@ marked `interrupted` as the new run starts, so no row stays `running` forever.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,14 +24,23 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, insert, update
 
 from faircollect.adapters.audit_store import AuditLog
-from faircollect.adapters.batch.ledger_arrays import I64
-from faircollect.adapters.batch.portfolio import OPEN_END, Ledger, compute_positions
 from faircollect.adapters.db.bulk import BulkConnection, bulk_connection
 from faircollect.adapters.db.locks import exclusive
 from faircollect.adapters.db.tables import batch_runs
+from faircollect.adapters.runners.inprocess import InProcessRunner
 from faircollect.adapters.sql_executors import DbapiExecutor
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.domain.delinquency import BucketScheme
+from faircollect.kernels.positions import OPEN_END, Ledger
+from faircollect.kernels.replay import I64
+from faircollect.kernels.runner import ShardRunner
+from faircollect.kernels.shards import (
+    DEFAULT_SHARD_LOANS,
+    POSITIONS_SCHEMA,
+    merge_positions,
+    positions_of_shard,
+    to_shards,
+)
 from faircollect.kit.clock import Clock
 from faircollect.kit.dates import to_day_number
 
@@ -123,17 +133,46 @@ def load_ledger(url: str, dialect: str, as_of: date) -> Ledger:
 
 
 def run_batch(
-    *, engine: Engine, url: str, as_of: date, buckets: BucketScheme, clock: Clock
+    *,
+    engine: Engine,
+    url: str,
+    as_of: date,
+    buckets: BucketScheme,
+    clock: Clock,
+    runner: ShardRunner | None = None,
+    shard_loans: int = DEFAULT_SHARD_LOANS,
 ) -> BatchResult:
     """Compute and store every loan's position as of `as_of`; failures are recorded. Waits
-    while another batch runs."""
+    while another batch runs. The kernel runs on `runner` (default: this process)."""
     with exclusive(engine, BATCH_LOCK):
-        return _locked_run(engine=engine, url=url, as_of=as_of, buckets=buckets, clock=clock)
+        return _locked_run(
+            engine=engine,
+            url=url,
+            as_of=as_of,
+            job=_Job(buckets, clock, runner or InProcessRunner(), shard_loans),
+        )
 
 
-def _locked_run(
-    *, engine: Engine, url: str, as_of: date, buckets: BucketScheme, clock: Clock
-) -> BatchResult:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    buckets: BucketScheme
+    clock: Clock
+    runner: ShardRunner
+    shard_loans: int
+
+
+def compute_positions_on(
+    runner: ShardRunner, ledger: Ledger, as_of: date, buckets: BucketScheme, shard_loans: int
+) -> dict[str, np.ndarray]:
+    """Every loan's position: the ledger cut into shards, the kernel mapped by `runner`."""
+    day = to_day_number(as_of)
+    kernel = functools.partial(positions_of_shard, as_of_day=day, buckets=buckets)
+    shards = to_shards(ledger, day, shard_loans)
+    return merge_positions(runner.map_shards(kernel, shards, POSITIONS_SCHEMA))
+
+
+def _locked_run(*, engine: Engine, url: str, as_of: date, job: _Job) -> BatchResult:
+    clock = job.clock
     with engine.begin() as conn:
         # This process holds the batch lock: a run still marked running lost its process.
         conn.execute(
@@ -153,14 +192,7 @@ def _locked_run(
         )
         run_id = int(inserted.inserted_primary_key[0])  # type: ignore[index]
     try:
-        return _run(
-            url=url,
-            dialect=engine.dialect.name,
-            run_id=run_id,
-            as_of=as_of,
-            buckets=buckets,
-            clock=clock,
-        )
+        return _run(url=url, dialect=engine.dialect.name, run_id=run_id, as_of=as_of, job=job)
     except Exception as exc:
         with engine.begin() as conn:
             conn.execute(
@@ -171,14 +203,13 @@ def _locked_run(
         raise
 
 
-def _run(
-    *, url: str, dialect: str, run_id: int, as_of: date, buckets: BucketScheme, clock: Clock
-) -> BatchResult:
+def _run(*, url: str, dialect: str, run_id: int, as_of: date, job: _Job) -> BatchResult:
+    clock = job.clock
     t0 = time.perf_counter()
     ledger = load_ledger(url, dialect, as_of)
     t1 = time.perf_counter()
     day = to_day_number(as_of)
-    positions = compute_positions(ledger, day, buckets)
+    positions = compute_positions_on(job.runner, ledger, as_of, job.buckets, job.shard_loans)
     t2 = time.perf_counter()
     n = positions["loan_key"].size
     int32 = ("as_of", "loan_key", "batch_run_id", "dpd")

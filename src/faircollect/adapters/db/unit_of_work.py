@@ -17,6 +17,7 @@ from faircollect.adapters.db.identity_store import SqlIdentityStore
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory, SqlLedgerStore
 from faircollect.adapters.db.payment_store import SqlPaymentStore
 from faircollect.adapters.db.playbook_store import SqlPlaybookStore
+from faircollect.adapters.db.report_store import SqlReportStore
 from faircollect.adapters.db.script_store import SqlScriptStore
 from faircollect.kit.clock import Clock
 from faircollect.services.identity.ports import Credentials
@@ -138,3 +139,7 @@ class SqlUnitOfWork:
     @cached_property
     def payments(self) -> SqlPaymentStore:
         return SqlPaymentStore(self.connection)
+
+    @cached_property
+    def reports(self) -> SqlReportStore:
+        return SqlReportStore(self.connection)

@@ -173,7 +173,8 @@ def resolve_token(uow: IdentityUnit, *, token: str) -> Actor:
         if owner is None or owner.locked:
             raise NotAuthenticatedError("the token's owner is locked")
         actor = make_actor("token", row.token_id, f"{owner.username}/{row.name}", owner.roles,
-                           scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id)  # fmt: skip
+                           scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id,
+                           user_id=owner.user_id)  # fmt: skip
         store.token_used(row.token_id, now)
         audit(uow, AuditKind.TOKEN_USED, actor.label, f"user:{owner.user_id}",
               {"token": row.token_id, "name": row.name, "uses": row.uses + 1})  # fmt: skip

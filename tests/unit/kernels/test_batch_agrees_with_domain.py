@@ -9,13 +9,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from faircollect.adapters.batch.portfolio import (
+from faircollect.domain.delinquency import DEFAULT_BUCKETS
+from faircollect.kernels.positions import (
     OPEN_END,
     POSITION_COLUMNS,
     Ledger,
     compute_positions,
 )
-from faircollect.domain.delinquency import DEFAULT_BUCKETS
 from faircollect.kit.dates import to_day_number
 from faircollect.kit.rates import to_scaled
 from tests.strategies import GeneratedLoan, loans

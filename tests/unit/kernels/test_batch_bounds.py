@@ -1,4 +1,4 @@
-"""The batch kernels' int64 arithmetic at the bounds of kit.limits (ledger_arrays' docstring).
+"""The batch kernels' int64 arithmetic at the bounds of kit.limits (replay's docstring).
 
 A loan with every input at its bound goes through the kernel; each column must equal the
 domain's ledger, which computes in exact Python integers: a wrapped int64 would differ.
@@ -12,15 +12,15 @@ from datetime import date
 import numpy as np
 import pytest
 
-from faircollect.adapters.batch.portfolio import (
+from faircollect.domain.delinquency import DEFAULT_BUCKETS
+from faircollect.domain.loans import Installment, Payment
+from faircollect.domain.position import loan_position
+from faircollect.kernels.positions import (
     POSITION_COLUMNS,
     Ledger,
     LedgerBoundsError,
     compute_positions,
 )
-from faircollect.domain.delinquency import DEFAULT_BUCKETS
-from faircollect.domain.loans import Installment, Payment
-from faircollect.domain.position import loan_position
 from faircollect.kit.dates import add_months, to_day_number
 from faircollect.kit.limits import (
     EARLIEST_DATE,

@@ -4,7 +4,7 @@ Loans advance in lock-step: each round settles one (payment, instalment) pair pe
 so the work is proportional to payments + instalments, with no per-loan Python. Amounts stay in
 int64 minor units; the penalty product is split as in `kit.rates.scaled_charge` to avoid overflow.
 
-Why int64 cannot overflow. `portfolio.check_bounds` refuses any input outside kit.limits, so:
+Why int64 cannot overflow. `positions.check_bounds` refuses any input outside kit.limits, so:
 every instalment amount and payment is at most A = MAX_MINOR = 1e12; a schedule has at most
 R = MAX_TERM = 360 rows; a loan at most P = MAX_PAYMENTS_PER_LOAN = 2e4 payments; due, payment
 and as-of days lie at or after EARLIEST_DATE and as-of at or before LATEST_DATE, so any accrual
@@ -21,7 +21,7 @@ S = RATE_SCALE = 1e8). Then, against 2**63 - 1 ≈ 9.22e18:
 - `credit` sums what is left of each payment: at most P·A = 2e16; `money` ≤ A;
 - day arithmetic (as_of - due, day - acc) is bounded by |day numbers| < 2**24.
 
-The tightest of these is 1.5e17, 60 times below the limit. tests/unit/adapters/
+The tightest of these is 1.5e17, 60 times below the limit. tests/unit/kernels/
 test_batch_bounds.py runs a loan with every input at its bound through the kernel and checks
 each column equals the domain's exact Python-integer ledger.
 """

@@ -1,21 +1,20 @@
-"""Whole-portfolio positions from the ledger's columns: contract and lawful replays, buckets.
+"""Positions of a set of loans from the ledger's columns: contract and lawful replays, buckets.
 
-Loans are processed in chunks (bounded memory) on a small thread pool: NumPy releases the GIL
-in its kernels, so two cores share the work.
+A pure kernel: no I/O and no threads. Loans are replayed in chunks (bounded memory); running
+several sets of loans at once is a runner's business (`kernels.shards`, `adapters.runners`).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
-from faircollect.adapters.batch.ledger_arrays import I64, Payments, Schedules, States, replay
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.domain.loans import DEFAULT_ALLOCATION_ORDER, parse_allocation_order
 from faircollect.domain.position import POSITION_FIELDS
+from faircollect.kernels.replay import I64, Payments, Schedules, States, replay
 from faircollect.kit.dates import to_day_number
 from faircollect.kit.limits import (
     EARLIEST_DATE,
@@ -81,7 +80,7 @@ def compute_positions(
     """Per-loan positions (arrays in loan-key order) for every column of POSITION_COLUMNS.
 
     Raises LedgerBoundsError when an input lies outside the bounds the int64 arithmetic is
-    proven safe for (ledger_arrays' docstring), e.g. rows stored before a bound was enforced.
+    proven safe for (replay's docstring), e.g. rows stored before a bound was enforced.
     """
     check_bounds(ledger, as_of_day)
     sort = np.argsort(ledger.loan_key, kind="stable")
@@ -271,11 +270,10 @@ def _book(
 
 
 def _run(book: _Book, as_of_day: int, chunk_loans: int) -> States:
-    """Replay in chunks of loans on two threads and concatenate the results."""
+    """Replay in chunks of loans and concatenate the results."""
     n = book.rate.size
     bounds = [(lo, min(lo + chunk_loans, n)) for lo in range(0, n, chunk_loans)] or [(0, 0)]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        parts = list(pool.map(lambda b: _chunk(book, b[0], b[1], as_of_day), bounds))
+    parts = [_chunk(book, lo, hi, as_of_day) for lo, hi in bounds]
     return States(
         *(np.concatenate([getattr(p, f) for p in parts]) for f in States.__dataclass_fields__)
     )

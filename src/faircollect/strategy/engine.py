@@ -1,0 +1,91 @@
+"""The strategy engine: per account and day, the lawful action worth most, under a budget.
+
+Once a day (at the first daytime slot) every action the gate allows an account in arrears is
+scored: expected collected over the outcome window above waiting's, minus the action's cost,
+minus the complaint cost times its added complaint chance. The best action with a positive score
+is kept; if more accounts want a contact than the day's budget allows, the highest scores go.
+A call goes at the slot the account last answered (else the slot answered most often in the
+logs); a message at 10:00. The pre-due reminder of the playbook is kept as written. At its slot
+the gate decides again and has the last word.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faircollect.strategy.actions import ACTIONS, INDEX, slot_index
+from faircollect.strategy.uplift import F64, I64, TLearner, features
+from faircollect.strategy.view import NONE, AccountView, Mask
+
+MESSAGE_SLOT = slot_index("10:00")
+FIRST_SLOT = slot_index("09:00")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """What the strategy file sets for the engine (strategy.config)."""
+
+    arms: tuple[int, ...]
+    daily_budget_share: float = 0.25
+    complaint_cost_minor: int = 200_000
+    min_gain_minor: int = 0
+    costs_minor: tuple[int, ...] = ()  # per catalogue action
+
+
+@dataclass
+class EngineStrategy:
+    """The engine as a strategy the driver (or the live cycle) can play."""
+
+    model: TLearner
+    settings: EngineSettings
+    call_slot: int = slot_index("19:00")
+    name: str = "engine"
+    _day: int = -1
+    _pick: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _slot: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    last_scores: F64 = field(default_factory=lambda: np.zeros(0))
+
+    def decide(self, view: AccountView, allowed: Mask) -> tuple[I64, I64]:
+        """The action (NONE to wait) and its slot per account, for today."""
+        s = self.settings
+        n = view.n
+        arms = np.array(self.model.arms, dtype=np.int64)
+        late = (view.dpd > 0) & ~view.plan_active & ~view.promise_open
+        pay, complaint = self.model.predict(features(view), view.arrears_minor.astype(float))
+        cost = np.array([s.costs_minor[a] for a in arms], dtype=np.float64)
+        score = (
+            (pay[:, 1:] - pay[:, :1])
+            - cost[None, :]
+            - s.complaint_cost_minor * np.maximum(complaint[:, 1:] - complaint[:, :1], 0.0)
+        )
+        score = np.where(allowed[:, arms] & late[:, None], score, -np.inf)
+        best = np.argmax(score, axis=1)
+        gain = score[np.arange(n), best]
+        want = gain > s.min_gain_minor
+        budget = int(np.floor(s.daily_budget_share * max(int(late.sum()), 1)))
+        if int(want.sum()) > budget:
+            keep = np.argsort(-np.where(want, gain, -np.inf), kind="stable")[:budget]
+            want = np.zeros(n, dtype=bool)
+            want[keep] = True
+        pick = np.where(want, arms[best], NONE).astype(np.int64)
+        voice = np.array([a.is_voice for a in ACTIONS])[np.maximum(pick, 0)] & (pick != NONE)
+        known = view.best_slot >= FIRST_SLOT
+        slot = np.where(voice, np.where(known, view.best_slot, self.call_slot), MESSAGE_SLOT)
+        predue = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
+        pick = np.where(predue, INDEX["sms.predue"], pick)
+        slot = np.where(predue, MESSAGE_SLOT, slot)
+        self.last_scores = np.where(want, gain, 0.0)
+        return pick, slot.astype(np.int64)
+
+    def choose(self, view: AccountView, slot: int, allowed: Mask) -> I64:
+        if slot == FIRST_SLOT:
+            self._day = view.day_index
+            self._pick, self._slot = self.decide(view, allowed)
+        if self._day != view.day_index:
+            return np.full(view.n, NONE, dtype=np.int64)
+        return np.where(self._slot == slot, self._pick, NONE).astype(np.int64)
+
+    def probabilities(self) -> F64 | None:
+        return None
