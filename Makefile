@@ -9,6 +9,9 @@ DEMO_DIR ?= out/demo
 # a loopback host only).
 DEMO_SERVE ?= 1
 DEMO_PORT ?= 8000
+# The demo's lender is plainly fictional, and set here: the code carries no sample brand.
+DEMO_BRAND := FAIRCOLLECT_BRAND_NAME="示例金融（演示）" FAIRCOLLECT_BRAND_SMS_SIGNATURE="示例金融" \
+	FAIRCOLLECT_BRAND_HOTLINE="400-000-0000" FAIRCOLLECT_BRAND_PORTAL_URL="http://127.0.0.1:$(DEMO_PORT)"
 
 .PHONY: demo test lint typecheck contracts unit coverage bench clean vendor messages
 
@@ -20,10 +23,10 @@ $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR)  # the demo's own scratch folder: each run starts from an empty database
-	$(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
+	$(DEMO_BRAND) $(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
 		echo "serving the demo on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops)"; \
-		FAIRCOLLECT_COOKIE_SECURE=0 $(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \
+		$(DEMO_BRAND) FAIRCOLLECT_COOKIE_SECURE=0 $(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \
 	fi
 
 # Re-fetch the vendored HTMX (pages) and axe-core (browser tests) from npm at their pinned versions.
@@ -33,7 +36,7 @@ vendor:
 # Extract the pages' messages and merge them into the zh and en catalogs (compiled at first use).
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o $(VENV)/messages.pot .
-	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/faircollect/entrypoints/web/locales --no-location --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(VENV)/messages.pot -d src/faircollect/entrypoints/web/locales --no-fuzzy-matching --ignore-obsolete
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench data/screening

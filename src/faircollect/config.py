@@ -53,11 +53,12 @@ class Settings:
     # the flag for a plain-http demo or test on the loopback address only: the pages keep it
     # for any other host (entrypoints/http/cookies.py).
     cookie_secure: bool = True
-    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}).
+    # The lender's branding, shown on pages and filled into messages ({lender}, {phone}): the
+    # lender's own, never a built-in sample (the demo sets a plainly fictional one).
     brand_name: str = "FairCollect"
-    sms_signature: str = "FairCollect"
-    hotline: str = ""
-    portal_url: str = "http://127.0.0.1:8000"
+    brand_sms_signature: str = "FairCollect"  # the 【…】 signature of the lender's SMS
+    brand_hotline: str = ""  # the service number shown on pages and in messages
+    brand_portal_url: str = "http://127.0.0.1:8000"  # the borrower portal's address
     # Where the daily batch's kernel runs: inprocess (threads), processes, or spark; see README.
     batch_runner: str = "inprocess"
     batch_workers: int = 2
@@ -130,9 +131,9 @@ class Settings:
             issuer=e.get("FAIRCOLLECT_TOTP_ISSUER", "FairCollect"),
             cookie_secure=e.get("FAIRCOLLECT_COOKIE_SECURE", "1") != "0",
             brand_name=e.get("FAIRCOLLECT_BRAND_NAME", "FairCollect"),
-            sms_signature=e.get("FAIRCOLLECT_SMS_SIGNATURE", "FairCollect"),
-            hotline=e.get("FAIRCOLLECT_HOTLINE", ""),
-            portal_url=e.get("FAIRCOLLECT_PORTAL_URL", "http://127.0.0.1:8000"),
+            brand_sms_signature=e.get("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "FairCollect"),
+            brand_hotline=e.get("FAIRCOLLECT_BRAND_HOTLINE", ""),
+            brand_portal_url=e.get("FAIRCOLLECT_BRAND_PORTAL_URL", "http://127.0.0.1:8000"),
             batch_runner=e.get("FAIRCOLLECT_BATCH_RUNNER", "inprocess"),
             batch_workers=int(e.get("FAIRCOLLECT_BATCH_WORKERS", "2")),
             spark_master=e.get("FAIRCOLLECT_SPARK_MASTER") or None,

@@ -164,10 +164,19 @@ def test_failures_get_one_answer_then_lock_and_the_limit_says_when(
 def test_a_borrower_signs_in_with_the_code_sent_to_their_phone(
     fast: App, client: TestClient
 ) -> None:
-    token = csrf_of(client.get("/login").text)
+    first = client.get("/login").text
+    assert first.count('name="phone"') == 1  # the number is asked once …
+    assert 'action="/login/borrower/verify"' not in first
+    token = csrf_of(first)
     sent = client.post("/login/borrower/code", data={"phone": "13812345678", "csrf_token": token})
     assert sent.status_code == 200
-    assert 'value="13812345678"' in sent.text  # the verify form is filled in
+    # … and then carried by the code form, shown masked: only the code is typed.
+    assert sent.text.count('name="phone"') == 1
+    assert '<input type="hidden" name="phone" value="13812345678">' in sent.text
+    assert "138****5678" in sent.text
+    # Switching the language there comes back to the sign-in page, not to the form's address.
+    assert 'href="/language/en?next=/login"' in sent.text
+    assert 'action="/login/borrower/code"' not in sent.text
     wrong = client.post(
         "/login/borrower/verify",
         data={"phone": "13812345678", "code": "000000", "csrf_token": csrf_of(sent.text)},

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.entrypoints.server import create_app
 from faircollect.kit.limits import MAX_BODY_BYTES
+from tests.integration.identity_kit import records
 from tests.integration.service_support import HOSTILE, TokenResolver, build_ledger
 
 COOKIE = "faircollect_session"
@@ -24,7 +26,10 @@ def client(app: App, tmp_path: Path) -> Iterator[TestClient]:
     build_ledger(app, tmp_path / "tape")
     branded = App(
         dataclasses.replace(
-            app.settings, brand_name="Lender & Co", hotline="+86 10 1234 5678", portal_url="/"
+            app.settings,
+            brand_name="Lender & Co",
+            brand_hotline="+86 10 1234 5678",
+            brand_portal_url="/",
         )
     )
     # Share the test database and the keys already checked against it.
@@ -117,7 +122,7 @@ def test_the_login_page_holds_both_forms_and_the_branding(client: TestClient) ->
     assert 'action="/login/password"' in html
     assert 'name="totp_code"' in html
     assert 'action="/login/borrower/code"' in html
-    assert 'action="/login/borrower/verify"' in html
+    assert 'action="/login/borrower/verify"' not in html  # shown once a code was sent
     assert "Lender &amp; Co" in html
     assert "+86 10 1234 5678" in html
     assert "示例金融" not in html
@@ -156,3 +161,26 @@ def test_bad_input_to_a_page_is_an_error_page_not_a_500(client: TestClient) -> N
     huge = client.post("/login/password", content=b"x" * (MAX_BODY_BYTES + 1))
     assert huge.status_code == 413
     assert huge.headers["content-security-policy"].startswith("default-src 'none'")
+
+
+def test_a_page_the_role_may_not_open_is_an_audited_denial(app: App, client: TestClient) -> None:
+    client.cookies.set(COOKIE, "collector")
+    assert client.get("/admin/users").status_code == 403
+    client.cookies.set(COOKIE, "b1")
+    assert client.get("/accounts/L2?cursor=x").status_code == 403
+    assert client.get("/accounts/L2").status_code == 403
+    users = records(app, "page:/admin/users")
+    assert [(r.kind, r.actor) for r in users] == [(AuditKind.PERMISSION_DENIED, "user:u1")]
+    assert users[0].payload == {"permission": "user.manage", "roles": ["collector"]}
+    # The route's path is recorded, never the loan id or the query typed into it.
+    account = records(app, "page:/accounts/{loan_id}")
+    assert [(r.kind, r.actor) for r in account] == [
+        (AuditKind.PERMISSION_DENIED, "borrower:B1")
+    ] * 2
+    assert records(app, "page:/accounts/L2") == []
+    # Allowed pages and anonymous visitors write no denial.
+    client.cookies.set(COOKIE, "admin")
+    assert client.get("/admin/users").status_code == 200
+    client.cookies.clear()
+    assert client.get("/admin/users", follow_redirects=False).status_code == 303
+    assert len(records(app, "page:/admin/users")) == 1

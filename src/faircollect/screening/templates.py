@@ -113,14 +113,21 @@ def render(template: Template, values: dict[str, Any], *, currency: str = "CNY")
     return template.body.format(**filled)
 
 
-def sample_values(template: Template) -> dict[str, Any]:
-    """Neutral values used to screen a template at approval."""
+def sample_values(
+    template: Template, *, lender: str | None = None, phone: str | None = None
+) -> dict[str, Any]:
+    """Neutral values used to screen a template at approval.
+
+    `lender` and `phone` are the lender's configured name and hotline (Settings.brand_name,
+    Settings.brand_hotline) when the caller has them; otherwise a plain description stands in,
+    never a sample brand that could pass for a real lender's.
+    """
     zh = template.lang == "zh"
     return {
         "name": "张三" if zh else "Alex Doe",
         "amount": 100_000,
         "due_date": date(2026, 12, 31),
         "channel": template.channel,
-        "lender": "示例金融" if zh else "Example Finance",
-        "phone": "400-000-0000" if zh else "1-800-000-0000",
+        "lender": lender or ("本公司" if zh else "our company"),
+        "phone": phone or ("客服电话" if zh else "the service number"),
     }

@@ -28,6 +28,7 @@ from faircollect.services.authorization import (
     Permission,
     PermissionDeniedError,
 )
+from faircollect.services.denials import refuse_page
 
 __all__ = ["SESSION_COOKIE"]  # re-exported: the pages and tests name the cookie from here
 LANGUAGE_COOKIE = "faircollect_lang"
@@ -126,6 +127,15 @@ async def _bearer_actor(request: Request) -> Actor | None:
     return await run_in_threadpool(resolver.from_bearer, token.strip())
 
 
+def _refuse_page(request: Request, actor: Actor, access: RouteAccess) -> None:
+    refuse_page(
+        request.app.state.faircollect.unit_of_work(),
+        actor,
+        min(access.permissions),
+        page=access.path,
+    )
+
+
 def _guard(access: RouteAccess) -> Callable[[Request], Any]:
     async def check(request: Request) -> Actor | None:
         # The resolvers reach the database: never on the event loop.
@@ -148,6 +158,10 @@ def _guard(access: RouteAccess) -> Callable[[Request], Any]:
         if actor is None:
             raise NotAuthenticatedError("sign in first")
         if not access.permissions & actor.permissions:
+            if access.via is Via.SESSION:
+                # A page refused to a signed-in person is an audited denial (kind 709), as a
+                # use case's own refusal is; the record is committed before the 403 page.
+                await run_in_threadpool(_refuse_page, request, actor, access)
             raise PermissionDeniedError(actor, min(access.permissions))
         return actor
 

@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 
 from faircollect.bootstrap import App
 from faircollect.entrypoints.http.access import Via, request_actor, route
-from faircollect.entrypoints.web.i18n import translations
-from faircollect.entrypoints.web.rendering import N_, page_language, render
+from faircollect.entrypoints.web.i18n import N_, translations
+from faircollect.entrypoints.web.rendering import page_language, render
 from faircollect.services import identity
 from faircollect.services.authorization import ROLE_PERMISSIONS, Permission, Role
 

@@ -8,8 +8,8 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
-from faircollect.entrypoints.web.i18n import translations
-from faircollect.entrypoints.web.rendering import N_, page_language, render
+from faircollect.entrypoints.web.i18n import N_, translations
+from faircollect.entrypoints.web.rendering import page_language, render
 
 MESSAGES = {
     401: N_("Please sign in."),

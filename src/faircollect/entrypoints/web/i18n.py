@@ -17,6 +17,11 @@ LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 
 
+def N_(message: str) -> str:
+    """Mark a message for the catalog that is translated where it is shown."""
+    return message
+
+
 @cache
 def translations(language: str) -> gettext.GNUTranslations:
     """The catalog of a supported language, compiled in memory from its .po file.

@@ -28,9 +28,9 @@ from faircollect.entrypoints.http.cookies import (
     clear_cookie,
     set_cookie,
 )
-from faircollect.entrypoints.web.i18n import translations
+from faircollect.entrypoints.web.i18n import N_, translations
 from faircollect.entrypoints.web.pages import safe_next
-from faircollect.entrypoints.web.rendering import N_, page_language, render
+from faircollect.entrypoints.web.rendering import page_language, render
 from faircollect.kit.limits import AUTH
 from faircollect.services import identity
 from faircollect.services.authorization import NotAuthenticatedError
@@ -122,7 +122,7 @@ def borrower_code(request: Request, phone: Phone, next: Next = "/") -> Response:
     try:
         identity.request_borrower_code(
             app.unit_of_work(), phone=phone, address=_address(request), send=app.code_sender(),
-            sender=app.settings.sms_signature,
+            sender=app.settings.brand_sms_signature,
         )  # fmt: skip
     except identity.LoginRateLimitedError as exc:
         return _login_page(request, 429, LIMITED, next=target, phone=phone[:32],

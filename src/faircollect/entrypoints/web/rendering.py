@@ -4,6 +4,7 @@ shown, never run), the page's language, the lender's branding and the role-aware
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from faircollect.bootstrap import App
-from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, current_session
+from faircollect.entrypoints.http.access import LANGUAGE_COOKIE, REGISTRY, current_session
 from faircollect.entrypoints.http.cookies import presession_token, remember_presession
-from faircollect.entrypoints.web.i18n import choose_language, translations
+from faircollect.entrypoints.web.i18n import N_, choose_language, translations
+from faircollect.entrypoints.web.labels import label
+from faircollect.kit.masking import mask_phone
 from faircollect.kit.money import format_minor
 from faircollect.services.authorization import Actor, Permission
 
@@ -32,7 +35,17 @@ ENV = Environment(
 
 def money(minor: int, currency: str) -> str:
     """``123456, "CNY"`` → ``1234.56 CNY`` (exact: formatted from the integer)."""
-    return f"{format_minor(int(minor))} {currency}"
+    return f"{format_minor(int(minor))}\u00a0{currency}"  # kept on one line
+
+
+def amount(minor: int) -> str:
+    """``123456`` → ``1234.56``: a table cell whose column header names the currency."""
+    return format_minor(int(minor))
+
+
+def utc(moment: datetime) -> str:
+    """A stored instant as ``2025-09-01 14:00 UTC`` (said so: the pages know no reader's zone)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def percent(rate: str) -> str:
@@ -42,26 +55,15 @@ def percent(rate: str) -> str:
     except InvalidOperation:
         return str(rate)
     text = format(value.normalize(), "f")
-    return f"{text} %"
+    return f"{text}\u00a0%"
 
-
-def N_(message: str) -> str:
-    """Mark a message for the catalog that is translated where it is shown."""
-    return message
-
-
-# Values shown translated (pause kinds, verdicts): listed so that extraction finds them.
-SHOWN_VALUES = (
-    N_("dispute"),
-    N_("complaint"),
-    N_("hardship"),
-    N_("allow"),
-    N_("block"),
-    N_("review"),
-)
 
 ENV.filters["money"] = money
 ENV.filters["percent"] = percent
+ENV.filters["mask_phone"] = mask_phone
+ENV.filters["label"] = label
+ENV.filters["amount"] = amount
+ENV.filters["utc"] = utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,17 @@ def page_language(request: Request) -> str:
     )
 
 
+def page_path(request: Request) -> str:
+    """Where the language links come back to: this page, or for the answer to a form (a POST,
+    which a GET would not reach) the nearest page above it (/login/borrower/code → /login)."""
+    path = request.url.path
+    if request.method == "GET":
+        return path
+    while path not in ("", "/") and ("GET", path) not in REGISTRY:
+        path = path.rsplit("/", 1)[0]
+    return path or "/"
+
+
 def render(
     request: Request,
     template: str,
@@ -113,11 +126,16 @@ def render(
     html = ENV.get_template(template).render(
         _=catalog.gettext,
         lang=language,
-        brand={"name": s.brand_name, "hotline": s.hotline, "portal_url": s.portal_url},
+        brand={
+            "name": s.brand_name,
+            "hotline": s.brand_hotline,
+            "portal_url": s.brand_portal_url,
+        },
         actor=actor,
-        nav=navigation(actor),
+        # Until the initial password is changed, every link would lead back to /password.
+        nav=[] if getattr(session, "must_change_password", False) else navigation(actor),
         csrf_token=session.csrf_token if session else presession_token(request),
-        path=request.url.path,
+        path=page_path(request),
         **context,
     )
     response = HTMLResponse(html, status_code=status, headers=headers)

@@ -1,0 +1,26 @@
+"""Refusals decided before a use case runs: a page the actor's role may not open.
+
+The route guard refuses such a request itself (no use case is called), so it asks this module to
+write the refusal to the audit log, as `require` does inside a use case: kind 709
+PERMISSION_DENIED, committed in its own transaction before the error answer.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from faircollect.services.authorization import (
+    Actor,
+    Permission,
+    PermissionDeniedError,
+    require,
+)
+from faircollect.services.ports import UnitOfWork
+
+
+def refuse_page(uow: UnitOfWork, actor: Actor, permission: Permission, *, page: str) -> NoReturn:
+    """Audit that `actor` may not open `page` (a route path, never its values), then raise
+    `PermissionDeniedError`. Called only for an actor who lacks `permission`."""
+    with uow:
+        require(uow, actor, permission, subject=f"page:{page[:200]}")
+    raise PermissionDeniedError(actor, permission)  # unreachable for an actor without it
