@@ -100,7 +100,7 @@ def import_tape(
     loans = _each(
         "pricing loans",
         content.loans,
-        lambda t: _price(t, content.schedules.get(t.loan_id), caps),
+        lambda t: price_loan(t, content.schedules.get(t.loan_id), caps),
         tell,
     )
     report.above_cap = sum(1 for loan in loans if loan.lawful.above_cap)
@@ -280,7 +280,8 @@ def _seal(record: BorrowerRecord, pii: PiiProtector) -> SealedBorrower:
     )
 
 
-def _price(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
+def price_loan(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
+    """A loan's schedule (given or generated), lawful terms and change-detection hash."""
     try:
         schedule = tuple(given) if given else tuple(_generate(terms))
         if any(max(r.principal, r.interest, r.fee) > MAX_MINOR for r in schedule):
