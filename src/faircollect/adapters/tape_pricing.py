@@ -43,6 +43,17 @@ INSTALMENT_COLUMNS = (
 )
 
 
+ROW_SCHEMA = {
+    "_index": pl.Int64,
+    "schedule_kind": pl.String,
+    "installment_no": pl.Int64,
+    "due_on": pl.Int64,
+    "principal": pl.Int64,
+    "interest": pl.Int64,
+    "fee": pl.Int64,
+}
+
+
 @dataclass(frozen=True)
 class PricedChunk:
     """Loans ready to store (no loan_key yet) with `_cap_rate_audit`, and their instalments
@@ -248,16 +259,18 @@ def _rows(
         counts = np.diff(r.start)
         index = np.repeat(loans, counts)
         mask = np.repeat(wanted, counts)
+        count = int(mask.sum())
         return pl.DataFrame(
             {
                 "_index": index[mask],
-                "schedule_kind": kind,
+                "schedule_kind": [kind] * count,
                 "installment_no": r.number[mask],
                 "due_on": r.due[mask],
                 "principal": r.principal[mask],
                 "interest": r.interest[mask],
-                "fee": np.zeros(int(mask.sum()), np.int64),
-            }
+                "fee": np.zeros(count, np.int64),
+            },
+            schema=ROW_SCHEMA,
         )
 
     n = contract.start.size - 1

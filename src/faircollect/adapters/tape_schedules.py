@@ -58,7 +58,8 @@ def add_months(year: I64, month: I64, day: I64, months: I64) -> I64:
     index = year * 12 + (month - 1) + months - 1970 * 12
     first = index.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
     following = (index + 1).astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    return first + np.minimum(day, following - first) - 1
+    out: I64 = first + np.minimum(day, following - first) - 1
+    return out
 
 
 def civil(days: I64) -> tuple[I64, I64, I64]:

@@ -81,9 +81,11 @@ class ValidTape:
     pauses: list[TapePause]
 
     def chunks(self, part: str) -> Iterator[pl.DataFrame]:
-        """The typed chunks of `part` in tape order (row numbers in `_row`)."""
+        """The typed chunks of `part` in tape order (row numbers in `_row`), none empty."""
         for path in self.spill.get(part, []):
-            yield pl.read_ipc(path)
+            frame = pl.read_ipc(path)
+            if frame.height:
+                yield frame
 
 
 @dataclass
@@ -209,7 +211,7 @@ def _unknown(
     problems: Problems,
 ) -> None:
     """Rows naming an id neither in the tape nor stored (as tape_checks.unknown_ids)."""
-    outside = frame.filter(~pl.col(column).is_in(tape_ids))
+    outside = frame.filter(~pl.col(column).is_in(tape_ids.implode()))
     if not outside.height:
         return
     wanted = sorted(set(outside[column].unique().to_list()))
@@ -269,7 +271,7 @@ def _finish(
         return
     if "schedules" in small:
         s = small["schedules"]
-        wanted = s["loan_id"].unique()
+        wanted = s["loan_id"].unique().implode()
         facts = pl.concat(
             c.filter(pl.col("loan_id").is_in(wanted)).select(
                 "loan_id", "principal", "term", "disbursed_on"
@@ -280,7 +282,7 @@ def _finish(
         tape.schedules = schedules_of(names["schedules"], s, facts, cross)
     if "pauses" in small:
         p = small["pauses"]
-        mine = set(loans.filter(pl.col("loan_id").is_in(p["loan_id"]))["loan_id"].to_list())
+        mine = set(loans.filter(pl.col("loan_id").is_in(p["loan_id"].implode()))["loan_id"].to_list())
         cross.at(116)
         tape.pauses = pauses_of(names["pauses"], p, mine, known_loans, cross)
 
@@ -302,7 +304,7 @@ def _duplicate_payments(tape: ValidTape, file: str, seen: _Seen, problems: Probl
         return
     candidates = pl.Series(twice)
     rows = pl.concat(
-        c.filter(pl.col("payment_id").hash(seed=7).is_in(candidates)).select("_row", "payment_id")
+        c.filter(pl.col("payment_id").hash(seed=7).is_in(candidates.implode())).select("_row", "payment_id")
         for c in tape.chunks("payments")
     )
     _duplicates(file, rows, "payment_id", problems, quote=True)

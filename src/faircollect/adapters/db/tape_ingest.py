@@ -1,0 +1,110 @@
+"""The ledger tables written a chunk at a time on one ADBC connection (one transaction).
+
+Appends are ADBC bulk ingests (COPY on PostgreSQL); look-ups bind ids in batches; replacing
+changed rows (`--update`, rare) runs plain statements. Column types follow tables.py: dates as
+ISO text on SQLite (as SQLAlchemy stores them), DATE on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from sqlalchemy import BigInteger, Boolean, Date, Integer, LargeBinary, Table
+
+from faircollect.adapters.db.bulk import BulkConnection
+from faircollect.adapters.db.tables import (
+    DayNumber,
+    borrowers,
+    installments,
+    loans,
+    pauses,
+    payments,
+)
+
+BATCH = 5_000
+TABLES = {t.name: t for t in (borrowers, loans, installments, payments, pauses)}
+
+
+class TapeTables:
+    """Reads and writes of the import, in the connection's open transaction."""
+
+    def __init__(self, bulk: BulkConnection) -> None:
+        self.bulk = bulk
+        self._empty = {name: not self._rows(f"SELECT 1 FROM {name} LIMIT 1") for name in TABLES}  # noqa: S608 - names are constants, values bound
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.bulk.raw.cursor() as cursor:
+            cursor.execute(sql, tuple(params) or None)
+            return [tuple(r) for r in cursor.fetchall()]
+
+    def _marks(self, count: int, first: int = 1) -> str:
+        return ", ".join(self.bulk.placeholder(first + k) for k in range(count))
+
+    def lookup(self, table: str, key: str, value: str, ids: Sequence[str]) -> dict[str, Any]:
+        """`value` of the stored rows of `table` whose `key` is one of `ids`."""
+        if self._empty[table] or not ids:
+            return {}
+        found: dict[str, Any] = {}
+        for start in range(0, len(ids), BATCH):
+            part = list(ids[start : start + BATCH])
+            sql = f"SELECT {key}, {value} FROM {table} WHERE {key} IN ({self._marks(len(part))})"  # noqa: S608 - names are constants, values bound
+            found.update(dict(self._rows(sql, part)))
+        return found
+
+    def next_loan_key(self) -> int:
+        return int(self._rows("SELECT COALESCE(MAX(loan_key), 0) FROM loans")[0][0]) + 1
+
+    def append(self, table: str, frame: pl.DataFrame) -> None:
+        """Bulk-insert `frame` (columns named as the table's) into `table`."""
+        if frame.height:
+            self.bulk.ingest(table, self._arrow(TABLES[table], frame))
+
+    def replace(self, table: str, key: str, frame: pl.DataFrame) -> None:
+        """Overwrite the stored rows of `frame` (by `key`) in place, keeping other columns."""
+        if not frame.height:
+            return
+        spec = TABLES[table]
+        data = self._arrow(spec, frame)
+        names = [c for c in data.column_names if c != key]
+        sets = ", ".join(f"{c} = {self.bulk.placeholder(k + 1)}" for k, c in enumerate(names))
+        sql = f"UPDATE {table} SET {sets} WHERE {key} = {self.bulk.placeholder(len(names) + 1)}"  # noqa: S608 - names are constants, values bound
+        rows = data.select([*names, key]).to_pylist()
+        with self.bulk.raw.cursor() as cursor:
+            cursor.executemany(sql, [tuple(r.values()) for r in rows])
+
+    def delete(self, table: str, column: str, values: Sequence[Any]) -> None:
+        for start in range(0, len(values), BATCH):
+            part = list(values[start : start + BATCH])
+            marks = self._marks(len(part))
+            self.bulk.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", tuple(part))  # noqa: S608 - names are constants, values bound
+
+    def _arrow(self, spec: Table, frame: pl.DataFrame) -> pa.Table:
+        columns: dict[str, pa.Array] = {}
+        for column in spec.columns:
+            if column.name not in frame.columns:
+                continue
+            series = frame[column.name]
+            if isinstance(column.type, Date):
+                if self.bulk.dialect == "sqlite":
+                    series = series.dt.strftime("%Y-%m-%d")
+                columns[column.name] = series.to_arrow()
+                continue
+            arrow = series.to_arrow()
+            kind = column.type
+            if isinstance(kind, DayNumber) or (
+                isinstance(kind, Integer) and not isinstance(kind, BigInteger)
+            ):
+                arrow = arrow.cast(pa.int32())
+            elif isinstance(kind, BigInteger):
+                arrow = arrow.cast(pa.int64())
+            elif isinstance(kind, Boolean):
+                arrow = arrow.cast(pa.bool_() if self.bulk.dialect != "sqlite" else pa.int64())
+            elif isinstance(kind, LargeBinary):
+                arrow = arrow.cast(pa.binary())
+            else:
+                arrow = arrow.cast(pa.string())
+            columns[column.name] = arrow
+        return pa.table(columns)
