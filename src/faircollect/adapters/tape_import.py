@@ -71,14 +71,11 @@ class ChunkedImport:
     def _classify(
         self, table: str, key: str, frame: pl.DataFrame, result: KindResult
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
-        stored = self.tables.lookup(table, key, "record_hash", frame[key].to_list())
-        if not stored:
+        known = self.tables.lookup_frame(table, key, "record_hash", frame[key])
+        if not known.height:
             result.new += frame.height
             return frame, frame.clear()
-        known = pl.DataFrame(
-            {key: list(stored), "_stored": list(stored.values())},
-            schema={key: pl.String, "_stored": pl.String},
-        )
+        known = known.rename({"record_hash": "_stored"})
         marked = frame.join(known, on=key, how="left", maintain_order="left")
         fresh = marked.filter(pl.col("_stored").is_null()).drop("_stored")
         changed = marked.filter(pl.col("_stored") != pl.col("record_hash")).drop("_stored")
@@ -160,30 +157,20 @@ class ChunkedImport:
             self.tables.append("loans", fresh)
             self.tables.append("installments", _keyed(rows, fresh))
             self.audit.loans(fresh)
-            others = self.tables.lookup(
+            others = self.tables.lookup_frame(
                 "loans",
                 "loan_id",
                 "loan_key",
-                loans.join(fresh, on="loan_id", how="anti")["loan_id"].to_list(),
+                loans.join(fresh, on="loan_id", how="anti")["loan_id"],
             )
             if update and changed.height:
-                changed = changed.with_columns(
-                    pl.col("loan_id")
-                    .replace_strict(others, return_dtype=pl.Int64)
-                    .alias("loan_key")
-                )
+                changed = changed.join(others, on="loan_id", how="left", maintain_order="left")
                 self.tables.delete("installments", "loan_key", changed["loan_key"].to_list())
                 self.tables.replace("loans", "loan_id", changed.drop("loan_key"))
                 self.tables.append("installments", _keyed(rows, changed))
                 self.audit.loans(changed)
             self._keys.append(fresh.select("loan_id", "loan_key"))
-            if others:
-                self._keys.append(
-                    pl.DataFrame(
-                        {"loan_id": list(others), "loan_key": list(others.values())},
-                        schema={"loan_id": pl.String, "loan_key": pl.Int64},
-                    )
-                )
+            self._keys.append(others)
             self.tell("loans", result.total)
         return result
 
@@ -196,15 +183,15 @@ class ChunkedImport:
         found = pl.DataFrame({"loan_id": loan_ids}).join(
             keys, on="loan_id", how="left", maintain_order="left"
         )
-        missing = found.filter(pl.col("loan_key").is_null())["loan_id"].unique().to_list()
-        if missing:
-            stored = self.tables.lookup("loans", "loan_id", "loan_key", missing)
-            found = found.with_columns(
-                pl.coalesce(
-                    "loan_key",
-                    pl.col("loan_id").replace_strict(stored, default=None, return_dtype=pl.Int64),
-                )
-            )
+        missing = found.filter(pl.col("loan_key").is_null())["loan_id"]
+        if missing.len():
+            stored = self.tables.lookup_frame("loans", "loan_id", "loan_key", missing)
+            found = found.join(
+                stored.rename({"loan_key": "_stored"}),
+                on="loan_id",
+                how="left",
+                maintain_order="left",
+            ).select("loan_id", pl.coalesce("loan_key", "_stored").alias("loan_key"))
         return found
 
     def _payments(self, update: bool) -> KindResult:

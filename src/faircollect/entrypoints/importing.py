@@ -38,6 +38,7 @@ def run_import(
         _progress(console) as tell,
     ):
         try:
+            bulk.prepare_bulk_writes()
             tables = TapeTables(bulk)
             tape = validate_tape(
                 folder,
