@@ -166,7 +166,8 @@ def price_chunk(
     rate, first_due, disbursed = ints("_a"), ints("first_due_on"), ints("disbursed_on")
     lent = principal - fee
     contract = schedules(method, principal, rate, term, first_due)
-    cost, unsure = annual_costs(lent, disbursed, contract)
+    costs = annual_costs(lent, disbursed, contract)
+    cost, unsure = costs.scaled, costs.unsure
     cap_ok = f["_cap_ok"].to_numpy()
     agreement = (f["_cap_basis"] == AGREEMENT_BASIS).fill_null(False).to_numpy()
     enforced = f["_cap_enforced"].fill_null(False).to_numpy() & ~agreement
@@ -187,7 +188,7 @@ def price_chunk(
         | ~cap_ok.astype(bool)
         | np.isin(np.arange(n), [k for k, i in enumerate(ids) if i in given])
     )
-    cost_text = [_four_places(c) for c in cost.tolist()]
+    cost_text = [costs.texts.get(k) or _four_places(c) for k, c in enumerate(cost.tolist())]
     loans = f.select(
         "loan_id",
         "borrower_id",

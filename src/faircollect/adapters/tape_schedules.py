@@ -188,8 +188,18 @@ def _payment(principal: I64, rate: I64, term: I64, flagged: Mask) -> I64:
     return np.where(zero, even, np.floor(value + np.longdouble(0.5)).astype(np.int64))
 
 
-def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) -> tuple[I64, Mask]:
-    """annual_cost(lent, disbursed, schedule) × 1e4 per loan, and the loans to leave to it."""
+@dataclass(frozen=True)
+class Costs:
+    """Annual costs × 1e4; `texts` the exact text where the domain computed it; `unsure` loans
+    whose schedules the arrays could not vouch for."""
+
+    scaled: I64
+    texts: dict[int, str]
+    unsure: Mask
+
+
+def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) -> Costs:
+    """annual_cost(lent, disbursed, schedule) per loan."""
     n = lent.size
     counts = np.diff(rows.start)
     loan = np.repeat(np.arange(n, dtype=np.int64), counts)
@@ -223,13 +233,19 @@ def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) 
     scaled = rate * 12 * 1e4
     fraction = scaled - np.floor(scaled)
     cost = np.floor(scaled + 0.5).astype(np.int64)
-    doubt = np.flatnonzero((~done | (np.abs(fraction - 0.5) < 1e-5)) & ~rows.unsure)
+    # Near zero the sign of the domain's float decides between "0.0000" and "-0.0000".
+    doubt = np.flatnonzero(
+        (~done | (np.abs(fraction - 0.5) < 1e-5) | (np.abs(scaled) < 1)) & ~rows.unsure
+    )
+    texts: dict[int, str] = {}
     for j in doubt.tolist():  # the domain's own search, on the same flows
         at = slice(int(rows.start[j]), int(rows.start[j + 1]))
         flows = list(zip(t[at].tolist(), amount[at].astype(np.int64).tolist(), strict=True))
         monthly = _irr(int(lent[j]), flows)
-        cost[j] = int(Decimal(repr(monthly * 12)).quantize(FOUR, rounding=ROUND_HALF_UP).scaleb(4))
-    return cost, rows.unsure.copy()
+        exact = Decimal(repr(monthly * 12)).quantize(FOUR, rounding=ROUND_HALF_UP)
+        cost[j] = int(exact.scaleb(4))
+        texts[j] = str(exact)
+    return Costs(cost, texts, rows.unsure.copy())
 
 
 def months_between(start: I64, end: I64) -> F64:
