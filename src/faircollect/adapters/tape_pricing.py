@@ -43,6 +43,18 @@ INSTALMENT_COLUMNS = (
 )
 
 
+CAP_SCHEMA = {
+    "currency": pl.String,
+    "lender_type": pl.String,
+    "contract_date": pl.Date,
+    "_cap_ok": pl.Boolean,
+    "_cap_a": pl.Int64,
+    "_cap_basis": pl.String,
+    "_cap_enforced": pl.Boolean,
+    "_cap_text": pl.String,
+    "_cap_quantized": pl.String,
+    "_cap_penalty": pl.Int64,
+}
 ROW_SCHEMA = {
     "_index": pl.Int64,
     "schedule_kind": pl.String,
@@ -106,9 +118,7 @@ def _caps(frame: pl.DataFrame, caps: CapPolicy) -> pl.DataFrame:
                 "_cap_penalty": to_scaled(cap.rate / 365),
             }
         )
-    return pl.DataFrame(rows, infer_schema_length=None).with_columns(
-        pl.col("contract_date").cast(pl.Date)
-    )
+    return pl.DataFrame(rows, schema=CAP_SCHEMA)
 
 
 def _probe(currency: str, lender: str, contract: date) -> LoanTerms:
