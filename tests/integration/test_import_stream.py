@@ -4,7 +4,7 @@ and a late error in a long tape leaves the database as it was."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -121,24 +121,31 @@ def test_records_and_audit_entries_equal_the_whole_tape_path(
 
 
 @pytest.fixture
-def make_app(tmp_path: Path) -> Callable[[str], App]:
+def make_app(tmp_path: Path) -> Iterator[Callable[[str], App]]:
     import base64
 
     from faircollect.bootstrap import bootstrap
     from faircollect.config import Settings
 
+    made: list[App] = []
+
     def make(url: str) -> App:
-        return bootstrap(
-            Settings(
-                db_url=url,
-                pii_key=base64.b64encode(b"k" * 32).decode(),
-                key_file=tmp_path / "unused.key",
-                audit_key=base64.b64encode(b"a" * 32).decode(),
-                audit_key_file=tmp_path / "unused-audit.key",
+        made.append(
+            bootstrap(
+                Settings(
+                    db_url=url,
+                    pii_key=base64.b64encode(b"k" * 32).decode(),
+                    key_file=tmp_path / "unused.key",
+                    audit_key=base64.b64encode(b"a" * 32).decode(),
+                    audit_key_file=tmp_path / "unused-audit.key",
+                )
             )
         )
+        return made[-1]
 
-    return make
+    yield make
+    for application in made:
+        application.engine.dispose()
 
 
 def long_tape(folder: Path) -> Path:
@@ -250,3 +257,21 @@ def test_chunked_validation_names_what_the_whole_file_reader_names(
         validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill)
     assert chunked.value.problems == whole.value.problems
     assert chunked.value.total == whole.value.total
+
+
+def test_too_many_payments_are_counted_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from faircollect.kit.limits import MAX_PAYMENTS_PER_LOAN
+
+    pays = [{**PAYMENT, "payment_id": f"P{k}"} for k in range(MAX_PAYMENTS_PER_LOAN + 2)]
+    tape = write_tape(tmp_path / "t", payments=pays)
+    with pytest.raises(TapeError) as whole:
+        read_tape(tape, known_borrowers=NONE, known_loans=NONE)
+    monkeypatch.setattr(tape_chunks, "BLOCK_BYTES", 64 * 1024)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    with pytest.raises(TapeError) as chunked:
+        validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill)
+    assert chunked.value.problems == whole.value.problems
+    assert "has more than 20,000 payments" in chunked.value.problems[0]

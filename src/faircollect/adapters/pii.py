@@ -83,9 +83,7 @@ class PiiCipher:
     def index_many(self, field: str, values: Sequence[str]) -> list[str]:
         """`index` for many values."""
         key, head = self._index_key, f"{field}\x00"
-        return [
-            hmac.digest(key, (head + v).encode(), "sha256").hex()[:INDEX_CHARS] for v in values
-        ]
+        return [hmac.digest(key, (head + v).encode(), "sha256").hex()[:INDEX_CHARS] for v in values]
 
     def fingerprint_many(self, texts: Sequence[str]) -> list[str]:
         """`fingerprint` for many records."""

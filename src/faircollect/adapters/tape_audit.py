@@ -23,7 +23,7 @@ import polars as pl
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.audit.records import EPOCH, VERSION, AuditKind, AuditRecord, encode_record
 
-RANGE = 200_000
+RANGE = 50_000
 CHANGED = 1 << 40  # sorts replaced payments and pauses after new ones, as the per-record path
 
 

@@ -21,7 +21,7 @@ from faircollect.adapters.tape_columns import Problems
 from faircollect.adapters.tape_files import read_part
 from faircollect.kit.limits import MAX_TAPE_FILE_BYTES
 
-BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 8 * 1024 * 1024
 BOM = b"\xef\xbb\xbf"
 
 

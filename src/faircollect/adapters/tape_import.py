@@ -22,7 +22,7 @@ from faircollect.adapters.db.tape_ingest import TapeTables
 from faircollect.adapters.pii import PiiCipher
 from faircollect.adapters.tape_audit import AuditParts
 from faircollect.adapters.tape_pricing import price_chunk
-from faircollect.adapters.tape_stream import ValidTape
+from faircollect.adapters.tape_stream import SortedIds, ValidTape
 from faircollect.domain.borrowers import normalise_phone
 from faircollect.domain.lawful import CapPolicy
 from faircollect.domain.pauses import Pause, PauseKind
@@ -48,6 +48,7 @@ class ChunkedImport:
     above_cap: int = 0
     audit: AuditParts = field(init=False)
     _keys: list[pl.DataFrame] = field(default_factory=list)
+    _sorted: SortedIds | None = None
 
     def __post_init__(self) -> None:
         ids = [c["loan_id"] for c in self.tape.chunks("loans")]
@@ -175,13 +176,17 @@ class ChunkedImport:
         return result
 
     def _key_frame(self, loan_ids: pl.Series) -> pl.DataFrame:
-        keys = (
-            pl.concat(self._keys)
-            if self._keys
-            else pl.DataFrame(schema={"loan_id": pl.String, "loan_key": pl.Int64})
-        )
-        found = pl.DataFrame({"loan_id": loan_ids}).join(
-            keys, on="loan_id", how="left", maintain_order="left"
+        """(loan_id, loan_key) for each of `loan_ids`: the tape's loans, else stored ones."""
+        if self._sorted is None:
+            keys = [k for k in self._keys if k.height]
+            self._sorted = SortedIds(
+                pl.concat(keys)
+                if keys
+                else pl.DataFrame(schema={"loan_id": pl.String, "loan_key": pl.Int64}),
+                "loan_id",
+            )
+        found = pl.DataFrame({"loan_id": loan_ids}).with_columns(
+            self._sorted.take("loan_key", loan_ids).cast(pl.Int64)
         )
         missing = found.filter(pl.col("loan_key").is_null())["loan_id"]
         if missing.len():

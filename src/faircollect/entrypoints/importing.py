@@ -12,8 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.bulk import bulk_connection
-from faircollect.adapters.db.tape_ingest import TapeTables
-from faircollect.adapters.sql_executors import DbapiExecutor
+from faircollect.adapters.db.tape_ingest import ColumnarExecutor, TapeTables
 from faircollect.adapters.tape_import import ChunkedImport
 from faircollect.adapters.tape_stream import validate_tape
 from faircollect.bootstrap import App
@@ -49,7 +48,7 @@ def run_import(
                 spill=Path(spill),
                 tell=tell,
             )
-            log = AuditLog(DbapiExecutor(bulk.raw, numbered=bulk.dialect == "postgresql"))
+            log = AuditLog(ColumnarExecutor(bulk.raw, numbered=bulk.dialect == "postgresql"))
             chunked = ChunkedImport(tape, tables, pii, caps, Path(spill), tell, log)
             report = import_chunked(
                 tape=chunked,
