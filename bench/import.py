@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from faircollect.adapters.db.bulk import bulk_connection
+from faircollect.adapters.db.schema import normalise_url
 from faircollect.adapters.portfolio_generator import generate_portfolio
 
 ROOT = Path("/tmp/faircollect-bench")  # noqa: S108 - generated benchmark data, not secrets
@@ -89,7 +90,7 @@ def fresh(url: str) -> None:
     if parsed.get_backend_name() == "sqlite":
         Path(parsed.database or "").unlink(missing_ok=True)
         return
-    engine = create_engine(url)
+    engine = create_engine(normalise_url(url))
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
@@ -119,7 +120,7 @@ def run_import(folder: Path, url: str) -> dict[str, object]:
 
 
 def counts(url: str) -> dict[str, int]:
-    engine = create_engine(url)
+    engine = create_engine(normalise_url(url))
     with engine.connect() as conn:
         found = {
             t: int(conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one())  # noqa: S608
