@@ -48,7 +48,7 @@ def run_import(
                 spill=Path(spill),
                 tell=tell,
             )
-            log = AuditLog(ColumnarExecutor(bulk.raw, numbered=bulk.dialect == "postgresql"))
+            log = AuditLog(ColumnarExecutor(tables))
             chunked = ChunkedImport(tape, tables, pii, caps, Path(spill), tell, log)
             report = import_chunked(
                 tape=chunked,

@@ -7,6 +7,7 @@ ISO text on SQLite (as SQLAlchemy stores them), DATE on PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy import BigInteger, Boolean, Date, Integer, LargeBinary, Table
 from faircollect.adapters.db.bulk import BulkConnection
 from faircollect.adapters.db.tables import (
     DayNumber,
+    audit_index,
     borrowers,
     installments,
     loans,
@@ -26,7 +28,7 @@ from faircollect.adapters.db.tables import (
 from faircollect.adapters.sql_executors import DbapiExecutor
 
 BATCH = 5_000  # ids bound in one DELETE
-TABLES = {t.name: t for t in (borrowers, loans, installments, payments, pauses)}
+TABLES = {t.name: t for t in (borrowers, loans, installments, payments, pauses, audit_index)}
 
 
 class TapeTables:
@@ -129,15 +131,28 @@ class TapeTables:
         return pa.table(columns)
 
 
+PLAIN_INSERT = re.compile(r"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \((?:\?, )*\?\)")
+
+
 class ColumnarExecutor(DbapiExecutor):
-    """A DbapiExecutor whose `run_many` binds its rows as one Arrow table (the driver's own
-    per-row parameter conversion costs seconds for the hundreds of thousands of audit index rows
-    an import appends)."""
+    """A DbapiExecutor for the import's audit appends: a plain INSERT of many rows into a
+    known table becomes one bulk ingest (COPY on PostgreSQL, where a prepared statement per row
+    costs a round trip each), other statements bind their rows as one Arrow table (the driver's
+    own per-row parameter conversion costs seconds for hundreds of thousands of rows)."""
+
+    def __init__(self, tables: TapeTables) -> None:
+        super().__init__(tables.bulk.raw, numbered=tables.bulk.dialect == "postgresql")
+        self._tables = tables
 
     def run_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
-        columns = [pa.array(list(values)) for values in zip(*rows, strict=True)]
-        table = pa.table(columns, names=[f"p{k}" for k in range(len(columns))])
+        plain = PLAIN_INSERT.fullmatch(sql)
+        values = [list(column) for column in zip(*rows, strict=True)]
+        if plain and plain.group(1) in TABLES:
+            names = [n.strip() for n in plain.group(2).split(",")]
+            self._tables.append(plain.group(1), pl.DataFrame(dict(zip(names, values, strict=True))))
+            return
+        table = pa.table([pa.array(v) for v in values], names=[f"p{k}" for k in range(len(values))])
         with self._conn.cursor() as cursor:
             cursor.executemany(self._sql(sql), table)
