@@ -275,3 +275,23 @@ def test_too_many_payments_are_counted_across_chunks(
         validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill)
     assert chunked.value.problems == whole.value.problems
     assert "has more than 20,000 payments" in chunked.value.problems[0]
+
+
+def test_progress_shows_rows_per_second_on_a_terminal_only() -> None:
+    import io
+    import time
+
+    from faircollect.entrypoints.importing import _progress
+
+    quiet = io.StringIO()
+    with _progress(Console(file=quiet)) as tell:
+        tell("loans", 10)
+    assert quiet.getvalue() == ""
+    shown = io.StringIO()
+    terminal = Console(file=shown, force_terminal=True, width=120)
+    with _progress(terminal) as tell:
+        tell("loans", 0)
+        time.sleep(0.05)
+        tell("loans", 5_000)
+        terminal.print()  # flush the live display once
+    assert "rows/s" in shown.getvalue()
