@@ -26,6 +26,7 @@ from faircollect.adapters.tape_checks import (
 from faircollect.adapters.tape_columns import Col, Problems, parse_columns
 from faircollect.adapters.tape_files import label as _label
 from faircollect.adapters.tape_files import read_part
+from faircollect.adapters.tape_rules import LOAN_RULES, PAYMENT_RULE, fill_first_due
 from faircollect.domain.borrowers import DEFAULT_TIMEZONE, LANGUAGES, BorrowerRecord
 from faircollect.domain.loans import (
     DEFAULT_ALLOCATION_ORDER,
@@ -38,11 +39,7 @@ from faircollect.domain.loans import (
 )
 from faircollect.domain.pauses import PauseKind
 from faircollect.kit.limits import (
-    MAX_ANNUAL_RATE,
-    MAX_FIRST_DUE_MONTHS,
     MAX_PAYMENTS_PER_LOAN,
-    MAX_PENALTY_DAILY,
-    MAX_TERM,
     excerpt,
 )
 
@@ -211,51 +208,8 @@ def _cross_check(
     )
     loan_ids = set(lo["loan_id"].to_list())
     unknown_ids(pf, p, "loan_id", loan_ids, known_loans, "loan_id", problems)
-    lo = lo.with_columns(
-        pl.when(pl.col("first_due_on").is_null())
-        .then(pl.col("disbursed_on").dt.offset_by("1mo"))
-        .otherwise(pl.col("first_due_on"))
-        .alias("first_due_on")
-    )
-    row_rules(
-        lf,
-        lo,
-        problems,
-        [
-            (
-                pl.col("disbursed_on") < pl.col("contract_date"),
-                "disbursed_on",
-                "is before contract_date",
-            ),
-            (
-                pl.col("first_due_on") <= pl.col("disbursed_on"),
-                "first_due_on",
-                "must be after disbursed_on",
-            ),
-            (
-                pl.col("first_due_on")
-                > pl.col("disbursed_on").dt.offset_by(f"{MAX_FIRST_DUE_MONTHS}mo"),
-                "first_due_on",
-                f"is more than {MAX_FIRST_DUE_MONTHS} months after disbursed_on",
-            ),
-            (
-                pl.col("upfront_fee") >= pl.col("principal"),
-                "upfront_fee",
-                "must be less than principal",
-            ),
-            ((pl.col("term") < 1) | (pl.col("term") > MAX_TERM), "term", f"must be 1..{MAX_TERM}"),
-            (
-                pl.col("annual_rate").cast(pl.Float64) > float(MAX_ANNUAL_RATE),
-                "annual_rate",
-                f"is above {MAX_ANNUAL_RATE} (rates are fractions: 0.18 is 18 %)",
-            ),
-            (
-                pl.col("penalty_rate_daily").cast(pl.Float64) > float(MAX_PENALTY_DAILY),
-                "penalty_rate_daily",
-                f"is above {MAX_PENALTY_DAILY} a day",
-            ),
-        ],
-    )
+    lo = fill_first_due(lo)
+    row_rules(lf, lo, problems, LOAN_RULES)
     if p.height:
         _too_many_payments(pf, p, problems)
         disbursed = lo.select("loan_id", pl.col("disbursed_on").alias("_disbursed"))
@@ -264,13 +218,7 @@ def _cross_check(
             pf,
             joined,
             problems,
-            [
-                (
-                    pl.col("paid_on") < pl.col("_disbursed"),
-                    "paid_on",
-                    "is before the loan was disbursed",
-                ),
-            ],
+            [PAYMENT_RULE],
         )
     schedules = schedules_of(sf, s, lo, problems) if s is not None else {}
     pause_frame = typed.get("pauses")

@@ -51,6 +51,9 @@ class Problems:
     messages: list[str] = field(default_factory=list)
     count: int = 0
 
+    def step(self) -> None:
+        """Mark the start of the next check (ordered collectors file messages by it)."""
+
     def add(self, message: str) -> None:
         self.count += 1
         if len(self.messages) < MAX_ERRORS:
@@ -78,11 +81,12 @@ def _timezones() -> frozenset[str]:
 
 
 def parse_columns(
-    file: str, frame: pl.DataFrame, specs: list[Col], problems: Problems
+    file: str, frame: pl.DataFrame, specs: list[Col], problems: Problems, *, first_row: int = 2
 ) -> pl.DataFrame:
     """Type every column of `frame` (all text) per `specs`; bad cells go to `problems`.
 
-    Returns a frame with `_row` plus one typed column per spec (null where a cell was bad), and
+    `first_row` is the spreadsheet row of the frame's first record (a later chunk of a file
+    starts further down). Returns a frame with `_row` plus one typed column per spec (null where a cell was bad), and
     for amounts the text as typed (`typed_text(name)`).
     """
     known = [c.name for c in specs]
@@ -101,7 +105,7 @@ def parse_columns(
         problems.add(f"{file}: unknown column(s) {shown}")
     if missing or unknown:
         return pl.DataFrame()
-    base = frame.with_row_index("_row", offset=2)
+    base = frame.with_row_index("_row", offset=first_row)
     out = [base["_row"]]
     for spec in specs:
         raw = (
@@ -255,5 +259,6 @@ def _amount(file: str, spec: Col, work: pl.DataFrame, problems: Problems) -> pl.
 
 
 def _flag(file: str, spec: Col, rows: pl.DataFrame, why: str, problems: Problems) -> None:
+    problems.step()
     if rows.height:
         problems.add_rows(file, spec.name, rows, why, personal=spec.personal)

@@ -1,84 +1,91 @@
-"""Tape import for the command line: validate, then import in one transaction."""
+"""Tape import for the command line: validate a chunk at a time, then import in one transaction."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress as RichProgress
-from rich.progress import TaskID
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from faircollect.adapters.db.ledger_repository import SqlLedgerStore
-from faircollect.adapters.tape import TapeError, read_tape
-from faircollect.adapters.tape_checks import TapePause
+from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.db.bulk import bulk_connection
+from faircollect.adapters.db.tape_ingest import ColumnarExecutor, TapeTables
+from faircollect.adapters.tape_import import ChunkedImport
+from faircollect.adapters.tape_stream import validate_tape
 from faircollect.bootstrap import App
 from faircollect.kit.clock import SystemClock
-from faircollect.services.importing import (
-    ImportReport,
-    TapeContent,
-    UnpriceableLoanError,
-    import_tape,
-    pause_hash,
-    payment_hash,
-)
-from faircollect.services.ports import StoredPause, StoredPayment
+from faircollect.services.importing import ImportReport, import_chunked
+
+Tell = Callable[[str, int], None]
 
 
 def run_import(
     app: App, folder: Path, *, update: bool, console: Console, actor: str = "cli"
 ) -> ImportReport:
-    """Read, validate and import the tape in `folder`, audited; nothing is written on any error."""
-    with app.engine.begin() as conn:
-        store = SqlLedgerStore(conn)
-        with console.status("validating the tape"):
-            tape = read_tape(
-                folder, known_borrowers=store.known_borrowers, known_loans=store.known_loans
+    """Read, validate and import the tape in `folder`, audited; nothing is written on any error.
+
+    The tape is read twice at most in bounded memory: validated a chunk at a time (typed chunks
+    kept in a temporary folder), then written a chunk at a time, all in one transaction.
+    """
+    pii, caps = app.pii, app.caps  # opens the database (migrations, key checks) first
+    with (
+        bulk_connection(app.settings.db_url) as bulk,
+        tempfile.TemporaryDirectory(prefix="faircollect-import-") as spill,
+        _progress(console) as tell,
+    ):
+        try:
+            bulk.prepare_bulk_writes()
+            tables = TapeTables(bulk)
+            tape = validate_tape(
+                folder,
+                known_borrowers=lambda ids: set(
+                    tables.lookup("borrowers", "borrower_id", "borrower_id", ids)
+                ),
+                known_loans=lambda ids: set(tables.lookup("loans", "loan_id", "loan_id", ids)),
+                spill=Path(spill),
+                tell=tell,
             )
-        content = TapeContent(
-            borrowers=tape.borrowers,
-            loans=tape.loans,
-            payments=[
-                StoredPayment(
-                    p.loan_id,
-                    p.payment,
-                    payment_hash(
-                        p.loan_id,
-                        p.payment.payment_id,
-                        p.payment.paid_on.isoformat(),
-                        p.payment.amount,
-                    ),
-                )
-                for p in tape.payments
-            ],
-            schedules=tape.schedules,
-            pauses=[_stored_pause(p) for p in tape.pauses],
-        )
-        with RichProgress(console=console, transient=True) as bars:
-            tasks: dict[str, TaskID] = {}
-
-            def tell(stage: str, done: int, total: int) -> None:
-                if stage not in tasks:
-                    tasks[stage] = bars.add_task(stage, total=total)
-                bars.update(tasks[stage], completed=done)
-
-            try:
-                return import_tape(
-                    content=content,
-                    store=store,
-                    pii=app.pii,
-                    caps=app.caps,
-                    audit=app.audit_log(conn),
-                    actor=actor,
-                    at=SystemClock().now(),
-                    update=update,
-                    progress=tell,
-                )
-            except UnpriceableLoanError as exc:
-                row = tape.loan_rows.get(exc.loan_id, "?")
-                message = f"{tape.loan_file} row {row}, column annual_rate: {exc.reason}"
-                raise TapeError([message]) from exc
+            log = AuditLog(ColumnarExecutor(tables))
+            chunked = ChunkedImport(tape, tables, pii, caps, Path(spill), tell, log)
+            report = import_chunked(
+                tape=chunked,
+                actor=actor,
+                at=SystemClock().now(),
+                update=update,
+                pauses=bool(tape.pauses),
+            )
+        except BaseException:
+            bulk.raw.rollback()
+            raise
+        bulk.raw.commit()
+        return report
 
 
-def _stored_pause(item: TapePause) -> StoredPause:
-    unhashed = StoredPause(item.pause_id, item.loan_id, item.pause, "")
-    return StoredPause(item.pause_id, item.loan_id, item.pause, pause_hash(unhashed))
+@contextmanager
+def _progress(console: Console) -> Iterator[Tell]:
+    """A bar per stage with rows done and rows per second on a terminal; silent otherwise."""
+    if not console.is_terminal:
+        yield lambda _stage, _rows: None
+        return
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} rows"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def tell(stage: str, rows: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=None, rate="")
+            task = bars.tasks[tasks[stage]]
+            elapsed = task.elapsed or 0.0
+            rate = f"{rows / elapsed:,.0f} rows/s" if elapsed > 0 else ""
+            bars.update(tasks[stage], completed=rows, rate=rate)
+
+        yield tell

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from faircollect.audit.records import AuditKind, AuditRecord, canonical_json
 from faircollect.domain.borrowers import BorrowerRecord, normalise_phone
@@ -51,6 +51,69 @@ class ImportReport:
     unchanged: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     above_cap: int = 0
+
+
+@dataclass
+class KindResult:
+    """What writing one record kind found: new, unchanged and changed records (first ids)."""
+
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    changed_ids: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.new + self.unchanged + self.changed
+
+    def note_changed(self, ids: Sequence[str]) -> None:
+        self.changed += len(ids)
+        self.changed_ids.extend(ids[: max(10 - len(self.changed_ids), 0)])
+
+
+class PauseSource(Protocol):
+    """Stored pauses of given loans."""
+
+    def pauses_of(self, loan_ids: Sequence[str]) -> list[StoredPause]: ...
+
+
+class ChunkedTape(Protocol):
+    """A validated tape being written a chunk at a time in the caller's transaction."""
+
+    above_cap: int
+
+    def write(self, kind: str, *, update: bool) -> KindResult:
+        """Write new records of `kind` (and changed ones when `update`)."""
+        ...
+
+    def append_audit(self, actor: str, at: datetime, counts: dict[str, Any]) -> None:
+        """Append the import's audit records (as `import_tape` writes them)."""
+        ...
+
+
+def import_chunked(
+    *, tape: ChunkedTape, actor: str, at: datetime, update: bool = False, pauses: bool = False
+) -> ImportReport:
+    """`import_tape` for a tape written a chunk at a time: the same counts, refusals and audit
+    records; the caller's transaction makes it all or nothing."""
+    report = ImportReport()
+    kinds = ("borrowers", "loans", "payments", *(("pauses",) if pauses else ()))
+    for kind in kinds:
+        result = tape.write(kind, update=update)
+        if result.changed and not update:
+            ids = ", ".join(result.changed_ids)
+            raise ChangedRecordError(
+                f"{result.changed} {kind} already imported with different content ({ids}); "
+                "use --update to replace them"
+            )
+        report.new[kind] = result.new
+        report.updated[kind] = result.changed
+        report.unchanged[kind] = result.unchanged
+    report.above_cap = tape.above_cap
+    tape.append_audit(
+        actor, at, {"new": report.new, "updated": report.updated, "unchanged": report.unchanged}
+    )
+    return report
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +163,7 @@ def import_tape(
     loans = _each(
         "pricing loans",
         content.loans,
-        lambda t: _price(t, content.schedules.get(t.loan_id), caps),
+        lambda t: price_loan(t, content.schedules.get(t.loan_id), caps),
         tell,
     )
     report.above_cap = sum(1 for loan in loans if loan.lawful.above_cap)
@@ -124,7 +187,7 @@ def import_tape(
     )
     new_pauses: list[StoredPause] = []
     if content.pauses:
-        _check_pauses(content.pauses, store)
+        check_pauses(content.pauses, store)
         new_pauses = _write(
             "pauses",
             list(content.pauses),
@@ -206,7 +269,8 @@ def _audit_records(
     return records
 
 
-def _check_pauses(new: Sequence[StoredPause], store: LedgerStore) -> None:
+def check_pauses(new: Sequence[StoredPause], store: PauseSource) -> None:
+    """OverlappingPausesError when new pauses would share a day with each other or stored ones."""
     incoming = {p.pause_id for p in new}
     by_loan: dict[str, list[Pause]] = {}
     for stored in store.pauses_of(sorted({p.loan_id for p in new})):
@@ -280,7 +344,8 @@ def _seal(record: BorrowerRecord, pii: PiiProtector) -> SealedBorrower:
     )
 
 
-def _price(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
+def price_loan(terms: LoanTerms, given: list[Installment] | None, caps: CapPolicy) -> PricedLoan:
+    """A loan's schedule (given or generated), lawful terms and change-detection hash."""
     try:
         schedule = tuple(given) if given else tuple(_generate(terms))
         if any(max(r.principal, r.interest, r.fee) > MAX_MINOR for r in schedule):
