@@ -63,6 +63,9 @@ from faircollect.services.cycle import Brand, CycleJob
 from faircollect.services.identity.ports import SessionTimes
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
+# Messages name a number to call; until a lender sets FAIRCOLLECT_BRAND_HOTLINE they carry this
+# plainly unusable placeholder (pages show no hotline at all).
+PLACEHOLDER_HOTLINE = "000-0000-0000"
 # The tape reader's error, for the import command until the import use case names its own.
 __all__ = ["App", "ConfigError", "KeyMismatchError", "TapeError", "bootstrap", "open_log"]
 # A database server's connections, per process: kept open for as many blocking calls as the
@@ -289,7 +292,8 @@ class App:
             units=unit, locks=SqlLocks(self.engine), logs=ChannelLogs(channels, self.engine),
             ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
             brand=Brand(name=s.brand_name, sms_signature=s.brand_sms_signature,
-                        hotline=s.brand_hotline, portal_url=s.brand_portal_url),
+                        hotline=s.brand_hotline or PLACEHOLDER_HOTLINE,
+                        portal_url=s.brand_portal_url),
             holder=f"pid {os.getpid()} on {socket.gethostname()}",
         )  # fmt: skip
 

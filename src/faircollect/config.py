@@ -64,12 +64,6 @@ class Settings:
     batch_workers: int = 2
     spark_master: str | None = None  # None: local[batch_workers]
     spark_work_dir: Path | None = None  # must be shared by every executor on a cluster
-    # The branding the cycle fills into messages: {lender} is the SMS signature in a text (the
-    # 【…】 a carrier registers) and the name elsewhere, {phone} the hotline. The defaults are
-    # placeholders: a lender sets FAIRCOLLECT_BRAND_NAME, _SMS_SIGNATURE, _HOTLINE, _PORTAL_URL.
-    brand_sms_signature: str = "FairCollect"
-    brand_hotline: str = "000-0000-0000"
-    brand_portal_url: str = "http://127.0.0.1:8000"
     # True when the database URL was given (FAIRCOLLECT_DB or --db): a missing SQLite file is
     # then created; the default ./faircollect.db is only created by commands that make data.
     db_explicit: bool = False
@@ -140,9 +134,6 @@ class Settings:
             spark_work_dir=Path(spark_dir)
             if (spark_dir := e.get("FAIRCOLLECT_SPARK_WORK_DIR"))
             else None,
-            brand_sms_signature=e.get("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "FairCollect"),
-            brand_hotline=e.get("FAIRCOLLECT_BRAND_HOTLINE", "000-0000-0000"),
-            brand_portal_url=e.get("FAIRCOLLECT_BRAND_PORTAL_URL", "http://127.0.0.1:8000"),
         )
 
 

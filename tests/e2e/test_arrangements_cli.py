@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.db.tables import promises
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import cheap_argon2, make_people
 
 
 @pytest.fixture
@@ -22,10 +23,16 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'a.db'}")
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", base64.b64encode(b"p" * 32).decode())
     monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"q" * 32).decode())
+    monkeypatch.delenv("FAIRCOLLECT_TOKEN", raising=False)
+    cheap_argon2(monkeypatch)
     runner = CliRunner()
+    tokens: dict[str, str] = {}
 
     def invoke(*args: str, code: int = 0, raw: bool = False) -> str:
-        result = runner.invoke(app, list(args))
+        if args[0] in ("promise", "plan") and not tokens:
+            tokens.update(make_people()[1])  # after the first command made the database
+        env = {"FAIRCOLLECT_TOKEN": tokens["col"]} if args[0] in ("promise", "plan") else None
+        result = runner.invoke(app, list(args), env=env)
         assert result.exit_code == code, result.output
         return result.output if raw else " ".join(result.output.split())
 

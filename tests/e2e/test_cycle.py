@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from sqlalchemy import create_engine, func, select
@@ -23,7 +24,10 @@ from typer.testing import CliRunner
 from faircollect.adapters.db.tables import call_queue, outbox, sandbox_messages, workflow_tasks
 from faircollect.audit.records import AuditKind, decode_record
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import cheap_argon2, make_people
 
+CHEAP_ARGON2 = {"FAIRCOLLECT_ARGON2_TIME_COST": "1", "FAIRCOLLECT_ARGON2_MEMORY_KIB": "8",
+                "FAIRCOLLECT_ARGON2_PARALLELISM": "1"}  # fmt: skip
 ENV = {
     "FAIRCOLLECT_PII_KEY": base64.b64encode(b"e" * 32).decode(),
     "FAIRCOLLECT_AUDIT_KEY": base64.b64encode(b"s" * 32).decode(),
@@ -114,11 +118,15 @@ def test_killing_a_cycle_run_and_rerunning_sends_nothing_twice(tmp_path: Path, d
     env["FAIRCOLLECT_DB"] = f"sqlite:///{base}"
     for args in (["portfolio", "generate", "--loans", "1500", "--seed", "4", "--out",
                   str(tmp_path / "tape"), "--horizon", "2027-01-31"],
-                 ["import", str(tmp_path / "tape")],
-                 ["playbook", "draft", "--file", "src/faircollect/playbooks/data/cn-default.yaml",
-                  "--author", "ann"],
-                 ["playbook", "approve", "--name", "cn-default", "--version", "1", "--approver", "bo"]):  # fmt: skip
+                 ["import", str(tmp_path / "tape")]):  # fmt: skip
         _ok(args, env)
+    env.update(CHEAP_ARGON2)
+    with mock.patch.dict(os.environ, env):
+        _, tokens = make_people()
+    _ok(["playbook", "draft", "--file", "src/faircollect/playbooks/data/cn-default.yaml"],
+        {**env, "FAIRCOLLECT_TOKEN": tokens["ann"]})  # fmt: skip
+    _ok(["playbook", "approve", "--name", "cn-default", "--version", "1"],
+        {**env, "FAIRCOLLECT_TOKEN": tokens["bo"]})  # fmt: skip
     clean, killed = tmp_path / "clean.db", tmp_path / "killed.db"
     shutil.copy(base, clean)
     shutil.copy(base, killed)
@@ -144,10 +152,16 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
     for k, v in ENV.items():
         monkeypatch.setenv(k, v)
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'c.db'}")
+    monkeypatch.delenv("FAIRCOLLECT_TOKEN", raising=False)
+    cheap_argon2(monkeypatch)
+    _, tokens = make_people()
     runner = CliRunner()
+    as_who = {"playbook": "ann", "promise": "col", "plan": "col", "contacts": "aud"}
 
     def run(*args: str, code: int = 0):
-        result = runner.invoke(app, list(args))
+        who = as_who.get(args[0])
+        env = {"FAIRCOLLECT_TOKEN": tokens[who]} if who else None
+        result = runner.invoke(app, list(args), env=env)
         assert result.exit_code == code, result.output
         return result.output
 
@@ -155,9 +169,7 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
     bad.write_text("name: x\nversion: 1\npack: CN\nsteps:\n  - id: a\n    when: {dpd: 1}\n"
                    "    do: call_task\n    to: address_book\n", encoding="utf-8")  # fmt: skip
     assert f"{bad}:5:" in run("playbook", "check", "--file", str(bad), code=2)
-    assert "never contacted" in run(
-        "playbook", "draft", "--file", str(bad), "--author", "a", code=2
-    )
+    assert "never contacted" in run("playbook", "draft", "--file", str(bad), code=2)
     unknown = tmp_path / "zz.yaml"
     unknown.write_text("name: x\nversion: 1\npack: ZZ\nsteps: []\n", encoding="utf-8")
     assert "unknown pack 'ZZ'" in run("playbook", "check", "--file", str(unknown), code=2)
@@ -174,8 +186,7 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
                                      "2026-12-01", code=2)  # fmt: skip
     assert "csv or json" in run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02",
                                 "--format", "xml", code=2)  # fmt: skip
-    exported = run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02",
-                   "--actor", "auditor-7")  # fmt: skip
+    exported = run("contacts", "export", "--from", "2026-12-01", "--to", "2026-12-02")
     assert exported.startswith("time,")
     # The export is a staff access: audited with who, the period and a digest of what was written.
     from faircollect.bootstrap import bootstrap
@@ -184,7 +195,8 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
     with staff.engine.connect() as conn:
         log = staff.audit_log(conn)
         records = [decode_record(log.leaf(i).entry) for i in log.indexes_about(["contact-record"])]
-    # The audit log names actors as kind:id; the command line's are `cli:` the name typed.
-    assert [(r.kind, r.actor) for r in records] == [(AuditKind.CONTACTS_EXPORTED, "cli:auditor-7")]
+    # The audit log names the API token the command was given (its use names its owner).
+    assert [r.kind for r in records] == [AuditKind.CONTACTS_EXPORTED]
+    assert records[0].actor.startswith("token:tok_")
     assert records[0].payload["sha256"] == hashlib.sha256(exported.encode()).hexdigest()
     assert records[0].payload["from"] == "2026-12-01"

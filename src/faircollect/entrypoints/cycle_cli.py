@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from faircollect.bootstrap import bootstrap
+from faircollect.entrypoints.cli_identity import UserOption, signed_in
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError
 from faircollect.kit.money import AmountError, parse_minor
@@ -24,9 +25,8 @@ from faircollect.services.arrangements import (
 )
 from faircollect.services.authorization import (
     Actor,
+    NotVisibleError,
     PermissionDeniedError,
-    Role,
-    make_actor,
     system_actor,
 )
 from faircollect.services.cycle import run_cycle
@@ -61,13 +61,6 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _operator(name: str, role: Role) -> Actor:
-    """The person at the shell, as the name they give, in the role the command needs. The
-    command line runs with the database and its keys and signs no one in: the name is what is
-    recorded and what maker-checker compares (a blank one is refused there)."""
-    return make_actor("cli", name, name, [role])
-
-
 @cycle_app.command("run")
 def cycle_run(
     as_of: Annotated[str, typer.Option("--as-of")],
@@ -99,15 +92,17 @@ def cycle_run(
 @playbook_app.command("draft")
 def playbook_draft(
     file: Annotated[Path, typer.Option("--file")],
-    author: Annotated[str, typer.Option("--author")],
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """Validate a playbook file and store it as a draft (it runs only once approved)."""
+    """Validate a playbook file and store it as a draft by the signed-in person (it runs only
+    once a second person approves it)."""
     try:
         text = file.read_text(encoding="utf-8")
         app = bootstrap(db_url=db)
-        book = draft_playbook(app.unit_of_work(), actor=_operator(author, Role.COLLECTIONS_MANAGER),
-                              text=text, where=str(file), templates=shipped_templates())  # fmt: skip
+        with signed_in(app, user) as actor:
+            book = draft_playbook(app.unit_of_work(), actor=actor, text=text, where=str(file),
+                                  templates=shipped_templates())  # fmt: skip
     except (OSError, UnicodeDecodeError, PlaybookVersionError, PlaybookError,
             MakerCheckerError, PermissionDeniedError) as exc:  # fmt: skip
         raise _fail(exc) from exc
@@ -131,14 +126,15 @@ def playbook_check(file: Annotated[Path, typer.Option("--file")]) -> None:
 def playbook_approve(
     name: Annotated[str, typer.Option("--name")],
     version: Annotated[int, typer.Option("--version")],
-    approver: Annotated[str, typer.Option("--approver")],
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
-    """A second person approves a draft; it replaces the name's approved version (audited)."""
+    """The signed-in person, a second one holding playbook.approve, approves a draft; it
+    replaces the name's approved version (audited)."""
     app = bootstrap(db_url=db)
     try:
-        checker = approve_playbook(app.unit_of_work(), name=name, version=version,
-                                   actor=_operator(approver, Role.COMPLIANCE_OFFICER))  # fmt: skip
+        with signed_in(app, user) as actor:
+            checker = approve_playbook(app.unit_of_work(), name=name, version=version, actor=actor)
     except (PlaybookVersionError, MakerCheckerError, PermissionDeniedError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"name": name, "version": version, "approved_by": checker}))
@@ -149,7 +145,7 @@ def contacts_export(
     start: Annotated[str, typer.Option("--from")],
     end: Annotated[str, typer.Option("--to")],
     fmt: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    actor: Annotated[str, typer.Option("--actor", envvar="FAIRCOLLECT_ACTOR")] = "cli",
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
     """Every decision and attempt in the period, for checking by someone else. The export is a
@@ -160,8 +156,9 @@ def contacts_export(
         raise _fail(ValueError(f"--to {high} is before --from {low}"))
     app = bootstrap(db_url=db)
     try:
-        text, _rows = export_contact_record(app.unit_of_work(), start=low, end=high, fmt=fmt,
-                                            actor=_operator(actor, Role.COMPLIANCE_OFFICER))  # fmt: skip
+        with signed_in(app, user) as actor:
+            text, _rows = export_contact_record(app.unit_of_work(), start=low, end=high, fmt=fmt,
+                                                actor=actor)  # fmt: skip
     except (ValueError, PermissionDeniedError) as exc:  # the format
         raise _fail(exc) from exc
     sys.stdout.write(text)
@@ -188,16 +185,16 @@ def promise_add(
     ],
     due: Annotated[str, typer.Option("--due")],
     channel: Annotated[str, typer.Option("--channel")] = "call",
-    by: Annotated[str, typer.Option("--by")] = "collector",
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
     """Record a promise to pay, made today; refused when the loan's open promises and plans
     would exceed its lawful outstanding. The cycle marks it kept or broken."""
     due_on = _day(due, "--due")
     amount_minor = _amount(amount, "--amount")
-    _arrange(db, "promise_id", lambda uow: record_promise(
+    _arrange(db, user, "promise_id", lambda uow, actor: record_promise(
         uow, loan_id=loan, amount_minor=amount_minor, due_on=due_on, channel=channel,
-        actor=_operator(by, Role.COLLECTOR)))  # fmt: skip
+        actor=actor))  # fmt: skip
 
 
 @plan_app.command("add")
@@ -213,24 +210,27 @@ def plan_add(
     ],
     instalments: Annotated[int, typer.Option("--instalments")],
     first_due: Annotated[str, typer.Option("--first-due")],
-    by: Annotated[str, typer.Option("--by")] = "collector",
+    user: UserOption = None,
     db: Db = None,
 ) -> None:
     """Agree a repayment plan, monthly instalments; the cycle raises plan_instalment_missed for
     an unpaid instalment."""
     due = _day(first_due, "--first-due")
     total_minor = _amount(total, "--total")
-    _arrange(db, "plan_id", lambda uow: create_plan(
+    _arrange(db, user, "plan_id", lambda uow, actor: create_plan(
         uow, loan_id=loan, total_minor=total_minor, instalments=instalments, first_due=due,
-        actor=_operator(by, Role.COLLECTOR)))  # fmt: skip
+        actor=actor))  # fmt: skip
 
 
-def _arrange(db: str | None, key: str, write: Callable[[ArrangementUnit], str]) -> None:
-    """Run one arrangement use case and print its id as `{key: id}`; a refusal exits with its
-    reason."""
+def _arrange(
+    db: str | None, user: str | None, key: str, write: Callable[[ArrangementUnit, Actor], str]
+) -> None:
+    """Run one arrangement use case for the signed-in person and print its id as `{key: id}`;
+    a refusal exits with its reason."""
     app = bootstrap(db_url=db)
     try:
-        made = write(app.unit_of_work())
-    except (ArrangementError, DateOutOfRangeError, PermissionDeniedError) as exc:
+        with signed_in(app, user) as actor:
+            made = write(app.unit_of_work(), actor)
+    except (ArrangementError, DateOutOfRangeError, PermissionDeniedError, NotVisibleError) as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({key: made}))
