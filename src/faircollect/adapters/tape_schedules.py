@@ -226,10 +226,6 @@ def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) 
         finished = ~bad & (np.abs(step) < 1e-13)
         done[live[finished]] = True
         live = live[~finished & ~bad]
-    # The domain's search starts at 1 % a month and, when that is already a root to within its
-    # tolerance, can return a bracket midpoint instead: such loans are left to it.
-    first = np.bincount(loan, amount * np.exp(-t * np.log1p(0.01)), n) - lent
-    done &= np.abs(first) >= 1e-3
     scaled = rate * 12 * 1e4
     fraction = scaled - np.floor(scaled)
     cost = np.floor(scaled + 0.5).astype(np.int64)
