@@ -7,11 +7,13 @@ import math
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from faircollect.domain.lawful import annual_cost, months_between
-from faircollect.domain.loans import Installment, RepaymentMethod
+from faircollect.adapters.reference_data import load_lpr_table
+from faircollect.domain.lawful import CapPolicy, annual_cost, lawful_terms, months_between
+from faircollect.domain.loans import Installment, LenderType, LoanTerms, RepaymentMethod
 from faircollect.domain.schedules import ScheduleError, generate_schedule
 from faircollect.kit.dates import add_months
 
@@ -44,6 +46,34 @@ def test_a_loan_whose_cost_is_the_starting_guess_costs_its_contract_rate() -> No
     assert annual_cost(1_200_00, DISBURSED, schedule) == Decimal("0.1200")
 
 
+@pytest.mark.parametrize("currency", ["USD", "GBP"])
+def test_an_agreement_loan_at_the_starting_guess_stores_its_own_rate_as_cap(currency: str) -> None:
+    terms = LoanTerms(
+        "L1",
+        "B1",
+        LenderType.LICENSED,
+        DISBURSED,
+        DISBURSED,
+        1_200_00,
+        0,
+        Decimal("0.12"),
+        2,
+        RepaymentMethod.EQUAL_PRINCIPAL,
+        add_months(DISBURSED, 1),
+        Decimal("0.0002"),
+        currency,
+    )
+    schedule = generate_schedule(
+        method=terms.method,
+        principal=terms.principal,
+        annual_rate=terms.annual_rate,
+        term=terms.term,
+        first_due_on=terms.first_due_on,
+    )
+    lawful = lawful_terms(terms, schedule, CapPolicy(lpr=load_lpr_table()))
+    assert (lawful.annual_cost, lawful.cap.rate) == (Decimal("0.1200"), Decimal("0.1200"))
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     method=st.sampled_from(list(RepaymentMethod)),
@@ -58,6 +88,14 @@ def test_a_loan_whose_cost_is_the_starting_guess_costs_its_contract_rate() -> No
         st.integers(7, 120).map(lambda n: DISBURSED + timedelta(days=n)),
     ),
     fee_share=st.integers(0, 50),
+)
+@example(  # a one-month loan whose IRR is exactly the 1 % starting guess
+    method=RepaymentMethod.EQUAL_INSTALLMENT,
+    principal=100,
+    rate="0.06",
+    term=1,
+    first_due=add_months(DISBURSED, 1),
+    fee_share=0,
 )
 def test_the_cost_found_is_a_root_within_the_bracket_and_never_negative(
     method: RepaymentMethod,
