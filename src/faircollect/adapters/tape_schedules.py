@@ -12,8 +12,7 @@ cannot vouch for is flagged (`Rows.unsure`) and priced by the domain code instea
 - Any zero instalment or amount above MAX_MINOR is flagged (the domain raises the error).
 - The annual cost is the monthly IRR × 12 by Newton's method (decreasing convex NPV: the steps
   converge from either side). A loan not converged, or whose cost lies within 1e-9 of a rounding
-  boundary of the 4-place result, or for which the domain's own search starts on its root (where
-  it can return a bracket midpoint), gets the domain's search itself on the same flows.
+  boundary of the 4-place result, gets the domain's search itself on the same flows.
 """
 
 from __future__ import annotations
