@@ -12,8 +12,7 @@ cannot vouch for is flagged (`Rows.unsure`) and priced by the domain code instea
 - Any zero instalment or amount above MAX_MINOR is flagged (the domain raises the error).
 - The annual cost is the monthly IRR × 12 by Newton's method (decreasing convex NPV: the steps
   converge from either side). A loan not converged, or whose cost lies within 1e-9 of a rounding
-  boundary of the 4-place result, or for which the domain's own search starts on its root (where
-  it can return a bracket midpoint), gets the domain's search itself on the same flows.
+  boundary of the 4-place result, gets the domain's search itself on the same flows.
 """
 
 from __future__ import annotations
@@ -226,10 +225,6 @@ def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) 
         finished = ~bad & (np.abs(step) < 1e-13)
         done[live[finished]] = True
         live = live[~finished & ~bad]
-    # The domain's search starts at 1 % a month and, when that is already a root to within its
-    # tolerance, can return a bracket midpoint instead: such loans are left to it.
-    first = np.bincount(loan, amount * np.exp(-t * np.log1p(0.01)), n) - lent
-    done &= np.abs(first) >= 1e-3
     scaled = rate * 12 * 1e4
     fraction = scaled - np.floor(scaled)
     cost = np.floor(scaled + 0.5).astype(np.int64)

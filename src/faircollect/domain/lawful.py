@@ -165,7 +165,14 @@ def months_between(start: date, end: date) -> float:
 
 
 def _irr(lent: int, flows: list[tuple[float, int]]) -> float:
-    """Monthly rate r with sum(amount / (1 + r) ** t) == lent: Newton steps kept in a bracket."""
+    """Monthly rate r with sum(amount / (1 + r) ** t) == lent (the all-in cost of SPC art. 25,
+    on the cash actually lent, Civil Code art. 670): Newton steps kept in a bracket.
+
+    The value is decreasing in r, so the root stays between the highest rate found worth more
+    than the cash lent and the lowest found worth less. A rate that is itself a root (an end
+    of the bracket, or the 1 % guess, which is every 12 % loan paid monthly) is returned as
+    found; on convergence, the last Newton step if it stays in the bracket, else the rate.
+    """
 
     def npv_and_slope(rate: float) -> tuple[float, float]:
         log = math.log1p(rate)
@@ -177,19 +184,24 @@ def _irr(lent: int, flows: list[tuple[float, int]]) -> float:
         return value - lent, slope
 
     low, high = -0.99, 1.0
-    while npv_and_slope(high)[0] > 0 and high < 1e6:
+    while (top := npv_and_slope(high)[0]) > 0 and high < 1e6:
         low, high = high, high * 2
+    if top == 0:
+        return high
     rate = min(max(0.01, low), high)
     for _ in range(100):
         value, slope = npv_and_slope(rate)
+        if value == 0:
+            return rate
         if value > 0:
             low = rate
         else:
             high = rate
-        step = rate - value / slope if slope < 0 else (low + high) / 2
-        rate = step if low < step < high else (low + high) / 2
+        step = rate - value / slope if slope < 0 else math.nan
+        inside = low < step < high
         if abs(value) < 1e-7 * lent or high - low < 1e-13:
-            break
+            return step if inside else rate
+        rate = step if inside else (low + high) / 2
     return rate
 
 
