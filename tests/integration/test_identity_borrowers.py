@@ -34,6 +34,8 @@ from faircollect.policy import (
     load_pack,
 )
 from faircollect.services.authorization import Role
+from faircollect.services.borrower_facts import FactInput, record_borrower_fact
+from faircollect.services.borrower_facts_model import FactKind
 from faircollect.services.identity import (
     CodeMessage,
     IdentityUnit,
@@ -47,6 +49,7 @@ from faircollect.services.identity import (
 from faircollect.services.identity.borrowers import PLACEHOLDER
 from tests.integration.conftest import BORROWER, write_tape
 from tests.integration.identity_kit import World, all_audit_text, cheap, kinds, records, rows
+from tests.integration.service_support import ACTORS
 
 PHONE = BORROWER["phone"]
 ADDRESS = "203.0.113.7"
@@ -201,6 +204,44 @@ def test_an_unknown_number_gets_the_same_answer_and_nothing_is_sent(world: World
     assert "13900001111" not in all_audit_text(world.app)
     with pytest.raises(LoginFailedError):
         _verify(world, "123456", phone="13900001111")
+
+
+@pytest.mark.parametrize(
+    "fact",
+    [
+        FactInput(FactKind.OPT_OUT, medium="sms"),  # "回T退订"
+        FactInput(FactKind.OPT_OUT, contact_point=PHONE),
+        FactInput(FactKind.WRONG_NUMBER, contact_point=PHONE),
+        FactInput(FactKind.PREFERENCES, channels=("call",)),
+    ],
+    ids=["sms", "number", "wrong-number", "calls-only"],
+)
+def test_the_borrowers_opt_out_withholds_the_code(world: World, fact: FactInput) -> None:
+    # From CN 2026.3 (2026-12-07) the pack's opt-out rule reads what was recorded.
+    world.clock.move_to(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))
+    record_borrower_fact(world.uow(), actor=ACTORS["collector"], loan_id="L1", fact=fact)
+    _ask(world)
+    assert rows(world.app, sandbox_messages) == []
+    assert rows(world.app, borrower_codes) == []
+    decisions = rows(world.app, contact_decisions)
+    assert [(d["borrower_id"], d["verdict"]) for d in decisions] == [("B1", "block")]
+    withheld = records(world.app, "borrower:B1")[-1]
+    assert withheld.kind is AuditKind.BORROWER_CODE_WITHHELD
+    assert withheld.payload["reason"] == "gate"
+    assert withheld.payload["rules"] == ["CN-OPTOUT"]
+    assert PHONE not in all_audit_text(world.app) + str(decisions)
+
+
+def test_an_opt_out_of_another_medium_or_number_leaves_the_code(world: World) -> None:
+    world.clock.move_to(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))
+    for fact in (
+        FactInput(FactKind.OPT_OUT, medium="call"),
+        FactInput(FactKind.WRONG_NUMBER, contact_point="13900009999"),
+    ):
+        record_borrower_fact(world.uow(), actor=ACTORS["collector"], loan_id="L1", fact=fact)
+    _ask(world)
+    assert len(rows(world.app, sandbox_messages)) == 1
+    assert kinds(world.app, "borrower:B1")[-1] is AuditKind.BORROWER_CODE_SENT
 
 
 def records_all(world: World) -> list[AuditRecord]:

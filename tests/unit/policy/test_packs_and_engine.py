@@ -46,13 +46,15 @@ def call(at: str, **extra: object) -> ContactRequest:
 
 
 def test_shipped_packs_have_ids_versions_and_dates() -> None:
-    for pack_id, version in (("CN", "2026.2"), ("US", "2026.3")):
+    for pack_id, version in (("CN", "2026.3"), ("US", "2026.3")):
         pack = load_pack(pack_id)
         assert pack.pack_id == pack_id
         assert pack.version == version
         assert pack.rules
     assert load_pack("US", on=date(2026, 12, 6)).version == "2026.2"
     assert load_pack("US", on=date(2026, 12, 7)).version == "2026.3"
+    assert load_pack("CN", on=date(2026, 12, 6)).version == "2026.2"
+    assert load_pack("CN", on=date(2026, 12, 7)).version == "2026.3"
     with pytest.raises(PackError, match="no version"):
         load_pack("CN", version="1999.1")
     with pytest.raises(PackError, match="unknown pack"):
@@ -61,7 +63,7 @@ def test_shipped_packs_have_ids_versions_and_dates() -> None:
 
 def test_an_overlay_may_tighten() -> None:
     pack = load_pack("CN", overlay=TIGHTER)
-    assert pack.version == "2026.2+lender-x@3"
+    assert pack.version == "2026.3+lender-x@3"
     decision = evaluate(call("2026-04-01T21:30:00+08:00"), Facts(), pack)
     assert decision.verdict is Verdict.BLOCK
     assert evaluate(call("2026-04-01T21:30:00+08:00"), Facts(), load_pack("CN")).allowed
@@ -240,8 +242,9 @@ def test_versions_are_chosen_by_name_or_by_the_date_in_force() -> None:
     assert "CN-FREQ-ATTEMPTS-6" not in old.rules  # came with the CBA guideline of 2026-01-30
     assert load_pack("CN", on=date(2025, 6, 1)).version == "2025.1"
     assert load_pack("CN", on=date(2026, 3, 1)).version == "2026.1"
-    assert load_pack("CN").version == "2026.2"
+    assert load_pack("CN").version == "2026.3"
+    assert "CN-OPTOUT" not in load_pack("CN", version="2026.2").rules  # came with 2026.3
     with pytest.raises(PackError, match="in force"):
         load_pack("CN", on=date(2024, 1, 1))
-    with pytest.raises(PackError, match=r"shipped: 2025\.1, 2026\.1"):
+    with pytest.raises(PackError, match=r"shipped: 2025\.1, 2026\.1, 2026\.2, 2026\.3"):
         load_pack("CN", version="2019.9")

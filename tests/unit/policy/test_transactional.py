@@ -79,7 +79,9 @@ def test_a_code_is_allowed_where_every_collection_message_is_barred(pack_id: str
     assert code.verdict is Verdict.ALLOW, code.reasons
 
 
-@pytest.mark.parametrize(("pack_id", "rule_id"), [("US", "US-MEDIUM-OPTOUT"), ("UK", "UK-HOW")])
+@pytest.mark.parametrize(
+    ("pack_id", "rule_id"), [("CN", "CN-OPTOUT"), ("US", "US-MEDIUM-OPTOUT"), ("UK", "UK-HOW")]
+)
 def test_an_opt_out_of_the_medium_or_number_still_bars_a_code(pack_id: str, rule_id: str) -> None:
     pack = load_pack(pack_id)
     for opted in ("sms", "m1"):

@@ -110,9 +110,22 @@ def uk_how(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reas
     return _opted_out("UK-HOW", req, facts, params)
 
 
+@rule("CN-OPTOUT", transactional=True)
+def cn_optout(req: ContactRequest, facts: Facts, params: Mapping[str, Any]) -> Reason | None:
+    """A medium or number the borrower opted out of ("回T退订"), a number recorded as wrong, or
+    a channel outside their stated preferences is barred: contact by phone or SMS against the
+    person's wish disturbs the tranquillity of private life (Civil Code art. 1033(1)); consent
+    may be withdrawn and the withdrawal honoured (PIPL arts. 13-16); the guidance allows contact
+    only as agreed with the debtor and never harassing (NIFA 2018 art. 17; GB/T 45251-2025;
+    CBA 2026). The facts fold all three into `opted_out` (services.borrower_facts_model)."""
+    return _opted_out("CN-OPTOUT", req, facts, params)
+
+
 def _opted_out(
     rule_id: str, req: ContactRequest, facts: Facts, params: Mapping[str, Any]
 ) -> Reason | None:
+    """The one check behind every pack's opt-out rule: the request's medium ("call" for any
+    voice channel) or its contact point is in `facts.opted_out`."""
     medium = "call" if req.channel.is_voice else req.channel.value
     if medium in facts.opted_out or req.contact_point in facts.opted_out:
         return reason(

@@ -2,8 +2,9 @@
 
 The code is a transactional message (`Purpose.TRANSACTIONAL`): the person asked for it, it says
 nothing of a debt, so quiet hours and the collection caps do not stop it and it reserves no
-attempt (the caps never count it); the gate still screens its text and honours an opt-out of
-SMS or of the number. The gate decides on the text with the code's digits written `000000` and
+attempt (the caps never count it); the gate still screens its text and honours the borrower's
+recorded opt-out of SMS or of the number, a wrong number and their channel preferences (read by
+`services.gate_facts`, as for every decision). The gate decides on the text with the code's digits written `000000` and
 that is what the decision records: six bare digits are all that differ from the text sent
 (a test holds that real codes screen the same), and no digest of a real code is ever stored.
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Protocol
@@ -36,6 +37,7 @@ from faircollect.policy import (
 )
 from faircollect.policy.packs import PACK_CURRENCY
 from faircollect.policy.wire import request_to_dict
+from faircollect.services.gate_facts import gate_facts
 from faircollect.services.identity.common import (
     IdentityError,
     IssuedSession,
@@ -138,7 +140,8 @@ def request_borrower_code(
             message=code_text(language, PLACEHOLDER, sender), purpose=Purpose.TRANSACTIONAL,
         )  # fmt: skip
         pack_id = _PACK_OF.get(who.currency or "", "CN") if who else "CN"
-        decision = evaluate(request, Facts(), _pack(pack_id, now.date()))  # the same work
+        facts = _code_facts(uow, who.borrower_id if who else "", request, normalise_phone(phone))
+        decision = evaluate(request, facts, _pack(pack_id, now.date()))  # the same work
         where = mask_address(address)
         store = uow.identity
         # An unknown number does the known one's work where it can (the decision's digest, the
@@ -173,6 +176,25 @@ def request_borrower_code(
             {"code": code_id, "decision_id": decision_id, "receipt": receipt[:128],
              "expires_at": expires.isoformat(), "address": where})])  # fmt: skip
         uow.commit()
+
+
+def _code_facts(uow: IdentityUnit, borrower_id: str, request: ContactRequest, number: str) -> Facts:
+    """The borrower's recorded facts for the code SMS, read where every decision reads them
+    (`services.gate_facts`): opt-outs, wrong numbers and channel preferences hold for the person,
+    so no loan is named, and no history is read (the caps never count a code). The facts name
+    the number as recorded, the request its keyed index: an opt-out of the number is carried
+    over to the index. An unknown number reads too (nothing is found), so it answers as slowly.
+    """
+    facts = gate_facts(
+        uow.contacts,
+        borrower_id=borrower_id,
+        loan_id="",
+        request=replace(request, contact_point=number),
+        history=(),
+    )
+    if number not in facts.opted_out:
+        return facts
+    return replace(facts, opted_out=(facts.opted_out - {number}) | {request.contact_point})
 
 
 def _record_of(
