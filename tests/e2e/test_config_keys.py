@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.entrypoints.cli import app
-from tests.e2e.cli_people import collector_token
+from tests.e2e.cli_people import cheap_argon2, collector_token, make_people
 
 KEY_A = base64.b64encode(b"A" * 32).decode()
 KEY_B = base64.b64encode(b"B" * 32).decode()
@@ -175,10 +175,24 @@ def test_the_readme_playbook_commands_work_from_the_checkout(
     out = cli(*check.split()[1:])
     assert '"name": "cn-default"' in out.output
     db = f"sqlite:///{tmp_path / 'r.db'}"
+    monkeypatch.setenv("FAIRCOLLECT_DB", db)
+    cheap_argon2(monkeypatch)
+    users, tokens = make_people()
+    monkeypatch.delenv("FAIRCOLLECT_DB")
+
+    def as_person(line: str) -> tuple[list[str], dict[str, str]]:
+        """The README's command, with its `--user NAME` sign-in given as NAME's API token (a
+        prompt for a password and TOTP code cannot be answered here)."""
+        words = line.split()
+        at = words.index("--user")
+        return words[:at] + words[at + 2 :], {"FAIRCOLLECT_TOKEN": tokens[words[at + 1]]}
+
     first, approve = (part.strip() for part in draft.split(";"))
-    cli(*first.split()[1:], "--db", db)
-    approved = cli(*approve.split(), "--db", db)
-    assert '"approved_by": "bo"' in approved.output
+    words, env = as_person(first)
+    cli(*words[1:], "--db", db, env=env)
+    words, env = as_person(approve)
+    approved = cli(*words, "--db", db, env=env)
+    assert f'"approved_by": "user:{users["bo"].user_id}"' in approved.output
     assert not (root / "faircollect.db").exists()
 
 
