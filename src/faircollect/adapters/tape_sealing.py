@@ -4,10 +4,13 @@ A borrower chunk leaves validation as it is stored: the phone normalised, the ID
 and upper-cased, the record fingerprint (a keyed hash of the clear record, for change
 detection) computed, and name, phone and ID number sealed with the PII cipher, with their blind
 indexes. The spill file then holds only ids, time zone, language, keyed hashes and ciphertext.
+A borrower already stored with the same fingerprint is not written again, so its row is spilled
+with its fingerprint alone (sealing costs most of this step: an unchanged re-import skips it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,6 +20,14 @@ from faircollect.domain.borrowers import normalise_phone
 
 ASCII_PHONE = r"^\+?[0-9]*$"
 PERSONAL = ("name", "phone", "id_number")
+SEALED = {
+    "name_enc": pl.Binary,
+    "phone_enc": pl.Binary,
+    "phone_index": pl.String,
+    "id_number_enc": pl.Binary,
+    "id_number_index": pl.String,
+}
+Stored = Callable[[pl.Series], pl.DataFrame]  # (borrower_id, record_hash) of stored borrowers
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +35,7 @@ class BorrowerSealer:
     """Turns a validated borrower chunk into its stored form (sealed, indexed, fingerprinted)."""
 
     pii: PiiCipher
+    stored: Stored | None = None
 
     def __call__(self, chunk: pl.DataFrame) -> pl.DataFrame:
         phone = chunk["phone"]
@@ -51,18 +63,32 @@ class BorrowerSealer:
         frame = frame.with_columns(
             pl.Series("record_hash", self.pii.fingerprint_many(canonical.to_list()), pl.String)
         )
-        return self._sealed(frame).select(
-            *extra,
-            "borrower_id",
-            "timezone",
-            "language",
-            "record_hash",
-            "name_enc",
-            "phone_enc",
-            "phone_index",
-            "id_number_enc",
-            "id_number_index",
+        same = self._unchanged(frame)
+        if same is None:
+            sealed = self._sealed(frame)
+        else:
+            order = frame.with_row_index("_at")
+            kept = order.filter(same).drop(*PERSONAL)
+            kept = kept.with_columns(pl.lit(None, t).alias(c) for c, t in SEALED.items())
+            sealed = pl.concat([self._sealed(order.filter(~same)), kept], how="diagonal")
+            sealed = sealed.sort("_at").drop("_at")
+        return sealed.select(*extra, "borrower_id", "timezone", "language", "record_hash", *SEALED)
+
+    def _unchanged(self, frame: pl.DataFrame) -> pl.Series | None:
+        """Which rows are stored with the same fingerprint (None: no row is)."""
+        if self.stored is None:
+            return None
+        known = self.stored(frame["borrower_id"])
+        if not known.height:
+            return None
+        marked = frame.select("borrower_id", "record_hash").join(
+            known.rename({"record_hash": "_stored"}),
+            on="borrower_id",
+            how="left",
+            maintain_order="left",
         )
+        same = (marked["_stored"] == marked["record_hash"]).fill_null(False)
+        return same if same.any() else None
 
     def _sealed(self, frame: pl.DataFrame) -> pl.DataFrame:
         owners = frame["borrower_id"].to_list()

@@ -49,7 +49,10 @@ def run_import(
                 ),
                 known_loans=lambda ids: set(tables.lookup("loans", "loan_id", "loan_id", ids)),
                 spill=spill,
-                seal=BorrowerSealer(pii),
+                seal=BorrowerSealer(
+                    pii,
+                    lambda ids: tables.lookup_frame("borrowers", "borrower_id", "record_hash", ids),
+                ),
                 tell=tell,
             )
             log = AuditLog(ColumnarExecutor(tables))
