@@ -25,6 +25,9 @@ LOCK = "owner.lock"
 # A folder with no lock yet is being made right now (the lock follows within microseconds), or
 # was left by a release that made none: it is swept once older than this.
 UNLOCKED_GRACE_SECONDS = 600.0
+# Releases before the lock spilled to the system temp dir, in clear and with no lock file: such
+# a folder is swept there once no import could still be using it.
+LEGACY_GRACE_SECONDS = 86_400.0
 
 
 def spill_root(key_folder: Path) -> Path:
@@ -38,8 +41,10 @@ def spill_root(key_folder: Path) -> Path:
 @contextmanager
 def spill_folder(root: Path) -> Iterator[Path]:
     """A fresh owner-only spill folder under `root`, locked while the block runs and removed
-    after it; leftovers of dead imports under `root` are removed first."""
+    after it; leftovers of dead imports under `root` (and of earlier releases, in the system
+    temp dir) are removed first."""
     sweep(root)
+    sweep(Path(tempfile.gettempdir()), grace=LEGACY_GRACE_SECONDS)
     folder = Path(tempfile.mkdtemp(prefix=PREFIX, dir=root))  # mode 700
     try:
         with (folder / LOCK).open("w") as lock:
@@ -51,21 +56,28 @@ def spill_folder(root: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def sweep(root: Path) -> list[Path]:
-    """Remove the spill folders under `root` whose import is gone; the ones removed."""
+def sweep(root: Path, *, grace: float = UNLOCKED_GRACE_SECONDS) -> list[Path]:
+    """Remove this user's spill folders under `root` whose import is gone (a folder with no
+    lock file once older than `grace` seconds); the ones removed."""
     removed: list[Path] = []
     if not root.is_dir():
         return removed
     for folder in sorted(root.iterdir()):
         if not folder.name.startswith(PREFIX) or folder.is_symlink() or not folder.is_dir():
             continue
-        if _abandoned(folder):
+        try:
+            mine = folder.stat().st_uid == os.getuid()
+        except OSError:
+            continue  # removed meanwhile by another import's sweep
+        if not mine:
+            continue  # another user's: not ours to judge
+        if _abandoned(folder, grace):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
 
 
-def _abandoned(folder: Path) -> bool:
+def _abandoned(folder: Path, grace: float) -> bool:
     """Whether no live process holds `folder`'s lock (taking it briefly to find out)."""
     try:
         handle = (folder / LOCK).open("r")
@@ -74,7 +86,7 @@ def _abandoned(folder: Path) -> bool:
             age = time.time() - folder.stat().st_mtime
         except OSError:
             return False
-        return age > UNLOCKED_GRACE_SECONDS
+        return age > grace
     except OSError:
         return False  # not ours to read: not ours to remove
     with handle:

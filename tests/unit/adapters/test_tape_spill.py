@@ -5,8 +5,11 @@ from __future__ import annotations
 import fcntl
 import os
 import stat
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 from faircollect.adapters import tape_spill
 from faircollect.adapters.tape_spill import LOCK, PREFIX, spill_folder, spill_root, sweep
@@ -75,3 +78,20 @@ def test_a_folder_without_a_lock_is_swept_only_once_old(tmp_path: Path) -> None:
     assert sweep(root) == [old]
     assert young.exists()
     assert not old.exists()
+
+
+def test_an_old_lock_less_folder_of_an_earlier_release_is_swept_from_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    old, recent = temp / f"{PREFIX}old", temp / f"{PREFIX}recent"
+    for folder in (old, recent):
+        folder.mkdir()
+        (folder / "borrowers-00000.arrow").write_bytes(b"in clear")
+    past = time.time() - tape_spill.LEGACY_GRACE_SECONDS - 60
+    os.utime(old, (past, past))
+    with spill_folder(spill_root(tmp_path / "keys")):
+        assert not old.exists()
+        assert recent.exists()  # an import of that release might still be running
