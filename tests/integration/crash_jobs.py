@@ -24,6 +24,7 @@ from faircollect.adapters.db import batch_job
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.db.scoring_job import load_collection_inputs, score_portfolio
+from faircollect.adapters.tape_import import ChunkedImport
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
 from faircollect.entrypoints.importing import run_import
@@ -113,6 +114,8 @@ def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
         _die_at(sandbox.SandboxChannel, "send", options["nth"], after=True)
     elif die == "batch":  # the run's row is committed `running`, nothing computed yet
         _die_at(batch_job, "_run", options["nth"], after=False)
+    elif die == "import":  # validated and spilled, before the `nth` record kind is written
+        _die_at(ChunkedImport, "write", options["nth"], after=False)
     elif die == "log":  # after the lines are in the file, before their marks are cleared
         _die_at(sandbox.os, "fsync", options["nth"], after=True)
     if options.get("pause"):  # a long run: it holds the cycle lock for this many seconds more

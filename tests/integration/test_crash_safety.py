@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import signal
+import stat
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,10 +24,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from rich.console import Console
 from sqlalchemy import Engine, func, select, text
 
+from faircollect.adapters import tape_spill
 from faircollect.adapters.audit_verify import verify_log
 from faircollect.adapters.channels.sandbox import line_key
 from faircollect.adapters.db.schema import make_engine
@@ -48,6 +51,7 @@ from faircollect.adapters.db.tables import (
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
+from faircollect.domain.borrowers import normalise_phone
 from faircollect.entrypoints.importing import run_import
 from tests.integration import crash_jobs
 from tests.integration.crash_jobs import AT, app_for
@@ -215,7 +219,7 @@ def _import_state(app: App) -> dict[str, Any]:
 
 
 def test_a_killed_import_leaves_nothing_or_everything(tape: Path, tmp_path: Path) -> None:
-    """On SQLite (the import is one SQLAlchemy transaction on either database)."""
+    """On SQLite (the import is one ADBC transaction on either database)."""
     clean_url, url = (f"sqlite:///{tmp_path / name}.db" for name in ("clean", "killed"))
     options = {"tape": str(tape)}
     span = timed(("import", clean_url, options), tmp_path)
@@ -230,6 +234,51 @@ def test_a_killed_import_leaves_nothing_or_everything(tape: Path, tmp_path: Path
     assert kills >= 1
     assert _import_state(killed) == expected
     assert audit_kinds(killed) == audit_kinds(clean)  # one import audited, however often killed
+
+
+def _personal_bytes(tape: Path) -> set[bytes]:
+    """Every name, phone and ID number of the tape, as written there and as stored."""
+    people = pl.read_csv(tape / "borrowers.csv", infer_schema=False)
+    found: set[bytes] = set()
+    for column in ("name", "phone", "id_number"):
+        for value in people[column].drop_nulls().to_list():
+            forms = {value, value.strip().upper()}
+            if column == "phone":
+                forms.add(normalise_phone(value))
+            found |= {f.encode() for f in forms if f}
+    return found
+
+
+def test_a_killed_import_leaves_no_personal_data_and_the_next_import_sweeps_its_spill(
+    tape: Path, tmp_path: Path
+) -> None:
+    """SIGKILL runs no clean-up: the spill folder stays, but holds no name, phone or ID number
+    in clear, and the next import removes it."""
+    url = f"sqlite:///{tmp_path / 'spilled'}.db"
+    app = app_for(url, tmp_path)
+    root = app.settings.key_folder() / "spill"
+    # Killed after validation spilled every chunk and the borrowers and loans were written
+    # (their audit parts spilled too), before the payments.
+    child = start(("import", url, {"tape": str(tape), "die": "import", "nth": 3}), tmp_path)
+    child.join(300)
+    assert child.exitcode == -signal.SIGKILL
+    left = list(root.iterdir())
+    assert len(left) == 1
+    assert left[0].name.startswith(tape_spill.PREFIX)
+    assert stat.S_IMODE(root.stat().st_mode) == stat.S_IMODE(left[0].stat().st_mode) == 0o700
+    files = [p for p in left[0].rglob("*") if p.is_file()]
+    assert {p.name.split("-")[0] for p in files} >= {"borrowers", "loans", "payments", "audit"}
+    personal = _personal_bytes(tape)
+    assert len(personal) >= LOANS  # the check has something to look for
+    for path in files:
+        data = path.read_bytes()
+        assert not [v for v in personal if v in data], path.name
+    assert _import_state(app)["borrowers"] == 0  # one transaction: nothing was committed
+
+    crash_jobs.run("import", url, str(tmp_path), {"tape": str(tape)})
+    assert not left[0].exists()
+    assert list(root.iterdir()) == []  # the finished import removed its own folder too
+    assert _import_state(app)["borrowers"] > 0
 
 
 # --- batch and scoring -----------------------------------------------------------------------

@@ -353,3 +353,28 @@ def test_import_tells_its_progress(app: App, tmp_path: Path) -> None:
         )
     assert ("sealing borrowers", 1, 1) in seen
     assert ("pricing loans", 1, 1) in seen
+
+
+def test_a_changed_borrower_is_sealed_again_and_an_unchanged_one_is_left_as_stored(
+    app: App, tmp_path: Path
+) -> None:
+    """Borrowers are sealed at spill time, except those stored with the same fingerprint."""
+    other = {**BORROWER, "borrower_id": "B2", "phone": "13900000000", "id_number": ""}
+    run_import(app, write_tape(tmp_path / "a", borrowers=[BORROWER, other]), update=False,
+               console=QUIET)  # fmt: skip
+    columns = (borrowers.c.borrower_id, borrowers.c.phone_enc, borrowers.c.id_number_enc)
+    with app.engine.connect() as conn:
+        before = {r[0]: r[1:] for r in conn.execute(select(*columns))}
+    moved = {**BORROWER, "phone": "13700000000"}
+    changed = write_tape(tmp_path / "b", borrowers=[moved, other])
+    with pytest.raises(ChangedRecordError, match="B1"):
+        run_import(app, changed, update=False, console=QUIET)
+    report = run_import(app, changed, update=True, console=QUIET)
+    assert report.updated["borrowers"] == 1
+    assert report.unchanged["borrowers"] == 1
+    with app.engine.connect() as conn:
+        after = {r[0]: r[1:] for r in conn.execute(select(*columns))}
+    assert after["B2"] == before["B2"]  # not rewritten
+    assert after["B2"][1] is None
+    assert app.pii.open("phone", "B1", after["B1"][0]) == "13700000000"
+    assert app.pii.open("id_number", "B1", after["B1"][1]) == BORROWER["id_number"]

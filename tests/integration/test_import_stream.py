@@ -16,8 +16,10 @@ from sqlalchemy import func, select
 from faircollect.adapters import tape_chunks
 from faircollect.adapters.db.ledger_repository import SqlLedgerStore
 from faircollect.adapters.db.tables import borrowers, installments, loans, payments
+from faircollect.adapters.pii import PiiCipher
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.adapters.tape import TapeError, read_tape
+from faircollect.adapters.tape_sealing import BorrowerSealer
 from faircollect.adapters.tape_stream import validate_tape
 from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
@@ -29,6 +31,7 @@ from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_tape
 
 QUIET = Console(quiet=True)
 NONE: Callable[[list[str]], set[str]] = lambda _ids: set()  # noqa: E731
+SEAL = BorrowerSealer(PiiCipher(b"k" * 32))
 
 
 def whole_tape_import(app: App, folder: Path) -> None:
@@ -254,7 +257,7 @@ def test_chunked_validation_names_what_the_whole_file_reader_names(
     spill = tmp_path / "spill"
     spill.mkdir()
     with pytest.raises(TapeError) as chunked:
-        validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill)
+        validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill, seal=SEAL)
     assert chunked.value.problems == whole.value.problems
     assert chunked.value.total == whole.value.total
 
@@ -272,7 +275,7 @@ def test_too_many_payments_are_counted_across_chunks(
     spill = tmp_path / "spill"
     spill.mkdir()
     with pytest.raises(TapeError) as chunked:
-        validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill)
+        validate_tape(tape, known_borrowers=NONE, known_loans=NONE, spill=spill, seal=SEAL)
     assert chunked.value.problems == whole.value.problems
     assert "has more than 20,000 payments" in chunked.value.problems[0]
 

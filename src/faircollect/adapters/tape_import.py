@@ -19,11 +19,9 @@ import polars as pl
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.tables import EPOCH
 from faircollect.adapters.db.tape_ingest import TapeTables
-from faircollect.adapters.pii import PiiCipher
 from faircollect.adapters.tape_audit import AuditParts
 from faircollect.adapters.tape_pricing import price_chunk
 from faircollect.adapters.tape_stream import SortedIds, ValidTape
-from faircollect.domain.borrowers import normalise_phone
 from faircollect.domain.lawful import CapPolicy
 from faircollect.domain.pauses import Pause, PauseKind
 from faircollect.kit.dates import to_day_number
@@ -31,7 +29,6 @@ from faircollect.services.importing import KindResult, check_pauses, pause_hash
 from faircollect.services.ports import StoredPause
 
 Tell = Callable[[str, int], None]
-ASCII_PHONE = r"^\+?[0-9]*$"
 
 
 @dataclass
@@ -40,7 +37,6 @@ class ChunkedImport:
 
     tape: ValidTape
     tables: TapeTables
-    pii: PiiCipher
     caps: CapPolicy
     spill: Path
     tell: Tell
@@ -87,58 +83,15 @@ class ChunkedImport:
 
     def _borrowers(self, update: bool) -> KindResult:
         result = KindResult()
-        for chunk in self.tape.chunks("borrowers"):
-            phone = chunk["phone"]
-            plain = phone.str.contains(ASCII_PHONE)
-            phones = [
-                p if ok else normalise_phone(p)
-                for p, ok in zip(phone.to_list(), plain.to_list(), strict=True)
-            ]
-            ids = [v.strip().upper() if v else None for v in chunk["id_number"].to_list()]
-            frame = chunk.select("borrower_id", "name", "timezone", "language").with_columns(
-                pl.Series("phone", phones, pl.String), pl.Series("id_number", ids, pl.String)
-            )
-            canonical = frame.select(
-                pl.concat_str(
-                    "borrower_id",
-                    "name",
-                    "phone",
-                    pl.col("id_number").fill_null(""),
-                    "timezone",
-                    "language",
-                    separator="\x1f",
-                )
-            ).to_series()
-            frame = frame.with_columns(
-                pl.Series("record_hash", self.pii.fingerprint_many(canonical.to_list()))
-            )
+        for frame in self.tape.chunks("borrowers"):  # sealed at spill time (tape_sealing)
             fresh, changed = self._classify("borrowers", "borrower_id", frame, result)
-            self.tables.append("borrowers", self._sealed(fresh))
+            self.tables.append("borrowers", fresh)
             self.audit.borrowers(fresh.select("borrower_id", "record_hash"), changed=False)
             if update and changed.height:
-                self.tables.replace("borrowers", "borrower_id", self._sealed(changed))
+                self.tables.replace("borrowers", "borrower_id", changed)
                 self.audit.borrowers(changed.select("borrower_id", "record_hash"), changed=True)
             self.tell("borrowers", result.total)
         return result
-
-    def _sealed(self, frame: pl.DataFrame) -> pl.DataFrame:
-        owners = frame["borrower_id"].to_list()
-        with_id = frame.filter(pl.col("id_number").is_not_null())
-        id_owners, id_values = with_id["borrower_id"].to_list(), with_id["id_number"].to_list()
-        sealed_ids = dict(
-            zip(id_owners, self.pii.seal_many("id_number", id_owners, id_values), strict=True)
-        )
-        indexes = dict(zip(id_owners, self.pii.index_many("id_number", id_values), strict=True))
-        phones = frame["phone"].to_list()
-        return frame.select("borrower_id", "timezone", "language", "record_hash").with_columns(
-            pl.Series(
-                "name_enc", self.pii.seal_many("name", owners, frame["name"].to_list()), pl.Binary
-            ),
-            pl.Series("phone_enc", self.pii.seal_many("phone", owners, phones), pl.Binary),
-            pl.Series("phone_index", self.pii.index_many("phone", phones), pl.String),
-            pl.Series("id_number_enc", [sealed_ids.get(o) for o in owners], pl.Binary),
-            pl.Series("id_number_index", [indexes.get(o) for o in owners], pl.String),
-        )
 
     def _loans(self, update: bool) -> KindResult:
         result = KindResult()

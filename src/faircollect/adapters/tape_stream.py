@@ -3,7 +3,8 @@
 Memory stays bounded by the chunk size plus what the cross-file checks must remember: the
 borrower and loan ids (with their rows and disbursement dates), a 64-bit hash of each payment id
 and a payment count per loan. Typed chunks are spilled to Arrow files in `spill` for the import
-to read back, so the tape is parsed once. Problems are reported in the order the whole-file
+to read back, so the tape is parsed once (borrower chunks sealed first: no personal field is
+spilled in clear). Problems are reported in the order the whole-file
 reader gives them (`OrderedProblems` files each under the check that found it).
 """
 
@@ -32,6 +33,7 @@ from faircollect.domain.loans import Installment
 from faircollect.kit.limits import MAX_PAYMENTS_PER_LOAN, excerpt
 
 Tell = Callable[[str, int], None]
+Seal = Callable[[pl.DataFrame], pl.DataFrame]
 PARTS = tuple(COLUMNS)
 
 
@@ -132,9 +134,13 @@ def validate_tape(
     known_borrowers: KnownIds,
     known_loans: KnownIds,
     spill: Path,
+    seal: Seal,
     tell: Tell | None = None,
 ) -> ValidTape:
-    """Validate the tape in `folder` a chunk at a time; TapeError names every problem."""
+    """Validate the tape in `folder` a chunk at a time; TapeError names every problem.
+
+    Borrower chunks pass through `seal` before they are spilled, so no personal field reaches
+    `spill` in clear (tape_sealing.BorrowerSealer); the import reads them back in that form."""
     if not folder.is_dir():
         raise TapeError([f"{excerpt(str(folder))}: not a folder"])
     say = tell or (lambda _stage, _rows: None)
@@ -166,7 +172,8 @@ def validate_tape(
                 small[name] = pl.concat([small[name], typed]) if name in small else typed
                 continue
             path = spill / f"{name}-{k:05d}.arrow"
-            typed.select(pl.exclude("^_text_.*$")).write_ipc(path)
+            stored = typed.select(pl.exclude("^_text_.*$"))
+            (seal(stored) if name == "borrowers" else stored).write_ipc(path)
             paths[name].append(path)
             if name == "payments":
                 seen.payment_files.append(path)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +13,8 @@ from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.db.bulk import bulk_connection
 from faircollect.adapters.db.tape_ingest import ColumnarExecutor, TapeTables
 from faircollect.adapters.tape_import import ChunkedImport
+from faircollect.adapters.tape_sealing import BorrowerSealer
+from faircollect.adapters.tape_spill import spill_folder, spill_root
 from faircollect.adapters.tape_stream import validate_tape
 from faircollect.bootstrap import App
 from faircollect.kit.clock import SystemClock
@@ -28,12 +29,14 @@ def run_import(
     """Read, validate and import the tape in `folder`, audited; nothing is written on any error.
 
     The tape is read twice at most in bounded memory: validated a chunk at a time (typed chunks
-    kept in a temporary folder), then written a chunk at a time, all in one transaction.
+    kept in an owner-only spill folder in the key folder, borrowers' personal fields sealed),
+    then written a chunk at a time, all in one transaction. Spill folders of killed imports are
+    removed first (tape_spill).
     """
     pii, caps = app.pii, app.caps  # opens the database (migrations, key checks) first
     with (
         bulk_connection(app.settings.db_url) as bulk,
-        tempfile.TemporaryDirectory(prefix="faircollect-import-") as spill,
+        spill_folder(spill_root(app.settings.key_folder())) as spill,
         _progress(console) as tell,
     ):
         try:
@@ -45,11 +48,15 @@ def run_import(
                     tables.lookup("borrowers", "borrower_id", "borrower_id", ids)
                 ),
                 known_loans=lambda ids: set(tables.lookup("loans", "loan_id", "loan_id", ids)),
-                spill=Path(spill),
+                spill=spill,
+                seal=BorrowerSealer(
+                    pii,
+                    lambda ids: tables.lookup_frame("borrowers", "borrower_id", "record_hash", ids),
+                ),
                 tell=tell,
             )
             log = AuditLog(ColumnarExecutor(tables))
-            chunked = ChunkedImport(tape, tables, pii, caps, Path(spill), tell, log)
+            chunked = ChunkedImport(tape, tables, caps, spill, tell, log)
             report = import_chunked(
                 tape=chunked,
                 actor=actor,
