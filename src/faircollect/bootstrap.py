@@ -52,6 +52,7 @@ from faircollect.adapters.runners import build_runner
 from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.adapters.tape import TapeError
+from faircollect.adapters.tape_job import SqlTapeImport
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
@@ -309,6 +310,12 @@ class App:
     @cached_property
     def buckets(self) -> BucketScheme:
         return parse_bucket_scheme(self.settings.buckets)
+
+    def tape_import(self) -> SqlTapeImport:
+        """The streaming tape import on this database (opens it: migrations, key checks)."""
+        pii, caps = self.pii, self.caps
+        return SqlTapeImport(db_url=self.settings.db_url, key_folder=self.settings.key_folder(),
+                             pii=pii, caps=caps)  # fmt: skip
 
     def upgrade_schema(self) -> None:
         """Apply every migration (opening the database already does; explicit for `db upgrade`)."""

@@ -9,16 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
-from faircollect.adapters.audit_store import AuditLog
-from faircollect.adapters.db.bulk import bulk_connection
-from faircollect.adapters.db.tape_ingest import ColumnarExecutor, TapeTables
-from faircollect.adapters.tape_import import ChunkedImport
-from faircollect.adapters.tape_sealing import BorrowerSealer
-from faircollect.adapters.tape_spill import spill_folder, spill_root
-from faircollect.adapters.tape_stream import validate_tape
 from faircollect.bootstrap import App
 from faircollect.kit.clock import SystemClock
-from faircollect.services.importing import ImportReport, import_chunked
+from faircollect.services.importing import ImportReport
 
 Tell = Callable[[str, int], None]
 
@@ -26,49 +19,11 @@ Tell = Callable[[str, int], None]
 def run_import(
     app: App, folder: Path, *, update: bool, console: Console, actor: str = "cli"
 ) -> ImportReport:
-    """Read, validate and import the tape in `folder`, audited; nothing is written on any error.
-
-    The tape is read twice at most in bounded memory: validated a chunk at a time (typed chunks
-    kept in an owner-only spill folder in the key folder, borrowers' personal fields sealed),
-    then written a chunk at a time, all in one transaction. Spill folders of killed imports are
-    removed first (tape_spill).
-    """
-    pii, caps = app.pii, app.caps  # opens the database (migrations, key checks) first
-    with (
-        bulk_connection(app.settings.db_url) as bulk,
-        spill_folder(spill_root(app.settings.key_folder())) as spill,
-        _progress(console) as tell,
-    ):
-        try:
-            bulk.prepare_bulk_writes()
-            tables = TapeTables(bulk)
-            tape = validate_tape(
-                folder,
-                known_borrowers=lambda ids: set(
-                    tables.lookup("borrowers", "borrower_id", "borrower_id", ids)
-                ),
-                known_loans=lambda ids: set(tables.lookup("loans", "loan_id", "loan_id", ids)),
-                spill=spill,
-                seal=BorrowerSealer(
-                    pii,
-                    lambda ids: tables.lookup_frame("borrowers", "borrower_id", "record_hash", ids),
-                ),
-                tell=tell,
-            )
-            log = AuditLog(ColumnarExecutor(tables))
-            chunked = ChunkedImport(tape, tables, caps, spill, tell, log)
-            report = import_chunked(
-                tape=chunked,
-                actor=actor,
-                at=SystemClock().now(),
-                update=update,
-                pauses=bool(tape.pauses),
-            )
-        except BaseException:
-            bulk.raw.rollback()
-            raise
-        bulk.raw.commit()
-        return report
+    """Read, validate and import the tape in `folder`, audited; nothing is written on any error
+    (the import job bootstrap builds, `adapters.tape_job`), with a progress bar on a terminal."""
+    job = app.tape_import()  # opens the database (migrations, key checks) first
+    with _progress(console) as tell:
+        return job(folder, update=update, tell=tell, actor=actor, at=SystemClock().now())
 
 
 @contextmanager
