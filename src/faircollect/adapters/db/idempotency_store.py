@@ -13,11 +13,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.expression import Executable
 
 from faircollect.adapters.db.tables import metadata
@@ -68,17 +66,10 @@ class SqlIdempotencyStore:
         # A concurrent first use of the same key must be refused without leaving the caller's
         # transaction unusable on PostgreSQL: the insert skips a taken key (waiting for its
         # writer first), in one statement where a savepoint around it would take three.
-        skipping = _SKIP_TAKEN.get(self._conn.dialect.name)
-        if skipping is not None:
-            if self._conn.execute(skipping, row).first() is not None:
-                return
-        else:
-            try:
-                with self._conn.begin_nested():
-                    self._conn.execute(insert(idempotency_keys), row)
-                return
-            except IntegrityError:
-                pass
+        # Both supported databases have the statement (SQLite and PostgreSQL), so there is no
+        # savepoint fallback to keep.
+        if self._conn.execute(_SKIP_TAKEN[self._conn.dialect.name], row).first() is not None:
+            return
         raise IdempotencyInProgressError(
             "a request with this Idempotency-Key was answered meanwhile; repeat it"
         )
