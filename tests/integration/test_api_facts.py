@@ -125,12 +125,20 @@ def allowed(client: TestClient, body: dict[str, Any]) -> bool:
     return True
 
 
+def emails_used(client: TestClient, *points: str) -> None:
+    """The consumer has written to the collector from these addresses (1006.6(d)(4)(i)(A))."""
+    for point in points:
+        record(client, "U1", "email-addresses",
+               {"contact_point": point, "used_at": datetime.now(UTC).isoformat()})  # fmt: skip
+
+
 def rows(app: App) -> int:
     with app.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(borrower_facts)).scalar() or 0)
 
 
 def test_opt_outs_wrong_numbers_and_cease_hold_for_the_next_decision(client: TestClient) -> None:
+    emails_used(client, "u-e1", "u-e2")
     assert allowed(client, us(channel="email", contact_point="u-e1"))
     record(client, "U1", "opt-outs", {"medium": "email"})
     assert "US-MEDIUM-OPTOUT" in blocked_by(client, us(channel="email", contact_point="u-e2"))
@@ -170,6 +178,7 @@ def test_preferences_bar_media_times_and_places_and_the_newest_replaces_the_last
     morning = (T0 + timedelta(days=1)).replace(hour=7, minute=30)
     assert "US-TIME-DESIGNATED" in blocked_by(client, us(at=morning, contact_point="u-m5"))
     record(client, "U1", "contact-preferences", {"channels": ["email", "call"]})
+    emails_used(client, "u-e1")
     assert allowed(client, us(at=later + timedelta(hours=1), place="work", contact_point="u-m6"))
     assert allowed(client, us(at=later, channel="email", contact_point="u-e1"))
 
@@ -222,6 +231,34 @@ def test_validation_and_text_numbers_are_loaded_for_the_us_pack(client: TestClie
     )
 
 
+def test_email_addresses_are_loaded_for_the_us_pack(app: App, client: TestClient) -> None:
+    # An e-mail to an address nothing covers: no 1006.6(d)(4) procedure, no safe harbor.
+    mail = us(channel="email", contact_point="u-e7")
+    assert "US-EMAIL-SAFE-HARBOR" in blocked_by(client, mail)
+    # The creditor's notice, sent 40 days ago with 36 days to opt out: the period has passed.
+    now = datetime.now(UTC)
+    notice = {"contact_point": "u-e7", "creditor_notice_at": (now - timedelta(days=40)).isoformat(),
+              "opt_out_by": (now - timedelta(days=4)).date().isoformat()}  # fmt: skip
+    record(client, "U1", "email-addresses", notice)
+    later = {**mail, "at": (T0 + timedelta(minutes=5)).isoformat()}
+    # Not on a domain open to the public: the notice alone does not cover it ((d)(4)(ii)(E)).
+    assert "US-EMAIL-SAFE-HARBOR" in blocked_by(client, later)
+    out = record(client, "U1", "email-addresses", {**notice, "public_domain": True})
+    assert out["applies_to"] == "borrower"
+    assert allowed(client, {**mail, "at": (T0 + timedelta(minutes=10)).isoformat()})
+    # Another address of the same borrower is not covered by it.
+    assert "US-EMAIL-SAFE-HARBOR" in blocked_by(
+        client, us(channel="email", contact_point="u-e8", at=T0 + timedelta(minutes=15))
+    )
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        kept = [decode_record(log.leaf(k).entry) for k in range(log.size)]
+    recorded = [r for r in kept if int(r.kind) == 321]  # EMAIL_ADDRESS_RECORDED
+    assert [r.payload["detail"]["public_domain"] for r in recorded] == [False, True]
+    assert recorded[1].payload["detail"]["opt_out_by"] == notice["opt_out_by"]
+    assert "u-e7" not in repr(recorded)
+
+
 @pytest.mark.parametrize(
     ("who", "loan", "path", "status"),
     [
@@ -260,6 +297,28 @@ def test_who_may_record_and_nothing_is_written_otherwise(
         ("contact-preferences", {"channels": []}, "channels"),
         ("contact-preferences", {"inconvenient_times": [{"start": "25:00"}]}, "start"),
         ("text-numbers", {"contact_point": "u-m1"}, "used_at"),
+        ("email-addresses", {"contact_point": "u-e1"}, "used_at"),
+        ("email-addresses", {"contact_point": "u-e1", "public_domain": True}, "used_at"),
+        (
+            "email-addresses",
+            {"contact_point": "u-e1", "prior_collector": True, "opt_out_by": "2026-12-01"},
+            "creditor_notice_at",
+        ),
+        (
+            "email-addresses",
+            {"contact_point": "u-e1", "creditor_notice_at": "2026-11-01T10:00:00Z"},
+            "opt_out_by",
+        ),
+        (
+            "email-addresses",
+            {
+                "contact_point": "u-e1",
+                "creditor_notice_at": "2026-11-01T10:00:00Z",
+                "opt_out_by": "2026-10-01",
+            },
+            "opt_out_by",
+        ),
+        ("email-addresses", {"contact_point": "u-e1", "prior_collector": "yes"}, "prior_collector"),
         ("wrong-numbers", {"contact_point": "x" * 129}, "contact_point"),
     ],
 )
@@ -359,6 +418,7 @@ def test_an_ended_fact_no_longer_holds_and_only_its_owner_may_end_it(
     # A person-wide fact is ended through any of the borrower's loans, by the borrower too.
     assert end(client, "U1", opt_out, who="b3") == 200
     assert end(client, "U1", cease) == 200
+    emails_used(client, "u-e1")
     assert allowed(client, us(channel="email", contact_point="u-e1"))
     with app.engine.connect() as conn:
         ended = conn.execute(select(func.count()).select_from(borrower_facts)

@@ -57,16 +57,16 @@ def test_the_api_keeps_its_documented_contract(tmp_path: Path) -> None:
 
         conforms()
         checked += 1
-    assert checked == 28
+    assert checked == 29
 
 
 # Dates a valid body must place relative to today, which a schema cannot say: a promise falls
 # due today or later, a plan's first instalment after today, a payment was received and a fact
-# happened by now. A valid body gets such dates, and must then be accepted (a 409 for a loan
+# happened by now (a creditor notice's opt-out date falls after it). A valid body gets such dates, and must then be accepted (a 409 for a loan
 # without room for one more promise or plan is an acceptance too).
-AFTER_TODAY = ("due_on", "first_due_on")
+AFTER_TODAY = ("due_on", "first_due_on", "opt_out_by")
 BY_TODAY = ("paid_on",)
-BY_NOW = ("at", "used_at", "checked_at")
+BY_NOW = ("at", "used_at", "checked_at", "consented_at", "creditor_notice_at")
 
 
 def _dated_from_today(body: Any) -> None:
@@ -95,7 +95,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert len(operations) == 28
+    assert len(operations) == 29
     accounts = [op for (_, path), op in operations.items() if path.startswith("/api/v1/accounts")]
     assert len(accounts) == 6
     assert all(op["x-permissions"] == ["account.read", "account.read_own"] for op in accounts)
@@ -118,6 +118,7 @@ def test_the_document_is_openapi_3_1_and_names_each_permission(tmp_path: Path) -
         "opt-outs": own, "contact-preferences": own, "disputes": own, "hardships": own,
         "complaints": own, "cease": staff, "wrong-numbers": staff, "contact-refusals": staff,
         "validation-notices": staff, "text-numbers": staff,
+        "email-addresses": staff,
     }  # fmt: skip
     assert operations["POST", "/api/v1/loans/{loan_id}/facts/{fact_id}/end"]["x-permissions"] == own
     assert operations["GET", "/api/v1/loans/{loan_id}/facts"]["x-permissions"] == [

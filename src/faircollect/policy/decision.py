@@ -139,4 +139,6 @@ def _later_facts(facts: Facts) -> str:
         parts.append(f"|places={sorted(facts.inconvenient_places)}")
     if facts.text_numbers:
         parts.append(f"|texts={sorted(facts.text_numbers.items())}")
+    if facts.email_addresses:
+        parts.append(f"|emails={sorted(facts.email_addresses.items())}")
     return "".join(parts)

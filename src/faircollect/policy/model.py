@@ -190,6 +190,27 @@ class TextNumber:
 
 
 @dataclass(frozen=True, slots=True)
+class EmailAddress:
+    """What the collector knows of an e-mail address it would write to (US 12 CFR 1006.6(d)(4)).
+
+    (i) The consumer's own dealings with the collector: the last day the consumer e-mailed the
+    collector from it about the debt (`used`), or gave the collector consent to e-mail there
+    directly (`consented`). (ii) The creditor's notice: the day the creditor sent the notice of
+    (d)(4)(ii)(C) (`creditor_notice`, recorded only for an address the creditor obtained from
+    the consumer and used about the account, (A)-(B)), the opt-out date it gave (`opt_out_by`),
+    and whether the address is on a domain open to the general public (`public_domain`, (E)).
+    (iii) The immediately prior collector used it, obtained under (i) or (ii)
+    (`prior_collector`). Opt-outs since are `Facts.opted_out`'s."""
+
+    used: date | None = None
+    consented: date | None = None
+    creditor_notice: date | None = None
+    opt_out_by: date | None = None
+    public_domain: bool = False
+    prior_collector: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyStatus:
     """The placing agency's standing with the lender (CN outsourcing rules)."""
 
@@ -219,6 +240,7 @@ class Facts:
     validation_notice_sent_at: datetime | None = None
     inconvenient_places: frozenset[str] = frozenset()  # places the person said are inconvenient
     text_numbers: dict[str, TextNumber] = field(default_factory=dict)  # US text safe harbor
+    email_addresses: dict[str, EmailAddress] = field(default_factory=dict)  # US e-mail safe harbor
     # The history's instants in UTC, in order: rules bisect this one index instead of scanning
     # (instants in one zone compare without working out offsets, and converting each entry once
     # costs what one comparison across zones costs).

@@ -29,6 +29,7 @@ TIGHTER = {
     "min_collectors": "higher",
     "notice_days": "lower",  # US-VALIDATION: less time to send the notice
     "recent_days": "lower",  # US-TEXT-SAFE-HARBOR: a more recent use or check
+    "opt_out_days": "higher",  # US-EMAIL-SAFE-HARBOR: a longer opt-out period in the notice
     "unanswered_uses_up": "higher",  # US-LOCATION: true (every attempt uses up the once) is stricter
 }
 SEVERITY = SEVERITY_ORDER

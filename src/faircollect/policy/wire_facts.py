@@ -1,5 +1,6 @@
 """The facts of the policy wire format (docs/policy-request.md): the contact history, case flags,
-refusals, opt-outs, agencies, inconvenient times and places, strictly checked."""
+refusals, opt-outs, agencies, inconvenient times and places, text numbers and e-mail addresses,
+strictly checked."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from faircollect.policy.model import (
     Attempt,
     CaseFlags,
     Channel,
+    EmailAddress,
     Facts,
     InconvenientWindow,
     Outcome,
@@ -58,6 +60,7 @@ FACT_KEYS = {
     "validation_notice_sent_at",
     "inconvenient_places",
     "text_numbers",
+    "email_addresses",
 }
 CASE_DATES = ("cease_received_on", "validation_period_ends")
 CASE_FLAGS = (
@@ -164,6 +167,7 @@ def facts_part(data: Any) -> Facts:
         ),
         inconvenient_places=_labels(d.get("inconvenient_places", []), "facts.inconvenient_places"),
         text_numbers=_text_numbers(d.get("text_numbers", {}), "facts.text_numbers"),
+        email_addresses=_email_addresses(d.get("email_addresses", {}), "facts.email_addresses"),
     )
 
 
@@ -186,6 +190,33 @@ def _text_numbers(value: Any, field: str) -> dict[str, TextNumber]:
         out[point(number, f"{where} (its contact point)")] = TextNumber(
             last_used=_day(d.get("last_used"), f"{where}.last_used"),
             checked=_day(d.get("checked"), f"{where}.checked"),
+        )
+    return out
+
+
+EMAIL_KEYS = {
+    "used",
+    "consented",
+    "creditor_notice",
+    "opt_out_by",
+    "public_domain",
+    "prior_collector",
+}
+
+
+def _email_addresses(value: Any, field: str) -> dict[str, EmailAddress]:
+    out = {}
+    for k, (address, raw) in enumerate(f.mapping(value, field, max_items=MAX_FACT_ITEMS).items()):
+        # Named by position, as text numbers are: an address is never quoted in an error.
+        where = f"{field}[{k}]"
+        d = f.obj(raw, where, allowed=EMAIL_KEYS)
+        out[point(address, f"{where} (its contact point)")] = EmailAddress(
+            used=_day(d.get("used"), f"{where}.used"),
+            consented=_day(d.get("consented"), f"{where}.consented"),
+            creditor_notice=_day(d.get("creditor_notice"), f"{where}.creditor_notice"),
+            opt_out_by=_day(d.get("opt_out_by"), f"{where}.opt_out_by"),
+            public_domain=flag(d, "public_domain", where),
+            prior_collector=flag(d, "prior_collector", where),
         )
     return out
 

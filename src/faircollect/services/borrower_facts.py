@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
@@ -38,7 +38,7 @@ from faircollect.services.idempotency import (
 )
 
 #: What a borrower may record about their own loans (the rest is staff's: a cease notice, a
-#: wrong number, a contact's refusal, a validation notice, a text number).
+#: wrong number, a contact's refusal, a validation notice, a text number, an e-mail address).
 OWN_KINDS = frozenset(
     {
         FactKind.OPT_OUT,
@@ -59,8 +59,16 @@ AUDIT_KIND = {
     FactKind.CONTACT_REFUSAL: AuditKind.CONTACT_REFUSAL_RECORDED,
     FactKind.VALIDATION_NOTICE: AuditKind.VALIDATION_NOTICE_RECORDED,
     FactKind.TEXT_NUMBER: AuditKind.TEXT_NUMBER_RECORDED,
+    FactKind.EMAIL_ADDRESS: AuditKind.EMAIL_ADDRESS_RECORDED,
 }
-POINT_KINDS = frozenset({FactKind.WRONG_NUMBER, FactKind.CONTACT_REFUSAL, FactKind.TEXT_NUMBER})
+POINT_KINDS = frozenset(
+    {
+        FactKind.WRONG_NUMBER,
+        FactKind.CONTACT_REFUSAL,
+        FactKind.TEXT_NUMBER,
+        FactKind.EMAIL_ADDRESS,
+    }
+)
 CLOCK_SKEW = timedelta(minutes=5)  # a time "now" on the caller's clock may run this far ahead
 
 
@@ -73,7 +81,12 @@ class FactInput:
     `channels`, `inconvenient_times`, `inconvenient_places`, `language`: preferences (channels:
     the only media the person accepts; the others are opted out). `used_at` / `checked_at`: when
     the consumer last texted from or consented to the number, when a reassigned-numbers
-    database last confirmed it. `note`: free text, sealed.
+    database last confirmed it; for an e-mail address (US 12 CFR 1006.6(d)(4)), `used_at` when
+    the consumer last e-mailed the collector from it, `consented_at` when they gave the
+    collector consent to it, `creditor_notice_at` / `opt_out_by` when the creditor sent its
+    notice and the opt-out date it gave, `public_domain` whether the domain is open to the
+    general public, `prior_collector` whether the immediately prior collector used it.
+    `note`: free text, sealed.
     """
 
     kind: FactKind
@@ -86,6 +99,11 @@ class FactInput:
     language: str | None = None
     used_at: datetime | None = None
     checked_at: datetime | None = None
+    consented_at: datetime | None = None
+    creditor_notice_at: datetime | None = None
+    opt_out_by: date | None = None
+    public_domain: bool = False
+    prior_collector: bool = False
     note: str | None = None
 
 
@@ -191,6 +209,8 @@ def _row(
             raise FieldError("body.used_at", "missing", "body.used_at: or body.checked_at")
         detail["used_on"] = local(used, tz).date().isoformat() if used else None
         detail["checked_on"] = local(checked, tz).date().isoformat() if checked else None
+    if fact.kind is FactKind.EMAIL_ADDRESS:
+        detail.update(_email_address(fact, tz, now))
     pii = uow.pii
     return {
         "borrower_id": borrower_id,
@@ -220,6 +240,38 @@ def _point(fact: FactInput) -> str | None:
             f"body.contact_point: 1 to {MAX_STORED_CONTACT_POINT} characters",
         )
     return point
+
+
+def _email_address(fact: FactInput, tz: str, now: datetime) -> dict[str, Any]:
+    """What covers an e-mail address (1006.6(d)(4)): at least one procedure, a creditor notice
+    with the opt-out date it gave (on or after the day it went out)."""
+    days = {}
+    for key, value in (
+        ("used", fact.used_at),
+        ("consented", fact.consented_at),
+        ("creditor_notice", fact.creditor_notice_at),
+    ):
+        moment = _moment(value, f"body.{key}_at", now)
+        days[f"{key}_on"] = local(moment, tz).date().isoformat() if moment else None
+    notice = days["creditor_notice_on"]
+    if not (days["used_on"] or days["consented_on"] or notice or fact.prior_collector):
+        raise FieldError(
+            "body.used_at", "missing",
+            "body.used_at: or consented_at, creditor_notice_at, prior_collector",
+        )  # fmt: skip
+    if (notice is None) != (fact.opt_out_by is None):
+        field = "body.opt_out_by" if notice else "body.creditor_notice_at"
+        raise FieldError(field, "missing", f"{field}: a creditor notice and its opt-out date")
+    if notice and fact.opt_out_by and fact.opt_out_by < date.fromisoformat(notice):
+        raise FieldError(
+            "body.opt_out_by", "out_of_range", "body.opt_out_by: not before the notice"
+        )
+    return {
+        **days,
+        "opt_out_by": None if fact.opt_out_by is None else fact.opt_out_by.isoformat(),
+        "public_domain": fact.public_domain,
+        "prior_collector": fact.prior_collector,
+    }
 
 
 def _moment(value: datetime | None, field: str, now: datetime) -> datetime | None:

@@ -3,7 +3,8 @@
 A fact is one recorded event: an opt-out of a medium or a point, a notice to cease, a dispute,
 a hardship or a complaint, a wrong number, a set of contact preferences (the newest replaces
 the one before), a designated contact's refusal, a validation notice sent, a number the
-consumer texted from or consented to (or a reassigned-number check of it). Person-wide facts
+consumer texted from or consented to (or a reassigned-number check of it), an e-mail address and
+what covers it (the consumer's use or consent, the creditor's notice, a prior collector's use). Person-wide facts
 hold for every loan of the borrower; the others for their loan only.
 """
 
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from faircollect.policy.model import InconvenientWindow, TextNumber
+from faircollect.policy.model import EmailAddress, InconvenientWindow, TextNumber
 from faircollect.services.gate_facts import RecordedFacts
 
 
@@ -32,6 +33,7 @@ class FactKind(StrEnum):
     CONTACT_REFUSAL = "contact_refusal"
     VALIDATION_NOTICE = "validation_notice"
     TEXT_NUMBER = "text_number"
+    EMAIL_ADDRESS = "email_address"
 
 
 #: Facts about the person (every loan of theirs); the others concern one loan.
@@ -42,6 +44,7 @@ PERSON_WIDE = frozenset(
         FactKind.PREFERENCES,
         FactKind.CONTACT_REFUSAL,
         FactKind.TEXT_NUMBER,
+        FactKind.EMAIL_ADDRESS,
     }
 )
 
@@ -85,6 +88,7 @@ def fold_facts(
     opted: set[str] = set()
     refused: set[str] = set()
     texts: list[StoredFact] = []
+    emails: list[StoredFact] = []
     cease: list[date] = []
     disputes: list[date] = []
     notices: list[datetime] = []
@@ -108,6 +112,8 @@ def fold_facts(
                 refused.add(contact_point)
             case FactKind.TEXT_NUMBER if ours:
                 texts.append(fact)
+            case FactKind.EMAIL_ADDRESS if ours:
+                emails.append(fact)
             case FactKind.CEASE:
                 cease.append(_day(fact))
             case FactKind.DISPUTE:
@@ -143,6 +149,7 @@ def fold_facts(
         validation_notice_sent_at=min(notices, default=None),
         first_communication_at=first_communication_at,
         text_numbers=_text_numbers(contact_point, texts),
+        email_addresses=_email_addresses(contact_point, emails),
     )
 
 
@@ -159,3 +166,31 @@ def _text_numbers(point: str, facts: list[StoredFact]) -> dict[str, TextNumber]:
         date.fromisoformat(f.detail["checked_on"]) for f in facts if f.detail.get("checked_on")
     ]
     return {point: TextNumber(max(used, default=None), max(checked, default=None))}
+
+
+def _latest(facts: list[StoredFact], key: str) -> date | None:
+    days = [date.fromisoformat(f.detail[key]) for f in facts if f.detail.get(key)]
+    return max(days, default=None)
+
+
+def _email_addresses(point: str, facts: list[StoredFact]) -> dict[str, EmailAddress]:
+    """Every record of the address joined: each states one procedure of 1006.6(d)(4) (the
+    newest creditor notice with its own opt-out date and domain)."""
+    if not facts:
+        return {}
+    notices = [f for f in facts if f.detail.get("creditor_notice_on")]
+    # The newest notice; of two records of one notice, the later (it corrects the first).
+    notice = max(
+        notices, key=lambda f: (f.detail["creditor_notice_on"], f.effective_at, f.fact_id),
+        default=None,
+    )  # fmt: skip
+    return {
+        point: EmailAddress(
+            used=_latest(facts, "used_on"),
+            consented=_latest(facts, "consented_on"),
+            creditor_notice=None if notice is None else _latest([notice], "creditor_notice_on"),
+            opt_out_by=None if notice is None else _latest([notice], "opt_out_by"),
+            public_domain=notice is not None and bool(notice.detail.get("public_domain")),
+            prior_collector=any(f.detail.get("prior_collector") for f in facts),
+        )
+    }

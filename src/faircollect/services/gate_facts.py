@@ -6,7 +6,7 @@ time, and `policy replay` (with the history and the recorded facts as they stood
 facts are the contact history, the case state (pauses, the lawful outstanding) and what people
 recorded about the borrower (`services.borrower_facts`): opt-outs, cease, disputes, hardship,
 complaints, wrong numbers, preferences, a designated contact's refusal, validation notices and
-the numbers the consumer texts from, plus the first communication from the contact history.
+the numbers the consumer texts from, the e-mail addresses and what covers them, plus the first communication from the contact history.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from faircollect.policy import Attempt, ContactRequest, Facts
-from faircollect.policy.model import CaseFlags, InconvenientWindow, TextNumber
+from faircollect.policy.model import CaseFlags, EmailAddress, InconvenientWindow, TextNumber
 
 HISTORY_DAYS = 14  # the longest window any rule looks back over, with margin
 
@@ -56,6 +56,7 @@ class RecordedFacts:
     validation_notice_sent_at: datetime | None = None
     first_communication_at: datetime | None = None
     text_numbers: dict[str, TextNumber] = field(default_factory=dict)
+    email_addresses: dict[str, EmailAddress] = field(default_factory=dict)
 
 
 class FactsSource(Protocol):
@@ -110,6 +111,7 @@ def gate_facts(
         first_communication_at=recorded.first_communication_at,
         validation_notice_sent_at=recorded.validation_notice_sent_at,
         text_numbers=recorded.text_numbers,
+        email_addresses=recorded.email_addresses,
     )
 
 

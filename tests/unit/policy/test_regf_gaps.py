@@ -18,7 +18,7 @@ from faircollect.policy import (
     evaluate,
     load_pack,
 )
-from faircollect.policy.model import TextNumber
+from faircollect.policy.model import EmailAddress, TextNumber
 from faircollect.policy.wire import facts_from_dict, request_from_dict, request_to_dict
 
 AT = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
@@ -46,6 +46,9 @@ def test_the_decision_id_covers_every_new_input() -> None:
         Facts(inconvenient_places=frozenset({"work"})),
         Facts(text_numbers={"m1": TextNumber(last_used=date(2026, 11, 1))}),
         Facts(text_numbers={"m1": TextNumber(last_used=date(2026, 11, 1), checked=AT.date())}),
+        Facts(email_addresses={"e1": EmailAddress(used=date(2026, 11, 1))}),
+        Facts(email_addresses={"e1": EmailAddress(consented=date(2026, 11, 1))}),
+        Facts(email_addresses={"e1": EmailAddress(prior_collector=True)}),
     ]
     ids = [evaluate(r, Facts(), pack).decision_id for r in requests]
     ids += [evaluate(_call(), f, pack).decision_id for f in facts]
@@ -75,6 +78,15 @@ def test_the_new_fields_travel_on_the_wire() -> None:
             "validation_notice_sent_at": "",
             "inconvenient_places": ["work"],
             "text_numbers": {"m1": {"last_used": "2026-11-01"}, "m2": {}},
+            "email_addresses": {
+                "e1": {"used": "2026-11-01", "prior_collector": True},
+                "e2": {
+                    "creditor_notice": "2026-10-01",
+                    "opt_out_by": "2026-11-05",
+                    "public_domain": True,
+                    "consented": "",
+                },
+            },
         }
     )
     assert facts.first_communication_at == datetime.fromisoformat("2026-12-01T10:00:00-05:00")
@@ -84,6 +96,12 @@ def test_the_new_fields_travel_on_the_wire() -> None:
         "m1": TextNumber(last_used=date(2026, 11, 1)),
         "m2": TextNumber(),
     }
+    assert facts.email_addresses == {
+        "e1": EmailAddress(used=date(2026, 11, 1), prior_collector=True),
+        "e2": EmailAddress(
+            creditor_notice=date(2026, 10, 1), opt_out_by=date(2026, 11, 5), public_domain=True
+        ),
+    }
 
 
 @pytest.mark.parametrize(
@@ -92,6 +110,9 @@ def test_the_new_fields_travel_on_the_wire() -> None:
         ({"first_communication_at": "2026-12-01T10:00:00"}, r"facts\.first_communication_at"),
         ({"text_numbers": {"+15552013344": {"used": "2026-11-01"}}}, r"text_numbers\[0\]"),
         ({"text_numbers": {"m1": {"checked": "1 Dec"}}}, r"text_numbers\[0\]\.checked"),
+        ({"email_addresses": {"a@555.example": {"sent": "2026-11-01"}}}, r"addresses\[0\]"),
+        ({"email_addresses": {"e1": {"opt_out_by": "6 Dec"}}}, r"addresses\[0\]\.opt_out_by"),
+        ({"email_addresses": {"e1": {"public_domain": "yes"}}}, r"\[0\]\.public_domain"),
     ],
 )
 def test_bad_new_facts_name_the_field_never_the_number(data: object, message: str) -> None:
@@ -106,6 +127,7 @@ def test_bad_new_facts_name_the_field_never_the_number(data: object, message: st
         "[rules.US-LOCATION]\nunanswered_uses_up = false",
         "[rules.US-VALIDATION]\nnotice_days = 6",
         "[rules.US-TEXT-SAFE-HARBOR]\nrecent_days = 90",
+        "[rules.US-EMAIL-SAFE-HARBOR]\nopt_out_days = 30",
         '[rules.US-LCM]\nverdict = "review"',
     ],
 )

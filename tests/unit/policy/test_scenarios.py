@@ -57,6 +57,9 @@ def run(pack_id: str, case: dict[str, Any]):
         # Likewise a US text goes to a number the consumer texted from that day (1006.6(d)(5));
         # the safe-harbor scenarios state their own numbers.
         facts["text_numbers"] = {raw["contact_point"]: {"last_used": raw["at"][:10]}}
+    if pack_id == "US" and raw["channel"] == "email" and "email_addresses" not in facts:
+        # And a US e-mail to an address the consumer wrote from that day (1006.6(d)(4)(i)(A)).
+        facts["email_addresses"] = {raw["contact_point"]: {"used": raw["at"][:10]}}
     facts["history"] = [{**HISTORY_DEFAULTS, **h} for h in facts.get("history", [])]
     return evaluate(request, facts_from_dict(facts), load_pack(pack_id))
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from faircollect.policy import Attempt, Channel, ContactRequest, Outcome, RecipientRole
-from faircollect.policy.model import CaseFlags, TextNumber
+from faircollect.policy.model import CaseFlags, EmailAddress, TextNumber
 from faircollect.services.borrower_facts_model import MEDIA, FactKind, StoredFact, fold_facts
 from faircollect.services.gate_facts import (
     CaseState,
@@ -71,6 +71,38 @@ def test_a_recorded_point_counts_only_for_the_request_with_that_index() -> None:
     assert fold(facts, index=None).opted_out == frozenset()
 
 
+def email(k: int, index: str = "i-m1", **detail: Any) -> StoredFact:
+    return fact(k, FactKind.EMAIL_ADDRESS, None, point_index=index, detail=detail)
+
+
+def test_the_records_of_an_e_mail_address_join_and_the_newest_notice_holds() -> None:
+    facts = [
+        email(1, used_on="2026-10-01", consented_on=None, creditor_notice_on=None),
+        email(2, used_on="2026-11-02", consented_on="2026-09-09", creditor_notice_on=None),
+        email(3, creditor_notice_on="2026-10-01", opt_out_by="2026-11-10", public_domain=True),
+        # The same notice recorded again, corrected: the later record holds.
+        email(4, creditor_notice_on="2026-10-01", opt_out_by="2026-11-05", public_domain=False),
+        email(5, index="i-other", prior_collector=True),
+    ]
+    assert fold(facts).email_addresses == {
+        "m1": EmailAddress(
+            used=date(2026, 11, 2),
+            consented=date(2026, 9, 9),
+            creditor_notice=date(2026, 10, 1),
+            opt_out_by=date(2026, 11, 5),
+        )
+    }
+    assert fold(facts[2:3]).email_addresses == {
+        "m1": EmailAddress(
+            creditor_notice=date(2026, 10, 1), opt_out_by=date(2026, 11, 10), public_domain=True
+        )
+    }
+    assert fold(facts, index="i-other").email_addresses == {
+        "m1": EmailAddress(prior_collector=True)
+    }
+    assert fold(facts, index="i-none").email_addresses == {}
+
+
 def test_the_newest_preferences_replace_the_last() -> None:
     old = fact(1, FactKind.PREFERENCES, None, detail={
         "channels": ["sms"], "inconvenient_places": ["work"],
@@ -122,6 +154,7 @@ def test_the_builder_joins_the_stored_case_with_the_recorded_facts() -> None:
         opted_out=frozenset({"sms"}), dispute_since=date(2026, 12, 2), hardship_open=True,
         validation_notice_sent_at=sent, first_communication_at=sent - timedelta(days=1),
         cease_received_on=date(2026, 12, 5), inconvenient_places=frozenset({"work"}),
+        email_addresses={"m1": EmailAddress(prior_collector=True)},
     )  # fmt: skip
     source = Source(recorded, CaseFlags(complaint_open=True, cease_received_on=date(2026, 12, 4)))
     facts = gate_facts(source, borrower_id="B1", loan_id="L1", request=REQUEST)
@@ -132,6 +165,7 @@ def test_the_builder_joins_the_stored_case_with_the_recorded_facts() -> None:
     assert flags.cease_received_on == date(2026, 12, 4)  # the stored one is earlier
     assert facts.opted_out == {"sms"}
     assert facts.inconvenient_places == {"work"}
+    assert facts.email_addresses == {"m1": EmailAddress(prior_collector=True)}
     assert facts.first_communication_at == sent - timedelta(days=1)
     assert facts.lawful_outstanding == 5000
     assert len(facts.history) == 1

@@ -1,7 +1,8 @@
 """Borrower-side facts, live: `POST /loans/{loan_id}/<fact>` records what the gate must know.
 
 Opt-outs, cease, disputes, hardship, complaints, wrong numbers, contact preferences, a designated
-contact's refusal, validation notices sent and the numbers the consumer texts from. Each holds
+contact's refusal, validation notices sent, the numbers the consumer texts from and the e-mail
+addresses the collector may write to (and why: US 12 CFR 1006.6(d)(4)). Each holds
 for the next `POST /contacts/decisions` at once (services.borrower_facts, services.gate_facts).
 A borrower records their own opt-outs, preferences, disputes, hardship and complaints; the
 rest is staff's. Bodies are strict (unknown fields refused, times with their offset); errors
@@ -11,6 +12,7 @@ are problem+json naming the field; an Idempotency-Key replays the first answer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -114,6 +116,45 @@ class TextNumberIn(Model):
     )
 
 
+class EmailAddressIn(Model):
+    """An e-mail address and what covers it (US 12 CFR 1006.6(d)(4)): the consumer used it with
+    the collector or consented to it, the creditor's notice and its opt-out date, or the
+    immediately prior collector's use. At least one."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["used_at"]},
+                {"required": ["consented_at"]},
+                {"required": ["creditor_notice_at", "opt_out_by"]},
+                {"required": ["prior_collector"]},
+            ]
+        }
+    )
+    contact_point: Point
+    used_at: AwareDatetime = Field(  # type: ignore[assignment]
+        default=None, description="The consumer e-mailed the collector about the debt from it."
+    )
+    consented_at: AwareDatetime = Field(  # type: ignore[assignment]
+        default=None, description="The consumer gave the collector consent to e-mail it."
+    )
+    creditor_notice_at: AwareDatetime = Field(  # type: ignore[assignment]
+        default=None,
+        description="The creditor, which obtained the address from the consumer and used it "
+        "about the account, sent the notice of (d)(4)(ii)(C).",
+    )
+    opt_out_by: date = Field(  # type: ignore[assignment]
+        default=None, description="The opt-out date the creditor's notice gave."
+    )
+    public_domain: bool = Field(
+        default=False, description="The address's domain is open to the general public."
+    )
+    prior_collector: bool = Field(
+        default=False,
+        description="The immediately prior collector used it, obtained under (d)(4)(i) or (ii).",
+    )
+
+
 class EndIn(Model):
     """Nothing but the fact's id in the path: an empty object."""
 
@@ -194,6 +235,13 @@ def _windows(given: PreferencesIn) -> tuple[InconvenientWindow, ...]:
 
 
 def _input(kind: FactKind, given: Any) -> FactInput:
+    if isinstance(given, EmailAddressIn):
+        return FactInput(
+            kind, contact_point=given.contact_point, used_at=given.used_at,
+            consented_at=given.consented_at, creditor_notice_at=given.creditor_notice_at,
+            opt_out_by=given.opt_out_by, public_domain=given.public_domain,
+            prior_collector=given.prior_collector,
+        )  # fmt: skip
     if isinstance(given, TextNumberIn):
         return FactInput(kind, contact_point=given.contact_point, used_at=given.used_at,
                          checked_at=given.checked_at)  # fmt: skip
@@ -289,6 +337,8 @@ _fact_route(
 )
 _fact_route("text-numbers", FactKind.TEXT_NUMBER, TextNumberIn, STAFF,
             "Record a number the consumer texted from or consented to, or its reassigned check")  # fmt: skip
+_fact_route("email-addresses", FactKind.EMAIL_ADDRESS, EmailAddressIn, STAFF,
+            "Record what lets the collector e-mail an address (US 12 CFR 1006.6(d)(4))")  # fmt: skip
 
 
 @route(
