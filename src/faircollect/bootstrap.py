@@ -222,6 +222,7 @@ class App:
             lpr=load_lpr_table(self.settings.lpr_file),
             licensed_guidance_cap=Decimal(self.settings.licensed_cap),
             enforce_licensed_cap=self.settings.enforce_licensed_cap,
+            configured_caps=dict(self.settings.lawful_caps),
         )
 
     @cached_property

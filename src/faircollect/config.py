@@ -11,10 +11,22 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from faircollect.domain.lawful import CURRENCY_JURISDICTION, JURISDICTION_MODEL, LawfulModel
 
 DEFAULT_DB = "sqlite:///faircollect.db"
 DEFAULT_BUCKETS = "M0=0,M1=1-30,M2=31-60,M3=61-90,M4=91-120,M5=121-150,M6=151-180,M7+=181-"
+#: FAIRCOLLECT_LAWFUL_CAP_<CURRENCY>: an annual cap for loans priced by their agreement (USD,
+#: GBP; domain/lawful.py), a decimal fraction such as 0.36 for 36 % a year.
+LAWFUL_CAP_PREFIX = "FAIRCOLLECT_LAWFUL_CAP_"
+#: The highest annual cap accepted (1000 %): a larger one is a typing error (36 for 0.36).
+MAX_LAWFUL_CAP = Decimal(10)
+
+
+class SettingsError(ValueError):
+    """A variable whose value cannot be used; the message names it and what it takes."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +41,9 @@ class Settings:
     enforce_licensed_cap: bool = False
     licensed_cap: str = "0.24"
     lpr_file: Path | None = None
+    # Annual caps per currency for the agreement model (FAIRCOLLECT_LAWFUL_CAP_USD=0.36): a
+    # state usury limit or the lender's own; without one a USD or GBP loan owes its agreement.
+    lawful_caps: tuple[tuple[str, Decimal], ...] = ()
     audit_key: str | None = None
     audit_key_file: Path | None = None  # None: audit.key in the key folder
     audit_origin: str = "faircollect.local/audit"
@@ -107,6 +122,7 @@ class Settings:
             enforce_licensed_cap=e.get("FAIRCOLLECT_ENFORCE_LICENSED_CAP", "0") in ("1", "true"),
             licensed_cap=e.get("FAIRCOLLECT_LICENSED_CAP", "0.24"),
             lpr_file=Path(lpr) if lpr else None,
+            lawful_caps=lawful_caps_from_env(e),
             audit_key=e.get("FAIRCOLLECT_AUDIT_KEY") or None,
             audit_key_file=Path(audit_key_file) if audit_key_file else None,
             audit_origin=e.get("FAIRCOLLECT_AUDIT_ORIGIN", "faircollect.local/audit"),
@@ -135,6 +151,38 @@ class Settings:
             if (spark_dir := e.get("FAIRCOLLECT_SPARK_WORK_DIR"))
             else None,
         )
+
+
+def lawful_caps_from_env(env: Mapping[str, str]) -> tuple[tuple[str, Decimal], ...]:
+    """The FAIRCOLLECT_LAWFUL_CAP_<CURRENCY> variables, checked: a currency priced by its
+    agreement, and an annual rate as a decimal fraction above 0 and at most 10 (1000 %)."""
+    agreement = sorted(
+        c
+        for c, j in CURRENCY_JURISDICTION.items()
+        if JURISDICTION_MODEL[j] is LawfulModel.AGREEMENT
+    )
+    caps = []
+    for name in sorted(env):
+        if not name.startswith(LAWFUL_CAP_PREFIX):
+            continue
+        currency, raw = name.removeprefix(LAWFUL_CAP_PREFIX), env[name].strip()
+        if currency not in agreement:
+            raise SettingsError(
+                f"{name}: a cap is configured only for a currency priced by its agreement"
+                f" ({', '.join(agreement)}); CNY loans follow China's rate caps"
+                " (FAIRCOLLECT_LICENSED_CAP, FAIRCOLLECT_LPR_FILE)"
+            )
+        try:
+            rate = Decimal(raw)
+        except InvalidOperation:
+            rate = Decimal("NaN")
+        if not rate.is_finite() or not Decimal(0) < rate <= MAX_LAWFUL_CAP:
+            raise SettingsError(
+                f"{name}: an annual rate as a decimal fraction, e.g. 0.36 for 36 % a year"
+                f" (above 0, at most {MAX_LAWFUL_CAP}); got {raw!r}"
+            )
+        caps.append((currency, rate))
+    return tuple(caps)
 
 
 def sqlite_file(url: str) -> Path | None:

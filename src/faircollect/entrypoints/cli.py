@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from faircollect.bootstrap import App, ConfigError, TapeError, bootstrap
-from faircollect.config import Settings
+from faircollect.config import Settings, SettingsError
 from faircollect.entrypoints import demo, importing
 from faircollect.entrypoints.audit_cli import audit_app
 from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
@@ -53,12 +53,13 @@ from faircollect.services.reports import (
 
 
 class _Commands(typer.core.TyperGroup):
-    """Every command: a configuration error (database, URL, key) is one line and exit 2."""
+    """Every command: a configuration error (database, URL, key, a variable) is one line and
+    exit 2."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click.Context
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
+        except (ConfigError, SettingsError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
 
