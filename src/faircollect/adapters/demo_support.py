@@ -3,6 +3,7 @@ figures it prints (read on the demo's own database) and the audit log's check.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,21 +37,38 @@ class DemoSupport:
         with self.app.engine.connect() as conn:
             return conn.execute(select(users.c.user_id).limit(1)).first() is not None
 
-    def generate(self, *, loans: int, seed: int, out: Path, horizon: date) -> GeneratedTape:
-        """A synthetic tape (borrowers, loans, payments) written into `out`."""
-        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon)
+    def generate(
+        self, *, loans: int, seed: int, out: Path, horizon: date,
+        markets: Mapping[str, float] | None = None,
+    ) -> GeneratedTape:  # fmt: skip
+        """A synthetic tape (borrowers, loans, payments) written into `out`; `markets`: the
+        share of US and UK borrowers."""
+        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon, markets=markets)
 
     def borrowers(self, seed: int) -> BorrowerSimulator:
         """Simulated borrowers answering the cycle's messages (deterministic for the seed)."""
         return BorrowerSimulator(self.app, seed=seed)
 
-    def payments_per_day(self, start: date, end: date) -> dict[date, int]:
-        """Payments received per day from `start` to `end`, in minor units."""
+    def payments_per_day(self, start: date, end: date, currency: str = "CNY") -> dict[date, int]:
+        """Payments on loans in `currency` received per day from `start` to `end`, in minor
+        units (amounts in different currencies never add up)."""
         with self.app.engine.connect() as conn:
             return {d: int(v) for d, v in conn.execute(
                 select(payments.c.paid_on, func.sum(payments.c.amount))
-                .where(payments.c.paid_on >= start, payments.c.paid_on <= end)
+                .join(loans, loans.c.loan_key == payments.c.loan_key)
+                .where(payments.c.paid_on >= start, payments.c.paid_on <= end,
+                       loans.c.currency == currency)
                 .group_by(payments.c.paid_on)
+            ).all()}  # fmt: skip
+
+    def recovered(self, start: date, end: date) -> dict[str, int]:
+        """Payments received from `start` to `end` per currency, in minor units."""
+        with self.app.engine.connect() as conn:
+            return {c: int(v) for c, v in conn.execute(
+                select(loans.c.currency, func.sum(payments.c.amount))
+                .join(loans, loans.c.loan_key == payments.c.loan_key)
+                .where(payments.c.paid_on >= start, payments.c.paid_on <= end)
+                .group_by(loans.c.currency).order_by(loans.c.currency)
             ).all()}  # fmt: skip
 
     def summary(self, *, start: date, end: date) -> PortfolioSummary:

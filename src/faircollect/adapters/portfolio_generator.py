@@ -3,12 +3,17 @@
 Deterministic for a seed. Names come from Faker (zh_CN); phone and ID numbers are generated
 in the right shape (ID numbers carry a valid GB 11643 check digit). Some private loans are priced
 above 4 × LPR and some licensed loans above 24 %, so the lawful-amount logic has work to do.
+
+`markets` adds a share of US borrowers (USD loans, a US zone, English, a fictional 555-01xx
+number) and UK borrowers (GBP, Europe/London, English, an Ofcom drama number 07700 900xxx). Who
+is where is drawn from a stream of its own and the Chinese fields are drawn for everyone first,
+so adding markets changes no other borrower's or loan's values for the same seed.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -74,6 +79,12 @@ REGIONS = (
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 TIMEZONES = ("Asia/Shanghai",) * 18 + ("Asia/Urumqi", "Asia/Hong_Kong")
+US_ZONES = ("America/New_York",) * 4 + ("America/Chicago",) * 3 + (
+    "America/Denver", "America/Phoenix", "America/Los_Angeles", "America/Los_Angeles",
+)  # fmt: skip
+US_AREA_CODES = ("212", "312", "415", "602", "617", "713", "303", "206", "404", "305")
+#: Each market: its currency and Faker locale (the demo's shares are the caller's).
+MARKETS = {"US": ("USD", "en_US"), "UK": ("GBP", "en_GB")}
 
 
 @dataclass(frozen=True)
@@ -93,14 +104,24 @@ def id_number(rng: random.Random) -> str:
     return body + check
 
 
-def generate_portfolio(*, loans: int, seed: int, out: Path, horizon: date) -> GeneratedTape:
+def generate_portfolio(
+    *, loans: int, seed: int, out: Path, horizon: date, markets: Mapping[str, float] | None = None
+) -> GeneratedTape:
     """Write borrowers.csv, loans.csv and payments.csv for `loans` loans into `out`.
 
     Contracts start up to two years before `horizon`; payments are dated up to `horizon`.
+    `markets`: the share of borrowers in each market of MARKETS ("US", "UK"); the rest are in
+    China.
     """
     if loans < 1:
         raise ValueError("--loans must be at least 1")
+    shares = dict(markets or {})
+    unknown = sorted(set(shares) - set(MARKETS))
+    if unknown or any(not 0 <= v <= 1 for v in shares.values()) or sum(shares.values()) > 1:
+        raise ValueError(f"markets: shares of {sorted(MARKETS)} from 0 to 1, summing to 1 at most")
     rng = random.Random(seed)
+    where = random.Random(f"{seed}/markets")  # its own stream: the others' draws stay as they were
+    abroad = _Abroad(seed)
     faker = Faker("zh_CN")
     faker.seed_instance(seed)
     names = [faker.name() for _ in range(min(loans, 5_000))]
@@ -110,17 +131,21 @@ def generate_portfolio(*, loans: int, seed: int, out: Path, horizon: date) -> Ge
     payment_rows: list[dict[str, str]] = []
     for k in range(loans):
         borrower_id = f"B{k:08d}"
-        borrower_rows.append(
-            {
-                "borrower_id": borrower_id,
-                "name": rng.choice(names),
-                "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
-                "id_number": id_number(rng) if rng.random() < 0.9 else "",
-                "timezone": rng.choice(TIMEZONES),
-                "language": "zh" if rng.random() < 0.97 else "en",
-            }
-        )
+        row = {
+            "borrower_id": borrower_id,
+            "name": rng.choice(names),
+            "phone": rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(10**8):08d}",
+            "id_number": id_number(rng) if rng.random() < 0.9 else "",
+            "timezone": rng.choice(TIMEZONES),
+            "language": "zh" if rng.random() < 0.97 else "en",
+        }
+        market = _market(where.random(), shares)
+        if market is not None:
+            row.update(abroad.borrower(market))
+        borrower_rows.append(row)
         loan_row, schedule = _loan(rng, f"L{k:08d}", borrower_id, horizon)
+        if market is not None:
+            loan_row["currency"] = MARKETS[market][0]
         loan_rows.append(loan_row)
         payment_rows.extend(_payments(rng, loan_row, schedule, horizon))
     pl.DataFrame(borrower_rows).write_csv(out / "borrowers.csv")
@@ -136,6 +161,40 @@ def generate_portfolio(*, loans: int, seed: int, out: Path, horizon: date) -> Ge
     )
     payments_frame.write_csv(out / "payments.csv")
     return GeneratedTape(len(borrower_rows), len(loan_rows), len(payment_rows))
+
+
+def _market(draw: float, shares: Mapping[str, float]) -> str | None:
+    """The market a draw in [0, 1) falls in (None: China)."""
+    edge = 0.0
+    for market in sorted(shares):
+        edge += shares[market]
+        if draw < edge:
+            return market
+    return None
+
+
+class _Abroad:
+    """Borrowers outside China: names, numbers and zones from a stream of their own."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"{seed}/abroad")
+        self.fakers: dict[str, Faker] = {}
+        self.seed = seed
+
+    def borrower(self, market: str) -> dict[str, str]:
+        faker = self.fakers.get(market)
+        if faker is None:
+            faker = self.fakers[market] = Faker(MARKETS[market][1])
+            faker.seed_instance(self.seed)
+        if market == "US":
+            # 555-0100 to 555-0199: the numbers set aside for fiction in every area code.
+            area = self.rng.choice(US_AREA_CODES)
+            phone, zone = f"+1{area}5550{self.rng.randrange(100, 200)}", self.rng.choice(US_ZONES)
+        else:
+            # Ofcom's drama range 07700 900000 to 900999: never a real mobile.
+            phone, zone = f"+447700900{self.rng.randrange(1000):03d}", "Europe/London"
+        return {"name": faker.name(), "phone": phone, "id_number": "", "timezone": zone,
+                "language": "en"}  # fmt: skip
 
 
 def _loan(

@@ -30,6 +30,10 @@ from faircollect.services.playbook_versions import approve_playbook, draft_playb
 
 # The cycle runs under the rule packs in force on each date (message screening from 2026-11-23).
 DEMO_END = date(2027, 1, 29)
+# A share of the borrowers are in the US (USD loans, the US pack) and the UK (GBP, the UK pack);
+# the rest in China. Each market's loans follow its own shipped playbook.
+MARKETS = {"US": 0.08, "UK": 0.04}
+PLAYBOOKS = ("cn-default.yaml", "us-default.yaml", "uk-default.yaml")
 
 
 class DemoError(RuntimeError):
@@ -68,7 +72,9 @@ def run_demo(
     (out / "sandbox.log").unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="faircollect-tape-") as scratch:
         tape = Path(scratch)
-        generated = support.generate(loans=loans, seed=seed, out=tape, horizon=DEMO_END)
+        generated = support.generate(
+            loans=loans, seed=seed, out=tape, horizon=DEMO_END, markets=MARKETS
+        )
         console.print(f"generated {generated.loans} loans and {generated.payments} payments")
         report = importing.run_import(app, tape, update=False, console=console)
         borrower_phone = _one_borrowers_phone(tape / "borrowers.csv")
@@ -78,15 +84,14 @@ def run_demo(
     logins = create_demo_logins(app)
     staff = {role: _actor_of(new) for new in logins for role in new.roles}
     if not support.holds_playbooks():
-        # Maker-checker even in the demo: the manager drafts the shipped playbook, compliance
-        # approves it.
-        text = (resources.files("faircollect.playbooks") / "data" / "cn-default.yaml").read_text(
-            "utf-8"
-        )
-        book = draft_playbook(app.unit_of_work(clock), actor=staff[Role.COLLECTIONS_MANAGER],
-                              text=text, where="cn-default.yaml", templates=shipped_templates())  # fmt: skip
-        approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
-                         name=book.name, version=book.version)  # fmt: skip
+        # Maker-checker even in the demo: the manager drafts each market's shipped playbook,
+        # compliance approves it.
+        for name in PLAYBOOKS:
+            text = (resources.files("faircollect.playbooks") / "data" / name).read_text("utf-8")
+            book = draft_playbook(app.unit_of_work(clock), actor=staff[Role.COLLECTIONS_MANAGER],
+                                  text=text, where=name, templates=shipped_templates())  # fmt: skip
+            approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
+                             name=book.name, version=book.version)  # fmt: skip
     sim = support.borrowers(seed)
     job = app.cycle_job(clock, log=out / "sandbox.log", sandbox_only=True, after_send=sim.answer)
     total = CycleReport(DEMO_END)
@@ -107,7 +112,7 @@ def run_demo(
     with output_file(out / "contacts.csv", force=force, settings=app.settings) as handle:
         handle.write(text)
     per_day = support.payments_per_day(start, DEMO_END)
-    _print_cycle(console, total, cases, sum(per_day.values()), records)
+    _print_cycle(console, total, cases, support.recovered(start, DEMO_END), records)
     summary = support.summary(start=start, end=DEMO_END)
     _print_summary(console, summary)
     signed, checked = support.checkpoint_and_verify()
@@ -201,17 +206,19 @@ def _print_summary(console: Console, s: Any) -> None:  # adapters.db.summary.Por
         rolls.add_row(bucket, f"{rolled:.1%}", f"{cured:.1%}", str(base))
     console.print(rolls)
     console.print(
-        f"on {dates[-1]}: {s.loans_above_cap} loans priced above an enforced cap;"
-        f" contractual outstanding {format_minor(s.contractual_total)},"
-        f" lawful {format_minor(s.lawful_total)},"
-        f" unenforceable excess refused {format_minor(s.excess_total)}"
+        f"on {dates[-1]}: {s.loans_above_cap} loans priced above an enforced cap"
         f" (licensed loans above the 24 % guidance, reported as warnings:"
         f" {s.licensed_above_guidance})"
     )
+    for currency, (contractual, lawful, excess) in s.by_currency.items():
+        console.print(
+            f"  {currency}: contractual outstanding {format_minor(contractual)},"
+            f" lawful {format_minor(lawful)}, unenforceable excess refused {format_minor(excess)}"
+        )
 
 
 def _print_cycle(
-    console: Console, r: CycleReport, cases: int, recovered: int, records: int
+    console: Console, r: CycleReport, cases: int, recovered: dict[str, int], records: int
 ) -> None:
     table = Table("stage", "count", title="collection cycle")
     blocked = sum(r.blocked_by_rule.values())
@@ -233,4 +240,5 @@ def _print_cycle(
     for rule, n in r.blocked_by_rule.most_common():
         rules.add_row(rule, str(n))
     console.print(rules)
-    console.print(f"recovered in the period: {format_minor(recovered)}")
+    amounts = ", ".join(f"{c} {format_minor(v)}" for c, v in recovered.items()) or "nothing"
+    console.print(f"recovered in the period: {amounts}")

@@ -40,13 +40,7 @@ class Summary(Protocol):
     def licensed_above_guidance(self) -> int: ...
 
     @property
-    def contractual_total(self) -> int: ...
-
-    @property
-    def lawful_total(self) -> int: ...
-
-    @property
-    def excess_total(self) -> int: ...
+    def by_currency(self) -> dict[str, tuple[int, int, int]]: ...
 
     @property
     def excess_by_date(self) -> dict[date, int]: ...
@@ -126,9 +120,11 @@ def write_report(
         "<ul>",
         f"<li>Loans priced above an enforced cap (private, 4 × LPR): {s.loans_above_cap}</li>",
         f"<li>Licensed loans above the 24 % guidance (warnings): {s.licensed_above_guidance}</li>",
-        f"<li>Contractual outstanding on {days[-1]}: {format_minor(s.contractual_total)}</li>",
-        f"<li>Lawful outstanding: {format_minor(s.lawful_total)}</li>",
-        f"<li>Unenforceable excess, never demanded: {format_minor(s.excess_total)}</li>",
+        *(
+            f"<li>{currency} on {days[-1]}: contractual outstanding {format_minor(c)}, lawful"
+            f" {format_minor(lawful)}, unenforceable excess never demanded {format_minor(x)}</li>"
+            for currency, (c, lawful, x) in s.by_currency.items()
+        ),
         "</ul>",
         mix.to_html(full_html=False, include_plotlyjs=True),
         rolls.to_html(full_html=False, include_plotlyjs=False),

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.cycle_store import as_date
@@ -23,6 +23,7 @@ from faircollect.adapters.db.tables import (
     loan_states,
     loans,
     outbox,
+    payments,
     workflow_tasks,
 )
 from faircollect.policy import ContactRequest, Facts, Outcome
@@ -38,13 +39,25 @@ _NEW_OUTBOX = insert(outbox)
 _STATE_ON = select(loan_states).where(
     loan_states.c.loan_key == bindparam("key"), loan_states.c.as_of == bindparam("day")
 )
+_INSTALMENT_TOTAL = installments.c.principal + installments.c.interest + installments.c.fee
 _NEXT_INSTALMENT = (
-    select(installments.c.principal + installments.c.interest + installments.c.fee,
-           installments.c.due_on)
-    .where(installments.c.loan_key == bindparam("key"), installments.c.schedule_kind == "contract",
+    select(_INSTALMENT_TOTAL, installments.c.due_on)
+    .where(installments.c.loan_key == bindparam("key"),
+           installments.c.schedule_kind == bindparam("kind"),
            installments.c.due_on >= bindparam("day"))
     .order_by(installments.c.due_on).limit(1)
 )  # fmt: skip
+_LAWFUL_STORED = select(loans.c.lawful_schedule_stored).where(loans.c.loan_key == bindparam("key"))
+# What the lawful schedule asked for by a day, and what was paid by then: their difference is
+# never more than the lawful amount unpaid (a payment that went to a penalty only makes the
+# unpaid part larger), so a message stating it never asks for more than is lawfully due.
+_LAWFUL_DUE_BY = select(func.coalesce(func.sum(_INSTALMENT_TOTAL), 0)).where(
+    installments.c.loan_key == bindparam("key"), installments.c.schedule_kind == "lawful",
+    installments.c.due_on <= bindparam("day"),
+)  # fmt: skip
+_PAID_BY = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
+    payments.c.loan_key == bindparam("key"), payments.c.paid_on <= bindparam("day")
+)
 _OUTBOX_ROW = (
     select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
            loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
@@ -58,18 +71,30 @@ _OUTBOX_ROW = (
 
 def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
     """The amount a message may state (today's lawful amount due, or before the due date the
-    next instalment, never above the lawful outstanding) and the date it is due."""
+    next instalment, never above the lawful outstanding) and the date it is due.
+
+    A loan whose lawful schedule differs from its contract (priced above an enforced cap: a
+    CNY loan above 4 x LPR, a USD or GBP loan above its configured cap) owes its lawful
+    instalments: the amount overdue is at most what that schedule asked for by today less
+    what was paid, and the next instalment is the lawful one."""
     keys = {"key": loan_key, "day": as_of}
     s = conn.execute(_STATE_ON, keys).mappings().first()
     if s is None:
         return 0, as_of
     lawful = int(s["lawful_outstanding"])
     overdue = int(s["overdue_principal"] + s["overdue_interest"] + s["overdue_fee"] + s["penalty_accrued"])  # fmt: skip
+    capped = bool(conn.execute(_LAWFUL_STORED, keys).scalar())
     due_on = as_of
     if overdue == 0:  # before the due date: the next instalment
-        nxt = conn.execute(_NEXT_INSTALMENT, keys).first()
+        kind = "lawful" if capped else "contract"
+        nxt = conn.execute(_NEXT_INSTALMENT, {**keys, "kind": kind}).first()
         if nxt is not None:
             overdue, due_on = int(nxt[0]), as_date(nxt[1])
+    elif capped:
+        unpaid = int(conn.execute(_LAWFUL_DUE_BY, keys).scalar_one()) - int(
+            conn.execute(_PAID_BY, keys).scalar_one()
+        )
+        overdue = min(overdue, max(unpaid, 0))
     return min(overdue, lawful), due_on
 
 

@@ -24,10 +24,10 @@ class PortfolioSummary:
     roll_rates: dict[str, tuple[float, float, int]] = field(default_factory=dict)
     loans_above_cap: int = 0
     licensed_above_guidance: int = 0
-    contractual_total: int = 0
-    lawful_total: int = 0
-    excess_total: int = 0
-    excess_by_date: dict[date, int] = field(default_factory=dict)
+    # Money on the last date, per currency (minor units never add across currencies):
+    # (contractual outstanding, lawful outstanding, unenforceable excess).
+    by_currency: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    excess_by_date: dict[date, int] = field(default_factory=dict)  # CNY loans' excess per day
 
 
 def summarise(conn: Connection, *, start: date, end: date, buckets: list[str]) -> PortfolioSummary:
@@ -41,24 +41,33 @@ def summarise(conn: Connection, *, start: date, end: date, buckets: list[str]) -
     )
     for day, bucket, n in rows:
         counts[day][bucket] = int(n)
+    cny = loans.c.currency == "CNY"
     for day, total in conn.execute(
         select(loan_states.c.as_of, func.sum(loan_states.c.unenforceable_excess))
-        .where(loan_states.c.as_of.between(start, end))
+        .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+        .where(loan_states.c.as_of.between(start, end), cny)
         .group_by(loan_states.c.as_of)
     ):
         excess[day] = int(total or 0)
     summary = PortfolioSummary(buckets, sorted(counts), dict(counts), excess_by_date=excess)
     summary.roll_rates = _roll_rates(conn, end, buckets)
-    totals = conn.execute(
+    for currency, contractual, lawful, excess_total in conn.execute(
         select(
+            loans.c.currency,
             func.sum(loan_states.c.contractual_outstanding),
             func.sum(loan_states.c.lawful_outstanding),
             func.sum(loan_states.c.unenforceable_excess),
-        ).where(loan_states.c.as_of == end)
-    ).one()
-    summary.contractual_total, summary.lawful_total, summary.excess_total = (
-        int(v or 0) for v in totals
-    )
+        )
+        .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+        .where(loan_states.c.as_of == end)
+        .group_by(loans.c.currency)
+        .order_by(loans.c.currency)
+    ):
+        summary.by_currency[currency] = (
+            int(contractual or 0),
+            int(lawful or 0),
+            int(excess_total or 0),
+        )
     for lender, enforced, cost, cap in conn.execute(
         select(loans.c.lender_type, loans.c.cap_enforced, loans.c.annual_cost, loans.c.cap_rate)
     ):
