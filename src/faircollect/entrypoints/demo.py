@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import tempfile
 from collections import Counter
 from datetime import date, timedelta
@@ -18,11 +19,13 @@ from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import importing
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.report import write_report
-from faircollect.kit.clock import SystemClock
+from faircollect.kit.clock import Clock, SystemClock
 from faircollect.kit.money import format_minor
 from faircollect.playbooks import shipped_templates
 from faircollect.services import identity
 from faircollect.services.authorization import Actor, Role, make_actor, system_actor
+from faircollect.services.borrower_facts import FactInput, record_borrower_fact
+from faircollect.services.borrower_facts_model import FactKind
 from faircollect.services.cycle import run_cycle
 from faircollect.services.cycle_export import export_contact_record
 from faircollect.services.cycle_report import CycleReport
@@ -33,6 +36,11 @@ DEMO_END = date(2027, 1, 29)
 # A share of the borrowers are in the US (USD loans, the US pack) and the UK (GBP, the UK pack);
 # the rest in China. Each market's loans follow its own shipped playbook.
 MARKETS = {"US": 0.08, "UK": 0.04}
+# Every US loan's validation notice went out by letter before the demo's first day (12 CFR
+# 1006.34(a)(1)), and three in four US borrowers gave the lender consent to texts and e-mails at
+# their number and address (1006.6(d)(4)(i)(B), (d)(5)); the others' texts and e-mails have no
+# safe harbor, and the gate blocks them.
+US_CONSENTED = 4
 PLAYBOOKS = ("cn-default.yaml", "us-default.yaml", "uk-default.yaml")
 
 
@@ -92,6 +100,11 @@ def run_demo(
                                   text=text, where=name, templates=shipped_templates())  # fmt: skip
             approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
                              name=book.name, version=book.version)  # fmt: skip
+    consents = _record_us_consents(app, support, staff[Role.COLLECTOR], seed, clock)
+    console.print(
+        f"US validation notices recorded; consent to texts and e-mails recorded for {consents}"
+        " US borrowers"
+    )
     sim = support.borrowers(seed)
     job = app.cycle_job(clock, log=out / "sandbox.log", sandbox_only=True, after_send=sim.answer)
     total = CycleReport(DEMO_END)
@@ -128,6 +141,23 @@ def run_demo(
     _print_logins(console, logins, borrower_phone, url)
     app.close()
     return written
+
+
+def _record_us_consents(app: App, support: Any, actor: Actor, seed: int, clock: Clock) -> int:
+    """Record, through the facts use case, each US loan's validation notice and the consent
+    most US borrowers gave (see US_CONSENTED); returns how many borrowers consented."""
+    rng = random.Random(f"{seed}/consent")  # noqa: S311 - a demo's draw, not a secret
+    done: set[str] = set()
+    for loan_id, point in support.contact_points("USD"):
+        record = [FactInput(FactKind.VALIDATION_NOTICE)]
+        if point not in done and rng.randrange(US_CONSENTED) != 0:
+            now = clock.now()
+            record += [FactInput(FactKind.TEXT_NUMBER, contact_point=point, used_at=now),
+                       FactInput(FactKind.EMAIL_ADDRESS, contact_point=point, consented_at=now)]  # fmt: skip
+            done.add(point)
+        for fact in record:
+            record_borrower_fact(app.unit_of_work(clock), actor=actor, loan_id=loan_id, fact=fact)
+    return len(done)
 
 
 TOTP_NOW = ".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('SECRET').now())\""
