@@ -4,7 +4,6 @@ by the UK pack, in English, under the lender's brand and in pounds."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from dataclasses import replace
