@@ -6,7 +6,7 @@ import csv
 import random
 import tempfile
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from faircollect.bootstrap import App, bootstrap
 from faircollect.entrypoints import importing
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
 from faircollect.entrypoints.report import write_report
-from faircollect.kit.clock import Clock, SystemClock
+from faircollect.kit.clock import FixedClock, SystemClock
 from faircollect.kit.money import format_minor
 from faircollect.playbooks import shipped_templates
 from faircollect.services import identity
@@ -100,7 +100,7 @@ def run_demo(
                                   text=text, where=name, templates=shipped_templates())  # fmt: skip
             approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
                              name=book.name, version=book.version)  # fmt: skip
-    consents = _record_us_consents(app, support, staff[Role.COLLECTOR], seed, clock)
+    consents = _record_us_consents(app, support, staff[Role.COLLECTOR], seed, start)
     console.print(
         f"US validation notices recorded; consent to texts and e-mails recorded for {consents}"
         " US borrowers"
@@ -143,17 +143,22 @@ def run_demo(
     return written
 
 
-def _record_us_consents(app: App, support: Any, actor: Actor, seed: int, clock: Clock) -> int:
+def _record_us_consents(app: App, support: Any, actor: Actor, seed: int, start: date) -> int:
     """Record, through the facts use case, each US loan's validation notice and the consent
-    most US borrowers gave (see US_CONSENTED); returns how many borrowers consented."""
+    most US borrowers gave (see US_CONSENTED); returns how many borrowers consented.
+
+    They are recorded as of the start of the demo's first day, not when the demo happens to
+    run (its days may lie ahead of the machine's clock): the gate's 60-day text safe harbor
+    then reads the same facts whatever the run date."""
+    given_at = datetime.combine(start, time(0), tzinfo=UTC)
+    clock = FixedClock(given_at)
     rng = random.Random(f"{seed}/consent")  # noqa: S311 - a demo's draw, not a secret
     done: set[str] = set()
     for loan_id, point in support.contact_points("USD"):
         record = [FactInput(FactKind.VALIDATION_NOTICE)]
         if point not in done and rng.randrange(US_CONSENTED) != 0:
-            now = clock.now()
-            record += [FactInput(FactKind.TEXT_NUMBER, contact_point=point, used_at=now),
-                       FactInput(FactKind.EMAIL_ADDRESS, contact_point=point, consented_at=now)]  # fmt: skip
+            record += [FactInput(FactKind.TEXT_NUMBER, contact_point=point, used_at=given_at),
+                       FactInput(FactKind.EMAIL_ADDRESS, contact_point=point, consented_at=given_at)]  # fmt: skip
             done.add(point)
         for fact in record:
             record_borrower_fact(app.unit_of_work(clock), actor=actor, loan_id=loan_id, fact=fact)
