@@ -95,7 +95,7 @@ class App:
     """Wired adapters for one process.
 
     `create` lets the process create the default SQLite database (./faircollect.db) when it
-    does not exist; only commands that make data (import, demo, db upgrade) set it. A database
+    does not exist; only the commands that start one (demo, db upgrade) set it. A database
     URL given explicitly (--db, FAIRCOLLECT_DB) is always created.
     """
 
@@ -119,8 +119,8 @@ class App:
             if s.db_url == DEFAULT_DB and not (s.db_explicit or self.create):
                 raise ConfigError(
                     f"no database at {db_file} (the default {DEFAULT_DB}); create one with"
-                    " `faircollect import` or `faircollect db upgrade`, or name yours with"
-                    " --db / FAIRCOLLECT_DB"
+                    " `faircollect db upgrade` (then `faircollect user create-admin`), or name"
+                    " yours with --db / FAIRCOLLECT_DB"
                 )
             try:
                 create_sqlite_file(db_file)
