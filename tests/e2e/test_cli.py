@@ -343,8 +343,11 @@ def test_screen_rejects_unknown_pack_and_language() -> None:
     assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2
 
 
-def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None:
+def test_script_library_maker_checker_by_signed_in_identity(
+    run, people, monkeypatch: pytest.MonkeyPatch
+) -> None:
     users, tokens = people
+    monkeypatch.setenv("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "示例金融（测试）")
     body = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
     nobody = run("script", "draft", "--key", "due", "--body", body, code=2)
     assert "--user NAME or set FAIRCOLLECT_TOKEN" in nobody.output
@@ -368,15 +371,19 @@ def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None
     )
     assert approved["status"] == "approved"
     assert approved["approver"] == f"user:{users['cy'].user_id}"
-    values = json.dumps(
-        {"lender": "示例", "name": "王小明", "amount": 128050, "due_date": "2026-12-05"}
-    )
+    values = json.dumps({"name": "王小明", "amount": 128050, "due_date": "2026-12-05"})
     ok = json.loads(
         run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
             "128050", token=tokens["col"]).stdout
     )  # fmt: skip
     assert ok["verdict"] == "pass"
     assert "1,280.50元" in ok["text"]
+    # Signed with the configured signature (FAIRCOLLECT_BRAND_SMS_SIGNATURE), never a given one.
+    assert ok["text"].startswith("【示例金融（测试）】王小明您好")
+    named = json.dumps({"lender": "示例", "name": "王小明", "amount": 1, "due_date": "2026-12-05"})
+    refused = run("script", "render", "--key", "due", "--values", named, "--lawful-outstanding",
+                  "128050", token=tokens["col"], code=2)  # fmt: skip
+    assert "{lender} is the lender's configured branding" in refused.output
     over = run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
                "100000", token=tokens["col"], code=1)  # fmt: skip
     assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.stdout

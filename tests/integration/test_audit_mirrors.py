@@ -54,8 +54,9 @@ def busy(app: App, tmp_path: Path) -> App:
     ask(app, datetime(2025, 7, 10, 10, 0, tzinfo=BEIJING))
     ask(app, datetime(2025, 7, 10, 11, 0, tzinfo=BEIJING))
     draft_script(app.unit_of_work(FixedClock(AT)), actor=MAKER, key="due", body=REMINDER,
-                 lang="zh", channel="sms", pack="CN")  # fmt: skip
-    approve_script(app.unit_of_work(FixedClock(AT)), actor=CHECKER, key="due", version=1)
+                 lang="zh", channel="sms", pack="CN", brand=app.brand)  # fmt: skip
+    approve_script(app.unit_of_work(FixedClock(AT)), actor=CHECKER, key="due", version=1,
+                   brand=app.brand)  # fmt: skip
     with app.unit_of_work(FixedClock(AT)) as uow:
         for _ in range(2):
             add_promise(
