@@ -161,6 +161,11 @@ def test_no_database_is_created_silently_and_a_bad_url_is_one_line(
     line = _one_error_line(cli("borrower", "show", "B1", code=2).output)
     assert "no database at faircollect.db" in line
     line = _one_error_line(cli("delinquency", "--as-of", "2026-09-30", code=2).output)
+    # Loading a tape needs the database's people first: it creates no database either.
+    (tmp_path / "tape").mkdir()
+    line = _one_error_line(cli("import", str(tmp_path / "tape"), code=2).output)
+    assert "no database at faircollect.db" in line
+    assert "faircollect db upgrade" in line
     assert not (tmp_path / "faircollect.db").exists()
     assert not (tmp_path / ".faircollect").exists()
     for url in ("nonsense://x", "sqlite:///" + str(tmp_path / "no" / "such" / "dir.db")):
