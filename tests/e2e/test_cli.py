@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from typer.testing import CliRunner
 
-from faircollect.audit.records import AuditKind
+from faircollect.audit.records import AuditKind, decode_record
 from faircollect.bootstrap import bootstrap
 from faircollect.entrypoints.cli import app
 from faircollect.entrypoints.cli_identity import operator
@@ -99,6 +99,15 @@ def test_the_import_acts_for_a_person_holding_tape_import(run, people, tmp_path:
     assert [(r.kind, r.payload["permission"]) for r in denied] == [
         (AuditKind.PERMISSION_DENIED, "tape.import")
     ] * 2
+    # A token that names nobody is refused and audited (718), as the API's are.
+    assert "sign-in" in run("import", str(tape), token="fct_not_a_token", code=2).output  # noqa: S106
+    app = bootstrap()
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        refused = [decode_record(log.leaf(i).entry) for i in range(log.size)]
+    app.close()
+    refused = [r for r in refused if r.kind == AuditKind.TOKEN_REFUSED]
+    assert [(r.payload["reason"], r.payload["route"]) for r in refused] == [("malformed", "cli")]
     # The operator at the shell holds job.run, not tape.import: a tape needs a person.
     assert not can(operator(), Permission.TAPE_IMPORT)
     # The manager, with her password and TOTP code: the records name her.
