@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO_DIR ?= out/demo
+DEMO_LOANS ?= 10000
+DEMO_DAYS ?= 60
 # `make demo DEMO_SERVE=0` stops after building the data; otherwise the web app serves it on
 # plain http://127.0.0.1, so its cookies drop `Secure` (FAIRCOLLECT_COOKIE_SECURE=0: honoured on
 # a loopback host only).
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
 
 demo: $(STAMP)
 	rm -rf $(DEMO_DIR)  # the demo's own scratch folder: each run starts from an empty database
-	$(DEMO_BRAND) $(BIN)/faircollect demo --loans 10000 --days 60 --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
+	$(DEMO_BRAND) $(BIN)/faircollect demo --loans $(DEMO_LOANS) --days $(DEMO_DAYS) --out $(DEMO_DIR) --db sqlite:///$(DEMO_DIR)/faircollect.db
 	@if [ "$(DEMO_SERVE)" != "0" ]; then \
 		echo "serving the demo on http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops)"; \
 		$(DEMO_BRAND) FAIRCOLLECT_COOKIE_SECURE=0 $(BIN)/faircollect serve --port $(DEMO_PORT) --db sqlite:///$(DEMO_DIR)/faircollect.db; \

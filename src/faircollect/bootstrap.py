@@ -60,8 +60,9 @@ from faircollect.domain.lawful import CapPolicy
 from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.playbooks import shipped_templates
-from faircollect.services.cycle import Brand, CycleJob
+from faircollect.services.cycle import CycleJob
 from faircollect.services.identity.ports import SessionTimes
+from faircollect.services.ports import Brand
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
 # Messages name a number to call; until a lender sets FAIRCOLLECT_BRAND_HOTLINE they carry this
@@ -95,7 +96,7 @@ class App:
     """Wired adapters for one process.
 
     `create` lets the process create the default SQLite database (./faircollect.db) when it
-    does not exist; only commands that make data (import, demo, db upgrade) set it. A database
+    does not exist; only the commands that start one (demo, db upgrade) set it. A database
     URL given explicitly (--db, FAIRCOLLECT_DB) is always created.
     """
 
@@ -119,8 +120,8 @@ class App:
             if s.db_url == DEFAULT_DB and not (s.db_explicit or self.create):
                 raise ConfigError(
                     f"no database at {db_file} (the default {DEFAULT_DB}); create one with"
-                    " `faircollect import` or `faircollect db upgrade`, or name yours with"
-                    " --db / FAIRCOLLECT_DB"
+                    " `faircollect db upgrade` (then `faircollect user create-admin`), or name"
+                    " yours with --db / FAIRCOLLECT_DB"
                 )
             try:
                 create_sqlite_file(db_file)
@@ -274,6 +275,15 @@ class App:
             work_dir=s.spark_work_dir,
         )
 
+    @cached_property
+    def brand(self) -> Brand:
+        """The lender's branding messages carry (`FAIRCOLLECT_BRAND_*`): what the cycle fills
+        in and what the script library screens templates with."""
+        s = self.settings
+        return Brand(name=s.brand_name, sms_signature=s.brand_sms_signature,
+                     hotline=s.brand_hotline or PLACEHOLDER_HOTLINE,
+                     portal_url=s.brand_portal_url)  # fmt: skip
+
     def cycle_job(
         self, clock: Clock | None = None, *, log: Path | None = None, sandbox_only: bool = False,
         after_send: AfterSend | None = None, channels: Mapping[str, ChannelPort] | None = None,
@@ -282,7 +292,7 @@ class App:
         configured channels (or the sandbox and the voice queue only, or `channels` as given)
         and the lender's branding. `after_send` (the demo's simulated borrowers) answers in each
         send's transaction."""
-        s, clock = self.settings, clock or SystemClock()
+        clock = clock or SystemClock()
         if channels is None:
             channels = sandbox_channels(log) if sandbox_only else self.channels(log)
 
@@ -293,9 +303,7 @@ class App:
         return CycleJob(
             units=unit, locks=SqlLocks(self.engine), logs=ChannelLogs(channels, self.engine),
             ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
-            brand=Brand(name=s.brand_name, sms_signature=s.brand_sms_signature,
-                        hotline=s.brand_hotline or PLACEHOLDER_HOTLINE,
-                        portal_url=s.brand_portal_url),
+            brand=self.brand,
             holder=f"pid {os.getpid()} on {socket.gethostname()}",
         )  # fmt: skip
 

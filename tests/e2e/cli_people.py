@@ -49,18 +49,23 @@ def make_people() -> tuple[dict[str, NewUser], dict[str, str]]:
     return users, tokens
 
 
-def collector_token(db_url: str, env: dict[str, str] | None = None) -> str:
-    """A token of a new collector on the database at `db_url` (made with the admin "root", who
-    is created too), under the environment `env` adds (e.g. the PII key)."""
+def staff_tokens(db_url: str, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Tokens of a collector ("col") and of a collections manager who loads tapes ("ann") on the
+    database at `db_url` (made with the admin "root", who is created too, as is the database),
+    under the environment `env` adds (e.g. the PII key)."""
     cheap = {"FAIRCOLLECT_ARGON2_TIME_COST": "1", "FAIRCOLLECT_ARGON2_MEMORY_KIB": "8",
              "FAIRCOLLECT_ARGON2_PARALLELISM": "1"}  # fmt: skip
+    tokens = {}
     with mock.patch.dict(os.environ, {**cheap, **(env or {})}):
         app = bootstrap(db_url=db_url)
         root = create_first_admin(app.unit_of_work(), username="root")
         admin = make_actor("user", root.user_id, "root", [Role.ADMIN])
-        add_user(app.unit_of_work(), actor=admin, username="col", roles=[Role.COLLECTOR])
-        issued = create_token(app.unit_of_work(), actor=admin, name="cli",
-                              scopes=permissions_of([Role.COLLECTOR]),
-                              expires_at=SystemClock().now() + timedelta(days=1), for_user="col")  # fmt: skip
+        for name, role in (("col", Role.COLLECTOR), ("ann", Role.COLLECTIONS_MANAGER)):
+            add_user(app.unit_of_work(), actor=admin, username=name, roles=[role])
+            issued = create_token(app.unit_of_work(), actor=admin, name="cli",
+                                  scopes=permissions_of([role]),
+                                  expires_at=SystemClock().now() + timedelta(days=1),
+                                  for_user=name)  # fmt: skip
+            tokens[name] = issued.plain
         app.engine.dispose()
-    return issued.plain
+    return tokens

@@ -29,9 +29,11 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     tokens: dict[str, str] = {}
 
     def invoke(*args: str, code: int = 0, raw: bool = False) -> str:
-        if args[0] in ("promise", "plan") and not tokens:
-            tokens.update(make_people()[1])  # after the first command made the database
-        env = {"FAIRCOLLECT_TOKEN": tokens["col"]} if args[0] in ("promise", "plan") else None
+        if args[0] in ("import", "promise", "plan") and not tokens:
+            tokens.update(make_people()[1])  # makes the database, its admin and its people
+        # The manager loads the tape (tape.import); a collector records promises and plans.
+        who = {"import": "ann", "promise": "col", "plan": "col"}.get(args[0])
+        env = {"FAIRCOLLECT_TOKEN": tokens[who]} if who else None
         result = runner.invoke(app, list(args), env=env)
         assert result.exit_code == code, result.output
         return result.output if raw else " ".join(result.output.split())

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from faircollect.adapters.audit_store import StandaloneLog
 from faircollect.adapters.db.schema import make_engine
 from faircollect.entrypoints.cli import app
-from tests.e2e.cli_people import collector_token
+from tests.e2e.cli_people import staff_tokens
 from tests.integration.test_audit_witness import delete_checkpoints, rebuild
 
 
@@ -38,8 +38,10 @@ def test_witness_catches_what_the_database_alone_cannot(
 ) -> None:
     tape, state = tmp_path / "tape", tmp_path / "auditor" / "witness.json"
     run("portfolio", "generate", "--loans", "5", "--seed", "2", "--out", str(tape))
+    tokens = staff_tokens(f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", tokens["ann"])
     run("import", str(tape))
-    monkeypatch.setenv("FAIRCOLLECT_TOKEN", collector_token(f"sqlite:///{tmp_path / 'cli.db'}"))
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", tokens["col"])
     first = int(run("audit", "checkpoint").output.splitlines()[1])
     log_key = run("audit", "key").output.strip()
     vkey = run(

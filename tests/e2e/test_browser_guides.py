@@ -30,7 +30,6 @@ from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
 from faircollect.entrypoints.http.identity import IdentityResolver
-from faircollect.entrypoints.importing import run_import
 from faircollect.entrypoints.server import create_app
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, RecipientRole, load_pack
@@ -49,6 +48,7 @@ from tests.e2e.browser_support import (
 from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_tape
 from tests.integration.identity_kit import records
 from tests.integration.web_login_kit import latest_code, make_staff, totp
+from tests.tape_loader import run_import
 
 NEW_PASSWORD = "a long passphrase of my own"  # noqa: S105 (a test's)
 BRAND = "示例金融（演示）"

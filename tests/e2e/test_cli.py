@@ -13,8 +13,13 @@ import pyotp
 import pytest
 from typer.testing import CliRunner
 
+from faircollect.audit.records import AuditKind, decode_record
+from faircollect.bootstrap import bootstrap
 from faircollect.entrypoints.cli import app
+from faircollect.entrypoints.cli_identity import operator
+from faircollect.services.authorization import Permission, can
 from tests.e2e.cli_people import cheap_argon2, make_people
+from tests.integration.identity_kit import records
 
 KEY = base64.b64encode(b"e" * 32).decode()
 
@@ -48,8 +53,8 @@ def test_generate_import_batch_and_report(run, people, tmp_path: Path) -> None:
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "60", "--seed", "5", "--out", str(tape))
     assert {p.name for p in tape.iterdir()} == {"borrowers.csv", "loans.csv", "payments.csv"}
-    run("import", str(tape))
-    again = run("import", str(tape))
+    run("import", str(tape), token=tokens["ann"])
+    again = run("import", str(tape), token=tokens["ann"])
     assert "0" in again.output
     run("batch", "run", "--as-of", "2026-09-30")
     out = run("delinquency", "--as-of", "2026-09-30", "--format", "csv").output
@@ -76,7 +81,46 @@ def test_generate_import_batch_and_report(run, people, tmp_path: Path) -> None:
                                         code=2).output  # fmt: skip
 
 
-def test_bad_input_exits_nonzero_with_the_place(run, tmp_path: Path) -> None:
+def test_the_import_acts_for_a_person_holding_tape_import(run, people, tmp_path: Path) -> None:
+    users, tokens = people
+    tape = tmp_path / "tape"
+    run("portfolio", "generate", "--loans", "5", "--seed", "3", "--out", str(tape))
+    # Nobody signed in: refused before the tape is read (a broken tape says nothing either).
+    (tmp_path / "broken").mkdir()
+    nobody = run("import", str(tmp_path / "broken"), code=2).output
+    assert "--user NAME" in nobody
+    assert "missing" not in nobody
+    # A collector (and the auditor) may not load the book: refused, and the refusal is audited.
+    assert "may not tape.import" in run("import", str(tape), token=tokens["col"], code=2).output
+    assert "may not tape.import" in run("import", str(tape), token=tokens["aud"], code=2).output
+    app = bootstrap()
+    denied = records(app, "tape:import")
+    app.close()
+    assert [(r.kind, r.payload["permission"]) for r in denied] == [
+        (AuditKind.PERMISSION_DENIED, "tape.import")
+    ] * 2
+    # A token that names nobody is refused and audited (718), as the API's are.
+    assert "sign-in" in run("import", str(tape), token="fct_not_a_token", code=2).output  # noqa: S106
+    app = bootstrap()
+    with app.engine.connect() as conn:
+        log = app.audit_log(conn)
+        refused = [decode_record(log.leaf(i).entry) for i in range(log.size)]
+    app.close()
+    refused = [r for r in refused if r.kind == AuditKind.TOKEN_REFUSED]
+    assert [(r.payload["reason"], r.payload["route"]) for r in refused] == [("malformed", "cli")]
+    # The operator at the shell holds job.run, not tape.import: a tape needs a person.
+    assert not can(operator(), Permission.TAPE_IMPORT)
+    # The manager, with her password and TOTP code: the records name her.
+    login = f"{users['ann'].initial_password}\n{pyotp.TOTP(users['ann'].totp_secret).now()}\n"
+    run("import", str(tape), "--user", "ann", answers=login)
+    bundle = tmp_path / "b.json"
+    run("audit", "bundle", "--loan", "L00000001", "--out", str(bundle))
+    key = run("audit", "key").output.strip()
+    checked = " ".join(run("audit", "check-bundle", str(bundle), "--key", key).output.split())
+    assert f"LOAN_IMPORTED loan:L00000001 by user:{users['ann'].user_id}" in checked
+
+
+def test_bad_input_exits_nonzero_with_the_place(run, people, tmp_path: Path) -> None:
     run("batch", "run", "--as-of", "2026-02-30", code=2)
     run("delinquency", "--as-of", "2026-01-01", code=2)
     tape = tmp_path / "bad"
@@ -84,7 +128,7 @@ def test_bad_input_exits_nonzero_with_the_place(run, tmp_path: Path) -> None:
     (tape / "borrowers.csv").write_text("borrower_id,name,phone\nB1,x,1\n", encoding="utf-8")
     (tape / "loans.csv").write_text("loan_id\nL1\n", encoding="utf-8")
     (tape / "payments.csv").write_text("payment_id,loan_id,paid_on,amount\n", encoding="utf-8")
-    result = run("import", str(tape), code=2)
+    result = run("import", str(tape), token=people[1]["ann"], code=2)
     assert "loans.csv: missing column(s)" in result.output
     run("borrower", "show", "B1", "--reveal", code=2)
 
@@ -141,7 +185,7 @@ def test_audit_commands_and_offline_bundle(run, people, tmp_path: Path) -> None:
     tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "20", "--seed", "9", "--out", str(tape))
-    run("import", str(tape))
+    run("import", str(tape), token=tokens["ann"])
     run("batch", "run", "--as-of", "2026-09-30")
     run("borrower", "show", "B00000003", "--reveal", "--reason", "complaint C-9",
         token=tokens["col"])  # fmt: skip
@@ -173,12 +217,12 @@ def test_audit_commands_and_offline_bundle(run, people, tmp_path: Path) -> None:
     run("audit", "bundle", "--loan", "NOPE", "--out", str(bundle), code=2)
 
 
-def test_audit_verify_names_the_tampered_entry(run, tmp_path: Path) -> None:
+def test_audit_verify_names_the_tampered_entry(run, people, tmp_path: Path) -> None:
     import sqlite3
 
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "5", "--seed", "2", "--out", str(tape))
-    run("import", str(tape))
+    run("import", str(tape), token=people[1]["ann"])
     run("audit", "checkpoint")
     with sqlite3.connect(tmp_path / "cli.db") as db:
         # Flip one byte inside the first entry (after its 4-byte length and record header).
@@ -308,8 +352,11 @@ def test_screen_rejects_unknown_pack_and_language() -> None:
     assert CliRunner().invoke(app, ["screen", "--lang", "fr"], input=b"").exit_code == 2
 
 
-def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None:
+def test_script_library_maker_checker_by_signed_in_identity(
+    run, people, monkeypatch: pytest.MonkeyPatch
+) -> None:
     users, tokens = people
+    monkeypatch.setenv("FAIRCOLLECT_BRAND_SMS_SIGNATURE", "示例金融（测试）")
     body = "【{lender}】{name}您好，您的账单{amount}将于{due_date}到期，请通过APP还款。"
     nobody = run("script", "draft", "--key", "due", "--body", body, code=2)
     assert "--user NAME or set FAIRCOLLECT_TOKEN" in nobody.output
@@ -333,15 +380,19 @@ def test_script_library_maker_checker_by_signed_in_identity(run, people) -> None
     )
     assert approved["status"] == "approved"
     assert approved["approver"] == f"user:{users['cy'].user_id}"
-    values = json.dumps(
-        {"lender": "示例", "name": "王小明", "amount": 128050, "due_date": "2026-12-05"}
-    )
+    values = json.dumps({"name": "王小明", "amount": 128050, "due_date": "2026-12-05"})
     ok = json.loads(
         run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
             "128050", token=tokens["col"]).stdout
     )  # fmt: skip
     assert ok["verdict"] == "pass"
     assert "1,280.50元" in ok["text"]
+    # Signed with the configured signature (FAIRCOLLECT_BRAND_SMS_SIGNATURE), never a given one.
+    assert ok["text"].startswith("【示例金融（测试）】王小明您好")
+    named = json.dumps({"lender": "示例", "name": "王小明", "amount": 1, "due_date": "2026-12-05"})
+    refused = run("script", "render", "--key", "due", "--values", named, "--lawful-outstanding",
+                  "128050", token=tokens["col"], code=2)  # fmt: skip
+    assert "{lender} is the lender's configured branding" in refused.output
     over = run("script", "render", "--key", "due", "--values", values, "--lawful-outstanding",
                "100000", token=tokens["col"], code=1)  # fmt: skip
     assert "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL" in over.stdout
@@ -433,7 +484,7 @@ def test_propensity_dataset_score_and_drift_report(run, people, tmp_path: Path) 
     tokens = people[1]
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "600", "--seed", "8", "--out", str(tape))
-    run("import", str(tape))
+    run("import", str(tape), token=tokens["ann"])
     for day in ("2026-03-02", "2026-04-01", "2026-05-01", "2026-05-31", "2026-06-30"):
         run("batch", "run", "--as-of", day)
     data = tmp_path / "propensity.csv"

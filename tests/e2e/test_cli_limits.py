@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from faircollect.entrypoints.cli import app
+from tests.e2e.cli_people import staff_tokens
 
 
 @pytest.fixture
@@ -18,6 +19,8 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("FAIRCOLLECT_DB", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("FAIRCOLLECT_PII_KEY", base64.b64encode(b"e" * 32).decode())
     monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"s" * 32).decode())
+    # The import acts for a person holding tape.import: a collections manager's token.
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", staff_tokens(f"sqlite:///{tmp_path / 'cli.db'}")["ann"])
     runner = CliRunner()
 
     def invoke(*args: str, code: int = 0):

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.entrypoints.cli import app
-from tests.e2e.cli_people import cheap_argon2, collector_token, make_people
+from tests.e2e.cli_people import cheap_argon2, make_people, staff_tokens
 
 KEY_A = base64.b64encode(b"A" * 32).decode()
 KEY_B = base64.b64encode(b"B" * 32).decode()
@@ -57,14 +57,18 @@ def test_a_wrong_pii_key_is_refused_once_at_start_for_every_command(
     cli, tape: Path, tmp_path: Path
 ) -> None:
     db = f"sqlite:///{tmp_path / 'k.db'}"
-    cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
+    tokens = staff_tokens(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
+    token = tokens["col"]
+    cli("import", str(tape), "--db", db,
+        env={"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_TOKEN": tokens["ann"]})  # fmt: skip
     cli("batch", "run", "--as-of", "2026-09-30", "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
-    token = collector_token(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
     wrong = {"FAIRCOLLECT_PII_KEY": KEY_B, "FAIRCOLLECT_TOKEN": token}
-    for args in (("borrower", "show", "B00000001"), ("import", str(tape)),
-                 ("import", str(tape), "--update"), ("cycle", "run", "--as-of", "2026-09-30"),
-                 ("delinquency", "--as-of", "2026-09-30")):  # fmt: skip
-        line = _one_error_line(cli(*args, "--db", db, code=2, env=wrong).output)
+    loader = {**wrong, "FAIRCOLLECT_TOKEN": tokens["ann"]}
+    for args, env in ((("borrower", "show", "B00000001"), wrong), (("import", str(tape)), loader),
+                      (("import", str(tape), "--update"), loader),
+                      (("cycle", "run", "--as-of", "2026-09-30"), wrong),
+                      (("delinquency", "--as-of", "2026-09-30"), wrong)):  # fmt: skip
+        line = _one_error_line(cli(*args, "--db", db, code=2, env=env).output)
         assert "not the PII key the database was written with" in line
         assert KEY_B not in line
     # The right key still works, and nothing was written by the refused commands.
@@ -108,8 +112,9 @@ def test_keys_are_found_beside_the_database_from_any_folder(
     data.mkdir()
     db = f"sqlite:///{data / 'fc.db'}"
     monkeypatch.chdir(tmp_path)
-    cli("import", str(tape), "--db", db)
-    signed = {"FAIRCOLLECT_TOKEN": collector_token(db)}
+    tokens = staff_tokens(db)
+    cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_TOKEN": tokens["ann"]})
+    signed = {"FAIRCOLLECT_TOKEN": tokens["col"]}
     cli("borrower", "show", "B00000002", "--reveal", "--reason", "complaint C-1", "--db", db,
         env=signed)  # fmt: skip
     assert (data / ".faircollect" / "pii.key").exists()
@@ -134,8 +139,10 @@ def test_files_are_owner_only_and_a_readable_key_file_is_warned_about(
     cli, tape: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     db_file = tmp_path / "m.db"
-    cli("import", str(tape), "--db", f"sqlite:///{db_file}")
-    signed = {"FAIRCOLLECT_TOKEN": collector_token(f"sqlite:///{db_file}")}
+    tokens = staff_tokens(f"sqlite:///{db_file}")
+    cli("import", str(tape), "--db", f"sqlite:///{db_file}",
+        env={"FAIRCOLLECT_TOKEN": tokens["ann"]})  # fmt: skip
+    signed = {"FAIRCOLLECT_TOKEN": tokens["col"]}
     assert stat.S_IMODE(db_file.stat().st_mode) == 0o600
     keys = tmp_path / ".faircollect"
     assert stat.S_IMODE(keys.stat().st_mode) == 0o700
@@ -154,6 +161,11 @@ def test_no_database_is_created_silently_and_a_bad_url_is_one_line(
     line = _one_error_line(cli("borrower", "show", "B1", code=2).output)
     assert "no database at faircollect.db" in line
     line = _one_error_line(cli("delinquency", "--as-of", "2026-09-30", code=2).output)
+    # Loading a tape needs the database's people first: it creates no database either.
+    (tmp_path / "tape").mkdir()
+    line = _one_error_line(cli("import", str(tmp_path / "tape"), code=2).output)
+    assert "no database at faircollect.db" in line
+    assert "faircollect db upgrade" in line
     assert not (tmp_path / "faircollect.db").exists()
     assert not (tmp_path / ".faircollect").exists()
     for url in ("nonsense://x", "sqlite:///" + str(tmp_path / "no" / "such" / "dir.db")):
@@ -205,8 +217,10 @@ def test_a_database_from_before_key_checks_is_tested_with_its_data(
 
     db_file = tmp_path / "old.db"
     db = f"sqlite:///{db_file}"
-    cli("import", str(tape), "--db", db, env={"FAIRCOLLECT_PII_KEY": KEY_A})
-    token = collector_token(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
+    tokens = staff_tokens(db, {"FAIRCOLLECT_PII_KEY": KEY_A})
+    cli("import", str(tape), "--db", db,
+        env={"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_TOKEN": tokens["ann"]})  # fmt: skip
+    token = tokens["col"]
     engine = create_engine(db)
     with engine.begin() as conn:  # as a database upgraded from before migration 0009 would be
         conn.execute(delete(key_checks))
@@ -240,7 +254,8 @@ def test_a_database_from_before_key_checks_is_tested_with_its_data(
 def test_a_wrong_audit_key_is_refused(cli, tape: Path, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     keys = {"FAIRCOLLECT_PII_KEY": KEY_A, "FAIRCOLLECT_AUDIT_KEY": KEY_A}
-    cli("import", str(tape), "--db", db, env=keys)
+    loader = staff_tokens(db, keys)["ann"]
+    cli("import", str(tape), "--db", db, env={**keys, "FAIRCOLLECT_TOKEN": loader})
     cli("audit", "checkpoint", "--db", db, env=keys)
     assert "verified:" in cli("audit", "verify", "--db", db, env=keys).output
     line = _one_error_line(

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from faircollect.adapters.db.tables import audit_entries
 from faircollect.entrypoints.cli import app
-from tests.e2e.cli_people import collector_token
+from tests.e2e.cli_people import staff_tokens
 
 
 @pytest.fixture
@@ -35,11 +35,11 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def loaded(run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     run("portfolio", "generate", "--loans", "12", "--seed", "4", "--out", str(tmp_path / "tape"))
+    tokens = staff_tokens(f"sqlite:///{tmp_path / 'faircollect.db'}")
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", tokens["ann"])
     run("import", str(tmp_path / "tape"))
     run("batch", "run", "--as-of", "2026-09-30")
-    monkeypatch.setenv(
-        "FAIRCOLLECT_TOKEN", collector_token(f"sqlite:///{tmp_path / 'faircollect.db'}")
-    )
+    monkeypatch.setenv("FAIRCOLLECT_TOKEN", tokens["col"])
     run("borrower", "show", "B00000001", "--reveal", "--reason", "complaint C-2")
     return tmp_path
 

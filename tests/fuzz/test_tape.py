@@ -34,8 +34,8 @@ from faircollect.adapters.db.tables import borrowers, installments, loans, payme
 from faircollect.adapters.tape import TapeError, read_tape
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
-from faircollect.entrypoints.importing import run_import
 from faircollect.services.importing import ChangedRecordError, OverlappingPausesError
+from tests.tape_loader import run_import
 
 EXAMPLES = int(os.environ.get("FAIRCOLLECT_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(

@@ -27,7 +27,6 @@ from faircollect.adapters.db.scoring_job import load_collection_inputs, score_po
 from faircollect.adapters.tape_import import ChunkedImport
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.scoring.registry import Manifest
 from faircollect.scoring.table import Table
@@ -36,6 +35,7 @@ from faircollect.services import cycle_decide
 from faircollect.services.authorization import system_actor
 from faircollect.services.cycle import run_cycle
 from faircollect.services.cycle_report import CycleBusyError
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
 CLOCK = FixedClock(AT)

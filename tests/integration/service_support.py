@@ -15,12 +15,12 @@ from rich.console import Console
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, RecipientRole, load_pack
 from faircollect.services.authorization import Actor, Role, make_actor
 from faircollect.services.contacts import request_contact
 from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_tape
+from tests.tape_loader import run_import
 
 HOSTILE = "<script>alert(1)</script>"
 ACTORS = {

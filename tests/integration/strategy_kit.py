@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.audit.records import AuditRecord, decode_record
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services.authorization import Role, make_actor, operator_actor
 from faircollect.strategy.config import shipped_strategy_text
 from tests.integration.conftest import LOAN, write_tape
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 MAKER = make_actor("user", "maker", "Mae Ker", [Role.COLLECTIONS_MANAGER])

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from faircollect.audit.records import AuditKind, decode_record
 from faircollect.bootstrap import App
 from faircollect.kit.limits import MAX_BODY_BYTES, MAX_PAGE
+from tests.integration.identity_kit import records
 from tests.integration.service_support import HOSTILE, TokenResolver, bearer, build_ledger
 
 PROBLEM = "application/problem+json"
@@ -63,10 +64,32 @@ def test_a_refused_or_invalid_request_writes_nothing(app: App, client: TestClien
     before = audit_size(app)
     client.get("/api/v1/accounts/NOPE", headers=bearer("collector"))
     client.get("/api/v1/accounts/L1", headers=bearer("agency"))
-    client.get("/api/v1/accounts/L1", headers=bearer("admin"))
     client.get("/api/v1/accounts/L1/positions?limit=0", headers=bearer("collector"))
     client.post("/api/v1/accounts/search", content=b"{", headers=bearer("collector"))
     assert audit_size(app) == before
+
+
+def test_a_route_the_role_may_not_use_is_an_audited_denial(app: App, client: TestClient) -> None:
+    before = audit_size(app)
+    assert client.get("/api/v1/accounts/L1", headers=bearer("admin")).status_code == 403
+    assert client.get("/api/v1/accounts/L2", headers=bearer("admin")).status_code == 403
+    # Exactly the two denials, each committed before its answer; nothing else written.
+    assert audit_size(app) == before + 2
+    denied = records(app, "route:GET /api/v1/accounts/{loan_id}")
+    assert [(r.kind, r.actor) for r in denied] == [(AuditKind.PERMISSION_DENIED, "user:u2")] * 2
+    assert denied[0].payload == {"permission": "account.read", "roles": ["admin"]}
+    # The declared path is recorded, never the loan id typed into it.
+    assert records(app, "route:GET /api/v1/accounts/L1") == []
+    # A POST route's denial names its method; an allowed request and an anonymous one write none.
+    search = client.post("/api/v1/accounts/search", json={}, headers=bearer("admin"))
+    assert search.status_code == 403
+    assert [r.kind for r in records(app, "route:POST /api/v1/accounts/search")] == [
+        AuditKind.PERMISSION_DENIED
+    ]
+    size = audit_size(app)
+    assert client.get("/api/v1/accounts/L1").status_code == 401
+    assert client.get("/api/v1/accounts/L1", headers=bearer("b1")).status_code == 200
+    assert audit_size(app) == size
 
 
 def test_a_borrower_reads_their_own_loans_in_full_and_staff_masked(client: TestClient) -> None:

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from faircollect.adapters.db.tables import contact_attempts, contact_decisions
+from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.kit.limits import MAX_BODY_BYTES
+from tests.integration.identity_kit import records
 from tests.integration.service_support import TokenResolver, bearer, build_ledger
 
 PROBLEM = "application/problem+json"
@@ -108,7 +110,13 @@ def test_the_permission_matrix(app: App, client: TestClient) -> None:
     unknown = client.post(DECIDE, json=call(loan="NOPE"), headers=bearer("collector"))
     assert agency.status_code == unknown.status_code == 404
     assert agency.content == unknown.content
-    assert counts(app) == before
+    # Nothing decided or reserved; the log holds exactly the three denials (709), by route.
+    decisions, attempts, size = counts(app)
+    assert (decisions, attempts, size) == (before[0], before[1], before[2] + 3)
+    denied = records(app, "route:POST /api/v1/contacts/decisions")
+    assert [(r.kind, r.actor) for r in denied] == [
+        (AuditKind.PERMISSION_DENIED, who) for who in ("user:u2", "borrower:B1", "borrower:B2")
+    ]
     decided = client.post(DECIDE, json=call(), headers=bearer("collector")).json()
     url = f"/api/v1/contacts/{decided['attempt_id']}/outcome"
     body = {"outcome": "connected"}

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 from faircollect.adapters.db.fact_tables import borrower_facts
 from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.services.authorization import Actor, Role, make_actor
 from tests.integration.conftest import BORROWER, LOAN, write_tape
 from tests.integration.service_support import ACTORS, TokenResolver, bearer
+from tests.tape_loader import run_import
 
 PROBLEM = "application/problem+json"
 DECIDE = "/api/v1/contacts/decisions"

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.tables import loan_states, promises, repayment_plans
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.kit.money import MAX_MINOR
 from faircollect.services.arrangements import ArrangementError, create_plan, record_promise
 from faircollect.services.authorization import Role
 from tests.integration.conftest import write_tape
 from tests.integration.cycle_kit import person
+from tests.tape_loader import run_import
 
 ON = date(2025, 9, 15)
 CLOCK = FixedClock(datetime(2025, 9, 15, 10, tzinfo=UTC))

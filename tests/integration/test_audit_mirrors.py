@@ -14,7 +14,6 @@ from faircollect.adapters.audit_verify import TamperError, verify_log
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.ledger_repository import SqlBorrowerDirectory
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services.arrangements import add_plan, add_promise
 from faircollect.services.authorization import Role, make_actor
@@ -22,6 +21,7 @@ from faircollect.services.borrowers import view_borrower
 from faircollect.services.scripts import approve_script, draft_script
 from tests.integration.conftest import write_tape
 from tests.integration.test_contacts import ask
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 10, 1, tzinfo=UTC)
 MAKER = make_actor("user", "maker", "maker", [Role.COLLECTIONS_MANAGER])
@@ -54,8 +54,9 @@ def busy(app: App, tmp_path: Path) -> App:
     ask(app, datetime(2025, 7, 10, 10, 0, tzinfo=BEIJING))
     ask(app, datetime(2025, 7, 10, 11, 0, tzinfo=BEIJING))
     draft_script(app.unit_of_work(FixedClock(AT)), actor=MAKER, key="due", body=REMINDER,
-                 lang="zh", channel="sms", pack="CN")  # fmt: skip
-    approve_script(app.unit_of_work(FixedClock(AT)), actor=CHECKER, key="due", version=1)
+                 lang="zh", channel="sms", pack="CN", brand=app.brand)  # fmt: skip
+    approve_script(app.unit_of_work(FixedClock(AT)), actor=CHECKER, key="due", version=1,
+                   brand=app.brand)  # fmt: skip
     with app.unit_of_work(FixedClock(AT)) as uow:
         for _ in range(2):
             add_promise(

@@ -17,9 +17,9 @@ from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
 from faircollect.domain.loans import Installment, Payment, parse_allocation_order
 from faircollect.domain.position import POSITION_FIELDS, loan_position
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from tests.integration.conftest import PAYMENT, write_tape
+from tests.tape_loader import run_import
 
 CLOCK = FixedClock(datetime(2026, 10, 1, tzinfo=UTC))
 QUIET = Console(quiet=True)

@@ -25,9 +25,9 @@ from faircollect.adapters.runners.processes import ProcessRunner
 from faircollect.adapters.runners.spark import SparkRunner
 from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kernels.runner import Kernel, RunnerError, ShardRunner
 from tests.integration.test_batch_job import CLOCK, QUIET, domain_positions, stored_positions
+from tests.tape_loader import run_import
 
 DAY = date(2026, 9, 30)
 LOANS = 300

@@ -25,7 +25,6 @@ from faircollect.adapters.channels.port import NotAllowedError, Outbound
 from faircollect.adapters.db.tables import outbox
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, Facts, RecipientRole, evaluate
 from faircollect.policy.packs import load_pack
@@ -34,6 +33,7 @@ from faircollect.services.cycle import CycleJob
 from faircollect.services.cycle_report import CycleReport
 from tests.integration.cycle_kit import adopt
 from tests.integration.cycle_kit import run as run_cycle
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

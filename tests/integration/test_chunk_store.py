@@ -17,9 +17,9 @@ from faircollect.adapters.db.contact_store import WITHDRAWN, ChunkContactStore, 
 from faircollect.adapters.db.tables import contact_attempts, contact_decisions, loans, pauses
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, Outcome, RecipientRole
+from tests.tape_loader import run_import
 
 DAY = date(2026, 12, 3)
 NOON = datetime(2026, 12, 3, 4, tzinfo=UTC)  # 12:00 in Shanghai

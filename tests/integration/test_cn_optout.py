@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services.borrower_facts import FactInput, record_borrower_fact
 from faircollect.services.borrower_facts_model import FactKind
 from tests.integration.conftest import write_tape
 from tests.integration.service_support import ACTORS, TokenResolver, bearer
+from tests.tape_loader import run_import
 
 DECIDE = "/api/v1/contacts/decisions"
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -21,7 +21,6 @@ from faircollect.adapters.db.tables import cycle_runs
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
 from faircollect.entrypoints.cli import app as cli
-from faircollect.entrypoints.importing import run_import
 from tests.integration import crash_jobs
 from tests.integration.crash_jobs import BUSY_EXIT, app_for
 from tests.integration.test_crash_safety import (
@@ -32,6 +31,7 @@ from tests.integration.test_crash_safety import (
     timed,
     with_playbook,
 )
+from tests.tape_loader import run_import
 
 QUIET = Console(quiet=True)
 HOLD = 2.0  # seconds the first run holds the lock longer than it needs

@@ -16,7 +16,6 @@ from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.adapters.db.tables import contact_attempts, contact_decisions
 from faircollect.audit.records import AuditKind, decode_record
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, Outcome, RecipientRole, Verdict, load_pack
 from faircollect.services.contacts import (
@@ -27,6 +26,7 @@ from faircollect.services.contacts import (
     request_contact,
 )
 from tests.integration.conftest import BORROWER, write_tape
+from tests.tape_loader import run_import
 
 BEIJING = timezone(timedelta(hours=8))
 CN = load_pack("CN")

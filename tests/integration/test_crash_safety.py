@@ -52,10 +52,10 @@ from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.domain.borrowers import normalise_phone
-from faircollect.entrypoints.importing import run_import
 from tests.integration import crash_jobs
 from tests.integration.crash_jobs import AT, app_for
 from tests.integration.cycle_kit import adopt
+from tests.tape_loader import run_import
 
 CRASH_RUNS = int(os.environ.get("FAIRCOLLECT_CRASH_RUNS", "3"))
 SEED = int(os.environ.get("FAIRCOLLECT_CRASH_SEED", "20261201"))

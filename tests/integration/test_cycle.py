@@ -27,7 +27,6 @@ from faircollect.adapters.db.tables import (
 )
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Outcome
 from faircollect.services import cycle_dispatch
@@ -39,6 +38,7 @@ from faircollect.services.maker_checker import SelfApprovalError
 from faircollect.services.playbook_versions import PlaybookVersionError, approve_playbook
 from tests.integration.cycle_kit import adopt, approve, draft, person
 from tests.integration.cycle_kit import run as run_cycle
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)

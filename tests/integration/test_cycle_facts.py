@@ -15,7 +15,6 @@ from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.tables import loan_states, loans, outbox, workflow_tasks
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services import cycle_dispatch
 from faircollect.services.authorization import Role, make_actor
@@ -23,6 +22,7 @@ from faircollect.services.borrower_facts import FactInput, record_borrower_fact
 from faircollect.services.borrower_facts_model import FactKind
 from tests.integration.cycle_kit import adopt
 from tests.integration.cycle_kit import run as run_cycle
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)

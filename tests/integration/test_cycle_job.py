@@ -17,12 +17,12 @@ from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind, decode_record
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services.authorization import PermissionDeniedError, Role
 from faircollect.services.cycle import run_cycle
 from tests.integration.cycle_kit import adopt, person
 from tests.integration.cycle_kit import run as run_day
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)

@@ -20,7 +20,6 @@ from faircollect.adapters.db.tables import (
 )
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.limits import AUTH
 from faircollect.policy import (
     Channel,
@@ -50,6 +49,7 @@ from faircollect.services.identity.borrowers import PLACEHOLDER
 from tests.integration.conftest import BORROWER, write_tape
 from tests.integration.identity_kit import World, all_audit_text, cheap, kinds, records, rows
 from tests.integration.service_support import ACTORS
+from tests.tape_loader import run_import
 
 PHONE = BORROWER["phone"]
 ADDRESS = "203.0.113.7"

@@ -10,10 +10,19 @@ from sqlalchemy import func, select
 
 from faircollect.adapters.db.tables import borrowers, installments, loans, payments
 from faircollect.adapters.tape import TapeError
+from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
+from faircollect.services.authorization import (
+    PermissionDeniedError,
+    Role,
+    make_actor,
+    operator_actor,
+    system_actor,
+)
 from faircollect.services.importing import ChangedRecordError, OverlappingPausesError
 from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_csv, write_tape
+from tests.integration.identity_kit import records
+from tests.tape_loader import IMPORTER, run_import
 
 QUIET = Console(quiet=True)
 
@@ -35,6 +44,38 @@ def test_import_stores_everything_and_is_idempotent(app: App, tmp_path: Path) ->
     assert again.new == {"borrowers": 0, "loans": 0, "payments": 0}
     assert again.unchanged == {"borrowers": 1, "loans": 1, "payments": 1}
     assert counts(app) == (1, 1, 12, 1)
+
+
+def test_the_import_acts_for_a_person_holding_tape_import(app: App, tmp_path: Path) -> None:
+    tape = write_tape(tmp_path / "tape")
+    refused = [
+        operator_actor("ops"),  # the shell's operator runs jobs, not the book
+        system_actor("cycle"),
+        make_actor("user", "u7", "Col", [Role.COLLECTOR]),
+        make_actor("user", "u8", "Root", [Role.ADMIN]),
+        make_actor("token", "tok_1", "ann/feed", [Role.COLLECTIONS_MANAGER], scopes=[]),
+    ]
+    for actor in refused:
+        with pytest.raises(PermissionDeniedError, match=r"may not tape\.import"):
+            run_import(app, tape, update=False, console=QUIET, actor=actor)
+    assert counts(app) == (0, 0, 0, 0)
+    denied = records(app, "tape:import")
+    assert [(r.kind, r.actor) for r in denied] == [
+        (AuditKind.PERMISSION_DENIED, a.label) for a in refused
+    ]
+    assert {r.payload["permission"] for r in denied} == {"tape.import"}
+    # A manager's token scoped to tape.import loads it (a scheduled feed); every record of the
+    # import names the actor that loaded it, never a free string.
+    feed = make_actor("token", "tok_2", "ann/feed", [Role.COLLECTIONS_MANAGER],
+                      scopes=["tape.import"], user_id="u9")  # fmt: skip
+    run_import(app, tape, update=False, console=QUIET, actor=feed)
+    assert counts(app) == (1, 1, 12, 1)
+    imported = records(app, "loan:L1") + records(app, "borrower:B1")
+    assert [r.kind for r in imported] == [AuditKind.LOAN_IMPORTED, AuditKind.BORROWER_IMPORTED]
+    assert {r.actor for r in imported} == {"token:tok_2"}
+    run_import(app, write_tape(tmp_path / "b", payments=[{**PAYMENT, "payment_id": "P2",
+               "paid_on": "2025-08-01"}]), update=False, console=QUIET)  # fmt: skip
+    assert records(app, "loan:L1")[-1].actor == IMPORTER.label
 
 
 def test_changed_record_needs_update(app: App, tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ from rich.console import Console
 
 from faircollect.adapters.tape import TapeError
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from tests.integration.conftest import LOAN, PAYMENT, write_tape
 from tests.integration.test_import import counts
+from tests.tape_loader import run_import
 
 QUIET = Console(quiet=True)
 

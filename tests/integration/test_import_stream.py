@@ -23,11 +23,11 @@ from faircollect.adapters.tape_sealing import BorrowerSealer
 from faircollect.adapters.tape_stream import validate_tape
 from faircollect.audit.records import decode_record
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import SystemClock
 from faircollect.services.importing import TapeContent, import_tape, pause_hash, payment_hash
 from faircollect.services.ports import StoredPause, StoredPayment
 from tests.integration.conftest import BORROWER, LOAN, PAYMENT, write_tape
+from tests.tape_loader import IMPORTER, run_import
 
 QUIET = Console(quiet=True)
 NONE: Callable[[list[str]], set[str]] = lambda _ids: set()  # noqa: E731
@@ -60,7 +60,7 @@ def whole_tape_import(app: App, folder: Path) -> None:
         )
         import_tape(
             content=content, store=store, pii=app.pii, caps=app.caps, audit=app.audit_log(conn),
-            actor="cli", at=SystemClock().now(),
+            actor=IMPORTER.label, at=SystemClock().now(),
         )  # fmt: skip
 
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from faircollect.adapters.db.tables import loans
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from tests.integration.conftest import LOAN, write_tape
+from tests.tape_loader import run_import
 
 QUIET = Console(quiet=True)
 

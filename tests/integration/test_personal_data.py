@@ -17,13 +17,13 @@ from faircollect.adapters.pii import PiiCipher, PiiKeyError, load_master_key
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.domain.borrowers import normalise_phone
-from faircollect.entrypoints.importing import run_import
 from faircollect.services.borrowers import (
     RevealWithoutReasonError,
     UnknownBorrowerError,
     view_borrower,
 )
 from tests.integration.conftest import BORROWER, write_tape
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 10, 1, tzinfo=UTC)
 

@@ -32,7 +32,6 @@ from faircollect.adapters.model_store import ModelStore, artefact_bytes
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.scoring.drift import psi, reference
 from faircollect.scoring.models import Boosted
@@ -40,6 +39,7 @@ from faircollect.scoring.registry import Manifest, RegistryError
 from faircollect.scoring.table import Table
 from faircollect.services.authorization import Role, make_actor
 from faircollect.services.models import promote_model
+from tests.tape_loader import run_import
 
 CLOCK = FixedClock(datetime(2026, 10, 1, tzinfo=UTC))
 AT = datetime(2026, 11, 23, 9, tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -23,6 +24,7 @@ from faircollect.services.authorization import (
     operator_actor,
 )
 from faircollect.services.maker_checker import MissingIdentityError, SelfApprovalError
+from faircollect.services.ports import Brand
 from faircollect.services.script_render import RenderedScript, check_free_text, render_script
 from faircollect.services.scripts import (
     APPROVED,
@@ -45,14 +47,15 @@ CHECKER = make_actor("user", "checker", "Che Cker", [Role.COMPLIANCE_OFFICER])
 COLLECTOR = make_actor("user", "col", "Col Lector", [Role.COLLECTOR])
 
 
-def _draft(app: App, body: str = REMINDER, author: Actor = MAKER, key: str = "due-reminder"):
+def _draft(app: App, body: str = REMINDER, author: Actor = MAKER, key: str = "due-reminder",
+           brand: Brand | None = None):  # fmt: skip
     return draft_script(app.unit_of_work(FixedClock(AT)), actor=author, key=key, body=body,
-                        lang="zh", channel="sms", pack="CN")  # fmt: skip
+                        lang="zh", channel="sms", pack="CN", brand=brand or app.brand)  # fmt: skip
 
 
 def _approve(app: App, version: int, approver: Actor = CHECKER, key: str = "due-reminder", **kw):
     return approve_script(app.unit_of_work(FixedClock(AT)), actor=approver, key=key,
-                          version=version, **kw)  # fmt: skip
+                          version=version, brand=kw.pop("brand", app.brand), **kw)  # fmt: skip
 
 
 def test_schema_matches_the_tables(app: App) -> None:
@@ -90,6 +93,38 @@ def test_maker_checker_approval_and_versions(app: App) -> None:
     assert report.size == 7
 
 
+def test_a_template_is_screened_as_sent_with_the_configured_brand(app: App) -> None:
+    # A signature that passes for a court's: harmless as a stand-in ("本公司"), unlawful as sent.
+    court = dataclasses.replace(app.brand, sms_signature="人民法院执行局", hotline="12368")
+    blocked = _draft(app, brand=court)
+    assert blocked.verdict == "block"
+    assert "SCR-IMPERSONATE-DIRECT" in blocked.rules
+    lender = dataclasses.replace(app.brand, sms_signature="示例金融", hotline="400-123-4567")
+    assert _draft(app, brand=lender).verdict == "pass"
+    # Approval screens again with the brand configured then: a changed brand is caught there.
+    rejected = _approve(app, 2, brand=court)
+    assert rejected.status == REJECTED
+    assert "SCR-IMPERSONATE-DIRECT" in rejected.rules
+    _draft(app, brand=lender)
+    _approve(app, 3, brand=lender)
+    # The rendered text carries the configured signature, and a caller cannot name another.
+    ctx = ScreeningContext(pack="CN", channel="sms", lawful_outstanding_minor=128050)
+    values = {"name": "王小明", "amount": 128050, "due_date": date(2026, 12, 5)}
+
+    def fill(given: dict[str, object], brand: Brand = lender) -> RenderedScript:
+        return render_script(app.unit_of_work(), actor=COLLECTOR, key="due-reminder",
+                             values=given, context=ctx, brand=brand)  # fmt: skip
+
+    sent = fill(values)
+    assert sent.text.startswith("【示例金融】王小明您好")
+    assert sent.sendable
+    assert fill({**values, "lender": "示例金融"}).text == sent.text  # the same value: harmless
+    with pytest.raises(TemplateError, match=r"\{lender\} is the lender's configured branding"):
+        fill({**values, "lender": "人民法院执行局"})
+    # Rendered under a court's signature, the screening of the final text blocks it.
+    assert fill(values, court).screening.verdict is Verdict.BLOCK
+
+
 def test_a_blocked_template_is_rejected_at_approval(app: App) -> None:
     bad = _draft(app, "{name}，再不还{amount}就通知你的家人和同事。", key="bad")
     assert bad.verdict == "block"
@@ -98,7 +133,7 @@ def test_a_blocked_template_is_rejected_at_approval(app: App) -> None:
     assert "SCR-DISCLOSE-AUDIENCE" in decided.rules
     with pytest.raises(ScriptError, match="no approved version"):
         render_script(app.unit_of_work(), actor=COLLECTOR, key="bad", values={},
-                      context=ScreeningContext())  # fmt: skip
+                      context=ScreeningContext(), brand=app.brand)  # fmt: skip
 
 
 def test_rejection_needs_a_reason_and_unknown_versions_are_named(app: App) -> None:
@@ -142,7 +177,6 @@ def test_rendering_rechecks_the_amount_against_the_lawful_outstanding(app: App) 
     _draft(app)
     _approve(app, 1)
     values = {
-        "lender": "示例金融",
         "name": "王小明",
         "amount": 128050,
         "due_date": date(2026, 12, 5),
@@ -151,7 +185,7 @@ def test_rendering_rechecks_the_amount_against_the_lawful_outstanding(app: App) 
 
     def fill(values: dict[str, object], context: ScreeningContext) -> RenderedScript:
         return render_script(app.unit_of_work(), actor=COLLECTOR, key="due-reminder",
-                             values=values, context=context)  # fmt: skip
+                             values=values, context=context, brand=app.brand)  # fmt: skip
 
     fine = fill(values, ok_ctx)
     assert fine.sendable
@@ -182,7 +216,7 @@ def test_a_uk_script_is_screened_under_the_uk_pack_in_pounds(app: App) -> None:
 
     def draft(key: str, text: str, pack: str = "UK") -> ScriptVersion:
         return draft_script(app.unit_of_work(), actor=MAKER, key=key, body=text, lang="en",
-                            channel="sms", pack=pack)  # fmt: skip
+                            channel="sms", pack=pack, brand=app.brand)  # fmt: skip
 
     uk = draft("uk-reminder", body)
     assert (uk.pack, uk.verdict) == ("UK", "pass"), uk.rules
@@ -195,4 +229,4 @@ def test_a_uk_script_is_screened_under_the_uk_pack_in_pounds(app: App) -> None:
     with pytest.raises(MissingIdentityError, match="signed-in person"):
         draft_script(app.unit_of_work(), actor=make_actor("system", "job", "job",
                      [Role.COLLECTIONS_MANAGER]), key="y", body=body, lang="en", channel="sms",
-                     pack="UK")  # fmt: skip
+                     pack="UK", brand=app.brand)  # fmt: skip

@@ -6,17 +6,24 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from rich.console import Console
 
+from faircollect.adapters.db.contact_store import SqlContactStore
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
 from faircollect.entrypoints.server import create_app
 from faircollect.kit.limits import MAX_BODY_BYTES
+from faircollect.policy import Channel, ContactRequest, RecipientRole, load_pack
+from faircollect.services.contacts import request_contact
+from tests.integration.conftest import BORROWER, LOAN, write_tape
 from tests.integration.identity_kit import records
 from tests.integration.service_support import HOSTILE, TokenResolver, build_ledger
+from tests.tape_loader import run_import
 
 COOKIE = "faircollect_session"
 
@@ -71,6 +78,43 @@ def test_the_staff_account_page_explains_the_lawful_amounts(client: TestClient) 
     assert 'href="/accounts"' in html  # the navigation shows what the role may open
     assert 'href="/admin/users"' not in html
     assert 'name="csrf_token" value="csrf-collector"' in html
+
+
+def test_contact_times_are_the_borrowers_local_time_with_the_zone_named(
+    app: App, client: TestClient, tmp_path: Path
+) -> None:
+    def shown(path: str, who: str, language: str = "zh-CN") -> str:
+        # CLDR keeps "10:00 AM" together with a narrow no-break space: read it as a space.
+        html = page(client, path, who, **{"accept-language": language})
+        return html.replace("\u202f", " ").replace("\xa0", " ")
+
+    # B1 lives in Shanghai: the call the gate decided at 02:00 UTC was at 10:00 there.
+    staff = shown("/accounts/L1", "collector", "en")
+    assert "Sep 1, 2025, 10:00 AM (China Standard Time, Asia/Shanghai)" in staff
+    assert '<time datetime="2025-09-01T02:00:00+00:00">' in staff
+    assert "02:00 UTC" not in staff
+    chinese = shown("/accounts/L1", "collector")
+    assert "2025年9月1日 10:00（中国标准时间，Asia/Shanghai）" in chinese
+    # The borrower's own page says the same, in the language the borrower reads.
+    assert "2025年9月1日 10:00（中国标准时间，Asia/Shanghai）" in shown("/my/L1", "b1")
+    own = shown("/my/L1", "b1", "en")
+    assert "Sep 1, 2025, 10:00 AM (China Standard Time, Asia/Shanghai)" in own
+    # A borrower in New York: the same instant is shown on her clock, not Shanghai's.
+    person = {**BORROWER, "borrower_id": "B9", "phone": "13700000009",
+              "id_number": "110101199003079999", "timezone": "America/New_York"}  # fmt: skip
+    tape = write_tape(tmp_path / "ny", borrowers=[person],
+                      loans=[{**LOAN, "loan_id": "L9", "borrower_id": "B9"}], payments=[])  # fmt: skip
+    run_import(app, tape, update=False, console=Console(quiet=True))
+    at = datetime(2025, 9, 1, 14, 0, tzinfo=UTC)
+    asked = ContactRequest(at=at, channel=Channel.SMS, recipient_role=RecipientRole.DEBTOR,
+                           contact_point="m9", debt_id="L9")  # fmt: skip
+    with app.engine.begin() as conn:
+        request_contact(store=SqlContactStore(conn), audit=app.audit_log(conn),
+                        pack=load_pack("CN"), borrower_id="B9", loan_id="L9", request=asked)  # fmt: skip
+    far = shown("/accounts/L9", "collector", "en")
+    assert "Sep 1, 2025, 10:00 AM (Eastern Daylight Time, America/New_York)" in far
+    far_zh = shown("/accounts/L9", "collector")
+    assert "2025年9月1日 10:00（北美东部夏令时间，America/New_York）" in far_zh
 
 
 def test_hostile_text_is_shown_inert(client: TestClient) -> None:

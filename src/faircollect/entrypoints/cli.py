@@ -145,15 +145,18 @@ def portfolio_generate(
 def import_tape(
     folder: Annotated[Path, typer.Argument(help="Tape folder (docs/loan-tape.md)")],
     update: Annotated[bool, typer.Option("--update", help="Replace changed records")] = False,
+    user: UserOption = None,
     db: DbOption = None,
 ) -> None:
-    """Validate and import a tape: all or nothing, idempotent by id."""
-    application = _app(db, create=True)
+    """Validate and import a tape: all or nothing, idempotent by id. Acts for a signed-in
+    person holding `tape.import` (--user NAME or FAIRCOLLECT_TOKEN), whom its records name."""
+    application = _app(db)
     try:
-        report = importing.run_import(application, folder, update=update, console=console)
-    except TapeError as exc:
-        raise _fail(str(exc)) from exc
-    except ChangedRecordError as exc:
+        with signed_in(application, user) as actor:
+            report = importing.run_import(
+                application, folder, update=update, console=console, actor=actor
+            )
+    except (TapeError, ChangedRecordError, PermissionDeniedError) as exc:
         raise _fail(str(exc)) from exc
     table = Table("records", "new", "updated", "unchanged", title="import")
     for kind in ("borrowers", "loans", "payments"):

@@ -31,6 +31,7 @@ from faircollect.services.identity import (
     LoginRateLimitedError,
     login_password,
     logout,
+    refuse_token,
     resolve_token,
 )
 
@@ -74,7 +75,7 @@ def signed_in(app: App, user: str | None) -> Iterator[Actor]:
                                      totp_code=code, address=CLI_ADDRESS)  # fmt: skip
             actor, session_token = session.actor, session.token
         elif token:
-            actor = resolve_token(app.unit_of_work(), token=token)
+            actor = _token_actor(app, token)
         else:
             raise NoIdentityError(
                 f"this command acts for a person: pass --user NAME or set {TOKEN_ENV}"
@@ -87,6 +88,15 @@ def signed_in(app: App, user: str | None) -> Iterator[Actor]:
     finally:
         if session_token is not None:
             logout(app.unit_of_work(), token=session_token)
+
+
+def _token_actor(app: App, token: str) -> Actor:
+    """The actor of `FAIRCOLLECT_TOKEN`; a refused token is audited (718) as the API's are."""
+    try:
+        return resolve_token(app.unit_of_work(), token=token)
+    except NotAuthenticatedError:
+        refuse_token(app.unit_of_work(), token=token, route="cli", address=CLI_ADDRESS)
+        raise
 
 
 def operator() -> Actor:

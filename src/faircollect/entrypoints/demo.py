@@ -78,19 +78,22 @@ def run_demo(
             " the demo folder"
         )
     (out / "sandbox.log").unlink(missing_ok=True)
+    logins = create_demo_logins(app)
+    staff = {role: _actor_of(new) for new in logins for role in new.roles}
     with tempfile.TemporaryDirectory(prefix="faircollect-tape-") as scratch:
         tape = Path(scratch)
         generated = support.generate(
             loans=loans, seed=seed, out=tape, horizon=DEMO_END, markets=MARKETS
         )
         console.print(f"generated {generated.loans} loans and {generated.payments} payments")
-        report = importing.run_import(app, tape, update=False, console=console)
+        # The lender's tape is loaded by the person who answers for the book, as outside the
+        # demo: the demo's collections manager (tape.import), whom the import's records name.
+        report = importing.run_import(app, tape, update=False, console=console,
+                                      actor=staff[Role.COLLECTIONS_MANAGER])  # fmt: skip
         borrower_phone = _one_borrowers_phone(tape / "borrowers.csv")
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
-    logins = create_demo_logins(app)
-    staff = {role: _actor_of(new) for new in logins for role in new.roles}
     if not support.holds_playbooks():
         # Maker-checker even in the demo: the manager drafts each market's shipped playbook,
         # compliance approves it.
@@ -179,8 +182,9 @@ def create_demo_logins(app: App) -> list[identity.NewUser]:
     passwords and TOTP secrets `add_user` makes, returned to be printed.
 
     Guarded so it can only ever run on the demo's own new database: `run_demo` calls it after
-    it refused any database that held loans and imported the synthetic tape into it, and it
-    refuses here a database that holds any user at all. No password is fixed or guessable.
+    it refused any database that held loans (before it imports the synthetic tape as the demo
+    manager), and it refuses here a database that holds any user at all. No password is fixed
+    or guessable.
     """
     if app.demo_support().holds_users():
         raise DemoError(

@@ -10,20 +10,24 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from faircollect.bootstrap import App
-from faircollect.kit.clock import SystemClock
+from faircollect.services.authorization import Actor
 from faircollect.services.importing import ImportReport
+from faircollect.services.tape_loading import load_tape
 
 Tell = Callable[[str, int], None]
 
 
 def run_import(
-    app: App, folder: Path, *, update: bool, console: Console, actor: str = "cli"
+    app: App, folder: Path, *, update: bool, console: Console, actor: Actor
 ) -> ImportReport:
-    """Read, validate and import the tape in `folder`, audited; nothing is written on any error
-    (the import job bootstrap builds, `adapters.tape_job`), with a progress bar on a terminal."""
+    """Read, validate and import the tape in `folder` for `actor` (`tape.import`), audited;
+    nothing is written on any error (the import job bootstrap builds, `adapters.tape_job`), with
+    a progress bar on a terminal."""
     job = app.tape_import()  # opens the database (migrations, key checks) first
     with _progress(console) as tell:
-        return job(folder, update=update, tell=tell, actor=actor, at=SystemClock().now())
+        return load_tape(
+            app.unit_of_work(), job, actor=actor, folder=folder, update=update, tell=tell
+        )
 
 
 @contextmanager

@@ -74,7 +74,7 @@ def draft(
         app = bootstrap(db_url=db)
         with signed_in(app, user) as actor:
             v = draft_script(app.unit_of_work(), actor=actor, key=key, body=text, lang=lang,
-                             channel=channel, pack=pack.upper())  # fmt: skip
+                             channel=channel, pack=pack.upper(), brand=app.brand)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     _show(v)
@@ -93,7 +93,7 @@ def approve(
         app = bootstrap(db_url=db)
         with signed_in(app, user) as actor:
             v = approve_script(app.unit_of_work(), actor=actor, key=key, version=version,
-                               acknowledge_review=acknowledge_review)  # fmt: skip
+                               brand=app.brand, acknowledge_review=acknowledge_review)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     _show(v)
@@ -166,7 +166,8 @@ def render_cmd(
                                lawful_outstanding_minor=lawful_outstanding)  # fmt: skip
         app = bootstrap(db_url=db)
         with signed_in(app, user) as actor:
-            out = render_script(app.unit_of_work(), actor=actor, key=key, values=raw, context=ctx)
+            out = render_script(app.unit_of_work(), actor=actor, key=key, values=raw, context=ctx,
+                                brand=app.brand)  # fmt: skip
     except _ERRORS as exc:
         raise _fail(exc) from exc
     typer.echo(json.dumps({"key": out.key, "version": out.version, "text": out.text,

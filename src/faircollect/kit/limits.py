@@ -146,6 +146,7 @@ AUTH: dict[str, int] = {
     "code_checks_per_phone": 10,  # code checks for one number per window
     "code_checks_per_address": 30,  # code checks from one address per window
     "token_max_days": 366,  # the longest an API token may live
+    "token_refusals_per_address": 50,  # refused API tokens logged one by one per address/window
     "password_min": 12,  # characters in a password a person sets
     "password_max": 1_024,  # longer is refused unhashed (Argon2 over megabytes is a DoS)
 }

@@ -113,6 +113,9 @@ class ContactLine:
     recipient_role: str
     reasons: tuple[ReasonLine, ...]
     outcome: str | None
+    # The debtor's zone the gate judged the contact in (the first of the request's zones, the
+    # stored borrower's unless the caller named others): pages show `at` in it.
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,7 +51,8 @@ class Permission(StrEnum):
     MODEL_PROMOTE = "model.promote"
     STRATEGY_PROPOSE = "strategy.propose"  # a champion/challenger strategy file, as a draft
     STRATEGY_APPROVE = "strategy.approve"  # put a proposed file live (maker-checker)
-    JOB_RUN = "job.run"  # import, batch, scoring, the daily cycle
+    JOB_RUN = "job.run"  # batch, scoring, the daily cycle
+    TAPE_IMPORT = "tape.import"  # load a lender's tape: the debts and the borrowers' data
     CONTACTS_EXPORT = "contacts.export"
     AUDIT_READ = "audit.read"  # checkpoints, proofs, bundles, verification
     REPORT_READ = "report.read"
@@ -85,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         P.MODEL_TRAIN,
         P.STRATEGY_PROPOSE,
         P.JOB_RUN,
+        P.TAPE_IMPORT,
         P.CONTACTS_EXPORT,
         P.REPORT_READ,
     },

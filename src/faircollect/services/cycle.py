@@ -33,20 +33,10 @@ from faircollect.services.authorization import Actor, Permission, require
 from faircollect.services.cycle_decide import CHUNK
 from faircollect.services.cycle_ports import CycleLocks, CycleUnit, DerivedLogs
 from faircollect.services.cycle_report import CycleBusyError, CycleError, CycleReport
+from faircollect.services.ports import Brand
 
 CYCLE_LOCK = "faircollect-cycle"  # held for a whole run: runs of any dates share due tasks
 MAX_ERROR = 2000  # characters of a failed run's stored error
-
-
-@dataclass(frozen=True, slots=True)
-class Brand:
-    """The lender's name, SMS signature, hotline and portal address, filled into messages
-    (configuration: `Settings.brand_*`)."""
-
-    name: str
-    sms_signature: str
-    hotline: str
-    portal_url: str
 
 
 @dataclass

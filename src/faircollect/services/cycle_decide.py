@@ -92,11 +92,10 @@ def request_for(
     template = job.templates.get(task["template"], lang) if task["template"] else None
     text = None
     if template is not None:
-        # An SMS is signed with the lender's registered signature (【…】); other media name it.
-        lender = brand.sms_signature if template.channel == "sms" else brand.name
+        # The lender's signature or name and hotline: what the script library screened.
         text = render(template, {"name": SALUTATION.get(template.lang, "Customer"),
                                  "amount": amount, "due_date": due, "channel": template.channel,
-                                 "lender": lender, "phone": brand.hotline},
+                                 **brand.fills(template.channel)},
                       currency=PACK_CURRENCY[pack_id])  # fmt: skip
     at = _aware(task["due_at"])
     return ContactRequest(

@@ -13,6 +13,24 @@ from faircollect.domain.pauses import Pause
 from faircollect.kit.clock import Clock
 
 
+@dataclass(frozen=True, slots=True)
+class Brand:
+    """The lender's name, SMS signature, hotline and portal address, filled into messages
+    (configuration: `Settings.brand_*`; bootstrap builds it, `App.brand`)."""
+
+    name: str
+    sms_signature: str
+    hotline: str
+    portal_url: str
+
+    def fills(self, channel: str) -> dict[str, str]:
+        """What a message on `channel` carries for {lender} and {phone}: an SMS is signed with
+        the lender's registered signature (【…】), other media name the lender. The cycle fills
+        its messages and the script library screens its templates with the same values."""
+        lender = self.sms_signature if channel == "sms" else self.name
+        return {"lender": lender, "phone": self.hotline}
+
+
 class PiiProtector(Protocol):
     """Encrypts personal fields and computes keyed indexes and fingerprints."""
 

@@ -24,7 +24,7 @@ from faircollect.screening import (
 from faircollect.screening.model import worst
 from faircollect.screening.templates import TemplateError, render
 from faircollect.services.authorization import Actor, Permission, require
-from faircollect.services.ports import UnitOfWork
+from faircollect.services.ports import Brand, UnitOfWork
 from faircollect.services.scripts import ScriptStore, ScriptUnit, active_version
 
 OVER_LAWFUL = "SCR-TEMPLATE-AMOUNT-OVER-LAWFUL"
@@ -45,12 +45,15 @@ class RenderedScript:
 
 
 def fill_script(
-    store: ScriptStore, *, key: str, values: dict[str, Any], context: ScreeningContext
-) -> RenderedScript:
+    store: ScriptStore, *, key: str, values: dict[str, Any], context: ScreeningContext,
+    brand: Brand,
+) -> RenderedScript:  # fmt: skip
     """Fill the approved version of ``key`` and screen it, inside a transaction the caller holds
     (`render_script` is the use case).
 
-    An {amount} above ``context.lawful_outstanding_minor`` is blocked here (and the screening's
+    {lender} and {phone} are the lender's configured branding (`brand`), never the caller's: a
+    different value given for either is refused, so the text screened is the text sent. An
+    {amount} above ``context.lawful_outstanding_minor`` is blocked here (and the screening's
     amount rule checks every amount in the final text); a template with {amount} needs the lawful
     outstanding.
     """
@@ -58,7 +61,14 @@ def fill_script(
     template = version.template
     if "amount" in template.variables and context.lawful_outstanding_minor is None:
         raise TemplateError("rendering {amount} needs the lawful outstanding in the context")
-    text = render(template, values, currency=context.currency)
+    branding = brand.fills(template.channel)
+    for name, value in branding.items():
+        if name in values and values[name] != value:
+            raise TemplateError(
+                f"{{{name}}} is the lender's configured branding (FAIRCOLLECT_BRAND_*), not a"
+                " value to give"
+            )
+    text = render(template, {**values, **branding}, currency=context.currency)
     result = screen(text, lang=version.lang, context=context)
     amount = values.get("amount")
     limit = context.lawful_outstanding_minor
@@ -84,13 +94,14 @@ def fill_script(
 
 
 def render_script(
-    uow: ScriptUnit, *, actor: Actor, key: str, values: dict[str, Any], context: ScreeningContext
-) -> RenderedScript:
-    """Fill the approved version of ``key`` for one recipient and screen the result
-    (MESSAGE_SCREEN); reads only."""
+    uow: ScriptUnit, *, actor: Actor, key: str, values: dict[str, Any], context: ScreeningContext,
+    brand: Brand,
+) -> RenderedScript:  # fmt: skip
+    """Fill the approved version of ``key`` for one recipient with the lender's `brand` and
+    screen the result (MESSAGE_SCREEN); reads only."""
     with uow:
         require(uow, actor, Permission.MESSAGE_SCREEN, subject=f"script:{key}")
-        return fill_script(uow.scripts, key=key, values=values, context=context)
+        return fill_script(uow.scripts, key=key, values=values, context=context, brand=brand)
 
 
 def check_free_text(

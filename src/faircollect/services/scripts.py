@@ -22,7 +22,7 @@ from faircollect.screening import Screening, ScreeningContext, Verdict, screen
 from faircollect.screening.templates import Template, parse_template, render, sample_values
 from faircollect.services.authorization import Actor, Permission, require
 from faircollect.services.maker_checker import check_approver, maker_of
-from faircollect.services.ports import UnitOfWork
+from faircollect.services.ports import Brand, UnitOfWork
 
 DRAFT, APPROVED, REJECTED, RETIRED = "draft", "approved", "rejected", "retired"
 
@@ -79,8 +79,11 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _screen_template(t: Template, pack: str) -> Screening:
-    values = sample_values(t)
+def _screen_template(t: Template, pack: str, brand: Brand) -> Screening:
+    """Screen the text the template will send: neutral values for the recipient's fields and
+    the lender's configured signature or name and hotline (`Brand.fills`, as the cycle fills
+    them), never a stand-in."""
+    values = sample_values(t, **brand.fills(t.channel))
     ctx = ScreeningContext(
         pack=pack,
         channel=t.channel,
@@ -91,10 +94,11 @@ def _screen_template(t: Template, pack: str) -> Screening:
 
 
 def draft_script(
-    uow: ScriptUnit, *, actor: Actor, key: str, body: str, lang: str, channel: str, pack: str
-) -> ScriptVersion:
-    """Store a new draft version of ``key`` with its screening, authored by the actor's person
-    (SCRIPT_DRAFT); audited."""
+    uow: ScriptUnit, *, actor: Actor, key: str, body: str, lang: str, channel: str, pack: str,
+    brand: Brand,
+) -> ScriptVersion:  # fmt: skip
+    """Store a new draft version of ``key`` with its screening (the text as sent with `brand`),
+    authored by the actor's person (SCRIPT_DRAFT); audited."""
     with uow:
         require(uow, actor, Permission.SCRIPT_DRAFT, subject=f"script:{key}")
         if not key or len(key) > 64 or not key.replace("-", "").replace("_", "").isalnum():
@@ -103,7 +107,7 @@ def draft_script(
             raise ScriptError(f"unknown pack {pack!r}; use {', '.join(PACK_CURRENCY)}")
         author = maker_of(actor, what=f"script {key!r}")
         template = parse_template(body, lang=lang, channel=channel)
-        result = _screen_template(template, pack)
+        result = _screen_template(template, pack, brand)
         at = uow.clock.now()
         store = uow.scripts
         store.lock_key(key)
@@ -133,17 +137,19 @@ def _find(store: ScriptStore, key: str, number: int) -> tuple[list[ScriptVersion
 
 
 def approve_script(
-    uow: ScriptUnit, *, actor: Actor, key: str, version: int, acknowledge_review: bool = False
-) -> ScriptVersion:
-    """A second person approves a draft (SCRIPT_APPROVE); it is screened again, and a block
-    rejects it. The approved version replaces the key's previous one, which is retired."""
+    uow: ScriptUnit, *, actor: Actor, key: str, version: int, brand: Brand,
+    acknowledge_review: bool = False,
+) -> ScriptVersion:  # fmt: skip
+    """A second person approves a draft (SCRIPT_APPROVE); it is screened again (the text as
+    sent with `brand`, which may have changed since the draft), and a block rejects it. The
+    approved version replaces the key's previous one, which is retired."""
     with uow:
         require(uow, actor, Permission.SCRIPT_APPROVE, subject=f"script:{key}")
         versions, draft = _find(uow.scripts, key, version)
         approver = check_approver(author=draft.author, approver=actor,
                                   permission=Permission.SCRIPT_APPROVE,
                                   what=f"script {key!r} v{version}")  # fmt: skip
-        result = _screen_template(draft.template, draft.pack)
+        result = _screen_template(draft.template, draft.pack, brand)
         if result.verdict is Verdict.REVIEW and not acknowledge_review:
             raise ScriptError(
                 f"screening asks for review ({', '.join(result.rules)});"

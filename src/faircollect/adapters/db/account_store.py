@@ -262,4 +262,5 @@ def _contact(
             for r in recorded.get("reasons", [])
         ),
         outcome=outcome,
+        timezone=str((asked.get("timezones") or ["UTC"])[0]),
     )

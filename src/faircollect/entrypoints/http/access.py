@@ -28,7 +28,7 @@ from faircollect.services.authorization import (
     Permission,
     PermissionDeniedError,
 )
-from faircollect.services.denials import refuse_page
+from faircollect.services.denials import refuse_page, refuse_route
 
 __all__ = ["SESSION_COOKIE"]  # re-exported: the pages and tests name the cookie from here
 LANGUAGE_COOKIE = "faircollect_lang"
@@ -112,35 +112,50 @@ def current_session(request: Request) -> SessionView | None:
     return found
 
 
-async def _bearer_actor(request: Request) -> Actor | None:
+def _presented_bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    return token.strip()
+
+
+async def _bearer_actor(request: Request, token: str) -> Actor | None:
     resolver = _resolver(request)
     # A resolver that takes concurrent tokens together (one transaction for their uses) is
     # awaited; any other reaches the database off the event loop.
     grouped = getattr(resolver, "from_bearer_grouped", None)
     if grouped is not None:
-        actor: Actor | None = await grouped(token.strip())
+        actor: Actor | None = await grouped(token)
         return actor
-    return await run_in_threadpool(resolver.from_bearer, token.strip())
+    return await run_in_threadpool(resolver.from_bearer, token)
 
 
-def _refuse_page(request: Request, actor: Actor, access: RouteAccess) -> None:
-    refuse_page(
-        request.app.state.faircollect.unit_of_work(),
-        actor,
-        min(access.permissions),
-        page=access.path,
-    )
+async def _refuse_bearer(request: Request, token: str, access: RouteAccess) -> None:
+    """A token was presented and named nobody: a resolver that keeps identities audits it
+    (`refuse_bearer`, kind 718) before the 401; one that keeps none has nothing to say."""
+    refuse = getattr(_resolver(request), "refuse_bearer", None)
+    if refuse is None:
+        return
+    address = request.client.host if request.client else "unknown"
+    await run_in_threadpool(refuse, token, route=f"{access.method} {access.path}", address=address)
+
+
+def _refuse(request: Request, actor: Actor, access: RouteAccess) -> None:
+    uow = request.app.state.faircollect.unit_of_work()
+    permission = min(access.permissions)
+    if access.via is Via.SESSION:
+        refuse_page(uow, actor, permission, page=access.path)
+    refuse_route(uow, actor, permission, method=access.method, path=access.path)
 
 
 def _guard(access: RouteAccess) -> Callable[[Request], Any]:
     async def check(request: Request) -> Actor | None:
         # The resolvers reach the database: never on the event loop.
+        token: str | None = None
         if access.via is Via.BEARER:
-            actor = await _bearer_actor(request)
+            token = _presented_bearer(request)
+            actor = await _bearer_actor(request, token) if token else None
         else:
             session = await run_in_threadpool(current_session, request)
             actor = session.actor if session else None
@@ -156,12 +171,14 @@ def _guard(access: RouteAccess) -> Callable[[Request], Any]:
         if access.public:
             return actor
         if actor is None:
+            if token is not None:
+                await _refuse_bearer(request, token, access)
             raise NotAuthenticatedError("sign in first")
         if not access.permissions & actor.permissions:
-            if access.via is Via.SESSION:
-                # A page refused to a signed-in person is an audited denial (kind 709), as a
-                # use case's own refusal is; the record is committed before the 403 page.
-                await run_in_threadpool(_refuse_page, request, actor, access)
+            # A page or an API route refused to a known actor is an audited denial (kind 709),
+            # as a use case's own refusal is; the record is committed before the 403. Denials
+            # are rare, so each is one small transaction of its own, off the event loop.
+            await run_in_threadpool(_refuse, request, actor, access)
             raise PermissionDeniedError(actor, min(access.permissions))
         return actor
 

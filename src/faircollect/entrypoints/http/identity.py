@@ -39,6 +39,12 @@ class IdentityResolver:
         except NotAuthenticatedError:
             return None
 
+    def refuse_bearer(self, token: str, *, route: str, address: str) -> None:
+        """Audit a refused bearer token (kind 718, `identity.refuse_token`)."""
+        identity.refuse_token(
+            self.app.unit_of_work(self.clock), token=token, route=route, address=address
+        )
+
     async def from_bearer_grouped(self, token: str) -> Actor | None:
         """`from_bearer`, with the other tokens presented meanwhile (off the event loop)."""
         return await self._bearers.submit(token)

@@ -4,11 +4,13 @@ shown, never run), the page's language, the lender's branding and the role-aware
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date, format_time, get_timezone_name
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -43,9 +45,28 @@ def amount(minor: int) -> str:
     return format_minor(int(minor))
 
 
-def utc(moment: datetime) -> str:
-    """A stored instant as ``2025-09-01 14:00 UTC`` (said so: the pages know no reader's zone)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+# The Babel locale of each page language (dates, times and zone names are written in it).
+_LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def local_time(moment: datetime, zone: str, language: str) -> str:
+    """A stored instant in the borrower's zone, in the reader's language, with the zone named:
+    ``2025年9月1日 10:00（中国标准时间，Asia/Shanghai）`` or ``Sep 1, 2025, 10:00 AM (China
+    Standard Time, Asia/Shanghai)``. What the borrower's clock showed is what the rules on
+    contact hours speak of (a call at 02:00 UTC was a call at 10:00 in Shanghai). A zone that
+    cannot be read is shown as UTC, said so."""
+    try:
+        tz: tzinfo = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = UTC, "UTC"
+    local = moment.astimezone(tz)
+    where = _LOCALES.get(language, "en")
+    day = format_date(local, "medium", locale=where)
+    clock = format_time(local, "short", locale=where)
+    name = get_timezone_name(local, "long", locale=where)
+    if language == "zh":
+        return f"{day} {clock}（{name}，{zone}）"
+    return f"{day}, {clock} ({name}, {zone})"
 
 
 def percent(rate: str) -> str:
@@ -63,7 +84,7 @@ ENV.filters["percent"] = percent
 ENV.filters["mask_phone"] = mask_phone
 ENV.filters["label"] = label
 ENV.filters["amount"] = amount
-ENV.filters["utc"] = utc
+ENV.filters["local_time"] = local_time
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Each public function is one transaction on an `IdentityUnit`. Secrets (session and API tokens,
 codes) are stored only as keyed hashes, passwords as Argon2id hashes, TOTP secrets sealed; the
-audit log records every sign-in, failure, lock, token use and change (kinds 701-717), never a
+audit log records every sign-in, failure, lock, token use and change (kinds 701-718), never a
 secret or a phone number.
 """
 
@@ -48,6 +48,7 @@ from faircollect.services.identity.tokens import (
     IssuedToken,
     UnknownTokenError,
     create_token,
+    refuse_token,
     resolve_token,
     resolve_tokens,
     revoke_token,
@@ -84,6 +85,7 @@ __all__ = [
     "lock_user",
     "login_password",
     "logout",
+    "refuse_token",
     "request_borrower_code",
     "reset_totp",
     "resolve_session",

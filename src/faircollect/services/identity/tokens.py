@@ -25,7 +25,14 @@ from faircollect.services.authorization import (
     permissions_of,
     require,
 )
-from faircollect.services.identity.common import IdentityError, UnknownUserError, audit
+from faircollect.services.identity.common import (
+    IdentityError,
+    UnknownUserError,
+    audit,
+    counter_key,
+    limit,
+    mask_address,
+)
 from faircollect.services.identity.ports import IdentityUnit, TokenRow, UserRow
 
 PREFIX = "fct_"
@@ -173,6 +180,44 @@ def _use(uow: IdentityUnit, token: str, now: datetime) -> tuple[Actor, TokenRow,
                        scopes=[Permission(s) for s in row.scopes], agency_id=owner.agency_id,
                        user_id=owner.user_id)  # fmt: skip
     return actor, row, owner
+
+
+def _refusal(uow: IdentityUnit, token: str, now: datetime) -> tuple[str, str]:
+    """Why a presented token is refused, and the audit subject: the token's id when it is one
+    of ours, else a keyed hash of what was presented (never the token itself)."""
+    if not well_formed(token):
+        return "malformed", counter_key(uow, "token-refused", token)
+    row = uow.identity.token_by_hash(uow.credentials.keyed("api-token", token))
+    if row is None:
+        return "unknown", counter_key(uow, "token-refused", token)
+    subject = f"token:{row.token_id}"
+    if row.revoked_at is not None:
+        return "revoked", subject
+    if now >= row.expires_at:
+        return "expired", subject
+    owner = uow.identity.user_by_id(row.user_id)
+    if owner is None or owner.locked:
+        return "owner_locked", subject
+    return "refused", subject  # valid now: it was refused a moment ago (a race), still logged
+
+
+def refuse_token(uow: IdentityUnit, *, token: str, route: str, address: str) -> None:
+    """Audit a presented API token that was refused (kind 718: malformed, unknown, revoked,
+    expired, or its owner locked), in its own transaction, before the 401 answer.
+
+    The record names the token (`token:<id>`) when it is one of ours, else a keyed hash of what
+    was presented; the route's path, never its values; the address masked. Beyond
+    `AUTH["token_refusals_per_address"]` refusals from one address in a window, refusals are
+    counted, not logged one by one (as refused logins are), so nobody can grow the log at will.
+    """
+    with uow:
+        key = counter_key(uow, "token-refused-address", address)
+        if limit(uow, key, AUTH["token_refusals_per_address"]) is None:
+            reason, subject = _refusal(uow, token, uow.clock.now())
+            where = mask_address(address)
+            audit(uow, AuditKind.TOKEN_REFUSED, "anonymous", subject,
+                  {"reason": reason, "route": route[:200], "address": where})  # fmt: skip
+        uow.commit()
 
 
 def _used(actor: Actor, row: TokenRow, owner: UserRow, uses: int, at: datetime) -> AuditRecord:
