@@ -123,7 +123,7 @@ def _screen(
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     # Read on the folded text, so a warning in traditional or full-width characters is one too.
-    warned = warning_sentences(views.folded)
+    warned = warning_sentences(views.folded, han=views.han_count > 0, latin=views.latin_count > 0)
     if warned and views.fold_origin is not None:
         where = views.fold_origin
         warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]

@@ -97,7 +97,14 @@ class Lexicon:
                     sq.setdefault(tight, []).append(g.name)
         for auto, table in ((self._zh, zh), (self._en, en), (self._py, py), (self._sq, sq)):
             for key, names in table.items():
-                auto.add_word(key, (key, tuple(dict.fromkeys(names))))
+                unique = tuple(dict.fromkeys(names))
+                if auto is self._zh:
+                    # Which names need jieba's word check, decided once here, not per match.
+                    plain = tuple(n for n in unique if not groups[n].word)
+                    word = tuple(n for n in unique if groups[n].word)
+                    auto.add_word(key, (key, plain, word))
+                else:
+                    auto.add_word(key, (key, unique))
             if table:
                 auto.make_automaton()
         self._has = (bool(zh), bool(en), bool(py), bool(sq))
@@ -108,15 +115,16 @@ class Lexicon:
         compact = views.compact
         word_cache: list[set[int]] = []
         if self._has[0] and compact.text:
-            for end, (key, names) in self._zh.iter(compact.text):
+            where = compact.origin
+            for end, (key, plain, word) in self._zh.iter(compact.text):
                 start = end - len(key) + 1
-                for name in names:
-                    if self.groups[name].word and not _is_word(
-                        compact.text, start, end + 1, word_cache
-                    ):
-                        continue
-                    s, e = compact.span(start, end + 1)
-                    out.setdefault((name, s, e), Hit(name, s, e, key))
+                s, e = where[start], where[end] + 1
+                for name in plain:
+                    if (name, s, e) not in out:
+                        out[name, s, e] = Hit(name, s, e, key)
+                if word and _is_word(compact.text, start, end + 1, word_cache):
+                    for name in word:
+                        out.setdefault((name, s, e), Hit(name, s, e, key))
         if self._has[1] and len(views.english.text) > 1:
             eng = views.english
             for end, (key, names) in self._en.iter(eng.text):

@@ -119,12 +119,19 @@ _WARN_EN = re.compile(
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
 
-def warning_sentences(text: str) -> list[tuple[int, int]]:
+def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
     """[start, end) of every sentence that warns the reader against something (anti-fraud
-    notices, "if someone claims …"): the terms inside it are reported, not threatened."""
+    notices, "if someone claims …"): the terms inside it are reported, not threatened.
+
+    ``han`` and ``latin`` say whether the text holds Han characters and Latin letters (the
+    caller's views know): a script the text lacks has no cue to look for."""
     out: list[tuple[int, int]] = []
     whole = text.replace("’", "'").lower()
-    if len(whole) == len(text) and not (_WARN_ZH.search(whole) or _WARN_EN.search(whole)):
+    # Every Chinese cue holds a Han character and every English one a Latin letter, so a text
+    # without the script cannot hold its cues: the English scan (a long alternation tried at
+    # every position) is skipped on Chinese-only text and the Chinese one on English text.
+    patterns = tuple(p for p, on in ((_WARN_ZH, han), (_WARN_EN, latin)) if on)
+    if len(whole) == len(text) and not any(p.search(whole) for p in patterns):
         # A cue inside a sentence is a cue inside the text, so one scan of the whole text
         # settles most messages (the cues' look-behinds name letters, never punctuation).
         return out
@@ -134,7 +141,7 @@ def warning_sentences(text: str) -> list[tuple[int, int]]:
         bounds.append(len(text))
     for end in bounds:
         piece = text[start:end].replace("’", "'").lower()
-        for pattern in (_WARN_ZH, _WARN_EN):
+        for pattern in patterns:
             m = pattern.search(piece)
             if m and not _NOT_WARN.search(piece[: m.start()]):
                 out.append((start, end))
