@@ -234,7 +234,9 @@ DISCLOSE_THIRD = Pattern(
     ),
     "CN-MSG-NO-DISCLOSURE; PIPL art. 10; FDCPA §805(b); Reg F §1006.6(d)",
 )
-_DEBT_ZH = re.compile(r"欠|逾期|借款|贷款|借了钱|借钱|还钱|不还|债|账单|催收|老赖|赖账")
+_DEBT_ZH = re.compile(
+    r"欠|逾期|借款|贷款|借了钱|借钱|还钱|还账|还款|账款|不还|债|账单|催收|老赖|赖账"
+)
 _DEBT_EN = re.compile(
     r"debt|owe|overdue|past due|balance|loan|default|unpaid|late payment|arrears|collection",
     re.IGNORECASE,

@@ -78,9 +78,13 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     return False
 
 
-#: "Not paying is a crime": a clause that opens with not + gerund names its subject, and the
-#: claim that follows is asserted, not denied.
-_GERUND_SUBJECT = re.compile(r"(?:not|never)\s+\w+ing\s+(?:is|are|means|will|can|could)\b", re.I)
+#: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
+#: (and its object) names its subject, and the claim that follows is asserted, not denied.
+_GERUND_SUBJECT = re.compile(
+    r"(?:not|never)\s+\w+ing(?:\s+\w+){0,3}\s+"
+    r"(?:is|are|means|will|can|could)\b",
+    re.I,
+)
 
 
 #: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
@@ -99,7 +103,8 @@ def _a_not_a(text: str, start: int) -> bool:
 _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
-    r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
+    r"陌生人|诈骗电话|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
+    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
     r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
@@ -153,3 +158,51 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
 def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
     """True when ``span`` lies wholly inside one of ``regions``."""
     return any(s <= span.start and span.end <= e for s, e in regions)
+
+
+# ------------------------------------------------------------------ reported speech
+
+#: The reader's own report, complaint or question, or a "so-called" claim: what follows is what
+#: someone else said, reported back (您反映的“催收员称要联系您单位”一事, "your complaint that the
+#: caller threatened to visit"), not what this message says.
+_REPORT_ZH = re.compile(
+    r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
+    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方)(?:声称|称|说|表示|扬言)"
+)
+_REPORT_EN = re.compile(
+    r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
+    r"(?: (?:that|about|regarding|saying))?|you (?:told us|reported|mentioned|said|wrote|complained|asked"
+    r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you))\b",
+    re.IGNORECASE,
+)
+_QUOTE = re.compile(r"“[^”]{1,80}”|「[^」]{1,80}」|『[^』]{1,80}』|\"[^\"]{1,80}\"")
+#: How a Chinese report closes: the matter it names (一事, 的问题, 的情况).
+_REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说法|来电|短信|电话)")
+
+
+def reported_regions(text: str) -> list[tuple[int, int]]:
+    """[start, end) of stretches that report what someone else said or did: a quotation that
+    follows a report frame (the reader's complaint, a caller's claim, 所谓), a Chinese report
+    up to the matter it names (…一事), or an English sentence after "your complaint that" /
+    "you told us that". Their terms are reported, not asserted (as in a warning)."""
+    out: list[tuple[int, int]] = []
+    lowered = text.replace("’", "'").lower()
+    frames = [*_REPORT_ZH.finditer(lowered), *_REPORT_EN.finditer(lowered)]
+    if not frames:
+        return out
+    for m in frames:
+        start = m.end()
+        quote = _QUOTE.match(lowered, start) or _QUOTE.match(lowered, start, start + 3)
+        quote = quote or _QUOTE.search(lowered, start, min(len(lowered), start + 4))
+        if quote is not None:
+            out.append((m.start(), quote.end()))
+            continue
+        stop = _SENTENCE.search(lowered, start)
+        limit = stop.start() if stop else len(lowered)
+        if m.re is _REPORT_ZH:
+            close = _REPORT_END_ZH.search(lowered, start, limit)
+            if close is not None:
+                out.append((m.start(), close.end()))
+        elif m.group().startswith(("your", "you")):
+            out.append((m.start(), limit))
+    return out

@@ -179,3 +179,17 @@ def test_frozen_v2_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
     assert 0.4 <= must / len(frozen) <= 0.6
     seen = {r.text for r in rows} | {r.text for r in read_corpus(FROZEN)}
     assert not seen & {r.text for r in frozen}
+
+
+DEV_ROUND6 = ROOT / "data" / "screening" / "dev_round6.jsonl"
+
+
+def test_round_six_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev messages of the third round (tuned on: the rules were fixed until
+    these passed), so a later change that breaks them shows here."""
+    rows = read_corpus(DEV_ROUND6)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02

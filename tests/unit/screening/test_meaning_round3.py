@@ -1,0 +1,90 @@
+"""Third round of issue #15's meaning layer: reported speech, claims checked against the suit
+that exists, payment into a named person's account, visits in other words, the subject that
+opens with not + gerund and its object, and scam warnings that name the scammer."""
+
+from __future__ import annotations
+
+import pytest
+
+from faircollect.screening import Category, ScreeningContext, Verdict, screen
+from faircollect.screening.scope import reported_regions
+
+CN = ScreeningContext(pack="CN")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您投诉的“催收员说要去您公司找您”一事我们已核实，涉事人员已停岗。",
+        "关于您反映的催收员扬言联系您父母的情况，我们深表歉意，已严肃处理。",
+        "We looked into your complaint that a caller threatened to visit your workplace. He has been removed.",
+        "You told us that someone said you would be arrested. That is not true and was not us.",
+    ],
+)
+def test_a_complaint_quoted_back_is_reported_not_asserted(text: str) -> None:
+    result = screen(text, context=CN)
+    assert result.verdict is not Verdict.BLOCK, result.rules
+
+
+def test_a_threat_outside_the_report_still_blocks() -> None:
+    text = "您投诉的问题我们收到了。再不还钱我们明天就去你家门口堵你。"
+    assert screen(text, context=CN).verdict is Verdict.BLOCK
+    assert reported_regions("你投诉的问题我们收到了。") == [(0, 6)]
+
+
+def test_court_papers_are_true_once_the_suit_is_filed() -> None:
+    text = "开庭时间以法院传票为准，请按时出庭。"
+    filed = ScreeningContext(pack="CN", legal_action="filed")
+    assert screen(text, context=filed).verdict is not Verdict.BLOCK
+    assert screen(text, context=ScreeningContext(pack="CN")).verdict is Verdict.BLOCK
+
+
+def test_garnishment_after_a_judgment_is_lawful_before_it_a_review() -> None:
+    text = "The court may order wage garnishment as the law allows."
+    judged = ScreeningContext(legal_action="judgment")
+    assert screen(text, context=judged).verdict is Verdict.PASS
+    assert screen(text).verdict is Verdict.REVIEW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Just Venmo it to my brother's account and I'll clear the balance.",
+        "还款直接转到我们主管的卡上，别走App。",
+        "Zelle the money to my girlfriend's number today.",
+    ],
+)
+def test_payment_into_a_named_persons_account_is_blocked(text: str) -> None:
+    result = screen(text, context=CN)
+    assert result.verdict is Verdict.BLOCK
+    assert Category.PERSONAL_ACCOUNT in result.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A couple of our guys in your area can swing by tonight.",
+        "We have people in your neighborhood who will pop by.",
+    ],
+)
+def test_a_visit_in_other_words_is_a_threat(text: str) -> None:
+    result = screen(text)
+    assert result.verdict is Verdict.BLOCK
+    assert Category.THREAT in result.categories
+
+
+def test_nobody_will_swing_by_is_a_promise() -> None:
+    assert screen("Nobody will swing by your home.").verdict is not Verdict.BLOCK
+
+
+def test_not_plus_gerund_and_its_object_is_a_subject() -> None:
+    result = screen("Not repaying your loan is a crime.")
+    assert result.verdict is Verdict.BLOCK
+    assert Category.FALSE_LEGAL in result.categories
+    assert screen("Not repaying your loan on time is not a crime.").verdict is not Verdict.BLOCK
+
+
+def test_a_scam_warning_names_the_scammer_without_insulting_the_reader() -> None:
+    warning = "有骗子冒充我司以注销账户为名收费，请勿上当。"
+    assert screen(warning, context=CN).verdict is not Verdict.BLOCK
+    assert screen("你这个骗子，赶紧还钱。", context=CN).verdict is Verdict.BLOCK
