@@ -154,6 +154,7 @@ LEGAL_ACTION = Pattern(
         r"judg(?:e)?ment is pending",
         r"a judge will rule",
         r"legal action has (?:started|begun|been taken)",
+        r"(?:started|begun|begin|initiated|commenced|opened) (?:legal|court) (?:proceedings|action)",
         r"file against you (?:today|tomorrow|this week)",
         r"(?:to avoid|scheduled for) a hearing",
     ),
@@ -202,7 +203,8 @@ _ZH_TELL = (
 )
 _EN_AUDIENCE = (
     r"(?:your (?:mother|mom|father|dad|parents|wife|husband|spouse|partner|kids|children|son|daughter|"
-    r"sister|brother|family|relatives|in laws|boss|manager|employer|supervisor|coworkers|co workers|"
+    r"sister|brother|family|relatives|in laws|cousins?|aunt|uncle|grandparents|roommates?|housemates?|"
+    r"flatmates?|teachers?|boss|manager|employer|supervisor|coworkers|co workers|"
     r"colleagues|neighbors|neighbours|friends|pastor|landlord|references|contacts|church|office|"
     r"workplace|company)|hr at \w+|everyone (?:in|at|you)|your \w+ s (?:boss|manager|family))"
 )
@@ -210,7 +212,8 @@ _EN_TELL = (
     r"(?:tell|telling|told|let|letting|inform|informing|notify|notifying|call|calling|phone|text|"
     r"texting|email|emailing|e mail|message|write to|writing to|letter to|contact|contacting|share|"
     r"sharing|explain|explaining|discuss|discussing|hearing about|hear about|find out|learn about|"
-    r"gets? a (?:text|call|letter|message|notice)|reach out to|send (?:\w+ ){0,3}to|be told|know)"
+    r"gets? a (?:text|call|letter|message|notice)|reach out to|send (?:\w+ ){0,3}to|be told|know|"
+    r"mention|mentioned|mentioning|explained|left (?:a )?(?:voicemail|message)|leave (?:a )?(?:voicemail|message))"
 )
 
 #: Disclosure of the debt to third parties, said to the debtor: a way of telling (告诉, let … know,
@@ -230,7 +233,7 @@ DISCLOSE_THIRD = Pattern(
         + r"(?: \w+){0,4} (?:will|would|gets?|get|are going to)(?: \w+){0,2} "
         + _EN_TELL,
         _EN_AUDIENCE
-        + r"(?: \w+){0,3} (?:hearing|finding out|learning|knowing|hears|finds out|learns)",
+        + r"(?: \w+){0,3} (?:hearing|finding out|learning|knowing|hears?|finds? out|learns?)",
     ),
     "CN-MSG-NO-DISCLOSURE; PIPL art. 10; FDCPA §805(b); Reg F §1006.6(d)",
 )

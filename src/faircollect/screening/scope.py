@@ -180,6 +180,36 @@ _QUOTE = re.compile(r"“[^”]{1,80}”|「[^」]{1,80}」|『[^』]{1,80}』|\
 _REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说法|来电|短信|电话)")
 
 
+#: A message the reader received, asked about or supposed ("接到说您要被逮捕的电话？", "Got a text
+#: saying a warrant is out for you?", "if you get a call claiming …"): what it says is reported.
+_RECEIVED = re.compile(
+    r"(?:接到|收到)(?:过)?[^。！？，,]{0,8}?(?:说|称|声称)|"
+    r"\b(?:got|get|getting|received|receive) (?:a|an|any) (?:\w+ ){0,2}"
+    r"(?:texts?|calls?|emails?|letters?|messages?|voicemails?|notices?) "
+    r"(?:saying|claiming|that says|that claims|telling you|threatening)\b",
+    re.IGNORECASE,
+)
+_SUPPOSE = re.compile(
+    r"(?:如果|若|如|假如|要是|万一|\bif|\bwhen|\bwhenever)\W{0,2}\w{0,6}\W{0,2}\Z", re.I
+)
+
+
+def _received(lowered: str) -> list[tuple[int, int]]:
+    """The sentence around a received message's claim, when it is asked about or supposed (a
+    question, or after 如果 / if), never "你会收到…" (a promise of what will come)."""
+    out: list[tuple[int, int]] = []
+    for m in _RECEIVED.finditer(lowered):
+        stop = _SENTENCE.search(lowered, m.end())
+        end = stop.end() if stop else len(lowered)
+        lo = 0
+        for b in _SENTENCE.finditer(lowered, 0, m.start()):
+            lo = b.end()
+        asked = "?" in lowered[m.end() : end] or "？" in lowered[m.end() : end]
+        if asked or _SUPPOSE.search(lowered, max(lo, m.start() - 12), m.start()):
+            out.append((lo, end))
+    return out
+
+
 def reported_regions(text: str) -> list[tuple[int, int]]:
     """[start, end) of stretches that report what someone else said or did: a quotation that
     follows a report frame (the reader's complaint, a caller's claim, 所谓), a Chinese report
@@ -187,6 +217,7 @@ def reported_regions(text: str) -> list[tuple[int, int]]:
     "you told us that". Their terms are reported, not asserted (as in a warning)."""
     out: list[tuple[int, int]] = []
     lowered = text.replace("’", "'").lower()
+    out.extend(_received(lowered))
     frames = [*_REPORT_ZH.finditer(lowered), *_REPORT_EN.finditer(lowered)]
     if not frames:
         return out
