@@ -225,7 +225,10 @@ DISCLOSE_THIRD = Pattern(
     _zh(
         _ZH_TELL + r"[^，。！？,!?]{0,12}?" + _ZH_AUDIENCE,
         r"(?:让|叫)" + _ZH_AUDIENCE + r".{0,8}?知道",
-        _ZH_AUDIENCE + r"[^。！？!?]{0,10}?(?:都会|都将|会|将)?(?:知道|收到)",
+        # Knowing needs no modal ("你领导知道你欠钱吗"); receiving does ("都会收到"), so a
+        # receipt's "本公司…已收到您的还款" names no audience being told.
+        _ZH_AUDIENCE + r"[^，,。！？!?】]{0,10}?(?:(?:都会|都将|会|将)[^，,。！？!?]{0,4}?)?知道",
+        _ZH_AUDIENCE + r"[^，,。！？!?】]{0,10}?(?:都会|都将|会|将)[^，,。！？!?]{0,4}?收到",
     ),
     _en(
         _EN_TELL + r"(?: \w+){0,4} " + _EN_AUDIENCE,
