@@ -114,6 +114,7 @@ class Lexicon:
         out: dict[tuple[str, int, int], Hit] = {}
         compact = views.compact
         word_cache: list[set[int]] = []
+        orig_cuts: list[set[int]] = []
         if self._has[0] and compact.text:
             where = compact.origin
             for end, (key, plain, word) in self._zh.iter(compact.text):
@@ -163,10 +164,12 @@ class Lexicon:
                 # not 拘役): those count only with a romanised syllable (老lai, gong an). Three
                 # or more syllables alike by chance are rare (打段你的腿 is 打断你的腿).
                 orig = views.original
-                if count < 3 and not any(
-                    orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)
-                ):
-                    continue
+                if not any(orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)):
+                    if count < 3 or all((name, s, e) in out for name in names):
+                        continue  # two Han syllables alike, or the very term already found
+                    # A Han homophone must stand as words of its own: 不要联(系) is not 不要脸.
+                    if not _is_word(orig, s, e, orig_cuts):
+                        continue
                 for name in names:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))
         return sorted(out.values(), key=lambda h: (h.start, h.end, h.group))

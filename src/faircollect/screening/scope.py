@@ -63,12 +63,17 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
 
 def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     """True when some negation cue governs ``hit``, or is a negated form containing it
-    ("不另收" holds "另收"). An A-not-A question ("要不要发到抖音", "会不会") asks, it does not deny."""
+    ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
+    ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
+    it does not deny; 不得不 means must."""
+    if _bare_not(text, hit.start):
+        return True
     for n in negators:
         if (
             _a_not_a(text, n.start)
             or _GERUND_SUBJECT.match(text, n.start)
             or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
+            or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
@@ -167,6 +172,7 @@ def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
 #: caller threatened to visit"), not what this message says.
 _REPORT_ZH = re.compile(
     r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
+    r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
     r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方)(?:声称|称|说|表示|扬言)"
 )
 _REPORT_EN = re.compile(
@@ -175,6 +181,7 @@ _REPORT_EN = re.compile(
     r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you))\b",
     re.IGNORECASE,
 )
+_OPEN_QUOTE = re.compile(r"[“「『\"]")
 _QUOTE = re.compile(r"“[^”]{1,80}”|「[^」]{1,80}」|『[^』]{1,80}』|\"[^\"]{1,80}\"")
 #: How a Chinese report closes: the matter it names (一事, 的问题, 的情况).
 _REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说法|来电|短信|电话)")
@@ -223,8 +230,9 @@ def reported_regions(text: str) -> list[tuple[int, int]]:
         return out
     for m in frames:
         start = m.end()
-        quote = _QUOTE.match(lowered, start) or _QUOTE.match(lowered, start, start + 3)
-        quote = quote or _QUOTE.search(lowered, start, min(len(lowered), start + 4))
+        # The quotation opens at the frame or within a few characters of it ("说要“…”").
+        opening = _OPEN_QUOTE.search(lowered, start, start + 4)
+        quote = _QUOTE.match(lowered, opening.start()) if opening else None
         if quote is not None:
             out.append((m.start(), quote.end()))
             continue
@@ -237,3 +245,15 @@ def reported_regions(text: str) -> list[tuple[int, int]]:
         elif m.group().startswith(("your", "you")):
             out.append((m.start(), limit))
     return out
+
+
+#: A bare 不 or 没 before a term, opening a clause or a list item (after 、，：; or 也, 就, 并,
+#: 绝): "我们承诺：不上门、不公开" promises. Inside a clause it is often the debtor's condition
+#: ("你不还钱…"), so only these openings count.
+_BARE_NOT = re.compile(r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或)[不没](?:有)?\Z")
+
+
+def _bare_not(text: str, start: int) -> bool:
+    if start < 1 or text[start - 1] not in "不没有":
+        return False
+    return _BARE_NOT.search(text, max(0, start - 4), start) is not None

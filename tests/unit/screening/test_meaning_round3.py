@@ -88,3 +88,34 @@ def test_a_scam_warning_names_the_scammer_without_insulting_the_reader() -> None
     warning = "有骗子冒充我司以注销账户为名收费，请勿上当。"
     assert screen(warning, context=CN).verdict is not Verdict.BLOCK
     assert screen("你这个骗子，赶紧还钱。", context=CN).verdict is Verdict.BLOCK
+
+
+def test_a_list_of_bare_negated_promises_passes_and_a_condition_does_not() -> None:
+    promise = "我们保证：不打扰您的家人、不上门、不公开您的欠款信息。"
+    kept = screen(promise, context=CN)
+    assert kept.verdict is not Verdict.BLOCK
+    assert all(rule.startswith("SCR-ML-") for rule in kept.rules), kept.rules
+    assert screen("你不还钱，我们就上门。", context=CN).verdict is Verdict.BLOCK
+    assert screen("不得不上门找你了。", context=CN).verdict is Verdict.BLOCK
+
+
+def test_a_han_homophone_must_stand_as_its_own_words() -> None:
+    # 不要联(系) sounds like 不要脸 but the words are 不要 / 联系.
+    assert screen("请不要联系我的家人以外的人。", context=CN).verdict is not Verdict.BLOCK
+    assert screen("你真是不要脸。", context=CN).verdict is Verdict.BLOCK
+
+
+def test_a_fee_the_contract_is_said_not_to_hold_is_no_fact() -> None:
+    assert screen("合同里没写也要交500元上门费。", context=CN).verdict is Verdict.BLOCK
+    assert screen("按合同约定收取逾期罚息。", context=CN).verdict is Verdict.PASS
+    blocked = screen("A $40 dispute fee applies; it is not in your contract but you must pay it.")
+    assert blocked.verdict is Verdict.BLOCK
+
+
+def test_an_audience_told_already_is_disclosure() -> None:
+    zh = screen("你表姐那边我们已经说过了，你欠的钱她都知道。", context=CN)
+    assert zh.verdict is Verdict.BLOCK
+    assert Category.DISCLOSURE in zh.categories
+    en = screen("Your girlfriend says she had no idea you owe us $900.")
+    assert en.verdict is Verdict.BLOCK
+    assert Category.DISCLOSURE in en.categories
