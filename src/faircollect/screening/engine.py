@@ -128,9 +128,10 @@ def _screen(
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     # Read on the folded text, so a warning in traditional or full-width characters is one too.
-    warned = warning_sentences(views.folded, han=views.han_count > 0, latin=views.latin_count > 0)
+    han, latin = views.han_count > 0, views.latin_count > 0
+    warned = warning_sentences(views.folded, han=han, latin=latin)
     # A report of what someone else said (the reader's complaint quoted back) is quoted too.
-    warned.extend(reported_regions(views.folded))
+    warned.extend(reported_regions(views.folded, han=han, latin=latin))
     if warned and views.fold_origin is not None:
         where = views.fold_origin
         warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]

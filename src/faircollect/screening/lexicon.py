@@ -146,6 +146,7 @@ class Lexicon:
             # Without Latin letters the joined syllables come from one translate; the spans
             # (a Python step per syllable) are built only once a key matched.
             spans: list[tuple[int, int]] | None = None
+            other: bool | None = None
             if views.latin_count:
                 joined, spans = pinyin_view(compact)
             else:
@@ -163,10 +164,18 @@ class Lexicon:
                 # Two-syllable homophones written in Han characters are mostly innocent (局已 is
                 # not 拘役): those count only with a romanised syllable (老lai, gong an). Three
                 # or more syllables alike by chance are rare (打段你的腿 is 打断你的腿).
+                if all((name, s, e) in out for name in names):
+                    continue  # the very term, already found by the Chinese automaton
                 orig = views.original
-                if not any(orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)):
-                    if count < 3 or all((name, s, e) in out for name in names):
-                        continue  # two Han syllables alike, or the very term already found
+                if other is None:
+                    # Letters other than Han anywhere? (A superset of isalpha-and-not-Han: the
+                    # exact test below runs only where this finds one.)
+                    other = _OTHER_LETTER.search(orig) is not None
+                if not other or not any(
+                    orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)
+                ):
+                    if count < 3:
+                        continue  # two Han syllables alike: mostly innocent
                     # A Han homophone must stand as words of its own: 不要联(系) is not 不要脸.
                     if not _is_word(orig, s, e, orig_cuts):
                         continue
@@ -254,6 +263,8 @@ def _combination(
     return None
 
 
+#: Any letter or number that is not a Han character (Latin, kana, Cyrillic, ②).
+_OTHER_LETTER = re.compile(r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]")
 _SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?=\s)")
 _TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
 

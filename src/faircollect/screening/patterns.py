@@ -346,6 +346,10 @@ def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding,
     for pattern in PATTERNS:
         if pattern is DISCLOSE_THIRD and ctx.role != "debtor":
             continue  # what a contact may be told is the contact rule's (context_rules.py)
+        if pattern is DISCLOSE_THIRD and not _names_debt(plain):
+            # Every match needs a statement naming the debt; a text that names none anywhere
+            # has no such statement, so its (costly, audience-first) scan is skipped.
+            continue
         spans: list[Span] = []
         for s, e in _matches(pattern, views):
             clause = _clause(text, s, e)

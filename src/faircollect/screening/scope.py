@@ -126,6 +126,13 @@ _WARN_EN = re.compile(
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
 )
+#: Every English cue holds one of these (a test checks each alternative): a text with none of
+#: them skips the long alternation, which Python's engine tries at every position.
+WARN_EN_WORDS = (
+    "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
+    "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
+    "hang up", "not from us", "ignore", "crime", "civil matter",
+)  # fmt: skip
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
 
@@ -140,6 +147,8 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     # Every Chinese cue holds a Han character and every English one a Latin letter, so a text
     # without the script cannot hold its cues: the English scan (a long alternation tried at
     # every position) is skipped on Chinese-only text and the Chinese one on English text.
+    if latin and not any(w in whole for w in WARN_EN_WORDS):
+        latin = False  # no English cue can match
     patterns = tuple(p for p, on in ((_WARN_ZH, han), (_WARN_EN, latin)) if on)
     if len(whole) == len(text) and not any(p.search(whole) for p in patterns):
         # A cue inside a sentence is a cue inside the text, so one scan of the whole text
@@ -201,10 +210,15 @@ _SUPPOSE = re.compile(
 )
 
 
+_RECEIVED_WORDS = ("接到", "收到", "got ", "get ", "getting ", "receiv")
+
+
 def _received(lowered: str) -> list[tuple[int, int]]:
     """The sentence around a received message's claim, when it is asked about or supposed (a
     question, or after 如果 / if), never "你会收到…" (a promise of what will come)."""
     out: list[tuple[int, int]] = []
+    if not any(w in lowered for w in _RECEIVED_WORDS):
+        return out  # every receipt frame holds one of these words
     for m in _RECEIVED.finditer(lowered):
         stop = _SENTENCE.search(lowered, m.end())
         end = stop.end() if stop else len(lowered)
@@ -217,15 +231,19 @@ def _received(lowered: str) -> list[tuple[int, int]]:
     return out
 
 
-def reported_regions(text: str) -> list[tuple[int, int]]:
+def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
     """[start, end) of stretches that report what someone else said or did: a quotation that
     follows a report frame (the reader's complaint, a caller's claim, 所谓), a Chinese report
     up to the matter it names (…一事), or an English sentence after "your complaint that" /
-    "you told us that". Their terms are reported, not asserted (as in a warning)."""
+    "you told us that". Their terms are reported, not asserted (as in a warning). ``han`` and
+    ``latin`` say which scripts the text holds (a frame of a script it lacks is not looked for)."""
     out: list[tuple[int, int]] = []
     lowered = text.replace("’", "'").lower()
     out.extend(_received(lowered))
-    frames = [*_REPORT_ZH.finditer(lowered), *_REPORT_EN.finditer(lowered)]
+    frames = [
+        *(_REPORT_ZH.finditer(lowered) if han else ()),
+        *(_REPORT_EN.finditer(lowered) if latin else ()),
+    ]
     if not frames:
         return out
     for m in frames:

@@ -119,3 +119,22 @@ def test_an_audience_told_already_is_disclosure() -> None:
     en = screen("Your girlfriend says she had no idea you owe us $900.")
     assert en.verdict is Verdict.BLOCK
     assert Category.DISCLOSURE in en.categories
+
+
+def test_every_english_warning_cue_holds_a_gate_word() -> None:
+    """The English warning scan is skipped on text holding none of WARN_EN_WORDS: every cue the
+    long alternation finds in the corpus must hold one of them, or the skip would lose it."""
+    from pathlib import Path
+
+    from faircollect.screening.corpus import read_corpus
+    from faircollect.screening.scope import _WARN_EN, WARN_EN_WORDS
+
+    data = Path(__file__).resolve().parents[3] / "data" / "screening"
+    found = 0
+    for name in ("corpus.jsonl", "dev_round6.jsonl"):
+        for row in read_corpus(data / name):
+            lowered = row.text.replace("’", "'").lower()
+            for m in _WARN_EN.finditer(lowered):
+                found += 1
+                assert any(w in m.group() for w in WARN_EN_WORDS), (row.id, m.group())
+    assert found > 500
