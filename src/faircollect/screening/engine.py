@@ -120,9 +120,13 @@ def _screen(
         # not do (reveal the debt) is the contact rule's, below.
         findings = [f for f in findings if f.rule != "SCR-DISCLOSE-AUDIENCE"]
     negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
+
     # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
     # read that, so alone it may only ask a person to look.
-    denied = any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
+    # Asked only when the classifier would act alone (most texts never need it).
+    def denied() -> bool:
+        return any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
+
     for found, _clause in pattern_findings(views, ctx):
         spans = tuple(s for s in found.spans if not negated(s, negators, scope))
         if spans:
@@ -151,7 +155,7 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or denied or checked or ctx.role != "debtor" or verdict is Verdict.REVIEW:
+            if warned or checked or ctx.role != "debtor" or verdict is Verdict.REVIEW or denied():
                 # A warning quotes what it warns against, a contact's message is judged by the
                 # contact rule, a claim the rules sent to a person (a lawsuit whose truth is
                 # unknown) is theirs to judge, and one the account's truth showed true (the
