@@ -23,7 +23,7 @@ from faircollect.screening.model import (
 )
 from faircollect.screening.normalize import build_views
 from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
-from faircollect.screening.scope import inside, negated, warning_sentences
+from faircollect.screening.scope import inside, negated, reported_regions, warning_sentences
 
 #: Longest text screened: far above any SMS, e-mail body or letter the product sends.
 MAX_CHARS = 20_000
@@ -110,20 +110,32 @@ def _screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits, scope)
     ]
+    checked = False
+    if ctx.legal_action in ("filed", "judgment"):
+        kept = _true_of_the_suit(findings, ctx.legal_action)
+        checked = len(kept) < len(findings)  # the truth answered a claim the words made
+        findings = kept
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
         # not do (reveal the debt) is the contact rule's, below.
         findings = [f for f in findings if f.rule != "SCR-DISCLOSE-AUDIENCE"]
     negators = [h for h in hits if h.group in ("NEG", "NEG_SOFT")]
+
     # Words the rules saw and found negated ("nobody will arrest you"): the classifier cannot
     # read that, so alone it may only ask a person to look.
-    denied = any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
+    # Asked only when the classifier would act alone (most texts never need it).
+    def denied() -> bool:
+        return any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
+
     for found, _clause in pattern_findings(views, ctx):
         spans = tuple(s for s in found.spans if not negated(s, negators, scope))
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     # Read on the folded text, so a warning in traditional or full-width characters is one too.
-    warned = warning_sentences(views.folded)
+    han, latin = views.han_count > 0, views.latin_count > 0
+    warned = warning_sentences(views.folded, han=han, latin=latin)
+    # A report of what someone else said (the reader's complaint quoted back) is quoted too.
+    warned.extend(reported_regions(views.folded, han=han, latin=latin))
     if warned and views.fold_origin is not None:
         where = views.fold_origin
         warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]
@@ -143,10 +155,12 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or denied or ctx.role != "debtor" or verdict is Verdict.REVIEW:
+            if warned or checked or ctx.role != "debtor" or verdict is Verdict.REVIEW or denied():
                 # A warning quotes what it warns against, a contact's message is judged by the
-                # contact rule, and a claim the rules sent to a person (a lawsuit whose truth is
-                # unknown) is theirs to judge: the classifier alone only asks a person to look.
+                # contact rule, a claim the rules sent to a person (a lawsuit whose truth is
+                # unknown) is theirs to judge, and one the account's truth showed true (the
+                # court's summons in a filed suit) is no false claim: the classifier alone only
+                # asks a person to look.
                 ml = Verdict.REVIEW
             findings.append(Finding(f"SCR-ML-{label.upper()}", Category(label), ml, (), score))
             verdict = worst(verdict, ml)
@@ -166,4 +180,25 @@ def _unquote(findings: list[Finding], warned: list[tuple[int, int]]) -> list[Fin
         spans = tuple(s for s in f.spans if not inside(s, warned))
         if spans:
             out.append(Finding(f.rule, f.category, f.verdict, spans, f.score))
+    return out
+
+
+#: Papers a real suit produces: naming them is no impersonation once the suit exists.
+_COURT_PAPER = re.compile(
+    r"传票|判决书|裁定书|起诉状|应诉通知|开庭通知|summons|subpoena|court papers?", re.I
+)
+
+
+def _true_of_the_suit(findings: list[Finding], legal_action: str) -> list[Finding]:
+    """What the account's truth makes lawful to say (CN-MSG-NO-FAKE-LEGAL; Reg F §1006.18(c)(2)
+    forbids only false representations): with a suit filed, the court's own papers ("开庭时间以
+    法院传票为准", "you will receive a summons"); with a judgment, its enforcement (garnishment,
+    a levy, as the law allows)."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.rule == "SCR-GARNISH-REVIEW" and legal_action == "judgment":
+            continue
+        if f.rule == "SCR-IMPERSONATE-DIRECT" and all(_COURT_PAPER.search(s.text) for s in f.spans):
+            continue
+        out.append(f)
     return out

@@ -113,7 +113,7 @@ def evaluate(rows: list[Row], split: str, *, with_evasion: bool = True) -> dict[
     """Screen every row of ``split``; report per-category and overall figures."""
     picked = [r for r in rows if r.split == split]
     per_cat: dict[str, Tally] = {}
-    blocked_ok = must_block = 0
+    blocked_ok = must_block = seen = 0
     compliant = compliant_blocked = compliant_review = 0
     misses: list[dict[str, Any]] = []
     evasion_total = evasion_caught = 0
@@ -131,6 +131,7 @@ def evaluate(rows: list[Row], split: str, *, with_evasion: bool = True) -> dict[
                 t.fn += 1
         if r.must_block:
             must_block += 1
+            seen += result.verdict is not Verdict.PASS
             if result.verdict is Verdict.BLOCK:
                 blocked_ok += 1
                 if with_evasion:
@@ -155,6 +156,8 @@ def evaluate(rows: list[Row], split: str, *, with_evasion: bool = True) -> dict[
         "split": split,
         "rows": len(picked),
         "block_recall": round(blocked_ok / must_block, 4) if must_block else None,
+        # Caught: blocked or sent to a person (review), never passed.
+        "caught_recall": round(seen / must_block, 4) if must_block else None,
         "compliant_blocked_rate": round(compliant_blocked / compliant, 4) if compliant else None,
         "compliant_review_rate": round(compliant_review / compliant, 4) if compliant else None,
         "evasion_recall": round(evasion_caught / evasion_total, 4) if evasion_total else None,

@@ -97,7 +97,14 @@ class Lexicon:
                     sq.setdefault(tight, []).append(g.name)
         for auto, table in ((self._zh, zh), (self._en, en), (self._py, py), (self._sq, sq)):
             for key, names in table.items():
-                auto.add_word(key, (key, tuple(dict.fromkeys(names))))
+                unique = tuple(dict.fromkeys(names))
+                if auto is self._zh:
+                    # Which names need jieba's word check, decided once here, not per match.
+                    plain = tuple(n for n in unique if not groups[n].word)
+                    word = tuple(n for n in unique if groups[n].word)
+                    auto.add_word(key, (key, plain, word))
+                else:
+                    auto.add_word(key, (key, unique))
             if table:
                 auto.make_automaton()
         self._has = (bool(zh), bool(en), bool(py), bool(sq))
@@ -107,16 +114,18 @@ class Lexicon:
         out: dict[tuple[str, int, int], Hit] = {}
         compact = views.compact
         word_cache: list[set[int]] = []
+        orig_cuts: list[set[int]] = []
         if self._has[0] and compact.text:
-            for end, (key, names) in self._zh.iter(compact.text):
+            where = compact.origin
+            for end, (key, plain, word) in self._zh.iter(compact.text):
                 start = end - len(key) + 1
-                for name in names:
-                    if self.groups[name].word and not _is_word(
-                        compact.text, start, end + 1, word_cache
-                    ):
-                        continue
-                    s, e = compact.span(start, end + 1)
-                    out.setdefault((name, s, e), Hit(name, s, e, key))
+                s, e = where[start], where[end] + 1
+                for name in plain:
+                    if (name, s, e) not in out:
+                        out[name, s, e] = Hit(name, s, e, key)
+                if word and _is_word(compact.text, start, end + 1, word_cache):
+                    for name in word:
+                        out.setdefault((name, s, e), Hit(name, s, e, key))
         if self._has[1] and len(views.english.text) > 1:
             eng = views.english
             for end, (key, names) in self._en.iter(eng.text):
@@ -137,6 +146,7 @@ class Lexicon:
             # Without Latin letters the joined syllables come from one translate; the spans
             # (a Python step per syllable) are built only once a key matched.
             spans: list[tuple[int, int]] | None = None
+            other: bool | None = None
             if views.latin_count:
                 joined, spans = pinyin_view(compact)
             else:
@@ -154,11 +164,21 @@ class Lexicon:
                 # Two-syllable homophones written in Han characters are mostly innocent (局已 is
                 # not 拘役): those count only with a romanised syllable (老lai, gong an). Three
                 # or more syllables alike by chance are rare (打段你的腿 is 打断你的腿).
+                if all((name, s, e) in out for name in names):
+                    continue  # the very term, already found by the Chinese automaton
                 orig = views.original
-                if count < 3 and not any(
+                if other is None:
+                    # Letters other than Han anywhere? (A superset of isalpha-and-not-Han: the
+                    # exact test below runs only where this finds one.)
+                    other = _OTHER_LETTER.search(orig) is not None
+                if not other or not any(
                     orig[k].isalpha() and not is_han(orig[k]) for k in range(s, e)
                 ):
-                    continue
+                    if count < 3:
+                        continue  # two Han syllables alike: mostly innocent
+                    # A Han homophone must stand as words of its own: 不要联(系) is not 不要脸.
+                    if not _is_word(orig, s, e, orig_cuts):
+                        continue
                 for name in names:
                     out.setdefault((name, s, e), Hit(name, s, e, key.strip("|")))
         return sorted(out.values(), key=lambda h: (h.start, h.end, h.group))
@@ -243,6 +263,8 @@ def _combination(
     return None
 
 
+#: Any letter or number that is not a Han character (Latin, kana, Cyrillic, ②).
+_OTHER_LETTER = re.compile(r"[^\W\d_\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff]")
 _SENTENCE_END = re.compile(r"[。！？!?\n]|\.(?=\s)")
 _TOPIC = frozenset({"CREDIT", "PAY_VERB", "DISCLOSE_VERB", "SELF_ID"})
 

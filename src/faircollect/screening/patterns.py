@@ -78,7 +78,8 @@ HARASSMENT = Pattern(
         r"every (?:" + _N_EN + r"|\w{1,3}) (?:minutes?|mins?|hours?)",
         r"every hour",
         r"on the hour",
-        r"(?:until|till|til) you (?:pick up|answer|respond|call back|reply|pay)",
+        r"(?:until|till|til) you (?:pick up|answer|respond|call back|reply|pay|deal with|settle|sort|"
+        r"handle|take care of|do something)",
         r"day and night|night and day|all day|non ?stop|a?round the clock|24 7",
         r"keep (?:calling|ringing|texting|dialing|dialling|phoning|messaging)(?: you)?",
         r"will keep (?:ringing|calling)|keep your phone ringing",
@@ -106,7 +107,7 @@ FEES = Pattern(
     _zh(
         r"(?:催收|外访|上门|差旅|交通|住宿|调查|工本|材料|管理|通道|协商|停催|撤诉|撤案|解冻|处理|"
         r"修复|代理|保证|加急|结清|销账|平账|信息|登记|核查|服务)费",
-        r"保证金|佣金|手续费",
+        r"保证金|佣金|手续费|违约金|展期费|延期费",
         r"多收" + _N_ZH + r"元",
         r"(?:催收|外访|上门|处理|人工)成本",
         r"加收" + _N_ZH + r"?%?",
@@ -117,7 +118,8 @@ FEES = Pattern(
         r"(?:collection|processing|convenience|visit|home visit|service|handling|recovery|release|"
         r"closing|file closing|admin|administration|administrative|investigation|investigator|"
         r"skip tracing|reminder|call|agency|settlement|phone|field|travel|document|paperwork|"
-        r"expedite|location) (?:fee|fees|charge|charges|surcharge|surcharges|cost|costs)",
+        r"expedite|location|dispute|search|locator|tracing|maintenance|extension|deferral|voicemail) "
+        r"(?:fee|fees|charge|charges|surcharge|surcharges|cost|costs)",
         r"surcharges?",
         r"(?:payment|phone|card|letter|mailing|postage|notice|paper) (?:fee|fees|charge|charges)",
         r"(?:charge|fee) for (?:sending|mailing|calling|writing|contacting)",
@@ -154,6 +156,7 @@ LEGAL_ACTION = Pattern(
         r"judg(?:e)?ment is pending",
         r"a judge will rule",
         r"legal action has (?:started|begun|been taken)",
+        r"(?:started|begun|begin|initiated|commenced|opened) (?:legal|court) (?:proceedings|action)",
         r"file against you (?:today|tomorrow|this week)",
         r"(?:to avoid|scheduled for) a hearing",
     ),
@@ -194,6 +197,8 @@ AUTHORITY_NOTICE = Pattern(
 _ZH_AUDIENCE = (
     r"(?:家人|家里人|家属|父母|爸妈|你妈|你爸|老婆|老公|爱人|配偶|孩子|子女|亲戚|亲友|朋友|同事|领导|老板|"
     r"单位|公司|人事|hr|邻居|房东|村委会|居委会|村里|通讯录|联系人|同学|群里|公司群|家族群|他们|她们|"
+    r"前妻|前夫|女朋友|男朋友|对象|表哥|表姐|表弟|表妹|哥哥|姐姐|弟弟|妹妹|儿子|女儿|班主任|老师|辅导员|"
+    r"室友|舍友|"
     r"好友|微信好友|qq好友|村支书)"
 )
 _ZH_TELL = (
@@ -202,7 +207,9 @@ _ZH_TELL = (
 )
 _EN_AUDIENCE = (
     r"(?:your (?:mother|mom|father|dad|parents|wife|husband|spouse|partner|kids|children|son|daughter|"
-    r"sister|brother|family|relatives|in laws|boss|manager|employer|supervisor|coworkers|co workers|"
+    r"ex wife|ex husband|ex|girlfriend|boyfriend|fiance|fiancee|"
+    r"sister|brother|family|relatives|in laws|cousins?|aunt|uncle|grandparents|roommates?|housemates?|"
+    r"flatmates?|teachers?|boss|manager|employer|supervisor|coworkers|co workers|"
     r"colleagues|neighbors|neighbours|friends|pastor|landlord|references|contacts|church|office|"
     r"workplace|company)|hr at \w+|everyone (?:in|at|you)|your \w+ s (?:boss|manager|family))"
 )
@@ -210,7 +217,9 @@ _EN_TELL = (
     r"(?:tell|telling|told|let|letting|inform|informing|notify|notifying|call|calling|phone|text|"
     r"texting|email|emailing|e mail|message|write to|writing to|letter to|contact|contacting|share|"
     r"sharing|explain|explaining|discuss|discussing|hearing about|hear about|find out|learn about|"
-    r"gets? a (?:text|call|letter|message|notice)|reach out to|send (?:\w+ ){0,3}to|be told|know)"
+    r"gets? a (?:text|call|letter|message|notice)|reach out to|send (?:\w+ ){0,3}to|be told|know|"
+    r"mention|mentioned|mentioning|explained|left (?:a )?(?:voicemail|message)|leave (?:a )?(?:voicemail|message)|"
+    r"mailed (?:\w+ ){0,4}to|faxed (?:\w+ ){0,4}to|sent (?:\w+ ){0,4}to|addressed to)"
 )
 
 #: Disclosure of the debt to third parties, said to the debtor: a way of telling (告诉, let … know,
@@ -221,8 +230,14 @@ DISCLOSE_THIRD = Pattern(
     Category.DISCLOSURE,
     _zh(
         _ZH_TELL + r"[^，。！？,!?]{0,12}?" + _ZH_AUDIENCE,
+        # The audience first, as the topic: "你前妻那边我们也联系过了".
+        _ZH_AUDIENCE
+        + r"[^，。！？,!?]{0,6}?(?:我们|我)(?:也|都|已经|已)*(?:联系|通知|告诉|说)(?:过|了)",
         r"(?:让|叫)" + _ZH_AUDIENCE + r".{0,8}?知道",
-        _ZH_AUDIENCE + r"[^。！？!?]{0,10}?(?:都会|都将|会|将)?(?:知道|收到)",
+        # Knowing needs no modal ("你领导知道你欠钱吗"); receiving does ("都会收到"), so a
+        # receipt's "本公司…已收到您的还款" names no audience being told.
+        _ZH_AUDIENCE + r"[^，,。！？!?】]{0,10}?(?:(?:都会|都将|会|将)[^，,。！？!?]{0,4}?)?知道",
+        _ZH_AUDIENCE + r"[^，,。！？!?】]{0,10}?(?:都会|都将|会|将)[^，,。！？!?]{0,4}?收到",
     ),
     _en(
         _EN_TELL + r"(?: \w+){0,4} " + _EN_AUDIENCE,
@@ -230,13 +245,17 @@ DISCLOSE_THIRD = Pattern(
         + r"(?: \w+){0,4} (?:will|would|gets?|get|are going to)(?: \w+){0,2} "
         + _EN_TELL,
         _EN_AUDIENCE
-        + r"(?: \w+){0,3} (?:hearing|finding out|learning|knowing|hears|finds out|learns)",
+        + r"(?: \w+){0,3} (?:hearing|finding out|learning|knowing|hears?|finds? out|learns?)",
+        # What the audience already said or knows: the telling has happened.
+        _EN_AUDIENCE + r" (?:says|said|told us|knows|now knows|already knows)",
     ),
     "CN-MSG-NO-DISCLOSURE; PIPL art. 10; FDCPA §805(b); Reg F §1006.6(d)",
 )
-_DEBT_ZH = re.compile(r"欠|逾期|借款|贷款|借了钱|借钱|还钱|不还|债|账单|催收|老赖|赖账")
+_DEBT_ZH = re.compile(
+    r"欠|逾期|借款|贷款|借了钱|借钱|还钱|还账|还款|账款|烂账|欠账|不还|债|账单|催收|老赖|赖账"
+)
 _DEBT_EN = re.compile(
-    r"debt|owe|overdue|past due|balance|loan|default|unpaid|late payment|arrears|collection",
+    r"debt|owe|overdue|past[ -]due|balance|loan|default|unpaid|late payment|arrears|collection",
     re.IGNORECASE,
 )
 _GAPS = re.compile(r"[\W_]+")
@@ -265,6 +284,12 @@ _SIGNATURE = re.compile(r"(?:——|--|—)\s*[^。！？\n]{0,14}(?:法院|公�
 #: A stated limit on contact ("最多", "no more than"): a fact about frequency, not a threat.
 LAWFUL_FREQ = re.compile(r"最多|不超过|至多|上限|at most|no more than|up to", re.IGNORECASE)
 _CONTRACT = re.compile(r"合同|协议|约定|agreement|contract|as agreed", re.IGNORECASE)
+#: "合同里没写也得交", "not in your contract": the contract named to say the charge is not in it.
+_NOT_IN = re.compile(
+    r"(?:合同|协议)(?:里|上|中)?(?:没|未|并未|没有)(?:写|约定|规定|提)|"
+    r"(?:not|isn.t|aren.t|wasn.t|never) (?:in|part of|listed in|covered by) (?:your|the) (?:contract|agreement)",
+    re.IGNORECASE,
+)
 
 
 def _matches(pattern: Pattern, views: Views) -> Iterator[tuple[int, int]]:
@@ -321,12 +346,17 @@ def pattern_findings(views: Views, ctx: ScreeningContext) -> list[tuple[Finding,
     for pattern in PATTERNS:
         if pattern is DISCLOSE_THIRD and ctx.role != "debtor":
             continue  # what a contact may be told is the contact rule's (context_rules.py)
+        if pattern is DISCLOSE_THIRD and not _names_debt(plain):
+            # Every match needs a statement naming the debt; a text that names none anywhere
+            # has no such statement, so its (costly, audience-first) scan is skipped.
+            continue
         spans: list[Span] = []
         for s, e in _matches(pattern, views):
             clause = _clause(text, s, e)
             if pattern is HARASSMENT and LAWFUL_FREQ.search(clause):
                 continue  # "我们每天最多联系您一次" states a limit, not a threat
-            if pattern is FEES and _CONTRACT.search(_sentence(text, s, e)):
+            sentence = _sentence(text, s, e) if pattern is FEES else ""
+            if pattern is FEES and _CONTRACT.search(sentence) and not _NOT_IN.search(sentence):
                 continue  # a charge the contract provides for is a fact
             if pattern is DISCLOSE_THIRD and (
                 not _names_debt(_statement(plain, s, e)) or _STOPPED.search(plain, 0, s)

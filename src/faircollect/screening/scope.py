@@ -63,12 +63,17 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
 
 def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     """True when some negation cue governs ``hit``, or is a negated form containing it
-    ("不另收" holds "另收"). An A-not-A question ("要不要发到抖音", "会不会") asks, it does not deny."""
+    ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
+    ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
+    it does not deny; 不得不 means must."""
+    if _bare_not(text, hit.start):
+        return True
     for n in negators:
         if (
             _a_not_a(text, n.start)
             or _GERUND_SUBJECT.match(text, n.start)
             or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
+            or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
@@ -78,9 +83,13 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     return False
 
 
-#: "Not paying is a crime": a clause that opens with not + gerund names its subject, and the
-#: claim that follows is asserted, not denied.
-_GERUND_SUBJECT = re.compile(r"(?:not|never)\s+\w+ing\s+(?:is|are|means|will|can|could)\b", re.I)
+#: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
+#: (and its object) names its subject, and the claim that follows is asserted, not denied.
+_GERUND_SUBJECT = re.compile(
+    r"(?:not|never)\s+\w+ing(?:\s+\w+){0,3}\s+"
+    r"(?:is|are|means|will|can|could)\b",
+    re.I,
+)
 
 
 #: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
@@ -99,7 +108,8 @@ def _a_not_a(text: str, start: int) -> bool:
 _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
-    r"陌生人|诈骗电话|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
+    r"陌生人|诈骗电话|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
+    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
     r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
@@ -116,15 +126,31 @@ _WARN_EN = re.compile(
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
 )
+#: Every English cue holds one of these (a test checks each alternative): a text with none of
+#: them skips the long alternation, which Python's engine tries at every position.
+WARN_EN_WORDS = (
+    "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
+    "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
+    "hang up", "not from us", "ignore", "crime", "civil matter",
+)  # fmt: skip
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
 
-def warning_sentences(text: str) -> list[tuple[int, int]]:
+def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
     """[start, end) of every sentence that warns the reader against something (anti-fraud
-    notices, "if someone claims …"): the terms inside it are reported, not threatened."""
+    notices, "if someone claims …"): the terms inside it are reported, not threatened.
+
+    ``han`` and ``latin`` say whether the text holds Han characters and Latin letters (the
+    caller's views know): a script the text lacks has no cue to look for."""
     out: list[tuple[int, int]] = []
     whole = text.replace("’", "'").lower()
-    if len(whole) == len(text) and not (_WARN_ZH.search(whole) or _WARN_EN.search(whole)):
+    # Every Chinese cue holds a Han character and every English one a Latin letter, so a text
+    # without the script cannot hold its cues: the English scan (a long alternation tried at
+    # every position) is skipped on Chinese-only text and the Chinese one on English text.
+    if latin and not any(w in whole for w in WARN_EN_WORDS):
+        latin = False  # no English cue can match
+    patterns = tuple(p for p, on in ((_WARN_ZH, han), (_WARN_EN, latin)) if on)
+    if len(whole) == len(text) and not any(p.search(whole) for p in patterns):
         # A cue inside a sentence is a cue inside the text, so one scan of the whole text
         # settles most messages (the cues' look-behinds name letters, never punctuation).
         return out
@@ -134,7 +160,7 @@ def warning_sentences(text: str) -> list[tuple[int, int]]:
         bounds.append(len(text))
     for end in bounds:
         piece = text[start:end].replace("’", "'").lower()
-        for pattern in (_WARN_ZH, _WARN_EN):
+        for pattern in patterns:
             m = pattern.search(piece)
             if m and not _NOT_WARN.search(piece[: m.start()]):
                 out.append((start, end))
@@ -146,3 +172,106 @@ def warning_sentences(text: str) -> list[tuple[int, int]]:
 def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
     """True when ``span`` lies wholly inside one of ``regions``."""
     return any(s <= span.start and span.end <= e for s, e in regions)
+
+
+# ------------------------------------------------------------------ reported speech
+
+#: The reader's own report, complaint or question, or a "so-called" claim: what follows is what
+#: someone else said, reported back (您反映的“催收员称要联系您单位”一事, "your complaint that the
+#: caller threatened to visit"), not what this message says.
+_REPORT_ZH = re.compile(
+    r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
+    r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
+    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方)(?:声称|称|说|表示|扬言)"
+)
+_REPORT_EN = re.compile(
+    r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
+    r"(?: (?:that|about|regarding|saying))?|you (?:told us|reported|mentioned|said|wrote|complained|asked"
+    r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you))\b",
+    re.IGNORECASE,
+)
+_OPEN_QUOTE = re.compile(r"[“「『\"]")
+_QUOTE = re.compile(r"“[^”]{1,80}”|「[^」]{1,80}」|『[^』]{1,80}』|\"[^\"]{1,80}\"")
+#: How a Chinese report closes: the matter it names (一事, 的问题, 的情况).
+_REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说法|来电|短信|电话)")
+
+
+#: A message the reader received, asked about or supposed ("接到说您要被逮捕的电话？", "Got a text
+#: saying a warrant is out for you?", "if you get a call claiming …"): what it says is reported.
+_RECEIVED = re.compile(
+    r"(?:接到|收到)(?:过)?[^。！？，,]{0,8}?(?:说|称|声称)|"
+    r"\b(?:got|get|getting|received|receive) (?:a|an|any) (?:\w+ ){0,2}"
+    r"(?:texts?|calls?|emails?|letters?|messages?|voicemails?|notices?) "
+    r"(?:saying|claiming|that says|that claims|telling you|threatening)\b",
+    re.IGNORECASE,
+)
+_SUPPOSE = re.compile(
+    r"(?:如果|若|如|假如|要是|万一|\bif|\bwhen|\bwhenever)\W{0,2}\w{0,6}\W{0,2}\Z", re.I
+)
+
+
+_RECEIVED_WORDS = ("接到", "收到", "got ", "get ", "getting ", "receiv")
+
+
+def _received(lowered: str) -> list[tuple[int, int]]:
+    """The sentence around a received message's claim, when it is asked about or supposed (a
+    question, or after 如果 / if), never "你会收到…" (a promise of what will come)."""
+    out: list[tuple[int, int]] = []
+    if not any(w in lowered for w in _RECEIVED_WORDS):
+        return out  # every receipt frame holds one of these words
+    for m in _RECEIVED.finditer(lowered):
+        stop = _SENTENCE.search(lowered, m.end())
+        end = stop.end() if stop else len(lowered)
+        lo = 0
+        for b in _SENTENCE.finditer(lowered, 0, m.start()):
+            lo = b.end()
+        asked = "?" in lowered[m.end() : end] or "？" in lowered[m.end() : end]
+        if asked or _SUPPOSE.search(lowered, max(lo, m.start() - 12), m.start()):
+            out.append((lo, end))
+    return out
+
+
+def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
+    """[start, end) of stretches that report what someone else said or did: a quotation that
+    follows a report frame (the reader's complaint, a caller's claim, 所谓), a Chinese report
+    up to the matter it names (…一事), or an English sentence after "your complaint that" /
+    "you told us that". Their terms are reported, not asserted (as in a warning). ``han`` and
+    ``latin`` say which scripts the text holds (a frame of a script it lacks is not looked for)."""
+    out: list[tuple[int, int]] = []
+    lowered = text.replace("’", "'").lower()
+    out.extend(_received(lowered))
+    frames = [
+        *(_REPORT_ZH.finditer(lowered) if han else ()),
+        *(_REPORT_EN.finditer(lowered) if latin else ()),
+    ]
+    if not frames:
+        return out
+    for m in frames:
+        start = m.end()
+        # The quotation opens at the frame or within a few characters of it ("说要“…”").
+        opening = _OPEN_QUOTE.search(lowered, start, start + 4)
+        quote = _QUOTE.match(lowered, opening.start()) if opening else None
+        if quote is not None:
+            out.append((m.start(), quote.end()))
+            continue
+        stop = _SENTENCE.search(lowered, start)
+        limit = stop.start() if stop else len(lowered)
+        if m.re is _REPORT_ZH:
+            close = _REPORT_END_ZH.search(lowered, start, limit)
+            if close is not None:
+                out.append((m.start(), close.end()))
+        elif m.group().startswith(("your", "you")):
+            out.append((m.start(), limit))
+    return out
+
+
+#: A bare 不 or 没 before a term, opening a clause or a list item (after 、，：; or 也, 就, 并,
+#: 绝): "我们承诺：不上门、不公开" promises. Inside a clause it is often the debtor's condition
+#: ("你不还钱…"), so only these openings count.
+_BARE_NOT = re.compile(r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或)[不没](?:有)?\Z")
+
+
+def _bare_not(text: str, start: int) -> bool:
+    if start < 1 or text[start - 1] not in "不没有":
+        return False
+    return _BARE_NOT.search(text, max(0, start - 4), start) is not None

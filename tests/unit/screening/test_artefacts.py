@@ -158,3 +158,38 @@ def test_classifier_features_are_the_known_ngrams(rows) -> None:
         text = feature_text(views, views.lang)
         known = {clf.vocab[g] for g in ngrams(text) if g in clf.vocab}
         assert sorted(clf.features(text)) == sorted(known), r.id
+
+
+FROZEN_V2 = ROOT / "data" / "screening" / "test_frozen_v2.jsonl"
+FROZEN_V2_SHA256 = "bff6ff7475c211c2b59190db89b4a134d7f8b9332ad3335045782828f0adce1e"
+
+
+def test_frozen_v2_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
+    """The second frozen split (written before issue #15's third round of tuning) is byte for
+    byte as frozen, recorded in the docs, and shares no text with the corpus that is tuned on or with the first frozen split."""
+    import hashlib
+
+    assert hashlib.sha256(FROZEN_V2.read_bytes()).hexdigest() == FROZEN_V2_SHA256
+    assert FROZEN_V2_SHA256 in (ROOT / "docs" / "screening.md").read_text(encoding="utf-8")
+    frozen = read_corpus(FROZEN_V2)
+    assert len(frozen) >= 300
+    assert {r.split for r in frozen} == {"test"}
+    assert {r.lang for r in frozen} == {"zh", "en"}
+    must = sum(r.must_block for r in frozen)
+    assert 0.4 <= must / len(frozen) <= 0.6
+    seen = {r.text for r in rows} | {r.text for r in read_corpus(FROZEN)}
+    assert not seen & {r.text for r in frozen}
+
+
+DEV_ROUND6 = ROOT / "data" / "screening" / "dev_round6.jsonl"
+
+
+def test_round_six_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev messages of the third round (tuned on: the rules were fixed until
+    these passed), so a later change that breaks them shows here."""
+    rows = read_corpus(DEV_ROUND6)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02
