@@ -130,3 +130,52 @@ def test_the_cycle_matches_facts_recorded_with_the_number_as_typed(
     decided = _decided(app)
     assert decided["U2"] == ("queued", [])
     assert decided["U1"] == ("dropped", ["US-MEDIUM-OPTOUT"])
+
+
+def test_points_recorded_under_the_raw_text_are_re_keyed_when_the_database_opens(
+    capped: App, tmp_path: Path
+) -> None:
+    """A fact row keyed the old way (the keyed index of the text as typed, no scheme) is
+    re-keyed by the next process that opens the database with its PII key, once."""
+    from faircollect.adapters.db.contact_store import SqlContactStore
+    from faircollect.adapters.db.fact_rekey import rekey_fact_points
+
+    tape = write_tape(tmp_path / "tape", borrowers=PEOPLE, loans=LOANS, payments=[])
+    run_import(capped, tape, update=False, console=Console(quiet=True))
+    typed = {"B3": "+86 138 0013 8000", "B4": "Ann.Smith@Example.com"}
+    _record(capped, "U1", FactInput(FactKind.WRONG_NUMBER, contact_point=typed["B3"]))
+    _record(capped, "U2", FactInput(FactKind.EMAIL_ADDRESS, contact_point=typed["B4"],
+                                    used_at=AT))  # fmt: skip
+    pii = capped.pii
+    f = borrower_facts.c
+    with capped.engine.begin() as conn:  # as a release before the contact-point key wrote them
+        for fact_id, borrower_id in conn.execute(select(f.id, f.borrower_id)).all():
+            old = pii.index("contact_point", typed[borrower_id])
+            conn.execute(borrower_facts.update().where(f.id == fact_id)
+                         .values(point_index=old, point_scheme=None))  # fmt: skip
+
+    def wrong(app: App, point: str) -> bool:
+        with app.engine.connect() as conn:
+            facts = SqlContactStore(conn, pii=app.pii).recorded_facts("B3", "U1", point)
+        return point in facts.refused_contacts
+
+    assert not wrong(capped, "13800138000")  # the old key matches only the same text
+    reopened = bootstrap(capped.settings)
+    try:
+        assert wrong(reopened, "13800138000")
+        assert wrong(reopened, "+86-138-0013-8000")
+        with reopened.engine.connect() as conn:
+            keys = dict(conn.execute(select(f.borrower_id, f.point_index)).tuples().all())
+            schemes = set(conn.execute(select(f.point_scheme)).scalars())
+            stored = conn.execute(
+                select(borrowers.c.phone_index).where(borrowers.c.borrower_id == "B3")
+            ).scalar_one()
+            mails = SqlContactStore(conn, pii=pii).recorded_facts(
+                "B4", "U2", "ann.smith@example.com"
+            )
+        assert keys["B3"] == stored  # the cycle's reference to the stored phone now matches
+        assert set(mails.email_addresses) == {"ann.smith@example.com"}
+        assert schemes == {2}
+        assert rekey_fact_points(reopened.engine, pii) == 0  # once: nothing left
+    finally:
+        reopened.engine.dispose()

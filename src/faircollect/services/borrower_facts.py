@@ -29,7 +29,7 @@ from faircollect.services.authorization import (
     require,
 )
 from faircollect.services.borrower_facts_model import MEDIA, PERSON_WIDE, FactKind
-from faircollect.services.contact_points import point_key
+from faircollect.services.contact_points import POINT_SCHEME, point_key
 from faircollect.services.idempotency import (
     IdempotencyKey,
     IdempotentUnitOfWork,
@@ -230,6 +230,7 @@ def _row(
         "kind": fact.kind.value,
         "medium": medium,
         "point_index": key,  # services.contact_points: what the gate matches
+        "point_scheme": None if key is None else POINT_SCHEME,
         "point_enc": None if point is None else pii.seal("fact_point", borrower_id, point),
         "effective_at": at,
         "detail": _json(detail),

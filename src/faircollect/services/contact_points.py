@@ -23,8 +23,9 @@ comment 14(b)(2)(i)-2), the contact record export and the replays of past decisi
 one number as two across the change. The cycle's points, the history, the export and the
 masking keep their format.
 
-Facts stored before this key (the keyed index of the raw text) are re-keyed by
-`services.borrower_facts_rekey` (`faircollect facts rekey`).
+Facts stored before this key (the keyed index of the raw text, `point_scheme` None) are
+re-keyed when the database is opened with its PII key (`adapters.db.fact_rekey`): their sealed
+point is opened and keyed here, once, before any decision reads them.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ import re
 import unicodedata
 from typing import Protocol
 
+#: The key scheme of this module, stored with each fact's point (`borrower_facts.point_scheme`):
+#: a point recorded under another (none: the keyed index of the raw text) is re-keyed.
+POINT_SCHEME = 2
 PHONE_FIELD = "phone"  # the field of the borrowers' phone_index: a number keys to it
 POINT_FIELD = "contact_point"  # the field of every other point's key
 MIN_DIGITS, MAX_DIGITS = 6, 20  # as a borrower's number on a tape or at sign-in
