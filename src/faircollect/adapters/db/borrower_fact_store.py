@@ -127,7 +127,12 @@ class FactReads:
                 # Failing here beats deciding as if a recorded wrong number were not there.
                 raise RuntimeError("the contact store was built without the PII protector")
             if stored_phone is None:
-                stored_phone = self._conn.execute(_PHONE, {"b_id": borrower_id}).scalar()
+                # A chunk's fold: read once per debtor for the chunk (a store lives one
+                # transaction, in which a stored phone does not change).
+                known: dict[str, str | None] = self.__dict__.setdefault("_stored_phones", {})
+                if borrower_id not in known:
+                    known[borrower_id] = self._conn.execute(_PHONE, {"b_id": borrower_id}).scalar()
+                stored_phone = known[borrower_id]
             index = point_key(self._pii, contact_point, stored_phone_index=stored_phone)
         return fold_facts(
             facts,
