@@ -34,6 +34,7 @@ from faircollect.adapters.channels.router import AfterSend, ChannelLogs
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
 from faircollect.adapters.db.cycle_unit import SqlCycleUnit, SqlLocks, ensure_batch
+from faircollect.adapters.db.fact_rekey import RekeyError, rekey_fact_points
 from faircollect.adapters.db.key_checks import (
     has_audit_entries,
     record_check,
@@ -108,6 +109,11 @@ class App:
         engine = self._open()
         try:
             self._check_keys(engine)
+            # Facts recorded before the contact-point key are re-keyed before anything decides.
+            rekey_fact_points(engine, self.__dict__["pii"])
+        except RekeyError as exc:
+            engine.dispose()
+            raise ConfigError(str(exc)) from exc
         except BaseException:
             engine.dispose()
             raise

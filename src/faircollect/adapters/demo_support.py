@@ -14,7 +14,7 @@ from faircollect.adapters.audit_verify import VerifyReport, verify_log
 from faircollect.adapters.borrower_sim import BorrowerSimulator
 from faircollect.adapters.db.cycle_unit import App
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
-from faircollect.adapters.db.tables import borrowers, loans, payments, playbook_versions, users
+from faircollect.adapters.db.tables import loans, payments, playbook_versions, users
 from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
 
 
@@ -45,13 +45,11 @@ class DemoSupport:
         share of US and UK borrowers."""
         return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon, markets=markets)
 
-    def contact_points(self, currency: str) -> list[tuple[str, str]]:
-        """(loan, the contact point the cycle reaches its borrower on) for every loan in
-        `currency`, in loan order: the point the demo's recorded facts name."""
+    def borrowers_of(self, currency: str) -> list[tuple[str, str]]:
+        """(loan, its borrower) for every loan in `currency`, in loan order."""
         with self.app.engine.connect() as conn:
-            return [(str(loan), str(point)) for loan, point in conn.execute(
-                select(loans.c.loan_id, borrowers.c.phone_index)
-                .join(borrowers, borrowers.c.borrower_id == loans.c.borrower_id)
+            return [(str(loan), str(borrower)) for loan, borrower in conn.execute(
+                select(loans.c.loan_id, loans.c.borrower_id)
                 .where(loans.c.currency == currency).order_by(loans.c.loan_id)
             )]  # fmt: skip
 

@@ -91,6 +91,7 @@ def run_demo(
         report = importing.run_import(app, tape, update=False, console=console,
                                       actor=staff[Role.COLLECTIONS_MANAGER])  # fmt: skip
         borrower_phone = _one_borrowers_phone(tape / "borrowers.csv")
+        phones = _phones(tape / "borrowers.csv")  # in memory only, for the facts recorded
     console.print(f"imported: {report.new}, unchanged: {report.unchanged}")
     start = DEMO_END - timedelta(days=days - 1)
     clock = SystemClock()
@@ -103,7 +104,8 @@ def run_demo(
                                   text=text, where=name, templates=shipped_templates())  # fmt: skip
             approve_playbook(app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],
                              name=book.name, version=book.version)  # fmt: skip
-    consents = _record_us_consents(app, support, staff[Role.COLLECTOR], seed, start)
+    consents = _record_us_consents(app, support, staff[Role.COLLECTOR], seed, start, phones)
+    del phones
     console.print(
         f"US validation notices recorded; consent to texts and e-mails recorded for {consents}"
         " US borrowers"
@@ -146,9 +148,13 @@ def run_demo(
     return written
 
 
-def _record_us_consents(app: App, support: Any, actor: Actor, seed: int, start: date) -> int:
+def _record_us_consents(
+    app: App, support: Any, actor: Actor, seed: int, start: date, phones: dict[str, str]
+) -> int:
     """Record, through the facts use case, each US loan's validation notice and the consent
-    most US borrowers gave (see US_CONSENTED); returns how many borrowers consented.
+    most US borrowers gave (see US_CONSENTED) at their number as the tape has it (`phones`),
+    as a collector would type it; returns how many borrowers consented. The gate keys it to
+    the stored phone the cycle names (services.contact_points).
 
     They are recorded as of the start of the demo's first day, not when the demo happens to
     run (its days may lie ahead of the machine's clock): the gate's 60-day text safe harbor
@@ -157,7 +163,8 @@ def _record_us_consents(app: App, support: Any, actor: Actor, seed: int, start: 
     clock = FixedClock(given_at)
     rng = random.Random(f"{seed}/consent")  # noqa: S311 - a demo's draw, not a secret
     done: set[str] = set()
-    for loan_id, point in support.contact_points("USD"):
+    for loan_id, borrower_id in support.borrowers_of("USD"):
+        point = phones[borrower_id]
         record = [FactInput(FactKind.VALIDATION_NOTICE)]
         if point not in done and rng.randrange(US_CONSENTED) != 0:
             record += [FactInput(FactKind.TEXT_NUMBER, contact_point=point, used_at=given_at),
@@ -202,6 +209,12 @@ def create_demo_logins(app: App) -> list[identity.NewUser]:
 
 def _actor_of(new: identity.NewUser) -> Actor:
     return make_actor("user", new.user_id, new.username, new.roles)
+
+
+def _phones(path: Path) -> dict[str, str]:
+    """Each synthetic borrower's phone number, by borrower id."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return {row["borrower_id"]: row["phone"] for row in csv.DictReader(handle)}
 
 
 def _one_borrowers_phone(path: Path) -> str:

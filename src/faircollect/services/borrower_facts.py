@@ -29,6 +29,7 @@ from faircollect.services.authorization import (
     require,
 )
 from faircollect.services.borrower_facts_model import MEDIA, PERSON_WIDE, FactKind
+from faircollect.services.contact_points import POINT_SCHEME, point_key
 from faircollect.services.idempotency import (
     IdempotencyKey,
     IdempotentUnitOfWork,
@@ -115,6 +116,8 @@ class FactStore(LoanParties, Protocol):
     def agencies_of(self, loan_id: str) -> list[str]: ...
 
     def newest_decision(self) -> int: ...
+
+    def stored_phone_index(self, borrower_id: str) -> str | None: ...
 
     def add_fact(self, row: dict[str, Any]) -> int: ...
 
@@ -212,12 +215,22 @@ def _row(
     if fact.kind is FactKind.EMAIL_ADDRESS:
         detail.update(_email_address(fact, tz, now))
     pii = uow.pii
+    key = None
+    if point is not None:
+        stored = uow.gate.stored_phone_index(borrower_id)
+        if point == stored:
+            # A fact names the number or address itself: it is sealed and shown masked.
+            raise FieldError(
+                "body.contact_point", "invalid", "body.contact_point: the number itself"
+            )
+        key = point_key(pii, point, stored_phone_index=stored)
     return {
         "borrower_id": borrower_id,
         "loan_id": None if fact.kind in PERSON_WIDE else loan_id,
         "kind": fact.kind.value,
         "medium": medium,
-        "point_index": None if point is None else pii.index("contact_point", point),
+        "point_index": key,  # services.contact_points: what the gate matches
+        "point_scheme": None if key is None else POINT_SCHEME,
         "point_enc": None if point is None else pii.seal("fact_point", borrower_id, point),
         "effective_at": at,
         "detail": _json(detail),

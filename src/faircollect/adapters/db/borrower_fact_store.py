@@ -1,8 +1,9 @@
 """SQL reads and writes of the borrower-side facts (table `borrower_facts`).
 
 `FactReads` is mixed into the contact store: the gate's facts builder asks it for the facts in
-force for one request (`recorded_facts`). The request's contact point is matched by its keyed
-index, so no sealed value is opened on the decision path. `FactWrites` is mixed into the gate
+force for one request (`recorded_facts`). The request's contact point is matched by its key
+(`services.contact_points.point_key`, against the debtor's stored phone_index read with the
+facts), so no sealed value is opened on the decision path. `FactWrites` is mixed into the gate
 store the use cases of `services.borrower_facts` write through.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, func, insert, literal, or_, select, update
 
 from faircollect.adapters.db.fact_tables import borrower_facts
-from faircollect.adapters.db.tables import aware, contact_attempts, contact_decisions
+from faircollect.adapters.db.tables import aware, borrowers, contact_attempts, contact_decisions
 from faircollect.policy.model import VOICE, Outcome, RecipientRole
 from faircollect.services.borrower_facts_model import (
     FactKind,
@@ -24,10 +25,9 @@ from faircollect.services.borrower_facts_model import (
     StoredFactOwner,
     fold_facts,
 )
+from faircollect.services.contact_points import point_key
 from faircollect.services.gate_facts import RecordedFacts
 from faircollect.services.ports import PiiProtector
-
-POINT_FIELD = "contact_point"  # the keyed index's field name (pii.index)
 
 _f = borrower_facts.c
 _IN_FORCE = and_(_f.borrower_id == bindparam("b_id"), _f.ended_at.is_(None))
@@ -51,6 +51,9 @@ _FIRST = select(func.min(_a.at)).where(
     _a.borrower_id == bindparam("b_id"), _a.loan_id == bindparam("l_id"), _COMMUNICATED
 )
 _FIRST_BEFORE = _FIRST.where(_a.decision_ref < bindparam("ref"))
+# The debtor's stored phone_index: what tells the cycle's stored-phone reference from a typed
+# point, and what a typed number keys to (services.contact_points).
+_PHONE = select(borrowers.c.phone_index).where(borrowers.c.borrower_id == bindparam("b_id"))
 
 
 def _facts_and_first(facts_in_force: Any, first: Any) -> Any:
@@ -58,9 +61,11 @@ def _facts_and_first(facts_in_force: Any, first: Any) -> Any:
     communication about the loan; a single row of nulls but that time when there is no fact
     (an outer join from one row), so a decision pays one round trip, not two."""
     one = select(literal(1).label("one")).subquery()
-    return select(first.scalar_subquery().label("first_at"), borrower_facts).select_from(
-        one.outerjoin(borrower_facts, facts_in_force)
-    )
+    return select(
+        first.scalar_subquery().label("first_at"),
+        _PHONE.scalar_subquery().label("stored_phone"),
+        borrower_facts,
+    ).select_from(one.outerjoin(borrower_facts, facts_in_force))
 
 
 _READ = _facts_and_first(_IN_FORCE, _FIRST)
@@ -100,8 +105,9 @@ class FactReads:
         statement = _READ if known_before is None else _READ_BEFORE
         rows = self._conn.execute(statement, keys).mappings().all()
         first = rows[0]["first_at"] if rows else None
+        phone = rows[0]["stored_phone"] if rows else None
         facts = [stored_fact(r) for r in rows if r["id"] is not None]
-        return self._fold(facts, loan_id, contact_point, first)
+        return self._fold(facts, loan_id, contact_point, first, borrower_id, stored_phone=phone)
 
     def _fold(
         self,
@@ -109,13 +115,25 @@ class FactReads:
         loan_id: str,
         contact_point: str,
         first: datetime | None,
+        borrower_id: str,
+        *,
+        stored_phone: str | None = None,
     ) -> RecordedFacts:
+        """Fold `facts` for a request to `contact_point`, keyed against the debtor's stored
+        phone_index (`stored_phone`; read here when not given and a fact names a point)."""
         index = None
         if any(f.point_index is not None for f in facts):
             if self._pii is None:
                 # Failing here beats deciding as if a recorded wrong number were not there.
                 raise RuntimeError("the contact store was built without the PII protector")
-            index = self._pii.index(POINT_FIELD, contact_point)
+            if stored_phone is None:
+                # A chunk's fold: read once per debtor for the chunk (a store lives one
+                # transaction, in which a stored phone does not change).
+                known: dict[str, str | None] = self.__dict__.setdefault("_stored_phones", {})
+                if borrower_id not in known:
+                    known[borrower_id] = self._conn.execute(_PHONE, {"b_id": borrower_id}).scalar()
+                stored_phone = known[borrower_id]
+            index = point_key(self._pii, contact_point, stored_phone_index=stored_phone)
         return fold_facts(
             facts,
             loan_id=loan_id,
@@ -169,6 +187,11 @@ class FactWrites:
             {**r, "effective_at": aware(r["effective_at"]), "detail": json.loads(r["detail"])}
             for r in rows
         ]
+
+    def stored_phone_index(self, borrower_id: str) -> str | None:
+        """The borrower's stored phone_index (None: no such borrower)."""
+        found = self._conn.execute(_PHONE, {"b_id": borrower_id}).scalar()
+        return None if found is None else str(found)
 
     def newest_decision(self) -> int:
         """The id of the newest contact decision (0: none yet)."""

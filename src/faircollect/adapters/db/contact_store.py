@@ -293,7 +293,7 @@ class ChunkContactStore(SqlContactStore):
             )
         # A reservation made in the chunk is pending: never a communication yet.
         first = self._first.get((borrower_id, loan_id))
-        return self._fold(held, loan_id, contact_point, first)
+        return self._fold(held, loan_id, contact_point, first, borrower_id)
 
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest

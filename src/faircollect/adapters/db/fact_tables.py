@@ -19,7 +19,10 @@ borrower_facts = Table(
     Column("loan_id", String(64)),  # None: the fact holds for every loan of the borrower
     Column("kind", String(24), nullable=False),
     Column("medium", String(16)),  # an opted-out medium ("call", "sms", …)
-    Column("point_index", String(64)),  # keyed index of the contact point
+    Column("point_index", String(64)),  # the contact point's key (services.contact_points)
+    # The scheme point_index was computed under: services.contact_points.POINT_SCHEME; None for
+    # a point recorded before it (the keyed index of the raw text), re-keyed on open (fact_rekey).
+    Column("point_scheme", Integer),
     Column("point_enc", LargeBinary),  # the contact point, sealed
     Column("effective_at", DateTime(timezone=True), nullable=False),  # received, sent or used
     Column("detail", Text, nullable=False),  # JSON of the fact's non-personal fields
@@ -32,4 +35,5 @@ borrower_facts = Table(
     Column("ended_at", DateTime(timezone=True)),  # withdrawn or closed (None: in force)
     Column("ended_after", Integer),  # the newest contact decision when it ended
     Index("ix_borrower_facts_borrower", "borrower_id", "kind"),
+    Index("ix_borrower_facts_point_scheme", "point_scheme"),  # finds points left to re-key
 )

@@ -46,7 +46,15 @@ from faircollect.services.idempotency import IdempotencyConflictError
 router = APIRouter(prefix="/api/v1")
 LoanId = Annotated[str, Path(min_length=1, max_length=MAX_TEXT["id"])]
 Medium = Literal[MEDIA]  # type: ignore[valid-type]
-Point = Annotated[str, Field(min_length=1, max_length=MAX_STORED_CONTACT_POINT)]
+Point = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=MAX_STORED_CONTACT_POINT,
+        description="The number or address itself: a phone number in any formatting matches"
+        " the borrower's stored number written otherwise, an e-mail address whatever its case.",
+    ),
+]
 Note = Annotated[str, Field(max_length=MAX_TEXT["note"], description="Free text, sealed.")]
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 AT = "When it happened (received, sent, said): not after now; default now."
