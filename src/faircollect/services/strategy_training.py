@@ -19,7 +19,7 @@ from faircollect.scoring.table import Table
 from faircollect.simulation.driver import RunResult, run
 from faircollect.simulation.params import Parameters
 from faircollect.simulation.population import Population
-from faircollect.simulation.recorder import Recorder
+from faircollect.simulation.recorder import PREDUE, Recorder
 from faircollect.simulation.world import CONNECTED
 from faircollect.strategy.actions import ACTIONS
 from faircollect.strategy.engine import EngineSettings, EngineStrategy
@@ -72,6 +72,11 @@ def train(
         FEATURES.index("propensity"), propensity(result.population)[logs.account]
     )
     model = TLearner(settings.arms).fit(logs)
+    predue_logs = recorder.predue_decisions(result)
+    predue_logs = predue_logs.with_column(
+        FEATURES.index("propensity"), propensity(result.population)[predue_logs.account]
+    )
+    predue = TLearner((PREDUE,)).fit(predue_logs)
     log = result.log
     voice = np.array([a.is_voice for a in ACTIONS])[log["action"]]
     rates = [
@@ -81,7 +86,8 @@ def train(
         for s in DAY_SLOTS
     ]
     call_slot = DAY_SLOTS[int(np.argmax(rates))]
-    return Trained(EngineStrategy(model, settings, call_slot=call_slot), logs, propensity)
+    engine = EngineStrategy(model, settings, predue=predue, call_slot=call_slot)
+    return Trained(engine, logs, propensity)
 
 
 @dataclass(frozen=True)
@@ -161,4 +167,4 @@ class _Unbudgeted(EngineStrategy):
         s = engine.settings
         settings = EngineSettings(s.arms, 1.0, s.complaint_cost_minor, s.min_gain_minor,
                                   s.costs_minor)  # fmt: skip
-        super().__init__(engine.model, settings, engine.call_slot, name=engine.name)
+        super().__init__(engine.model, settings, engine.predue, engine.call_slot, name=engine.name)

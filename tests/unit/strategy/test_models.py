@@ -64,7 +64,7 @@ def _view(n: int, dpd: np.ndarray) -> AccountView:
         calls_today=z, messages_today=z, attempts_7d=z, connected_7d=z, days_since_contact=z + 9,
         promises_broken=z, promise_open=f, plan_active=f, agency=f, held=f, cures=z,
         complaints=z, promise_broken_today=f, plan_missed_today=f, paid_yesterday=f,
-        best_slot=z - 1, propensity=np.full(n, 0.5),
+        best_slot=z - 1, propensity=np.full(n, 0.5), late_months=z,
     )  # fmt: skip
 
 
