@@ -168,3 +168,11 @@ class _Unbudgeted(EngineStrategy):
         settings = EngineSettings(s.arms, 1.0, s.complaint_cost_minor, s.min_gain_minor,
                                   s.costs_minor)  # fmt: skip
         super().__init__(engine.model, settings, engine.predue, engine.call_slot, name=engine.name)
+
+
+def pilot_engine(settings: EngineSettings) -> EngineStrategy:
+    """The engine for a live strategy file: its models fitted on the simulated pilot (seeded,
+    so every process fits the same), until live logs are long enough to fit them on."""
+    from faircollect.simulation.params import load_parameters
+
+    return train(settings, load_parameters()).engine

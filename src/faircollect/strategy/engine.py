@@ -54,9 +54,13 @@ class EngineStrategy:
     _slot: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     last_scores: F64 = field(default_factory=lambda: np.zeros(0))
 
-    def decide(self, view: AccountView, allowed: Mask) -> tuple[I64, I64]:
-        """The action (NONE to wait) and its slot per account, for today."""
+    def decide(
+        self, view: AccountView, allowed: Mask, budget_share: float | None = None
+    ) -> tuple[I64, I64]:
+        """The action (NONE to wait) and its slot per account, for today; `budget_share`
+        replaces the file's daily budget (the live cycle, where the playbook's plan bounds it)."""
         s = self.settings
+        share = s.daily_budget_share if budget_share is None else budget_share
         n = view.n
         arms = np.array(self.model.arms, dtype=np.int64)
         late = (view.dpd > 0) & ~view.plan_active & ~view.promise_open
@@ -83,7 +87,9 @@ class EngineStrategy:
             gain = np.where(predue, p_gain, gain)
             chosen = np.where(predue, PREDUE, chosen)
         want = gain > s.min_gain_minor
-        budget = int(np.floor(s.daily_budget_share * max(int(late.sum()), 1)))
+        budget = int(np.floor(share * max(int(late.sum()), 1)))
+        if budget_share is not None and budget_share >= 1.0:
+            budget = n
         if int(want.sum()) > budget:
             keep = np.argsort(-np.where(want, gain, -np.inf), kind="stable")[:budget]
             want = np.zeros(n, dtype=bool)

@@ -113,7 +113,8 @@ class PlaybookStrategy:
 def predue_eligible(view: AccountView, allowed: Mask) -> Mask:
     """Current accounts three days before their due date that the gate lets receive the
     pre-due reminder (the shipped playbook's `predue_reminder` step)."""
-    return (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
+    due: Mask = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
+    return due
 
 
 def _buckets(dpd: I64) -> np.ndarray:
