@@ -17,7 +17,7 @@ from faircollect.scoring.features import repayment_features
 from faircollect.scoring.models import OneHotLogistic
 from faircollect.scoring.table import Table
 from faircollect.simulation.driver import RunResult, run
-from faircollect.simulation.params import Parameters
+from faircollect.simulation.params import Parameters, load_parameters
 from faircollect.simulation.population import Population
 from faircollect.simulation.recorder import PREDUE, Recorder
 from faircollect.simulation.world import CONNECTED
@@ -173,6 +173,4 @@ class _Unbudgeted(EngineStrategy):
 def pilot_engine(settings: EngineSettings) -> EngineStrategy:
     """The engine for a live strategy file: its models fitted on the simulated pilot (seeded,
     so every process fits the same), until live logs are long enough to fit them on."""
-    from faircollect.simulation.params import load_parameters
-
     return train(settings, load_parameters()).engine
