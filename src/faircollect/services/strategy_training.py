@@ -72,11 +72,8 @@ def train(
         FEATURES.index("propensity"), propensity(result.population)[logs.account]
     )
     model = TLearner(settings.arms).fit(logs)
-    predue_logs = recorder.predue_decisions(result)
-    predue_logs = predue_logs.with_column(
-        FEATURES.index("propensity"), propensity(result.population)[predue_logs.account]
-    )
-    predue = TLearner((PREDUE,)).fit(predue_logs)
+    predue = _reminder_model(settings, params, propensity, n=n, days=days, seed=seed + 1,
+                             gate=gate)  # fmt: skip
     log = result.log
     voice = np.array([a.is_voice for a in ACTIONS])[log["action"]]
     rates = [
@@ -88,6 +85,25 @@ def train(
     call_slot = DAY_SLOTS[int(np.argmax(rates))]
     engine = EngineStrategy(model, settings, predue=predue, call_slot=call_slot)
     return Trained(engine, logs, propensity)
+
+
+def _reminder_model(
+    settings: EngineSettings, params: Parameters, propensity: Propensity, *, n: int, days: int,
+    seed: int, gate: GateView,
+) -> TLearner:  # fmt: skip
+    """The pre-due reminder's model, fitted on a pilot of its own where the reminder is sent
+    with probability ½. Kept apart from the late accounts' pilot on purpose: randomising the
+    reminders changes who falls into arrears and when, and with it the late accounts' logs —
+    the late accounts' model fitted on such a pilot collected about a fifth less (seed 1,
+    10,000 accounts, 90 days: 9.5 against 12.2 million 元)."""
+    logger = RandomLogger(settings.arms, seed=seed, predue_share=0.5)
+    recorder = Recorder(logger)
+    result = run(logger, n=n, days=days, seed=seed, params=params, gate=gate, hook=recorder)
+    logs = recorder.predue_decisions(result)
+    logs = logs.with_column(
+        FEATURES.index("propensity"), propensity(result.population)[logs.account]
+    )
+    return TLearner((PREDUE,)).fit(logs)
 
 
 @dataclass(frozen=True)

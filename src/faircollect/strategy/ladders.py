@@ -172,14 +172,14 @@ class Holdout:
 class RandomLogger:
     """Logging policy for learning and off-policy evaluation: once a day per account in arrears,
     wait with probability `wait_share`, else one of the allowed `arms` uniformly, at a random
-    daytime slot; a current account three days before its due date gets the pre-due reminder
-    with probability `predue_share` (at 10:00), so the reminder's worth can be learned as well.
+    daytime slot; with `predue_share` above 0, a current account three days before its due date
+    gets the pre-due reminder with that probability (at 10:00), so its worth can be learned.
     The probability of what was chosen is recorded for every account."""
 
     arms: tuple[int, ...]
     seed: int
     wait_share: float = 0.5
-    predue_share: float = 0.5
+    predue_share: float = 0.0
     name: str = "random logger"
     _rng: np.random.Generator = field(init=False)
     _predue_rng: np.random.Generator = field(init=False)
