@@ -62,8 +62,10 @@ from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.playbooks import shipped_templates
 from faircollect.services.cycle import CycleJob
+from faircollect.services.cycle_strategy import CycleStrategy
 from faircollect.services.identity.ports import SessionTimes
 from faircollect.services.ports import Brand
+from faircollect.services.strategy_training import pilot_engine
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
 # Messages name a number to call; until a lender sets FAIRCOLLECT_BRAND_HOTLINE they carry this
@@ -311,6 +313,9 @@ class App:
             ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
             brand=self.brand,
             holder=f"pid {os.getpid()} on {socket.gethostname()}",
+            strategy=CycleStrategy(engine_for=pilot_engine,
+                                   strategy_units=lambda: self.unit_of_work(clock),
+                                   templates=shipped_templates()),
         )  # fmt: skip
 
     def close(self) -> None:

@@ -88,6 +88,7 @@ class AuditKind(IntEnum):
     STRATEGY_APPROVED = 1002
     STRATEGY_PROMOTED = 1003
     STRATEGY_ASSIGNED = 1004
+    STRATEGY_CHOICE = 1005
 
 
 class RecordError(ValueError):

@@ -112,17 +112,21 @@ def _ci(e: Estimate, money: bool = False, pct: bool = False) -> str:
 def render(ev: Evaluation, out: Console) -> None:
     """The tables `strategy evaluate` prints (means over seeds, 95 % intervals)."""
     s = ev.settings
-    table = Table("strategy", "collected", "contacts", "complaints", "cost", "violations",
-                  title=f"{s.seeds} seeds × {s.accounts:,} accounts × {s.days} days")  # fmt: skip
+    table = Table("strategy", "received", "collected (arrears)", "contacts", "complaints", "cost",
+                  "violations", title=f"{s.seeds} seeds × {s.accounts:,} accounts × {s.days} days"
+                  " (received = collected + instalments paid on their due date)")  # fmt: skip
     for kind, m in ev.summary.items():
-        table.add_row(LABELS[kind], _ci(m["collected_minor"], money=True), _ci(m["contacts"]),
+        table.add_row(LABELS[kind], _ci(m["received_minor"], money=True),
+                      _ci(m["collected_minor"], money=True), _ci(m["contacts"]),
                       _ci(m["complaints"]), _ci(m["cost_minor"], money=True),
                       f"{m['violations'].value:g}")  # fmt: skip
     out.print(table)
-    vs = Table("engine vs", "collected (engine / other)", "contacts (engine / other)",
-               "complaints (engine − other)", title="paired by seed")  # fmt: skip
+    vs = Table("engine vs", "received (engine / other)", "collected (engine / other)",
+               "contacts (engine / other)", "complaints (engine − other)",
+               title="paired by seed")  # fmt: skip
     for other, m in ev.versus.items():
-        vs.add_row(LABELS[other], _ci(m["collected_ratio"], pct=True),
+        vs.add_row(LABELS[other], _ci(m["received_ratio"], pct=True),
+                   _ci(m["collected_ratio"], pct=True),
                    _ci(m["contact_ratio"], pct=True), _ci(m["complaints"]))  # fmt: skip
     out.print(vs)
     fair = Table("strategy", "group", "accounts", "collected / account", "contacts / account",

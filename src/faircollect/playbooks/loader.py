@@ -145,10 +145,14 @@ def load_playbook(text: str, *, where: str, templates: Catalogue, pack: RulePack
             raise fail(s.line, f"step id {s.step_id!r} already used on line {seen[s.step_id]}")
         seen[s.step_id] = s.line
     _check_follow_ups(steps, fail)
+    engine = doc.get("engine", True)
+    if not isinstance(engine, bool):
+        raise fail(doc.line, "engine must be true or false (whether the strategy engine may"
+                             " fill this playbook's open choices)")  # fmt: skip
     return Playbook(
         name=str(doc["name"]), version=version, pack=pack.pack_id, steps=tuple(steps),
         sha256=hashlib.sha256(text.encode()).hexdigest(),
-        description=str(doc.get("description", "")),
+        description=str(doc.get("description", "")), engine=engine,
     )  # fmt: skip
 
 

@@ -85,6 +85,9 @@ class Playbook:
     steps: tuple[Step, ...]
     sha256: str
     description: str = ""
+    # Whether the strategy engine may fill the channel, template or "wait today" of this
+    # playbook's open steps for accounts in its cell (`engine: false` opts out).
+    engine: bool = True
 
     def step(self, step_id: str) -> Step:
         for s in self.steps:

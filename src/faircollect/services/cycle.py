@@ -33,6 +33,7 @@ from faircollect.services.authorization import Actor, Permission, require
 from faircollect.services.cycle_decide import CHUNK
 from faircollect.services.cycle_ports import CycleLocks, CycleUnit, DerivedLogs
 from faircollect.services.cycle_report import CycleBusyError, CycleError, CycleReport
+from faircollect.services.cycle_strategy import CycleStrategy
 from faircollect.services.ports import Brand
 
 CYCLE_LOCK = "faircollect-cycle"  # held for a whole run: runs of any dates share due tasks
@@ -53,6 +54,8 @@ class CycleJob:
     chunk: int = CHUNK  # tasks decided, and messages sent, per transaction
     packs: dict[str, RulePack] = field(default_factory=dict)
     books: dict[str, Playbook] = field(default_factory=dict)
+    # Champion/challenger: who fills each task's open choices (services/cycle_strategy.py).
+    strategy: CycleStrategy | None = None
 
     def pack(self, pack_id: str, on: date) -> RulePack:
         """The rule pack in force on `on` (loaded once per run and date)."""

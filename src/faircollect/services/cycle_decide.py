@@ -54,7 +54,11 @@ class Buffered:
 
 
 def decide(job: CycleJob, as_of: date, report: CycleReport) -> None:
-    """Decide every task due by `as_of`, a chunk per transaction, in task order."""
+    """Decide every task due by `as_of`, a chunk per transaction, in task order. With a
+    strategy step wired (`job.strategy`, services/cycle_strategy.py), the day's assignment is
+    recorded first and each chunk's tasks are played by their accounts' cells before the gate."""
+    if job.strategy is not None:
+        job.strategy.start_day(as_of)
     last = 0
     while True:
         with job.units() as uow:
@@ -62,17 +66,21 @@ def decide(job: CycleJob, as_of: date, report: CycleReport) -> None:
             tasks = store.due_tasks(as_of, last, job.chunk)
             if not tasks:
                 return
+            audit, chunk_end = Buffered(), tasks[-1]["id"]
+            if job.strategy is not None:
+                tasks = job.strategy.fill(uow, tasks, as_of, job.books, audit.append_records)
             requests = {
                 t["id"]: request_for(job, store, t, as_of, PACK_OF_CURRENCY[t["currency"]])
                 for t in tasks
                 if Action(t["action"]) in CONTACTING
             }
             contacts = _chunk_contacts(store, tasks, requests)
-            audit, held = Buffered(), store.held(as_of)
+            held = store.held(as_of)
             for task in tasks:
                 last = task["id"]
                 _decide_one(job, uow, contacts, audit, held, task, requests.get(task["id"]),
                             as_of, report)  # fmt: skip
+            last = chunk_end  # tasks the strategy step dropped are behind it too
             audit.flush(uow)
             uow.commit()
 

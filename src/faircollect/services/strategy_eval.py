@@ -29,7 +29,11 @@ from faircollect.strategy.ope import Estimate
 from faircollect.strategy.view import Strategy
 
 STRATEGIES = ("engine", "ladder", "playbook", "holdout")
-METRICS = ("collected_minor", "contacts", "complaints", "cost_minor", "violations")
+# received = collected from arrears + instalments paid on their due date: a strategy that skips
+# reminders sends more accounts into arrears, which can raise `collected` while the lender
+# receives less, so recovery is compared on what was received.
+METRICS = ("received_minor", "collected_minor", "ontime_minor", "contacts", "complaints",
+           "cost_minor", "violations")  # fmt: skip
 GROUPS = ("not protected", "protected")
 # Two-sided 95 % Student t quantiles by degrees of freedom (more than 30: the normal's).
 _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306,
@@ -113,7 +117,9 @@ def _one(kind: str, seed: int, settings: Settings, trained: Trained, params: Par
     breaches = invariants(result)
     t = result.totals
     violations = checked.refused + sum(breaches.values())
-    metrics = {"collected_minor": float(t.collected.sum()), "contacts": float(t.contacts.sum()),
+    metrics = {"received_minor": float(t.collected.sum() + t.ontime.sum()),
+               "ontime_minor": float(t.ontime.sum()),
+               "collected_minor": float(t.collected.sum()), "contacts": float(t.contacts.sum()),
                "complaints": float(t.complaints.sum()), "cost_minor": float(t.cost.sum()),
                "violations": float(violations)}  # fmt: skip
     return SeedRun(kind, seed, metrics, _groups(result), roll_rates(result),
@@ -206,6 +212,10 @@ def _summarise(ev: Evaluation) -> None:
         ev.versus[other]["contact_ratio"] = interval(
             [by[("engine", s)].metrics["contacts"] / max(by[(other, s)].metrics["contacts"], 1.0)
              for s in seeds]
+        )  # fmt: skip
+        ev.versus[other]["received_ratio"] = interval(
+            [by[("engine", s)].metrics["received_minor"]
+             / max(by[(other, s)].metrics["received_minor"], 1.0) for s in seeds]
         )  # fmt: skip
         ev.versus[other]["collected_ratio"] = interval(
             [by[("engine", s)].metrics["collected_minor"]

@@ -17,9 +17,9 @@ from faircollect.scoring.features import repayment_features
 from faircollect.scoring.models import OneHotLogistic
 from faircollect.scoring.table import Table
 from faircollect.simulation.driver import RunResult, run
-from faircollect.simulation.params import Parameters
+from faircollect.simulation.params import Parameters, load_parameters
 from faircollect.simulation.population import Population
-from faircollect.simulation.recorder import Recorder
+from faircollect.simulation.recorder import PREDUE, Recorder
 from faircollect.simulation.world import CONNECTED
 from faircollect.strategy.actions import ACTIONS
 from faircollect.strategy.engine import EngineSettings, EngineStrategy
@@ -72,6 +72,8 @@ def train(
         FEATURES.index("propensity"), propensity(result.population)[logs.account]
     )
     model = TLearner(settings.arms).fit(logs)
+    predue = _reminder_model(settings, params, propensity, n=n, days=days, seed=seed + 1,
+                             gate=gate)  # fmt: skip
     log = result.log
     voice = np.array([a.is_voice for a in ACTIONS])[log["action"]]
     rates = [
@@ -81,7 +83,27 @@ def train(
         for s in DAY_SLOTS
     ]
     call_slot = DAY_SLOTS[int(np.argmax(rates))]
-    return Trained(EngineStrategy(model, settings, call_slot=call_slot), logs, propensity)
+    engine = EngineStrategy(model, settings, predue=predue, call_slot=call_slot)
+    return Trained(engine, logs, propensity)
+
+
+def _reminder_model(
+    settings: EngineSettings, params: Parameters, propensity: Propensity, *, n: int, days: int,
+    seed: int, gate: GateView,
+) -> TLearner:  # fmt: skip
+    """The pre-due reminder's model, fitted on a pilot of its own where the reminder is sent
+    with probability ½. Kept apart from the late accounts' pilot on purpose: randomising the
+    reminders changes who falls into arrears and when, and with it the late accounts' logs —
+    the late accounts' model fitted on such a pilot collected about a fifth less (seed 1,
+    10,000 accounts, 90 days: 9.5 against 12.2 million 元)."""
+    logger = RandomLogger(settings.arms, seed=seed, predue_share=0.5)
+    recorder = Recorder(logger)
+    result = run(logger, n=n, days=days, seed=seed, params=params, gate=gate, hook=recorder)
+    logs = recorder.predue_decisions(result)
+    logs = logs.with_column(
+        FEATURES.index("propensity"), propensity(result.population)[logs.account]
+    )
+    return TLearner((PREDUE,)).fit(logs)
 
 
 @dataclass(frozen=True)
@@ -161,4 +183,10 @@ class _Unbudgeted(EngineStrategy):
         s = engine.settings
         settings = EngineSettings(s.arms, 1.0, s.complaint_cost_minor, s.min_gain_minor,
                                   s.costs_minor)  # fmt: skip
-        super().__init__(engine.model, settings, engine.call_slot, name=engine.name)
+        super().__init__(engine.model, settings, engine.predue, engine.call_slot, name=engine.name)
+
+
+def pilot_engine(settings: EngineSettings) -> EngineStrategy:
+    """The engine for a live strategy file: its models fitted on the simulated pilot (seeded,
+    so every process fits the same), until live logs are long enough to fit them on."""
+    return train(settings, load_parameters()).engine

@@ -45,6 +45,7 @@ class RunResult:
     dpd_by_day: npt.NDArray[np.int64]  # (days × accounts), after each day
     collected_by_day: npt.NDArray[np.int64]  # cumulative, (days × accounts)
     complaints_by_day: npt.NDArray[np.int64]
+    ontime_by_day: npt.NDArray[np.int64]  # cumulative instalments paid on their due date
     blocked: int  # picks the gate did not allow
     gate_decisions: int
     flags_at_contact: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -85,7 +86,7 @@ def run(
     if propensity is not None:
         world.propensity = propensity(pop)
     blocked, made = 0, gate.decisions
-    collected, complaints, flags = [], [], []
+    collected, complaints, ontime, flags = [], [], [], []
     for d in range(days):
         day = start + timedelta(days=d)
         world.begin_day(d)
@@ -106,11 +107,12 @@ def run(
         world.end_day(d)
         collected.append(world.totals.collected.copy())
         complaints.append(world.totals.complaints.copy())
+        ontime.append(world.totals.ontime.copy())
     return RunResult(
         strategy=strategy.name, seed=seed, start=start, days=days, population=pop,
         totals=world.totals, log=world.log.arrays(), dpd_by_day=np.array(world.dpd_by_day),
         collected_by_day=np.array(collected), complaints_by_day=np.array(complaints),
-        blocked=blocked, gate_decisions=gate.decisions - made,
+        ontime_by_day=np.array(ontime), blocked=blocked, gate_decisions=gate.decisions - made,
         flags_at_contact=np.concatenate(flags) if flags else np.zeros(0, dtype=np.int64),
     )  # fmt: skip
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faircollect.simulation.driver import RunResult
+from faircollect.strategy.actions import INDEX
 from faircollect.strategy.engine import FIRST_SLOT
-from faircollect.strategy.ladders import RandomLogger
+from faircollect.strategy.ladders import RandomLogger, predue_eligible
 from faircollect.strategy.uplift import F64, I64, LoggedDecisions, features
 from faircollect.strategy.view import AccountView, Mask
 
@@ -16,13 +17,16 @@ from faircollect.strategy.view import AccountView, Mask
 @dataclass
 class Recorder:
     """A driver hook: at the day's decision slot, the features, the arm and its probability of
-    every account in arrears; `decisions(result)` adds the outcome window's collections."""
+    every account in arrears; `decisions(result)` adds the outcome window's collections. The
+    pre-due reminders it randomised are kept apart (`predue_decisions`): their outcome is the
+    instalment paid on its due date, three days on."""
 
     logger: RandomLogger
     window: int = 7
     target: object | None = None  # a strategy with `decide`, whose choice is recorded too
     _rows: list[tuple[int, I64, F64, I64, F64, F64]] = field(default_factory=list)
     _targets: list[I64] = field(default_factory=list)
+    _predue: list[tuple[int, I64, F64, I64, F64, F64]] = field(default_factory=list)
 
     def __call__(self, view: AccountView, slot: int, picks: I64, probs: F64 | None,
                  allowed: Mask) -> None:  # fmt: skip
@@ -33,6 +37,10 @@ class Recorder:
         x = features(view)[rows]
         self._rows.append((view.day_index, rows, x, pick[rows], prob[rows],
                            view.arrears_minor[rows].astype(np.float64)))  # fmt: skip
+        due = np.flatnonzero(predue_eligible(view, allowed))
+        if len(due):
+            self._predue.append((view.day_index, due, features(view)[due], pick[due], prob[due],
+                                 view.instalment_minor[due].astype(np.float64)))  # fmt: skip
         decide = getattr(self.target, "decide", None)
         if decide is not None:
             self._targets.append(decide(view, allowed)[0][rows])
@@ -61,3 +69,31 @@ class Recorder:
         """The target strategy's choice for each kept decision (same order as `decisions`)."""
         keep = [k for k, r in enumerate(self._rows) if r[0] + self.window <= result.days]
         return np.concatenate([self._targets[k] for k in keep])
+
+    def predue_decisions(self, result: RunResult) -> LoggedDecisions:
+        """The randomised pre-due reminders: reward the instalment paid on its due date (the
+        due date falls in the run's end of day two days after the decision), complaint within
+        the same three days; `arrears` holds the instalment, so the model's share is the chance
+        of paying on time."""
+        keep = [r for r in self._predue if r[0] + PREDUE_WINDOW <= result.days]
+        if not keep:
+            raise ValueError("no pre-due decision has a complete outcome window; run longer")
+        ontime, complaints = result.ontime_by_day, result.complaints_by_day
+        rewards, comps = [], []
+        for day, rows, *_ in keep:
+            end = day + PREDUE_WINDOW - 1
+            before = ontime[day - 1, rows] if day else np.zeros(len(rows), dtype=np.int64)
+            rewards.append((ontime[end, rows] - before).astype(np.float64))
+            c0 = complaints[day - 1, rows] if day else np.zeros(len(rows), dtype=np.int64)
+            comps.append((complaints[end, rows] > c0).astype(np.float64))
+        arm = np.concatenate([r[3] for r in keep])
+        return LoggedDecisions(
+            x=np.vstack([r[2] for r in keep]), arm=np.where(arm == PREDUE, PREDUE, -1),
+            prob=np.concatenate([r[4] for r in keep]), reward=np.concatenate(rewards),
+            complaint=np.concatenate(comps), arrears=np.concatenate([r[5] for r in keep]),
+            account=np.concatenate([r[1] for r in keep]),
+        )  # fmt: skip
+
+
+PREDUE = INDEX["sms.predue"]
+PREDUE_WINDOW = 3  # decided three days before the due date, paid (or not) at the third day's end

@@ -102,6 +102,8 @@ class World:
         self.log = ContactLog()
         self.dpd_by_day: list[I64] = []
         self.propensity = np.full(n, 0.5)
+        # What a lender's statements show: months past due in the history before the run.
+        self.late_months = (pop.status > 0).sum(axis=1).astype(np.int64)
         self.day = 0
         t = params
         self.k_hazard, self.k_ontime = t.by_type("hazard"), t.by_type("ontime")
@@ -147,6 +149,7 @@ class World:
             cures=self.cures, complaints=self.seen_complaints,
             promise_broken_today=self.events[0], plan_missed_today=self.events[1],
             paid_yesterday=self.events[2], best_slot=self.best_slot, propensity=self.propensity,
+            late_months=self.late_months,
         )  # fmt: skip
 
     def ability_now(self) -> F64:

@@ -5,8 +5,12 @@ scored: expected collected over the outcome window above waiting's, minus the ac
 minus the complaint cost times its added complaint chance. The best action with a positive score
 is kept; if more accounts want a contact than the day's budget allows, the highest scores go.
 A call goes at the slot the account last answered (else the slot answered most often in the
-logs); a message at 10:00. The pre-due reminder of the playbook is kept as written. At its slot
-the gate decides again and has the last word.
+logs); a message at 10:00. The pre-due reminder is one more candidate when the engine has a
+model of it (`predue`, trained on randomised reminders): a current account three days before
+its due date gets it when the added chance of paying on time, times the instalment, is worth
+more than its cost and complaint risk, and it competes for the same budget as the late
+accounts' contacts. Without that model the reminder goes to everyone, as the playbook writes
+it. At its slot the gate decides again and has the last word.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ import numpy as np
 from faircollect.strategy.actions import ACTIONS, INDEX, slot_index
 from faircollect.strategy.uplift import F64, I64, TLearner, features
 from faircollect.strategy.view import NONE, AccountView, Mask
+
+PREDUE = INDEX["sms.predue"]
 
 MESSAGE_SLOT = slot_index("10:00")
 FIRST_SLOT = slot_index("09:00")
@@ -40,6 +46,7 @@ class EngineStrategy:
 
     model: TLearner
     settings: EngineSettings
+    predue: TLearner | None = None  # the pre-due reminder's model; None: send it to everyone
     call_slot: int = slot_index("19:00")
     name: str = "engine"
     _day: int = -1
@@ -47,9 +54,13 @@ class EngineStrategy:
     _slot: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     last_scores: F64 = field(default_factory=lambda: np.zeros(0))
 
-    def decide(self, view: AccountView, allowed: Mask) -> tuple[I64, I64]:
-        """The action (NONE to wait) and its slot per account, for today."""
+    def decide(
+        self, view: AccountView, allowed: Mask, budget_share: float | None = None
+    ) -> tuple[I64, I64]:
+        """The action (NONE to wait) and its slot per account, for today; `budget_share`
+        replaces the file's daily budget (the live cycle, where the playbook's plan bounds it)."""
         s = self.settings
+        share = s.daily_budget_share if budget_share is None else budget_share
         n = view.n
         arms = np.array(self.model.arms, dtype=np.int64)
         late = (view.dpd > 0) & ~view.plan_active & ~view.promise_open
@@ -63,19 +74,33 @@ class EngineStrategy:
         score = np.where(allowed[:, arms] & late[:, None], score, -np.inf)
         best = np.argmax(score, axis=1)
         gain = score[np.arange(n), best]
+        chosen = arms[best]
+        predue = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, PREDUE]
+        if self.predue is not None:
+            # Worth of the reminder: the added chance of paying on the due date × the instalment.
+            p_pay, p_comp = self.predue.predict(features(view), view.instalment_minor.astype(float))
+            p_gain = (
+                (p_pay[:, 1] - p_pay[:, 0])
+                - s.costs_minor[PREDUE]
+                - (s.complaint_cost_minor * np.maximum(p_comp[:, 1] - p_comp[:, 0], 0.0))
+            )
+            gain = np.where(predue, p_gain, gain)
+            chosen = np.where(predue, PREDUE, chosen)
         want = gain > s.min_gain_minor
-        budget = int(np.floor(s.daily_budget_share * max(int(late.sum()), 1)))
+        budget = int(np.floor(share * max(int(late.sum()), 1)))
+        if budget_share is not None and budget_share >= 1.0:
+            budget = n
         if int(want.sum()) > budget:
             keep = np.argsort(-np.where(want, gain, -np.inf), kind="stable")[:budget]
             want = np.zeros(n, dtype=bool)
             want[keep] = True
-        pick = np.where(want, arms[best], NONE).astype(np.int64)
+        pick = np.where(want, chosen, NONE).astype(np.int64)
         voice = np.array([a.is_voice for a in ACTIONS])[np.maximum(pick, 0)] & (pick != NONE)
         known = view.best_slot >= FIRST_SLOT
         slot = np.where(voice, np.where(known, view.best_slot, self.call_slot), MESSAGE_SLOT)
-        predue = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
-        pick = np.where(predue, INDEX["sms.predue"], pick)
-        slot = np.where(predue, MESSAGE_SLOT, slot)
+        if self.predue is None:  # no model of the reminder: the playbook's step as written
+            pick = np.where(predue, PREDUE, pick)
+            slot = np.where(predue, MESSAGE_SLOT, slot)
         self.last_scores = np.where(want, gain, 0.0)
         return pick, slot.astype(np.int64)
 

@@ -110,6 +110,13 @@ class PlaybookStrategy:
         return None
 
 
+def predue_eligible(view: AccountView, allowed: Mask) -> Mask:
+    """Current accounts three days before their due date that the gate lets receive the
+    pre-due reminder (the shipped playbook's `predue_reminder` step)."""
+    due: Mask = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
+    return due
+
+
 def _buckets(dpd: I64) -> np.ndarray:
     names = np.array(["M0", "M1", "M2", "M3", "M4", "M5", "M6", "M7+"])
     return names[np.minimum(np.ceil(dpd / 30.0).astype(np.int64), 7)]
@@ -165,13 +172,17 @@ class Holdout:
 class RandomLogger:
     """Logging policy for learning and off-policy evaluation: once a day per account in arrears,
     wait with probability `wait_share`, else one of the allowed `arms` uniformly, at a random
-    daytime slot. The probability of what was chosen is recorded for every account."""
+    daytime slot; with `predue_share` above 0, a current account three days before its due date
+    gets the pre-due reminder with that probability (at 10:00), so its worth can be learned.
+    The probability of what was chosen is recorded for every account."""
 
     arms: tuple[int, ...]
     seed: int
     wait_share: float = 0.5
+    predue_share: float = 0.0
     name: str = "random logger"
     _rng: np.random.Generator = field(init=False)
+    _predue_rng: np.random.Generator = field(init=False)
     _day: int = -1
     _pick: I64 = field(init=False)
     _slot: I64 = field(init=False)
@@ -179,6 +190,7 @@ class RandomLogger:
 
     def __post_init__(self) -> None:
         self._rng = np.random.default_rng([self.seed, 3])
+        self._predue_rng = np.random.default_rng([self.seed, 4])
         self._pick = self._slot = np.zeros(0, dtype=np.int64)
         self._prob = np.zeros(0)
 
@@ -204,6 +216,14 @@ class RandomLogger:
         self._slot = rng.choice(np.array(DAY_SLOTS), size=n)
         p_arm = (1.0 - self.wait_share) / np.maximum(count, 1)
         self._prob = np.where(count == 0, 1.0, np.where(wait, self.wait_share, p_arm))
+        # The pre-due reminder: drawn from its own stream so the late accounts' draws stay as
+        # they were.
+        due = predue_eligible(view, allowed)
+        send = due & (self._predue_rng.random(n) < self.predue_share)
+        self._pick = np.where(send, INDEX["sms.predue"], self._pick).astype(np.int64)
+        self._slot = np.where(due, DAY_SLOTS[1], self._slot)
+        self._prob = np.where(due, np.where(send, self.predue_share, 1.0 - self.predue_share),
+                              self._prob)  # fmt: skip
 
     def probabilities(self) -> F64 | None:
         return self._prob

@@ -25,6 +25,7 @@ FEATURES = (
     "bias", "dpd_30", "dpd_over_30", "dpd_over_60", "log_arrears", "one_instalment",
     "attempts_7d", "connected_7d", "recent_contact", "promises_broken", "promise_open",
     "plan_active", "agency", "cures", "complained", "propensity", "payday", "paid_yesterday",
+    "late_months",
 )  # fmt: skip
 
 
@@ -42,6 +43,7 @@ def features(view: AccountView) -> F64:
         view.plan_active.astype(float), view.agency.astype(float),
         np.minimum(view.cures, 5).astype(float), (view.complaints > 0).astype(float),
         view.propensity, np.full(view.n, payday), view.paid_yesterday.astype(float),
+        np.minimum(view.late_months, 6) / 6.0,
     )  # fmt: skip
     return np.column_stack(cols)
 
@@ -86,6 +88,11 @@ class TLearner:
     pay: dict[int, F64] = field(default_factory=dict)
     complaint: dict[int, F64] = field(default_factory=dict)
     counts: dict[int, int] = field(default_factory=dict)
+    # Complaints are rare (about one in a thousand contacts): a per-account linear model of them
+    # per arm is mostly noise, so each arm's weighted complaint rate, shrunk towards the pooled
+    # rate, is the floor of its prediction.
+    complaint_rate: dict[int, float] = field(default_factory=dict)
+    prior_weight: float = 2_000.0  # decisions' worth of the pooled rate in each arm's rate
 
     def fit(self, logs: LoggedDecisions) -> TLearner:
         """Fit every arm with enough decisions; an arm with too few is refused by name."""
@@ -100,6 +107,14 @@ class TLearner:
             self.pay[arm] = _ridge(logs.x[rows], share[rows], w, self.alpha)
             self.complaint[arm] = _ridge(logs.x[rows], logs.complaint[rows], w, self.alpha)
             self.counts[arm] = count
+        pooled = float(np.average(logs.complaint, weights=1.0 / logs.prob))
+        for arm in (NONE, *self.arms):
+            rows = logs.arm == arm
+            w = 1.0 / logs.prob[rows]
+            w = w / w.mean()
+            total = float(w.sum()) + self.prior_weight
+            rate = (float((w * logs.complaint[rows]).sum()) + self.prior_weight * pooled) / total
+            self.complaint_rate[arm] = rate
         return self
 
     def predict(self, x: F64, arrears: F64) -> tuple[F64, F64]:
@@ -107,7 +122,9 @@ class TLearner:
         column 0 for waiting, then `arms` in order."""
         order = (NONE, *self.arms)
         pay = np.column_stack([x @ self.pay[a] for a in order])
-        comp = np.column_stack([x @ self.complaint[a] for a in order])
+        comp = np.column_stack(
+            [np.maximum(x @ self.complaint[a], self.complaint_rate.get(a, 0.0)) for a in order]
+        )
         return np.clip(pay, 0.0, 1.0) * arrears[:, None], np.clip(comp, 0.0, 1.0)
 
     def value_of(self, x: F64, arrears: F64, arm: I64) -> F64:

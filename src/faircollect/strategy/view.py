@@ -48,6 +48,7 @@ class AccountView:
     paid_yesterday: Mask
     best_slot: I64  # the slot of the account's last connected call, NONE when none
     propensity: F64  # repayment propensity from scoring (0-1)
+    late_months: I64  # of the last six monthly statements, those past due
 
     @property
     def n(self) -> int:

@@ -139,3 +139,11 @@ def test_a_held_account_starts_no_contacting_step() -> None:
     assert [p.step_id for p in held] == ["d30_review"]  # people's steps still start
     sms = plan(book, account(dpd=1, previous_dpd=0, bucket="M1", paused=True), [], day)
     assert sms == []
+
+
+def test_a_playbook_may_opt_out_of_the_strategy_engine_and_only_with_a_boolean() -> None:
+    step = "  - id: a\n    when: {dpd: 1}\n    do: send\n    channel: sms\n    template: overdue.first\n"
+    assert load(step).engine is True  # by default the engine fills the open choices
+    assert load(step, head=HEAD.replace("steps:", "engine: false\nsteps:")).engine is False
+    with pytest.raises(PlaybookError, match="engine must be true or false"):
+        load(step, head=HEAD.replace("steps:", "engine: sometimes\nsteps:"))

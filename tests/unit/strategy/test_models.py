@@ -3,6 +3,7 @@ the gate and its budget."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -64,7 +65,7 @@ def _view(n: int, dpd: np.ndarray) -> AccountView:
         calls_today=z, messages_today=z, attempts_7d=z, connected_7d=z, days_since_contact=z + 9,
         promises_broken=z, promise_open=f, plan_active=f, agency=f, held=f, cures=z,
         complaints=z, promise_broken_today=f, plan_missed_today=f, paid_yesterday=f,
-        best_slot=z - 1, propensity=np.full(n, 0.5),
+        best_slot=z - 1, propensity=np.full(n, 0.5), late_months=z,
     )  # fmt: skip
 
 
@@ -86,3 +87,61 @@ def test_the_engine_picks_only_allowed_actions_within_its_budget() -> None:
     # The slot picks at the decision slot are only those planned for it.
     at_first = engine.choose(view, FIRST_SLOT, allowed)
     assert set(np.unique(at_first)) <= {NONE, *np.unique(picks)}
+
+
+PREDUE = INDEX["sms.predue"]
+
+
+def _predue_model(worth_late_months: float) -> TLearner:
+    """A reminder model: paying on time is 60 % without a reminder; a reminder adds
+    `worth_late_months` × the late-months feature (0-1)."""
+    p = len(FEATURES)
+    model = TLearner((PREDUE,))
+    base = np.zeros(p)
+    base[0] = 0.6
+    with_reminder = base.copy()
+    with_reminder[FEATURES.index("late_months")] = worth_late_months
+    model.pay, model.complaint = (
+        {NONE: base, PREDUE: with_reminder},
+        {NONE: base * 0, PREDUE: base * 0},
+    )
+    return model
+
+
+def _late_model() -> TLearner:
+    """A late accounts' model: a text collects 10 % of the arrears more than waiting."""
+    p = len(FEATURES)
+    model = TLearner((SMS,))
+    wait, text = np.zeros(p), np.zeros(p)
+    text[0] = 0.1
+    model.pay, model.complaint = {NONE: wait, SMS: text}, {NONE: wait * 0, SMS: wait * 0}
+    return model
+
+
+def test_the_pre_due_reminder_goes_where_it_is_worth_it_and_competes_for_the_budget() -> None:
+    n = 200
+    view = _view(n, np.zeros(n, dtype=np.int64))
+    view = replace(view, days_to_due=np.full(n, 3), late_months=np.where(np.arange(n) < 50, 6, 0))
+    allowed = np.ones((n, 20), dtype=bool)
+    costs = tuple(5 for _ in range(20))
+    engine = EngineStrategy(_late_model(), EngineSettings((SMS,), 1.0, 0, 0, costs),
+                            predue=_predue_model(0.3))  # fmt: skip
+    # Nobody is late, so the budget is floor(1.0 × max(0, 1)) = 1: the best-worth reminder only.
+    picks, _ = engine.decide(view, allowed, budget_share=None)
+    assert (picks[50:] == NONE).all()  # no late months: the reminder adds nothing
+    assert int((picks == PREDUE).sum()) == 1
+    # Without the budget's limit, every account with late months is reminded, the others not.
+    picks, _ = engine.decide(view, allowed, budget_share=1.0)
+    assert (picks[:50] == PREDUE).all()
+    assert (picks[50:] == NONE).all()
+    # Without a reminder model the playbook's reminder goes to everyone, as written.
+    playbook_like = EngineStrategy(_late_model(), EngineSettings((SMS,), 1.0, 0, 0, costs))
+    picks, _ = playbook_like.decide(view, allowed)
+    assert (picks == PREDUE).all()
+    # One late account: its text is worth 10 % of 100,000, a reminder 30 % of an instalment of
+    # 100,000; the budget (one contact) goes to a reminder.
+    mixed = replace(view, dpd=np.where(np.arange(n) == 199, 10, 0),
+                    days_to_due=np.where(np.arange(n) == 199, 0, 3))  # fmt: skip
+    picks, _ = engine.decide(mixed, allowed)
+    assert int((picks != NONE).sum()) == 1
+    assert picks[:50].tolist().count(PREDUE) == 1

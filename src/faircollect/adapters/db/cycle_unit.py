@@ -17,6 +17,7 @@ from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.cycle_store import SqlCyclePlanning
 from faircollect.adapters.db.locks import exclusive
 from faircollect.adapters.db.outbox_store import SqlCycleOutbox
+from faircollect.adapters.db.strategy_cycle_store import SqlStrategyCycleStore
 from faircollect.adapters.db.tables import batch_runs
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.domain.delinquency import BucketScheme
@@ -69,6 +70,10 @@ class SqlCycleUnit(SqlUnitOfWork):
     @cached_property
     def cycle(self) -> SqlCycleStore:
         return SqlCycleStore(self.connection, pii=self.pii)
+
+    @cached_property
+    def strategy_cycle(self) -> SqlStrategyCycleStore:
+        return SqlStrategyCycleStore(self.connection)
 
     @cached_property
     def delivery(self) -> BoundDelivery:
