@@ -23,7 +23,6 @@ from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from faircollect.adapters.audit_keys import load_signing_key
 from faircollect.adapters.audit_ops import FileWitness, SqlLogVerifier
 from faircollect.adapters.audit_store import AuditLog, StandaloneLog
 from faircollect.adapters.audit_store import open_log as open_audit_log
@@ -35,18 +34,13 @@ from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
 from faircollect.adapters.db.cycle_unit import SqlCycleUnit, SqlLocks, ensure_batch
 from faircollect.adapters.db.fact_rekey import RekeyError, rekey_fact_points
-from faircollect.adapters.db.key_checks import (
-    has_audit_entries,
-    record_check,
-    sealed_sample,
-    stored_checks,
-)
 from faircollect.adapters.db.report_store import SqlBatchJob
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
 from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.adapters.demo_support import DemoSupport
+from faircollect.adapters.key_opening import KeyOpeningError, KeySources, WrongKeyError, open_keys
 from faircollect.adapters.model_store import ModelStore
-from faircollect.adapters.pii import PiiCipher, PiiKeyError, key_check_value, load_master_key
+from faircollect.adapters.pii import PiiCipher
 from faircollect.adapters.portfolio_generator import GeneratedTape, generate_portfolio
 from faircollect.adapters.reference_data import load_lpr_table
 from faircollect.adapters.runners import build_runner
@@ -54,7 +48,7 @@ from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.adapters.tape import TapeError
 from faircollect.adapters.tape_job import SqlTapeImport
-from faircollect.audit.checkpoint import CheckpointError, SigningKey
+from faircollect.audit.checkpoint import SigningKey
 from faircollect.config import DEFAULT_DB, Settings, sqlite_file
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
@@ -149,47 +143,20 @@ class App:
         return engine
 
     def _check_keys(self, engine: Engine) -> None:
-        """Load both keys and compare them with the database's key check values (recording
-        them on first use); a mismatch stops the process before any data is touched."""
+        """Open both keys, checked against the database (`adapters.key_opening`); a mismatch
+        stops the process before any data is touched."""
         s = self.settings
-        stored = stored_checks(engine)
-        # A key file is made only for a database without data sealed or signed by a key: one
-        # written before key check values existed has its key somewhere, to be found, not
-        # replaced.
-        sample = None if "pii" in stored else sealed_sample(engine)
-        new_pii = "pii" not in stored and sample is None
-        new_audit = "audit" not in stored and not has_audit_entries(engine)
+        sources = KeySources(s.pii_key, s.pii_key_path(), s.audit_key, s.audit_key_path(),
+                             s.audit_origin)  # fmt: skip
         try:
-            master = load_master_key(s.pii_key, s.pii_key_path(), create=new_pii)
-            signing = load_signing_key(
-                s.audit_key, s.audit_key_path(), s.audit_origin, create=new_audit
-            )
-        except (PiiKeyError, CheckpointError) as exc:
+            keys = open_keys(engine, sources)
+        except WrongKeyError as exc:
+            raise KeyMismatchError(str(exc)) from exc
+        except KeyOpeningError as exc:
             raise ConfigError(str(exc)) from exc
-        where = "FAIRCOLLECT_PII_KEY" if s.pii_key else str(s.pii_key_path())
-        cipher = PiiCipher(master)
-        if sample is not None and not cipher.can_open("name", *sample):
-            # Data written before key checks existed: the key must open it before it is recorded.
-            raise KeyMismatchError(
-                f"{where}: this is not the PII key the database's personal data was sealed"
-                " with; nothing was read or written"
-            )
-        if record_check(engine, "pii", key_check_value(master)) != key_check_value(master):
-            raise KeyMismatchError(
-                f"{where}: this is not the PII key the database was written with (its key check"
-                " value differs); nothing was read or written. Use the database's key"
-                " (FAIRCOLLECT_PII_KEY, FAIRCOLLECT_KEY_FILE or FAIRCOLLECT_HOME)"
-            )
-        where = "FAIRCOLLECT_AUDIT_KEY" if s.audit_key else str(s.audit_key_path())
-        if record_check(engine, "audit", signing.public.hex()) != signing.public.hex():
-            raise KeyMismatchError(
-                f"{where}: this is not the audit key the database's log was signed with;"
-                " nothing was read or written. Use the database's key (FAIRCOLLECT_AUDIT_KEY,"
-                " FAIRCOLLECT_AUDIT_KEY_FILE or FAIRCOLLECT_HOME)"
-            )
-        self.__dict__["master_key"] = master
-        self.__dict__["pii"] = cipher
-        self.__dict__["audit_key"] = signing
+        self.__dict__["master_key"] = keys.master
+        self.__dict__["pii"] = keys.pii
+        self.__dict__["audit_key"] = keys.signing
 
     @cached_property
     def master_key(self) -> bytes:

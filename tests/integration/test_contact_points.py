@@ -21,7 +21,6 @@ from faircollect.adapters.db.fact_tables import borrower_facts
 from faircollect.adapters.db.tables import borrowers, workflow_tasks
 from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services import cycle_dispatch
 from faircollect.services.borrower_facts import FactInput, record_borrower_fact
@@ -32,6 +31,7 @@ from tests.integration.cycle_kit import run as run_cycle
 from tests.integration.service_support import bearer
 from tests.integration.test_api_facts import Resolver, allowed, blocked_by, emails_used, record, us
 from tests.integration.test_cycle_currencies import AT, BOOK, CAP, DAY, TERMS
+from tests.tape_loader import run_import
 
 PEOPLE = [
     # A US consumer reached on a Chinese mobile, as a tape writes it (no country code).

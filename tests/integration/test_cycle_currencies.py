@@ -21,7 +21,6 @@ from faircollect.bootstrap import App, bootstrap
 from faircollect.config import Settings
 from faircollect.domain.loans import RepaymentMethod
 from faircollect.domain.schedules import generate_schedule
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.services import cycle_dispatch
 from faircollect.services.borrower_facts import FactInput, record_borrower_fact
@@ -29,6 +28,7 @@ from faircollect.services.borrower_facts_model import FactKind
 from tests.integration.conftest import LOAN, write_tape
 from tests.integration.cycle_kit import adopt, person
 from tests.integration.cycle_kit import run as run_cycle
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
 DAY = date(2026, 12, 3)  # the first instalments fell due yesterday: 1 day past due

@@ -19,7 +19,6 @@ from faircollect.adapters.db.tables import contact_decisions, loan_states, loans
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import FixedClock
 from faircollect.playbooks import shipped_templates
 from faircollect.services.cycle import CycleJob
@@ -33,6 +32,7 @@ from faircollect.strategy.view import NONE
 from tests.integration.cycle_kit import adopt
 from tests.integration.cycle_kit import run as run_cycle
 from tests.integration.strategy_kit import CHECKER, MAKER, OPERATOR, THREE_CELLS, audit_records
+from tests.tape_loader import run_import
 
 AT = datetime(2026, 11, 30, tzinfo=UTC)
 DAY = date(2026, 12, 3)
