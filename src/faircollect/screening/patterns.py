@@ -136,9 +136,8 @@ FEES = Pattern(
     "CN-MSG-NO-EXTRA-FEES; NIFA 2018 art. 19; Reg F §1006.22(b)",
 )
 
-#: A claim that a lawsuit, judgment or enforcement exists or is imminent: checked against the
-#: account's truth (``ScreeningContext.legal_action``) (CN-MSG-NO-FAKE-LEGAL; Reg F
-#: §1006.18(c)(2) false representation of legal process, §1006.18(c)(5) threat not intended).
+#: A claim that a suit, judgment or enforcement exists or is imminent, checked against the truth
+#: (``context.legal_action``; CN-MSG-NO-FAKE-LEGAL; Reg F §1006.18(c)(2), (c)(5)).
 LEGAL_ACTION = Pattern(
     "SCR-LEGAL-ACTION-CLAIM",
     Category.FALSE_LEGAL,
@@ -151,7 +150,8 @@ LEGAL_ACTION = Pattern(
         r"缺席判决",
     ),
     _en(
-        r"(?:a )?lawsuit has (?:already )?been filed",
+        r"(?:a )?lawsuit has (?:already )?been filed|(?:the )?court has (?:already )?(?:ruled|decided)",
+        r"judg(?:e)?ment (?:has been|was|has already been) (?:entered|issued|granted)",
         r"(?:we have|we ve) (?:already )?(?:filed|sued)",
         r"judg(?:e)?ment is pending",
         r"a judge will rule",

@@ -218,3 +218,17 @@ def test_round_six_dev_messages_meet_the_targets() -> None:
     assert result["caught_recall"] >= 0.97
     assert result["block_recall"] >= 0.95
     assert result["compliant_blocked_rate"] <= 0.02
+
+
+DEV_ROUND7 = ROOT / "data" / "screening" / "dev_round7.jsonl"
+
+
+def test_round_seven_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev batch of the fourth round (tuned on), so a later change that breaks
+    its negations, reports and contact-rule statements shows here."""
+    rows = read_corpus(DEV_ROUND7)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02
