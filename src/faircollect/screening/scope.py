@@ -20,7 +20,7 @@ _ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
 _EN_MARKER = re.compile(
     r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
     r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
-    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone)\b",
+    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone|just|instead|rather|simply)\b",
     re.IGNORECASE,
 )
 _DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECASE)
@@ -66,7 +66,7 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
     ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
     it does not deny; 不得不 means must."""
-    if _bare_not(text, hit.start):
+    if _bare_not(text, hit.start) or _post_negated(text, hit.end):
         return True
     for n in negators:
         if (
@@ -81,6 +81,27 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
         if governs(text, n.end, hit.start):
             return True
     return False
+
+
+#: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
+#: your home is something we don't do", "calling your boss isn't something we will ever do".
+#: 不是没做过 (a double negative) affirms.
+_POST_NEG = re.compile(
+    r"[^。！？!?]{0,16}?(?<!不是)(?<!并非)(?:绝对|绝|从来|永远|也|都)?(?:不会|从不|从没|从未|没|不)(?:有)?"
+    r"(?:做|干|这样做|这么做)(?:过)?(?:的)?"
+    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
+    r"(?:(?:never|don t|do not|won t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
+    re.I,
+)
+
+
+def _post_negated(text: str, end: int) -> bool:
+    m = _POST_NEG.match(text.replace("'", " ").replace("’", " "), end)
+    if m is None:
+        return False
+    said = m.group().lower()
+    # English: either the pro-verb is negated ("something we don't do") or the copula is.
+    return not said.isascii() or " not " in said or "n t " in said or "never" in said
 
 
 #: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
@@ -121,7 +142,7 @@ _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
-    r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
@@ -131,7 +152,7 @@ _WARN_EN = re.compile(
 WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
-    "hang up", "not from us", "ignore", "crime", "civil matter",
+    "hang up", "from us", "by us", "ignore", "crime", "civil matter",
 )  # fmt: skip
 _ANAPHOR = re.compile(r"\s*(?:那|这|此|以上|上述|that|this|it|these|those|such)", re.I)
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
@@ -333,7 +354,7 @@ def contact_rule_sentences(text: str) -> list[tuple[int, int]]:
 #: "we no longer call", "our policy forbids …"): what follows is a promise of restraint.
 _COMMIT = re.compile(
     r"(?:我们|我司|本公司|本平台|公司|我方|催收人员|催收员|工作人员|员工)[^。！？，,]{0,6}?"
-    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没有|承诺)"
+    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺)"
     r"|\b(?:we|our (?:\w+ ){0,3}(?:staff|agents?|collectors?|team|polic(?:y|ies)|rules?|code of conduct"
     r"|guidelines?|company|representatives?|employees?)"
     r"|(?:nobody|no one) from (?:us|our \w+))\b[^.,;]{0,30}?\b(?:never|not|no longer|won t|don t|didn t"
@@ -342,10 +363,14 @@ _COMMIT = re.compile(
 )
 #: Restraint denied is a threat: 不会放过你, "we will not stop", "won't hesitate".
 _NO_RESTRAINT = re.compile(
-    r"放过|罢休|手软|客气|饶|停手|算了|stop|hesitate|give up|let (?:this|it|you)|go away|back down"
+    r"放过|罢休|手软|客气|饶|停|算了|stop|hesitate|give up|let (?:this|it|you)|go away|back down"
     r"|rest\b|quit|forget",
     re.I,
 )
+
+
+#: Where a postposed negation may begin (its match starts at a term's end).
+_PRO_VERB = re.compile(r"(?<=[，,的事])|\b(?=is|are)", re.I)
 
 
 def commits(text: str) -> bool:
@@ -353,6 +378,10 @@ def commits(text: str) -> bool:
     the company or its staff as subject) and denies no restraint ("我们不会放过你")."""
     lowered = text.replace("’", " ").replace("'", " ").lower()
     m = _COMMIT.search(lowered)
+    if m is None:
+        m = next(
+            (p for p in _PRO_VERB.finditer(lowered) if _post_negated(lowered, p.start())), None
+        )
     if m is None:
         return False
     return _NO_RESTRAINT.search(lowered, m.start()) is None

@@ -95,3 +95,36 @@ def test_a_ruling_claimed_without_one_is_false() -> None:
     assert (
         screen(text, context=ScreeningContext(legal_action="judgment")).verdict is not Verdict.BLOCK
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "去您单位找您这种事，我们从来不做。",
+        "Posting about your account online is something we never do.",
+        "Contacting your neighbours isn't something our staff will ever do.",
+    ],
+)
+def test_a_negation_after_its_term_denies_it(text: str) -> None:
+    ctx = CN if any("\u4e00" <= c <= "\u9fff" for c in text) else EN
+    assert screen(text, context=ctx).verdict is not Verdict.BLOCK, screen(text, context=ctx).rules
+
+
+def test_a_double_negative_after_the_term_affirms() -> None:
+    assert screen("上门找你这种事，我们不是没做过。", context=CN).verdict is Verdict.BLOCK
+
+
+def test_a_message_denied_as_ours_is_a_warning() -> None:
+    text = "That voicemail saying deputies would come for you tomorrow did not come from us."
+    assert screen(text, context=EN).verdict is not Verdict.BLOCK
+
+
+def test_a_contrast_ends_the_negation() -> None:
+    assert screen("No need for the portal, just Zelle me the money.", context=EN).verdict is (
+        Verdict.BLOCK
+    )
+
+
+def test_a_denied_pause_is_no_promise() -> None:
+    assert not commits("我们不会停的，每天从早打到晚。")
+    assert screen("我们不会停的，每天从早打到晚。", context=CN).verdict is Verdict.BLOCK
