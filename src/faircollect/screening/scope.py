@@ -89,19 +89,22 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
 _POST_NEG = re.compile(
     r"[^。！？!?]{0,16}?(?<!不是)(?<!并非)(?:绝对|绝|从来|永远|也|都)?(?:不会|从不|从没|从未|没|不)(?:有)?"
     r"(?:做|干|这样做|这么做)(?:过)?(?:的)?"
-    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
-    r"(?:(?:never|don t|do not|won t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
+    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n['’ ]t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
+    r"(?:(?:never|don['’ ]t|do not|won['’ ]t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
     re.I,
 )
 
 
 def _post_negated(text: str, end: int) -> bool:
-    m = _POST_NEG.match(text.replace("'", " ").replace("’", " "), end)
+    m = _POST_NEG.match(text, end)
     if m is None:
         return False
     said = m.group().lower()
     # English: either the pro-verb is negated ("something we don't do") or the copula is.
-    return not said.isascii() or " not " in said or "n t " in said or "never" in said
+    return not said.isascii() or _EN_NOT.search(said) is not None
+
+
+_EN_NOT = re.compile(r" not |n['’ ]t |never")
 
 
 #: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
