@@ -23,7 +23,14 @@ from faircollect.screening.model import (
 )
 from faircollect.screening.normalize import build_views
 from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
-from faircollect.screening.scope import inside, negated, reported_regions, warning_sentences
+from faircollect.screening.scope import (
+    commits,
+    contact_rule_sentences,
+    inside,
+    negated,
+    reported_regions,
+    warning_sentences,
+)
 
 #: Longest text screened: far above any SMS, e-mail body or letter the product sends.
 MAX_CHARS = 20_000
@@ -110,11 +117,6 @@ def _screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits, scope)
     ]
-    checked = False
-    if ctx.legal_action in ("filed", "judgment"):
-        kept = _true_of_the_suit(findings, ctx.legal_action)
-        checked = len(kept) < len(findings)  # the truth answered a claim the words made
-        findings = kept
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
         # not do (reveal the debt) is the contact rule's, below.
@@ -131,11 +133,18 @@ def _screen(
         spans = tuple(s for s in found.spans if not negated(s, negators, scope))
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
+    checked = False  # the pattern findings are judged too (a court named as the suit's place)
+    if ctx.legal_action in ("filed", "judgment"):
+        kept = _true_of_the_suit(findings, ctx.legal_action, scope)
+        checked = len(kept) < len(findings)  # the truth answered a claim the words made
+        findings = kept
     # Read on the folded text, so a warning in traditional or full-width characters is one too.
     han, latin = views.han_count > 0, views.latin_count > 0
     warned = warning_sentences(views.folded, han=han, latin=latin)
     # A report of what someone else said (the reader's complaint quoted back) is quoted too.
     warned.extend(reported_regions(views.folded, han=han, latin=latin))
+    # A statement of the contact rule itself ("your contact only gets a call-back request").
+    warned.extend(contact_rule_sentences(views.folded))
     if warned and views.fold_origin is not None:
         where = views.fold_origin
         warned = [(where[s], where[e - 1] + 1) for s, e in warned if e > s]
@@ -155,9 +164,17 @@ def _screen(
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
-            if warned or checked or ctx.role != "debtor" or verdict is Verdict.REVIEW or denied():
+            if (
+                warned
+                or checked
+                or ctx.role != "debtor"
+                or verdict is Verdict.REVIEW
+                or denied()
+                or commits(scope)
+            ):
                 # A warning quotes what it warns against, a contact's message is judged by the
-                # contact rule, a claim the rules sent to a person (a lawsuit whose truth is
+                # contact rule, the company's promise of restraint ("we no longer call") is
+                # read by the rules, a claim the rules sent to a person (a lawsuit whose truth is
                 # unknown) is theirs to judge, and one the account's truth showed true (the
                 # court's summons in a filed suit) is no false claim: the classifier alone only
                 # asks a person to look.
@@ -185,11 +202,19 @@ def _unquote(findings: list[Finding], warned: list[tuple[int, int]]) -> list[Fin
 
 #: Papers a real suit produces: naming them is no impersonation once the suit exists.
 _COURT_PAPER = re.compile(
-    r"传票|判决书|裁定书|起诉状|应诉通知|开庭通知|summons|subpoena|court papers?", re.I
+    r"传票|判决书|裁定书|起诉状|应诉通知|开庭通知|summons|subpoena|court papers?|process server",
+    re.I,
 )
 
 
-def _true_of_the_suit(findings: list[Finding], legal_action: str) -> list[Finding]:
+#: A court named as the place or actor of the real suit ("filed in the county court", "served by
+#: the court", "向朝阳区人民法院提起诉讼"), not as the message's voice.
+_COURT_AS_PLACE = re.compile(
+    r"(?:\b(?:in|at|with|before|by|to|from)\s+(?:the\s+)?(?:[\w.]+\s+){0,3}|向|在|由|经)\Z", re.I
+)
+
+
+def _true_of_the_suit(findings: list[Finding], legal_action: str, text: str) -> list[Finding]:
     """What the account's truth makes lawful to say (CN-MSG-NO-FAKE-LEGAL; Reg F §1006.18(c)(2)
     forbids only false representations): with a suit filed, the court's own papers ("开庭时间以
     法院传票为准", "you will receive a summons"); with a judgment, its enforcement (garnishment,
@@ -199,6 +224,12 @@ def _true_of_the_suit(findings: list[Finding], legal_action: str) -> list[Findin
         if f.rule == "SCR-GARNISH-REVIEW" and legal_action == "judgment":
             continue
         if f.rule == "SCR-IMPERSONATE-DIRECT" and all(_COURT_PAPER.search(s.text) for s in f.spans):
+            continue
+        if f.rule == "SCR-IMPERSONATE-NOTICE" and all(
+            re.fullmatch(r"(?:district|county|state|superior) court", s.text, re.I)
+            and _COURT_AS_PLACE.search(text, max(0, s.start - 40), s.start)
+            for s in f.spans
+        ):
             continue
         out.append(f)
     return out

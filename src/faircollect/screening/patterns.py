@@ -52,7 +52,7 @@ HARASSMENT = Pattern(
         r"每(?:个)?小时(?:一|都|给你)",
         r"(?:打|呼|拨|call)到你?(?:接|回|还)",
         r"直到你?(?:接|回电|回复)",
-        r"打爆|轰炸|夺命连环",
+        r"打爆|轰炸|夺命连环|从早(?:上)?(?:打|拨|呼)到晚|(?:日夜|没日没夜|白天黑夜)(?:不停|地)?(?:打|拨|呼)",
         r"(?:24|二十四)小时.{0,4}(?:不间断|轮流|不停|连续|打|呼|拨|电话)",
         r"不间断.{0,2}(?:呼叫|拨打|打)",
         r"不停(?:地)?(?:给你)?(?:打|拨|呼|发)",
@@ -136,9 +136,8 @@ FEES = Pattern(
     "CN-MSG-NO-EXTRA-FEES; NIFA 2018 art. 19; Reg F §1006.22(b)",
 )
 
-#: A claim that a lawsuit, judgment or enforcement exists or is imminent: checked against the
-#: account's truth (``ScreeningContext.legal_action``) (CN-MSG-NO-FAKE-LEGAL; Reg F
-#: §1006.18(c)(2) false representation of legal process, §1006.18(c)(5) threat not intended).
+#: A claim that a suit, judgment or enforcement exists or is imminent, checked against the truth
+#: (``context.legal_action``; CN-MSG-NO-FAKE-LEGAL; Reg F §1006.18(c)(2), (c)(5)).
 LEGAL_ACTION = Pattern(
     "SCR-LEGAL-ACTION-CLAIM",
     Category.FALSE_LEGAL,
@@ -151,7 +150,8 @@ LEGAL_ACTION = Pattern(
         r"缺席判决",
     ),
     _en(
-        r"(?:a )?lawsuit has (?:already )?been filed",
+        r"(?:a )?lawsuit has (?:already )?been filed|(?:the )?court has (?:already )?(?:ruled|decided)",
+        r"judg(?:e)?ment (?:has been|was|has already been) (?:entered|issued|granted)",
         r"(?:we have|we ve) (?:already )?(?:filed|sued)",
         r"judg(?:e)?ment is pending",
         r"a judge will rule",

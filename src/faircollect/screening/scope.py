@@ -20,7 +20,7 @@ _ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
 _EN_MARKER = re.compile(
     r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
     r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
-    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone)\b",
+    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone|just|instead|rather|simply)\b",
     re.IGNORECASE,
 )
 _DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECASE)
@@ -66,7 +66,7 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
     ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
     ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
     it does not deny; 不得不 means must."""
-    if _bare_not(text, hit.start):
+    if _bare_not(text, hit.start) or _post_negated(text, hit.end):
         return True
     for n in negators:
         if (
@@ -81,6 +81,30 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
         if governs(text, n.end, hit.start):
             return True
     return False
+
+
+#: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
+#: your home is something we don't do", "calling your boss isn't something we will ever do".
+#: 不是没做过 (a double negative) affirms.
+_POST_NEG = re.compile(
+    r"[^。！？!?]{0,16}?(?<!不是)(?<!并非)(?:绝对|绝|从来|永远|也|都)?(?:不会|从不|从没|从未|没|不)(?:有)?"
+    r"(?:做|干|这样做|这么做)(?:过)?(?:的)?"
+    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n['’ ]t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
+    r"(?:(?:never|don['’ ]t|do not|won['’ ]t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
+    re.I,
+)
+
+
+def _post_negated(text: str, end: int) -> bool:
+    m = _POST_NEG.match(text, end)
+    if m is None:
+        return False
+    said = m.group().lower()
+    # English: either the pro-verb is negated ("something we don't do") or the copula is.
+    return not said.isascii() or _EN_NOT.search(said) is not None
+
+
+_EN_NOT = re.compile(r" not |n['’ ]t |never")
 
 
 #: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
@@ -121,7 +145,7 @@ _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
-    r"hang up|not from us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
     re.IGNORECASE,
@@ -131,8 +155,9 @@ _WARN_EN = re.compile(
 WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
-    "hang up", "not from us", "ignore", "crime", "civil matter",
+    "hang up", "from us", "by us", "ignore", "crime", "civil matter",
 )  # fmt: skip
+_ANAPHOR = re.compile(r"\s*(?:那|这|此|以上|上述|that|this|it|these|those|such)", re.I)
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
 
@@ -158,14 +183,17 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     bounds = [m.end() for m in _SENTENCE.finditer(text)]
     if not bounds or bounds[-1] < len(text):
         bounds.append(len(text))
+    before = 0  # where the sentence before this one starts
     for end in bounds:
         piece = text[start:end].replace("’", "'").lower()
         for pattern in patterns:
             m = pattern.search(piece)
             if m and not _NOT_WARN.search(piece[: m.start()]):
-                out.append((start, end))
+                # "有人让您交“修复费”？那是骗局": a warning that opens by pointing back ("that
+                # is a scam") warns against the sentence before it too.
+                out.append((before if _ANAPHOR.match(piece) else start, end))
                 break
-        start = end
+        before, start = start, end
     return out
 
 
@@ -182,12 +210,23 @@ def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
 _REPORT_ZH = re.compile(
     r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
     r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
-    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方)(?:声称|称|说|表示|扬言)"
+    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)(?:曾经?)?"
+    r"(?:声称|称|说过|说|表示|扬言|反映|投诉)"
+)
+#: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
+#: what the reader reported, quoted back up to the noun that closes it.
+_ABOUT_ZH = re.compile(
+    r"(?:你|你们)?(?:关于|针对|对于)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
 )
 _REPORT_EN = re.compile(
     r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
     r"(?: (?:that|about|regarding|saying))?|you (?:told us|reported|mentioned|said|wrote|complained|asked"
-    r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you))\b",
+    r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you)"
+    # Someone else's report or an agent's words reported back ("a borrower reported an agent
+    # saying …"): the rest of the sentence is what they said.
+    r"|(?:customers?|borrowers?|consumers?|clients?|users?) (?:have )?(?:reported|told us|said|complained"
+    r"|mentioned|claimed)(?: that)?|an? (?:agent|collector|caller|representative) (?:saying|said|told you"
+    r"|threatened))\b",
     re.IGNORECASE,
 )
 _OPEN_QUOTE = re.compile(r"[“「『\"]")
@@ -199,7 +238,10 @@ _REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说�
 #: A message the reader received, asked about or supposed ("接到说您要被逮捕的电话？", "Got a text
 #: saying a warrant is out for you?", "if you get a call claiming …"): what it says is reported.
 _RECEIVED = re.compile(
-    r"(?:接到|收到)(?:过)?[^。！？，,]{0,8}?(?:说|称|声称)|"
+    r"(?:接到|收到)(?:过)?[^。！？，,]{0,8}?(?:说|称|声称|要求)|"
+    r"有人(?:打电话|发短信)?(?:告诉你|跟你说|对你说|和你说|说|称|声称|让你|要求你)|"
+    r"\b(?:someone|somebody|anyone|a caller) (?:told|tells|telling|says|said|claims|claimed|asks|asked)"
+    r" (?:you|that)\b|"
     r"\b(?:got|get|getting|received|receive) (?:a|an|any) (?:\w+ ){0,2}"
     r"(?:texts?|calls?|emails?|letters?|messages?|voicemails?|notices?) "
     r"(?:saying|claiming|that says|that claims|telling you|threatening)\b",
@@ -210,7 +252,10 @@ _SUPPOSE = re.compile(
 )
 
 
-_RECEIVED_WORDS = ("接到", "收到", "got ", "get ", "getting ", "receiv")
+_RECEIVED_WORDS = (
+    "接到", "收到", "有人", "got ", "get ", "getting ", "receiv", "someone", "somebody", "anyone",
+    "a caller",
+)  # fmt: skip
 
 
 def _received(lowered: str) -> list[tuple[int, int]]:
@@ -244,6 +289,8 @@ def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list
         *(_REPORT_ZH.finditer(lowered) if han else ()),
         *(_REPORT_EN.finditer(lowered) if latin else ()),
     ]
+    if han:
+        out.extend((m.start(), m.end()) for m in _ABOUT_ZH.finditer(lowered))
     if not frames:
         return out
     for m in frames:
@@ -260,7 +307,7 @@ def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list
             close = _REPORT_END_ZH.search(lowered, start, limit)
             if close is not None:
                 out.append((m.start(), close.end()))
-        elif m.group().startswith(("your", "you")):
+        elif m.re is _REPORT_EN:
             out.append((m.start(), limit))
     return out
 
@@ -275,3 +322,69 @@ def _bare_not(text: str, start: int) -> bool:
     if start < 1 or text[start - 1] not in "不没有":
         return False
     return _BARE_NOT.search(text, max(0, start - 4), start) is not None
+
+
+# ------------------------------------------------------------------ the company's own rules
+
+#: A sentence that states the contact rule itself: a contact (紧急联系人, "your references") only
+#: ever gets a request to call back. It describes the rule the product keeps (REGULATION.md §2.3:
+#: a contact may be asked for a call-back, nothing more), so it tells no one of the debt.
+_CONTACT_WHO = re.compile(r"联系人|紧急联系|亲友|家人|contacts?\b|references?\b|family", re.I)
+_ONLY = re.compile(r"只会|只能|只|仅会|仅在|仅|only|never|solely|nothing (?:but|more than)", re.I)
+_CALL_BACK = re.compile(
+    r"回电|回个电话|回复电话|给我们回|call (?:us |you )?back|return (?:our|the|a) call|get back to us",
+    re.I,
+)
+
+
+def contact_rule_sentences(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every sentence that states the contact rule: a contact hears only a
+    call-back request (its disclosure words describe the limit, not a disclosure)."""
+    out: list[tuple[int, int]] = []
+    if not _CALL_BACK.search(text):
+        return out
+    start = 0
+    for m in [*_SENTENCE.finditer(text), None]:
+        end = m.end() if m else len(text)
+        piece = text[start:end]
+        if _CONTACT_WHO.search(piece) and _ONLY.search(piece) and _CALL_BACK.search(piece):
+            out.append((start, end))
+        start = end
+    return out
+
+
+#: The company's own commitment, negated or forbidden ("我们不会…", "公司规定：催收人员不得…",
+#: "we no longer call", "our policy forbids …"): what follows is a promise of restraint.
+_COMMIT = re.compile(
+    r"(?:我们|我司|本公司|本平台|公司|我方|催收人员|催收员|工作人员|员工)[^。！？，,]{0,6}?"
+    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺)"
+    r"|\b(?:we|our (?:\w+ ){0,3}(?:staff|agents?|collectors?|team|polic(?:y|ies)|rules?|code of conduct"
+    r"|guidelines?|company|representatives?|employees?)"
+    r"|(?:nobody|no one) from (?:us|our \w+))\b[^.,;]{0,30}?\b(?:never|not|no longer|won t|don t|didn t"
+    r"|haven t|aren t|forbids?|prohibit\w*|may not)\b",
+    re.I,
+)
+#: Restraint denied is a threat: 不会放过你, "we will not stop", "won't hesitate".
+_NO_RESTRAINT = re.compile(
+    r"放过|罢休|手软|客气|饶|停|算了|stop|hesitate|give up|let (?:this|it|you)|go away|back down"
+    r"|rest\b|quit|forget",
+    re.I,
+)
+
+
+#: Where a postposed negation may begin (its match starts at a term's end).
+_PRO_VERB = re.compile(r"(?<=[，,的事])|\b(?=is|are)", re.I)
+
+
+def commits(text: str) -> bool:
+    """True when the text states the company's own restraint (a negated or forbidden act with
+    the company or its staff as subject) and denies no restraint ("我们不会放过你")."""
+    lowered = text.replace("’", " ").replace("'", " ").lower()
+    m = _COMMIT.search(lowered)
+    if m is None:
+        m = next(
+            (p for p in _PRO_VERB.finditer(lowered) if _post_negated(lowered, p.start())), None
+        )
+    if m is None:
+        return False
+    return _NO_RESTRAINT.search(lowered, m.start()) is None

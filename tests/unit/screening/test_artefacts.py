@@ -181,6 +181,31 @@ def test_frozen_v2_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
     assert not seen & {r.text for r in frozen}
 
 
+FROZEN_V3 = ROOT / "data" / "screening" / "test_frozen_v3.jsonl"
+FROZEN_V3_SHA256 = "5d94d9280e712077716c75bd499fefc5e398c18185c90aecc2640de72679c213"
+
+
+def test_frozen_v3_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
+    """The third frozen split (written before issue #15's fourth round of fixes) is byte for byte
+    as frozen, recorded in the docs, mostly hard negatives, and shares no text with any other
+    labelled file (corpus, earlier frozen splits, hand-written and dev messages)."""
+    import hashlib
+
+    assert hashlib.sha256(FROZEN_V3.read_bytes()).hexdigest() == FROZEN_V3_SHA256
+    assert FROZEN_V3_SHA256 in (ROOT / "docs" / "screening.md").read_text(encoding="utf-8")
+    frozen = read_corpus(FROZEN_V3)
+    assert len(frozen) >= 160
+    assert {r.split for r in frozen} == {"test"}
+    assert {r.lang for r in frozen} == {"zh", "en"}
+    assert 0.3 <= sum(r.must_block for r in frozen) / len(frozen) <= 0.5
+    others = sorted(p for p in (ROOT / "data" / "screening").glob("*.jsonl") if p != FROZEN_V3)
+    assert len(others) >= 5
+    seen = {r.text for r in rows} | {r.text for p in others for r in read_corpus(p)}
+    texts = [r.text for r in frozen]
+    assert len(set(texts)) == len(texts)
+    assert not seen & set(texts)
+
+
 DEV_ROUND6 = ROOT / "data" / "screening" / "dev_round6.jsonl"
 
 
@@ -188,6 +213,20 @@ def test_round_six_dev_messages_meet_the_targets() -> None:
     """The hand-written dev messages of the third round (tuned on: the rules were fixed until
     these passed), so a later change that breaks them shows here."""
     rows = read_corpus(DEV_ROUND6)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02
+
+
+DEV_ROUND7 = ROOT / "data" / "screening" / "dev_round7.jsonl"
+
+
+def test_round_seven_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev batch of the fourth round (tuned on), so a later change that breaks
+    its negations, reports and contact-rule statements shows here."""
+    rows = read_corpus(DEV_ROUND7)
     assert {r.split for r in rows} == {"dev"}
     result = evaluate(rows, "dev", with_evasion=False)
     assert result["caught_recall"] >= 0.97
