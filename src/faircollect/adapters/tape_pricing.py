@@ -7,7 +7,6 @@ lawful-amount model) are priced one by one by that function. A property test hol
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from faircollect.adapters.batch_crypto import hex_digests
 from faircollect.adapters.db.ledger_repository import _loan_row, _schedule_rows
 from faircollect.adapters.tape import TapeError, _terms
 from faircollect.adapters.tape_schedules import METHODS, Rows, annual_costs, schedules
@@ -225,7 +225,7 @@ def price_chunk(
         pl.Series("cap_enforced", enforced),
         pl.Series("lawful_penalty_scaled", lawful_pen),
         pl.Series("lawful_schedule_stored", differs),
-        pl.Series("record_hash", _hashes(f, rates, penalties)),
+        _hashes(f, rates, penalties).alias("record_hash"),
         pl.when(pl.Series(agreement))
         .then(pl.Series(cost_text))
         .otherwise(pl.col("_cap_text"))
@@ -341,7 +341,7 @@ def _hashes(
     f: pl.DataFrame,
     rates: dict[str, tuple[int, str, str]],
     penalties: dict[str, tuple[int, str, str]],
-) -> list[str]:
+) -> pl.Series:
     """sha256 of repr((terms, None)), as services.importing.price_loan hashes a loan."""
 
     def day(column: str) -> pl.Expr:
@@ -382,5 +382,4 @@ def _hashes(
             pl.lit("), None)"),
         )
     ).to_series()
-    sha = hashlib.sha256
-    return [sha(t.encode()).hexdigest() for t in text.to_list()]
+    return hex_digests(text)
