@@ -29,7 +29,7 @@ else:
     NATIVE = True
 
 
-def _buffers(values: pl.Series) -> tuple[pa.Buffer, np.ndarray]:
+def text_buffers(values: pl.Series) -> tuple[pa.Buffer, np.ndarray]:
     """The UTF-8 bytes of a null-free string column and its n + 1 int64 offsets."""
     if values.null_count():
         raise ValueError("a column to hash or seal has missing values")
@@ -57,7 +57,7 @@ def hex_digests(values: pl.Series, *, key: bytes | None = None, prefix: bytes = 
     if not NATIVE:
         return pl.Series(hex_digests_py(values.to_list(), key=key, prefix=prefix, chars=chars),
                          dtype=pl.String)  # fmt: skip
-    data, offsets = _buffers(values)
+    data, offsets = text_buffers(values)
     return _strings(_hex_digests_c(key, prefix, data, offsets, chars), count, chars)
 
 
@@ -80,8 +80,8 @@ def gcm_seal(key: bytes, nonces: bytes, aad_prefix: bytes, aad: pl.Series,
     if not NATIVE:
         sealed = gcm_seal_py(key, nonces, aad_prefix, aad.to_list(), values.to_list())
         return pl.Series(sealed, dtype=pl.Binary)
-    data, offsets = _buffers(values)
-    aad_data, aad_offsets = _buffers(aad)
+    data, offsets = text_buffers(values)
+    aad_data, aad_offsets = text_buffers(aad)
     base = np.asarray(offsets - offsets[0], dtype=np.int64)
     if offsets[0]:
         data = pa.py_buffer(memoryview(data)[int(offsets[0]) : int(offsets[-1])].tobytes())

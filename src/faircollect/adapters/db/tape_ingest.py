@@ -180,11 +180,11 @@ class ColumnarExecutor(DbapiExecutor):
         if not rows:
             return
         plain = PLAIN_INSERT.fullmatch(sql)
-        values = [list(column) for column in zip(*rows, strict=True)]
         if plain and plain.group(1) in TABLES:
             names = [n.strip() for n in plain.group(2).split(",")]
-            self._tables.append(plain.group(1), pl.DataFrame(dict(zip(names, values, strict=True))))
+            self._tables.append(plain.group(1), pl.DataFrame(rows, schema=names, orient="row"))
             return
+        values = [list(column) for column in zip(*rows, strict=True)]
         table = pa.table([pa.array(v) for v in values], names=[f"p{k}" for k in range(len(values))])
         with self._conn.cursor() as cursor:
             cursor.executemany(self._sql(sql), table)
