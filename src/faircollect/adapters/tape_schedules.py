@@ -207,12 +207,12 @@ def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) 
     rate = np.full(n, 0.01)
     done = np.zeros(n, bool)
     live = np.arange(n)
+    # The flows of the loans still searching, and each flow's position in `live`: both shrink
+    # with `live` (the same rows in the same order, so every sum is as before).
+    where, ti, am = loan, t, amount
     for _ in range(60):
         if not live.size:
             break
-        on = np.isin(loan, live)
-        lo, ti, am = loan[on], t[on], amount[on]
-        where = np.searchsorted(live, lo)
         growth = np.log1p(rate[live])[where]
         discounted = am * np.exp(-ti * growth)
         value = np.bincount(where, discounted, live.size) - lent[live]
@@ -224,7 +224,11 @@ def annual_costs(lent: I64, disbursed: I64, rows: Rows, fee: I64 | None = None) 
         rate[live] = np.where(bad, rate[live], new)
         finished = ~bad & (np.abs(step) < 1e-13)
         done[live[finished]] = True
-        live = live[~finished & ~bad]
+        going = ~finished & ~bad
+        live = live[going]
+        kept = going[where]
+        where = (np.cumsum(going) - 1)[where[kept]]
+        ti, am = ti[kept], am[kept]
     scaled = rate * 12 * 1e4
     fraction = scaled - np.floor(scaled)
     cost = np.floor(scaled + 0.5).astype(np.int64)
