@@ -192,13 +192,12 @@ def price_chunk(
     if sel.size:
         unsure[sel[lawful.unsure]] = True
         differs[sel] = _differ(contract, lawful, sel)
-    ids = f["loan_id"].to_list()
-    fallback = (
-        unsure
-        | ~cap_ok.astype(bool)
-        | np.isin(np.arange(n), [k for k, i in enumerate(ids) if i in given])
-    )
-    cost_text = [costs.texts.get(k) or _four_places(c) for k, c in enumerate(cost.tolist())]
+    with_schedule = f["loan_id"].is_in(pl.Series(list(given), dtype=pl.String).implode())
+    fallback = unsure | ~cap_ok.astype(bool) | with_schedule.to_numpy()
+    cost_text = _four_places(cost)
+    if costs.texts:
+        at = sorted(costs.texts)
+        cost_text = cost_text.scatter(at, [costs.texts[k] for k in at])
     loans = f.select(
         "loan_id",
         "borrower_id",
@@ -242,11 +241,18 @@ def price_chunk(
     return PricedChunk(loans, rows, above_cap)
 
 
-def _four_places(scaled: int) -> str:
-    """str() of the Decimal scaled / 1e4 quantized to four places."""
-    sign = "-" if scaled < 0 else ""
-    whole, part = divmod(abs(scaled), 10_000)
-    return f"{sign}{whole}.{part:04d}"
+def _four_places(scaled: np.ndarray) -> pl.Series:
+    """str() of each Decimal scaled / 1e4 quantized to four places."""
+    value = pl.Series(scaled, dtype=pl.Int64)
+    size = value.abs()
+    return pl.select(
+        pl.concat_str(
+            pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (size // 10_000).cast(pl.String),
+            pl.lit("."),
+            (size % 10_000).cast(pl.String).str.zfill(4),
+        )
+    ).to_series()
 
 
 def _differ(contract: Rows, lawful: Rows, sel: np.ndarray) -> np.ndarray:
