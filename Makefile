@@ -17,7 +17,7 @@ DEMO_BRAND := FAIRCOLLECT_BRAND_NAME="示例金融（演示）" FAIRCOLLECT_BRAN
 
 .PHONY: demo test lint typecheck contracts unit coverage bench clean vendor messages
 
-$(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c
+$(STAMP): pyproject.toml setup.py src/faircollect/audit/_sha.c src/faircollect/adapters/_crypto.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -1,7 +1,9 @@
-"""Builds the optional C extension for batch SHA-256 (everything else is in pyproject.toml).
+"""Builds the optional C extensions (everything else is in pyproject.toml): batch SHA-256 for
+the audit log, batch digests and AES-GCM seals for the tape import.
 
-The extension links OpenSSL's libcrypto (libssl-dev). It is optional: if it cannot be built,
-installation goes on and faircollect.audit.fasthash uses hashlib instead.
+They link OpenSSL's libcrypto (libssl-dev). They are optional: if one cannot be built,
+installation goes on and faircollect.audit.fasthash / faircollect.adapters.batch_crypto use
+hashlib, hmac and cryptography instead.
 """
 
 from setuptools import Extension, setup
@@ -14,6 +16,13 @@ setup(
             libraries=["crypto"],
             extra_compile_args=["-O3"],
             optional=True,
-        )
+        ),
+        Extension(
+            "faircollect.adapters._crypto",
+            sources=["src/faircollect/adapters/_crypto.c"],
+            libraries=["crypto"],
+            extra_compile_args=["-O3"],
+            optional=True,
+        ),
     ]
 )

@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
 from pathlib import Path
 
+import polars as pl
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from faircollect.adapters import batch_crypto
 from faircollect.adapters.key_files import KeyFileError, create_key_file, decode_key, read_key_file
 
 NONCE_BYTES = 12
@@ -39,7 +40,8 @@ class PiiCipher:
     def __init__(self, master: bytes) -> None:
         if len(master) != 32:
             raise PiiKeyError("the PII master key must be 32 bytes")
-        self._aead = AESGCM(_derive(master, b"faircollect pii aes-gcm v1"))
+        self._aead_key = _derive(master, b"faircollect pii aes-gcm v1")
+        self._aead = AESGCM(self._aead_key)
         self._index_key = _derive(master, b"faircollect pii blind-index v1")
 
     def seal(self, field: str, owner: str, value: str) -> bytes:
@@ -69,26 +71,19 @@ class PiiCipher:
         """Keyed hash of a record, to notice changes without storing personal data in clear."""
         return hmac.new(self._index_key, b"record\x00" + text.encode(), hashlib.sha256).hexdigest()
 
-    def seal_many(self, field: str, owners: Sequence[str], values: Sequence[str]) -> list[bytes]:
-        """`seal` for many values at once: one call for the nonces, no per-call set-up."""
-        nonces = secrets.token_bytes(NONCE_BYTES * len(values))
-        encrypt = self._aead.encrypt
-        prefix = f"{field}:"
-        out: list[bytes] = []
-        for k, (owner, value) in enumerate(zip(owners, values, strict=True)):
-            nonce = nonces[k * NONCE_BYTES : (k + 1) * NONCE_BYTES]
-            out.append(nonce + encrypt(nonce, value.encode("utf-8"), (prefix + owner).encode()))
-        return out
+    def seal_column(self, field: str, owners: pl.Series, values: pl.Series) -> pl.Series:
+        """`seal` of a whole column in one call (batch_crypto): the nonces drawn at once."""
+        nonces = secrets.token_bytes(NONCE_BYTES * values.len())
+        return batch_crypto.gcm_seal(self._aead_key, nonces, f"{field}:".encode(), owners, values)
 
-    def index_many(self, field: str, values: Sequence[str]) -> list[str]:
-        """`index` for many values."""
-        key, head = self._index_key, f"{field}\x00"
-        return [hmac.digest(key, (head + v).encode(), "sha256").hex()[:INDEX_CHARS] for v in values]
+    def index_column(self, field: str, values: pl.Series) -> pl.Series:
+        """`index` of a whole column in one call."""
+        head = f"{field}\x00".encode()
+        return batch_crypto.hex_digests(values, key=self._index_key, prefix=head, chars=INDEX_CHARS)
 
-    def fingerprint_many(self, texts: Sequence[str]) -> list[str]:
-        """`fingerprint` for many records."""
-        key = self._index_key
-        return [hmac.digest(key, b"record\x00" + t.encode(), "sha256").hex() for t in texts]
+    def fingerprint_column(self, texts: pl.Series) -> pl.Series:
+        """`fingerprint` of a whole column in one call."""
+        return batch_crypto.hex_digests(texts, key=self._index_key, prefix=b"record\x00")
 
 
 def load_master_key(env_value: str | None, key_file: Path, *, create: bool = True) -> bytes:

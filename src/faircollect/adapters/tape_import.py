@@ -7,7 +7,6 @@ rolls back). What the audit records need is kept aside (tape_audit) and appended
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 import polars as pl
 
 from faircollect.adapters.audit_store import AuditLog
+from faircollect.adapters.batch_crypto import hex_digests
 from faircollect.adapters.db.tables import EPOCH
 from faircollect.adapters.db.tape_ingest import TapeTables
 from faircollect.adapters.tape_audit import AuditParts
@@ -154,7 +154,6 @@ class ChunkedImport:
 
     def _payments(self, update: bool) -> KindResult:
         result = KindResult()
-        sha = hashlib.sha256
         for chunk in self.tape.chunks("payments"):
             text = chunk.select(
                 pl.concat_str(
@@ -166,7 +165,7 @@ class ChunkedImport:
                 )
             ).to_series()
             frame = chunk.with_columns(
-                pl.Series("record_hash", [sha(t.encode()).hexdigest() for t in text.to_list()]),
+                hex_digests(text).alias("record_hash"),
                 self._key_frame(chunk["loan_id"])["loan_key"],
                 pl.col("paid_on").cast(pl.Int32).alias("paid_on"),
             )

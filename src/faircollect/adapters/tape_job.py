@@ -61,11 +61,13 @@ class SqlTapeImport:
                     ),
                     tell=tell,
                 )
+                tables.defer_upkeep()  # the tape is valid: the writes begin
                 log = AuditLog(ColumnarExecutor(tables))
                 chunked = ChunkedImport(tape, tables, self._caps, spill, tell, log)
                 report = import_chunked(
                     tape=chunked, actor=actor, at=at, update=update, pauses=bool(tape.pauses)
                 )
+                tables.restore_upkeep()
             except BaseException:
                 bulk.raw.rollback()
                 raise

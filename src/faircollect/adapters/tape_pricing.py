@@ -7,7 +7,6 @@ lawful-amount model) are priced one by one by that function. A property test hol
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from faircollect.adapters.batch_crypto import hex_digests
 from faircollect.adapters.db.ledger_repository import _loan_row, _schedule_rows
 from faircollect.adapters.tape import TapeError, _terms
 from faircollect.adapters.tape_schedules import METHODS, Rows, annual_costs, schedules
@@ -192,13 +192,12 @@ def price_chunk(
     if sel.size:
         unsure[sel[lawful.unsure]] = True
         differs[sel] = _differ(contract, lawful, sel)
-    ids = f["loan_id"].to_list()
-    fallback = (
-        unsure
-        | ~cap_ok.astype(bool)
-        | np.isin(np.arange(n), [k for k, i in enumerate(ids) if i in given])
-    )
-    cost_text = [costs.texts.get(k) or _four_places(c) for k, c in enumerate(cost.tolist())]
+    with_schedule = f["loan_id"].is_in(pl.Series(list(given), dtype=pl.String).implode())
+    fallback = unsure | ~cap_ok.astype(bool) | with_schedule.to_numpy()
+    cost_text = _four_places(cost)
+    if costs.texts:
+        at = sorted(costs.texts)
+        cost_text = cost_text.scatter(at, [costs.texts[k] for k in at])
     loans = f.select(
         "loan_id",
         "borrower_id",
@@ -225,7 +224,7 @@ def price_chunk(
         pl.Series("cap_enforced", enforced),
         pl.Series("lawful_penalty_scaled", lawful_pen),
         pl.Series("lawful_schedule_stored", differs),
-        pl.Series("record_hash", _hashes(f, rates, penalties)),
+        _hashes(f, rates, penalties).alias("record_hash"),
         pl.when(pl.Series(agreement))
         .then(pl.Series(cost_text))
         .otherwise(pl.col("_cap_text"))
@@ -242,11 +241,18 @@ def price_chunk(
     return PricedChunk(loans, rows, above_cap)
 
 
-def _four_places(scaled: int) -> str:
-    """str() of the Decimal scaled / 1e4 quantized to four places."""
-    sign = "-" if scaled < 0 else ""
-    whole, part = divmod(abs(scaled), 10_000)
-    return f"{sign}{whole}.{part:04d}"
+def _four_places(scaled: np.ndarray) -> pl.Series:
+    """str() of each Decimal scaled / 1e4 quantized to four places."""
+    value = pl.Series(scaled, dtype=pl.Int64)
+    size = value.abs()
+    return pl.select(
+        pl.concat_str(
+            pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("")),
+            (size // 10_000).cast(pl.String),
+            pl.lit("."),
+            (size % 10_000).cast(pl.String).str.zfill(4),
+        )
+    ).to_series()
 
 
 def _differ(contract: Rows, lawful: Rows, sel: np.ndarray) -> np.ndarray:
@@ -341,7 +347,7 @@ def _hashes(
     f: pl.DataFrame,
     rates: dict[str, tuple[int, str, str]],
     penalties: dict[str, tuple[int, str, str]],
-) -> list[str]:
+) -> pl.Series:
     """sha256 of repr((terms, None)), as services.importing.price_loan hashes a loan."""
 
     def day(column: str) -> pl.Expr:
@@ -382,5 +388,4 @@ def _hashes(
             pl.lit("), None)"),
         )
     ).to_series()
-    sha = hashlib.sha256
-    return [sha(t.encode()).hexdigest() for t in text.to_list()]
+    return hex_digests(text)

@@ -13,12 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from faircollect.adapters.pii import PiiCipher
 from faircollect.domain.borrowers import normalise_phone
 
-ASCII_PHONE = r"^\+?[0-9]*$"
+ASCII_PHONE = r"^\+?[0-9]*$"  # already in its normalised form
+ASCII_PRINTABLE = r"^[ -~]*$"
+ASCII_SPACE = " "  # the only whitespace an ASCII-printable value holds
 PERSONAL = ("name", "phone", "id_number")
 SEALED = {
     "name_enc": pl.Binary,
@@ -38,17 +41,14 @@ class BorrowerSealer:
     stored: Stored | None = None
 
     def __call__(self, chunk: pl.DataFrame) -> pl.DataFrame:
-        phone = chunk["phone"]
-        plain = phone.str.contains(ASCII_PHONE)
-        phones = [
-            p if ok else normalise_phone(p)
-            for p, ok in zip(phone.to_list(), plain.to_list(), strict=True)
-        ]
-        ids = [v.strip().upper() if v else None for v in chunk["id_number"].to_list()]
         extra = ["_row"] if "_row" in chunk.columns else []
         frame = chunk.select(*extra, "borrower_id", "name", "timezone", "language").with_columns(
-            pl.Series("phone", phones, pl.String), pl.Series("id_number", ids, pl.String)
-        )
+            _python_where_not_ascii(chunk["phone"], ASCII_PHONE, normalise_phone),
+            _python_where_not_ascii(
+                chunk["id_number"], ASCII_PRINTABLE, lambda v: v.strip().upper(),
+                ascii_form=pl.col("id_number").str.strip_chars(ASCII_SPACE).str.to_uppercase(),
+            ),
+        )  # fmt: skip
         canonical = frame.select(
             pl.concat_str(
                 "borrower_id",
@@ -60,9 +60,7 @@ class BorrowerSealer:
                 separator="\x1f",
             )
         ).to_series()
-        frame = frame.with_columns(
-            pl.Series("record_hash", self.pii.fingerprint_many(canonical.to_list()), pl.String)
-        )
+        frame = frame.with_columns(self.pii.fingerprint_column(canonical).alias("record_hash"))
         same = self._unchanged(frame)
         if same is None:
             sealed = self._sealed(frame)
@@ -91,20 +89,42 @@ class BorrowerSealer:
         return same if same.any() else None
 
     def _sealed(self, frame: pl.DataFrame) -> pl.DataFrame:
-        owners = frame["borrower_id"].to_list()
-        with_id = frame.filter(pl.col("id_number").is_not_null())
-        id_owners, id_values = with_id["borrower_id"].to_list(), with_id["id_number"].to_list()
-        sealed_ids = dict(
-            zip(id_owners, self.pii.seal_many("id_number", id_owners, id_values), strict=True)
-        )
-        indexes = dict(zip(id_owners, self.pii.index_many("id_number", id_values), strict=True))
-        phones = frame["phone"].to_list()
+        pii, owners, phones = self.pii, frame["borrower_id"], frame["phone"]
+        # ID numbers are optional: sealed where given, placed back by position.
+        given = frame["id_number"].is_not_null()
+        at = pl.Series(np.flatnonzero(given.to_numpy()))
+        numbers = frame["id_number"].filter(given)
+        id_enc = pl.Series("id_number_enc", [None] * frame.height, pl.Binary)
+        id_index = pl.Series("id_number_index", [None] * frame.height, pl.String)
+        if at.len():
+            id_enc = id_enc.scatter(at, pii.seal_column("id_number", owners.filter(given), numbers))
+            id_index = id_index.scatter(at, pii.index_column("id_number", numbers))
         return frame.drop(*PERSONAL).with_columns(
-            pl.Series(
-                "name_enc", self.pii.seal_many("name", owners, frame["name"].to_list()), pl.Binary
-            ),
-            pl.Series("phone_enc", self.pii.seal_many("phone", owners, phones), pl.Binary),
-            pl.Series("phone_index", self.pii.index_many("phone", phones), pl.String),
-            pl.Series("id_number_enc", [sealed_ids.get(o) for o in owners], pl.Binary),
-            pl.Series("id_number_index", [indexes.get(o) for o in owners], pl.String),
+            pii.seal_column("name", owners, frame["name"]).alias("name_enc"),
+            pii.seal_column("phone", owners, phones).alias("phone_enc"),
+            pii.index_column("phone", phones).alias("phone_index"),
+            id_enc,
+            id_index,
         )
+
+
+def _python_where_not_ascii(
+    values: pl.Series,
+    ascii_pattern: str,
+    python: Callable[[str], str],
+    *,
+    ascii_form: pl.Expr | None = None,
+) -> pl.Series:
+    """`python(value)` for each value (nulls kept), computed column-wise where the value is
+    plain ASCII (`ascii_form`, else the value as it is) and by `python` for the few others,
+    whose Unicode rules (str.strip, str.upper, str.isdigit) the column functions do not share."""
+    name = values.name
+    frame = pl.DataFrame({name: values})
+    plain = frame.select(pl.col(name).str.contains(ascii_pattern).fill_null(True)).to_series()
+    done = frame.select(ascii_form if ascii_form is not None else pl.col(name)).to_series()
+    if plain.all():
+        return done.alias(name)
+    others = values.filter(~plain)
+    fixed = pl.Series(name, [python(v) for v in others.to_list()], pl.String)
+    at = pl.Series(np.flatnonzero(~plain.to_numpy()))
+    return done.scatter(at, fixed).alias(name)

@@ -28,6 +28,9 @@ from faircollect.adapters.db.tables import (
 from faircollect.adapters.sql_executors import DbapiExecutor
 
 BATCH = 5_000  # ids bound in one DELETE
+# Indexes on keyed hashes (random keys): built once at the end of an import into empty tables
+# (TapeTables.defer_upkeep).
+DEFERRED = ("ix_borrowers_phone_index", "ix_borrowers_id_number_index")
 TABLES = {t.name: t for t in (borrowers, loans, installments, payments, pauses, audit_index)}
 
 
@@ -37,6 +40,56 @@ class TapeTables:
     def __init__(self, bulk: BulkConnection) -> None:
         self.bulk = bulk
         self._empty = {name: not self._rows(f"SELECT 1 FROM {name} LIMIT 1") for name in TABLES}  # noqa: S608 - names are constants, values bound
+        self._deferred: list[str] = []
+
+    def defer_upkeep(self) -> None:
+        """Drop, in this transaction, what costs more to keep up row by row than to build once
+        from the stored rows; `restore_upkeep` builds it again before commit, and a rollback
+        brings it back. Only for tables empty at the start (every row is this import's):
+
+        - the blind indexes of borrowers: keyed hashes, random whatever the tape's order, so
+          every insert lands on another index page. The other indexes follow the tape's ids
+          (a tape sorted by id appends to them) and stay: building them again at a million
+          loans took longer than keeping them.
+        - on PostgreSQL, the foreign keys of loans, instalments, payments and pauses: each row
+          COPY writes runs a trigger that looks up and locks its parent (about 25 µs a row, 38 s
+          for 1.5M instalment rows); adding the key back checks every row in one join, and the
+          import has checked the references already.
+        """
+        if self._empty["borrowers"]:
+            for name in DEFERRED:
+                found = self._index_sql(name)
+                if found is not None:
+                    self.bulk.execute(f"DROP INDEX {name}")
+                    self._deferred.append(found)
+        if self.bulk.dialect != "postgresql":
+            return  # SQLite checks no foreign key on this connection (PRAGMA foreign_keys off)
+        for table in ("pauses", "payments", "installments", "loans"):
+            if not self._empty[table]:
+                continue
+            keys = self._rows(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                " WHERE contype = 'f' AND conrelid = $1::regclass ORDER BY conname",
+                (table,),
+            )
+            for name, definition in keys:
+                self.bulk.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                self._deferred.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+    def restore_upkeep(self) -> None:
+        """Build again what `defer_upkeep` dropped (a broken foreign key fails here)."""
+        for sql in self._deferred:
+            self.bulk.execute(sql)
+        self._deferred.clear()
+
+    def _index_sql(self, name: str) -> str | None:
+        """The statement that created index `name`, as the database keeps it."""
+        if self.bulk.dialect == "sqlite":
+            sql = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"
+        else:
+            sql = "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1"
+        found = self._rows(sql, (name,))
+        return str(found[0][0]) if found and found[0][0] else None
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.bulk.raw.cursor() as cursor:
@@ -148,11 +201,11 @@ class ColumnarExecutor(DbapiExecutor):
         if not rows:
             return
         plain = PLAIN_INSERT.fullmatch(sql)
-        values = [list(column) for column in zip(*rows, strict=True)]
         if plain and plain.group(1) in TABLES:
             names = [n.strip() for n in plain.group(2).split(",")]
-            self._tables.append(plain.group(1), pl.DataFrame(dict(zip(names, values, strict=True))))
+            self._tables.append(plain.group(1), pl.DataFrame(rows, schema=names, orient="row"))
             return
+        values = [list(column) for column in zip(*rows, strict=True)]
         table = pa.table([pa.array(v) for v in values], names=[f"p{k}" for k in range(len(values))])
         with self._conn.cursor() as cursor:
             cursor.executemany(self._sql(sql), table)
