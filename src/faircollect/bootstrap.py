@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +34,7 @@ from faircollect.adapters.channels.router import AfterSend, ChannelLogs
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
 from faircollect.adapters.db.cycle_unit import SqlCycleUnit, SqlLocks, ensure_batch
+from faircollect.adapters.db.cycle_work_store import SqlWorkQueue
 from faircollect.adapters.db.key_checks import (
     has_audit_entries,
     record_check,
@@ -53,14 +54,16 @@ from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.adapters.tape import TapeError
 from faircollect.adapters.tape_job import SqlTapeImport
+from faircollect.adapters.worker_processes import LocalWorkers
 from faircollect.audit.checkpoint import CheckpointError, SigningKey
-from faircollect.config import DEFAULT_DB, Settings, sqlite_file
+from faircollect.config import DEFAULT_DB, Settings, sqlite_file, worker_environment
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
 from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock, SystemClock
 from faircollect.playbooks import shipped_templates
 from faircollect.services.cycle import Brand, CycleJob
+from faircollect.services.cycle_worker import LEASE_SECONDS, CycleWorker, worker_of
 from faircollect.services.identity.ports import SessionTimes
 
 MAX_ERROR_CHARS = 200  # of a driver's message quoted in a ConfigError
@@ -245,11 +248,11 @@ class App:
             credentials=lambda: self.credentials,
         )
 
-    def channels(self, log: Path | None = None) -> dict[str, ChannelPort]:
+    def channels(self, log: Path | None = None, *, mark: bool | None = None) -> dict[str, ChannelPort]:  # fmt: skip
         """The channel for each medium: the sandbox and the voice queue by default, SMTP and an
-        HTTP SMS gateway where configured."""
+        HTTP SMS gateway where configured (`mark`: see `sandbox_channels`)."""
         s = self.settings
-        out = sandbox_channels(log)
+        out = sandbox_channels(log, mark=mark)
         if s.smtp_url:
             url = urlsplit(s.smtp_url)
             if url.scheme != "smtp" or not url.hostname:
@@ -276,19 +279,18 @@ class App:
     def cycle_job(
         self, clock: Clock | None = None, *, log: Path | None = None, sandbox_only: bool = False,
         after_send: AfterSend | None = None, channels: Mapping[str, ChannelPort] | None = None,
+        mark_log: bool = False, lease_seconds: float = LEASE_SECONDS,
     ) -> CycleJob:  # fmt: skip
-        """The daily cycle wired to this database: its units of work, locks, the batch, the
-        configured channels (or the sandbox and the voice queue only, or `channels` as given)
-        and the lender's branding. `after_send` (the demo's simulated borrowers) answers in each
-        send's transaction."""
-        s, clock = self.settings, clock or SystemClock()
+        """The daily cycle wired to this database: units of work, locks, the batch, the configured
+        channels (or the sandbox and voice queue only, or `channels`), branding, the work queue
+        and local workers. `after_send` (the demo's borrowers) answers in each send's transaction;
+        `mark_log` (a worker's job): sends mark their log lines for the run that writes the log."""
+        s, clock, mark = self.settings, clock or SystemClock(), mark_log or None
         if channels is None:
-            channels = sandbox_channels(log) if sandbox_only else self.channels(log)
-
-        def unit() -> SqlCycleUnit:
-            return SqlCycleUnit(self.engine, channels=channels, after_send=after_send,
-                                audit_factory=self.audit_log, clock=clock, pii=self.pii)  # fmt: skip
-
+            channels = sandbox_channels(log, mark=mark) if sandbox_only else self.channels(log, mark=mark)  # fmt: skip
+        # A unit of every debtor's work, or (given a range) of one chunk's.
+        unit = partial(SqlCycleUnit, self.engine, channels=channels, after_send=after_send,
+                       audit_factory=self.audit_log, clock=clock, pii=self.pii)  # fmt: skip
         return CycleJob(
             units=unit, locks=SqlLocks(self.engine), logs=ChannelLogs(channels, self.engine),
             ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
@@ -296,7 +298,14 @@ class App:
                         hotline=s.brand_hotline or PLACEHOLDER_HOTLINE,
                         portal_url=s.brand_portal_url),
             holder=f"pid {os.getpid()} on {socket.gethostname()}",
+            units_in=unit, work=SqlWorkQueue(self.engine, SystemClock()),
+            launcher=LocalWorkers(worker_environment(s), lease_seconds=lease_seconds),
+            logged=log is not None, lease_seconds=lease_seconds,
         )  # fmt: skip
+
+    def cycle_worker(self, *, lease_seconds: float = LEASE_SECONDS) -> CycleWorker:
+        """A cycle worker (`faircollect worker`): the queue and its chunks' job (no log of its own)."""
+        return worker_of(cache(lambda logged: self.cycle_job(mark_log=logged, lease_seconds=lease_seconds)))  # fmt: skip
 
     def close(self) -> None:
         """Close the database connections now (not whenever they are collected)."""
