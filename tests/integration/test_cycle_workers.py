@@ -307,10 +307,12 @@ def test_four_workers_one_killed_mid_chunk_leave_what_one_process_leaves(
     assert per_day == _texts_per_debtor_day(clean)
 
 
-def test_decide_and_plan_chunks_of_a_killed_worker_are_taken_again(
+def test_a_worker_killed_deciding_has_its_chunk_taken_again(
     fresh_urls: Callable[[], str], tape: Path, tmp_path: Path
 ) -> None:
-    """Killed in the deciding stage (at its first decision's commit): nothing decided twice."""
+    """Killed in the deciding stage (after its first decision, before the chunk commits):
+    nothing is decided twice. The other worker holds each deciding chunk 1 s first, so the one
+    that dies gets one."""
     clean = _prepared(fresh_urls(), tape, tmp_path)
     one = clean.cycle_job(CLOCK)
     one.debtors_per_chunk = PER_CHUNK
@@ -318,7 +320,7 @@ def test_decide_and_plan_chunks_of_a_killed_worker_are_taken_again(
     expected = cycle_state(clean)
     app = _prepared(fresh_urls(), tape, tmp_path)
     workers = ForkedWorkers(app.settings.db_url, tmp_path, lambda k: {"lease": LEASE} | (
-        {"die": "decide", "nth": 1} if k == 0 else {}))  # fmt: skip
+        {"die": "decide", "nth": 1} if k == 0 else {"pause": 1.0}))  # fmt: skip
     job = app.cycle_job(CLOCK, lease_seconds=LEASE)
     job.debtors_per_chunk, job.launcher = PER_CHUNK, workers
     run(job, DAY, workers=2)
