@@ -141,10 +141,12 @@ def run_item(job: CycleJob, item: WorkItem, lease: Lease) -> CycleReport:
         job.ensure_batch(item.as_of)
         return report
     chunk = in_range(job, item, lease)
+    books = _books(job, chunk, item.run_id)
     if item.stage == PLAN:
-        cycle_planning.plan_day(chunk.units, job.templates, item.as_of, item.frontier, report)
+        cycle_planning.plan_day(chunk.units, job.templates, item.as_of, item.frontier, report,
+                                books=books)  # fmt: skip
     elif item.stage == DECIDE:
-        chunk.books = _books(job, chunk, item.run_id)
+        chunk.books = books
         cycle_decide.decide(chunk, item.as_of, report)
     else:
         cycle_dispatch.dispatch(chunk, item.as_of, report, item.frontier)
@@ -169,8 +171,8 @@ def in_range(job: CycleJob, item: WorkItem, lease: Lease) -> CycleJob:
 
 
 def _books(job: CycleJob, chunk: CycleJob, run_id: int) -> dict[str, Playbook]:
-    """The approved playbooks decisions read their steps' parameters from, once per run (kept
-    on the worker's job)."""
+    """The approved playbooks (re-validated), once per run for every chunk: the steps planned
+    and the parameters decisions read (kept on the worker's job)."""
     if job.books_run != run_id:
         with chunk.units() as uow:
             job.books = cycle_planning.approved_playbooks(uow.cycle, job.templates)
