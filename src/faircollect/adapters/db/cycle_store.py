@@ -244,7 +244,10 @@ class SqlCyclePlanning:
         } for s in steps]  # fmt: skip
         maker = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         stmt = maker(workflow_tasks).on_conflict_do_nothing(index_elements=["key"])
-        count = select(func.count()).select_from(workflow_tasks)
+        # Counted in the range only: other workers insert other ranges' tasks meanwhile.
+        count = select(func.count()).select_from(workflow_tasks).where(
+            *in_range(workflow_tasks.c.borrower_id, self.debtors)
+        )
         before = self.conn.execute(count).scalar_one()
         for k in range(0, len(rows), INSERT_ROWS):
             self.conn.execute(stmt, rows[k : k + INSERT_ROWS])
