@@ -245,8 +245,10 @@ class SqlCyclePlanning:
         maker = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         stmt = maker(workflow_tasks).on_conflict_do_nothing(index_elements=["key"])
         # Counted in the range only: other workers insert other ranges' tasks meanwhile.
-        count = select(func.count()).select_from(workflow_tasks).where(
-            *in_range(workflow_tasks.c.borrower_id, self.debtors)
+        count = (
+            select(func.count())
+            .select_from(workflow_tasks)
+            .where(*in_range(workflow_tasks.c.borrower_id, self.debtors))
         )
         before = self.conn.execute(count).scalar_one()
         for k in range(0, len(rows), INSERT_ROWS):
