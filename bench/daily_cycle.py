@@ -49,6 +49,8 @@ def build(url: str, n: int, seed: int = 5) -> None:
     first_due = np.array([to_day_number(DAY)] * n) - dpd
     iso = [(date(1970, 1, 1) + timedelta(days=int(d) - 31)).isoformat() for d in first_due]
     with bulk_connection(url) as bulk:
+        if bulk.dialect != "sqlite":  # DATE columns take dates there (ISO text in SQLite)
+            iso = pa.array([date.fromisoformat(d) for d in iso], pa.date32())  # type: ignore[assignment]
         bulk.ingest("borrowers", pa.table({
             "borrower_id": [f"B{i}" for i in ids], "name_enc": [b"-"] * n, "phone_enc": [b"-"] * n,
             "phone_index": [f"P{i}" for i in ids], "id_number_enc": pa.nulls(n, pa.binary()),

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from faircollect.adapters.channels.router import AfterSend, ChannelLogs
 from faircollect.adapters.channels.sandbox import sandbox_channels
 from faircollect.adapters.credentials import Credentials, identity_key
 from faircollect.adapters.db.cycle_unit import SqlCycleUnit, SqlLocks, ensure_batch
+from faircollect.adapters.db.cycle_work_store import SqlWorkQueue
 from faircollect.adapters.db.fact_rekey import RekeyError, rekey_fact_points
 from faircollect.adapters.db.report_store import SqlBatchJob
 from faircollect.adapters.db.schema import create_sqlite_file, make_engine, upgrade
@@ -48,8 +49,9 @@ from faircollect.adapters.scoring_ports import CsvTables, SqlScoringData
 from faircollect.adapters.sql_executors import SqlAlchemyExecutor
 from faircollect.adapters.tape import TapeError
 from faircollect.adapters.tape_job import SqlTapeImport
+from faircollect.adapters.worker_processes import LocalWorkers
 from faircollect.audit.checkpoint import SigningKey
-from faircollect.config import DEFAULT_DB, Settings, sqlite_file
+from faircollect.config import DEFAULT_DB, Settings, sqlite_file, worker_environment
 from faircollect.domain.delinquency import BucketScheme, parse_bucket_scheme
 from faircollect.domain.lawful import CapPolicy
 from faircollect.kernels.runner import ShardRunner
@@ -57,6 +59,7 @@ from faircollect.kit.clock import Clock, SystemClock
 from faircollect.playbooks import shipped_templates
 from faircollect.services.cycle import CycleJob
 from faircollect.services.cycle_strategy import CycleStrategy
+from faircollect.services.cycle_worker import LEASE_SECONDS, CycleWorker, worker_of
 from faircollect.services.identity.ports import SessionTimes
 from faircollect.services.ports import Brand
 from faircollect.services.strategy_training import pilot_engine
@@ -222,11 +225,11 @@ class App:
             credentials=lambda: self.credentials,
         )
 
-    def channels(self, log: Path | None = None) -> dict[str, ChannelPort]:
+    def channels(self, log: Path | None = None, *, mark: bool | None = None) -> dict[str, ChannelPort]:  # fmt: skip
         """The channel for each medium: the sandbox and the voice queue by default, SMTP and an
-        HTTP SMS gateway where configured."""
+        HTTP SMS gateway where configured (`mark`: see `sandbox_channels`)."""
         s = self.settings
-        out = sandbox_channels(log)
+        out = sandbox_channels(log, mark=mark)
         if s.smtp_url:
             url = urlsplit(s.smtp_url)
             if url.scheme != "smtp" or not url.hostname:
@@ -262,19 +265,18 @@ class App:
     def cycle_job(
         self, clock: Clock | None = None, *, log: Path | None = None, sandbox_only: bool = False,
         after_send: AfterSend | None = None, channels: Mapping[str, ChannelPort] | None = None,
+        mark_log: bool = False, lease_seconds: float = LEASE_SECONDS,
     ) -> CycleJob:  # fmt: skip
-        """The daily cycle wired to this database: its units of work, locks, the batch, the
-        configured channels (or the sandbox and the voice queue only, or `channels` as given)
-        and the lender's branding. `after_send` (the demo's simulated borrowers) answers in each
-        send's transaction."""
-        clock = clock or SystemClock()
+        """The daily cycle wired to this database: units of work, locks, the batch, the configured
+        channels (or the sandbox and voice queue only, or `channels`), branding, the work queue
+        and local workers. `after_send` (the demo's borrowers) answers in each send's transaction;
+        `mark_log` (a worker's job): sends mark their log lines for the run that writes the log."""
+        s, clock, mark = self.settings, clock or SystemClock(), mark_log or None
         if channels is None:
-            channels = sandbox_channels(log) if sandbox_only else self.channels(log)
-
-        def unit() -> SqlCycleUnit:
-            return SqlCycleUnit(self.engine, channels=channels, after_send=after_send,
-                                audit_factory=self.audit_log, clock=clock, pii=self.pii)  # fmt: skip
-
+            channels = sandbox_channels(log, mark=mark) if sandbox_only else self.channels(log, mark=mark)  # fmt: skip
+        # A unit of every debtor's work, or (given a range) of one chunk's.
+        unit = partial(SqlCycleUnit, self.engine, channels=channels, after_send=after_send,
+                       audit_factory=self.audit_log, clock=clock, pii=self.pii)  # fmt: skip
         return CycleJob(
             units=unit, locks=SqlLocks(self.engine), logs=ChannelLogs(channels, self.engine),
             ensure_batch=ensure_batch(self, clock), templates=shipped_templates(),
@@ -283,7 +285,14 @@ class App:
             strategy=CycleStrategy(engine_for=pilot_engine,
                                    strategy_units=lambda: self.unit_of_work(clock),
                                    templates=shipped_templates()),
+            units_in=unit, work=SqlWorkQueue(self.engine, SystemClock()),
+            launcher=LocalWorkers(worker_environment(s), lease_seconds=lease_seconds),
+            logged=log is not None, lease_seconds=lease_seconds,
         )  # fmt: skip
+
+    def cycle_worker(self, *, lease_seconds: float = LEASE_SECONDS) -> CycleWorker:
+        """A cycle worker (`faircollect worker`): the queue and its chunks' job (no log of its own)."""
+        return worker_of(cache(lambda logged: self.cycle_job(mark_log=logged, lease_seconds=lease_seconds)))  # fmt: skip
 
     def close(self) -> None:
         """Close the database connections now (not whenever they are collected)."""

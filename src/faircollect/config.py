@@ -192,3 +192,19 @@ def sqlite_file(url: str) -> Path | None:
             path = url.removeprefix(prefix).split("?", 1)[0]
             return Path(path) if path and path != ":memory:" else None
     return None
+
+
+def worker_environment(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a child process (a cycle worker) needs to open the same database with
+    the same keys: the caller's, with the database and the keys (or their files) explicit."""
+    env = dict(os.environ if base is None else base)
+    env["FAIRCOLLECT_DB"] = settings.db_url
+    if settings.pii_key:
+        env["FAIRCOLLECT_PII_KEY"] = settings.pii_key
+    else:
+        env["FAIRCOLLECT_KEY_FILE"] = str(settings.pii_key_path())
+    if settings.audit_key:
+        env["FAIRCOLLECT_AUDIT_KEY"] = settings.audit_key
+    else:
+        env["FAIRCOLLECT_AUDIT_KEY_FILE"] = str(settings.audit_key_path())
+    return env

@@ -31,10 +31,11 @@ from faircollect.kit.clock import FixedClock
 from faircollect.scoring.registry import Manifest
 from faircollect.scoring.table import Table
 from faircollect.screening.lexicon import default_lexicon
-from faircollect.services import cycle_decide
-from faircollect.services.authorization import system_actor
+from faircollect.services import cycle_decide, cycle_dispatch
+from faircollect.services.authorization import operator_actor, system_actor
 from faircollect.services.cycle import run_cycle
 from faircollect.services.cycle_report import CycleBusyError
+from faircollect.services.cycle_worker import run_worker
 from tests.tape_loader import run_import
 
 AT = datetime(2026, 12, 1, tzinfo=UTC)
@@ -116,10 +117,14 @@ def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
         _die_at(batch_job, "_run", options["nth"], after=False)
     elif die == "import":  # validated and spilled, before the `nth` record kind is written
         _die_at(ChunkedImport, "write", options["nth"], after=False)
+    elif die == "decide":  # after the nth decision, before its chunk commits
+        _die_at(cycle_decide, "request_contact", options["nth"], after=True)
     elif die == "log":  # after the lines are in the file, before their marks are cleared
         _die_at(sandbox.os, "fsync", options["nth"], after=True)
     if options.get("pause"):  # a long run: it holds the cycle lock for this many seconds more
         _pause_before(cycle_decide, "decide", float(options["pause"]))
+    if options.get("slow_dispatch"):  # a worker that holds each dispatch chunk this long first
+        _pause_before(cycle_dispatch, "dispatch", float(options["slow_dispatch"]))
     if kind == "noop":  # starts the fork server
         return
     if kind == "upgrade":
@@ -137,6 +142,9 @@ def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
             score(app, options["day"])
         elif kind == "cycle":
             cycle(app, options["day"], options.get("log"), options.get("rerun", False))
+        elif kind == "worker":  # `faircollect worker --once`
+            worker = app.cycle_worker(lease_seconds=float(options.get("lease", 60)))
+            run_worker(worker, actor=operator_actor("test"), once=True)
         else:
             raise ValueError(f"unknown job {kind!r}")
     except CycleBusyError:

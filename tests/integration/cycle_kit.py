@@ -40,6 +40,6 @@ def adopt(app: App, text: str, at: datetime, *, where: str = "p.yaml") -> Playbo
     return book
 
 
-def run(job: CycleJob, day: date, *, rerun: bool = False) -> CycleReport:
-    """The cycle for `day`, run as the scheduled job."""
-    return run_cycle(job, actor=CYCLE, as_of=day, rerun=rerun)
+def run(job: CycleJob, day: date, *, rerun: bool = False, workers: int = 0) -> CycleReport:
+    """The cycle for `day`, run as the scheduled job (by `workers` worker processes)."""
+    return run_cycle(job, actor=CYCLE, as_of=day, rerun=rerun, workers=workers)

@@ -27,6 +27,7 @@ from faircollect.entrypoints.cycle_cli import (
     plan_app,
     playbook_app,
     promise_app,
+    worker,
 )
 from faircollect.entrypoints.model_cli import model_app, score_cmd
 from faircollect.entrypoints.outputs import OutputError, check_output, output_file
@@ -81,6 +82,7 @@ app.add_typer(model_app, name="model")
 app.command("score")(score_cmd)
 app.command("serve")(serve_cmd)
 app.add_typer(cycle_app, name="cycle")
+app.command("worker")(worker)
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(promise_app, name="promise")

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from faircollect.bootstrap import bootstrap
-from faircollect.entrypoints.cli_identity import UserOption, signed_in
+from faircollect.entrypoints.cli_identity import UserOption, operator, signed_in
 from faircollect.kit.dates import DateError, parse_iso_date
 from faircollect.kit.limits import DateOutOfRangeError
 from faircollect.kit.money import AmountError, parse_minor
@@ -29,10 +29,11 @@ from faircollect.services.authorization import (
     PermissionDeniedError,
     system_actor,
 )
-from faircollect.services.cycle import run_cycle
+from faircollect.services.cycle import DEBTORS_PER_CHUNK, run_cycle
 from faircollect.services.cycle_export import export_contact_record
 from faircollect.services.cycle_ports import DeliveryError
 from faircollect.services.cycle_report import CycleError
+from faircollect.services.cycle_worker import LEASE_SECONDS, run_worker
 from faircollect.services.maker_checker import MakerCheckerError
 from faircollect.services.playbook_versions import (
     PlaybookVersionError,
@@ -47,6 +48,10 @@ contacts_app = typer.Typer(no_args_is_help=True, help="The contact record.")
 promise_app = typer.Typer(no_args_is_help=True, help="Promises to pay.")
 plan_app = typer.Typer(no_args_is_help=True, help="Repayment plans.")
 Db = Annotated[str | None, typer.Option("--db", envvar="FAIRCOLLECT_DB")]
+Lease = Annotated[
+    float,
+    typer.Option("--lease-seconds", min=1.0, help="a work item's lease, renewed while it runs"),
+]
 
 
 def _day(text: str, option: str) -> date:
@@ -73,20 +78,52 @@ def cycle_run(
             " sent, sends no reminder dated before that run)",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=0, help="local worker processes to start (0: this one)"),
+    ] = 0,
+    chunk: Annotated[
+        int, typer.Option("--debtors-per-chunk", min=1, help="debtors in each work item")
+    ] = DEBTORS_PER_CHUNK,
+    lease: Lease = LEASE_SECONDS,
     db: Db = None,
 ) -> None:
-    """Run the day: batch, events, playbooks, gate, outbox, channels, audit (re-runnable). One
-    run at a time: a second refuses while the first holds the cycle lock."""
+    """Run the day: batch, events, playbooks, gate, outbox, channels, audit (re-runnable). The
+    stages are split into work items by debtor range, worked through by this process or by
+    `--workers` local workers (and any `faircollect worker` on the database). One run at a
+    time: a second refuses while the first holds the cycle lock."""
     day = _day(as_of, "--as-of")
     app = bootstrap(db_url=db)
     try:
-        report = run_cycle(app.cycle_job(log=log), actor=system_actor("cycle"), as_of=day,
-                           rerun=rerun)  # fmt: skip
+        job = app.cycle_job(log=log, lease_seconds=lease)
+        job.debtors_per_chunk = chunk
+        report = run_cycle(job, actor=system_actor("cycle"), as_of=day, rerun=rerun,
+                           workers=workers)  # fmt: skip
     except (CycleError, PlaybookError, DeliveryError, ValueError) as exc:
         raise _fail(exc) from exc
     finally:
         app.close()  # the connections close now, not whenever they are collected
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+
+
+def worker(
+    once: Annotated[
+        bool, typer.Option("--once", help="end when no cycle run has work left, not wait for more")
+    ] = False,
+    lease: Lease = LEASE_SECONDS,
+    db: Db = None,
+) -> None:
+    """Work on the daily cycle's chunks from the database (any number of workers, on one machine
+    or many), as the operator at the shell. A chunk is held with a lease renewed while it runs;
+    a worker that dies loses it when the lease expires, and another takes the chunk again."""
+    app = bootstrap(db_url=db)
+    try:
+        done = run_worker(app.cycle_worker(lease_seconds=lease), actor=operator(), once=once)
+    except (PermissionDeniedError, CycleError) as exc:
+        raise _fail(exc) from exc
+    finally:
+        app.close()
+    typer.echo(json.dumps(done.to_dict()))
 
 
 @playbook_app.command("draft")

@@ -6,9 +6,10 @@ dated before the frontier (the newest completed run) is withdrawn, never sent la
 log gets the lines of each chunk after its commit, and first those a killed dispatcher left
 unwritten (exactly once).
 
-One dispatcher runs at a time across processes: a message marked `sending` is then either
-being sent by the running dispatcher or was left by one that died, and is sent again (with the
-same idempotency key) by the next. Two at once could both send it.
+One dispatcher runs at a time across processes (`job.dispatch_lock`; a worker's chunk takes
+the lock of its own debtor range): a message marked `sending` is then either being sent by the
+running dispatcher or was left by one that died, and is sent again (with the same idempotency
+key) by the next. Two at once could both send it.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ RECEIPT_CHARS = 128
 
 def dispatch(job: CycleJob, as_of: date, report: CycleReport, frontier: date | None = None) -> None:
     """Send every queued message due by `as_of` (see the module docstring)."""
-    with job.locks.hold(DISPATCH_LOCK, wait=True):
+    with job.locks.hold(job.dispatch_lock, wait=True):
         job.logs.write_logs()
         with job.units() as uow:
             ids = uow.cycle.pending_messages()

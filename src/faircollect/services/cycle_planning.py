@@ -36,12 +36,14 @@ def approved_playbooks(store: CycleStore, templates: Catalogue) -> dict[str, Pla
 
 def plan_day(
     units: Callable[[], CycleUnit], templates: Catalogue, as_of: date, frontier: date | None,
-    report: CycleReport,
+    report: CycleReport, books: dict[str, Playbook] | None = None,
 ) -> dict[str, Playbook]:  # fmt: skip
-    """Plan and store the day's steps (one transaction); return the playbooks that ran."""
+    """Plan and store the day's steps (one transaction); return the playbooks that ran (the
+    approved ones, read and re-validated here unless `books` gives them: a worker reads them once
+    per run for all its chunks)."""
     with units() as uow:
         store = uow.cycle
-        books = approved_playbooks(store, templates)
+        books = approved_playbooks(store, templates) if books is None else books
         if not books:
             raise CycleError("no approved playbook: draft one and have a second person approve it")
         events = day_events(store, as_of, report)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -46,6 +47,20 @@ class CycleReport:
         out["events"] = dict(self.events)
         out["blocked_by_rule"] = dict(self.blocked_by_rule)
         out["seconds"] = {k: round(v, 3) for k, v in self.seconds.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CycleReport:
+        """A report back from `to_dict` (a chunk's counts, stored with its work item)."""
+        out = cls(date.fromisoformat(str(data["as_of"])))
+        for name, value in data.items():
+            current = getattr(out, name, None)
+            if name in ("as_of", "seconds") or current is None:
+                continue
+            if isinstance(current, Counter):
+                current.update(value)
+            elif isinstance(current, int):
+                setattr(out, name, int(value))
         return out
 
     def add(self, day: CycleReport) -> None:

@@ -84,8 +84,10 @@ class SandboxChannel:
 
     transactional = True
 
-    def __init__(self, log: Path | None = None) -> None:
+    def __init__(self, log: Path | None = None, *, mark: bool | None = None) -> None:
         self.log = log
+        # A cycle worker has no log of its own: it marks the lines for the run that writes one.
+        self.mark = log is not None if mark is None else mark
 
     def send(self, message: Outbound, decision: Decision, connection: Any) -> str:
         require_allowed(message, decision)
@@ -95,7 +97,7 @@ class SandboxChannel:
             conn.execute(_SANDBOX_NEW, {
                 "outbox_id": message.outbox_id, "channel": message.channel,
                 "contact_point": message.contact_point, "body": message.body,
-                "sent_at": message.at, "log_pending": self.log is not None,
+                "sent_at": message.at, "log_pending": self.mark,
             })  # fmt: skip
         return f"sandbox:{message.outbox_id}"
 
@@ -141,8 +143,11 @@ class VoiceQueue:
         return f"queue:{message.outbox_id}"
 
 
-def sandbox_channels(log: Path | None = None) -> dict[str, ChannelPort]:
-    """Every medium on the sandbox, voice on the collectors' queue (the default set)."""
-    sandbox = SandboxChannel(log)
+def sandbox_channels(
+    log: Path | None = None, *, mark: bool | None = None
+) -> dict[str, ChannelPort]:
+    """Every medium on the sandbox, voice on the collectors' queue (the default set); `mark`:
+    sends mark their log lines pending without a log here (a worker's, for its run's log)."""
+    sandbox = SandboxChannel(log, mark=mark)
     return {"sms": sandbox, "email": sandbox, "push": sandbox, "letter": sandbox,
             "voice": VoiceQueue()}  # fmt: skip

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, or_, select, update
 
 from faircollect.adapters.db.borrower_fact_store import (
     FactReads,
@@ -58,10 +58,13 @@ _PAUSE_KINDS = (
         or_(pauses.c.end_on.is_(None), pauses.c.end_on >= bindparam("day")),
     )
 )
-_LAWFUL = (
-    select(loan_states.c.lawful_outstanding)
-    .join(loans, loans.c.loan_key == loan_states.c.loan_key)
-    .where(and_(loans.c.loan_id == bindparam("l_id"), loan_states.c.as_of == bindparam("day")))
+# The loan's key first, then one primary-key probe: as a join, PostgreSQL's generic plan for
+# the prepared statement scanned the day's positions (9 ms a send at 20,000 accounts, growing
+# with the portfolio).
+_LAWFUL = select(loan_states.c.lawful_outstanding).where(
+    loan_states.c.as_of == bindparam("day"),
+    loan_states.c.loan_key
+    == select(loans.c.loan_key).where(loans.c.loan_id == bindparam("l_id")).scalar_subquery(),
 )
 _HISTORY = (
     select(contact_attempts)

@@ -36,8 +36,19 @@ from faircollect.services.cycle_ports import (
     RunningCycle,
     StoredPlaybook,
 )
+from faircollect.services.cycle_work_ports import EVERY_DEBTOR, DebtorRange
 
 INSERT_ROWS = 500  # task rows per INSERT
+
+
+def in_range(column: Any, debtors: DebtorRange) -> list[Any]:
+    """The conditions keeping `column` (a borrower id) inside the range (none for every one)."""
+    out = []
+    if debtors.low is not None:
+        out.append(column >= debtors.low)
+    if debtors.high is not None:
+        out.append(column < debtors.high)
+    return out
 
 
 def as_date(value: Any) -> date:
@@ -46,10 +57,12 @@ def as_date(value: Any) -> date:
 
 
 class SqlCyclePlanning:
-    """Runs, events and planning, in the caller's transaction."""
+    """Runs, events and planning, in the caller's transaction. The events and accounts it lists
+    are those of the `debtors` range only (a worker's chunk; every debtor by default)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, debtors: DebtorRange = EVERY_DEBTOR) -> None:
         self.conn = connection
+        self.debtors = debtors
 
     # --- runs ------------------------------------------------------------------------------
 
@@ -94,7 +107,8 @@ class SqlCyclePlanning:
     def paid_loans(self, on: date) -> list[str]:
         return list(self.conn.execute(
             select(loans.c.loan_id).join(payments, payments.c.loan_key == loans.c.loan_key)
-            .where(payments.c.paid_on == on).distinct()
+            .where(payments.c.paid_on == on, *in_range(loans.c.borrower_id, self.debtors))
+            .distinct()
         ).scalars())  # fmt: skip
 
     def bucket_changes(self, on: date) -> list[tuple[str, str]]:
@@ -104,14 +118,16 @@ class SqlCyclePlanning:
             .join(today, today.c.loan_key == loans.c.loan_key)
             .join(before, and_(before.c.loan_key == loans.c.loan_key,
                                before.c.as_of == on - timedelta(days=1)))
-            .where(today.c.as_of == on, today.c.bucket != before.c.bucket)
+            .where(today.c.as_of == on, today.c.bucket != before.c.bucket,
+                   *in_range(loans.c.borrower_id, self.debtors))
         )]  # fmt: skip
 
     def pause_edges(self, on: date) -> list[tuple[str, str, date, date | None]]:
         return [(r[0], r[1], r[2], r[3]) for r in self.conn.execute(
             select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
             .join(pauses, pauses.c.loan_key == loans.c.loan_key)
-            .where(or_(pauses.c.start_on == on, pauses.c.end_on == on - timedelta(days=1)))
+            .where(or_(pauses.c.start_on == on, pauses.c.end_on == on - timedelta(days=1)),
+                   *in_range(loans.c.borrower_id, self.debtors))
         )]  # fmt: skip
 
     def _paid(self, loan_key: int, start: date, end: date) -> int:
@@ -124,7 +140,8 @@ class SqlCyclePlanning:
     def open_promises(self, before: date) -> list[OpenPromise]:
         rows = self.conn.execute(
             select(promises, loans.c.loan_key).join(loans, loans.c.loan_id == promises.c.loan_id)
-            .where(promises.c.status == "open", promises.c.made_on < before)
+            .where(promises.c.status == "open", promises.c.made_on < before,
+                   *in_range(loans.c.borrower_id, self.debtors))
         ).mappings().all()  # fmt: skip
         return [OpenPromise(p["promise_id"], p["loan_id"], int(p["amount"]), p["due_on"],
                             self._paid(p["loan_key"], p["made_on"], min(p["due_on"], before)))
@@ -140,7 +157,8 @@ class SqlCyclePlanning:
                    loans.c.loan_key)
             .join(repayment_plans, repayment_plans.c.plan_id == plan_instalments.c.plan_id)
             .join(loans, loans.c.loan_id == repayment_plans.c.loan_id)
-            .where(plan_instalments.c.status == "due", plan_instalments.c.due_on < before)
+            .where(plan_instalments.c.status == "due", plan_instalments.c.due_on < before,
+                   *in_range(loans.c.borrower_id, self.debtors))
             .order_by(plan_instalments.c.plan_id, plan_instalments.c.number)
         ).mappings().all()  # fmt: skip
         out = []
@@ -192,7 +210,8 @@ class SqlCyclePlanning:
             .outerjoin(before, and_(before.c.loan_key == loans.c.loan_key,
                                     before.c.as_of == as_of - timedelta(days=1)))
             .outerjoin(next_due, next_due.c.loan_key == loans.c.loan_key)
-            .where(loan_states.c.as_of == as_of, loan_states.c.lawful_outstanding > 0)
+            .where(loan_states.c.as_of == as_of, loan_states.c.lawful_outstanding > 0,
+                   *in_range(loans.c.borrower_id, self.debtors))
         ).all()  # fmt: skip
         out = []
         for r in rows:
@@ -209,7 +228,8 @@ class SqlCyclePlanning:
         return set(self.conn.execute(
             select(workflow_tasks.c.loan_id).where(
                 workflow_tasks.c.action == Action.PAUSE.value, workflow_tasks.c.status == "done",
-                workflow_tasks.c.due_day <= as_of, workflow_tasks.c.hold_until >= as_of)
+                workflow_tasks.c.due_day <= as_of, workflow_tasks.c.hold_until >= as_of,
+                *in_range(workflow_tasks.c.borrower_id, self.debtors))
         ).scalars())  # fmt: skip
 
     def store_tasks(self, steps: Sequence[PlannedStep]) -> int:
@@ -224,7 +244,12 @@ class SqlCyclePlanning:
         } for s in steps]  # fmt: skip
         maker = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
         stmt = maker(workflow_tasks).on_conflict_do_nothing(index_elements=["key"])
-        count = select(func.count()).select_from(workflow_tasks)
+        # Counted in the range only: other workers insert other ranges' tasks meanwhile.
+        count = (
+            select(func.count())
+            .select_from(workflow_tasks)
+            .where(*in_range(workflow_tasks.c.borrower_id, self.debtors))
+        )
         before = self.conn.execute(count).scalar_one()
         for k in range(0, len(rows), INSERT_ROWS):
             self.conn.execute(stmt, rows[k : k + INSERT_ROWS])
@@ -234,7 +259,8 @@ class SqlCyclePlanning:
         dropped = self.conn.execute(
             update(workflow_tasks)
             .where(workflow_tasks.c.status == "planned", workflow_tasks.c.due_day < frontier,
-                   workflow_tasks.c.action.in_(list(actions)))
+                   workflow_tasks.c.action.in_(list(actions)),
+                   *in_range(workflow_tasks.c.borrower_id, self.debtors))
             .values(status="dropped", reasons=json.dumps([reason]))
         )  # fmt: skip
         return int(dropped.rowcount)

@@ -23,6 +23,7 @@ from faircollect.adapters.db.unit_of_work import SqlUnitOfWork
 from faircollect.domain.delinquency import BucketScheme
 from faircollect.kernels.runner import ShardRunner
 from faircollect.kit.clock import Clock
+from faircollect.services.cycle_work_ports import EVERY_DEBTOR, DebtorRange
 from faircollect.services.ports import PiiProtector
 
 
@@ -45,23 +46,28 @@ class App(Protocol):
 
 
 class SqlCycleStore(SqlCyclePlanning, SqlCycleOutbox):
-    """services.cycle_ports.CycleStore: runs, events, planning, tasks and the outbox."""
+    """services.cycle_ports.CycleStore: runs, events, planning, tasks and the outbox (listing
+    those of the `debtors` range: a worker's chunk)."""
 
-    def __init__(self, connection: Connection, *, pii: PiiProtector | None = None) -> None:
-        SqlCyclePlanning.__init__(self, connection)
-        SqlCycleOutbox.__init__(self, connection, pii=pii)
+    def __init__(
+        self, connection: Connection, *, pii: PiiProtector | None = None,
+        debtors: DebtorRange = EVERY_DEBTOR,
+    ) -> None:  # fmt: skip
+        SqlCyclePlanning.__init__(self, connection, debtors)
+        SqlCycleOutbox.__init__(self, connection, pii=pii, debtors=debtors)
 
 
 class SqlCycleUnit(SqlUnitOfWork):
     """A unit of work with the cycle's store and the channels bound to its transaction."""
 
     def __init__(
-        self, engine: Engine, *, channels: Mapping[str, ChannelPort],
-        after_send: AfterSend | None = None, **kwargs: Any,
+        self, engine: Engine, debtors: DebtorRange = EVERY_DEBTOR, *,
+        channels: Mapping[str, ChannelPort], after_send: AfterSend | None = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         super().__init__(engine, **kwargs)
         self._channels = channels
         self._after_send = after_send
+        self._debtors = debtors
 
     def __enter__(self) -> SqlCycleUnit:
         super().__enter__()
@@ -69,7 +75,7 @@ class SqlCycleUnit(SqlUnitOfWork):
 
     @cached_property
     def cycle(self) -> SqlCycleStore:
-        return SqlCycleStore(self.connection, pii=self.pii)
+        return SqlCycleStore(self.connection, pii=self.pii, debtors=self._debtors)
 
     @cached_property
     def strategy_cycle(self) -> SqlStrategyCycleStore:
@@ -93,6 +99,10 @@ class SqlLocks:
 
     @contextmanager
     def hold(self, name: str, *, wait: bool) -> Iterator[bool]:
+        if self.engine.dialect.name == "sqlite":
+            # A lock scoped after ':' (a worker's debtor range) is the whole name's lock on
+            # SQLite: one writer at a time there, so ranges would gain nothing but lock files.
+            name = name.split(":", 1)[0]
         with exclusive(self.engine, name, wait=wait) as held:
             yield held
 

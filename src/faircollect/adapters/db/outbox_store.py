@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
-from faircollect.adapters.db.cycle_store import as_date
+from faircollect.adapters.db.cycle_store import as_date, in_range
 from faircollect.adapters.db.tables import (
     aware,
     borrowers,
@@ -29,6 +29,7 @@ from faircollect.adapters.db.tables import (
 from faircollect.policy import ContactRequest, Facts, Outcome
 from faircollect.services.contacts import ContactStore
 from faircollect.services.cycle_ports import PendingMessage
+from faircollect.services.cycle_work_ports import EVERY_DEBTOR, DebtorRange
 from faircollect.services.gate_facts import gate_facts
 from faircollect.services.ports import PiiProtector
 
@@ -99,11 +100,16 @@ def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]
 
 
 class SqlCycleOutbox:
-    """Tasks and outbox messages, in the caller's transaction."""
+    """Tasks and outbox messages, in the caller's transaction (those of the `debtors` range
+    where they are listed)."""
 
-    def __init__(self, connection: Connection, *, pii: PiiProtector | None = None) -> None:
+    def __init__(
+        self, connection: Connection, *, pii: PiiProtector | None = None,
+        debtors: DebtorRange = EVERY_DEBTOR,
+    ) -> None:  # fmt: skip
         self.conn = connection
         self.pii = pii  # recorded borrower facts hold encrypted contact points
+        self.debtors = debtors
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -114,7 +120,8 @@ class SqlCycleOutbox:
             .join(loans, loans.c.loan_id == workflow_tasks.c.loan_id)
             .join(borrowers, borrowers.c.borrower_id == workflow_tasks.c.borrower_id)
             .where(workflow_tasks.c.status == "planned", workflow_tasks.c.due_day <= as_of,
-                   workflow_tasks.c.id > after_id)
+                   workflow_tasks.c.id > after_id,
+                   *in_range(workflow_tasks.c.borrower_id, self.debtors))
             .order_by(workflow_tasks.c.id).limit(limit)
         ).mappings()  # fmt: skip
         return [{**r, "due_at": aware(r["due_at"])} for r in rows]
@@ -140,7 +147,8 @@ class SqlCycleOutbox:
 
     def pending_messages(self) -> list[int]:
         return list(self.conn.execute(
-            select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")))
+            select(outbox.c.id).where(outbox.c.status.in_(("queued", "sending")),
+                                      *in_range(outbox.c.borrower_id, self.debtors))
             .order_by(outbox.c.id)
         ).scalars())  # fmt: skip
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from faircollect.adapters.db.tables.common import DayNumber, metadata
@@ -121,6 +122,35 @@ batch_runs = Table(
     Column("seconds_compute", Float),
     Column("seconds_store", Float),
     Column("error", Text),
+)
+
+
+# A cycle run's stages split into chunks by debtor key range (borrower id, from inclusive, to
+# exclusive; None is open-ended), claimed by workers with a lease. A stage's chunks become
+# claimable only once every chunk of the stages before it is `done` (the barrier).
+cycle_work = Table(
+    "cycle_work",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", Integer, ForeignKey("cycle_runs.id"), nullable=False),
+    Column("stage", Integer, nullable=False),  # 0 batch, 1 plan, 2 decide, 3 dispatch
+    Column("seq", Integer, nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("frontier", Date),  # the newest completed run's date when the run began
+    Column("debtor_from", String(64)),
+    Column("debtor_to", String(64)),
+    Column("logged", Boolean, nullable=False, default=False),  # the run writes a sandbox log
+    Column("status", String(12), nullable=False),  # pending | claimed | done | failed | cancelled
+    Column("owner", String(128)),  # who holds the lease (process and host)
+    Column("token", String(32)),  # the claim's own token: a lost lease cannot finish the chunk
+    Column("expires_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Column("report", Text),  # JSON: the chunk's counts (services.cycle_report.CycleReport)
+    UniqueConstraint("run_id", "stage", "seq", name="uq_cycle_work_chunk"),
+    Index("ix_cycle_work_status", "status"),
 )
 
 
