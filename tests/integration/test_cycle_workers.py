@@ -42,7 +42,6 @@ from faircollect.adapters.db.tables import (
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.audit.records import AuditKind
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from faircollect.kit.clock import SystemClock
 from faircollect.services.cycle_report import CycleReport
 from faircollect.services.cycle_work_ports import BATCH, DECIDE, DISPATCH, PLAN, DebtorRange
@@ -50,6 +49,7 @@ from tests.integration import crash_jobs
 from tests.integration.crash_jobs import CLOCK, app_for
 from tests.integration.cycle_kit import adopt, run
 from tests.integration.test_crash_safety import audit_kinds, cycle_state, differences
+from tests.tape_loader import run_import
 
 CHILDREN = multiprocessing.get_context("forkserver")
 CHILDREN.set_forkserver_preload(["tests.integration.crash_jobs"])

@@ -14,8 +14,8 @@ from sqlalchemy import func, inspect, select
 from faircollect.adapters import tape_import
 from faircollect.adapters.db.tables import borrowers, loans, payments
 from faircollect.bootstrap import App
-from faircollect.entrypoints.importing import run_import
 from tests.integration.conftest import write_tape
+from tests.tape_loader import run_import
 
 QUIET = Console(quiet=True)
 TABLES = ("borrowers", "loans", "installments", "payments", "audit_index")

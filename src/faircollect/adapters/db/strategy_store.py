@@ -1,4 +1,4 @@
-"""SQL implementation of the StrategyStore port (migration 0015): strategy file versions and
+"""SQL implementation of the StrategyStore port (migration 0014): strategy file versions and
 their cells, each account's assignment under a version, the daily assignment runs, promotions,
 and the outcomes the report reads (payments in the ledger, allowed contact decisions)."""
 
