@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import event
 
 from faircollect.bootstrap import App
-from faircollect.services.accounts import view_account
+from faircollect.services.accounts import AccountCall, AccountView, view_account, view_accounts
 from faircollect.services.contact_api import DecisionCall, decide_contact, decide_contacts
 from faircollect.services.idempotency import IdempotencyKey, StoredAnswer
 from tests.integration.service_support import ACTORS, build_ledger
@@ -86,7 +86,26 @@ def test_an_account_view_takes_a_fixed_number_of_statements(ledger: App) -> None
     with statements(ledger) as seen:
         view = view_account(ledger.unit_of_work(), actor=COLLECTOR, loan_id="L2")
     assert view.loan.loan_id == "L2"
-    assert len(seen) == 19, seen
+    # The loan with its borrower's sealed name (1); its schedule, payments, positions (the days
+    # its bucket changed and its latest), contacts and pauses (5); the read's audit record (7).
+    assert len(seen) == 1 + 5 + 7, seen
+
+
+def test_views_taken_together_take_the_statements_of_one(ledger: App) -> None:
+    view_account(ledger.unit_of_work(), actor=COLLECTOR, loan_id="L2")
+    calls = [
+        AccountCall(COLLECTOR, "L1"),
+        AccountCall(COLLECTOR, "L2"),
+        AccountCall(ACTORS["manager"], "L3"),
+        AccountCall(ACTORS["b1"], "L1"),  # the borrower's own: not audited
+        AccountCall(COLLECTOR, "NOPE"),
+        AccountCall(COLLECTOR, "L1"),
+    ]
+    with statements(ledger) as seen:
+        answers = view_accounts(ledger.unit_of_work(), calls)
+    assert sum(isinstance(a, AccountView) for a in answers) == 5
+    # However many accounts: the same reads, and one audit append for the four staff reads.
+    assert len(seen) == 1 + 5 + 7, seen
 
 
 def test_a_batch_takes_a_few_statements_plus_two_per_allowed_decision(ledger: App) -> None:
