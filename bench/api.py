@@ -85,7 +85,42 @@ def bench_service() -> Any:
         return {"connections_opened": opened[0]}
 
     service.add_api_route("/bench/stats", stats, methods=["GET"])
+    # BENCH_PROFILE=<file> (one worker): the server's threads profiled from here on. The server
+    # dies of the signal that stops it (uvicorn raises it again after its shutdown), so the
+    # profile is written on request, after the phases.
+    dump = profiled(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
+
+    def profile() -> dict[str, bool]:
+        if dump is not None:
+            dump()
+        return {"ok": dump is not None}
+
+    service.add_api_route("/bench/profile", profile, methods=["GET"])
     return service
+
+
+def profiled(out: str) -> Any:
+    """Profile every thread of this process (each its own cProfile, timed by its own CPU time:
+    the event loop and the thread pool's workers) until the returned function writes the
+    merged statistics to `out` (for `python -m pstats`)."""
+    import cProfile
+    import pstats
+    import threading
+
+    made: list[cProfile.Profile] = []
+
+    def start(*_: Any) -> None:
+        profile = cProfile.Profile(time.thread_time)
+        made.append(profile)
+        profile.enable()  # replaces this hook in the thread that called it
+
+    threading.setprofile(start)
+    start()
+
+    def dump() -> None:
+        pstats.Stats(*made).dump_stats(out)
+
+    return dump
 
 
 def serve(url: str, port: int, workers: int) -> None:
@@ -242,14 +277,19 @@ def server_cpu_s(pid: int) -> float:
     return total
 
 
-def connections_opened(port: int) -> int:
-    """How many database connections the server (one worker's) has opened so far."""
+def ask(port: int, path: str) -> Any:
+    """The JSON answer of one of the bench's own routes."""
     with socket.create_connection(("127.0.0.1", port)) as conn:
-        conn.sendall(b"GET /bench/stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
         answer = b""
         while chunk := conn.recv(4096):
             answer += chunk
-    return int(json.loads(answer.split(b"\r\n\r\n", 1)[1])["connections_opened"])
+    return json.loads(answer.split(b"\r\n\r\n", 1)[1])
+
+
+def connections_opened(port: int) -> int:
+    """How many database connections the server (one worker's) has opened so far."""
+    return int(ask(port, "/bench/stats")["connections_opened"])
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -352,6 +392,8 @@ def main() -> None:
             result["db_connections_opened"] = connections_opened(port) - opened
             results[name if rate is None else f"{name}@{rate:g}/s"] = result
         results["load_after"] = os.getloadavg()[0]
+        if os.environ.get("BENCH_PROFILE"):
+            ask(port, "/bench/profile")
         bare_result = results.get("bare_commit")
         for name in ("token_only", "decisions", "account"):
             r = results.get(name)
