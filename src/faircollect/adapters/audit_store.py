@@ -129,21 +129,27 @@ class AuditLog:
         subjects: Sequence[str] | None = None,
     ) -> int:
         """Append entries; return the index of the first. Serialised by locking the head row."""
-        # Taking the write lock first: concurrent appenders wait here, then see the new size
-        # (returned by the same statement: every appender holds the head one round trip less).
+        # Taking the write lock first: concurrent appenders wait here, then see the new size.
+        # The same statement sets the size after this append (the transaction rolls it back
+        # with the rest should anything fail) and returns the size before it: every appender
+        # holds the head one round trip less.
         first = int(
-            self._sql.rows("UPDATE audit_head SET size = size WHERE id = 1 RETURNING size")[0][0]
+            self._sql.rows(
+                "UPDATE audit_head SET size = size + ? WHERE id = 1 RETURNING size - ?",
+                (len(entries), len(entries)),
+            )[0][0]
         )
         if not entries:
             return first
         total = first + len(entries)
-        # The growing (partial) tile of every level that gains nodes, read in one round trip;
-        # it also holds any old left sibling a new parent needs.
+        # The growing (partial) tile of every level that gains nodes, and the growing entry
+        # tile, read in one round trip; the hash tiles also hold any old left sibling a new
+        # parent needs.
         levels = [lv for lv in range(64) if (total >> lv) > (first >> lv)]
-        partial = self._tiles(
-            {(lv, (first >> lv) // TILE) for lv in levels if (first >> lv) % TILE}
+        partial, head_entries = self._growing(
+            {(lv, (first >> lv) // TILE) for lv in levels if (first >> lv) % TILE}, first
         )
-        self._grow_entries(first, entries)
+        self._grow_entries(first, entries, head_entries)
         # One level at a time as a byte string of 32-byte hashes (batch-hashed, see fasthash).
         level_blob = leaf_hashes(entries)
         level, start = 0, first
@@ -167,15 +173,34 @@ class AuditLog:
                 "INSERT INTO audit_index (idx, kind, subject) VALUES (?, ?, ?)",
                 [(first + k, kinds[k], subjects[k]) for k in range(len(entries))],
             )
-        self._sql.run("UPDATE audit_head SET size = ? WHERE id = 1", (first + len(entries),))
         return first
 
-    def _grow_entries(self, first: int, entries: Sequence[bytes]) -> None:
+    def _growing(
+        self, wanted: set[tuple[int, int]], first: int
+    ) -> tuple[dict[tuple[int, int], bytes], bytes | None]:
+        """The hash tiles `wanted` and, when the log's size `first` is inside an entry tile,
+        that tile's stored data (None when there is none to extend), in one statement: the
+        entry tile comes back as level -1."""
+        tile, offset = divmod(first, TILE)
+        keys = sorted(wanted)
+        where = " OR ".join(["(level = ? AND tile = ?)"] * len(keys))
+        parts = [f"SELECT level, tile, hashes FROM audit_tiles WHERE {where}"] if keys else []
+        params: list[int] = [v for key in keys for v in key]
+        if offset:
+            parts.append("SELECT -1, tile, data FROM audit_entries WHERE tile = ?")
+            params.append(tile)
+        found: dict[tuple[int, int], bytes] = {}
+        if parts:
+            for level, at, blob in self._sql.rows(" UNION ALL ".join(parts), params):
+                found[(int(level), int(at))] = bytes(blob)
+        return found, found.pop((-1, tile), None)
+
+    def _grow_entries(self, first: int, entries: Sequence[bytes], stored: bytes | None) -> None:
+        """Write `entries` from index `first`: the growing tile (`stored`, its data) extended."""
         tile, offset = divmod(first, TILE)
         head: list[bytes] = []
         if offset:
-            rows = self._sql.rows("SELECT data FROM audit_entries WHERE tile = ?", (tile,))
-            head = unpack_entries(bytes(rows[0][0]))[:offset] if rows else []
+            head = unpack_entries(stored)[:offset] if stored is not None else []
             if len(head) != offset:
                 raise AuditLogError(f"entry tile {tile} is shorter than the head says")
         packed: list[tuple[int, bytes]] = []
