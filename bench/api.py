@@ -401,10 +401,8 @@ def main() -> None:
                 continue
             r["throughput_vs_bare"] = round(r["per_s"] / bare_result["per_s"], 2)
             r["p99_vs_bare"] = round(r["p99_ms"] / bare_result["p99_ms"], 2)
-            paced, paced_bare = (
-                results.get(f"{name}@{args.rate:g}/s"),
-                results.get(f"bare_commit@{args.rate:g}/s"),
-            )
+            paced = results.get(f"{name}@{args.rate:g}/s") if args.rate else None
+            paced_bare = results.get(f"bare_commit@{args.rate:g}/s") if args.rate else None
             if paced is not None and paced_bare is not None:
                 paced["p99_vs_bare"] = round(paced["p99_ms"] / paced_bare["p99_ms"], 2)
         check = create_engine(normalise_url(url))
