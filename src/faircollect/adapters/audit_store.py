@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -129,19 +130,15 @@ class AuditLog:
         subjects: Sequence[str] | None = None,
     ) -> int:
         """Append entries; return the index of the first. Serialised by locking the head row."""
-        # Taking the write lock first: concurrent appenders wait here, then see the new size.
-        # The same statement sets the size after this append (the transaction rolls it back
-        # with the rest should anything fail) and returns the size before it: every appender
-        # holds the head one round trip less.
-        first = int(
-            self._sql.rows(
-                "UPDATE audit_head SET size = size + ? WHERE id = 1 RETURNING size - ?",
-                (len(entries), len(entries)),
-            )[0][0]
-        )
+        # Taking the write lock first: concurrent appenders wait here. The same statement moves
+        # the size past this append (rolled back with the rest on failure) and returns the size
+        # before it, so no write of the head is left for the end.
+        n = len(entries)
+        sql = "UPDATE audit_head SET size = size + ? WHERE id = 1 RETURNING size - ?"
+        first = int(self._sql.rows(sql, (n, n))[0][0])
         if not entries:
             return first
-        total = first + len(entries)
+        total = first + n
         # The growing (partial) tile of every level that gains nodes, and the growing entry
         # tile, read in one round trip; the hash tiles also hold any old left sibling a new
         # parent needs.
@@ -171,38 +168,30 @@ class AuditLog:
         if kinds is not None and subjects is not None:
             self._sql.run_many(
                 "INSERT INTO audit_index (idx, kind, subject) VALUES (?, ?, ?)",
-                [(first + k, kinds[k], subjects[k]) for k in range(len(entries))],
+                [(first + k, kinds[k], subjects[k]) for k in range(n)],
             )
         return first
 
-    def _growing(
-        self, wanted: set[tuple[int, int]], first: int
-    ) -> tuple[dict[tuple[int, int], bytes], bytes | None]:
-        """The hash tiles `wanted` and, when the log's size `first` is inside an entry tile,
-        that tile's stored data (None when there is none to extend), in one statement: the
-        entry tile comes back as level -1."""
+    def _growing(self, wanted: set[tuple[int, int]], first: int) -> tuple[dict[Any, bytes], Any]:
+        """The hash tiles `wanted` and the data of the entry tile the size `first` falls inside
+        (None if none is stored or none is partly filled), in one statement (as level -1)."""
         tile, offset = divmod(first, TILE)
         keys = sorted(wanted)
         where = " OR ".join(["(level = ? AND tile = ?)"] * len(keys))
         parts = [f"SELECT level, tile, hashes FROM audit_tiles WHERE {where}"] if keys else []
-        params: list[int] = [v for key in keys for v in key]
+        params = [v for key in keys for v in key] + ([tile] if offset else [])
         if offset:
             parts.append("SELECT -1, tile, data FROM audit_entries WHERE tile = ?")
-            params.append(tile)
-        found: dict[tuple[int, int], bytes] = {}
-        if parts:
-            for level, at, blob in self._sql.rows(" UNION ALL ".join(parts), params):
-                found[(int(level), int(at))] = bytes(blob)
+        rows = self._sql.rows(" UNION ALL ".join(parts), params) if parts else []
+        found = {(int(level), int(at)): bytes(blob) for level, at, blob in rows}
         return found, found.pop((-1, tile), None)
 
     def _grow_entries(self, first: int, entries: Sequence[bytes], stored: bytes | None) -> None:
         """Write `entries` from index `first`: the growing tile (`stored`, its data) extended."""
         tile, offset = divmod(first, TILE)
-        head: list[bytes] = []
-        if offset:
-            head = unpack_entries(stored)[:offset] if stored is not None else []
-            if len(head) != offset:
-                raise AuditLogError(f"entry tile {tile} is shorter than the head says")
+        head = unpack_entries(stored)[:offset] if offset and stored is not None else []
+        if len(head) != offset:
+            raise AuditLogError(f"entry tile {tile} is shorter than the head says")
         packed: list[tuple[int, bytes]] = []
         take = TILE - offset
         packed.append((tile, pack_entries([*head, *entries[:take]])))
