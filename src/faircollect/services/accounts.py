@@ -152,7 +152,7 @@ def _seen(
 
 
 def _read_record(uow: AccountsUnitOfWork, actor: Actor, loan: LoanRecord, what: str) -> AuditRecord:
-    """The audit record of a staff read (REGULATION.md: who saw which debtor's data)."""
+    """The audit record of a staff read (kind 801: who read which debtor's account)."""
     return AuditRecord(
         AuditKind.ACCOUNT_VIEWED,
         uow.clock.now(),
