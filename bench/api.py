@@ -1,7 +1,7 @@
 """Benchmark: the service as `faircollect serve` runs it, on PostgreSQL, under 32 concurrent clients.
 
     FAIRCOLLECT_TEST_PG_URL=postgresql://... .venv/bin/python bench/api.py [--accounts 2000]
-        [--clients 32] [--seconds 12] [--workers 1]
+        [--clients 32] [--seconds 12] [--workers 1] [--phases ...] [--rate 300]
 
 Builds `--accounts` accounts in a private schema (dropped at the end), a collector and an API
 token issued the product's way, and serves the app of `faircollect serve` (`default_app`: real
@@ -15,6 +15,12 @@ commit, `GET /bench/token` (a route of its own that only signs the token in),
 `POST /api/v1/contacts/decisions` (random debtors), `GET /api/v1/accounts/{loan_id}`. Prints
 requests/s, p50/p99, each phase's ratio to the bare commit, the load average, and checks that
 every decision answered was stored. Bounded: about 4 × (`--seconds` + 2) plus the set-up.
+
+`--rate N` runs each phase a second time open-loop: the same connections, requests due at a fixed
+N per second in all, each latency measured from when its request was due (a closed loop of 32
+clients hides the queue: by Little's law 32 clients at 300/s wait ~107 ms on average whatever the
+service). It reports the rate achieved and p50/p99 at that load, with the p99 ratio to the bare
+commit paced alike.
 """
 
 from __future__ import annotations
@@ -36,12 +42,13 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, text
 
+from api_load import phase, profiled
+
 KEYS = {
     "FAIRCOLLECT_PII_KEY": base64.b64encode(b"k" * 32).decode(),
     "FAIRCOLLECT_AUDIT_KEY": base64.b64encode(b"a" * 32).decode(),
 }
 DAY = date(2026, 12, 15)
-WARM_UP_S = 2.0
 
 
 def bench_service() -> Any:
@@ -79,6 +86,17 @@ def bench_service() -> Any:
         return {"connections_opened": opened[0]}
 
     service.add_api_route("/bench/stats", stats, methods=["GET"])
+    # BENCH_PROFILE=<file> (one worker): the server's threads profiled from here on. The server
+    # dies of the signal that stops it (uvicorn raises it again after its shutdown), so the
+    # profile is written on request, after the phases.
+    dump = profiled(os.environ["BENCH_PROFILE"]) if os.environ.get("BENCH_PROFILE") else None
+
+    def profile() -> dict[str, bool]:
+        if dump is not None:
+            dump()
+        return {"ok": dump is not None}
+
+    service.add_api_route("/bench/profile", profile, methods=["GET"])
     return service
 
 
@@ -152,45 +170,6 @@ def build(url: str, n: int) -> str:
     return issued.plain
 
 
-async def phase(
-    port: int, token: str, clients: int, seconds: float, make: Any
-) -> tuple[int, list[float], dict[int, int]]:
-    """Each client sends `make(rng)` requests back to back on its own keep-alive connection for
-    `seconds` (after `WARM_UP_S` not counted)."""
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    begin = time.perf_counter() + WARM_UP_S
-    end = begin + seconds
-
-    async def one(seed: int) -> None:
-        rng = random.Random(seed)
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while (now := time.perf_counter()) < end:
-                method, path, body = make(rng)
-                data = b"" if body is None else json.dumps(body).encode()
-                head = (f"{method} {path} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer "
-                        f"{token}\r\nContent-Type: application/json\r\nContent-Length: "
-                        f"{len(data)}\r\n\r\n")  # fmt: skip
-                t0 = time.perf_counter()
-                writer.write(head.encode() + data)
-                answer = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in answer.lower().split(b"\r\n"):
-                    if line.startswith(b"content-length:"):
-                        length = int(line.split(b":", 1)[1])
-                await reader.readexactly(length)
-                if now >= begin:
-                    latencies.append(time.perf_counter() - t0)
-                    status = int(answer[9:12])
-                    statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            writer.close()
-
-    await asyncio.gather(*(one(k) for k in range(clients)))
-    return round(len(latencies) / seconds), sorted(latencies), statuses
-
-
 def server_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) the server process and its workers have used so far."""
     total = 0.0
@@ -207,18 +186,19 @@ def server_cpu_s(pid: int) -> float:
     return total
 
 
-def connections_opened(port: int) -> int:
-    """How many database connections the server (one worker's) has opened so far."""
+def ask(port: int, path: str) -> Any:
+    """The JSON answer of one of the bench's own routes."""
     with socket.create_connection(("127.0.0.1", port)) as conn:
-        conn.sendall(b"GET /bench/stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        conn.sendall(f"GET {path} HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n".encode())
         answer = b""
         while chunk := conn.recv(4096):
             answer += chunk
-    return int(json.loads(answer.split(b"\r\n\r\n", 1)[1])["connections_opened"])
+    return json.loads(answer.split(b"\r\n\r\n", 1)[1])
 
 
-def quantile(sorted_values: list[float], q: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))] * 1000
+def connections_opened(port: int) -> int:
+    """How many database connections the server (one worker's) has opened so far."""
+    return int(ask(port, "/bench/stats")["connections_opened"])
 
 
 def argon2_ms() -> dict[str, Any]:
@@ -246,6 +226,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=12.0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--phases", default="bare_commit,token_only,decisions,account")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="also run each phase open-loop at this many requests/s in all")  # fmt: skip
     parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "W"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -300,17 +282,23 @@ def main() -> None:
         phases = {"bare_commit": bare, "token_only": signed_in, "decisions": decision,
                   "account": account}  # fmt: skip
         results: dict[str, Any] = {"load_before": os.getloadavg()[0]}
-        for name in args.phases.split(","):
+        runs = [(name, None) for name in args.phases.split(",")]
+        if args.rate:
+            runs += [(name, args.rate) for name in args.phases.split(",")]
+        for name, rate in runs:
             make = phases[name]
             cpu, opened = server_cpu_s(server.pid), connections_opened(port)
-            rate, lat, statuses = asyncio.run(phase(port, token, args.clients, args.seconds, make))
+            result = asyncio.run(phase(port, token, args.clients, args.seconds, make, rate))
+            answered = sum(result["statuses"].values())
             # Includes the warm-up's requests, which are not counted: an upper bound.
-            cpu_ms = (server_cpu_s(server.pid) - cpu) * 1000 / max(1, len(lat))
-            results[name] = {"per_s": rate, "p50_ms": round(quantile(lat, 0.5), 1),
-                             "p99_ms": round(quantile(lat, 0.99), 1), "statuses": statuses,
-                             "server_cpu_ms_per_request": round(cpu_ms, 2),
-                             "db_connections_opened": connections_opened(port) - opened}  # fmt: skip
+            result["server_cpu_ms_per_request"] = round(
+                (server_cpu_s(server.pid) - cpu) * 1000 / max(1, answered), 2
+            )
+            result["db_connections_opened"] = connections_opened(port) - opened
+            results[name if rate is None else f"{name}@{rate:g}/s"] = result
         results["load_after"] = os.getloadavg()[0]
+        if os.environ.get("BENCH_PROFILE"):
+            ask(port, "/bench/profile")
         bare_result = results.get("bare_commit")
         for name in ("token_only", "decisions", "account"):
             r = results.get(name)
@@ -318,13 +306,20 @@ def main() -> None:
                 continue
             r["throughput_vs_bare"] = round(r["per_s"] / bare_result["per_s"], 2)
             r["p99_vs_bare"] = round(r["p99_ms"] / bare_result["p99_ms"], 2)
+            paced = results.get(f"{name}@{args.rate:g}/s") if args.rate else None
+            paced_bare = results.get(f"bare_commit@{args.rate:g}/s") if args.rate else None
+            if paced is not None and paced_bare is not None:
+                paced["p99_vs_bare"] = round(paced["p99_ms"] / paced_bare["p99_ms"], 2)
         check = create_engine(normalise_url(url))
         with check.connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM contact_decisions")).scalar_one()
         check.dispose()
-        if "decisions" in results:
+        created = sum(r["statuses"].get(201, 0) for k, r in results.items()
+                      if k.startswith("decisions"))  # fmt: skip
+        if created:
             # Warm-up decisions are stored too: at least every counted 201 must be.
-            results["decisions"]["stored_rows"] = stored
+            results["decisions_stored"] = {"rows": stored, "counted_201": created,
+                                           "all_stored": stored >= created}  # fmt: skip
         print(json.dumps({"accounts": n, "clients": args.clients, "seconds": args.seconds,
                           "workers": args.workers, "setup_s": round(setup, 1),
                           "cpus": os.cpu_count(), "argon2_login": argon2_ms(), **results},

@@ -275,10 +275,11 @@ def test_an_unexpected_error_is_a_500_problem_without_details(
 
     phone = "".join(["138", "1234", "5678"])  # a value, not text of this file's source
 
-    def broken(self: SqlAccountStore, loan_id: str) -> None:
+    def broken(self: SqlAccountStore, loan_ids: object) -> None:
         raise RuntimeError(f"secret {phone}")
 
-    monkeypatch.setattr(SqlAccountStore, "loan", broken)
+    # The loans' read, which every account view starts with (alone or with others).
+    monkeypatch.setattr(SqlAccountStore, "loans", broken)
     answer = client.get("/api/v1/accounts/L1", headers=bearer("collector"))
     assert answer.status_code == 500
     assert answer.headers["content-type"] == PROBLEM

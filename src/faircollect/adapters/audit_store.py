@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -129,21 +130,23 @@ class AuditLog:
         subjects: Sequence[str] | None = None,
     ) -> int:
         """Append entries; return the index of the first. Serialised by locking the head row."""
-        # Taking the write lock first: concurrent appenders wait here, then see the new size
-        # (returned by the same statement: every appender holds the head one round trip less).
-        first = int(
-            self._sql.rows("UPDATE audit_head SET size = size WHERE id = 1 RETURNING size")[0][0]
-        )
+        # Taking the write lock first: concurrent appenders wait here. The same statement moves
+        # the size past this append (rolled back with the rest on failure) and returns the size
+        # before it, so no write of the head is left for the end.
+        n = len(entries)
+        sql = "UPDATE audit_head SET size = size + ? WHERE id = 1 RETURNING size - ?"
+        first = int(self._sql.rows(sql, (n, n))[0][0])
         if not entries:
             return first
-        total = first + len(entries)
-        # The growing (partial) tile of every level that gains nodes, read in one round trip;
-        # it also holds any old left sibling a new parent needs.
+        total = first + n
+        # The growing (partial) tile of every level that gains nodes, and the growing entry
+        # tile, read in one round trip; the hash tiles also hold any old left sibling a new
+        # parent needs.
         levels = [lv for lv in range(64) if (total >> lv) > (first >> lv)]
-        partial = self._tiles(
-            {(lv, (first >> lv) // TILE) for lv in levels if (first >> lv) % TILE}
+        partial, head_entries = self._growing(
+            {(lv, (first >> lv) // TILE) for lv in levels if (first >> lv) % TILE}, first
         )
-        self._grow_entries(first, entries)
+        self._grow_entries(first, entries, head_entries)
         # One level at a time as a byte string of 32-byte hashes (batch-hashed, see fasthash).
         level_blob = leaf_hashes(entries)
         level, start = 0, first
@@ -165,19 +168,30 @@ class AuditLog:
         if kinds is not None and subjects is not None:
             self._sql.run_many(
                 "INSERT INTO audit_index (idx, kind, subject) VALUES (?, ?, ?)",
-                [(first + k, kinds[k], subjects[k]) for k in range(len(entries))],
+                [(first + k, kinds[k], subjects[k]) for k in range(n)],
             )
-        self._sql.run("UPDATE audit_head SET size = ? WHERE id = 1", (first + len(entries),))
         return first
 
-    def _grow_entries(self, first: int, entries: Sequence[bytes]) -> None:
+    def _growing(self, wanted: set[tuple[int, int]], first: int) -> tuple[dict[Any, bytes], Any]:
+        """The hash tiles `wanted` and the data of the entry tile the size `first` falls inside
+        (None if none is stored or none is partly filled), in one statement (as level -1)."""
         tile, offset = divmod(first, TILE)
-        head: list[bytes] = []
+        keys = sorted(wanted)
+        where = " OR ".join(["(level = ? AND tile = ?)"] * len(keys))
+        parts = [f"SELECT level, tile, hashes FROM audit_tiles WHERE {where}"] if keys else []
+        params = [v for key in keys for v in key] + ([tile] if offset else [])
         if offset:
-            rows = self._sql.rows("SELECT data FROM audit_entries WHERE tile = ?", (tile,))
-            head = unpack_entries(bytes(rows[0][0]))[:offset] if rows else []
-            if len(head) != offset:
-                raise AuditLogError(f"entry tile {tile} is shorter than the head says")
+            parts.append("SELECT -1, tile, data FROM audit_entries WHERE tile = ?")
+        rows = self._sql.rows(" UNION ALL ".join(parts), params) if parts else []
+        found = {(int(level), int(at)): bytes(blob) for level, at, blob in rows}
+        return found, found.pop((-1, tile), None)
+
+    def _grow_entries(self, first: int, entries: Sequence[bytes], stored: bytes | None) -> None:
+        """Write `entries` from index `first`: the growing tile (`stored`, its data) extended."""
+        tile, offset = divmod(first, TILE)
+        head = unpack_entries(stored)[:offset] if offset and stored is not None else []
+        if len(head) != offset:
+            raise AuditLogError(f"entry tile {tile} is shorter than the head says")
         packed: list[tuple[int, bytes]] = []
         take = TILE - offset
         packed.append((tile, pack_entries([*head, *entries[:take]])))

@@ -3,6 +3,7 @@ contact history and pauses (read models the account store fills and the use case
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -140,28 +141,34 @@ class AccountSummary:
     latest: PositionLine | None
 
 
+@dataclass(frozen=True, slots=True)
+class AccountDetails:
+    """What an account view reads besides the loan's terms (the store's rows, in their order)."""
+
+    sealed_name: bytes | None
+    schedule: tuple[ScheduleLine, ...]
+    payments: tuple[PaymentLine, ...]
+    latest: PositionLine | None
+    buckets: tuple[BucketEpisode, ...]
+    contacts: tuple[ContactLine, ...]  # newest first
+    pauses: tuple[PauseLine, ...]
+
+
 class AccountStore(Protocol):
     """Reads what account views show, in the caller's transaction."""
 
     def loan(self, loan_id: str) -> LoanRecord | None: ...
 
+    def loans(self, loan_ids: Collection[str]) -> dict[str, LoanRecord]:
+        """The stored loans among `loan_ids` (unknown ids are absent), in one read."""
+
+    def details(self, loan_ids: Collection[str], *, contacts: int) -> dict[str, AccountDetails]:
+        """Each stored loan's details (at most `contacts` decisions, newest first), read in a
+        fixed number of statements however many loans are asked for."""
+
     def agencies_of(self, loan_id: str) -> list[str]: ...
 
-    def sealed_name(self, borrower_id: str) -> bytes | None: ...
-
-    def schedule(self, loan_id: str) -> list[ScheduleLine]: ...
-
-    def payments(self, loan_id: str) -> list[PaymentLine]: ...
-
     def positions(self, loan_id: str, *, after: date | None, limit: int) -> list[PositionLine]: ...
-
-    def latest_position(self, loan_id: str) -> PositionLine | None: ...
-
-    def bucket_history(self, loan_id: str) -> list[BucketEpisode]: ...
-
-    def contacts(self, loan_id: str, *, limit: int) -> list[ContactLine]: ...
-
-    def pauses(self, loan_id: str) -> list[PauseLine]: ...
 
     def page(
         self, *, after: str | None, limit: int, borrower_id: str | None

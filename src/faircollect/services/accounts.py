@@ -8,6 +8,7 @@ what exists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +19,7 @@ from faircollect.kit.limits import MAX_CONTACTS_SHOWN, MAX_PAGE, MAX_TEXT
 from faircollect.kit.masking import mask_name
 from faircollect.kit.rates import from_scaled
 from faircollect.services.account_views import (
+    AccountDetails,
     AccountStore,
     AccountSummary,
     BucketEpisode,
@@ -130,26 +132,38 @@ def _reader(actor: Actor) -> Permission:
 def _visible(uow: AccountsUnitOfWork, actor: Actor, loan_id: str) -> tuple[LoanRecord, Permission]:
     permission = _reader(actor)
     loan = uow.accounts.loan(loan_id) if len(loan_id) <= MAX_TEXT["id"] else None
+    return _seen(uow, actor, loan_id, loan, permission), permission
+
+
+def _seen(
+    uow: AccountsUnitOfWork,
+    actor: Actor,
+    loan_id: str,
+    loan: LoanRecord | None,
+    permission: Permission,
+) -> LoanRecord:
+    """The loan, if the actor may see it; else `NotVisibleError`, as for an unknown loan."""
     if loan is None:
         raise NotVisibleError(loan_id)
     if permission is Permission.ACCOUNT_READ_OWN and actor.borrower_id != loan.borrower_id:
         raise NotVisibleError(loan_id)
     check_scope(actor, borrower_id=loan.borrower_id, agency_ids=uow.accounts.agencies_of(loan_id))
-    return loan, permission
+    return loan
+
+
+def _read_record(uow: AccountsUnitOfWork, actor: Actor, loan: LoanRecord, what: str) -> AuditRecord:
+    """The audit record of a staff read (kind 801: who read which debtor's account)."""
+    return AuditRecord(
+        AuditKind.ACCOUNT_VIEWED,
+        uow.clock.now(),
+        actor.label,
+        f"loan:{loan.loan_id}",
+        {"borrower_id": loan.borrower_id, "view": what},
+    )
 
 
 def _audit_read(uow: AccountsUnitOfWork, actor: Actor, loan: LoanRecord, what: str) -> None:
-    uow.audit.append_records(
-        [
-            AuditRecord(
-                AuditKind.ACCOUNT_VIEWED,
-                uow.clock.now(),
-                actor.label,
-                f"loan:{loan.loan_id}",
-                {"borrower_id": loan.borrower_id, "view": what},
-            )
-        ]
-    )
+    uow.audit.append_records([_read_record(uow, actor, loan, what)])
 
 
 def breakdown_of(loan: LoanRecord, schedule: tuple[ScheduleLine, ...]) -> LawfulBreakdown:
@@ -174,33 +188,91 @@ def breakdown_of(loan: LoanRecord, schedule: tuple[ScheduleLine, ...]) -> Lawful
     )
 
 
+@dataclass(frozen=True, slots=True)
+class AccountCall:
+    """One request for an account page: who asks, for which loan."""
+
+    actor: Actor
+    loan_id: str
+
+
+# What `view_account` refuses a call with (nothing written, nothing read of the account).
+REFUSALS = (NotVisibleError, PermissionDeniedError)
+
+
 def view_account(uow: AccountsUnitOfWork, *, actor: Actor, loan_id: str) -> AccountView:
     """The account page of one loan, for staff in scope or for the loan's own borrower.
 
     Staff see the borrower's name masked and their read is audited in the same commit.
     """
+    answer = view_accounts(uow, [AccountCall(actor, loan_id)])[0]
+    if isinstance(answer, Exception):
+        raise answer
+    return answer
+
+
+def view_accounts(
+    uow: AccountsUnitOfWork, calls: Sequence[AccountCall]
+) -> list[AccountView | Exception]:
+    """`view_account` for several calls in one transaction: the accounts read together (a fixed
+    number of statements for all), every staff read audited in the same commit, one audit
+    append for all (each audited read ends holding the audit log's head through its durable
+    commit, so concurrent readers share that cost instead of waiting for it one by one).
+
+    Each call gets its view, or the refusal (`REFUSALS`) `view_account` would raise for it
+    alone. Any other error raises, nothing written: the caller then views the calls one by one.
+    """
+    answers: dict[int, AccountView | Exception] = {}
+    asked: dict[int, Permission] = {}
+    for k, call in enumerate(calls):
+        try:
+            asked[k] = _reader(call.actor)
+        except PermissionDeniedError as exc:
+            answers[k] = exc
     with uow:
-        loan, permission = _visible(uow, actor, loan_id)
         store = uow.accounts
-        sealed = store.sealed_name(loan.borrower_id)
-        name = uow.pii.open("name", loan.borrower_id, sealed) if sealed else ""
-        schedule = tuple(store.schedule(loan_id))
-        today = uow.clock.now().date()
-        view = AccountView(
-            loan=loan,
-            borrower_name=name if permission is Permission.ACCOUNT_READ_OWN else mask_name(name),
-            breakdown=breakdown_of(loan, schedule),
-            schedule=schedule,
-            payments=tuple(store.payments(loan_id)),
-            latest=store.latest_position(loan_id),
-            buckets=tuple(store.bucket_history(loan_id)),
-            contacts=tuple(store.contacts(loan_id, limit=MAX_CONTACTS_SHOWN)),
-            open_pauses=tuple(p for p in store.pauses(loan_id) if _open(p, today)),
+        wanted = {calls[k].loan_id for k in asked if len(calls[k].loan_id) <= MAX_TEXT["id"]}
+        found = store.loans(wanted)
+        seen: dict[int, LoanRecord] = {}
+        for k, permission in asked.items():
+            call = calls[k]
+            try:
+                seen[k] = _seen(uow, call.actor, call.loan_id, found.get(call.loan_id), permission)
+            except NotVisibleError as exc:
+                answers[k] = exc
+        details = store.details(
+            {loan.loan_id for loan in seen.values()}, contacts=MAX_CONTACTS_SHOWN
         )
-        if permission is Permission.ACCOUNT_READ:
-            _audit_read(uow, actor, loan, "account")
+        today = uow.clock.now().date()
+        records: list[AuditRecord] = []
+        for k, loan in seen.items():
+            own = asked[k] is Permission.ACCOUNT_READ_OWN
+            answers[k] = _view(uow, loan, details[loan.loan_id], own=own, today=today)
+            if not own:
+                records.append(_read_record(uow, calls[k].actor, loan, "account"))
+        if records:
+            uow.audit.append_records(records)
         uow.commit()
-    return view
+    return [answers[k] for k in range(len(calls))]
+
+
+def _view(
+    uow: AccountsUnitOfWork, loan: LoanRecord, found: AccountDetails, *, own: bool, today: date
+) -> AccountView:
+    """The page of one loan from its details: the name in full for its borrower, else masked."""
+    sealed = found.sealed_name
+    name = uow.pii.open("name", loan.borrower_id, sealed) if sealed else ""
+    return AccountView(
+        loan=loan,
+        borrower_name=name if own else mask_name(name),
+        breakdown=breakdown_of(loan, found.schedule),
+        schedule=found.schedule,
+        payments=found.payments,
+        latest=found.latest,
+        buckets=found.buckets,
+        contacts=found.contacts,
+        open_pauses=tuple(p for p in found.pauses if _open(p, today)),
+    )
 
 
 def _open(pause: PauseLine, today: date) -> bool:

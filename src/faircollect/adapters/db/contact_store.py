@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, bindparam, insert, or_, select, update
 
 from faircollect.adapters.db.borrower_fact_store import (
     FactReads,
@@ -77,6 +77,41 @@ _HISTORY = (
 )
 _NEW_DECISION = insert(contact_decisions)
 _NEW_ATTEMPT = insert(contact_attempts)
+
+# A chunk's reads, likewise built once: their IN-lists are expanded at execution.
+_IDS: BindParameter[str] = bindparam("ids", expanding=True)
+_LOAN_IDS: BindParameter[str] = bindparam("loan_ids", expanding=True)
+_CHUNK_LOCK = (
+    select(borrowers.c.borrower_id, borrowers.c.timezone)
+    .where(borrowers.c.borrower_id.in_(_IDS))
+    .order_by(borrowers.c.borrower_id)
+    .with_for_update()
+)
+_CHUNK_WRITE_LOCK = (
+    update(borrowers).where(borrowers.c.borrower_id.in_(_IDS)).values(timezone=borrowers.c.timezone)
+)
+_CHUNK_HISTORY = (
+    select(contact_attempts)
+    .where(
+        contact_attempts.c.borrower_id.in_(_IDS),
+        contact_attempts.c.at >= bindparam("since"),
+        contact_attempts.c.outcome != bindparam("withdrawn"),
+    )
+    .order_by(contact_attempts.c.borrower_id, contact_attempts.c.at, contact_attempts.c.id)
+)
+_CHUNK_PAUSES = (
+    select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
+    .join(loans, loans.c.loan_key == pauses.c.loan_key)
+    .where(loans.c.loan_id.in_(_LOAN_IDS))
+)
+_CHUNK_LAWFUL = (
+    select(loans.c.loan_id, loan_states.c.as_of, loan_states.c.lawful_outstanding)
+    .join(loans, loans.c.loan_key == loan_states.c.loan_key)
+    .where(
+        loans.c.loan_id.in_(_LOAN_IDS),
+        loan_states.c.as_of.in_(bindparam("days", expanding=True)),
+    )
+)
 
 
 class SqlContactStore(FactReads):
@@ -209,46 +244,25 @@ class ChunkContactStore(SqlContactStore):
         self._history: dict[str, list[Attempt]] = {b: [] for b in ids}
         self._pauses: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
         self._lawful: dict[tuple[str, date], int] = {}
+        # The no-op write takes the write lock on SQLite, as `lock_debtor` does; on PostgreSQL
+        # the row locks (in id order: two chunks never wait on each other in a cycle) are all
+        # it needs, and rewriting every debtor's row would only leave dead rows behind.
+        write_lock = connection.dialect.name == "sqlite"
         for part in _parts(ids):
-            # Row locks in id order on PostgreSQL (two chunks never wait on each other in a
-            # cycle); the no-op write takes the write lock on SQLite, as `lock_debtor` does.
             self._timezones.update(
-                (b, str(tz))
-                for b, tz in connection.execute(
-                    select(borrowers.c.borrower_id, borrowers.c.timezone)
-                    .where(borrowers.c.borrower_id.in_(part))
-                    .order_by(borrowers.c.borrower_id)
-                    .with_for_update()
-                )
+                (b, str(tz)) for b, tz in connection.execute(_CHUNK_LOCK, {"ids": part})
             )
-            connection.execute(
-                update(borrowers)
-                .where(borrowers.c.borrower_id.in_(part))
-                .values(timezone=borrowers.c.timezone)
-            )
+            if write_lock:
+                connection.execute(_CHUNK_WRITE_LOCK, {"ids": part})
             for r in connection.execute(
-                select(contact_attempts)
-                .where(
-                    contact_attempts.c.borrower_id.in_(part),
-                    contact_attempts.c.at >= self._since,
-                    contact_attempts.c.outcome != WITHDRAWN,
-                )
-                .order_by(
-                    contact_attempts.c.borrower_id, contact_attempts.c.at, contact_attempts.c.id
-                )
+                _CHUNK_HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
             ).mappings():
                 self._history[r["borrower_id"]].append(_attempt(r))
         for part in _parts(loan_ids):
-            for loan_id, kind, start, end in connection.execute(
-                select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
-                .join(loans, loans.c.loan_key == pauses.c.loan_key)
-                .where(loans.c.loan_id.in_(part))
-            ):
+            for loan_id, kind, start, end in connection.execute(_CHUNK_PAUSES, {"loan_ids": part}):
                 self._pauses[loan_id].append((kind, start, end))
             for loan_id, as_of, lawful in connection.execute(
-                select(loans.c.loan_id, loan_states.c.as_of, loan_states.c.lawful_outstanding)
-                .join(loans, loans.c.loan_key == loan_states.c.loan_key)
-                .where(loans.c.loan_id.in_(part), loan_states.c.as_of.in_(days))
+                _CHUNK_LAWFUL, {"loan_ids": part, "days": days}
             ):
                 self._lawful[(loan_id, as_of)] = int(lawful)
         self._days = set(days)

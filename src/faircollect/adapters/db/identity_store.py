@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from faircollect.adapters.db.tables import (
@@ -31,6 +31,21 @@ from faircollect.services.identity.ports import (
     UserRow,
 )
 
+# The look-ups every API request makes, built once (only their values bound at execution): a
+# user with their roles in one statement, a token by its keyed hash, a token's use counted.
+_USER_WITH_ROLES = select(users, user_roles.c.role).outerjoin(
+    user_roles, user_roles.c.user_id == users.c.user_id
+)
+_USER_BY_ID = _USER_WITH_ROLES.where(users.c.user_id == bindparam("key"))
+_USER_BY_NAME = _USER_WITH_ROLES.where(users.c.username == bindparam("key"))
+_TOKEN_BY_HASH = select(api_tokens).where(api_tokens.c.token_hash == bindparam("key"))
+_TOKEN_BY_ID = select(api_tokens).where(api_tokens.c.token_id == bindparam("key"))
+_TOKEN_USED = (
+    update(api_tokens)
+    .where(api_tokens.c.token_id == bindparam("t_id"))
+    .values(last_used_at=bindparam("at"), uses=api_tokens.c.uses + bindparam("times"))
+)
+
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
@@ -48,13 +63,11 @@ class SqlIdentityStore:
 
     # --- users ------------------------------------------------------------------------------
 
-    def _user(self, where: Any) -> UserRow | None:
-        row = self._conn.execute(select(users).where(where)).mappings().first()
-        if row is None:
+    def _user(self, statement: Any, key: str) -> UserRow | None:
+        rows = self._conn.execute(statement, {"key": key}).mappings().all()
+        if not rows:
             return None
-        roles = self._conn.execute(
-            select(user_roles.c.role).where(user_roles.c.user_id == row["user_id"])
-        ).scalars()
+        row = rows[0]
         return UserRow(
             user_id=row["user_id"],
             username=row["username"],
@@ -65,14 +78,14 @@ class SqlIdentityStore:
             agency_id=row["agency_id"],
             locked=bool(row["locked"]),
             failures=int(row["failures"]),
-            roles=frozenset(Role(r) for r in roles),
+            roles=frozenset(Role(r["role"]) for r in rows if r["role"] is not None),
         )
 
     def user_by_name(self, username: str) -> UserRow | None:
-        return self._user(users.c.username == username)
+        return self._user(_USER_BY_NAME, username)
 
     def user_by_id(self, user_id: str) -> UserRow | None:
-        return self._user(users.c.user_id == user_id)
+        return self._user(_USER_BY_ID, user_id)
 
     def add_user(self, user: UserRow, *, at: datetime, by: str) -> None:
         self._conn.execute(insert(users).values(
@@ -184,8 +197,8 @@ class SqlIdentityStore:
             expires_at=_utc(token.expires_at), uses=0,
         ))  # fmt: skip
 
-    def _token(self, where: Any) -> TokenRow | None:
-        r = self._conn.execute(select(api_tokens).where(where)).mappings().first()
+    def _token(self, statement: Any, key: str) -> TokenRow | None:
+        r = self._conn.execute(statement, {"key": key}).mappings().first()
         if r is None:
             return None
         return TokenRow(
@@ -197,10 +210,10 @@ class SqlIdentityStore:
         )  # fmt: skip
 
     def token_by_hash(self, token_hash: str) -> TokenRow | None:
-        return self._token(api_tokens.c.token_hash == token_hash)
+        return self._token(_TOKEN_BY_HASH, token_hash)
 
     def token_by_id(self, token_id: str) -> TokenRow | None:
-        return self._token(api_tokens.c.token_id == token_id)
+        return self._token(_TOKEN_BY_ID, token_id)
 
     def revoke_token(self, token_id: str, at: datetime) -> None:
         self._conn.execute(
@@ -210,11 +223,7 @@ class SqlIdentityStore:
         )
 
     def token_used(self, token_id: str, at: datetime, *, times: int = 1) -> None:
-        self._conn.execute(
-            update(api_tokens)
-            .where(api_tokens.c.token_id == token_id)
-            .values(last_used_at=_utc(at), uses=api_tokens.c.uses + times)
-        )
+        self._conn.execute(_TOKEN_USED, {"t_id": token_id, "at": _utc(at), "times": times})
 
     # --- rate counters ----------------------------------------------------------------------
 

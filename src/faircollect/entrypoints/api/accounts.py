@@ -1,6 +1,7 @@
 """Account routes: the list (cursor pages), one account with its lawful breakdown, its schedule,
 payments and daily positions. Each declares its permission; the use case re-checks it and the
-actor's scope, and an account the actor may not see is a 404 like one that does not exist."""
+actor's scope, and an account the actor may not see is a 404 like one that does not exist. The
+views asked for together are read and audited in one transaction (`_views`, a group commit)."""
 
 from __future__ import annotations
 
@@ -23,9 +24,17 @@ from faircollect.entrypoints.api.models import (
     Schedule,
 )
 from faircollect.entrypoints.http.access import Via, request_actor, route
+from faircollect.entrypoints.http.group_commit import GroupCommit
 from faircollect.entrypoints.http.problems import PROBLEM_TYPE
 from faircollect.kit.limits import DEFAULT_PAGE, MAX_PAGE, MAX_TEXT
-from faircollect.services.accounts import account_positions, list_accounts, view_account
+from faircollect.services.accounts import (
+    AccountCall,
+    AccountView,
+    account_positions,
+    list_accounts,
+    view_account,
+    view_accounts,
+)
 from faircollect.services.authorization import Permission
 
 router = APIRouter(prefix="/api/v1")
@@ -62,6 +71,27 @@ ERRORS = {status: _PROBLEM for status in (401, 403, 404, 413, 422)}
 def _app(request: Request) -> App:
     app: App = request.app.state.faircollect
     return app
+
+
+def _views(request: Request) -> GroupCommit[AccountCall, AccountView]:
+    """The service's group commit of account views (one per app, made on first use): the staff
+    reads that arrive together are audited in one commit."""
+    state = request.app.state
+    views: GroupCommit[AccountCall, AccountView] | None = getattr(state, "account_views", None)
+    if views is None:
+        app = _app(request)
+
+        def alone(call: AccountCall) -> AccountView:
+            return view_account(app.unit_of_work(), actor=call.actor, loan_id=call.loan_id)
+
+        views = GroupCommit(lambda calls: view_accounts(app.unit_of_work(), calls), alone)
+        state.account_views = views
+    return views
+
+
+async def _view(request: Request, loan_id: str) -> AccountView:
+    """The account's view, read and audited with the others asked for meanwhile (off the loop)."""
+    return await _views(request).submit(AccountCall(request_actor(request), loan_id))
 
 
 @route(
@@ -105,8 +135,8 @@ def search(
     router, "GET", "/accounts/{loan_id}", permissions=READ, via=Via.BEARER, responses=ERRORS,
     response_model=Account, summary="One account: lawful breakdown, position, contacts, pauses",
 )  # fmt: skip
-def account(request: Request, loan_id: LoanId) -> Account:
-    view = view_account(_app(request).unit_of_work(), actor=request_actor(request), loan_id=loan_id)
+async def account(request: Request, loan_id: LoanId) -> Account:
+    view = await _view(request, loan_id)
     return Account.of(view)
 
 
@@ -114,8 +144,8 @@ def account(request: Request, loan_id: LoanId) -> Account:
     router, "GET", "/accounts/{loan_id}/schedule", permissions=READ, via=Via.BEARER,
     responses=ERRORS, response_model=Schedule, summary="Instalments, contract and lawful",
 )  # fmt: skip
-def schedule(request: Request, loan_id: LoanId) -> Schedule:
-    view = view_account(_app(request).unit_of_work(), actor=request_actor(request), loan_id=loan_id)
+async def schedule(request: Request, loan_id: LoanId) -> Schedule:
+    view = await _view(request, loan_id)
     return Schedule(
         loan_id=view.loan.loan_id,
         currency=view.loan.currency,
@@ -127,8 +157,8 @@ def schedule(request: Request, loan_id: LoanId) -> Schedule:
     router, "GET", "/accounts/{loan_id}/payments", permissions=READ, via=Via.BEARER,
     responses=ERRORS, response_model=Payments, summary="Payments received",
 )  # fmt: skip
-def payments(request: Request, loan_id: LoanId) -> Payments:
-    view = view_account(_app(request).unit_of_work(), actor=request_actor(request), loan_id=loan_id)
+async def payments(request: Request, loan_id: LoanId) -> Payments:
+    view = await _view(request, loan_id)
     return Payments(
         loan_id=view.loan.loan_id,
         currency=view.loan.currency,
