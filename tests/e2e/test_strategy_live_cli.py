@@ -46,7 +46,7 @@ def test_propose_approve_assign_report(run, tmp_path: Path) -> None:
     users, tokens = make_people()
     tape = tmp_path / "tape"
     run("portfolio", "generate", "--loans", "80", "--seed", "5", "--out", str(tape))
-    run("import", str(tape))
+    run("import", str(tape), token=tokens["ann"])
     good = _file(tmp_path, "cc.toml", shipped_strategy_text())
     assert "--user NAME" in run("strategy", "propose", good, code=2).output
     proposed = json.loads(run("strategy", "propose", good, token=tokens["ann"]).stdout)

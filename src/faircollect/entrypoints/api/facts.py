@@ -136,7 +136,12 @@ class EmailAddressIn(Model):
                 {"required": ["consented_at"]},
                 {"required": ["creditor_notice_at", "opt_out_by"]},
                 {"required": ["prior_collector"]},
-            ]
+            ],
+            # A creditor's notice is only a procedure with the opt-out date it gave.
+            "dependentRequired": {
+                "creditor_notice_at": ["opt_out_by"],
+                "opt_out_by": ["creditor_notice_at"],
+            },
         }
     )
     contact_point: Point
