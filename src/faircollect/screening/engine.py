@@ -102,6 +102,10 @@ _SIGNAL = frozenset(
 
 #: Categories a warning sentence can quote without asserting (not the context rules).
 _QUOTABLE = frozenset((*TEXT_CATEGORIES, *NEW_TEXT_CATEGORIES))
+# What an impersonation needs someone to impersonate: an authority, a legal process, or a title
+# ("officer", "agent") named in the text, in any of the views the lexicon reads (evasions folded).
+_AUTHORITY_GROUPS = frozenset({"AUTHORITY", "AUTH_DIRECT", "FALSE_LEGAL"})
+_AUTHORITY_TITLES = frozenset({"officer", "agent", "detective"})
 
 
 def _screen(
@@ -162,6 +166,10 @@ def _screen(
         label, score = clf.predict(views, used_lang)
         if label == Category.HARASSMENT.value and LAWFUL_FREQ.search(text):
             score = 0.0  # a stated limit on contact is the rule being kept, not harassment
+        if label == Category.IMPERSONATION.value and not any(
+            h.group in _AUTHORITY_GROUPS or h.term in _AUTHORITY_TITLES for h in hits
+        ):
+            score = 0.0  # a plain self-introduction ("this is Anna at Apex") impersonates nobody
         if score >= clf.review_threshold:
             ml = Verdict.BLOCK if score >= clf.block_threshold else Verdict.REVIEW
             if (
