@@ -3,6 +3,7 @@ through the HTTP gateway: each message once, with its idempotency key, never wit
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 import threading
@@ -22,9 +23,10 @@ from sqlalchemy import func, select
 
 from faircollect.adapters.channels.external import ChannelError, HttpSmsChannel, SmtpChannel
 from faircollect.adapters.channels.port import NotAllowedError, Outbound
-from faircollect.adapters.db.tables import outbox
+from faircollect.adapters.db.tables import borrowers, outbox
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
+from faircollect.domain.borrowers import normalise_phone
 from faircollect.kit.clock import FixedClock
 from faircollect.policy import Channel, ContactRequest, Facts, RecipientRole, evaluate
 from faircollect.policy.packs import load_pack
@@ -158,6 +160,18 @@ def test_the_cycle_sends_sms_through_the_gateway_once_each(
     assert len(keys) == len(set(keys)) == sms_sent
     assert again.sent == 0
     assert first.sent >= sms_sent
+    # The gateway gets each debtor's real number (opened at send time); the outbox keeps the
+    # stored phone's index only.
+    with (tmp_path / "tape" / "borrowers.csv").open(encoding="utf-8") as handle:
+        phones = {normalise_phone(row["phone"]) for row in csv.DictReader(handle)}
+    with app.engine.connect() as conn:
+        indexes = set(conn.execute(select(borrowers.c.phone_index)).scalars())
+        stored = set(conn.execute(select(outbox.c.contact_point)).scalars())
+    sent_to = {normalise_phone(body["to"]) for _, body in _Gateway.received}
+    assert sent_to
+    assert sent_to <= phones
+    assert not sent_to & indexes
+    assert stored <= indexes
 
 
 class _SlowGateway(_Gateway):

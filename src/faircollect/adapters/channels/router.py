@@ -4,7 +4,7 @@ Delivery): each medium's channel, and the sandbox log brought up to date after c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Connection, Engine
@@ -16,6 +16,8 @@ from faircollect.policy.model import VOICE
 from faircollect.services.cycle_ports import DeliveryError
 
 AfterSend = Callable[[Connection, Outbound, str], None]
+# The address a message leaves for, from the point the outbox holds (a stored phone's index).
+Addresser = Callable[[Connection, Outbound], str]
 
 
 @runtime_checkable
@@ -24,6 +26,10 @@ class DerivedLog(Protocol):
     (the sandbox log)."""
 
     def write_log(self, engine: Engine) -> int: ...
+
+
+class AddressError(RuntimeError):
+    """A message's stored contact point has no address it can leave for."""
 
 
 def route(medium: str) -> str:
@@ -38,15 +44,21 @@ class BoundDelivery:
     channels: Mapping[str, ChannelPort]
     connection: Connection
     hook: AfterSend | None = None
+    # Channels that leave the system (SMTP, an SMS gateway) need the real address; the outbox,
+    # the sandbox and the contact record keep the stored phone's index only.
+    addresser: Addresser | None = None
 
     def transactional(self, medium: str) -> bool:
         return bool(self.channels[route(medium)].transactional)
 
     def send(self, message: Outbound, decision: Decision) -> str:
         require_allowed(message, decision)
+        channel = self.channels[route(message.channel)]
         try:
-            return self.channels[route(message.channel)].send(message, decision, self.connection)
-        except ChannelError as exc:
+            if not channel.transactional and self.addresser is not None:
+                message = replace(message, contact_point=self.addresser(self.connection, message))
+            return channel.send(message, decision, self.connection)
+        except (ChannelError, AddressError) as exc:
             raise DeliveryError(str(exc)) from exc
 
     def after_send(self, message: Outbound, receipt: str) -> None:

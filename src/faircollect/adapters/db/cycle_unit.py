@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, func, select
 from faircollect.adapters.audit_store import AuditLog
 from faircollect.adapters.channels.port import ChannelPort
 from faircollect.adapters.channels.router import AfterSend, BoundDelivery
+from faircollect.adapters.db.addresses import stored_address
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.cycle_store import SqlCyclePlanning
 from faircollect.adapters.db.locks import exclusive
@@ -83,7 +84,9 @@ class SqlCycleUnit(SqlUnitOfWork):
 
     @cached_property
     def delivery(self) -> BoundDelivery:
-        return BoundDelivery(self._channels, self.connection, self._after_send)
+        return BoundDelivery(
+            self._channels, self.connection, self._after_send, stored_address(self.pii)
+        )
 
     def commit_and_continue(self) -> None:
         """Commit the work so far and begin a new transaction on the same connection."""
