@@ -32,6 +32,7 @@ contact_decisions = Table(
     Column("verdict", String(8), nullable=False),
     Column("decision", Text, nullable=False),  # JSON: reasons, not_before, pack
     Column("request", Text, nullable=False),  # JSON: the request as decided
+    Index("ix_contact_decisions_loan_at", "loan_id", "at"),
 )
 
 
@@ -51,6 +52,7 @@ contact_attempts = Table(
     Column("conversation", Boolean, nullable=False, default=False),
     Column("with_consent", Boolean, nullable=False, default=False),
     Index("ix_contact_attempts_borrower_at", "borrower_id", "at"),
+    Index("ix_contact_attempts_decision_ref", "decision_ref"),
 )
 
 
