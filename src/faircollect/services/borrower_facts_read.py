@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
-from faircollect.kit.masking import mask_phone
+from faircollect.kit.masking import mask_point
 from faircollect.services.authorization import (
     Actor,
     NotVisibleError,
@@ -62,7 +62,7 @@ def facts_of_loan(uow: FactReadUnitOfWork, *, actor: Actor, loan_id: str) -> dic
                     "applies_to": "borrower" if kind in PERSON_WIDE else "loan",
                     "at": row["effective_at"].isoformat(),
                     "medium": row["medium"],
-                    "contact_point": None if opened is None else mask_phone(opened),
+                    "contact_point": None if opened is None else mask_point(opened),
                     "detail": row["detail"],
                     "note": row["note_enc"] is not None,
                     "recorded_by": row["recorded_by"],
