@@ -135,7 +135,11 @@ class EmailAddressIn(Model):
                 {"required": ["used_at"]},
                 {"required": ["consented_at"]},
                 {"required": ["creditor_notice_at", "opt_out_by"]},
-                {"required": ["prior_collector"]},
+                # The prior collector's use is a procedure only when it happened.
+                {
+                    "required": ["prior_collector"],
+                    "properties": {"prior_collector": {"const": True}},
+                },
             ],
             # A creditor's notice is only a procedure with the opt-out date it gave.
             "dependentRequired": {
