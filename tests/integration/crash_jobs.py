@@ -22,6 +22,7 @@ from rich.console import Console
 from faircollect.adapters.channels import sandbox
 from faircollect.adapters.db import batch_job
 from faircollect.adapters.db.batch_job import run_batch
+from faircollect.adapters.db.cycle_work_store import SqlWorkQueue
 from faircollect.adapters.db.schema import make_engine, upgrade
 from faircollect.adapters.db.scoring_job import load_collection_inputs, score_portfolio
 from faircollect.adapters.tape_import import ChunkedImport
@@ -68,6 +69,25 @@ def _die_at(owner: Any, name: str, nth: int, *, after: bool) -> None:
         return result
 
     setattr(owner, name, wrapper)
+
+
+def _all_ready_first(folder: Path, count: int) -> None:
+    """The worker's first claim waits until `count` workers reached theirs (a file each in
+    `folder`): none takes work before all have started, however slowly the machine starts them."""
+    original = SqlWorkQueue.claim
+    waited = [False]
+
+    def claim(self: SqlWorkQueue, *args: Any, **kwargs: Any) -> Any:
+        if not waited[0]:
+            waited[0] = True
+            folder.mkdir(exist_ok=True)
+            (folder / f"ready-{os.getpid()}").touch()
+            deadline = time.monotonic() + 120
+            while len(list(folder.glob("ready-*"))) < count and time.monotonic() < deadline:
+                time.sleep(0.05)
+        return original(self, *args, **kwargs)
+
+    SqlWorkQueue.claim = claim  # type: ignore[method-assign]
 
 
 def _pause_before(owner: Any, name: str, seconds: float) -> None:
@@ -125,6 +145,8 @@ def run(kind: str, url: str, tmp: str, options: dict[str, Any]) -> None:
         _pause_before(cycle_decide, "decide", float(options["pause"]))
     if options.get("slow_dispatch"):  # a worker that holds each dispatch chunk this long first
         _pause_before(cycle_dispatch, "dispatch", float(options["slow_dispatch"]))
+    if options.get("ready"):  # start together: no claim before this many workers are up
+        _all_ready_first(Path(tmp) / "ready", int(options["ready"]))
     if kind == "noop":  # starts the fork server
         return
     if kind == "upgrade":

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,10 +128,10 @@ def test_a_stage_waits_for_the_one_before_and_a_lost_lease_cannot_finish(app: Ap
     assert batch is not None
     assert batch.stage == BATCH
     assert queue.claim("w2", T0, LEASE) is None  # planning waits for the batch
-    assert queue.busy(T0) == 1
+    assert queue.left(T0) == 7  # the held batch and the six waiting behind it
     # w1 stalls past its lease: w2 claims the batch again, with a token of its own.
     later = T0 + timedelta(seconds=LEASE + 1)
-    assert queue.busy(later) == 0
+    assert queue.left(later) == 7  # expired, with attempts left: still to be done
     again = queue.claim("w2", later, LEASE)
     assert again is not None
     assert again.item_id == batch.item_id
@@ -210,6 +210,23 @@ def _prepared(url: str, tape: Path, tmp_path: Path) -> App:
     return app
 
 
+@pytest.fixture
+def prepared(
+    fresh_urls: Callable[[], str], tape: Path, tmp_path: Path
+) -> Iterator[Callable[[], App]]:
+    """A fresh database with the tape imported and the burst playbook adopted, per call; every
+    app's connections are closed at teardown, also when the test failed midway."""
+    made: list[App] = []
+
+    def make() -> App:
+        made.append(_prepared(fresh_urls(), tape, tmp_path))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.engine.dispose()
+
+
 class ForkedWorkers:
     """services.cycle_work_ports.Launcher: `faircollect worker --once` children from the fork
     server, each with the options `options(k)` gives the k-th."""
@@ -258,9 +275,9 @@ def _sent_ids(app: App) -> list[int]:
 
 
 def test_four_workers_one_killed_mid_chunk_leave_what_one_process_leaves(
-    fresh_urls: Callable[[], str], tape: Path, tmp_path: Path
+    prepared: Callable[[], App], tmp_path: Path
 ) -> None:
-    clean = _prepared(fresh_urls(), tape, tmp_path)
+    clean = prepared()
     one = clean.cycle_job(CLOCK)
     one.debtors_per_chunk = 10**9  # one chunk a stage: the cycle as one process ran it before
     single = run(one, DAY)
@@ -268,12 +285,13 @@ def test_four_workers_one_killed_mid_chunk_leave_what_one_process_leaves(
     assert expected["sandbox"] > 200  # a few dozen in every dispatch chunk
     assert single.blocked_by_rule["CN-FREQ-MESSAGES"] > 0  # the caps decided some
 
-    app = _prepared(fresh_urls(), tape, tmp_path)
+    app = prepared()
     url = app.settings.db_url
     log = tmp_path / "workers.log"
-    # Worker 0 dies (SIGKILL) right after its first send, before that chunk commits. The others
-    # hold each dispatch chunk 1 s before sending, so worker 0 gets one while they hold theirs.
-    workers = ForkedWorkers(url, tmp_path, lambda k: {"lease": LEASE} | (
+    # All four start before any claims. Worker 0 dies (SIGKILL) right after its first send,
+    # before that chunk commits. The others hold each dispatch chunk 1 s before sending, so
+    # worker 0 gets one while they hold theirs.
+    workers = ForkedWorkers(url, tmp_path, lambda k: {"lease": LEASE, "ready": 4} | (
         {"die": "send", "nth": 1} if k == 0 else {"slow_dispatch": 1.0}))  # fmt: skip
     job = app.cycle_job(CLOCK, log=log, lease_seconds=LEASE)
     job.debtors_per_chunk, job.launcher = PER_CHUNK, workers
@@ -310,18 +328,18 @@ def test_four_workers_one_killed_mid_chunk_leave_what_one_process_leaves(
 
 
 def test_a_worker_killed_deciding_has_its_chunk_taken_again(
-    fresh_urls: Callable[[], str], tape: Path, tmp_path: Path
+    prepared: Callable[[], App], tmp_path: Path
 ) -> None:
     """Killed in the deciding stage (after its first decision, before the chunk commits):
     nothing is decided twice. The other worker holds each deciding chunk 1 s first, so the one
-    that dies gets one."""
-    clean = _prepared(fresh_urls(), tape, tmp_path)
+    that dies gets one (both start before either claims)."""
+    clean = prepared()
     one = clean.cycle_job(CLOCK)
     one.debtors_per_chunk = PER_CHUNK
     run(one, DAY)
     expected = cycle_state(clean)
-    app = _prepared(fresh_urls(), tape, tmp_path)
-    workers = ForkedWorkers(app.settings.db_url, tmp_path, lambda k: {"lease": LEASE} | (
+    app = prepared()
+    workers = ForkedWorkers(app.settings.db_url, tmp_path, lambda k: {"lease": LEASE, "ready": 2} | (
         {"die": "decide", "nth": 1} if k == 0 else {"pause": 1.0}))  # fmt: skip
     job = app.cycle_job(CLOCK, lease_seconds=LEASE)
     job.debtors_per_chunk, job.launcher = PER_CHUNK, workers
@@ -353,17 +371,17 @@ def _cli(url: str, *args: str) -> subprocess.Popen[bytes]:
 
 
 def test_two_cycle_runs_with_workers_at_once_do_the_work_once(
-    fresh_urls: Callable[[], str], tape: Path, tmp_path: Path
+    prepared: Callable[[], App],
 ) -> None:
     """`cycle run --workers 2` twice at once on one database: one runs, the other refuses in one
     line; the state equals one run's."""
-    clean = _prepared(fresh_urls(), tape, tmp_path)
+    clean = prepared()
     one = clean.cycle_job(CLOCK)
     one.debtors_per_chunk = PER_CHUNK
     run(one, DAY)
     expected = cycle_state(clean)
     debtors = len(_debtors(clean))
-    app = _prepared(fresh_urls(), tape, tmp_path)
+    app = prepared()
     url = app.settings.db_url
     args = ("cycle", "run", "--as-of", DAY.isoformat(), "--workers", "2",
             "--debtors-per-chunk", str(PER_CHUNK))  # fmt: skip

@@ -109,8 +109,10 @@ class WorkQueue(Protocol):
     def fail(self, item: WorkItem, now: datetime, error: str) -> bool:
         """Mark the chunk failed (claimable again while it has attempts left)."""
 
-    def busy(self, now: datetime, run_id: int | None = None) -> int:
-        """Chunks held under a live lease (of `run_id`, else of any running run)."""
+    def left(self, now: datetime, run_id: int | None = None) -> int:
+        """Chunks still to be done (of `run_id`, else of any running run): waiting (behind the
+        barrier too), held, or failed or expired with attempts left; none of a run that a chunk
+        out of attempts has failed (nobody can finish it)."""
 
     def progress(self, run_id: int, now: datetime) -> RunProgress: ...
 

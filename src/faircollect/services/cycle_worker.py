@@ -84,7 +84,8 @@ def worker_of(job_for: Callable[[bool], CycleJob]) -> CycleWorker:
 
 def run_worker(worker: CycleWorker, *, actor: Actor, once: bool = False) -> WorkerReport:
     """Work on the cycle's chunks as they become claimable; with `once`, return when no running
-    cycle has a chunk left to claim or held by another worker. Needs JOB_RUN."""
+    cycle has a chunk left: to claim, behind a stage's barrier, or held by another worker.
+    Needs JOB_RUN."""
     with worker.job_for(False).units() as uow:
         require(uow, actor, Permission.JOB_RUN, subject="cycle:worker")
     return work(worker, once=once)
@@ -99,11 +100,12 @@ def work(
     done = WorkerReport()
     queue, clock = worker.queue, worker.clock
     while keep_going():
-        # Counted before the claim: a chunk finishing in between lifts its barrier for it.
-        live = queue.busy(clock.now(), run_id)
         item = queue.claim(worker.owner, clock.now(), worker.lease_seconds, run_id)
         if item is None:
-            if once and not live:
+            # Counted after the claim: chunks behind the barrier, or just taken by another
+            # worker, are still left (counting held ones only, before the claim, let a worker
+            # leave while the last claimable chunk was being taken from under it).
+            if once and not queue.left(clock.now(), run_id):
                 return done
             time.sleep(worker.poll_seconds)
             continue

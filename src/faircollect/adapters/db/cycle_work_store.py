@@ -181,13 +181,18 @@ class SqlWorkQueue:
                 status="failed", finished_at=now, expires_at=None, error=error[:MAX_ERROR]))  # fmt: skip
         return bool(done.rowcount)
 
-    def busy(self, now: datetime, run_id: int | None = None) -> int:
+    def left(self, now: datetime, run_id: int | None = None) -> int:
+        spent = or_(and_(cycle_work.c.status == "failed", cycle_work.c.attempts >= MAX_ATTEMPTS),
+                    and_(cycle_work.c.status == "claimed", cycle_work.c.expires_at < now,
+                         cycle_work.c.attempts >= MAX_ATTEMPTS))  # fmt: skip
+        failed_runs = select(cycle_work.c.run_id).where(spent)
         running = select(cycle_runs.c.id).where(cycle_runs.c.status == "running")
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).where(
-                cycle_work.c.status == "claimed", cycle_work.c.expires_at >= now,
+                cycle_work.c.status.in_(("pending", "claimed", "failed")), ~spent,
                 cycle_work.c.run_id.in_(running) if run_id is None
                 else cycle_work.c.run_id == run_id,
+                cycle_work.c.run_id.not_in(failed_runs),
             )).scalar_one())  # fmt: skip
 
     def progress(self, run_id: int, now: datetime) -> RunProgress:
