@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.contact_store import WITHDRAWN, ChunkContactStore, SqlContactStore
@@ -18,7 +18,8 @@ from faircollect.adapters.db.tables import contact_attempts, contact_decisions, 
 from faircollect.adapters.portfolio_generator import generate_portfolio
 from faircollect.bootstrap import App
 from faircollect.kit.clock import FixedClock
-from faircollect.policy import Channel, ContactRequest, Outcome, RecipientRole
+from faircollect.policy import Channel, ContactRequest, Facts, Outcome, RecipientRole
+from faircollect.policy.decision import Decision, Verdict
 from tests.tape_loader import run_import
 
 DAY = date(2026, 12, 3)
@@ -130,3 +131,51 @@ def test_the_chunk_store_answers_as_the_per_decision_store(
             )
         finally:
             tx.rollback()
+
+
+def _decision(request: ContactRequest) -> Decision:
+    return Decision(Verdict.ALLOW, (), None, "CN", "test", inputs=(request, Facts()))
+
+
+def test_a_chunks_rows_are_written_before_any_other_statement_and_its_commit(
+    book: tuple[App, list[tuple[str, str, int]]],
+) -> None:
+    """On PostgreSQL the chunk keeps its decisions and reservations and writes them together
+    (adapters/db/deferred_rows.py): any statement of the transaction sees them, the commit
+    keeps them, a rollback leaves none, and the ids it handed out are the stored rows'."""
+    app, book_loans = book
+    borrower, loan, _ = book_loans[0]
+    request = ContactRequest(at=NOON, channel=Channel.CALL, debt_id=loan,
+                             recipient_role=RecipientRole.DEBTOR, contact_point="m0",
+                             timezones=("Asia/Shanghai",))  # fmt: skip
+    count = select(func.count()).select_from(contact_attempts)
+
+    def two(conn: Connection) -> tuple[list[int], list[int]]:
+        chunk = ChunkContactStore(conn, cases=[(borrower, loan, DAY)] * 3, since=NOON)
+        refs = [chunk.record_decision(decision=_decision(request), decision_id=f"d{k}",
+                                      borrower_id=borrower, loan_id=loan, at=NOON,
+                                      request="{}") for k in range(2)]  # fmt: skip
+        attempts = [chunk.reserve(decision_ref=r, borrower_id=borrower, loan_id=loan,
+                                  request=request) for r in refs]  # fmt: skip
+        return refs, attempts
+
+    with app.engine.connect() as conn:
+        before = conn.execute(count).scalar_one()
+    with app.engine.connect() as conn:
+        tx = conn.begin()
+        refs, ids = two(conn)
+        assert conn.execute(count).scalar_one() == before + 2  # a read sees them
+        stored = conn.execute(
+            select(contact_attempts.c.id, contact_attempts.c.decision_ref)
+            .where(contact_attempts.c.id.in_(ids)).order_by(contact_attempts.c.id)
+        ).all()  # fmt: skip
+        assert [tuple(r) for r in stored] == list(zip(ids, refs, strict=True))
+        tx.rollback()
+        assert conn.execute(count).scalar_one() == before  # rolled back with the rest
+        conn.rollback()
+        with conn.begin():
+            refs, ids = two(conn)  # nothing read after them: the commit writes them
+    with app.engine.connect() as conn:
+        assert conn.execute(count).scalar_one() == before + 2
+        kept = conn.execute(select(contact_decisions.c.id).where(contact_decisions.c.id.in_(refs)))
+        assert sorted(kept.scalars()) == refs

@@ -79,8 +79,11 @@ class GateUnitOfWork(IdempotentUnitOfWork, Protocol):
     @property
     def gate(self) -> GateStore: ...
 
-    def gate_batch(self, *, cases: Sequence[tuple[str, str, date]], since: datetime) -> GateStore:
-        """The gate store for a batch: `cases` (borrower, loan, local day) locked and read now."""
+    def gate_batch(
+        self, *, cases: Sequence[tuple[str, str, date]], since: datetime, decisions: int
+    ) -> GateStore:
+        """The gate store for a batch of `decisions`: `cases` (borrower, loan, local day)
+        locked and read now."""
 
 
 OUTCOMES = tuple(o.value for o in Outcome if o is not Outcome.PENDING)
@@ -274,7 +277,7 @@ def _batch_store(uow: GateUnitOfWork, placed: list[_Placed]) -> GateStore:
         for day in _days_around(p.request.at)
     ]
     since = min(p.request.at for p in placed) - timedelta(days=HISTORY_DAYS)
-    return uow.gate_batch(cases=cases, since=since)
+    return uow.gate_batch(cases=cases, since=since, decisions=len(placed))
 
 
 def _days_around(at: datetime) -> tuple[date, ...]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from bisect import insort
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import date, datetime
 
 from sqlalchemy import BindParameter, Connection, bindparam, insert, or_, select, update
 
@@ -16,8 +14,16 @@ from faircollect.adapters.db.borrower_fact_store import (
     facts_of,
     first_communications,
 )
+from faircollect.adapters.db.contact_rows import (
+    WITHDRAWN,
+    attempt_of,
+    case_state,
+    decision_row,
+    reservation_row,
+    utc,
+)
+from faircollect.adapters.db.deferred_rows import DeferredRows
 from faircollect.adapters.db.tables import (
-    aware,
     borrowers,
     contact_attempts,
     contact_decisions,
@@ -27,12 +33,9 @@ from faircollect.adapters.db.tables import (
 )
 from faircollect.policy import (
     Attempt,
-    CaseFlags,
-    Channel,
     ContactRequest,
     Decision,
     Outcome,
-    RecipientRole,
 )
 from faircollect.policy.rules.common import local
 from faircollect.services.borrower_facts_model import StoredFact
@@ -136,7 +139,7 @@ class SqlContactStore(FactReads):
         keys = {"l_id": loan_id, "day": day}
         kinds = set(self._conn.execute(_PAUSE_KINDS, keys).scalars())
         lawful = self._conn.execute(_LAWFUL, keys).scalar_one_or_none()
-        return _case(kinds, lawful)
+        return case_state(kinds, lawful)
 
     def record_decision(
         self,
@@ -148,32 +151,21 @@ class SqlContactStore(FactReads):
         at: datetime,
         request: str,
     ) -> int:
-        result = self._conn.execute(
-            _NEW_DECISION,
-            {
-                "decision_id": decision_id,
-                "at": _utc(at),
-                "borrower_id": borrower_id,
-                "loan_id": loan_id,
-                "pack": f"{decision.pack_id}@{decision.pack_version}",
-                "verdict": decision.verdict.value,
-                "decision": json.dumps(decision.to_dict(decision_id), ensure_ascii=False),
-                "request": request,
-            },
-        )
+        row = decision_row(decision, decision_id, borrower_id, loan_id, at, request)
+        result = self._conn.execute(_NEW_DECISION, row)
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
-        row = _reservation(decision_ref, borrower_id, loan_id, request)
+        row = reservation_row(decision_ref, borrower_id, loan_id, request)
         return int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
 
     def decisions_between(self, start: datetime, end: datetime) -> list[dict[str, object]]:
         """Recorded decisions with start <= at < end, oldest first (for replay)."""
         rows = self._conn.execute(
             select(contact_decisions)
-            .where(contact_decisions.c.at >= _utc(start), contact_decisions.c.at < _utc(end))
+            .where(contact_decisions.c.at >= utc(start), contact_decisions.c.at < utc(end))
             .order_by(contact_decisions.c.id)
         ).mappings()
         return [dict(r) for r in rows]
@@ -186,9 +178,9 @@ class SqlContactStore(FactReads):
 
     def _history_with_refs(self, borrower_id: str, since: datetime) -> list[tuple[Attempt, int]]:
         rows = self._conn.execute(
-            _HISTORY, {"b_id": borrower_id, "since": _utc(since), "withdrawn": WITHDRAWN}
+            _HISTORY, {"b_id": borrower_id, "since": utc(since), "withdrawn": WITHDRAWN}
         ).mappings()
-        return [(_attempt(r), int(r["decision_ref"])) for r in rows]
+        return [(attempt_of(r), int(r["decision_ref"])) for r in rows]
 
     def set_outcome(self, attempt_id: int, outcome: Outcome, conversation: bool) -> None:
         done = self._conn.execute(
@@ -232,14 +224,16 @@ class ChunkContactStore(SqlContactStore):
         cases: Sequence[tuple[str, str, date]],
         since: datetime,
         pii: PiiProtector | None = None,
+        decisions: int | None = None,
     ) -> None:
         """`cases`: (borrower_id, loan_id, local day of the request) for each decision to come;
-        `since`: the earliest instant any of them will ask the history from."""
+        `since`: the earliest instant any of them will ask the history from; `decisions`: how
+        many will be recorded, when not one per case (the ids taken for them up front)."""
         super().__init__(connection, pii=pii)
         ids = sorted({b for b, _, _ in cases})
         loan_ids = sorted({loan for _, loan, _ in cases})
         days = sorted({d for _, _, d in cases})
-        self._since = _utc(since)
+        self._since = utc(since)
         self._timezones: dict[str, str] = {}
         self._history: dict[str, list[Attempt]] = {b: [] for b in ids}
         self._pauses: dict[str, list[tuple[str, date, date | None]]] = defaultdict(list)
@@ -257,7 +251,7 @@ class ChunkContactStore(SqlContactStore):
             for r in connection.execute(
                 _CHUNK_HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
             ).mappings():
-                self._history[r["borrower_id"]].append(_attempt(r))
+                self._history[r["borrower_id"]].append(attempt_of(r))
         for part in _parts(loan_ids):
             for loan_id, kind, start, end in connection.execute(_CHUNK_PAUSES, {"loan_ids": part}):
                 self._pauses[loan_id].append((kind, start, end))
@@ -267,6 +261,12 @@ class ChunkContactStore(SqlContactStore):
                 self._lawful[(loan_id, as_of)] = int(lawful)
         self._days = set(days)
         self._loans = set(loan_ids)
+        # PostgreSQL: the chunk's decisions and reservations written together (deferred_rows).
+        self._deferred = (
+            DeferredRows(connection, block=len(cases) if decisions is None else decisions)
+            if connection.dialect.name == "postgresql"
+            else None
+        )
         self._facts: dict[str, list[StoredFact]] = {}
         self._first: dict[tuple[str, str], datetime] = {}
         for part in _parts(ids):
@@ -279,9 +279,9 @@ class ChunkContactStore(SqlContactStore):
 
     def history(self, borrower_id: str, since: datetime) -> list[Attempt]:
         held = self._history.get(borrower_id)
-        if held is None or _utc(since) < self._since:
+        if held is None or utc(since) < self._since:
             return super().history(borrower_id, since)
-        since = _utc(since)
+        since = utc(since)
         return [a for a in held if a.at >= since]
 
     def case_state(self, borrower_id: str, loan_id: str, at: datetime, tz: str) -> CaseState:
@@ -293,7 +293,7 @@ class ChunkContactStore(SqlContactStore):
             for kind, start, end in self._pauses.get(loan_id, ())
             if start <= day and (end is None or end >= day)
         }
-        return _case(kinds, self._lawful.get((loan_id, day)))
+        return case_state(kinds, self._lawful.get((loan_id, day)))
 
     def recorded_facts(
         self,
@@ -312,71 +312,39 @@ class ChunkContactStore(SqlContactStore):
         first = self._first.get((borrower_id, loan_id))
         return self._fold(held, loan_id, contact_point, first, borrower_id)
 
+    def record_decision(
+        self,
+        *,
+        decision: Decision,
+        decision_id: str,
+        borrower_id: str,
+        loan_id: str,
+        at: datetime,
+        request: str,
+    ) -> int:
+        if self._deferred is None:
+            return super().record_decision(decision=decision, decision_id=decision_id,
+                                           borrower_id=borrower_id, loan_id=loan_id, at=at,
+                                           request=request)  # fmt: skip
+        row = decision_row(decision, decision_id, borrower_id, loan_id, at, request)
+        return self._deferred.add(contact_decisions, row)
+
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
-        row = _reservation(decision_ref, borrower_id, loan_id, request)
-        attempt_id = int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
+        row = reservation_row(decision_ref, borrower_id, loan_id, request)
+        if self._deferred is None:
+            attempt_id = int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
+        else:
+            attempt_id = self._deferred.add(contact_attempts, row)
         held = self._history.get(borrower_id)
         if held is not None:
             # Where the database would order it: by time, after the attempts of the same time;
             # read back from the stored row as `history` reads it.
-            insort(held, _attempt(row), key=lambda a: a.at)
+            insort(held, attempt_of(row), key=lambda a: a.at)
         return attempt_id
 
 
 def _parts(values: Sequence[str], size: int = 500) -> list[Sequence[str]]:
     """IN lists of a size every database accepts."""
     return [values[k : k + size] for k in range(0, len(values), size)]
-
-
-def _reservation(
-    decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
-) -> dict[str, Any]:
-    """The `contact_attempts` row that reserves an allowed contact (pending until its outcome)."""
-    return {
-        "decision_ref": decision_ref,
-        "borrower_id": borrower_id,
-        "loan_id": loan_id,
-        "at": _utc(request.at),
-        "channel": request.channel.value,
-        "recipient_role": request.recipient_role.value,
-        "contact_point": request.contact_point,
-        "by": request.by,
-        "outcome": Outcome.PENDING.value,
-        "conversation": False,
-        "with_consent": request.with_consent,
-    }
-
-
-def _case(kinds: set[str], lawful: Any) -> CaseState:
-    flags = CaseFlags(
-        dispute_open="dispute" in kinds,
-        complaint_open="complaint" in kinds,
-        hardship_open="hardship" in kinds,
-    )
-    return CaseState(flags, None if lawful is None else int(lawful))
-
-
-# The outcome of a reservation whose contact was never made. Not an `Outcome`: the gate never
-# sees these attempts, because they did not happen.
-WITHDRAWN = "withdrawn"
-
-
-def _attempt(r: Any) -> Attempt:
-    return Attempt(
-        at=aware(r["at"]),
-        channel=Channel(r["channel"]),
-        recipient_role=RecipientRole(r["recipient_role"]),
-        contact_point=r["contact_point"],
-        debt_id=r["loan_id"],
-        outcome=Outcome(r["outcome"]),
-        conversation=bool(r["conversation"]),
-        by=r["by"],
-        with_consent=bool(r["with_consent"]),
-    )
-
-
-def _utc(value: datetime) -> datetime:
-    """Stored in UTC: SQLite's DATETIME keeps no offset, so a local time would shift."""
-    return value.astimezone(UTC)

@@ -131,11 +131,11 @@ class SqlUnitOfWork:
         return SqlGateStore(self.connection, pii=self.pii)
 
     def gate_batch(
-        self, *, cases: Sequence[tuple[str, str, date]], since: datetime
+        self, *, cases: Sequence[tuple[str, str, date]], since: datetime, decisions: int
     ) -> ChunkGateStore:
-        """The gate store for a batch of decisions: `cases` (borrower, loan, local day) locked
+        """The gate store for a batch of `decisions`: `cases` (borrower, loan, local day) locked
         and read now (see `ChunkContactStore`)."""
-        return ChunkGateStore(self.connection, cases=cases, since=since)
+        return ChunkGateStore(self.connection, cases=cases, since=since, decisions=decisions)
 
     @cached_property
     def idempotency(self) -> SqlIdempotencyStore:
