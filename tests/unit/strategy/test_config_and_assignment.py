@@ -97,7 +97,7 @@ def test_assignment_follows_the_shares_is_reproducible_and_records_the_probabili
     assert (assign(other, ids).cell != first.cell).any()
 
 
-def test_the_reminder_day_and_allowance_are_read_and_bad_values_refused() -> None:
+def test_the_outcome_window_reminder_day_and_allowance_are_read_and_bad_values_refused() -> None:
     cell = _cell("a", "champion", "playbook", 1.0)
     text = _file(cells=cell).replace(
         "[engine]\n", "[engine]\nreminder_day = 1\nreminder_share = 0.2\n"
@@ -105,8 +105,10 @@ def test_the_reminder_day_and_allowance_are_read_and_bad_values_refused() -> Non
     engine = load_strategy(text).engine
     assert (engine.reminder_day, engine.reminder_share) == (1, 0.2)
     defaults = load_strategy(_file(cells=cell)).engine
-    assert (defaults.reminder_day, defaults.reminder_share) == (3, 0.0)
+    assert (defaults.reminder_day, defaults.reminder_share, defaults.outcome_days) == (3, 0.0, 7)
+    assert load_strategy(shipped_strategy_text()).engine.outcome_days == 21
     for line, reason in (("reminder_day = 1.5", "whole number"), ("reminder_day = 0", "outside"),
-                         ("reminder_share = 1.5", "outside")):  # fmt: skip
+                         ("reminder_share = 1.5", "outside"), ("outcome_days = 60", "outside"),
+                         ('outcome_days = "21"', "whole number")):  # fmt: skip
         with pytest.raises(StrategyFileError, match=reason):
             load_strategy(_file(cells=cell).replace("[engine]\n", f"[engine]\n{line}\n"))

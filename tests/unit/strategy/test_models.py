@@ -177,3 +177,22 @@ def test_reminders_with_an_allowance_of_their_own_leave_the_late_budget_to_late_
     picks, _ = shared.decide(view, allowed)
     assert int((picks == PREDUE).sum()) == 10
     assert (picks[100:] == NONE).all()
+
+
+def test_live_the_playbooks_pre_due_step_is_scored_as_on_the_files_reminder_day() -> None:
+    from faircollect.strategy.live import LiveFacts, choose
+
+    costs = tuple(5 for _ in range(20))
+    settings = EngineSettings((SMS,), 0.1, 0, 0, costs, reminder_day=1, reminder_share=0.2)
+    engine = EngineStrategy(_late_model(), settings, predue=_predue_model(0.3))
+    # The playbook planned its reminder three days before the due date; the engine's own day is
+    # the due date itself. The reminder is still its choice where it is worth something.
+    facts = [LiveFacts("a", 0, 0, 100_000, 3), LiveFacts("b", 0, 0, 100_000, 3)]
+    templates = frozenset({"reminder.predue", "overdue.first"})
+    chosen = choose(engine, facts, date(2026, 12, 3), templates)
+    assert [c.key for c in chosen] == ["wait", "wait"]  # no late months: worth nothing
+    planted = replace(engine, predue=_predue_model(0.3))
+    planted.predue.pay[PREDUE] = planted.predue.pay[PREDUE].copy()
+    planted.predue.pay[PREDUE][0] = 0.9  # a reminder worth 30 % of the instalment to anyone
+    chosen = choose(planted, facts, date(2026, 12, 3), templates)
+    assert [c.key for c in chosen] == ["sms.predue", "sms.predue"]
