@@ -142,7 +142,8 @@ def render(ev: Evaluation, out: Console) -> None:
     if ev.ope is not None:
         o = ev.ope
         out.print(
-            f"off-policy (share of arrears collected in 7 days, {o.decisions:,} logged decisions):"
+            f"off-policy (share of arrears collected in {o.window} days, {o.decisions:,} logged"
+            f" decisions):"
             f" IPS {_ci(o.estimates.ips, pct=True)}, DR {_ci(o.estimates.dr, pct=True)};"
             f" simulated {_ci(o.simulated, pct=True)} — IPS agrees: {o.ips_agrees},"
             f" DR agrees: {o.dr_agrees}; max weight {o.estimates.max_weight:g},"
@@ -175,6 +176,7 @@ def as_json(ev: Evaluation) -> dict[str, Any]:
             "dr": est(ev.ope.estimates.dr),
             "simulated": est(ev.ope.simulated),
             "decisions": ev.ope.decisions,
+            "window_days": ev.ope.window,
             "max_weight": ev.ope.estimates.max_weight,
             "effective_n": ev.ope.estimates.effective_n,
             "ips_agrees": ev.ope.ips_agrees,

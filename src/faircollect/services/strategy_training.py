@@ -59,10 +59,12 @@ def train(
     settings: EngineSettings, params: Parameters, *, n: int = 10_000, days: int = 60,
     seed: int = PILOT_SEED, gate: GateView | None = None,
 ) -> Trained:  # fmt: skip
-    """Run the randomised pilot and fit the engine's models on it."""
+    """Run the randomised pilot and fit the engine's models on it. A decision's outcome is
+    what was collected over the file's `outcome_days` after it: long enough to see a plan's
+    first instalment (a week after it is agreed) and the slower payers."""
     gate = gate or GateView()
     logger = RandomLogger(settings.arms, seed=seed)
-    recorder = Recorder(logger)
+    recorder = Recorder(logger, window=settings.outcome_days)
     result = run(logger, n=n, days=days, seed=seed, params=params, gate=gate, hook=recorder)
     current = result.dpd_by_day[min(29, days - 1)] == 0
     propensity = Propensity(OneHotLogistic().fit(Propensity.table(result.population, current)))
@@ -96,7 +98,9 @@ def _reminder_model(
     reminders changes who falls into arrears and when, and with it the late accounts' logs —
     the late accounts' model fitted on such a pilot collected about a fifth less (seed 1,
     10,000 accounts, 90 days: 9.5 against 12.2 million 元)."""
-    logger = RandomLogger(settings.arms, seed=seed, predue_share=0.5)
+    logger = RandomLogger(
+        settings.arms, seed=seed, predue_share=0.5, predue_day=settings.reminder_day
+    )
     recorder = Recorder(logger)
     result = run(logger, n=n, days=days, seed=seed, params=params, gate=gate, hook=recorder)
     logs = recorder.predue_decisions(result)
@@ -113,6 +117,7 @@ class OpeCheck:
     estimates: OffPolicy
     simulated: Estimate
     decisions: int
+    window: int = 7  # the days after the decision whose collections are its reward
 
     @property
     def ips_agrees(self) -> bool:
@@ -138,14 +143,16 @@ class _OneDay:
 
 
 def off_policy_check(
-    trained: Trained, params: Parameters, *, n: int = 30_000, window: int = 7,
+    trained: Trained, params: Parameters, *, n: int = 30_000, window: int | None = None,
     seed: int = OPE_SEED, gate: GateView | None = None,
 ) -> OpeCheck:  # fmt: skip
-    """One decision per account in arrears on day 0, then `window` days without contact: the
+    """One decision per account in arrears on day 0, then `window` days (the engine's outcome
+    days unless given) without contact: the
     logger's randomised decisions estimate the engine's value (IPS, DR); the engine then plays the
     same population, and its mean reward per decision is the simulated truth."""
     gate = gate or GateView()
     engine = trained.engine
+    window = engine.settings.outcome_days if window is None else window
     logger = RandomLogger(engine.settings.arms, seed=seed)
     recorder = Recorder(logger, window=window, target=_Unbudgeted(engine))
     kw = {"n": n, "days": window, "seed": seed, "params": params, "gate": gate,
@@ -158,7 +165,7 @@ def off_policy_check(
     late = np.flatnonzero(logged.population.start_dpd > 0)
     arrears = np.maximum(_start_arrears(logged), 1.0)[late]
     shares = np.minimum(played.collected_by_day[window - 1, late] / arrears, 1.0)
-    return OpeCheck(estimates, mean_interval(shares), len(logs))
+    return OpeCheck(estimates, mean_interval(shares), len(logs), window)
 
 
 def _as_shares(logs: LoggedDecisions) -> LoggedDecisions:
@@ -182,7 +189,8 @@ class _Unbudgeted(EngineStrategy):
     def __init__(self, engine: EngineStrategy) -> None:
         s = engine.settings
         settings = EngineSettings(s.arms, 1.0, s.complaint_cost_minor, s.min_gain_minor,
-                                  s.costs_minor)  # fmt: skip
+                                  s.costs_minor, s.reminder_day, s.reminder_share,
+                                  s.outcome_days)  # fmt: skip
         super().__init__(engine.model, settings, engine.predue, engine.call_slot, name=engine.name)
 
 

@@ -19,7 +19,7 @@ class Recorder:
     """A driver hook: at the day's decision slot, the features, the arm and its probability of
     every account in arrears; `decisions(result)` adds the outcome window's collections. The
     pre-due reminders it randomised are kept apart (`predue_decisions`): their outcome is the
-    instalment paid on its due date, three days on."""
+    instalment paid on its due date."""
 
     logger: RandomLogger
     window: int = 7
@@ -37,7 +37,7 @@ class Recorder:
         x = features(view)[rows]
         self._rows.append((view.day_index, rows, x, pick[rows], prob[rows],
                            view.arrears_minor[rows].astype(np.float64)))  # fmt: skip
-        due = np.flatnonzero(predue_eligible(view, allowed))
+        due = np.flatnonzero(predue_eligible(view, allowed, self.logger.predue_day))
         if len(due):
             self._predue.append((view.day_index, due, features(view)[due], pick[due], prob[due],
                                  view.instalment_minor[due].astype(np.float64)))  # fmt: skip
@@ -71,17 +71,18 @@ class Recorder:
         return np.concatenate([self._targets[k] for k in keep])
 
     def predue_decisions(self, result: RunResult) -> LoggedDecisions:
-        """The randomised pre-due reminders: reward the instalment paid on its due date (the
-        due date falls in the run's end of day two days after the decision), complaint within
-        the same three days; `arrears` holds the instalment, so the model's share is the chance
-        of paying on time."""
-        keep = [r for r in self._predue if r[0] + PREDUE_WINDOW <= result.days]
+        """The randomised pre-due reminders: reward the instalment paid on its due date (decided
+        `predue_day` days from it, the due date falls at the end of day `predue_day - 1` after
+        the decision), complaint within the same days; `arrears` holds the instalment, so the
+        model's share is the chance of paying on time."""
+        window = self.logger.predue_day
+        keep = [r for r in self._predue if r[0] + window <= result.days]
         if not keep:
             raise ValueError("no pre-due decision has a complete outcome window; run longer")
         ontime, complaints = result.ontime_by_day, result.complaints_by_day
         rewards, comps = [], []
         for day, rows, *_ in keep:
-            end = day + PREDUE_WINDOW - 1
+            end = day + window - 1
             before = ontime[day - 1, rows] if day else np.zeros(len(rows), dtype=np.int64)
             rewards.append((ontime[end, rows] - before).astype(np.float64))
             c0 = complaints[day - 1, rows] if day else np.zeros(len(rows), dtype=np.int64)
@@ -96,4 +97,3 @@ class Recorder:
 
 
 PREDUE = INDEX["sms.predue"]
-PREDUE_WINDOW = 3  # decided three days before the due date, paid (or not) at the third day's end

@@ -73,6 +73,12 @@ def _number(value: Any, place: str, lo: float, hi: float) -> float:
     return float(value)
 
 
+def _whole(value: Any, place: str, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise StrategyFileError(f"{place}: must be a whole number")
+    return int(_number(value, place, lo, hi))
+
+
 def _engine(doc: Any, where: str) -> EngineSettings:
     if not isinstance(doc, dict):
         raise StrategyFileError(f"{where}: [engine] must be a table")
@@ -108,6 +114,10 @@ def _engine(doc: Any, where: str) -> EngineSettings:
         min_gain_minor=int(_number(doc.get("min_gain_minor", 0), f"{where}: engine.min_gain_minor",
                                    0, 1e9)),
         costs_minor=tuple(per_channel[a.channel.value] for a in ACTIONS),
+        reminder_day=int(_whole(doc.get("reminder_day", 3), f"{where}: engine.reminder_day", 1, 10)),
+        reminder_share=_number(doc.get("reminder_share", 0.0), f"{where}: engine.reminder_share",
+                               0.0, 1.0),
+        outcome_days=int(_whole(doc.get("outcome_days", 7), f"{where}: engine.outcome_days", 1, 45)),
     )  # fmt: skip
 
 

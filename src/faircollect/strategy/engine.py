@@ -6,11 +6,14 @@ minus the complaint cost times its added complaint chance. The best action with 
 is kept; if more accounts want a contact than the day's budget allows, the highest scores go.
 A call goes at the slot the account last answered (else the slot answered most often in the
 logs); a message at 10:00. The pre-due reminder is one more candidate when the engine has a
-model of it (`predue`, trained on randomised reminders): a current account three days before
-its due date gets it when the added chance of paying on time, times the instalment, is worth
-more than its cost and complaint risk, and it competes for the same budget as the late
-accounts' contacts. Without that model the reminder goes to everyone, as the playbook writes
-it. At its slot the gate decides again and has the last word.
+model of it (`predue`, trained on randomised reminders): a current account `reminder_day` days
+from its due date gets it when the added chance of paying on time, times the instalment, is
+worth more than its cost and complaint risk. With `reminder_share` 0 it competes for the same
+budget as the late accounts' contacts; above 0 the reminders have an allowance of their own (at
+most that share of the day's candidates, the highest worth first), so a reminder is weighed
+against other reminders rather than against a late account's call, whose worth is of another
+order. Without that model the reminder goes to everyone, as the playbook writes it. At its slot
+the gate decides again and has the last word.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class EngineSettings:
     complaint_cost_minor: int = 200_000
     min_gain_minor: int = 0
     costs_minor: tuple[int, ...] = ()  # per catalogue action
+    reminder_day: int = 3  # days_to_due on which the pre-due reminder is considered (1: due today)
+    reminder_share: float = 0.0  # the reminders' own allowance; 0: they share the daily budget
+    outcome_days: int = 7  # the days after a decision whose collections train the late model
 
 
 @dataclass
@@ -75,7 +81,9 @@ class EngineStrategy:
         best = np.argmax(score, axis=1)
         gain = score[np.arange(n), best]
         chosen = arms[best]
-        predue = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, PREDUE]
+        predue = (view.dpd == 0) & (view.days_to_due == s.reminder_day) & allowed[:, PREDUE]
+        unbounded = budget_share is not None and budget_share >= 1.0
+        remind = np.zeros(n, dtype=bool)
         if self.predue is not None:
             # Worth of the reminder: the added chance of paying on the due date × the instalment.
             p_pay, p_comp = self.predue.predict(features(view), view.instalment_minor.astype(float))
@@ -84,16 +92,18 @@ class EngineStrategy:
                 - s.costs_minor[PREDUE]
                 - (s.complaint_cost_minor * np.maximum(p_comp[:, 1] - p_comp[:, 0], 0.0))
             )
-            gain = np.where(predue, p_gain, gain)
+            if s.reminder_share > 0.0:
+                allowance = n if unbounded else int(np.floor(s.reminder_share * predue.sum()))
+                remind = _top(predue & (p_gain > s.min_gain_minor), p_gain, allowance)
+                gain = np.where(remind, p_gain, gain)
+            else:
+                gain = np.where(predue, p_gain, gain)
             chosen = np.where(predue, PREDUE, chosen)
-        want = gain > s.min_gain_minor
-        budget = int(np.floor(share * max(int(late.sum()), 1)))
-        if budget_share is not None and budget_share >= 1.0:
-            budget = n
-        if int(want.sum()) > budget:
-            keep = np.argsort(-np.where(want, gain, -np.inf), kind="stable")[:budget]
-            want = np.zeros(n, dtype=bool)
-            want[keep] = True
+        want = (gain > s.min_gain_minor) & ~remind
+        budget = n if unbounded else int(np.floor(share * max(int(late.sum()), 1)))
+        if s.reminder_share > 0.0:
+            want &= ~predue  # reminders go only within their own allowance
+        want = _top(want, gain, budget) | remind
         pick = np.where(want, chosen, NONE).astype(np.int64)
         voice = np.array([a.is_voice for a in ACTIONS])[np.maximum(pick, 0)] & (pick != NONE)
         known = view.best_slot >= FIRST_SLOT
@@ -114,3 +124,13 @@ class EngineStrategy:
 
     def probabilities(self) -> F64 | None:
         return None
+
+
+def _top(want: Mask, score: F64, count: int) -> Mask:
+    """`want` cut to its `count` highest scores (ties: the lower account first)."""
+    if int(want.sum()) <= count:
+        return want
+    keep = np.argsort(-np.where(want, score, -np.inf), kind="stable")[:count]
+    out = np.zeros(len(want), dtype=bool)
+    out[keep] = True
+    return out

@@ -110,10 +110,12 @@ class PlaybookStrategy:
         return None
 
 
-def predue_eligible(view: AccountView, allowed: Mask) -> Mask:
-    """Current accounts three days before their due date that the gate lets receive the
-    pre-due reminder (the shipped playbook's `predue_reminder` step)."""
-    due: Mask = (view.dpd == 0) & (view.days_to_due == 3) & allowed[:, INDEX["sms.predue"]]
+def predue_eligible(view: AccountView, allowed: Mask, days_to_due: int = 3) -> Mask:
+    """Current accounts `days_to_due` days from their due date (3: the shipped playbook's
+    `predue_reminder` step; 1: the due date itself) that the gate lets receive the pre-due
+    reminder."""
+    p = INDEX["sms.predue"]
+    due: Mask = (view.dpd == 0) & (view.days_to_due == days_to_due) & allowed[:, p]
     return due
 
 
@@ -172,14 +174,15 @@ class Holdout:
 class RandomLogger:
     """Logging policy for learning and off-policy evaluation: once a day per account in arrears,
     wait with probability `wait_share`, else one of the allowed `arms` uniformly, at a random
-    daytime slot; with `predue_share` above 0, a current account three days before its due date
-    gets the pre-due reminder with that probability (at 10:00), so its worth can be learned.
+    daytime slot; with `predue_share` above 0, a current account `predue_day` days from its due
+    date gets the pre-due reminder with that probability (at 10:00), so its worth can be learned.
     The probability of what was chosen is recorded for every account."""
 
     arms: tuple[int, ...]
     seed: int
     wait_share: float = 0.5
     predue_share: float = 0.0
+    predue_day: int = 3  # days_to_due of the randomised reminder
     name: str = "random logger"
     _rng: np.random.Generator = field(init=False)
     _predue_rng: np.random.Generator = field(init=False)
@@ -218,7 +221,7 @@ class RandomLogger:
         self._prob = np.where(count == 0, 1.0, np.where(wait, self.wait_share, p_arm))
         # The pre-due reminder: drawn from its own stream so the late accounts' draws stay as
         # they were.
-        due = predue_eligible(view, allowed)
+        due = predue_eligible(view, allowed, self.predue_day)
         send = due & (self._predue_rng.random(n) < self.predue_share)
         self._pick = np.where(send, INDEX["sms.predue"], self._pick).astype(np.int64)
         self._slot = np.where(due, DAY_SLOTS[1], self._slot)

@@ -66,7 +66,7 @@ def sendable(engine: EngineStrategy, templates: frozenset[str]) -> tuple[int, ..
     )
 
 
-def _view(facts: Sequence[LiveFacts], day: date) -> AccountView:
+def _view(facts: Sequence[LiveFacts], day: date, reminder_day: int = 3) -> AccountView:
     def ints(name: str) -> np.ndarray:
         return np.array([getattr(f, name) for f in facts], dtype=np.int64)
 
@@ -74,8 +74,11 @@ def _view(facts: Sequence[LiveFacts], day: date) -> AccountView:
     z = np.zeros(n, dtype=np.int64)
     no = np.zeros(n, dtype=bool)
     dpd = ints("dpd")
+    # A current account's task is the playbook's pre-due step, on the day the playbook chose:
+    # the engine decides whether to send it, scored as on its own reminder day.
+    due_in = np.where(dpd > 0, 0, np.where(ints("days_to_due") > 0, reminder_day, 0))
     return AccountView(
-        day=day, day_index=0, dpd=dpd, prev_dpd=dpd, days_to_due=np.where(dpd > 0, 0, ints("days_to_due")),
+        day=day, day_index=0, dpd=dpd, prev_dpd=dpd, days_to_due=due_in,
         arrears_minor=ints("arrears_minor"), instalment_minor=np.maximum(ints("instalment_minor"), 1),
         attempts_today=z, calls_today=z, messages_today=z, attempts_7d=ints("attempts_7d"),
         connected_7d=ints("connected_7d"), days_since_contact=ints("days_since_contact"),
@@ -92,10 +95,10 @@ def choose(
 ) -> list[LiveChoice]:
     """The engine's choice for each account's task today (one task per account), scored as in
     the simulator: its sendable arms for accounts in arrears, the pre-due reminder for current
-    accounts three days before the due date, under the file's daily budget over this batch."""
+    accounts (on the day the playbook's step falls), each sent when its net gain is positive."""
     if not facts:
         return []
-    view = _view(facts, day)
+    view = _view(facts, day, engine.settings.reminder_day)
     allowed = np.zeros((len(facts), len(ACTIONS)), dtype=bool)
     allowed[:, list(sendable(engine, templates))] = True
     allowed[:, INDEX["sms.predue"]] = ACTIONS[INDEX["sms.predue"]].template in templates

@@ -95,3 +95,20 @@ def test_assignment_follows_the_shares_is_reproducible_and_records_the_probabili
     # Another file name draws anew: assignment is keyed by the strategy file.
     other = load_strategy(shipped_strategy_text().replace("cn-engine-2026-12", "other"))
     assert (assign(other, ids).cell != first.cell).any()
+
+
+def test_the_outcome_window_reminder_day_and_allowance_are_read_and_bad_values_refused() -> None:
+    cell = _cell("a", "champion", "playbook", 1.0)
+    text = _file(cells=cell).replace(
+        "[engine]\n", "[engine]\nreminder_day = 1\nreminder_share = 0.2\n"
+    )
+    engine = load_strategy(text).engine
+    assert (engine.reminder_day, engine.reminder_share) == (1, 0.2)
+    defaults = load_strategy(_file(cells=cell)).engine
+    assert (defaults.reminder_day, defaults.reminder_share, defaults.outcome_days) == (3, 0.0, 7)
+    assert load_strategy(shipped_strategy_text()).engine.outcome_days == 21
+    for line, reason in (("reminder_day = 1.5", "whole number"), ("reminder_day = 0", "outside"),
+                         ("reminder_share = 1.5", "outside"), ("outcome_days = 60", "outside"),
+                         ('outcome_days = "21"', "whole number")):  # fmt: skip
+        with pytest.raises(StrategyFileError, match=reason):
+            load_strategy(_file(cells=cell).replace("[engine]\n", f"[engine]\n{line}\n"))

@@ -145,3 +145,54 @@ def test_the_pre_due_reminder_goes_where_it_is_worth_it_and_competes_for_the_bud
     picks, _ = engine.decide(mixed, allowed)
     assert int((picks != NONE).sum()) == 1
     assert picks[:50].tolist().count(PREDUE) == 1
+
+
+def test_reminders_with_an_allowance_of_their_own_leave_the_late_budget_to_late_accounts() -> None:
+    n = 200
+    # Accounts 0-99 are current and due today (reminder_day 1); 0-49 have late months; 100-199
+    # are late, each worth a text.
+    current = np.arange(n) < 100
+    view = _view(n, np.where(current, 0, 10))
+    view = replace(view, days_to_due=np.where(current, 1, 0),
+                   late_months=np.where(np.arange(n) < 50, 6, 0))  # fmt: skip
+    allowed = np.ones((n, 20), dtype=bool)
+    costs = tuple(5 for _ in range(20))
+    settings = EngineSettings((SMS,), 0.1, 0, 0, costs, reminder_day=1, reminder_share=0.2)
+    engine = EngineStrategy(_late_model(), settings, predue=_predue_model(0.3))
+    picks, _ = engine.decide(view, allowed)
+    # The allowance: 20 % of the 100 candidates, all among those the reminder is worth something
+    # to; the late budget (10 % of 100 late accounts) goes to late accounts in full.
+    assert int((picks == PREDUE).sum()) == 20
+    assert (picks[:50][picks[:50] != NONE] == PREDUE).all()
+    assert (picks[50:100] == NONE).all()
+    assert int((picks[100:] == SMS).sum()) == 10
+    # On another day before the due date the reminder is not a candidate.
+    earlier = replace(view, days_to_due=np.where(current, 3, 0))
+    picks, _ = engine.decide(earlier, allowed)
+    assert not (picks == PREDUE).any()
+    # Without an allowance (share 0) the reminders compete for the late budget and, worth more
+    # here (30 % of an instalment against 10 % of the arrears), take all of it.
+    shared = EngineStrategy(_late_model(), replace(settings, reminder_share=0.0),
+                            predue=_predue_model(0.3))  # fmt: skip
+    picks, _ = shared.decide(view, allowed)
+    assert int((picks == PREDUE).sum()) == 10
+    assert (picks[100:] == NONE).all()
+
+
+def test_live_the_playbooks_pre_due_step_is_scored_as_on_the_files_reminder_day() -> None:
+    from faircollect.strategy.live import LiveFacts, choose
+
+    costs = tuple(5 for _ in range(20))
+    settings = EngineSettings((SMS,), 0.1, 0, 0, costs, reminder_day=1, reminder_share=0.2)
+    engine = EngineStrategy(_late_model(), settings, predue=_predue_model(0.3))
+    # The playbook planned its reminder three days before the due date; the engine's own day is
+    # the due date itself. The reminder is still its choice where it is worth something.
+    facts = [LiveFacts("a", 0, 0, 100_000, 3), LiveFacts("b", 0, 0, 100_000, 3)]
+    templates = frozenset({"reminder.predue", "overdue.first"})
+    chosen = choose(engine, facts, date(2026, 12, 3), templates)
+    assert [c.key for c in chosen] == ["wait", "wait"]  # no late months: worth nothing
+    planted = replace(engine, predue=_predue_model(0.3))
+    planted.predue.pay[PREDUE] = planted.predue.pay[PREDUE].copy()
+    planted.predue.pay[PREDUE][0] = 0.9  # a reminder worth 30 % of the instalment to anyone
+    chosen = choose(planted, facts, date(2026, 12, 3), templates)
+    assert [c.key for c in chosen] == ["sms.predue", "sms.predue"]
