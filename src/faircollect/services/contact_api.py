@@ -39,6 +39,8 @@ from faircollect.services.idempotency import (
     remember,
     replayed,
 )
+from faircollect.services.identity.ports import IdentityStore
+from faircollect.services.identity.tokens import TokenUse, count_token_uses
 from faircollect.services.ports import AuditTrail, PiiProtector, UnitOfWork
 
 
@@ -78,6 +80,9 @@ class GateUnitOfWork(IdempotentUnitOfWork, Protocol):
 
     @property
     def gate(self) -> GateStore: ...
+
+    @property
+    def identity(self) -> IdentityStore: ...
 
     def gate_batch(
         self, *, cases: Sequence[tuple[str, str, date]], since: datetime, decisions: int
@@ -127,6 +132,8 @@ class DecisionCall:
     actor: Actor
     request_wire: Any
     idempotency: IdempotencyKey | None = None
+    # The API token that named the actor, its use counted with the decision (identity.tokens).
+    token_use: TokenUse | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +205,7 @@ def decide_contact(
     actor: Actor,
     request_wire: Any,
     idempotency: IdempotencyKey | None = None,
+    token_use: TokenUse | None = None,
 ) -> StoredAnswer:
     """Decide, record and (when allowed) reserve one contact; the answer is the decision with
     its reasons, `not_before` and the reserved `attempt_id` (status 201).
@@ -205,15 +213,40 @@ def decide_contact(
     `WireError` (naming the field) for a request that breaks the wire format, `NotVisibleError`
     for a loan unknown or outside the actor's scope; nothing is written then.
     """
-    call = DecisionCall(actor, request_wire, idempotency)
+    call = DecisionCall(actor, request_wire, idempotency, token_use)
+    if token_use is not None:
+        # The token's use is counted even when the request is refused.
+        with uow:
+            _count_uses(uow, [call], uow.audit)
+            try:
+                return _decided(uow, call, _checked(actor, request_wire))
+            except PermissionDeniedError:
+                raise  # `require` committed the use with the denial
+            except REFUSALS:
+                uow.commit()
+                raise
     checked = _checked(actor, request_wire)  # refused before the transaction
     with uow:
-        placed = _place(uow, call, checked, uow)
-        if isinstance(placed, StoredAnswer):
-            return placed
-        result = _decide(uow, placed, uow.audit, uow.gate)
-        uow.commit()
-        return result
+        return _decided(uow, call, checked)
+
+
+def _decided(
+    uow: GateUnitOfWork, call: DecisionCall, checked: tuple[ContactRequest, bool]
+) -> StoredAnswer:
+    placed = _place(uow, call, checked, uow)
+    if isinstance(placed, StoredAnswer):
+        uow.commit()  # only a token's use to keep
+        return placed
+    result = _decide(uow, placed, uow.audit, uow.gate)
+    uow.commit()
+    return result
+
+
+def _count_uses(uow: GateUnitOfWork, calls: Sequence[DecisionCall], audit: AuditTrail) -> None:
+    """The API token uses of `calls`, counted and audited in the caller's transaction."""
+    uses = [c.token_use for c in calls if c.token_use is not None]
+    if uses:
+        audit.append_records(count_token_uses(uow.identity, uses, at=uow.clock.now()))
 
 
 # What `decide_contact` refuses a call with before writing anything of it.
@@ -243,6 +276,7 @@ def decide_contacts(
             answers[k] = exc
     with uow:
         held = _HeldRecords(uow)
+        _count_uses(uow, calls, held)  # each request's token, refused requests' too
         parties = uow.gate.loan_parties({request.debt_id for _, (request, _) in checked})
         placed: list[tuple[int, _Placed]] = []
         for k, request in checked:

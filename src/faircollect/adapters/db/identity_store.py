@@ -44,6 +44,7 @@ _TOKEN_USED = (
     update(api_tokens)
     .where(api_tokens.c.token_id == bindparam("t_id"))
     .values(last_used_at=bindparam("at"), uses=api_tokens.c.uses + bindparam("times"))
+    .returning(api_tokens.c.uses)
 )
 
 
@@ -222,8 +223,11 @@ class SqlIdentityStore:
             .values(revoked_at=_utc(at))
         )
 
-    def token_used(self, token_id: str, at: datetime, *, times: int = 1) -> None:
-        self._conn.execute(_TOKEN_USED, {"t_id": token_id, "at": _utc(at), "times": times})
+    def token_used(self, token_id: str, at: datetime, *, times: int = 1) -> int:
+        found = self._conn.execute(
+            _TOKEN_USED, {"t_id": token_id, "at": _utc(at), "times": times}
+        ).scalar_one_or_none()
+        return 0 if found is None else int(found)
 
     # --- rate counters ----------------------------------------------------------------------
 

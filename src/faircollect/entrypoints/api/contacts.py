@@ -29,7 +29,7 @@ from faircollect.entrypoints.api.writes import (
     json_body,
     model_invalid,
 )
-from faircollect.entrypoints.http.access import Via, request_actor, route
+from faircollect.entrypoints.http.access import Via, request_actor, route, take_use
 from faircollect.entrypoints.http.group_commit import GroupCommit
 from faircollect.kit.fields import FieldError
 from faircollect.kit.limits import (
@@ -70,7 +70,8 @@ def _gate(request: Request) -> GroupCommit[DecisionCall, StoredAnswer]:
 
         def alone(call: DecisionCall) -> StoredAnswer:
             return decide_contact(app.unit_of_work(), actor=call.actor,
-                                  request_wire=call.request_wire, idempotency=call.idempotency)  # fmt: skip
+                                  request_wire=call.request_wire, idempotency=call.idempotency,
+                                  token_use=call.token_use)  # fmt: skip
 
         gate = GroupCommit(lambda calls: decide_contacts(app.unit_of_work(), calls), alone)
         state.gate_decisions = gate
@@ -164,7 +165,7 @@ class OutcomeOut(Model):
 
 @route(
     router, "POST", "/contacts/decisions", permissions=[Permission.CONTACT_DECIDE],
-    via=Via.BEARER, responses={**WRITE_ERRORS, 201: {"model": ContactDecision}},
+    via=Via.BEARER, counts_token_use=True, responses={**WRITE_ERRORS, 201: {"model": ContactDecision}},
     status_code=201, summary="Decide a contact; an allowed one is reserved in the caps",
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": REQUEST_SCHEMA}}}},
@@ -174,7 +175,9 @@ async def decide(request: Request, idempotency: IdempotencyHeader = None) -> Res
     key = idempotency_key("POST /contacts/decisions", idempotency, body)
     try:
         # Decided with the others that arrive meanwhile, in one transaction (off the loop).
-        stored = await _gate(request).submit(DecisionCall(request_actor(request), body, key))
+        # The token's use is counted in the decision's transaction.
+        call = DecisionCall(request_actor(request), body, key, take_use(request))
+        stored = await _gate(request).submit(call)
     except FieldError as exc:
         raise field_invalid(exc, "request") from None
     except IdempotencyConflictError as exc:

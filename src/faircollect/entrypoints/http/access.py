@@ -8,7 +8,7 @@ declared permission cannot be added by accident (a test enumerates the app's rou
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -29,6 +29,7 @@ from faircollect.services.authorization import (
     PermissionDeniedError,
 )
 from faircollect.services.denials import refuse_page, refuse_route
+from faircollect.services.identity import TokenUse
 
 __all__ = ["SESSION_COOKIE"]  # re-exported: the pages and tests name the cookie from here
 LANGUAGE_COOKIE = "faircollect_lang"
@@ -87,6 +88,8 @@ class RouteAccess:
     path: str
     permissions: frozenset[Permission]
     via: Via
+    # The route's use case counts the bearer token's use in its own transaction (`take_use`).
+    counts_token_use: bool = False
 
     @property
     def public(self) -> bool:
@@ -149,13 +152,37 @@ def _refuse(request: Request, actor: Actor, access: RouteAccess) -> None:
     refuse_route(uow, actor, permission, method=access.method, path=access.path)
 
 
+_USE_KEY = "faircollect.token_use"  # the scope's checked token use, until its use case takes it
+
+
+async def _checked_bearer(request: Request, token: str) -> Actor | None:
+    """The token's actor, its use left in the scope for the route's use case to count; a
+    resolver that cannot leave it (no `check_bearer_grouped`) counts it now."""
+    check = getattr(_resolver(request), "check_bearer_grouped", None)
+    if check is None:
+        return await _bearer_actor(request, token)
+    use: TokenUse | None = await check(token)
+    if use is None:
+        return None
+    request.scope[_USE_KEY] = use
+    return use.actor
+
+
+def take_use(request: Request) -> TokenUse | None:
+    """The request's checked token use, for the use case that counts it (taken once; one the
+    route did not take is counted when the request ends, see `_guard`)."""
+    use: TokenUse | None = request.scope.pop(_USE_KEY, None)
+    return use
+
+
 def _guard(access: RouteAccess) -> Callable[[Request], Any]:
     async def check(request: Request) -> Actor | None:
         # The resolvers reach the database: never on the event loop.
         token: str | None = None
         if access.via is Via.BEARER:
             token = _presented_bearer(request)
-            actor = await _bearer_actor(request, token) if token else None
+            resolve = _checked_bearer if access.counts_token_use else _bearer_actor
+            actor = await resolve(request, token) if token else None
         else:
             session = await run_in_threadpool(current_session, request)
             actor = session.actor if session else None
@@ -182,7 +209,19 @@ def _guard(access: RouteAccess) -> Callable[[Request], Any]:
             raise PermissionDeniedError(actor, min(access.permissions))
         return actor
 
-    return check
+    if not access.counts_token_use:
+        return check
+
+    async def counted(request: Request) -> AsyncIterator[Actor | None]:
+        try:
+            yield await check(request)
+        finally:
+            # Refused, or ended before its use case ran (a malformed body): counted here.
+            left = take_use(request)
+            if left is not None:
+                await run_in_threadpool(_resolver(request).count_bearer_use, left)  # type: ignore[attr-defined]
+
+    return counted
 
 
 def route(
@@ -192,14 +231,18 @@ def route(
     *,
     permissions: Collection[Permission],
     via: Via,
+    counts_token_use: bool = False,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route with the permissions it needs (any one of them; empty: public).
 
     The route's dependency resolves the actor and answers 401 (nobody) or 403 (no permission)
-    before the endpoint runs; the endpoint gets the actor from `request_actor`.
+    before the endpoint runs; the endpoint gets the actor from `request_actor`. With
+    `counts_token_use` (bearer routes), the token is only checked here and the endpoint hands
+    its use (`take_use`) to the use case, which counts and audits it in its own transaction.
     """
-    access = RouteAccess(method.upper(), router.prefix + path, frozenset(permissions), via)
+    access = RouteAccess(method.upper(), router.prefix + path, frozenset(permissions), via,
+                         counts_token_use)  # fmt: skip
     key = (access.method, access.path)
     if key in REGISTRY and REGISTRY[key] != access:
         raise ValueError(f"route {key} declared twice with different access")

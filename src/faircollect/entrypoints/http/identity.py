@@ -26,6 +26,9 @@ class IdentityResolver:
         self._bearers: GroupCommit[str, Actor | None] = GroupCommit(
             self._together, self.from_bearer
         )
+        self._checks: GroupCommit[str, identity.TokenUse | None] = GroupCommit(
+            self._checked, lambda token: self._checked([token])[0]
+        )
 
     def from_session(self, token: str) -> identity.SessionView | None:
         try:
@@ -52,3 +55,16 @@ class IdentityResolver:
     def _together(self, tokens: Sequence[str]) -> list[Actor | Exception | None]:
         found = identity.resolve_tokens(self.app.unit_of_work(self.clock), tokens=tokens)
         return [None if isinstance(a, NotAuthenticatedError) else a for a in found]
+
+    async def check_bearer_grouped(self, token: str) -> identity.TokenUse | None:
+        """The token's actor with its use still to count (`identity.check_tokens`, read only),
+        for a route whose use case counts it; the tokens presented meanwhile read together."""
+        return await self._checks.submit(token)
+
+    def _checked(self, tokens: Sequence[str]) -> list[identity.TokenUse | None]:
+        found = identity.check_tokens(self.app.unit_of_work(self.clock), tokens=tokens)
+        return [None if isinstance(u, NotAuthenticatedError) else u for u in found]
+
+    def count_bearer_use(self, use: identity.TokenUse) -> None:
+        """Count a checked use that no use case counted (`identity.record_token_uses`)."""
+        identity.record_token_uses(self.app.unit_of_work(self.clock), uses=[use])

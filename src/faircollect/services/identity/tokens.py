@@ -33,7 +33,7 @@ from faircollect.services.identity.common import (
     limit,
     mask_address,
 )
-from faircollect.services.identity.ports import IdentityUnit, TokenRow, UserRow
+from faircollect.services.identity.ports import IdentityStore, IdentityUnit, TokenRow, UserRow
 
 PREFIX = "fct_"
 _ALPHABET = string.digits + string.ascii_letters
@@ -274,3 +274,66 @@ def resolve_tokens(
             uow.audit.append_records(records)
         uow.commit()
     return answers
+
+
+@dataclass(frozen=True, slots=True)
+class TokenUse:
+    """A presented token that names an actor, whose use is still to be counted: by the use case
+    the request runs, in its own transaction (`count_token_uses`), so the use is recorded with
+    the work it authorised and costs that work no transaction of its own."""
+
+    actor: Actor
+    token_id: str
+    name: str
+    user_id: str
+
+
+def check_tokens(
+    uow: IdentityUnit, *, tokens: Sequence[str]
+) -> list[TokenUse | NotAuthenticatedError]:
+    """What `resolve_tokens` finds for each token, read only: nothing is counted or audited
+    here. The caller must pass each `TokenUse` to the use case that counts it; a refused token
+    gets its `NotAuthenticatedError` (audited by `refuse_token`, as always)."""
+    found: dict[str, TokenUse | NotAuthenticatedError] = {}
+    with uow:
+        now = uow.clock.now()
+        for token in tokens:
+            if token in found:
+                continue
+            try:
+                actor, row, owner = _use(uow, token, now)
+                found[token] = TokenUse(actor, row.token_id, row.name, owner.user_id)
+            except NotAuthenticatedError as exc:
+                found[token] = exc
+    return [found[token] for token in tokens]
+
+
+def count_token_uses(
+    store: IdentityStore, uses: Sequence[TokenUse], *, at: datetime
+) -> list[AuditRecord]:
+    """Count `uses` in the caller's open transaction (each token's row once, in id order, as
+    `resolve_tokens` does); their TOKEN_USED records, for the caller's one audit append.
+
+    A token revoked since it was checked is still counted: the request it authorised was
+    already under way, as it would be had the revocation come a moment later."""
+    times: dict[str, int] = {}
+    for use in uses:
+        times[use.token_id] = times.get(use.token_id, 0) + 1
+    totals = {t: store.token_used(t, at, times=times[t]) for t in sorted(times)}
+    records: list[AuditRecord] = []
+    for use in uses:
+        # Numbered in the order given, up to the total the counting returned.
+        totals[use.token_id] += 1
+        number = totals[use.token_id] - times[use.token_id]
+        records.append(AuditRecord(AuditKind.TOKEN_USED, at, use.actor.label,
+                                   f"user:{use.user_id}",
+                                   {"token": use.token_id, "name": use.name, "uses": number}))  # fmt: skip
+    return records
+
+
+def record_token_uses(uow: IdentityUnit, *, uses: Sequence[TokenUse]) -> None:
+    """Count and audit checked token uses in a transaction of their own (a request whose use
+    case never ran, e.g. its body was malformed: its token's use is kept all the same)."""
+    with uow:
+        uow.audit.append_records(count_token_uses(uow.identity, uses, at=uow.clock.now()))
+        uow.commit()
