@@ -276,7 +276,6 @@ def decide_contacts(
             answers[k] = exc
     with uow:
         held = _HeldRecords(uow)
-        _count_uses(uow, calls, held)  # each request's token, refused requests' too
         parties = uow.gate.loan_parties({request.debt_id for _, (request, _) in checked})
         placed: list[tuple[int, _Placed]] = []
         for k, request in checked:
@@ -293,6 +292,9 @@ def decide_contacts(
         store = _batch_store(uow, [one for _, one in placed])
         for k, one in placed:
             answers[k] = _decide(uow, one, held, store)
+        # Each request's token, refused requests' too; last, so the token's row is held only
+        # to the commit, as the audit log's head is (two batches of one client's overlap).
+        _count_uses(uow, calls, held)
         if held.records:
             uow.audit.append_records(held.records)
         uow.commit()
