@@ -21,13 +21,13 @@ from faircollect.screening.model import (
     Verdict,
     worst,
 )
+from faircollect.screening.negation import negated
 from faircollect.screening.normalize import build_views
 from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
 from faircollect.screening.scope import (
     commits,
     contact_rule_sentences,
     inside,
-    negated,
     reported_regions,
     warning_sentences,
 )

@@ -1,131 +1,20 @@
-"""Where a word's meaning is turned around: negation scope and warning frames.
+"""Where a sentence quotes rather than asserts: warning frames, reported speech, the contact
+rule stated as such, and the company's promise of restraint.
 
-A negation cue governs a term only inside its own clause and only until a consequence marker:
-"我们不会上门" is a promise, "你不会还钱就等着坐牢" is a threat, "we will never visit" is a promise,
-"if you do not pay, we will call your boss" is a threat. A warning frame ("警惕冒充公检法",
-"fraud alert", "if someone tells you …") reports what others might say so that the reader can
-refuse it: every term in that sentence is quoted, not asserted.
+A warning frame ("警惕冒充公检法", "fraud alert", "if someone tells you …") reports what others
+might say so that the reader can refuse it: every term in that sentence is quoted, not asserted.
+Negation scope itself is in negation.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Protocol
 
-#: Characters that end a clause in either script (full-width forms included).
-_CLAUSE_END = frozenset("。！？；;!?\n，：:")
-_SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
-_ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
-_EN_MARKER = re.compile(
-    r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
-    r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
-    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone|just|instead|rather|simply)\b",
-    re.IGNORECASE,
-)
-_DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECASE)
-#: How far a negation cue reaches, in characters (English words are longer).
-ZH_REACH = 16
-EN_REACH = 64
+from faircollect.screening.negation import SENTENCE as _SENTENCE
+from faircollect.screening.negation import Located, governs, negated
+from faircollect.screening.negation import post_negated as _post_negated
 
-
-class Located(Protocol):
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-def governs(text: str, neg_end: int, term_start: int) -> bool:
-    """True when a negation cue ending at ``neg_end`` governs the term starting at ``term_start``
-    (same clause, within reach, no consequence marker between them)."""
-    if neg_end > term_start:
-        return False
-    between = text[neg_end:term_start]
-    latin = sum(c.isascii() and c.isalpha() for c in between)
-    han = len(between) - latin
-    english = latin > han
-    if len(between) > (EN_REACH if english else ZH_REACH):
-        return False
-    if any(c in _CLAUSE_END for c in between):
-        return False
-    if english:
-        if _DARE.match(between):
-            return False  # "don't make us come over" dares, it does not promise
-        # A full stop ends a clause; a comma does only when a new subject follows (checked below).
-        if re.search(r"\.(?:\s|$)", between):
-            return False
-        return _EN_MARKER.search(between) is None
-    if "," in between:
-        return False
-    return _ZH_MARKER.search(between) is None
-
-
-def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
-    """True when some negation cue governs ``hit``, or is a negated form containing it
-    ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
-    ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
-    it does not deny; 不得不 means must."""
-    if _bare_not(text, hit.start) or _post_negated(text, hit.end):
-        return True
-    for n in negators:
-        if (
-            _a_not_a(text, n.start)
-            or _GERUND_SUBJECT.match(text, n.start)
-            or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
-            or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
-        ):
-            continue
-        if n.start < hit.start and hit.end <= n.end:
-            return True
-        if governs(text, n.end, hit.start):
-            return True
-    return False
-
-
-#: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
-#: your home is something we don't do", "calling your boss isn't something we will ever do".
-#: 不是没做过 (a double negative) affirms.
-_POST_NEG = re.compile(
-    r"[^。！？!?]{0,16}?(?<!不是)(?<!并非)(?:绝对|绝|从来|永远|也|都)?(?:不会|从不|从没|从未|没|不)(?:有)?"
-    r"(?:做|干|这样做|这么做)(?:过)?(?:的)?"
-    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n['’ ]t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
-    r"(?:(?:never|don['’ ]t|do not|won['’ ]t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
-    re.I,
-)
-
-
-def _post_negated(text: str, end: int) -> bool:
-    m = _POST_NEG.match(text, end)
-    if m is None:
-        return False
-    said = m.group().lower()
-    # English: either the pro-verb is negated ("something we don't do") or the copula is.
-    return not said.isascii() or _EN_NOT.search(said) is not None
-
-
-_EN_NOT = re.compile(r" not |n['’ ]t |never")
-
-
-#: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
-#: (and its object) names its subject, and the claim that follows is asserted, not denied.
-_GERUND_SUBJECT = re.compile(
-    r"(?:not|never)\s+\w+ing(?:\s+\w+){0,3}\s+"
-    r"(?:is|are|means|will|can|could)\b",
-    re.I,
-)
-
-
-#: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
-_SUGGESTION = re.compile(r"\bwhy\s+\Z", re.I)
-
-
-def _a_not_a(text: str, start: int) -> bool:
-    """True when the cue starting at ``start`` is the 不 of an A-not-A question (要不要, 能不能)."""
-    return (
-        0 < start < len(text) - 1 and text[start] in "不没" and text[start - 1] == text[start + 1]
-    )
-
+__all__ = ["Located", "governs", "negated"]  # re-exported: scope is where callers look
 
 # ------------------------------------------------------------------ warning frames
 
@@ -310,18 +199,6 @@ def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list
         elif m.re is _REPORT_EN:
             out.append((m.start(), limit))
     return out
-
-
-#: A bare 不 or 没 before a term, opening a clause or a list item (after 、，：; or 也, 就, 并,
-#: 绝): "我们承诺：不上门、不公开" promises. Inside a clause it is often the debtor's condition
-#: ("你不还钱…"), so only these openings count.
-_BARE_NOT = re.compile(r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或)[不没](?:有)?\Z")
-
-
-def _bare_not(text: str, start: int) -> bool:
-    if start < 1 or text[start - 1] not in "不没有":
-        return False
-    return _BARE_NOT.search(text, max(0, start - 4), start) is not None
 
 
 # ------------------------------------------------------------------ the company's own rules
