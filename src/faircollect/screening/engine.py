@@ -28,6 +28,7 @@ from faircollect.screening.scope import (
     commits,
     contact_rule_sentences,
     inside,
+    own_channel,
     reported_regions,
     warning_sentences,
 )
@@ -121,6 +122,7 @@ def _screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits, scope)
     ]
+    findings = _own_channels(findings, scope)
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
         # not do (reveal the debt) is the contact rule's, below.
@@ -193,6 +195,19 @@ def _screen(
     return Screening(
         verdict, tuple(findings), used_lang, lex.version, clf.version, score, categories
     )
+
+
+def _own_channels(findings: list[Finding], text: str) -> list[Finding]:
+    """Drop the shaming spans that name the company's own official channel (官方公众号)."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.rule == "SCR-SHAMING":
+            spans = tuple(s for s in f.spans if not own_channel(text, s.start))
+            if not spans:
+                continue
+            f = Finding(f.rule, f.category, f.verdict, spans, f.score)
+        out.append(f)
+    return out
 
 
 def _unquote(findings: list[Finding], warned: list[tuple[int, int]]) -> list[Finding]:

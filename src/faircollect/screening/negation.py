@@ -14,7 +14,13 @@ from typing import Protocol
 #: Characters that end a clause in either script (full-width forms included).
 _CLAUSE_END = frozenset("。！？；;!?\n，：:")
 SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
-_ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
+#: 但 / 不过 / 前提 turn to a new claim: "减免的前提是先交保证金" waives nothing.
+_ZH_MARKER = re.compile(
+    r"就|否则|不然|要不|那就|的话|才|便|但|不过|前提|条件是|先(?:交|付|缴|支付)"
+)
+#: "不会因为您晚还几天就联系您的家人": the 就 closes the reason (因为…就), not a consequence of
+#: the denied act, so the cue reaches past it.
+_BECAUSE_ZH = re.compile(r"(?:因为|由于|只因为?|仅仅?因为?)[^，,。；;！？!?]{0,16}?就")
 _EN_MARKER = re.compile(
     r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
     r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
@@ -25,6 +31,18 @@ _DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECAS
 #: How far a negation cue reaches, in characters (English words are longer).
 ZH_REACH = 16
 EN_REACH = 64
+#: A stopped, withdrawn or waived act names its object at once ("已暂停上门回访", "ceased all
+#: calls to your references"); further on, 取消 / stopped is about something else ("取消协商直接
+#: 上门" still visits).
+STOP_CUES = frozenset(
+    {
+        "停止", "已停止", "暂停", "已暂停", "终止", "已终止", "取消", "已取消", "免除", "豁免", "减免",
+        "免去", "退还", "stopped", "ceased", "discontinued", "suspended", "cancelled", "canceled",
+        "halted", "waived", "removed", "reversed", "refunded", "has ended", "have ended", "ended",
+    }
+)  # fmt: skip
+STOP_REACH_ZH = 6
+STOP_REACH_EN = 24
 
 
 class Located(Protocol):
@@ -40,6 +58,9 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
     if neg_end > term_start:
         return False
     between = text[neg_end:term_start]
+    because = _BECAUSE_ZH.search(between)
+    if because is not None:
+        between = between[: because.start()] + between[because.end() :]
     latin = sum(c.isascii() and c.isalpha() for c in between)
     han = len(between) - latin
     english = latin > han
@@ -72,13 +93,31 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
             or _GERUND_SUBJECT.match(text, n.start)
             or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
             or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
+            or _DISBELIEF.search(text, max(0, n.start - 24), n.start)
+            or _BELIEF_VERB.match(text, n.end)
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
             return True
+        if text[n.start : n.end] in STOP_CUES and hit.start - n.end > (
+            STOP_REACH_EN if text[n.start].isascii() else STOP_REACH_ZH
+        ):
+            continue
         if governs(text, n.end, hit.start):
             return True
     return False
+
+
+#: "Don't think we won't tell your wife", "别以为我们不敢去你家": a denied belief in a denial
+#: affirms the act (and "don't" + think negates the belief, not the act).
+_DISBELIEF = re.compile(
+    r"(?:don['’ ]?t|do not|never|didn['’ ]?t) (?:\w+ )?(?:think|believe|assume|imagine|suppose|expect)"
+    r"(?: that)? (?:\w+ ){0,2}\Z|(?:别|不要|你|千万别|可别)(?:以为|觉得|认为|指望)[^，,。！？!?]{0,8}\Z",
+    re.I,
+)
+_BELIEF_VERB = re.compile(
+    r"\s*(?:\w+ )?(?:think|believe|assume|imagine|suppose|expect)\b|以为|觉得", re.I
+)
 
 
 #: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
@@ -93,7 +132,29 @@ _POST_NEG = re.compile(
 )
 
 
+#: An act or charge said to be stopped, withdrawn or waived after it is named: "违约金全部免除",
+#: "上门回访已取消", "上门费用由我司承担", "the collection fee has been removed", "calls to your
+#: parents have been discontinued", "the convenience fee no longer applies". A turn (但, but,
+#: unless), a condition or purpose (才能停止外访, "to get the calls stopped") or a denied removal
+#: (不予免除) keeps the act.
+_POST_REMOVED = re.compile(
+    r"[^，,。！？!?；;但就才需要得]{0,12}?(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
+    r"(?:免除|豁免|免收|免去|减免|退还|取消|撤销|停止|终止|暂停|免了|清零|由(?:我司|我们|公司|本公司|本平台)"
+    r"(?:承担|负担|支付))"
+    r"|(?:\s+(?!but\b|unless\b|if\b|or\b|and\b|to\b)[\w$'’-]+){0,7}?\s+(?:(?:has|have) been|was|were|is|are|will be"
+    r"|(?:is|are) being|gets?|got)\s+(?:\w+ly\s+)?(?:waived|removed|reversed|refunded|cancell?ed|"
+    r"discontinued|suspended|stopped|dropped|withdrawn|forgiven|credited back|eliminated|deleted|"
+    r"ended|halted|lifted|taken off)\b"
+    r"|(?:\s+(?!but\b|unless\b|if\b|or\b|to\b)[\w$'’-]+){0,7}?\s+(?:no longer|does not|do not|doesn['’ ]t|"
+    r"don['’ ]t|will not|won['’ ]t) appl(?:y|ies)\b",
+    re.I,
+)
+
+
 def post_negated(text: str, end: int) -> bool:
+    """True when a clause after the term denies it (a pro-verb negated, or the act withdrawn)."""
+    if _POST_REMOVED.match(text, end):
+        return True
     m = _POST_NEG.match(text, end)
     if m is None:
         return False
@@ -128,10 +189,12 @@ def _a_not_a(text: str, start: int) -> bool:
 #: A bare 不 or 没 before a term, opening a clause or a list item (after 、，：; or 也, 就, 并,
 #: 绝): "我们承诺：不上门、不公开" promises. Inside a clause it is often the debtor's condition
 #: ("你不还钱…"), so only these openings count.
-_BARE_NOT = re.compile(r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或)[不没](?:有)?\Z")
+_BARE_NOT = re.compile(
+    r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或|承诺|保证|确保|做到|一律|坚持)[不没](?:有)?\Z"
+)
 
 
 def _bare_not(text: str, start: int) -> bool:
     if start < 1 or text[start - 1] not in "不没有":
         return False
-    return _BARE_NOT.search(text, max(0, start - 4), start) is not None
+    return _BARE_NOT.search(text, max(0, start - 5), start) is not None

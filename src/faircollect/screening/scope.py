@@ -21,22 +21,30 @@ __all__ = ["Located", "governs", "negated"]  # re-exported: scope is where calle
 _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
-    r"陌生人|诈骗电话|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
-    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
+    r"陌生人|陌生(?:短信|来电|号码|电话|信息|链接)|钓鱼|伪造|伪装成|仿冒|冒名|假借|山寨|当心(?:诈骗|骗|假|冒)|诈骗(?:电话|短信|信息|链接|团伙|手段|话术)|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
+    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!不)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
     r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
-    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    # "都不是我们的员工", "并非我司发出": not ours; "不是我们吓唬你" disclaims, it warns of nothing.
+    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
+    # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
+    r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
     r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名)(?:你|你的)?(?:身份|名义)|身份被(?:冒用|盗用)"
 )
 _WARN_EN = re.compile(
-    r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
+    r"\b(?:(?<!final )(?<!last )warning|alert|counterfeit|forged|bogus|phony|phoney|spoof\w*|impost[eo]rs?|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
     r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
-    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
+    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police|"
+    # A claim refuted: "That is not accurate.", "the claim is untrue", "not authorized to say".
+    r"(?:that|this|it|which|(?:the|that|this|such|those|these|any) (?:claims?|statements?|messages?|texts?|calls?"
+    r"|threats?|remarks?|comments?|information)) (?:is|was|are|were|s) (?:completely |simply |also |entirely )?"
+    r"(?:wrong|untrue|false|inaccurate|incorrect|not (?:true|accurate|correct|right))|not authori[sz]ed to say)\b",
     re.IGNORECASE,
 )
 #: Every English cue holds one of these (a test checks each alternative): a text with none of
@@ -44,8 +52,35 @@ _WARN_EN = re.compile(
 WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
-    "hang up", "from us", "by us", "ignore", "crime", "civil matter",
+    "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
+    "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
+    "not true", "not accurate", "not correct", "not right", "to say",
 )  # fmt: skip
+#: A warning sentence goes on in the next one when that one opens with who or what it warned
+#: of ("请警惕诈骗电话。对方会说…", "Beware of a new scam. The callers say…") or with the real
+#: thing set against the fake ("A real summons is served by the court").
+_GOES_ON = re.compile(
+    r"\s*(?:对方|此类|该类|这类|这些(?:人|短信|电话|信息)|骗子|不法分子|诈骗分子|真正的|正规的"
+    r"|the (?:callers?|messages?|texts?|letters?|emails?|scammers?|fraudsters?|impost[eo]rs?|notices?)\b"
+    r"|(?:these|those|such) (?:callers?|messages?|texts?|letters?|emails?|people|calls)\b"
+    r"|(?:a |the )?(?:real|genuine|legitimate|actual) )",
+    re.I,
+)
+#: "They" / 他们 go on only after a sentence that names a scam, a fake or an impostor.
+_THEY = re.compile(r"\s*(?:他们|她们|they\b)", re.I)
+_SCAM_NAMED = re.compile(
+    r"诈骗|骗|冒充|假冒|伪造|仿冒|冒名|自称|不法|scam|fraud|fake|counterfeit|forged|impost|pretend|posing",
+    re.I,
+)
+#: A warning word that opens the sender's own threat is no warning: "Be careful, we know where
+#: your kids go to school", "Warning: pay today or we'll post your debt". After the cue, the
+#: sender speaks without a negation, or an ultimatum follows.
+_SELF_THREAT = re.compile(
+    r"[\s,:;!—-]*(?:(?:we|i)\b(?!['’ ]?(?:ll|d)? (?:will never|never|will not|won['’ ]?t|don['’ ]?t|do not|are not|"
+    r"re not|cannot|can['’ ]?t|only|would never|will only|do no|did not|didn['’ ]?t)\b)"
+    r"|(?:pay|settle|call us|respond|answer|reply)\b[^.]{0,40}?\b(?:or|otherwise)\s+(?:else|we|i)\b)",
+    re.I,
+)
 _ANAPHOR = re.compile(r"\s*(?:那|这|此|以上|上述|that|this|it|these|those|such)", re.I)
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
@@ -73,14 +108,27 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     if not bounds or bounds[-1] < len(text):
         bounds.append(len(text))
     before = 0  # where the sentence before this one starts
+    warned_last = False
     for end in bounds:
         piece = text[start:end].replace("’", "'").lower()
+        if warned_last and (
+            _GOES_ON.match(piece)
+            or (_THEY.match(piece) and _SCAM_NAMED.search(text, before, start))
+        ):
+            out.append((start, end))
+            before, start = start, end
+            continue
+        warned_last = False
         for pattern in patterns:
-            m = pattern.search(piece)
-            if m and not _NOT_WARN.search(piece[: m.start()]):
+            if any(
+                not _NOT_WARN.search(piece[: m.start()])
+                and not (pattern is _WARN_EN and _SELF_THREAT.match(piece, m.end()))
+                for m in pattern.finditer(piece)
+            ):
                 # "有人让您交“修复费”？那是骗局": a warning that opens by pointing back ("that
                 # is a scam") warns against the sentence before it too.
                 out.append((before if _ANAPHOR.match(piece) else start, end))
+                warned_last = True
                 break
         before, start = start, end
     return out
@@ -100,12 +148,12 @@ _REPORT_ZH = re.compile(
     r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
     r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
     r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)(?:曾经?)?"
-    r"(?:声称|称|说过|说|表示|扬言|反映|投诉)"
+    r"(?:声称|称|说过|说|表示|扬言|反映|投诉|告诉(?:过)?你|(?:跟|和|对)你(?:说|讲)|讲)"
 )
 #: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
 #: what the reader reported, quoted back up to the noun that closes it.
 _ABOUT_ZH = re.compile(
-    r"(?:你|你们)?(?:关于|针对|对于)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
+    r"(?:(?:你|你们)?(?:关于|针对|对于)|(?:你|你们)对)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
 )
 _REPORT_EN = re.compile(
     r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
@@ -113,9 +161,15 @@ _REPORT_EN = re.compile(
     r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you)"
     # Someone else's report or an agent's words reported back ("a borrower reported an agent
     # saying …"): the rest of the sentence is what they said.
-    r"|(?:customers?|borrowers?|consumers?|clients?|users?) (?:have )?(?:reported|told us|said|complained"
-    r"|mentioned|claimed)(?: that)?|an? (?:agent|collector|caller|representative) (?:saying|said|told you"
-    r"|threatened))\b",
+    r"|(?:customers?|borrowers?|consumers?|clients?|users?|people) (?:have )?(?:reported|report|told us|tell us"
+    r"|said|say|complained|complain|mentioned|claimed)(?: that)?|an? (?:agent|collector|caller|representative)"
+    r" (?:saying|said|told you|threatened)"
+    # A report named as such, or whoever said it named by the saying: "reports of people saying
+    # …", "the person who claimed …", "someone told you that …".
+    r"|reports? (?:of|about)|(?:people|someone|somebody|callers?|agents?|collectors?|men|a man|a woman)"
+    r" (?:saying|claiming)|(?:person|persons|caller|callers|someone|people|agent|collector|man|woman|"
+    r"individual|employee|representative)s? (?:who|that) (?:claimed|claims|said|says|told you|threatened"
+    r"|called you|texted you)|(?:someone|somebody|an? (?:agent|employee|caller|collector)) told you(?: that)?)\b",
     re.IGNORECASE,
 )
 _OPEN_QUOTE = re.compile(r"[“「『\"]")
@@ -234,17 +288,18 @@ def contact_rule_sentences(text: str) -> list[tuple[int, int]]:
 #: "we no longer call", "our policy forbids …"): what follows is a promise of restraint.
 _COMMIT = re.compile(
     r"(?:我们|我司|本公司|本平台|公司|我方|催收人员|催收员|工作人员|员工)[^。！？，,]{0,6}?"
-    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺)"
+    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺|停止|暂停|终止|取消)"
     r"|\b(?:we|our (?:\w+ ){0,3}(?:staff|agents?|collectors?|team|polic(?:y|ies)|rules?|code of conduct"
     r"|guidelines?|company|representatives?|employees?)"
     r"|(?:nobody|no one) from (?:us|our \w+))\b[^.,;]{0,30}?\b(?:never|not|no longer|won t|don t|didn t"
-    r"|haven t|aren t|forbids?|prohibit\w*|may not)\b",
+    r"|haven t|aren t|forbids?|prohibit\w*|may not|stopped|ceased|ended|suspended|discontinued|halted"
+    r"|cancell?ed|waived|removed)\b",
     re.I,
 )
 #: Restraint denied is a threat: 不会放过你, "we will not stop", "won't hesitate".
 _NO_RESTRAINT = re.compile(
-    r"放过|罢休|手软|客气|饶|停|算了|stop|hesitate|give up|let (?:this|it|you)|go away|back down"
-    r"|rest\b|quit|forget",
+    r"放过|罢休|手软|客气|饶|(?<!已)(?<!暂)(?<!经)停|算了|stop(?!ped)|hesitate|give up|let (?:this|it|you)|go away|back down"
+    r"|rest\b|quit|forget|patien|waiting|being nice|asking nicely|耐心|客气",
     re.I,
 )
 
@@ -265,3 +320,15 @@ def commits(text: str) -> bool:
     if m is None:
         return False
     return _NO_RESTRAINT.search(lowered, m.start()) is None
+
+
+#: The company's own official channel named as a way to pay or reach it ("通过官方公众号还款",
+#: "我司公众号"): a channel, not a place to publish the debtor.
+_OWN_CHANNEL = re.compile(
+    r"(?:官方|官微|我司|本公司|本平台|我们的|our official|our)\s?(?:微信)?\Z", re.I
+)
+
+
+def own_channel(text: str, start: int) -> bool:
+    """True when the channel named at ``start`` is the company's own official one."""
+    return _OWN_CHANNEL.search(text, max(0, start - 14), start) is not None

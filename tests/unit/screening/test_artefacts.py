@@ -257,3 +257,18 @@ def test_round_seven_dev_messages_meet_the_targets() -> None:
     assert result["caught_recall"] >= 0.97
     assert result["block_recall"] >= 0.95
     assert result["compliant_blocked_rate"] <= 0.02
+
+
+DEV_ROUND8 = ROOT / "data" / "screening" / "dev_round8.jsonl"
+
+
+def test_round_eight_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev batch of the fifth round (tuned on): stopped acts, waived fees,
+    promise lists, reported and refuted claims, warnings over two sentences, and their
+    must-block look-alikes."""
+    rows = read_corpus(DEV_ROUND8)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02

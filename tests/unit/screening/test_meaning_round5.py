@@ -1,0 +1,222 @@
+"""Fifth round of issue #15's meaning layer: acts stopped, withdrawn or waived (停止, 免除,
+"has been waived"), promises after 承诺 / 保证, a negation that reaches past 因为…就, a denied
+belief in a denial ("don't think we won't"), warnings named by what they warn of (伪造,
+counterfeit) and going on into the next sentence, a claim quoted and refuted ("…的说法是错误的",
+"That is not accurate."), a warning word that opens the sender's own threat, reported speech
+with 告诉 / "someone told you" / "reports of people saying", and the company's official channel.
+Each compliant form has a must-block counterpart that stays blocked."""
+
+from __future__ import annotations
+
+import pytest
+
+from faircollect.screening import ScreeningContext, Verdict, screen
+from faircollect.screening.negation import negated
+from faircollect.screening.scope import commits, warning_sentences
+
+CN = ScreeningContext(pack="CN")
+EN = ScreeningContext()
+
+
+def _ctx(text: str) -> ScreeningContext:
+    return CN if any("\u4e00" <= c <= "\u9fff" for c in text) else EN
+
+
+def _rule_blocks(text: str) -> list[str]:
+    """The rules (not the classifier) that block the text."""
+    result = screen(text, context=_ctx(text))
+    return [
+        f.rule
+        for f in result.findings
+        if f.verdict is Verdict.BLOCK and not f.rule.startswith("SCR-ML-")
+    ]
+
+
+def _not_blocked(text: str) -> None:
+    result = screen(text, context=_ctx(text))
+    assert not _rule_blocks(text), (text, result.rules)
+    assert result.verdict is not Verdict.BLOCK, (text, result.rules)
+
+
+def _blocked(text: str) -> None:
+    result = screen(text, context=_ctx(text))
+    assert result.verdict is Verdict.BLOCK, (text, result.rules)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "从本周起我们已暂停上门走访。",
+        "相关人员已停止给您的同事打电话。",
+        "We have discontinued visits to your home.",
+        "Our team ceased all contact with your employer last month.",
+    ],
+)
+def test_a_stopped_act_is_no_threat(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们取消了和你的协商，明天直接上门。",
+        "你不还就停止给你分期，派人上门找你。",
+        "We stopped waiting. Someone will come to your house tonight.",
+    ],
+)
+def test_a_stop_word_elsewhere_leaves_the_threat(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "本期的催收服务费已经全部退还。",
+        "您的外访费用一并豁免。",
+        "上门产生的差旅费由我司承担。",
+        "The home visit fee on your file has been reversed.",
+        "Any processing fee previously charged was refunded.",
+        "The call fee no longer applies to your account.",
+    ],
+)
+def test_a_waived_or_withdrawn_charge_is_no_fee(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "罚息可以免除，但要先交800元的处理费。",
+        "交了上门服务费才能停止外访。",
+        "违约金不予免除，另外还要交催收费300元。",
+        "We removed the late fee, but a $90 recovery fee applies.",
+        "Pay the $30 handling fee to get the calls stopped.",
+    ],
+)
+def test_a_fee_beside_a_waiver_is_still_a_fee(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们承诺不催逼、不上门、不打扰您的亲属。",
+        "平台保证不向任何无关人员泄露您的欠款。",
+        "我们不会因为您还款晚了一两天就去您的单位。",
+    ],
+)
+def test_promises_and_a_reason_clause_are_negated(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我保证你不还钱明天就有人上门。",
+        "再拖下去，就因为你不接电话，我们明天去你单位。",
+    ],
+)
+def test_a_promise_of_harm_still_blocks(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Don't think we won't call your boss about this debt.",
+        "Never assume we will not show up at your house.",
+        "别以为我们不会去你家。",
+    ],
+)
+def test_a_denied_belief_in_a_denial_affirms(text: str) -> None:
+    _blocked(text)
+
+
+def test_the_denied_belief_leaves_a_plain_denial_alone() -> None:
+    text = "we will not call your boss."
+    term = text.index("call")
+
+    class At:
+        def __init__(self, s: int, e: int) -> None:
+            self.start, self.end = s, e
+
+    cue = At(text.index("not"), text.index("not") + 3)
+    assert negated(At(term, term + 4), [cue], text)
+    prefixed = "don't think " + text
+    shift = len("don't think ")
+    assert not negated(
+        At(term + shift, term + shift + 4), [At(cue.start + shift, cue.end + shift)], prefixed
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "网上有伪造的“执行通知书”，声称三天内不还就拘留，请勿相信。",
+        "Counterfeit notices threatening arrest over this loan are circulating; ignore them.",
+        "请当心诈骗短信。对方会说要把您的欠款发到家族群里。",
+        "Beware of a phone scam. The callers claim they will have you arrested today.",
+    ],
+)
+def test_warnings_named_by_the_fake_and_going_on(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "当心点，我们明天就去你单位找你。",
+        "Be careful, we will show up at your house tonight.",
+        "Alert: pay now or we'll tell your boss about the debt.",
+        "Watch out. We know where you live.",
+    ],
+)
+def test_a_warning_word_opening_the_senders_threat_blocks(text: str) -> None:
+    _blocked(text)
+
+
+def test_they_goes_on_only_after_a_named_scam() -> None:
+    scam = "Beware of fake callers. They say you will be arrested."
+    plain = "Beware. They will come to your house tonight."
+    assert len(warning_sentences(scam.lower())) == 2
+    assert len(warning_sentences(plain.lower())) == 1
+    _blocked(plain)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "有人对您讲“不还钱就让您坐牢”，这种说法没有任何法律依据。",
+        "外包人员告诉您的“要上门抓人”是不对的。",
+        "A man told you that you'd be jailed. That is not true.",
+        "Reports of collectors saying they will visit your workplace are under review.",
+        "The agent who said your employer would be told about the debt was not authorized to say that.",
+    ],
+)
+def test_reported_and_refuted_claims_are_quoted(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "告诉你，再不还钱就去你家。",
+        "我们催收员告诉你：明天上门。",
+        "I told you we would come to your house, and we will.",
+        "This is not a scam: we will call your mother about the debt today.",
+    ],
+)
+def test_telling_the_reader_is_no_report(text: str) -> None:
+    _blocked(text)
+
+
+def test_the_company_stopping_is_a_restraint_and_losing_patience_is_not() -> None:
+    assert commits("we stopped calling your references.")
+    assert commits("我们已停止联系您的家人。")
+    assert not commits("we stopped being patient.")
+    assert not commits("我们不会停止催收。")
+
+
+def test_the_official_channel_is_no_shaming_but_the_debtors_feed_is() -> None:
+    _not_blocked("还款可通过我司公众号或官方App完成。")
+    _blocked("不还钱就把你的照片发到公众号上。")
