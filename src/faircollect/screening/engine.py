@@ -135,8 +135,14 @@ def _screen(
     def denied() -> bool:
         return any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
 
+    # A pattern span denied from inside ("your parents will never hear"): the classifier cannot
+    # read that, so alone it may only ask a person to look.
+    denied_inside = False
     for found, _clause in pattern_findings(views, ctx):
         spans = tuple(s for s in found.spans if not negated(s, negators, scope))
+        kept = tuple(s for s in spans if not negated(s, negators, scope, inner=True))
+        denied_inside = denied_inside or len(kept) < len(spans)
+        spans = kept
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     checked = False  # the pattern findings are judged too (a court named as the suit's place)
@@ -179,6 +185,7 @@ def _screen(
                 or checked
                 or ctx.role != "debtor"
                 or verdict is Verdict.REVIEW
+                or denied_inside
                 or denied()
                 or commits(scope)
             ):

@@ -37,8 +37,9 @@ EN_REACH = 64
 STOP_CUES = frozenset(
     {
         "停止", "已停止", "暂停", "已暂停", "终止", "已终止", "取消", "已取消", "免除", "豁免", "减免",
-        "免去", "退还", "stopped", "ceased", "discontinued", "suspended", "cancelled", "canceled",
+        "免去", "退还", "退回", "撤回", "撤销", "叫停", "关闭", "已关闭", "下线", "stopped", "ceased", "discontinued", "suspended", "cancelled", "canceled",
         "halted", "waived", "removed", "reversed", "refunded", "has ended", "have ended", "ended",
+        "dropped the", "dropped your", "dropped all", "pulled your", "withdrew", "withdrawn",
     }
 )  # fmt: skip
 STOP_REACH_ZH = 6
@@ -80,11 +81,12 @@ def governs(text: str, neg_end: int, term_start: int) -> bool:
     return _ZH_MARKER.search(between) is None
 
 
-def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
+def negated(hit: Located, negators: Sequence[Located], text: str, *, inner: bool = False) -> bool:
     """True when some negation cue governs ``hit``, or is a negated form containing it
     ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
     ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
-    it does not deny; 不得不 means must."""
+    it does not deny; 不得不 means must. With ``inner`` (a pattern's long span, "您的家人不会收到",
+    "your boss will never hear"), a cue inside the span that governs its end negates it too."""
     if _bare_not(text, hit.start) or post_negated(text, hit.end):
         return True
     for n in negators:
@@ -98,6 +100,14 @@ def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
+            return True
+        if (
+            inner
+            and hit.start < n.start
+            and n.end < hit.end
+            and not _NO_RESTRAINT_INSIDE.match(text, n.end)
+            and governs(text, n.end, hit.end - 1)
+        ):
             return True
         if text[n.start : n.end] in STOP_CUES and hit.start - n.end > (
             STOP_REACH_EN if text[n.start].isascii() else STOP_REACH_ZH
@@ -120,6 +130,10 @@ _BELIEF_VERB = re.compile(
 )
 
 
+#: A denied restraint inside a span is no denial of it: "家人不会放过你", "will not stop".
+_NO_RESTRAINT_INSIDE = re.compile(r"\s*(?:放过|罢休|停|stop|hesitate|let)", re.I)
+
+
 #: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
 #: your home is something we don't do", "calling your boss isn't something we will ever do".
 #: 不是没做过 (a double negative) affirms.
@@ -138,12 +152,14 @@ _POST_NEG = re.compile(
 #: unless), a condition or purpose (才能停止外访, "to get the calls stopped") or a denied removal
 #: (不予免除) keeps the act.
 _POST_REMOVED = re.compile(
-    r"[^，,。！？!?；;但就才需要得]{0,12}?(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
-    r"(?:免除|豁免|免收|免去|减免|退还|取消|撤销|停止|终止|暂停|免了|清零|由(?:我司|我们|公司|本公司|本平台)"
-    r"(?:承担|负担|支付))"
+    r"(?:[^，,。！？!?；;但就才需要得]{0,12}?|[^。！？!?；;但就才需要得]{0,16}?(?:一事|的事|这件事|这种事)?[，,]"
+    r"(?:公司|我司|我们|本公司|平台|本平台)?(?:现|均|都|也)?已(?:经)?(?:全部|全额|原路|一并|统一|全面)?)"
+    r"(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
+    r"(?:免除|豁免|免收|免去|减免|减半|下调|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停|免了|清零"
+    r"|由(?:我司|我们|公司|本公司|本平台)(?:承担|负担|支付))"
     r"|(?:\s+(?!but\b|unless\b|if\b|or\b|and\b|to\b)[\w$'’-]+){0,7}?\s+(?:(?:has|have) been|was|were|is|are|will be"
     r"|(?:is|are) being|gets?|got)\s+(?:\w+ly\s+)?(?:waived|removed|reversed|refunded|cancell?ed|"
-    r"discontinued|suspended|stopped|dropped|withdrawn|forgiven|credited back|eliminated|deleted|"
+    r"discontinued|suspended|stopped|dropped|withdrawn|forgiven|credited back|credited|eliminated|deleted|"
     r"ended|halted|lifted|taken off)\b"
     r"|(?:\s+(?!but\b|unless\b|if\b|or\b|to\b)[\w$'’-]+){0,7}?\s+(?:no longer|does not|do not|doesn['’ ]t|"
     r"don['’ ]t|will not|won['’ ]t) appl(?:y|ies)\b",

@@ -28,7 +28,7 @@ _WARN_ZH = re.compile(
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
     # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
     r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
-    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|网传|传言|谣传|传闻|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
@@ -44,7 +44,8 @@ _WARN_EN = re.compile(
     # A claim refuted: "That is not accurate.", "the claim is untrue", "not authorized to say".
     r"(?:that|this|it|which|(?:the|that|this|such|those|these|any) (?:claims?|statements?|messages?|texts?|calls?"
     r"|threats?|remarks?|comments?|information)) (?:is|was|are|were|s) (?:completely |simply |also |entirely )?"
-    r"(?:wrong|untrue|false|inaccurate|incorrect|not (?:true|accurate|correct|right))|not authori[sz]ed to say)\b",
+    r"(?:wrong|untrue|false|inaccurate|incorrect|not (?:true|accurate|correct|right))|not authori[sz]ed to say"
+    r"|rumou?rs?|myths?|phishing)\b",
     re.IGNORECASE,
 )
 #: Every English cue holds one of these (a test checks each alternative): a text with none of
@@ -54,7 +55,7 @@ WARN_EN_WORDS = (
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
     "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
     "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
-    "not true", "not accurate", "not correct", "not right", "to say",
+    "not true", "not accurate", "not correct", "not right", "to say", "rumo", "myth", "phishing",
 )  # fmt: skip
 #: A warning sentence goes on in the next one when that one opens with who or what it warned
 #: of ("请警惕诈骗电话。对方会说…", "Beware of a new scam. The callers say…") or with the real
@@ -147,7 +148,9 @@ def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
 _REPORT_ZH = re.compile(
     r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
     r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
-    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)(?:曾经?)?"
+    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)"
+    # Whoever said it may be named and the reader addressed before the verb ("催收员王某向您说的").
+    r"(?:[^，。！？,!?“”\"]{0,3}?(?:向|对|跟|和)你)?(?:曾经?)?"
     r"(?:声称|称|说过|说|表示|扬言|反映|投诉|告诉(?:过)?你|(?:跟|和|对)你(?:说|讲)|讲)"
 )
 #: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
@@ -308,11 +311,21 @@ _NO_RESTRAINT = re.compile(
 _PRO_VERB = re.compile(r"(?<=[，,的事])|\b(?=is|are)", re.I)
 
 
+#: A charge or an act withdrawn, in the passive or with the subject left out ("has been credited
+#: back", "已原路退回", "已叫停"): restraint in effect.
+_WITHDRAWN = re.compile(
+    r"(?:(?:has|have) been|was|were) (?:\w+ly )?(?:waived|refunded|credited|reversed|removed|dropped"
+    r"|cancell?ed|withdrawn|discontinued|suspended)\b"
+    r"|(?:已|已经|现已|均已)(?:全部|全额|原路|一并)?(?:免除|豁免|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停)"
+)
+
+
 def commits(text: str) -> bool:
     """True when the text states the company's own restraint (a negated or forbidden act with
-    the company or its staff as subject) and denies no restraint ("我们不会放过你")."""
+    the company or its staff as subject, or an act or charge withdrawn) and denies no restraint
+    ("我们不会放过你")."""
     lowered = text.replace("’", " ").replace("'", " ").lower()
-    m = _COMMIT.search(lowered)
+    m = _COMMIT.search(lowered) or _WITHDRAWN.search(lowered)
     if m is None:
         m = next(
             (p for p in _PRO_VERB.finditer(lowered) if _post_negated(lowered, p.start())), None

@@ -220,3 +220,68 @@ def test_the_company_stopping_is_a_restraint_and_losing_patience_is_not() -> Non
 def test_the_official_channel_is_no_shaming_but_the_debtors_feed_is() -> None:
     _not_blocked("还款可通过我司公众号或官方App完成。")
     _blocked("不还钱就把你的照片发到公众号上。")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请放心，您的同事不会收到任何与欠款有关的消息。",
+        "Your parents will never hear from us about the loan.",
+    ],
+)
+def test_a_negation_inside_a_disclosure_span_denies_it(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "你的同事明天都会收到你欠款的消息。",
+        "Your parents will hear from us about the loan tonight.",
+        "你再不还，你家人不会不知道你欠钱。",
+    ],
+)
+def test_a_disclosure_span_without_a_denial_blocks(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "关于外访的事，我司已经全面叫停。",
+        "多收的催收服务费，现已全额退回。",
+        "We dropped the recovery fee from your balance.",
+        "我们已撤回对您老家的走访计划。",
+    ],
+)
+def test_more_withdrawals_and_a_topic_before_the_comma(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "撤回你的分期方案，明天上门。",
+        "关于上门的事，我们已经安排好了，明天就到你家。",
+        "Expect a visit at your office on Monday.",
+    ],
+)
+def test_a_withdrawal_of_something_else_leaves_the_threat(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "催收员李某跟您说的“要去您老家找人”纯属个人违规言论。",
+        "Rumours that borrowers get jailed for late payments are false.",
+    ],
+)
+def test_rumours_and_named_reporters_are_quoted(text: str) -> None:
+    _not_blocked(text)
+
+
+def test_a_withdrawn_charge_keeps_the_classifier_to_review() -> None:
+    assert commits("the $25 fee you paid has been credited back to your card.")
+    assert commits("此前多扣的费用已原路退回。")
+    assert not commits("the fee has been added to your balance.")
