@@ -139,10 +139,9 @@ def _screen(
     # read that, so alone it may only ask a person to look.
     denied_inside = False
     for found, _clause in pattern_findings(views, ctx):
-        spans = tuple(s for s in found.spans if not negated(s, negators, scope))
-        kept = tuple(s for s in spans if not negated(s, negators, scope, inner=True))
-        denied_inside = denied_inside or len(kept) < len(spans)
-        spans = kept
+        plain = tuple(s for s in found.spans if not negated(s, negators, scope))
+        spans = tuple(s for s in plain if not negated(s, negators, scope, inner=True))
+        denied_inside = denied_inside or len(spans) < len(plain)
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     checked = False  # the pattern findings are judged too (a court named as the suit's place)
