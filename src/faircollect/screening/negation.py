@@ -15,9 +15,7 @@ from typing import Protocol
 _CLAUSE_END = frozenset("。！？；;!?\n，：:")
 SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
 #: 但 / 不过 / 前提 turn to a new claim: "减免的前提是先交保证金" waives nothing.
-_ZH_MARKER = re.compile(
-    r"就|否则|不然|要不|那就|的话|才|便|但|不过|前提|条件是|先(?:交|付|缴|支付)"
-)
+_ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便|但|不过|前提|条件是")
 #: "不会因为您晚还几天就联系您的家人": the 就 closes the reason (因为…就), not a consequence of
 #: the denied act, so the cue reaches past it.
 _BECAUSE_ZH = re.compile(r"(?:因为|由于|只因为?|仅仅?因为?)[^，,。；;！？!?]{0,16}?就")
@@ -97,10 +95,15 @@ def negated(hit: Located, negators: Sequence[Located], text: str, *, inner: bool
             or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
             or _DISBELIEF.search(text, max(0, n.start - 24), n.start)
             or _BELIEF_VERB.match(text, n.end)
+            or _HESITATE.match(text, n.end)  # "won't hesitate to visit", "不会手软"
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
             return True
+        if text[n.start : n.end] in STOP_CUES and _DENIED_STOP.search(
+            text, max(0, n.start - 8), n.start
+        ):
+            continue  # 不会停止联系你的家人, "we have not stopped": the act goes on
         if (
             inner
             and hit.start < n.start
@@ -109,8 +112,9 @@ def negated(hit: Located, negators: Sequence[Located], text: str, *, inner: bool
             and governs(text, n.end, hit.end - 1)
         ):
             return True
-        if text[n.start : n.end] in STOP_CUES and hit.start - n.end > (
-            STOP_REACH_EN if text[n.start].isascii() else STOP_REACH_ZH
+        if text[n.start : n.end] in STOP_CUES and (
+            hit.start - n.end > (STOP_REACH_EN if text[n.start].isascii() else STOP_REACH_ZH)
+            or _STOP_BREAK.search(text, n.end, hit.start)
         ):
             continue
         if governs(text, n.end, hit.start):
@@ -131,7 +135,21 @@ _BELIEF_VERB = re.compile(
 
 
 #: A denied restraint inside a span is no denial of it: "家人不会放过你", "will not stop".
-_NO_RESTRAINT_INSIDE = re.compile(r"\s*(?:放过|罢休|停|stop|hesitate|let)", re.I)
+_NO_RESTRAINT_INSIDE = re.compile(
+    r"\s*(?:放过|罢休|手软|客气|停手|停下|停的|stop|hesitate|think twice|hold back|let)", re.I
+)
+#: A cue before these denies the restraint, not the act after it ("我们不会停止联系你的家人").
+_HESITATE = re.compile(
+    r"\s*(?:放过|罢休|手软|客气|停止|停下|停手|hesitate|think twice|hold back|stop\b|stopping|cease|quit)",
+    re.I,
+)
+#: What breaks a stop's or a waiver's hold on a later term: a demand ("减免需要先交保证金").
+_STOP_BREAK = re.compile(r"需|要|先|得|必须|交|付|缴|\bbut\b|\bpay|\bneed|\bmust", re.I)
+#: A stop denied: the act continues.
+_DENIED_STOP = re.compile(
+    r"(?:不会|不|没|没有|绝不|决不|won['’ ]?t|not|never|don['’ ]?t|haven['’ ]?t)\s*(?:have\s+)?\Z",
+    re.I,
+)
 
 
 #: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
@@ -156,6 +174,7 @@ _POST_REMOVED = re.compile(
     r"(?:公司|我司|我们|本公司|平台|本平台)?(?:现|均|都|也)?已(?:经)?(?:全部|全额|原路|一并|统一|全面)?)"
     r"(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
     r"(?:免除|豁免|免收|免去|减免|减半|下调|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停|免了|清零"
+    r"|(?:减|降)(?:为|到|至)(?:零|0)|归零"
     r"|由(?:我司|我们|公司|本公司|本平台)(?:承担|负担|支付))"
     r"|(?:\s+(?!but\b|unless\b|if\b|or\b|and\b|to\b)[\w$'’-]+){0,7}?\s+(?:(?:has|have) been|was|were|is|are|will be"
     r"|(?:is|are) being|gets?|got)\s+(?:\w+ly\s+)?(?:waived|removed|reversed|refunded|cancell?ed|"

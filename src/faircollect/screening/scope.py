@@ -28,11 +28,11 @@ _WARN_ZH = re.compile(
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
     # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
     r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
-    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|网传|传言|谣传|传闻|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
-    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名)(?:你|你的)?(?:身份|名义)|身份被(?:冒用|盗用)"
+    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名|假借|打着)[^，。！？,!?]{0,6}?(?:身份|名义|旗号)|身份被(?:冒用|盗用)"
 )
 _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|counterfeit|forged|bogus|phony|phoney|spoof\w*|impost[eo]rs?|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
@@ -146,18 +146,21 @@ def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
 #: someone else said, reported back (您反映的“催收员称要联系您单位”一事, "your complaint that the
 #: caller threatened to visit"), not what this message says.
 _REPORT_ZH = re.compile(
-    r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
+    r"(?:你|你们)(?:在[^，。！？,!?“”]{1,6}?(?:中|里|上))?(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)"
+    r"(?:的|过的|了)?|所谓(?:的)?|"
     r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
     r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)"
     # Whoever said it may be named and the reader addressed before the verb ("催收员王某向您说的").
     r"(?:[^，。！？,!?“”\"]{0,3}?(?:向|对|跟|和)你)?(?:曾经?)?"
-    r"(?:声称|称|说过|说|表示|扬言|反映|投诉|告诉(?:过)?你|(?:跟|和|对)你(?:说|讲)|讲)"
+    r"(?:声称|称|说过|说|表示|扬言|威胁|反映|投诉|告诉(?:过)?你|(?:跟|和|对)你(?:说|讲)|讲)"
 )
 #: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
 #: what the reader reported, quoted back up to the noun that closes it.
 _ABOUT_ZH = re.compile(
     r"(?:(?:你|你们)?(?:关于|针对|对于)|(?:你|你们)对)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
 )
+#: The reader's own account ("据您所述，对方威胁要…"): the sentence is what the reader told us.
+_ACCOUNT_ZH = re.compile(r"据(?:你|你们)(?:所述|反映|介绍|描述|所说|说)")
 _REPORT_EN = re.compile(
     r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
     r"(?: (?:that|about|regarding|saying))?|you (?:told us|reported|mentioned|said|wrote|complained|asked"
@@ -237,6 +240,9 @@ def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list
     ]
     if han:
         out.extend((m.start(), m.end()) for m in _ABOUT_ZH.finditer(lowered))
+        for m in _ACCOUNT_ZH.finditer(lowered):
+            stop = _SENTENCE.search(lowered, m.end())
+            out.append((m.start(), stop.start() if stop else len(lowered)))
     if not frames:
         return out
     for m in frames:

@@ -285,3 +285,30 @@ def test_a_withdrawn_charge_keeps_the_classifier_to_review() -> None:
     assert commits("the $25 fee you paid has been credited back to your card.")
     assert commits("此前多扣的费用已原路退回。")
     assert not commits("the fee has been added to your balance.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We won't hesitate to send someone to your office.",
+        "我们不会停止联系你的家人，直到你还钱。",
+        "协商减免可以，但需要先交一笔保证金。",
+        "减免违约金需要先付一笔手续费。",
+    ],
+)
+def test_a_denied_hesitation_a_denied_stop_and_a_demand_after_a_waiver_block(text: str) -> None:
+    _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "正规的还款流程不会要求您先缴纳任何保证金。",
+        "据您介绍，有人扬言要到您公司闹，我们已协助您报警。",
+        "您在来信中提到的“外访费”从未存在，无需支付。",
+        "近期有人打着我司旗号在群里发布“欠款名单”，请勿相信。",
+        "本次调整后，您的账户管理费降为零。",
+    ],
+)
+def test_accounts_refutations_and_borrowed_names_in_chinese(text: str) -> None:
+    _not_blocked(text)
