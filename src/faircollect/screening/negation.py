@@ -169,14 +169,16 @@ _POST_NEG = re.compile(
 #: parents have been discontinued", "the convenience fee no longer applies". A turn (但, but,
 #: unless), a condition or purpose (才能停止外访, "to get the calls stopped") or a denied removal
 #: (不予免除) keeps the act.
-_POST_REMOVED = re.compile(
+_POST_REMOVED_ZH = re.compile(
     r"(?:[^，,。！？!?；;但就才需要得]{0,12}?|[^。！？!?；;但就才需要得]{0,16}?(?:一事|的事|这件事|这种事)?[，,]"
     r"(?:公司|我司|我们|本公司|平台|本平台)?(?:现|均|都|也)?已(?:经)?(?:全部|全额|原路|一并|统一|全面)?)"
     r"(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
     r"(?:免除|豁免|免收|免去|减免|减半|下调|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停|免了|清零"
     r"|(?:减|降)(?:为|到|至)(?:零|0)|归零"
     r"|由(?:我司|我们|公司|本公司|本平台)(?:承担|负担|支付))"
-    r"|(?:\s+(?!but\b|unless\b|if\b|or\b|and\b|to\b)[\w$'’-]+){0,7}?\s+(?:(?:has|have) been|was|were|is|are|will be"
+)
+_POST_REMOVED_EN = re.compile(
+    r"(?:\s+(?!but\b|unless\b|if\b|or\b|and\b|to\b)[\w$'’-]+){0,7}?\s+(?:(?:has|have) been|was|were|is|are|will be"
     r"|(?:is|are) being|gets?|got)\s+(?:\w+ly\s+)?(?:waived|removed|reversed|refunded|cancell?ed|"
     r"discontinued|suspended|stopped|dropped|withdrawn|forgiven|credited back|credited|eliminated|deleted|"
     r"ended|halted|lifted|taken off)\b"
@@ -188,7 +190,10 @@ _POST_REMOVED = re.compile(
 
 def post_negated(text: str, end: int) -> bool:
     """True when a clause after the term denies it (a pro-verb negated, or the act withdrawn)."""
-    if _POST_REMOVED.match(text, end):
+    # The English form opens with a space; the Chinese one never needs to start there.
+    after = text[end : end + 1]
+    removed = _POST_REMOVED_EN if after.isspace() else _POST_REMOVED_ZH
+    if after and removed.match(text, end):
         return True
     m = _POST_NEG.match(text, end)
     if m is None:

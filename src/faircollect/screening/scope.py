@@ -57,6 +57,7 @@ WARN_EN_WORDS = (
     "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
     "not true", "not accurate", "not correct", "not right", "to say", "rumo", "myth", "phishing",
 )  # fmt: skip
+_WARN_EN_GATE = re.compile("|".join(map(re.escape, WARN_EN_WORDS)))
 #: A warning sentence goes on in the next one when that one opens with who or what it warned
 #: of ("请警惕诈骗电话。对方会说…", "Beware of a new scam. The callers say…") or with the real
 #: thing set against the fake ("A real summons is served by the court").
@@ -97,7 +98,7 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     # Every Chinese cue holds a Han character and every English one a Latin letter, so a text
     # without the script cannot hold its cues: the English scan (a long alternation tried at
     # every position) is skipped on Chinese-only text and the Chinese one on English text.
-    if latin and not any(w in whole for w in WARN_EN_WORDS):
+    if latin and _WARN_EN_GATE.search(whole) is None:
         latin = False  # no English cue can match
     patterns = tuple(p for p, on in ((_WARN_ZH, han), (_WARN_EN, latin)) if on)
     if len(whole) == len(text) and not any(p.search(whole) for p in patterns):
