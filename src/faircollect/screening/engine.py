@@ -30,6 +30,7 @@ from faircollect.screening.scope import (
     inside,
     own_channel,
     reported_regions,
+    result_to,
     warning_sentences,
 )
 
@@ -204,11 +205,20 @@ def _screen(
 
 
 def _own_channels(findings: list[Finding], text: str) -> list[Finding]:
-    """Drop the shaming spans that name the company's own official channel (官方公众号)."""
+    """Drop the shaming spans that name the company's own official channel (官方公众号) and the
+    threat spans whose 到 completes another verb (考虑到您家中…)."""
     out: list[Finding] = []
     for f in findings:
-        if f.rule == "SCR-SHAMING":
-            spans = tuple(s for s in f.spans if not own_channel(text, s.start))
+        if f.rule == "SCR-SHAMING" or f.category is Category.THREAT:
+            spans = tuple(
+                s
+                for s in f.spans
+                if not (
+                    own_channel(text, s.start)
+                    if f.rule == "SCR-SHAMING"
+                    else result_to(text, s.start)
+                )
+            )
             if not spans:
                 continue
             f = Finding(f.rule, f.category, f.verdict, spans, f.score)

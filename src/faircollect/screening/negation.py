@@ -20,7 +20,7 @@ _ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便|但|不
 #: the denied act, so the cue reaches past it.
 _BECAUSE_ZH = re.compile(r"(?:因为|由于|只因为?|仅仅?因为?)[^，,。；;！？!?]{0,16}?就")
 _EN_MARKER = re.compile(
-    r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
+    r"\b(?:otherwise|unless|until|till|if|because|before|or else|but|however|except)\b"
     r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
     r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone|just|instead|rather|simply)\b",
     re.IGNORECASE,

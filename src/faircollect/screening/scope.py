@@ -38,7 +38,7 @@ _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|counterfeit|forged|bogus|phony|phoney|spoof\w*|impost[eo]rs?|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
-    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"hang up|not from us|(?:is|are|was|were) not (?:from|sent by) (?:this|our) (?:company|office|team|firm)|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police|"
     # A claim refuted: "That is not accurate.", "the claim is untrue", "not authorized to say".
@@ -54,7 +54,7 @@ WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
     "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
-    "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
+    "not from", "not sent", "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
     "not true", "not accurate", "not correct", "not right", "to say", "rumo", "myth", "phishing",
 )  # fmt: skip
 _WARN_EN_GATE = re.compile("|".join(map(re.escape, WARN_EN_WORDS)))
@@ -352,3 +352,15 @@ _OWN_CHANNEL = re.compile(
 def own_channel(text: str, start: int) -> bool:
     """True when the channel named at ``start`` is the company's own official one."""
     return _OWN_CHANNEL.search(text, max(0, start - 14), start) is not None
+
+
+#: 到 as the result of another verb (考虑到, 收到, 注意到): "考虑到您家中变故" goes nowhere.
+_RESULT_TO = re.compile(r"(?:考虑|意识|注意|感|想|收|接|遇|提|做|达|得|看|听|受|涉及|联想)\Z")
+
+
+def result_to(text: str, start: int) -> bool:
+    """True when the 到 at ``start`` completes the verb before it rather than going somewhere."""
+    return (
+        text.startswith("到", start)
+        and _RESULT_TO.search(text, max(0, start - 2), start) is not None
+    )

@@ -312,3 +312,27 @@ def test_a_denied_hesitation_a_denied_stop_and_a_demand_after_a_waiver_block(tex
 )
 def test_accounts_refutations_and_borrowed_names_in_chinese(text: str) -> None:
     _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "注意到您家里最近有困难，我们可以为您暂缓还款。",
+        "Please be aware that threatening texts about your job are not from our company.",
+    ],
+)
+def test_a_result_complement_and_not_from_our_company(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们今晚到你家楼下等你。",
+        "我们已经找到你家了。",
+        "There's no fee by mail, but calls carry a $9 processing fee.",
+        "We never sue, but we will tell your employer about the debt.",
+    ],
+)
+def test_going_somewhere_and_a_claim_after_but_still_block(text: str) -> None:
+    _blocked(text)
