@@ -35,7 +35,7 @@ EN_REACH = 64
 STOP_CUES = frozenset(
     {
         "停止", "已停止", "暂停", "已暂停", "终止", "已终止", "取消", "已取消", "免除", "豁免", "减免",
-        "免去", "退还", "退回", "撤回", "撤销", "叫停", "关闭", "已关闭", "下线", "stopped", "ceased", "discontinued", "suspended", "cancelled", "canceled",
+        "免去", "退还", "退回", "撤回", "撤销", "叫停", "关闭", "已关闭", "下线", "删除", "已删除", "清除", "stopped", "ceased", "discontinued", "suspended", "cancelled", "canceled",
         "halted", "waived", "removed", "reversed", "refunded", "has ended", "have ended", "ended",
         "dropped the", "dropped your", "dropped all", "pulled your", "withdrew", "withdrawn",
     }
@@ -173,7 +173,7 @@ _POST_REMOVED_ZH = re.compile(
     r"(?:[^，,。！？!?；;但就才需要得]{0,12}?|[^。！？!?；;但就才需要得]{0,16}?(?:一事|的事|这件事|这种事)?[，,]"
     r"(?:公司|我司|我们|本公司|平台|本平台)?(?:现|均|都|也)?已(?:经)?(?:全部|全额|原路|一并|统一|全面)?)"
     r"(?<!不)(?<!未)(?<!没)(?<!不予)(?<!无法)(?<!不能)(?<!不会)"
-    r"(?:免除|豁免|免收|免去|减免|减半|下调|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停|免了|清零"
+    r"(?:免除|豁免|免收|免去|减免|减半|下调|退还|退回|取消|撤销|撤回|叫停|下线|关闭|删除|清除|停止|终止|暂停|免了|清零"
     r"|(?:减|降)(?:为|到|至)(?:零|0)|归零"
     r"|由(?:我司|我们|公司|本公司|本平台)(?:承担|负担|支付))"
 )
@@ -188,8 +188,18 @@ _POST_REMOVED_EN = re.compile(
 )
 
 
+#: A question answered no: "Extra fees? None.", "额外费用？没有。"
+_POST_ANSWER = re.compile(
+    r"[^.!?。！？]{0,12}?[?？]\s*(?:none|no|nope|zero|never|not at all|没有|无|不收|一分都不)(?![a-z])",
+    re.I,
+)
+
+
 def post_negated(text: str, end: int) -> bool:
-    """True when a clause after the term denies it (a pro-verb negated, or the act withdrawn)."""
+    """True when a clause after the term denies it (a pro-verb negated, the act withdrawn, or a
+    question about it answered no)."""
+    if _POST_ANSWER.match(text, end):
+        return True
     # The English form opens with a space; the Chinese one never needs to start there.
     after = text[end : end + 1]
     removed = _POST_REMOVED_EN if after.isspace() else _POST_REMOVED_ZH

@@ -28,7 +28,7 @@ _WARN_ZH = re.compile(
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
     # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
     r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
-    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|(?:这种|这类|此类|该|上述)(?:做法|行为|说法|言论)[^，。！？,!?]{0,4}?(?:绝不认可|不认可|不被允许|是违规的|属于违规|违反|是错误的|不代表)|(?:威胁|恐吓|骚扰|辱骂)[^。！？!?]{0,20}?(?:是违法的|属于违法|是违规的|属于违规|被禁止)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
@@ -38,7 +38,9 @@ _WARN_EN = re.compile(
     r"\b(?:(?<!final )(?<!last )warning|alert|counterfeit|forged|bogus|phony|phoney|spoof\w*|impost[eo]rs?|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
-    r"hang up|not from us|(?:is|are|was|were) not (?:from|sent by) (?:this|our) (?:company|office|team|firm)|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from [a-z]+|"
+    r"(?:threats?|threatening|harassment|such (?:calls|messages|texts))\b[^.]{0,50}?\b(?:is|are|would be) "
+    r"(?:illegal|unlawful|against the law|prohibited|not allowed|not permitted)|(?:is|are|was|were) not (?:from|sent by) (?:this|our) (?:company|office|team|firm)|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
     r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police|"
     # A claim refuted: "That is not accurate.", "the claim is untrue", "not authorized to say".
@@ -54,7 +56,8 @@ WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
     "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
-    "not from", "not sent", "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
+    "not from", "not sent", "come from", "illegal", "unlawful", "against the law", "prohibited",
+    "not allowed", "not permitted", "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
     "not true", "not accurate", "not correct", "not right", "to say", "rumo", "myth", "phishing",
 )  # fmt: skip
 _WARN_EN_GATE = re.compile("|".join(map(re.escape, WARN_EN_WORDS)))
@@ -73,6 +76,10 @@ _THEY = re.compile(r"\s*(?:他们|她们|they\b)", re.I)
 _SCAM_NAMED = re.compile(
     r"诈骗|骗|冒充|假冒|伪造|仿冒|冒名|自称|不法|scam|fraud|fake|counterfeit|forged|impost|pretend|posing",
     re.I,
+)
+_TURN = re.compile(
+    r"\b(?:but|however|yet|still|though)\b[^.]{0,16}?\b(?:we|i|us|our)\b|\b(?:it|this|that) (?:came|comes|is) from us\b"
+    r"|(?:但是|但|可是|然而|不过)[^，。！？,!?]{0,8}?(?:我们|我)|(?:我们|我)[^，。！？,!?]{0,6}?(?:还是|照样|仍然|仍|依然)"
 )
 #: A warning word that opens the sender's own threat is no warning: "Be careful, we know where
 #: your kids go to school", "Warning: pay today or we'll post your debt". After the cue, the
@@ -122,15 +129,24 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
             continue
         warned_last = False
         for pattern in patterns:
-            if any(
-                not _NOT_WARN.search(piece[: m.start()])
-                and not (pattern is _WARN_EN and _SELF_THREAT.match(piece, m.end()))
-                for m in pattern.finditer(piece)
-            ):
+            cue = next(
+                (
+                    m
+                    for m in pattern.finditer(piece)
+                    if not _NOT_WARN.search(piece[: m.start()])
+                    and not (pattern is _WARN_EN and _SELF_THREAT.match(piece, m.end()))
+                ),
+                None,
+            )
+            if cue is not None:
+                # A turn to the sender's own act ends the warning: "Threats are illegal, but we
+                # will come to your house", "这种做法我们不认可，但我们会去你家".
+                turn = _TURN.search(piece, cue.end())
                 # "有人让您交“修复费”？那是骗局": a warning that opens by pointing back ("that
                 # is a scam") warns against the sentence before it too.
-                out.append((before if _ANAPHOR.match(piece) else start, end))
-                warned_last = True
+                lo = before if _ANAPHOR.match(piece) else start
+                out.append((lo, start + turn.start() if turn else end))
+                warned_last = turn is None
                 break
         before, start = start, end
     return out
@@ -157,6 +173,10 @@ _REPORT_ZH = re.compile(
 )
 #: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
 #: what the reader reported, quoted back up to the noun that closes it.
+#: Whoever is named by what they said ("说要联系您单位的那位员工"): the saying is reported.
+_SAID_BY_ZH = re.compile(
+    r"(?:说|称|扬言|威胁)(?:过)?(?:要|会)?[^，。！？,!?]{1,16}?的(?:那位|那个|这位|该)?(?:员工|人员|催收员|工作人员|客服|外包人员|人)"
+)
 _ABOUT_ZH = re.compile(
     r"(?:(?:你|你们)?(?:关于|针对|对于)|(?:你|你们)对)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
 )
@@ -241,6 +261,7 @@ def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list
     ]
     if han:
         out.extend((m.start(), m.end()) for m in _ABOUT_ZH.finditer(lowered))
+        out.extend((m.start(), m.end()) for m in _SAID_BY_ZH.finditer(lowered))
         for m in _ACCOUNT_ZH.finditer(lowered):
             stop = _SENTENCE.search(lowered, m.end())
             out.append((m.start(), stop.start() if stop else len(lowered)))

@@ -336,3 +336,32 @@ def test_a_result_complement_and_not_from_our_company(text: str) -> None:
 )
 def test_going_somewhere_and_a_claim_after_but_still_block(text: str) -> None:
     _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "扬言要去您老家的那位外包人员已被解约，这种行为我们绝不认可。",
+        "我们已清除您登记的全部紧急联系人。",
+        "A letter claiming your wages will be garnished did not come from Northfield.",
+        "Hidden charges? None. You pay only the balance on your statement.",
+        "Threats to call your family about a debt are illegal, and we do not make them.",
+        "恐吓借款人“上门讨债”是违法的，我司严禁此类行为。",
+    ],
+)
+def test_disapproval_removal_a_no_answer_and_unlawful_threats_named(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Threats are illegal, but we will still come to your house tonight.",
+        "这种做法我们不认可，但你不还我们就去你家。",
+        "威胁是违法的，可我们明天还是会去你单位。",
+        "That letter did not come from the court, it came from us: we will call your boss about the debt.",
+        "Extra fees? Yes: a $60 visit fee is added today.",
+    ],
+)
+def test_a_turn_to_the_senders_own_act_ends_the_warning(text: str) -> None:
+    _blocked(text)
