@@ -96,6 +96,8 @@ def negated(hit: Located, negators: Sequence[Located], text: str, *, inner: bool
             or _DISBELIEF.search(text, max(0, n.start - 24), n.start)
             or _BELIEF_VERB.match(text, n.end)
             or _HESITATE.match(text, n.end)  # "won't hesitate to visit", "不会手软"
+            # "The only way to avoid a $75 visit fee": a charge to avoid is a charge threatened.
+            or (text.startswith("avoid", n.start) and _CHARGE.search(text, hit.start, hit.end))
         ):
             continue
         if n.start < hit.start and hit.end <= n.end:
@@ -138,6 +140,7 @@ _BELIEF_VERB = re.compile(
 _NO_RESTRAINT_INSIDE = re.compile(
     r"\s*(?:放过|罢休|手软|客气|停手|停下|停的|stop|hesitate|think twice|hold back|let)", re.I
 )
+_CHARGE = re.compile(r"fee|charge|cost|surcharge|费", re.I)
 #: A cue before these denies the restraint, not the act after it ("我们不会停止联系你的家人").
 _HESITATE = re.compile(
     r"\s*(?:放过|罢休|手软|客气|停止|停下|停手|hesitate|think twice|hold back|stop\b|stopping|cease|quit)",

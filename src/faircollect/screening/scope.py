@@ -34,7 +34,7 @@ _WARN_ZH = re.compile(
     r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
     # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
     r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
-    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|(?:这种|这类|此类|该|上述)(?:做法|行为|说法|言论)[^，。！？,!?]{0,4}?(?:绝不认可|不认可|不被允许|是违规的|属于违规|违反|是错误的|不代表)|(?:威胁|恐吓|骚扰|辱骂)[^。！？!?]{0,20}?(?:是违法的|属于违法|是违规的|属于违规|被禁止)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|(?:属于|均属|都是)违规(?:催收|行为)?[:：]|违规(?:催收)?行为(?:包括|有)|禁止(?:的)?行为(?:包括|有)|(?:这种|这类|此类|该|上述)(?:做法|行为|说法|言论)[^，。！？,!?]{0,4}?(?:绝不认可|不认可|不被允许|是违规的|属于违规|违反|是错误的|不代表)|(?:威胁|恐吓|骚扰|辱骂)[^。！？!?]{0,20}?(?:是违法的|属于违法|是违规的|属于违规|被禁止)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
@@ -45,6 +45,8 @@ _WARN_EN = re.compile(
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
     r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from [a-z]+|"
+    r"(?:the|any|that|this|such) (?:claims?|statements?|idea|suggestion|rumou?rs?) that\b[^.]{0,80}?\b(?:is|are|was|were) "
+    r"(?:not true|untrue|false|wrong|inaccurate|incorrect|not accurate|not correct)|"
     r"(?:threats?|threatening|harassment|such (?:calls|messages|texts))\b[^.]{0,50}?\b(?:is|are|would be) "
     r"(?:illegal|unlawful|against the law|prohibited|not allowed|not permitted)|(?:is|are|was|were) not (?:from|sent by) (?:this|our) (?:company|office|team|firm)|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"

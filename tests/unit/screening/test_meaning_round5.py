@@ -365,3 +365,25 @@ def test_disapproval_removal_a_no_answer_and_unlawful_threats_named(text: str) -
 )
 def test_a_turn_to_the_senders_own_act_ends_the_warning(text: str) -> None:
     _blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下列行为均属违规催收：威胁、上门滋扰、向亲友透露欠款。发现请举报。",
+        'Any suggestion that you owe a "home visit fee" is false.',
+    ],
+)
+def test_a_list_of_prohibited_conduct_and_a_refuted_suggestion(text: str) -> None:
+    _not_blocked(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two of our staff will be at your job tomorrow morning.",
+        "Pay now to avoid a $40 collection fee.",
+    ],
+)
+def test_a_visit_in_other_words_and_a_charge_to_avoid_block(text: str) -> None:
+    _blocked(text)
