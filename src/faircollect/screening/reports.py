@@ -12,7 +12,7 @@ from faircollect.screening.negation import SENTENCE as _SENTENCE
 #: someone else said, reported back (您反映的“催收员称要联系您单位”一事, "your complaint that the
 #: caller threatened to visit"), not what this message says.
 _REPORT_ZH = re.compile(
-    r"(?:你|你们)(?:在[^，。！？,!?“”]{1,6}?(?:中|里|上))?(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)"
+    r"(?:你|你们)(?:在[^，。！？,!?“”]{1,6}?(?:中|里|上))?(?:所)?(?:反映|反馈|投诉|举报|申诉|提到|提及|描述|咨询|询问|问到|说)"
     r"(?:的|过的|了)?|所谓(?:的)?|"
     r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
     r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)"

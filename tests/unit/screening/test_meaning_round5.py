@@ -387,3 +387,8 @@ def test_a_list_of_prohibited_conduct_and_a_refuted_suggestion(text: str) -> Non
 )
 def test_a_visit_in_other_words_and_a_charge_to_avoid_block(text: str) -> None:
     _blocked(text)
+
+
+def test_the_readers_feedback_is_reported_and_a_collectors_own_words_are_not() -> None:
+    _not_blocked("您反馈的“有人说要把欠款告诉您同事”的情况我们正在调查。")
+    _blocked("我们反馈给你老板了，你欠款的事他都知道了。")
