@@ -191,6 +191,13 @@ _POST_REMOVED_EN = re.compile(
 )
 
 
+#: Every removal verb of _POST_REMOVED_ZH / _EN holds one of these (a test checks).
+_REMOVAL_ZH_GATE = re.compile(r"[免豁减下退取撤叫关删清停终暂降归由]")
+_REMOVAL_EN_GATE = re.compile(
+    r"waiv|remov|revers|refund|cancel|discontinu|suspend|stop|drop|withdr|forgiv|credit|elimin|"
+    r"delet|ended|halt|lift|taken off|appl",
+    re.I,
+)
 #: A question answered no: "Extra fees? None.", "额外费用？没有。"
 _POST_ANSWER = re.compile(
     r"[^.!?。！？]{0,12}?[?？]\s*(?:none|no|nope|zero|never|not at all|没有|无|不收|一分都不)(?![a-z])",
@@ -201,12 +208,16 @@ _POST_ANSWER = re.compile(
 def post_negated(text: str, end: int) -> bool:
     """True when a clause after the term denies it (a pro-verb negated, the act withdrawn, or a
     question about it answered no)."""
-    if _POST_ANSWER.match(text, end):
+    near = text[end : end + 16]
+    if ("?" in near or "？" in near) and _POST_ANSWER.match(text, end):
         return True
-    # The English form opens with a space; the Chinese one never needs to start there.
+    # The English form opens with a space; the Chinese one never needs to start there. Each is
+    # tried only where one of its verbs is near (a scan in C), as most terms have none.
     after = text[end : end + 1]
-    removed = _POST_REMOVED_EN if after.isspace() else _POST_REMOVED_ZH
-    if after and removed.match(text, end):
+    english = after.isspace()
+    gate = _REMOVAL_EN_GATE if english else _REMOVAL_ZH_GATE
+    removed = _POST_REMOVED_EN if english else _POST_REMOVED_ZH
+    if after and gate.search(text, end, end + (96 if english else 36)) and removed.match(text, end):
         return True
     m = _POST_NEG.match(text, end)
     if m is None:

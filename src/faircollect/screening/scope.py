@@ -66,7 +66,7 @@ WARN_EN_WORDS = (
     "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
     "not from", "not sent", "come from", "illegal", "unlawful", "against the law", "prohibited",
     "not allowed", "not permitted", "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
-    "not true", "not accurate", "not correct", "not right", "to say", "rumo", "myth", "phishing",
+    "not true", "not accurate", "not correct", "not right", "authori", "rumo", "myth", "phishing",
 )  # fmt: skip
 _WARN_EN_GATE = re.compile("|".join(map(re.escape, WARN_EN_WORDS)))
 #: A warning sentence goes on in the next one when that one opens with who or what it warned

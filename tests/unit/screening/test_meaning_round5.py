@@ -392,3 +392,41 @@ def test_a_visit_in_other_words_and_a_charge_to_avoid_block(text: str) -> None:
 def test_the_readers_feedback_is_reported_and_a_collectors_own_words_are_not() -> None:
     _not_blocked("您反馈的“有人说要把欠款告诉您同事”的情况我们正在调查。")
     _blocked("我们反馈给你老板了，你欠款的事他都知道了。")
+
+
+ZH_REMOVALS = (
+    "免除", "豁免", "免收", "免去", "减免", "减半", "下调", "退还", "退回", "取消", "撤销", "撤回",
+    "叫停", "下线", "关闭", "删除", "清除", "停止", "终止", "暂停", "免了", "清零", "减为零", "降至0",
+    "归零", "由我司承担",
+)  # fmt: skip
+EN_REMOVALS = (
+    "waived", "removed", "reversed", "refunded", "cancelled", "canceled", "discontinued",
+    "suspended", "stopped", "dropped", "withdrawn", "forgiven", "credited back", "credited",
+    "eliminated", "deleted", "ended", "halted", "lifted", "taken off",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("verb", ZH_REMOVALS)
+def test_every_chinese_removal_passes_the_gate_and_denies_the_term(verb: str) -> None:
+    from faircollect.screening.negation import post_negated
+
+    text = "上门服务费已" + verb + "。"
+    assert post_negated(text, len("上门服务费"))
+
+
+@pytest.mark.parametrize("verb", EN_REMOVALS)
+def test_every_english_removal_passes_the_gate_and_denies_the_term(verb: str) -> None:
+    from faircollect.screening.negation import post_negated
+
+    text = "the visit fee on your account has been " + verb + "."
+    assert post_negated(text, len("the visit fee"))
+    assert post_negated("the visit fee no longer applies.", len("the visit fee"))
+
+
+def test_a_charge_kept_or_added_is_not_withdrawn() -> None:
+    from faircollect.screening.negation import post_negated
+
+    assert not post_negated("上门服务费已计入欠款。", len("上门服务费"))
+    assert not post_negated("上门服务费不予免除。", len("上门服务费"))
+    assert not post_negated("the visit fee has been added to your balance.", len("the visit fee"))
+    assert not post_negated("the visit fee will not be waived.", len("the visit fee"))
