@@ -244,14 +244,14 @@ def commits(text: str) -> bool:
 
 #: The company's own official channel named as a way to pay or reach it ("通过官方公众号还款",
 #: "我司公众号"): a channel, not a place to publish the debtor.
-_OWN_CHANNEL = re.compile(
-    r"(?:官方|官微|我司|本公司|本平台|我们的|our official|our)\s?(?:微信)?\Z", re.I
-)
+#: Only as the official one or as the means ("通过我司公众号"), never as a place to post: "发到我们
+#:的公众号上", "on our Facebook page" still shame.
+_OWN_CHANNEL = re.compile(r"(?:官方|官微|通过(?:我司|本公司|本平台|官方)?)(?:微信)?\Z")
 
 
 def own_channel(text: str, start: int) -> bool:
-    """True when the channel named at ``start`` is the company's own official one."""
-    return _OWN_CHANNEL.search(text, max(0, start - 14), start) is not None
+    """True when the channel named at ``start`` is the company's own official one, as a means."""
+    return _OWN_CHANNEL.search(text, max(0, start - 8), start) is not None
 
 
 #: 到 as the result of another verb (考虑到, 收到, 注意到): "考虑到您家中变故" goes nowhere.

@@ -430,3 +430,16 @@ def test_a_charge_kept_or_added_is_not_withdrawn() -> None:
     assert not post_negated("上门服务费不予免除。", len("上门服务费"))
     assert not post_negated("the visit fee has been added to your balance.", len("the visit fee"))
     assert not post_negated("the visit fee will not be waived.", len("the visit fee"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "不还钱就把你的照片发到我们的公众号上。",
+        "We will post your name on our Facebook page for everyone to see.",
+        "Your picture goes up on our wall of shame tomorrow.",
+    ],
+)
+def test_our_own_page_as_a_place_to_post_still_shames(text: str) -> None:
+    _blocked(text)
+    assert "shaming" in [c.value for c in screen(text, context=_ctx(text)).categories]
