@@ -21,14 +21,16 @@ from faircollect.screening.model import (
     Verdict,
     worst,
 )
+from faircollect.screening.negation import negated
 from faircollect.screening.normalize import build_views
 from faircollect.screening.patterns import LAWFUL_FREQ, pattern_findings
 from faircollect.screening.scope import (
     commits,
     contact_rule_sentences,
     inside,
-    negated,
+    own_channel,
     reported_regions,
+    result_to,
     warning_sentences,
 )
 
@@ -121,6 +123,7 @@ def _screen(
         Finding(rule.id, rule.category, rule.verdict, tuple(spans))
         for rule, spans in lex.apply(text, hits, scope)
     ]
+    findings = _own_channels(findings, scope)
     if ctx.role != "debtor":
         # "请转告您家人…" is what a call-back request to a contact says; what such a message may
         # not do (reveal the debt) is the contact rule's, below.
@@ -133,8 +136,13 @@ def _screen(
     def denied() -> bool:
         return any(h.group in _SIGNAL and negated(h, negators, scope) for h in hits)
 
+    # A pattern span denied from inside ("your parents will never hear"): the classifier cannot
+    # read that, so alone it may only ask a person to look.
+    denied_inside = False
     for found, _clause in pattern_findings(views, ctx):
-        spans = tuple(s for s in found.spans if not negated(s, negators, scope))
+        plain = tuple(s for s in found.spans if not negated(s, negators, scope))
+        spans = tuple(s for s in plain if not negated(s, negators, scope, inner=True))
+        denied_inside = denied_inside or len(spans) < len(plain)
         if spans:
             findings.append(Finding(found.rule, found.category, found.verdict, spans))
     checked = False  # the pattern findings are judged too (a court named as the suit's place)
@@ -177,6 +185,7 @@ def _screen(
                 or checked
                 or ctx.role != "debtor"
                 or verdict is Verdict.REVIEW
+                or denied_inside
                 or denied()
                 or commits(scope)
             ):
@@ -193,6 +202,28 @@ def _screen(
     return Screening(
         verdict, tuple(findings), used_lang, lex.version, clf.version, score, categories
     )
+
+
+def _own_channels(findings: list[Finding], text: str) -> list[Finding]:
+    """Drop the shaming spans that name the company's own official channel (官方公众号) and the
+    threat spans whose 到 completes another verb (考虑到您家中…)."""
+    out: list[Finding] = []
+    for f in findings:
+        if f.rule == "SCR-SHAMING" or f.category is Category.THREAT:
+            spans = tuple(
+                s
+                for s in f.spans
+                if not (
+                    own_channel(text, s.start)
+                    if f.rule == "SCR-SHAMING"
+                    else result_to(text, s.start)
+                )
+            )
+            if not spans:
+                continue
+            f = Finding(f.rule, f.category, f.verdict, spans, f.score)
+        out.append(f)
+    return out
 
 
 def _unquote(findings: list[Finding], warned: list[tuple[int, int]]) -> list[Finding]:

@@ -19,6 +19,7 @@ from typing import Any
 import ahocorasick
 
 from faircollect.screening.model import Category, Span, Verdict
+from faircollect.screening.negation import negated as scope_negated
 from faircollect.screening.normalize import (
     Views,
     fold,
@@ -28,7 +29,6 @@ from faircollect.screening.normalize import (
     pinyin_view,
     to_pinyin_key,
 )
-from faircollect.screening.scope import negated as scope_negated
 
 
 class LexiconError(ValueError):

@@ -1,153 +1,61 @@
-"""Where a word's meaning is turned around: negation scope and warning frames.
+"""Where a sentence quotes rather than asserts: warning frames, the contact rule stated as
+such, and the company's promise of restraint (reported speech is in reports.py).
 
-A negation cue governs a term only inside its own clause and only until a consequence marker:
-"我们不会上门" is a promise, "你不会还钱就等着坐牢" is a threat, "we will never visit" is a promise,
-"if you do not pay, we will call your boss" is a threat. A warning frame ("警惕冒充公检法",
-"fraud alert", "if someone tells you …") reports what others might say so that the reader can
-refuse it: every term in that sentence is quoted, not asserted.
+A warning frame ("警惕冒充公检法", "fraud alert", "if someone tells you …") reports what others
+might say so that the reader can refuse it: every term in that sentence is quoted, not asserted.
+Negation scope itself is in negation.py.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Protocol
 
-#: Characters that end a clause in either script (full-width forms included).
-_CLAUSE_END = frozenset("。！？；;!?\n，：:")
-_SENTENCE = re.compile(r"[。！？!?\n]+|\.(?=\s|$)")
-_ZH_MARKER = re.compile(r"就|否则|不然|要不|那就|的话|才|便")
-_EN_MARKER = re.compile(
-    r"\b(?:otherwise|unless|until|till|if|because|before|or else)\b"
-    r"|\b(?:or|and|but|so|then)\s+(?:we|you|i|they|he|she|it|our|your|this|that|there|someone)\b"
-    r"|,\s*(?:we|you|i|they|he|she|it|our|this|that|there|someone|just|instead|rather|simply)\b",
-    re.IGNORECASE,
-)
-_DARE = re.compile(r"\s*(?:make|force|push|let|get)\s+(?:us|me)\b", re.IGNORECASE)
-#: How far a negation cue reaches, in characters (English words are longer).
-ZH_REACH = 16
-EN_REACH = 64
+from faircollect.screening.negation import SENTENCE as _SENTENCE
+from faircollect.screening.negation import Located, governs, negated
+from faircollect.screening.negation import post_negated as _post_negated
+from faircollect.screening.reports import reported_regions
 
-
-class Located(Protocol):
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-
-
-def governs(text: str, neg_end: int, term_start: int) -> bool:
-    """True when a negation cue ending at ``neg_end`` governs the term starting at ``term_start``
-    (same clause, within reach, no consequence marker between them)."""
-    if neg_end > term_start:
-        return False
-    between = text[neg_end:term_start]
-    latin = sum(c.isascii() and c.isalpha() for c in between)
-    han = len(between) - latin
-    english = latin > han
-    if len(between) > (EN_REACH if english else ZH_REACH):
-        return False
-    if any(c in _CLAUSE_END for c in between):
-        return False
-    if english:
-        if _DARE.match(between):
-            return False  # "don't make us come over" dares, it does not promise
-        # A full stop ends a clause; a comma does only when a new subject follows (checked below).
-        if re.search(r"\.(?:\s|$)", between):
-            return False
-        return _EN_MARKER.search(between) is None
-    if "," in between:
-        return False
-    return _ZH_MARKER.search(between) is None
-
-
-def negated(hit: Located, negators: Sequence[Located], text: str) -> bool:
-    """True when some negation cue governs ``hit``, or is a negated form containing it
-    ("不另收" holds "另收"), or a bare 不 / 没 stands right before it in a list of promises
-    ("不联系您的单位、不上门、不公开"). An A-not-A question ("要不要发到抖音", "会不会") asks,
-    it does not deny; 不得不 means must."""
-    if _bare_not(text, hit.start) or _post_negated(text, hit.end):
-        return True
-    for n in negators:
-        if (
-            _a_not_a(text, n.start)
-            or _GERUND_SUBJECT.match(text, n.start)
-            or _SUGGESTION.search(text, max(0, n.start - 5), n.start)
-            or text.startswith(("不", "没"), n.end)  # 不得不, 不能不: a double negative affirms
-        ):
-            continue
-        if n.start < hit.start and hit.end <= n.end:
-            return True
-        if governs(text, n.end, hit.start):
-            return True
-    return False
-
-
-#: A negation after its term, denying a pro-verb: "上门催收这种事，我们是绝对不会做的", "visiting
-#: your home is something we don't do", "calling your boss isn't something we will ever do".
-#: 不是没做过 (a double negative) affirms.
-_POST_NEG = re.compile(
-    r"[^。！？!?]{0,16}?(?<!不是)(?<!并非)(?:绝对|绝|从来|永远|也|都)?(?:不会|从不|从没|从未|没|不)(?:有)?"
-    r"(?:做|干|这样做|这么做)(?:过)?(?:的)?"
-    r"|[^.!?]{0,12}?\b(?:is|are)(?: not|n['’ ]t)? (?:something|anything|a thing) (?:\w+ ){0,3}?"
-    r"(?:(?:never|don['’ ]t|do not|won['’ ]t|will not) (?:\w+ )?do|(?:will )?(?:ever )?do)\b",
-    re.I,
-)
-
-
-def _post_negated(text: str, end: int) -> bool:
-    m = _POST_NEG.match(text, end)
-    if m is None:
-        return False
-    said = m.group().lower()
-    # English: either the pro-verb is negated ("something we don't do") or the copula is.
-    return not said.isascii() or _EN_NOT.search(said) is not None
-
-
-_EN_NOT = re.compile(r" not |n['’ ]t |never")
-
-
-#: "Not paying is a crime", "not paying a debt is theft": a clause that opens with not + gerund
-#: (and its object) names its subject, and the claim that follows is asserted, not denied.
-_GERUND_SUBJECT = re.compile(
-    r"(?:not|never)\s+\w+ing(?:\s+\w+){0,3}\s+"
-    r"(?:is|are|means|will|can|could)\b",
-    re.I,
-)
-
-
-#: "Why don't you borrow it", "why not sell the car": a suggestion, not a denial.
-_SUGGESTION = re.compile(r"\bwhy\s+\Z", re.I)
-
-
-def _a_not_a(text: str, start: int) -> bool:
-    """True when the cue starting at ``start`` is the 不 of an A-not-A question (要不要, 能不能)."""
-    return (
-        0 < start < len(text) - 1 and text[start] in "不没" and text[start - 1] == text[start + 1]
-    )
-
+__all__ = [
+    "Located",
+    "governs",
+    "negated",
+    "reported_regions",
+]  # re-exported: scope is where callers look
 
 # ------------------------------------------------------------------ warning frames
 
 _WARN_ZH = re.compile(
     r"警惕|谨防|提防|防骗|防诈|防范|冒充|假冒|自称|不法分子|诈骗分子|谣言|不要相信|请勿相信|勿信|"
     r"切勿相信|别相信|不要理会|请勿理会|如有人|若有人|如果有人|如遇|有人以|任何要求|任何让你|"
-    r"陌生人|诈骗电话|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
-    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
+    r"陌生人|陌生(?:短信|来电|号码|电话|信息|链接)|钓鱼|伪造|伪装成|仿冒|冒名|假借|山寨|当心(?:诈骗|骗|假|冒)|诈骗(?:电话|短信|信息|链接|团伙|手段|话术)|请勿上当|谨防上当|以免上当|不要上当|别上当|上当受骗|有骗子|"
+    r"骗子(?:会|常|冒充|以|声称|自称|利用|打着|往往)|(?<!你)(?<!你这)(?<!就)(?<!还)(?<!不)(?<!jiu)(?<!huan)(?:是|属于|都是|均为|均属)(?:诈骗|骗局|骗子|谣言)|"
     r"保存证据|不存在.{0,4}安全账户|说法不实|不属实|不是真的|是假的|纯属谣言|"
-    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
+    # "都不是我们的员工", "并非我司发出": not ours; "不是我们吓唬你" disclaims, it warns of nothing.
+    r"(?:都|均)?(?:不是|并非|不属于)(?:我们|我司|本公司|本平台)(?=的|发|所|员工|工作人员|官方|客服|号码|[。！？，,]|$)|"
+    # A claim quoted and refuted: "“…”的说法是错误的", "这种说法没有任何依据", "…的内容是吓唬人的".
+    r"(?:说法|表述|内容|信息|消息|话术)(?:是|都是|纯属|属于|均为)?(?:完全|纯属|根本)?(?:错误|不对|不实|不正确|虚假|假的|"
+    r"吓唬人|没有(?:任何)?(?:法律)?依据|无依据|不成立)|纯属(?:个人)?(?:违规|谣言|捏造|编造|虚构)|(?:属于|均属|都是)违规(?:催收|行为)?[:：]|违规(?:催收)?行为(?:包括|有)|禁止(?:的)?行为(?:包括|有)|(?:这种|这类|此类|该|上述)(?:做法|行为|说法|言论)[^，。！？,!?]{0,4}?(?:绝不认可|不认可|不被允许|是违规的|属于违规|违反|是错误的|不代表)|(?:威胁|恐吓|骚扰|辱骂)[^。！？!?]{0,20}?(?:是违法的|属于违法|是违规的|属于违规|被禁止)|网传|传言|谣传|传闻|(?:从未|从来没有|根本不|并不)存在|”(?:的)?(?:是|都是)(?:完全)?(?:错误|不对|假|吓唬人)的|如(?:果)?(?:收到|遇到)|若(?:收到|遇到)|"
     r"请(?:立即|及时)?(?:报警|挂断)|"
     # The reader's own report to the police: the police act for the reader, not against them.
     r"(?<![对向给把将告])(?:你|你的)(?:已|已经|可以|可|先)?(?:向[^，。,]{0,8})?报(?:案|警)"
-    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名)(?:你|你的)?(?:身份|名义)|身份被(?:冒用|盗用)"
+    r"(?!也|都|没用|有什么用)|报案回执|(?:冒用|盗用|冒名|假借|打着)[^，。！？,!?]{0,6}?(?:身份|名义|旗号)|身份被(?:冒用|盗用)"
 )
 _WARN_EN = re.compile(
-    r"\b(?:(?<!final )(?<!last )warning|alert|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
+    r"\b(?:(?<!final )(?<!last )warning|alert|counterfeit|forged|bogus|phony|phoney|spoof\w*|impost[eo]rs?|(?:messages?|texts?|calls?|callers?|emails?|requests?|letters?)\b[^.]{0,40}\b(?:are|is) (?:a )?(?:fraud|scam)|scams?|scammers?|fraudsters?|fraud (?:alert|warning)|beware|watch out|be careful|"
     r"pretending|posing as|impersonat\w*|claiming to be|claims? to be|fake\w*|if someone|"
     r"if anyone|(?:anyone|someone) who (?:says|claims|calls|tells|asks|threatens|demands)|if a (?:message|caller|text)|report (?:it|any|anyone|them)|"
-    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
+    r"hang up|not from us|(?:did not|didn t|does not|doesn t) come from [a-z]+|"
+    r"(?:the|any|that|this|such) (?:claims?|statements?|idea|suggestion|rumou?rs?) that\b[^.]{0,80}?\b(?:is|are|was|were) "
+    r"(?:not true|untrue|false|wrong|inaccurate|incorrect|not accurate|not correct)|"
+    r"(?:threats?|threatening|harassment|such (?:calls|messages|texts))\b[^.]{0,50}?\b(?:is|are|would be) "
+    r"(?:illegal|unlawful|against the law|prohibited|not allowed|not permitted)|(?:is|are|was|were) not (?:from|sent by) (?:this|our) (?:company|office|team|firm)|(?:did not|didn t|does not|doesn t) come from us|(?:was|were) not sent by us|(?:please )?ignore (?:any|texts|messages|calls|them)|"
     r"is not a crime|not a crime|civil matters?|police report (?:you|that you)|your police report|"
-    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police)\b",
+    r"(?:file|filed|filing) a police report|report (?:it|this|them) to (?:the |your )?(?:local )?police|"
+    # A claim refuted: "That is not accurate.", "the claim is untrue", "not authorized to say".
+    r"(?:that|this|it|which|(?:the|that|this|such|those|these|any) (?:claims?|statements?|messages?|texts?|calls?"
+    r"|threats?|remarks?|comments?|information)) (?:is|was|are|were|s) (?:completely |simply |also |entirely )?"
+    r"(?:wrong|untrue|false|inaccurate|incorrect|not (?:true|accurate|correct|right))|not authori[sz]ed to say"
+    r"|rumou?rs?|myths?|phishing)\b",
     re.IGNORECASE,
 )
 #: Every English cue holds one of these (a test checks each alternative): a text with none of
@@ -155,8 +63,41 @@ _WARN_EN = re.compile(
 WARN_EN_WORDS = (
     "warning", "alert", "fraud", "scam", "beware", "watch out", "careful", "pretend", "posing",
     "impersonat", "claim", "fake", "if someone", "if anyone", "one who", "if a ", "report",
-    "hang up", "from us", "by us", "ignore", "crime", "civil matter",
+    "hang up", "from us", "by us", "ignore", "crime", "civil matter", "counterfeit", "forged",
+    "not from", "not sent", "come from", "illegal", "unlawful", "against the law", "prohibited",
+    "not allowed", "not permitted", "bogus", "phon", "spoof", "impost", "wrong", "untrue", "false", "inaccurate", "incorrect",
+    "not true", "not accurate", "not correct", "not right", "authori", "rumo", "myth", "phishing",
 )  # fmt: skip
+_WARN_EN_GATE = re.compile("|".join(map(re.escape, WARN_EN_WORDS)))
+#: A warning sentence goes on in the next one when that one opens with who or what it warned
+#: of ("请警惕诈骗电话。对方会说…", "Beware of a new scam. The callers say…") or with the real
+#: thing set against the fake ("A real summons is served by the court").
+_GOES_ON = re.compile(
+    r"\s*(?:对方|此类|该类|这类|这些(?:人|短信|电话|信息)|骗子|不法分子|诈骗分子|真正的|正规的"
+    r"|the (?:callers?|messages?|texts?|letters?|emails?|scammers?|fraudsters?|impost[eo]rs?|notices?)\b"
+    r"|(?:these|those|such) (?:callers?|messages?|texts?|letters?|emails?|people|calls)\b"
+    r"|(?:a |the )?(?:real|genuine|legitimate|actual) )",
+    re.I,
+)
+#: "They" / 他们 go on only after a sentence that names a scam, a fake or an impostor.
+_THEY = re.compile(r"\s*(?:他们|她们|they\b)", re.I)
+_SCAM_NAMED = re.compile(
+    r"诈骗|骗|冒充|假冒|伪造|仿冒|冒名|自称|不法|scam|fraud|fake|counterfeit|forged|impost|pretend|posing",
+    re.I,
+)
+_TURN = re.compile(
+    r"\b(?:but|however|yet|still|though)\b[^.]{0,16}?\b(?:we|i|us|our)\b|\b(?:it|this|that) (?:came|comes|is) from us\b"
+    r"|(?:但是|但|可是|然而|不过)[^，。！？,!?]{0,8}?(?:我们|我)|(?:我们|我)[^，。！？,!?]{0,6}?(?:还是|照样|仍然|仍|依然)"
+)
+#: A warning word that opens the sender's own threat is no warning: "Be careful, we know where
+#: your kids go to school", "Warning: pay today or we'll post your debt". After the cue, the
+#: sender speaks without a negation, or an ultimatum follows.
+_SELF_THREAT = re.compile(
+    r"[\s,:;!—-]*(?:(?:we|i)\b(?!['’ ]?(?:ll|d)? (?:will never|never|will not|won['’ ]?t|don['’ ]?t|do not|are not|"
+    r"re not|cannot|can['’ ]?t|only|would never|will only|do no|did not|didn['’ ]?t)\b)"
+    r"|(?:pay|settle|call us|respond|answer|reply)\b[^.]{0,40}?\b(?:or|otherwise)\s+(?:else|we|i)\b)",
+    re.I,
+)
 _ANAPHOR = re.compile(r"\s*(?:那|这|此|以上|上述|that|this|it|these|those|such)", re.I)
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
 
@@ -172,7 +113,7 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     # Every Chinese cue holds a Han character and every English one a Latin letter, so a text
     # without the script cannot hold its cues: the English scan (a long alternation tried at
     # every position) is skipped on Chinese-only text and the Chinese one on English text.
-    if latin and not any(w in whole for w in WARN_EN_WORDS):
+    if latin and _WARN_EN_GATE.search(whole) is None:
         latin = False  # no English cue can match
     patterns = tuple(p for p, on in ((_WARN_ZH, han), (_WARN_EN, latin)) if on)
     if len(whole) == len(text) and not any(p.search(whole) for p in patterns):
@@ -184,14 +125,36 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
     if not bounds or bounds[-1] < len(text):
         bounds.append(len(text))
     before = 0  # where the sentence before this one starts
+    warned_last = False
     for end in bounds:
         piece = text[start:end].replace("’", "'").lower()
+        if warned_last and (
+            _GOES_ON.match(piece)
+            or (_THEY.match(piece) and _SCAM_NAMED.search(text, before, start))
+        ):
+            out.append((start, end))
+            before, start = start, end
+            continue
+        warned_last = False
         for pattern in patterns:
-            m = pattern.search(piece)
-            if m and not _NOT_WARN.search(piece[: m.start()]):
+            cue = next(
+                (
+                    m
+                    for m in pattern.finditer(piece)
+                    if not _NOT_WARN.search(piece[: m.start()])
+                    and not (pattern is _WARN_EN and _SELF_THREAT.match(piece, m.end()))
+                ),
+                None,
+            )
+            if cue is not None:
+                # A turn to the sender's own act ends the warning: "Threats are illegal, but we
+                # will come to your house", "这种做法我们不认可，但我们会去你家".
+                turn = _TURN.search(piece, cue.end())
                 # "有人让您交“修复费”？那是骗局": a warning that opens by pointing back ("that
                 # is a scam") warns against the sentence before it too.
-                out.append((before if _ANAPHOR.match(piece) else start, end))
+                lo = before if _ANAPHOR.match(piece) else start
+                out.append((lo, start + turn.start() if turn else end))
+                warned_last = turn is None
                 break
         before, start = start, end
     return out
@@ -200,128 +163,6 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
 def inside(span: Located, regions: list[tuple[int, int]]) -> bool:
     """True when ``span`` lies wholly inside one of ``regions``."""
     return any(s <= span.start and span.end <= e for s, e in regions)
-
-
-# ------------------------------------------------------------------ reported speech
-
-#: The reader's own report, complaint or question, or a "so-called" claim: what follows is what
-#: someone else said, reported back (您反映的“催收员称要联系您单位”一事, "your complaint that the
-#: caller threatened to visit"), not what this message says.
-_REPORT_ZH = re.compile(
-    r"(?:你|你们)(?:所)?(?:反映|投诉|举报|提到|提及|咨询|询问|问到|说)(?:的|过的|了)?|所谓(?:的)?|"
-    r"(?:投诉|举报|反映|来信|留言)(?:中|里)(?:提到|提及|称|说|反映)?|"
-    r"(?:来电|对方|催收员|催收人员|工作人员|外包|第三方|客户|用户|借款人|有人|该员工)(?:曾经?)?"
-    r"(?:声称|称|说过|说|表示|扬言|反映|投诉)"
-)
-#: The reader's complaint named by its matter ("您关于被要求转账到个人账户的投诉"): the matter is
-#: what the reader reported, quoted back up to the noun that closes it.
-_ABOUT_ZH = re.compile(
-    r"(?:你|你们)?(?:关于|针对|对于)[^。！？!?；;]{1,40}?的(?:投诉|举报|反映|反馈|意见|申诉|诉求|咨询|问题)"
-)
-_REPORT_EN = re.compile(
-    r"\b(?:your (?:complaint|report|concern|message|question|email|letter)s?"
-    r"(?: (?:that|about|regarding|saying))?|you (?:told us|reported|mentioned|said|wrote|complained|asked"
-    r"|let us know)(?: that| about| whether| if)?|so called|the caller (?:said|claimed|told you)"
-    # Someone else's report or an agent's words reported back ("a borrower reported an agent
-    # saying …"): the rest of the sentence is what they said.
-    r"|(?:customers?|borrowers?|consumers?|clients?|users?) (?:have )?(?:reported|told us|said|complained"
-    r"|mentioned|claimed)(?: that)?|an? (?:agent|collector|caller|representative) (?:saying|said|told you"
-    r"|threatened))\b",
-    re.IGNORECASE,
-)
-_OPEN_QUOTE = re.compile(r"[“「『\"]")
-_QUOTE = re.compile(r"“[^”]{1,80}”|「[^」]{1,80}」|『[^』]{1,80}』|\"[^\"]{1,80}\"")
-#: How a Chinese report closes: the matter it names (一事, 的问题, 的情况).
-_REPORT_END_ZH = re.compile(r"一事|(?:的)?(?:事情|问题|情况|行为|说法|来电|短信|电话)")
-
-
-#: A message the reader received, asked about or supposed ("接到说您要被逮捕的电话？", "Got a text
-#: saying a warrant is out for you?", "if you get a call claiming …"): what it says is reported.
-_RECEIVED = re.compile(
-    r"(?:接到|收到)(?:过)?[^。！？，,]{0,8}?(?:说|称|声称|要求)|"
-    r"有人(?:打电话|发短信)?(?:告诉你|跟你说|对你说|和你说|说|称|声称|让你|要求你)|"
-    r"\b(?:someone|somebody|anyone|a caller) (?:told|tells|telling|says|said|claims|claimed|asks|asked)"
-    r" (?:you|that)\b|"
-    r"\b(?:got|get|getting|received|receive) (?:a|an|any) (?:\w+ ){0,2}"
-    r"(?:texts?|calls?|emails?|letters?|messages?|voicemails?|notices?) "
-    r"(?:saying|claiming|that says|that claims|telling you|threatening)\b",
-    re.IGNORECASE,
-)
-_SUPPOSE = re.compile(
-    r"(?:如果|若|如|假如|要是|万一|\bif|\bwhen|\bwhenever)\W{0,2}\w{0,6}\W{0,2}\Z", re.I
-)
-
-
-_RECEIVED_WORDS = (
-    "接到", "收到", "有人", "got ", "get ", "getting ", "receiv", "someone", "somebody", "anyone",
-    "a caller",
-)  # fmt: skip
-
-
-def _received(lowered: str) -> list[tuple[int, int]]:
-    """The sentence around a received message's claim, when it is asked about or supposed (a
-    question, or after 如果 / if), never "你会收到…" (a promise of what will come)."""
-    out: list[tuple[int, int]] = []
-    if not any(w in lowered for w in _RECEIVED_WORDS):
-        return out  # every receipt frame holds one of these words
-    for m in _RECEIVED.finditer(lowered):
-        stop = _SENTENCE.search(lowered, m.end())
-        end = stop.end() if stop else len(lowered)
-        lo = 0
-        for b in _SENTENCE.finditer(lowered, 0, m.start()):
-            lo = b.end()
-        asked = "?" in lowered[m.end() : end] or "？" in lowered[m.end() : end]
-        if asked or _SUPPOSE.search(lowered, max(lo, m.start() - 12), m.start()):
-            out.append((lo, end))
-    return out
-
-
-def reported_regions(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
-    """[start, end) of stretches that report what someone else said or did: a quotation that
-    follows a report frame (the reader's complaint, a caller's claim, 所谓), a Chinese report
-    up to the matter it names (…一事), or an English sentence after "your complaint that" /
-    "you told us that". Their terms are reported, not asserted (as in a warning). ``han`` and
-    ``latin`` say which scripts the text holds (a frame of a script it lacks is not looked for)."""
-    out: list[tuple[int, int]] = []
-    lowered = text.replace("’", "'").lower()
-    out.extend(_received(lowered))
-    frames = [
-        *(_REPORT_ZH.finditer(lowered) if han else ()),
-        *(_REPORT_EN.finditer(lowered) if latin else ()),
-    ]
-    if han:
-        out.extend((m.start(), m.end()) for m in _ABOUT_ZH.finditer(lowered))
-    if not frames:
-        return out
-    for m in frames:
-        start = m.end()
-        # The quotation opens at the frame or within a few characters of it ("说要“…”").
-        opening = _OPEN_QUOTE.search(lowered, start, start + 4)
-        quote = _QUOTE.match(lowered, opening.start()) if opening else None
-        if quote is not None:
-            out.append((m.start(), quote.end()))
-            continue
-        stop = _SENTENCE.search(lowered, start)
-        limit = stop.start() if stop else len(lowered)
-        if m.re is _REPORT_ZH:
-            close = _REPORT_END_ZH.search(lowered, start, limit)
-            if close is not None:
-                out.append((m.start(), close.end()))
-        elif m.re is _REPORT_EN:
-            out.append((m.start(), limit))
-    return out
-
-
-#: A bare 不 or 没 before a term, opening a clause or a list item (after 、，：; or 也, 就, 并,
-#: 绝): "我们承诺：不上门、不公开" promises. Inside a clause it is often the debtor's condition
-#: ("你不还钱…"), so only these openings count.
-_BARE_NOT = re.compile(r"(?:^|[、，,：:；;。！!（(]|也|并|绝|就|都|且|和|或)[不没](?:有)?\Z")
-
-
-def _bare_not(text: str, start: int) -> bool:
-    if start < 1 or text[start - 1] not in "不没有":
-        return False
-    return _BARE_NOT.search(text, max(0, start - 4), start) is not None
 
 
 # ------------------------------------------------------------------ the company's own rules
@@ -357,17 +198,18 @@ def contact_rule_sentences(text: str) -> list[tuple[int, int]]:
 #: "we no longer call", "our policy forbids …"): what follows is a promise of restraint.
 _COMMIT = re.compile(
     r"(?:我们|我司|本公司|本平台|公司|我方|催收人员|催收员|工作人员|员工)[^。！？，,]{0,6}?"
-    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺)"
+    r"(?:不会|绝不|决不|从不|从未|不得|严禁|禁止|不再|并未|没|承诺|停止|暂停|终止|取消)"
     r"|\b(?:we|our (?:\w+ ){0,3}(?:staff|agents?|collectors?|team|polic(?:y|ies)|rules?|code of conduct"
     r"|guidelines?|company|representatives?|employees?)"
     r"|(?:nobody|no one) from (?:us|our \w+))\b[^.,;]{0,30}?\b(?:never|not|no longer|won t|don t|didn t"
-    r"|haven t|aren t|forbids?|prohibit\w*|may not)\b",
+    r"|haven t|aren t|forbids?|prohibit\w*|may not|stopped|ceased|ended|suspended|discontinued|halted"
+    r"|cancell?ed|waived|removed)\b",
     re.I,
 )
 #: Restraint denied is a threat: 不会放过你, "we will not stop", "won't hesitate".
 _NO_RESTRAINT = re.compile(
-    r"放过|罢休|手软|客气|饶|停|算了|stop|hesitate|give up|let (?:this|it|you)|go away|back down"
-    r"|rest\b|quit|forget",
+    r"放过|罢休|手软|客气|饶|(?<!已)(?<!暂)(?<!经)停|算了|stop(?!ped)|hesitate|give up|let (?:this|it|you)|go away|back down"
+    r"|rest\b|quit|forget|patien|waiting|being nice|asking nicely|耐心|客气",
     re.I,
 )
 
@@ -376,11 +218,21 @@ _NO_RESTRAINT = re.compile(
 _PRO_VERB = re.compile(r"(?<=[，,的事])|\b(?=is|are)", re.I)
 
 
+#: A charge or an act withdrawn, in the passive or with the subject left out ("has been credited
+#: back", "已原路退回", "已叫停"): restraint in effect.
+_WITHDRAWN = re.compile(
+    r"(?:(?:has|have) been|was|were) (?:\w+ly )?(?:waived|refunded|credited|reversed|removed|dropped"
+    r"|cancell?ed|withdrawn|discontinued|suspended)\b"
+    r"|(?:已|已经|现已|均已)(?:全部|全额|原路|一并)?(?:免除|豁免|退还|退回|取消|撤销|撤回|叫停|下线|关闭|停止|终止|暂停)"
+)
+
+
 def commits(text: str) -> bool:
     """True when the text states the company's own restraint (a negated or forbidden act with
-    the company or its staff as subject) and denies no restraint ("我们不会放过你")."""
+    the company or its staff as subject, or an act or charge withdrawn) and denies no restraint
+    ("我们不会放过你")."""
     lowered = text.replace("’", " ").replace("'", " ").lower()
-    m = _COMMIT.search(lowered)
+    m = _COMMIT.search(lowered) or _WITHDRAWN.search(lowered)
     if m is None:
         m = next(
             (p for p in _PRO_VERB.finditer(lowered) if _post_negated(lowered, p.start())), None
@@ -388,3 +240,27 @@ def commits(text: str) -> bool:
     if m is None:
         return False
     return _NO_RESTRAINT.search(lowered, m.start()) is None
+
+
+#: The company's own official channel named as a way to pay or reach it ("通过官方公众号还款",
+#: "我司公众号"): a channel, not a place to publish the debtor.
+#: Only as the official one or as the means ("通过我司公众号"), never as a place to post: "发到我们
+#:的公众号上", "on our Facebook page" still shame.
+_OWN_CHANNEL = re.compile(r"(?:官方|官微|通过(?:我司|本公司|本平台|官方)?)(?:微信)?\Z")
+
+
+def own_channel(text: str, start: int) -> bool:
+    """True when the channel named at ``start`` is the company's own official one, as a means."""
+    return _OWN_CHANNEL.search(text, max(0, start - 8), start) is not None
+
+
+#: 到 as the result of another verb (考虑到, 收到, 注意到): "考虑到您家中变故" goes nowhere.
+_RESULT_TO = re.compile(r"(?:考虑|意识|注意|感|想|收|接|遇|提|做|达|得|看|听|受|涉及|联想)\Z")
+
+
+def result_to(text: str, start: int) -> bool:
+    """True when the 到 at ``start`` completes the verb before it rather than going somewhere."""
+    return (
+        text.startswith("到", start)
+        and _RESULT_TO.search(text, max(0, start - 2), start) is not None
+    )

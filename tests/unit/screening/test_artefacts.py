@@ -206,6 +206,31 @@ def test_frozen_v3_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
     assert not seen & set(texts)
 
 
+FROZEN_V4 = ROOT / "data" / "screening" / "test_frozen_v4.jsonl"
+FROZEN_V4_SHA256 = "15683395ad243a65a124d987c4e8dfa3b7661a5a3938eebfda09ed13f9e51345"
+
+
+def test_frozen_v4_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
+    """The fourth frozen split (written before issue #15's fifth round of changes) is byte for
+    byte as frozen, recorded in the docs, mostly compliant, and shares no text with any other
+    labelled file."""
+    import hashlib
+
+    assert hashlib.sha256(FROZEN_V4.read_bytes()).hexdigest() == FROZEN_V4_SHA256
+    assert FROZEN_V4_SHA256 in (ROOT / "docs" / "screening.md").read_text(encoding="utf-8")
+    frozen = read_corpus(FROZEN_V4)
+    assert len(frozen) >= 160
+    assert {r.split for r in frozen} == {"test"}
+    assert {r.lang for r in frozen} == {"zh", "en"}
+    assert 0.35 <= sum(r.must_block for r in frozen) / len(frozen) <= 0.45
+    others = sorted(p for p in (ROOT / "data" / "screening").glob("*.jsonl") if p != FROZEN_V4)
+    assert len(others) >= 6
+    seen = {r.text for r in rows} | {r.text for p in others for r in read_corpus(p)}
+    texts = [r.text for r in frozen]
+    assert len(set(texts)) == len(texts)
+    assert not seen & set(texts)
+
+
 DEV_ROUND6 = ROOT / "data" / "screening" / "dev_round6.jsonl"
 
 
@@ -227,6 +252,21 @@ def test_round_seven_dev_messages_meet_the_targets() -> None:
     """The hand-written dev batch of the fourth round (tuned on), so a later change that breaks
     its negations, reports and contact-rule statements shows here."""
     rows = read_corpus(DEV_ROUND7)
+    assert {r.split for r in rows} == {"dev"}
+    result = evaluate(rows, "dev", with_evasion=False)
+    assert result["caught_recall"] >= 0.97
+    assert result["block_recall"] >= 0.95
+    assert result["compliant_blocked_rate"] <= 0.02
+
+
+DEV_ROUND8 = ROOT / "data" / "screening" / "dev_round8.jsonl"
+
+
+def test_round_eight_dev_messages_meet_the_targets() -> None:
+    """The hand-written dev batch of the fifth round (tuned on): stopped acts, waived fees,
+    promise lists, reported and refuted claims, warnings over two sentences, and their
+    must-block look-alikes."""
+    rows = read_corpus(DEV_ROUND8)
     assert {r.split for r in rows} == {"dev"}
     result = evaluate(rows, "dev", with_evasion=False)
     assert result["caught_recall"] >= 0.97
