@@ -273,6 +273,11 @@ class ChunkContactStore(SqlContactStore):
             self._facts.update(facts_of(connection, part))
             self._first.update(first_communications(connection, part))
 
+    @property
+    def deferred(self) -> DeferredRows | None:
+        """The chunk's kept rows (PostgreSQL), for the chunk's other stores to add theirs."""
+        return self._deferred
+
     def lock_debtor(self, borrower_id: str) -> str | None:
         found = self._timezones.get(borrower_id)
         return found if found is not None else super().lock_debtor(borrower_id)

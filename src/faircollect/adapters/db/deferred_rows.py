@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, insert, text
+from sqlalchemy import Connection, Executable, Table, event, insert, text
 
 from faircollect.adapters.db.tables import contact_attempts, contact_decisions
 
@@ -44,6 +44,9 @@ class DeferredRows:
         self._block = max(1, block)
         self._free: dict[str, list[int]] = {t.name: [] for t in _ORDER}
         self._rows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in _ORDER}
+        # Other rows of the chunk, after those (a queued message names its attempt): per
+        # statement and set of values, in the order first kept.
+        self._others: dict[tuple[int, frozenset[str]], tuple[Executable, list[dict[str, Any]]]] = {}
         self._writing = False
         # Every statement reaches a cursor, also those run as driver SQL (the audit append).
         event.listen(connection, "before_cursor_execute", self._before_statement)
@@ -57,6 +60,12 @@ class DeferredRows:
         self._rows[table.name].append({**row, "id": row_id})
         return row_id
 
+    def keep(self, statement: Executable, row: dict[str, Any]) -> None:
+        """Keep `row` for `statement` (an INSERT of a row nothing in the chunk reads back by id,
+        or an UPDATE of a row by its key that the chunk updates once), written with the rest."""
+        key = (id(statement), frozenset(row))
+        self._others.setdefault(key, (statement, []))[1].append(row)
+
     def _take(self) -> None:
         self._writing = True  # the id query is not "another statement": nothing to write first
         try:
@@ -69,7 +78,7 @@ class DeferredRows:
 
     def write(self) -> None:
         """Write what is kept (one executemany per table), now."""
-        if self._writing or not any(self._rows.values()):
+        if self._writing or not (self._others or any(self._rows.values())):
             return
         self._writing = True
         try:
@@ -77,6 +86,9 @@ class DeferredRows:
                 rows, self._rows[table.name] = self._rows[table.name], []
                 if rows:
                     self._conn.execute(_INSERTS[table.name], rows)
+            others, self._others = self._others, {}
+            for statement, kept in others.values():
+                self._conn.execute(statement, kept)
         finally:
             self._writing = False
 

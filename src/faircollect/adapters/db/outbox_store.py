@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.cycle_store import as_date, in_range
+from faircollect.adapters.db.deferred_rows import DeferredRows
 from faircollect.adapters.db.tables import (
     aware,
     borrowers,
@@ -110,6 +111,7 @@ class SqlCycleOutbox:
         self.conn = connection
         self.pii = pii  # recorded borrower facts hold encrypted contact points
         self.debtors = debtors
+        self._deferred: DeferredRows | None = None  # the open chunk's rows, on PostgreSQL
 
     # --- deciding --------------------------------------------------------------------------
 
@@ -135,13 +137,23 @@ class SqlCycleOutbox:
         # The chunk's debtors locked and their facts read up front (see `ChunkContactStore`).
         if not cases:
             return SqlContactStore(self.conn, pii=self.pii)
-        return ChunkContactStore(self.conn, cases=list(cases), since=since, pii=self.pii)
+        chunk = ChunkContactStore(self.conn, cases=list(cases), since=since, pii=self.pii)
+        # The chunk's tasks and queued messages are written with its decisions (deferred_rows).
+        self._deferred = chunk.deferred
+        return chunk
 
     def set_task(self, task_id: int, values: Mapping[str, Any]) -> None:
-        self.conn.execute(_SET_TASK, {"w_id": task_id, **values})
+        row = {"w_id": task_id, **values}
+        if self._deferred is None:
+            self.conn.execute(_SET_TASK, row)
+        else:
+            self._deferred.keep(_SET_TASK, row)  # a task is settled once in a chunk
 
     def queue_message(self, values: Mapping[str, Any]) -> None:
-        self.conn.execute(_NEW_OUTBOX, dict(values))
+        if self._deferred is None:
+            self.conn.execute(_NEW_OUTBOX, dict(values))
+        else:
+            self._deferred.keep(_NEW_OUTBOX, dict(values))
 
     # --- dispatching -----------------------------------------------------------------------
 
