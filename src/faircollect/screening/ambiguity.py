@@ -80,7 +80,7 @@ _CONDITIONAL_ZH = re.compile(
     r"要不然|再不(?:还|处理|接|回|联系|理|付|交)|(?:要是|如果|若|假如)[^，。！？；]{0,12}?(?:还不上|不还|没还|不处理|不接)"
 )
 _CONDITIONAL_EN = re.compile(
-    r"\b(?:if|unless)\b[^.;]{0,40}?\b(?:n't|not|fail\w*|refuse\w*|never)\b[^.;]{0,20}?"
+    r"\b(?:if|unless)\b[^.;]{0,40}?(?:n't|\bnot|\bfail\w*|\brefuse\w*|\bnever)\b[^.;]{0,20}?"
     r"\b(?:pa(?:y|id)|settle\w*|respond\w*|answer\w*|call\w* (?:us )?back|pick up)\b[^.;]{0,60}?"
     r"\b(?:we|i|you|they|someone)(?:'ll| will| are going to|'re going to| shall)\b"
     r"|\bif (?:this|it|the (?:balance|debt|account))\b[^.;]{0,30}?(?:n't| not) (?:paid|settled)\b"
@@ -164,13 +164,10 @@ def cue_near(
     Chinese (a span in Latin letters there is pinyin, a disguise)."""
     sentences = _sentences(text)
     lo, hi, own_lo, own_hi = _reach(sentences, span)
-    own = _unquoted(text[own_lo:own_hi])
+    own = _unquoted(text[own_lo:own_hi]).replace("’", "'")
     if _CONDITIONAL_ZH.search(own) or _CONDITIONAL_EN.search(own):
         return None
-    if personal_account and _ACCOUNT_ID.search(own):
-        return None
-    word = text[span.start : span.end]
-    if disguised(word) or (han_text and not _HAN.search(word) and _LATIN.search(word)):
+    if hard_evidence(text, span, personal_account=personal_account, han_text=han_text):
         return None
     clause_lo, clause_hi = own_lo, own_hi
     for m in _CLAUSE.finditer(text, own_lo, own_hi):
@@ -213,10 +210,34 @@ def cue_near(
     return best
 
 
+def hard_evidence(
+    text: str, span: Located, *, personal_account: bool = False, han_text: bool = False
+) -> bool:
+    """True when the span is evidence no warning frame can quote: a disguised word, a personal
+    account given with its number, or a conditional threat with the sender as the one who acts
+    ("if you don't pay … we will", "不还钱我们就…"); a warning may well say "如有人说不还钱就上门"."""
+    word = text[span.start : span.end]
+    if disguised(word) or (han_text and not _HAN.search(word) and _LATIN.search(word)):
+        return True
+    sentences = _sentences(text)
+    _lo, _hi, own_lo, own_hi = _reach(sentences, span)
+    own = _unquoted(text[own_lo:own_hi]).replace("’", "'")
+    if personal_account and _ACCOUNT_ID.search(own):
+        return True
+    for pattern in (_CONDITIONAL_ZH, _CONDITIONAL_EN):
+        m = pattern.search(own)
+        if m is not None and _FIRST.search(own, m.start()):
+            return True
+    return False
+
+
+_FIRST = re.compile(r"我们|我方|咱们|我(?!司)|\b(?:we|i)\b", re.I)
+
+
 def any_cue(text: str) -> Cue | None:
     """A cue anywhere in ``text`` when nothing in it is hard evidence (for the classifier alone,
     which has no span); None otherwise."""
-    plain = _unquoted(text)
+    plain = _unquoted(text).replace("’", "'")
     if _CONDITIONAL_ZH.search(plain) or _CONDITIONAL_EN.search(plain) or _ACCOUNT_ID.search(plain):
         return None
     region = text.replace("’", "'")
