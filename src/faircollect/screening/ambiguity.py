@@ -36,14 +36,14 @@ _CUES_ZH: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:收到|接到)[^，。！？,]{0,8}(?:短信|电话|来电|信息|消息)"
     )),
     ("negation", re.compile(
-        r"(?<!谁)不会(?!放过|手软|罢休|客气|饶|停|算了)|绝不|决不|从不|从未|不再|不得(?!不)|严禁|禁止|请勿|切勿|勿|无需|无须|"
+        r"(?<!谁)(?<!会)不会(?!放过|手软|罢休|客气|饶|停|算了)|绝不|决不|从不|从未|不再|不得(?!不)|严禁|禁止|请勿|切勿|勿|无需|无须|"
         r"不必|不用|不收|免收|免除|免去|豁免|减免|(?<!不会)(?<!不)(?<!没有)(?:停止|暂停|取消|撤销|撤回)|退还|退回|不予|没有(?=任何|此|该|这)|并未"
     )),
     ("protective", re.compile(r"放心|致歉|歉意|抱歉|对不起|保护|权益|合规|困难|帮扶")),
 )  # fmt: skip
 _CUES_EN: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("warning", re.compile(
-        r"(?<!not a )(?<!isn't a )(?<!no more )(?<!final )(?<!last )\b(?:scam\w*|(?<!for )(?<!loan )(?<!debt )fraud\w*(?! (?:division|department|unit|squad|investigat\w*))|"
+        r"(?<!not a )(?<!isn't a )(?<!no more )(?<!final )(?<!last )\b(?:scam\w*|(?<!for )(?<!loan )(?<!debt )fraud\w*(?! (?:division|department|unit|squad|investigat\w*|complaint|charges?|case))|"
         r"fake\w*|impost[eo]rs?|pretend\w*|posing|claim\w*|beware|wary|warn\w*|alert|phishing|counterfeit|bogus|"
         r"suspicious|criminals|report (?:it|this|them|the number))\b",
         re.I,
@@ -103,7 +103,7 @@ _CONTRAST = re.compile(
 )
 #: The reader's own act named as the crime: what a false legal claim says, not a warning.
 _ACCUSED = re.compile(
-    r"(?:你|您|逾期|欠款|不还|赖账)[^，。！？]{0,10}(?:是|构成|属于|涉嫌|就是)\s*\Z"
+    r"(?:你|您|逾期|欠款|不还|赖账|拖欠)[^，。！？]{0,10}(?:是|构成|属于|涉嫌|就是|算|算是)\s*(?:恶意|严重|典型的?)?\Z"
     r"|\b(?:you|your|nonpayment|non-payment|skipping|not paying|default\w*)\b[^.,;]{0,40}?"
     r"\b(?:is|are|was|be|commit\w*|constitut\w*|for)\s+(?:\w+\s+){0,2}\Z",
     re.I,
@@ -111,6 +111,7 @@ _ACCUSED = re.compile(
 _BELIEF = re.compile(
     r"(?:以为|认为|觉得|\b(?:think|assume|believe|suppose|imagine)\b)[^,.，。]{0,10}\Z", re.I
 )
+_SELF_REPORT = re.compile(r"我们|我方|我(?!司)|已经|已")
 _CLAUSE = re.compile(r"[，,;；：:。！？!?]")
 _RESTRAINT = re.compile(
     r"放过|罢休|手软|饶|算了|\b(?:hesitate|stop|give up|back down|let (?:this|it|you) go)\b", re.I
@@ -177,7 +178,8 @@ def cue_near(
             clause_hi = m.start()
             break
     asserted = _ASSERTED.search(_unquoted(text[clause_lo:clause_hi])) is not None
-    region = text[lo:hi].replace("’", "'")
+    norm = text.replace("’", "'")
+    region = norm[lo:hi]
     best: Cue | None = None
     for kind, pattern in (*_CUES_ZH, *_CUES_EN):
         for m in pattern.finditer(region):
@@ -192,15 +194,8 @@ def cue_near(
                 # after the span it is a purpose or a price ("pay the fee to get the calls
                 # stopped"; a postposed withdrawal is the scope reader's to read).
                 continue
-            if kind == "negation" and _BELIEF.search(text, max(0, start - 16), start):
-                continue  # a denied belief in a denial affirms: "don't think we won't", 别以为
-            cue_clause = _CLAUSE.search(text, end, hi)
-            if kind == "negation" and _RESTRAINT.search(
-                text, end, cue_clause.start() if cue_clause else hi
-            ):
-                continue  # restraint denied ("不会因为你哭穷就放过你") is the threat itself
-            if kind == "warning" and _ACCUSED.search(text, max(0, start - 30), start):
-                continue  # "nonpayment is fraud", "你这是诈骗": the reader accused, nothing warned of
+            if _no_cue(kind, norm, start, end):
+                continue
             between = text[end : span.start] if end <= span.start else text[span.end : start]
             if _CONTRAST.search(between):
                 continue
@@ -240,12 +235,34 @@ def any_cue(text: str) -> Cue | None:
     plain = _unquoted(text).replace("’", "'")
     if _CONDITIONAL_ZH.search(plain) or _CONDITIONAL_EN.search(plain) or _ACCOUNT_ID.search(plain):
         return None
-    region = text.replace("’", "'")
+    norm = text.replace("’", "'")
     for kind, pattern in (*_CUES_ZH, *_CUES_EN):
-        m = pattern.search(region)
-        if m is not None:
-            return Cue(kind, m.start(), m.end(), text[m.start() : m.end()])
+        for m in pattern.finditer(norm):
+            if not _no_cue(kind, norm, m.start(), m.end()):
+                return Cue(kind, m.start(), m.end(), text[m.start() : m.end()])
     return None
+
+
+def _no_cue(kind: str, text: str, start: int, end: int) -> bool:
+    """True when the cue word at [start, end) is, by what surrounds it, part of the threat: a
+    denied belief in a denial ("don't think we won't", 别以为我们不会), restraint denied
+    (不会因为你哭穷就放过你), the reader accused ("nonpayment is fraud", 你这是诈骗), or the sender's
+    own report to the police (我们已经报警了)."""
+    if kind == "negation":
+        if _BELIEF.search(text, max(0, start - 16), start):
+            return True
+        cue_clause = _CLAUSE.search(text, end)
+        return (
+            _RESTRAINT.search(text, end, cue_clause.start() if cue_clause else len(text))
+            is not None
+        )
+    if kind == "warning":
+        if _ACCUSED.search(text, max(0, start - 50), start):
+            return True
+        if text[start:end] in ("报警", "报案", "举报"):
+            clause = max((m.end() for m in _CLAUSE.finditer(text, 0, start)), default=0)
+            return _SELF_REPORT.search(text, clause, start) is not None
+    return False
 
 
 _HAN = re.compile(r"[\u3400-\u9fff]")

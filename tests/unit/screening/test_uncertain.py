@@ -72,6 +72,11 @@ def test_a_rule_beside_an_unattached_cue_goes_to_review(text: str, kind: str) ->
         "Don't think we won't call your boss about this debt.",
         # The reader's act named as the crime: no warning.
         "Skipping payments is fraud and you will be prosecuted.",
+        "拖欠半年就算恶意诈骗，警察会上门抓你。",
+        # The sender's own report to the police, and an A-not-A question, are no cues.
+        "你这就是诈骗，我们已经向派出所报案了。",
+        "我可不敢保证我手下的人会不会去你家。",
+        "我们不会因为你说没钱就放过你，今晚就去你家。",
         # A disguised word is intent: no warning needs one.
         "很抱歉，我们没有耐心了，去你公*司找你领*导。",
     ],
