@@ -7,6 +7,7 @@ import unicodedata
 from functools import lru_cache
 
 from faircollect.kit.limits import SCREEN_CACHE_ENTRIES
+from faircollect.screening.ambiguity import Cue, any_cue, cue_near
 from faircollect.screening.classifier import Classifier, default_classifier
 from faircollect.screening.context_rules import contact_role, over_demand, us_disclosures
 from faircollect.screening.lexicon import Lexicon, default_lexicon
@@ -18,6 +19,7 @@ from faircollect.screening.model import (
     Screening,
     ScreeningContext,
     ScreeningError,
+    Span,
     Verdict,
     worst,
 )
@@ -166,6 +168,7 @@ def _screen(
         if extra is not None:
             findings.append(extra)
     findings.extend(us_disclosures(ctx, hits, text, scope))
+    findings = _uncertain(findings, scope, han)
     verdict = Verdict.PASS
     for f in findings:
         verdict = worst(verdict, f.verdict)
@@ -196,12 +199,49 @@ def _screen(
                 # court's summons in a filed suit) is no false claim: the classifier alone only
                 # asks a person to look.
                 ml = Verdict.REVIEW
+            cue = any_cue(scope) if ml is Verdict.BLOCK else None
+            if cue is not None:
+                ml = Verdict.REVIEW  # the classifier reads no scope: a cue anywhere makes it unsure
+                findings.append(_why(cue, scope))
             findings.append(Finding(f"SCR-ML-{label.upper()}", Category(label), ml, (), score))
             verdict = worst(verdict, ml)
     categories = tuple(dict.fromkeys(f.category for f in findings))
     return Screening(
         verdict, tuple(findings), used_lang, lex.version, clf.version, score, categories
     )
+
+
+def _uncertain(findings: list[Finding], text: str, han: bool) -> list[Finding]:
+    """Send an uncertain block to review: when every blocking text rule rests only on spans whose
+    sentence (or a neighbour) holds a cue the scope reader did not attach, and none of them is
+    hard evidence (ambiguity.py), those findings become review and one more finding says why."""
+    blocking = [f for f in findings if f.verdict is Verdict.BLOCK]
+    if not blocking:
+        return findings
+    cues: list[Cue] = []
+    for f in blocking:
+        if f.category not in _QUOTABLE or not f.spans:
+            return findings  # a context rule (the recipient, the amount) is no reading of words
+        account = f.category is Category.PERSONAL_ACCOUNT
+        for s in f.spans:
+            cue = cue_near(text, s, personal_account=account, han_text=han)
+            if cue is None:
+                return findings  # one span read plainly is enough to block
+            cues.append(cue)
+    out = [
+        Finding(f.rule, f.category, Verdict.REVIEW, f.spans, f.score)
+        if f.verdict is Verdict.BLOCK
+        else f
+        for f in findings
+    ]
+    out.append(_why(min(cues, key=lambda c: c.start), text))
+    return out
+
+
+def _why(cue: Cue, text: str) -> Finding:
+    """The finding that says a block went to review, with the cue that made it uncertain."""
+    span = Span(cue.start, cue.end, text[cue.start : cue.end], f"SCR-UNCERTAIN-{cue.kind.upper()}")
+    return Finding(span.rule, Category.UNCERTAIN, Verdict.REVIEW, (span,))
 
 
 def _own_channels(findings: list[Finding], text: str) -> list[Finding]:

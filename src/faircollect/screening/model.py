@@ -43,6 +43,8 @@ class Category(StrEnum):
     US_DISCLOSURE = "us_collector_disclosure"
     US_OPT_OUT = "us_opt_out"
     US_TIME_BARRED = "us_time_barred_suit"
+    #: Not a violation: why a rule's block went to review (see ambiguity.py).
+    UNCERTAIN = "uncertain"
 
 
 #: Categories a text can show by itself; the rest depend on the context.
@@ -115,6 +117,11 @@ EXPLANATIONS: dict[Category, tuple[str, str]] = {
     Category.US_OPT_OUT: (
         "电子信息缺少退订方式（美国联邦债务催收规则第1006.6条）",
         "electronic message without an opt-out method (§1006.6(e))",
+    ),
+    Category.UNCERTAIN: (
+        "命中内容所在或相邻句中有警示、澄清、转述、否定或保护性表述，含义不确定，交由人工判断",
+        "the matched words share a sentence (or the next) with a warning, refutation, report,"
+        " negation or protective wording: the meaning is uncertain, so a person decides",
     ),
     Category.US_TIME_BARRED: (
         "对已过诉讼时效的债务威胁起诉（美国联邦债务催收规则第1006.26条）",

@@ -272,3 +272,28 @@ def test_round_eight_dev_messages_meet_the_targets() -> None:
     assert result["caught_recall"] >= 0.97
     assert result["block_recall"] >= 0.95
     assert result["compliant_blocked_rate"] <= 0.02
+
+
+FROZEN_V5 = ROOT / "data" / "screening" / "test_frozen_v5.jsonl"
+FROZEN_V5_SHA256 = "353a57b03493e235019daeefe1323e8592fd8a53c4c9947f1b66ad9f914ec01f"
+
+
+def test_frozen_v5_split_is_unchanged_and_kept_out_of_tuning(rows) -> None:
+    """The fifth frozen split (written before issue #15's sixth round of changes) is byte for
+    byte as frozen, recorded in the docs, mostly compliant, bilingual with Chinese the larger
+    part, and shares no text with any other labelled file."""
+    import hashlib
+
+    assert hashlib.sha256(FROZEN_V5.read_bytes()).hexdigest() == FROZEN_V5_SHA256
+    assert FROZEN_V5_SHA256 in (ROOT / "docs" / "screening.md").read_text(encoding="utf-8")
+    frozen = read_corpus(FROZEN_V5)
+    assert len(frozen) >= 120
+    assert {r.split for r in frozen} == {"test"}
+    assert 0.55 <= sum(r.lang == "zh" for r in frozen) / len(frozen) <= 0.65
+    assert 0.35 <= sum(r.must_block for r in frozen) / len(frozen) <= 0.45
+    others = sorted(p for p in (ROOT / "data" / "screening").glob("*.jsonl") if p != FROZEN_V5)
+    assert len(others) >= 7
+    seen = {r.text for r in rows} | {r.text for p in others for r in read_corpus(p)}
+    texts = [r.text for r in frozen]
+    assert len(set(texts)) == len(texts)
+    assert not seen & set(texts)
