@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from faircollect.screening.negation import SENTENCE, Located
+from faircollect.screening.scope import dismissed
 
 #: Cues by kind. Chinese negations are the ones that deny or promise (不会, 从未, 请勿…), not the
 #: non-payment a threat names as its condition (不还, 不接); that one is hard evidence below.
@@ -248,6 +249,8 @@ def _no_cue(kind: str, text: str, start: int, end: int) -> bool:
     denied belief in a denial ("don't think we won't", 别以为我们不会), restraint denied
     (不会因为你哭穷就放过你), the reader accused ("nonpayment is fraud", 你这是诈骗), or the sender's
     own report to the police (我们已经报警了)."""
+    if dismissed(text.lower(), start, end):
+        return True  # "forget the scam warnings": no warning to the reader
     if kind == "negation":
         if _BELIEF.search(text, max(0, start - 16), start):
             return True

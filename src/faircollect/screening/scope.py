@@ -100,6 +100,26 @@ _SELF_THREAT = re.compile(
 )
 _ANAPHOR = re.compile(r"\s*(?:那|这|此|以上|上述|that|this|it|these|those|such)", re.I)
 _NOT_WARN = re.compile(r"(?:不是|并非|not an?|isn t an?|isn't an?)\s*$", re.IGNORECASE)
+# A dismissal of the warnings themselves ("forget the scam warnings:", "别管什么防诈提醒") is no
+# warning to the reader: the cue counts for nothing when such a verb stands before it and a
+# notice noun after it ("don't ignore scam warnings", "别忘了防诈提醒" still warn).
+_DISMISS = re.compile(
+    r"(?:(?<!n't )(?<!not )(?<!never )(?<!n t )(?:forget|ignore|disregard|never mind)"
+    r"(?: about)?(?: all| any| the| those| these| your| their)*"
+    r"|(?:别管|不用管|甭管|别理会?|(?<![别不要])(?:无视|忘了|忘掉))(?:什么|那些|这些|所谓的?)?"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_NOTICE = re.compile(
+    r"(?:[ -]?[a-z]+){0,2}?[ -](?:warnings?|alerts?|notices?|reminders?|advice)\b"
+    r"|[^，。！？,.!?]{0,4}?(?:提醒|警告|提示|通知|宣传)"
+)
+
+
+def dismissed(text: str, start: int, end: int) -> bool:
+    """True when the warning cue at [start, end) of lower-cased `text` names the warnings only to
+    dismiss them ("forget the scam warnings", "别管什么防诈提醒")."""
+    return bool(_DISMISS.search(text, 0, start)) and bool(_NOTICE.match(text, end))
 
 
 def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> list[tuple[int, int]]:
@@ -142,6 +162,7 @@ def warning_sentences(text: str, *, han: bool = True, latin: bool = True) -> lis
                     m
                     for m in pattern.finditer(piece)
                     if not _NOT_WARN.search(piece[: m.start()])
+                    and not dismissed(piece, m.start(), m.end())
                     and not (pattern is _WARN_EN and _SELF_THREAT.match(piece, m.end()))
                 ),
                 None,
