@@ -1,6 +1,7 @@
-"""The gate's API route counts its token's use in the decision's own transaction, on SQLite and
-PostgreSQL: each request's use counted and audited exactly once, also when the request is
-refused (a malformed body, a wrong field, no scope) and when many arrive at once."""
+"""The gate's and the account views' API routes count their token's use in the use case's own
+transaction, on SQLite and PostgreSQL: each request's use counted and audited exactly once, also
+when the request is refused (a malformed body, a wrong field, an unknown loan, no scope) and when
+many arrive at once."""
 
 from __future__ import annotations
 
@@ -116,3 +117,19 @@ def test_concurrent_decisions_count_every_use_once(fast: App) -> None:
     counted, numbers = _uses(fast, token_id, owner)
     assert counted == 12
     assert sorted(numbers) == list(range(1, 13))  # each use numbered once
+
+
+def test_an_account_view_counts_its_token_in_its_own_commit(fast: App) -> None:
+    token_id, plain, owner = _token(fast, ["account.read"])
+    commits: list[str] = []
+    event.listen(fast.engine, "commit", lambda conn: commits.append("commit"))
+    with TestClient(create_app(fast, resolver=IdentityResolver(fast))) as client:
+        headers = {"Authorization": f"Bearer {plain}"}
+        assert client.get("/api/v1/accounts/L1", headers=headers).status_code == 200
+        assert commits == ["commit"]  # the read, its audit record and the token's use
+        for path in ("/api/v1/accounts/L1/schedule", "/api/v1/accounts/L1/payments",
+                     "/api/v1/accounts/NOPE"):  # fmt: skip
+            client.get(path, headers=headers)
+    assert _uses(fast, token_id, owner) == (4, [1, 2, 3, 4])
+    reads = [r for r in records(fast, "loan:L1") if r.kind is AuditKind.ACCOUNT_VIEWED]
+    assert len(reads) == 3  # each staff read audited, as before

@@ -39,6 +39,8 @@ from faircollect.services.authorization import (
     can,
     check_scope,
 )
+from faircollect.services.identity.ports import IdentityStore
+from faircollect.services.identity.tokens import TokenUse, count_token_uses
 from faircollect.services.ports import UnitOfWork
 
 # Where each cap comes from (docs/ledger.md; ../shared/REGULATION.md §1.10-1.11).
@@ -68,6 +70,9 @@ class AccountsUnitOfWork(UnitOfWork, Protocol):
 
     @property
     def accounts(self) -> AccountStore: ...
+
+    @property
+    def identity(self) -> IdentityStore: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,18 +199,23 @@ class AccountCall:
 
     actor: Actor
     loan_id: str
+    # The API token that named the actor, its use counted with the read (identity.tokens).
+    token_use: TokenUse | None = None
 
 
 # What `view_account` refuses a call with (nothing written, nothing read of the account).
 REFUSALS = (NotVisibleError, PermissionDeniedError)
 
 
-def view_account(uow: AccountsUnitOfWork, *, actor: Actor, loan_id: str) -> AccountView:
+def view_account(
+    uow: AccountsUnitOfWork, *, actor: Actor, loan_id: str, token_use: TokenUse | None = None
+) -> AccountView:
     """The account page of one loan, for staff in scope or for the loan's own borrower.
 
-    Staff see the borrower's name masked and their read is audited in the same commit.
+    Staff see the borrower's name masked and their read is audited in the same commit (with the
+    API token's use that asked, when given).
     """
-    answer = view_accounts(uow, [AccountCall(actor, loan_id)])[0]
+    answer = view_accounts(uow, [AccountCall(actor, loan_id, token_use)])[0]
     if isinstance(answer, Exception):
         raise answer
     return answer
@@ -250,6 +260,9 @@ def view_accounts(
             answers[k] = _view(uow, loan, details[loan.loan_id], own=own, today=today)
             if not own:
                 records.append(_read_record(uow, calls[k].actor, loan, "account"))
+        uses = [c.token_use for c in calls if c.token_use is not None]
+        if uses:  # each request's token, refused ones' too, counted with the reads
+            records[:0] = count_token_uses(uow.identity, uses, at=uow.clock.now())
         if records:
             uow.audit.append_records(records)
         uow.commit()

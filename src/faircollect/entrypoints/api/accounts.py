@@ -23,7 +23,7 @@ from faircollect.entrypoints.api.models import (
     PositionPage,
     Schedule,
 )
-from faircollect.entrypoints.http.access import Via, request_actor, route
+from faircollect.entrypoints.http.access import Via, request_actor, route, take_use
 from faircollect.entrypoints.http.group_commit import GroupCommit
 from faircollect.entrypoints.http.problems import PROBLEM_TYPE
 from faircollect.kit.limits import DEFAULT_PAGE, MAX_PAGE, MAX_TEXT
@@ -82,7 +82,8 @@ def _views(request: Request) -> GroupCommit[AccountCall, AccountView]:
         app = _app(request)
 
         def alone(call: AccountCall) -> AccountView:
-            return view_account(app.unit_of_work(), actor=call.actor, loan_id=call.loan_id)
+            return view_account(app.unit_of_work(), actor=call.actor, loan_id=call.loan_id,
+                                token_use=call.token_use)  # fmt: skip
 
         views = GroupCommit(lambda calls: view_accounts(app.unit_of_work(), calls), alone)
         state.account_views = views
@@ -91,7 +92,9 @@ def _views(request: Request) -> GroupCommit[AccountCall, AccountView]:
 
 async def _view(request: Request, loan_id: str) -> AccountView:
     """The account's view, read and audited with the others asked for meanwhile (off the loop)."""
-    return await _views(request).submit(AccountCall(request_actor(request), loan_id))
+    # The token's use is counted in the read's own transaction.
+    call = AccountCall(request_actor(request), loan_id, take_use(request))
+    return await _views(request).submit(call)
 
 
 @route(
@@ -132,7 +135,8 @@ def search(
 
 
 @route(
-    router, "GET", "/accounts/{loan_id}", permissions=READ, via=Via.BEARER, responses=ERRORS,
+    router, "GET", "/accounts/{loan_id}", permissions=READ, via=Via.BEARER,
+    counts_token_use=True, responses=ERRORS,
     response_model=Account, summary="One account: lawful breakdown, position, contacts, pauses",
 )  # fmt: skip
 async def account(request: Request, loan_id: LoanId) -> Account:
@@ -142,6 +146,7 @@ async def account(request: Request, loan_id: LoanId) -> Account:
 
 @route(
     router, "GET", "/accounts/{loan_id}/schedule", permissions=READ, via=Via.BEARER,
+    counts_token_use=True,
     responses=ERRORS, response_model=Schedule, summary="Instalments, contract and lawful",
 )  # fmt: skip
 async def schedule(request: Request, loan_id: LoanId) -> Schedule:
@@ -155,6 +160,7 @@ async def schedule(request: Request, loan_id: LoanId) -> Schedule:
 
 @route(
     router, "GET", "/accounts/{loan_id}/payments", permissions=READ, via=Via.BEARER,
+    counts_token_use=True,
     responses=ERRORS, response_model=Payments, summary="Payments received",
 )  # fmt: skip
 async def payments(request: Request, loan_id: LoanId) -> Payments:
