@@ -6,8 +6,9 @@ from bisect import insort
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, insert, or_, select, update
+from sqlalchemy import BindParameter, Connection, Table, bindparam, insert, or_, select, update
 
 from faircollect.adapters.db.borrower_fact_store import (
     FactReads,
@@ -152,14 +153,19 @@ class SqlContactStore(FactReads):
         request: str,
     ) -> int:
         row = decision_row(decision, decision_id, borrower_id, loan_id, at, request)
-        result = self._conn.execute(_NEW_DECISION, row)
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        return self._insert(contact_decisions, row)
+
+    def _insert(self, table: Table, row: dict[str, Any]) -> int:
+        """Write a decision's or a reservation's row; its id."""
+        statement = _NEW_DECISION if table is contact_decisions else _NEW_ATTEMPT
+        return int(self._conn.execute(statement, row).inserted_primary_key[0])  # type: ignore[index]
 
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
-        row = reservation_row(decision_ref, borrower_id, loan_id, request)
-        return int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
+        return self._insert(
+            contact_attempts, reservation_row(decision_ref, borrower_id, loan_id, request)
+        )
 
     def decisions_between(self, start: datetime, end: datetime) -> list[dict[str, object]]:
         """Recorded decisions with start <= at < end, oldest first (for replay)."""
@@ -317,31 +323,19 @@ class ChunkContactStore(SqlContactStore):
         first = self._first.get((borrower_id, loan_id))
         return self._fold(held, loan_id, contact_point, first, borrower_id)
 
-    def record_decision(
-        self,
-        *,
-        decision: Decision,
-        decision_id: str,
-        borrower_id: str,
-        loan_id: str,
-        at: datetime,
-        request: str,
-    ) -> int:
-        if self._deferred is None:
-            return super().record_decision(decision=decision, decision_id=decision_id,
-                                           borrower_id=borrower_id, loan_id=loan_id, at=at,
-                                           request=request)  # fmt: skip
-        row = decision_row(decision, decision_id, borrower_id, loan_id, at, request)
-        return self._deferred.add(contact_decisions, row)
+    def _insert(self, table: Table, row: dict[str, Any]) -> int:
+        # Kept to be written with the chunk's other rows (PostgreSQL), else written now.
+        return (
+            super()._insert(table, row)
+            if self._deferred is None
+            else self._deferred.add(table, row)
+        )
 
     def reserve(
         self, *, decision_ref: int, borrower_id: str, loan_id: str, request: ContactRequest
     ) -> int:
         row = reservation_row(decision_ref, borrower_id, loan_id, request)
-        if self._deferred is None:
-            attempt_id = int(self._conn.execute(_NEW_ATTEMPT, row).inserted_primary_key[0])  # type: ignore[index]
-        else:
-            attempt_id = self._deferred.add(contact_attempts, row)
+        attempt_id = self._insert(contact_attempts, row)
         held = self._history.get(borrower_id)
         if held is not None:
             # Where the database would order it: by time, after the attempts of the same time;
