@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from faircollect.adapters.audit_verify import VerifyReport, verify_log
-from faircollect.adapters.borrower_sim import BorrowerSimulator
+from faircollect.adapters.borrower_sim import BorrowerSimulator, cases_opened
 from faircollect.adapters.db.cycle_unit import App
 from faircollect.adapters.db.summary import PortfolioSummary, summarise
 from faircollect.adapters.db.tables import loans, payments, playbook_versions, users
@@ -56,6 +56,11 @@ class DemoSupport:
     def borrowers(self, seed: int) -> BorrowerSimulator:
         """Simulated borrowers answering the cycle's messages (deterministic for the seed)."""
         return BorrowerSimulator(self.app, seed=seed)
+
+    def cases_opened(self, start: date, end: date) -> int:
+        """Disputes, hardship requests and complaints the simulated borrowers opened."""
+        with self.app.engine.connect() as conn:
+            return cases_opened(conn, start, end)
 
     def payments_per_day(self, start: date, end: date, currency: str = "CNY") -> dict[date, int]:
         """Payments on loans in `currency` received per day from `start` to `end`, in minor

@@ -15,13 +15,13 @@ import numpy.typing as npt
 
 from faircollect.simulation.params import Parameters
 from faircollect.simulation.population import Population
+from faircollect.simulation.responses import CHANNELS, ResponseModel
 from faircollect.strategy.actions import ACTIONS, OFFERS, TONES
 from faircollect.strategy.view import AccountView
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
-CHANNELS = ("sms", "email", "call", "ai_voice")
 # Per action: channel code, tone code, offer code (the catalogue's order).
 _CH = np.array([CHANNELS.index(a.channel.value) for a in ACTIONS])
 _TONE = np.array([TONES.index(a.tone) for a in ACTIONS])
@@ -105,22 +105,10 @@ class World:
         # What a lender's statements show: months past due in the history before the run.
         self.late_months = (pop.status > 0).sum(axis=1).astype(np.int64)
         self.day = 0
-        t = params
-        self.k_hazard, self.k_ontime = t.by_type("hazard"), t.by_type("ontime")
-        self.k_reminder, self.k_plan = t.by_type("reminder"), t.by_type("plan_accept")
-        self.k_waiver, self.k_promise = t.by_type("waiver"), t.by_type("promise")
-        self.k_keep, self.k_dispute = t.by_type("keep"), t.by_type("dispute")
-        self.k_hardship, self.k_complaint = t.by_type("hardship"), t.by_type("complaint_mult")
-        self.k_tone = t.tone_pay()
-        ch = t["channels"]
-        self.c_reach = np.array([ch["sms"]["read"], ch["email"]["read"], ch["call"]["answer"],
-                                 ch["ai_voice"]["answer"]])  # fmt: skip
-        self.c_cost = np.array([ch[c]["cost_minor"] for c in CHANNELS], dtype=np.int64)
-        self.c_effect = np.array([ch[c]["effect"] for c in CHANNELS])
-        self.c_complaint = np.array([ch[c]["complaint"] for c in CHANNELS])
-        self.tone_complaint = np.array([1.0, *t["tone"]["complaint"]])
-        s = t["slots"]
-        self.slot_answer = np.array([s["morning"], s["midday"], s["evening"]])
+        m = self.m = ResponseModel.of(params)
+        self.k_hazard, self.k_ontime, self.k_reminder = m.k_hazard, m.k_ontime, m.k_reminder
+        self.k_plan, self.k_waiver, self.k_dispute = m.k_plan, m.k_waiver, m.k_dispute
+        self.k_tone, self.c_cost = m.k_tone, m.c_cost
 
     # --- what the lender can see ---------------------------------------------------------------
 
@@ -186,9 +174,8 @@ class World:
         due = np.flatnonzero((self.plan_left > 0) & (self.plan_next == d))
         if not len(due):
             return
-        power = float(self.p["arrangements"]["plan_keep_power"])
-        keep = self.k_keep[self.pop.kind[due]] ** 0.5 * self.ability_now()[due] ** power
-        paid = self.rng.random(len(due)) < np.clip(keep * 1.6, 0.0, 0.97)
+        keep = self.m.plan_keep_chance(self.pop.kind[due], self.ability_now()[due])
+        paid = self.rng.random(len(due)) < keep
         rows = due[paid]
         part = np.minimum(self.plan_part[rows], self.arrears[rows])
         last = self.plan_left[rows] == 1
@@ -207,20 +194,15 @@ class World:
         d, rng, kind, k = self.day, self.rng, self.pop.kind[rows], len(rows)
         ch, tone, offer = _CH[actions], _TONE[actions], _OFFER[actions]
         voice = ch >= 2
-        pr = self.p["pressure"]
+        m = self.m
         att7 = self.ring[0][:, rows].sum(axis=0)
         before_today = self.today[0, rows]
         away = self.hold["away"][rows] >= d
-        answer = (
-            self.c_reach[ch]
-            * np.where(voice, self.slot_answer[self.pop.answer_pattern[rows], slot], 1.0)
-            * np.where(voice, np.exp(-float(pr["answer_decay_7d"]) * att7), 1.0)
-            * np.where(away & voice, 0.1, 1.0)
-        )
+        answer = m.answer_chance(ch, slot, self.pop.answer_pattern[rows], att7, away)
         reached = rng.random(k) < np.clip(answer, 0.0, 1.0)
         talked = reached & voice
         # Attention in [0, 1]: a reached contact tops it up, repeated ones saturate and tire.
-        gain = np.clip(self.c_effect[ch] * np.exp(-float(pr["effect_decay_7d"]) * att7), 0, 1)
+        gain = m.attention_gain(ch, att7)
         got = rows[reached]
         self.stim[got] = 1.0 - (1.0 - self.stim[got]) * (1.0 - gain[reached])
         self.tone_pay[got] = self.k_tone[kind[reached], tone[reached]]
@@ -228,10 +210,10 @@ class World:
         self._offers(rows, kind, reached & owing, offer)
         self._promises(rows, kind, talked & owing & (self.promise_due[rows] < d))
         self._cases(rows, kind, reached, ch, tone, before_today, att7)
-        stop = voice & (rng.random(k) < float(pr["stop_answering"]) * (1 + att7 / 5.0))
+        stop = voice & (rng.random(k) < m.stop_chance(att7))
         self.hold["away"][rows[stop]] = d + int(self.p["holds"]["unreachable_days"])
         msgs7 = self.ring[2][:, rows].sum(axis=0)
-        opt = (ch == 0) & reached & (rng.random(k) < float(pr["optout_sms"]) * (1 + msgs7 / 3.0))
+        opt = (ch == 0) & reached & (rng.random(k) < m.optout_chance(msgs7))
         self.opted_sms[rows[opt]] = True
         self.totals.optouts[rows[opt]] += 1
         r = d % 7
@@ -276,36 +258,27 @@ class World:
         # Fewer promises from people talked to often this week; a borrower who broke promises
         # keeps the next one less often (assumptions, the same for every strategy).
         talks = self.ring[1][:, rows].sum(axis=0)
-        chance = self.k_promise[kind] * np.exp(-float(ar["promise_fatigue"]) * talks)
+        chance = self.m.promise_chance(kind, talks)
         make = talked & (rng.random(len(rows)) < chance)
         got, gk = rows[make], kind[make]
         lo, hi = ar["promise_days"]
         self.promise_due[got] = d + rng.integers(int(lo), int(hi) + 1, len(got))
-        keep = (
-            self.k_keep[gk] * np.sqrt(self.ability_now()[got]) * 1.3
-            * float(ar["broken_keep_factor"]) ** self.broken[got]
-        )  # fmt: skip
-        self.promise_keep[got] = rng.random(len(got)) < np.clip(keep, 0.0, 0.95)
+        keep = self.m.keep_chance(gk, self.ability_now()[got], self.broken[got])
+        self.promise_keep[got] = rng.random(len(got)) < keep
         self.totals.promises[got] += 1
 
     def _cases(self, rows: I64, kind: I64, reached: Mask, ch: I64, tone: I64, before_today: I64,
                att7: I64) -> None:  # fmt: skip
-        d, rng, k, pr, holds = self.day, self.rng, len(rows), self.p["pressure"], self.p["holds"]
+        d, rng, k, holds = self.day, self.rng, len(rows), self.p["holds"]
         dispute = reached & (rng.random(k) < self.k_dispute[kind])
         self.hold["dispute"][rows[dispute]] = d + int(holds["dispute_days"]) - 1
         self.totals.disputes[rows[dispute]] += 1
         shocked = self.shock_left[rows] > 0
-        hard = reached & (rng.random(k) < self.k_hardship[kind] * np.where(shocked, 3.0, 1.0))
+        hard = reached & (rng.random(k) < self.m.hardship_chance(kind, shocked))
         self.hold["hardship"][rows[hard]] = d + int(holds["hardship_days"]) - 1
         self.totals.hardships[rows[hard]] += 1
         agency = self.agency()[rows]
-        risk = (
-            self.c_complaint[ch] * self.tone_complaint[tone] * self.k_complaint[kind]
-            * (1 + float(pr["complaint_per_today"]) * before_today)
-            * (1 + float(pr["complaint_per_7d"]) * att7)
-            * np.where(agency, float(self.p["agency"]["complaint_factor"]), 1.0)
-            * np.where(reached, 1.0, 0.5)
-        )  # fmt: skip
+        risk = self.m.complaint_risk(kind, ch, tone, before_today, att7, agency, reached)
         complain = rng.random(k) < risk
         got = rows[complain]
         self.hold["complaint"][got] = d + int(holds["complaint_days"]) - 1
