@@ -86,13 +86,13 @@ class BorrowerSimulator:
         dpd = int(dpd or 0)
         owed = amount_due(conn, key, day)[0]
         template = _unmarked(str(row.template or ""))
-        attempts, today, talks, texts = self._week(conn, message, int(row.attempt_id))
+        attempts, today, talks = self._week(conn, message, int(row.attempt_id))
         broken, promise_open = self._promises(conn, message.loan_id)
         contact = Contact(
             channel=CHANNELS.index(message.channel), tone=_TONE.get(template, 0),
             plan_offer=row.action == "offer_plan" or template in _PLAN,
             slot=slot_at(message.at.astimezone(ZoneInfo(str(row.timezone))).time()),
-            attempts_7d=attempts, attempts_today=today, talks_7d=talks, texts_7d=texts,
+            attempts_7d=attempts, attempts_today=today, talks_7d=talks,
             agency=dpd >= int(self.params["agency"]["from_dpd"]), promises_broken=broken,
             owing=owed > 0, promise_open=promise_open,
         )  # fmt: skip
@@ -105,22 +105,20 @@ class BorrowerSimulator:
         self._cases(conn, answer, key, day)
 
     @staticmethod
-    def _week(conn: Connection, message: Outbound, attempt_id: int) -> tuple[int, int, int, int]:
+    def _week(conn: Connection, message: Outbound, attempt_id: int) -> tuple[int, int, int]:
         """The lender's record of this borrower's last seven days before this message: attempts,
-        of which today, conversations and texts."""
+        of which today, and conversations."""
         since = message.at - timedelta(days=7)
         start_of_day = datetime.combine(message.at.astimezone(UTC).date(), datetime.min.time(), UTC)
         rows = conn.execute(
-            select(contact_attempts.c.at, contact_attempts.c.channel,
-                   contact_attempts.c.conversation)
+            select(contact_attempts.c.at, contact_attempts.c.conversation)
             .where(contact_attempts.c.borrower_id == message.borrower_id,
                    contact_attempts.c.at > since, contact_attempts.c.at <= message.at,
                    contact_attempts.c.id != attempt_id, contact_attempts.c.outcome != "withdrawn")
         ).all()  # fmt: skip
         at = [r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC) for r in rows]
         return (len(rows), sum(1 for a in at if a >= start_of_day),
-                sum(1 for r in rows if r.conversation),
-                sum(1 for r in rows if r.channel not in VOICE))  # fmt: skip
+                sum(1 for r in rows if r.conversation))  # fmt: skip
 
     @staticmethod
     def _promises(conn: Connection, loan_id: str) -> tuple[int, bool]:

@@ -182,7 +182,6 @@ class Contact:
     attempts_7d: int  # before this one
     attempts_today: int
     talks_7d: int
-    texts_7d: int
     agency: bool
     promises_broken: int
     owing: bool
@@ -192,7 +191,8 @@ class Contact:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """What the borrower does: the call's outcome, a promise (days until due, kept or not, the day
-    it is paid), a plan taken and which of its instalments are paid, cases opened."""
+    it is paid), a plan taken and which of its instalments are paid, cases opened (the demo's
+    borrowers do not opt out: recording one is a use case of its own, not yet called here)."""
 
     reached: bool
     promise_days: int | None = None
@@ -201,7 +201,6 @@ class Answer:
     dispute: bool = False
     hardship: bool = False
     complaint: bool = False
-    opt_out: bool = False
 
 
 def answer_message(
@@ -236,11 +235,5 @@ def answer_message(
                                 np.array([contact.attempts_today]), att7,
                                 np.array([contact.agency]), np.array([reached]))[0]  # fmt: skip
     complaint = bool(rng.random() < risk)
-    opt_out = (
-        contact.channel == 0
-        and reached
-        and bool(rng.random() < model.optout_chance(np.array([contact.texts_7d]))[0])
-    )
     return Answer(reached=reached, promise_days=promise_days, promise_paid_after=paid_after,
-                  plan_paid=plan, dispute=dispute, hardship=hardship, complaint=complaint,
-                  opt_out=opt_out)  # fmt: skip
+                  plan_paid=plan, dispute=dispute, hardship=hardship, complaint=complaint)  # fmt: skip

@@ -30,7 +30,7 @@ def model() -> ResponseModel:
 
 def _contact(**changes: object) -> Contact:
     base = Contact(channel=CALL, tone=0, plan_offer=False, slot=4, attempts_7d=0,
-                   attempts_today=0, talks_7d=0, texts_7d=0, agency=False, promises_broken=0,
+                   attempts_today=0, talks_7d=0, agency=False, promises_broken=0,
                    owing=True, promise_open=False)  # fmt: skip
     return replace(base, **changes)  # type: ignore[arg-type]
 
