@@ -1,22 +1,24 @@
-"""The demo's borrowers: the strategy simulator's response model answering the real cycle.
+"""The demo's borrowers are the strategy simulator's `World`, playing against the real cycle.
 
-Each message the cycle sends (through the real gate, playbooks, screening and ledger) is answered
-by `faircollect.simulation.responses.answer_message`, the formulas the in-memory world uses for
-strategy evaluation: whether the person reads or answers (channel, hour, this week's attempts),
-promises and keeps them, takes an offered plan and pays its instalments, disputes, asks for
-hardship or complains (rising with the day's and week's attempts). This module only reads what
-the lender's record says of the borrower's week and writes the answer back. Deterministic for a
-seed and keyed by the outbox id, so a re-run of a date answers the same way. Payments other than
-promised ones and plan instalments come from the generated tape.
+The cycle (gate, playbooks, screening, ledger) runs as in production; only the borrowers and the
+channels' answers are simulated. The world is built from the book on the demo's first day (one
+borrower per loan, typed by its delinquency bucket), each sent message is a `World.contact` of
+the catalogue action it matches (`answer`, the cycle's after_send), and between two days the
+world's evening and next morning run (`overnight`): its payments are written to the ledger at the
+amounts the ledger says are lawfully due — those of the borrowers' own accord dated that evening,
+instalments paid on their due date, promises kept and plan instalments the next day. Each evening the world's accounts are set to the ledger's days
+past due and amounts overdue, so the simulated book never drifts from the lender's record.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Connection, func, insert, select
 
 from faircollect.adapters.db.arrangement_store import SqlArrangementStore
@@ -25,53 +27,57 @@ from faircollect.adapters.db.cycle_unit import App
 from faircollect.adapters.db.outbox_store import amount_due
 from faircollect.adapters.db.tables import (
     borrowers,
-    contact_attempts,
+    installments,
     loan_states,
     loans,
     outbox,
     pauses,
     payments,
     plan_instalments,
-    promises,
     workflow_tasks,
 )
 from faircollect.policy import Outcome
 from faircollect.policy.model import VOICE
 from faircollect.services.arrangements import ArrangementError, add_plan, add_promise
 from faircollect.services.cycle_ports import Outbound
+from faircollect.simulation.outcomes import ContactResult
 from faircollect.simulation.params import Parameters, load_parameters
-from faircollect.simulation.responses import (
-    CHANNELS,
-    Answer,
-    Contact,
-    ResponseModel,
-    answer_message,
-    borrower,
-    slot_at,
-)
-from faircollect.strategy.actions import ACTIONS, TONES
+from faircollect.simulation.population import for_book
+from faircollect.simulation.responses import action_for, slot_at
+from faircollect.simulation.world import NEVER, World
+from faircollect.strategy.gate import TIMEZONES
 
-#: A template's tone and whether it offers a plan, as the strategy catalogue names them.
-_TONE = {a.template: TONES.index(a.tone) for a in ACTIONS}
-_PLAN = frozenset(a.template for a in ACTIONS if a.offer == "plan")
+I64 = npt.NDArray[np.int64]
 SIM_PREFIX = "SIM-"  # the ids of what the simulated borrowers add (payments, pauses)
+FAR = 10_000  # days to a due date the book does not have
+# The instalments overdue, without penalty interest: the world's arrears are whole instalments
+# (paying "in full" pays the ledger's whole amount due, penalty included).
+_OVERDUE = (loan_states.c.overdue_principal + loan_states.c.overdue_interest
+            + loan_states.c.overdue_fee)  # fmt: skip
+_TOTAL = installments.c.principal + installments.c.interest + installments.c.fee
 
 
 @dataclass
 class BorrowerSimulator:
-    """Answers each sent message in its send's transaction (`answer`, the cycle's after_send)."""
+    """The world over the demo's book, built at its first use (`answer` or `overnight`)."""
 
     app: App
     seed: int = 7
     params: Parameters = field(default_factory=load_parameters)
-
-    def __post_init__(self) -> None:
-        self.model = ResponseModel.of(self.params)
+    world: World | None = None
+    start: date | None = None
+    keys: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: dict[int, int] = field(default_factory=dict)
+    promise_of: dict[int, int] = field(default_factory=dict)  # row → promised amount
+    plan_of: dict[int, tuple[str, int]] = field(default_factory=dict)  # row → plan, next no.
 
     def answer(self, conn: Connection, message: Outbound, receipt: str) -> None:
-        """The borrower answers `message`: the call's outcome is recorded, a promise, a plan or
-        a case is added the way a collector would record it."""
-        row = conn.execute(
+        """The borrower receives `message` (in its send's transaction): the call's outcome, a
+        promise, a plan taken, a dispute, hardship request or complaint are recorded as a
+        collector would record them."""
+        day = message.at.astimezone(UTC).date()
+        world, start = self._world(conn, day)
+        got = conn.execute(
             select(outbox.c.attempt_id, workflow_tasks.c.action, workflow_tasks.c.template,
                    loans.c.loan_key, borrowers.c.timezone)
             .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
@@ -79,92 +85,168 @@ class BorrowerSimulator:
             .join(borrowers, borrowers.c.borrower_id == loans.c.borrower_id)
             .where(outbox.c.id == message.outbox_id)
         ).one()  # fmt: skip
-        day = message.at.astimezone(UTC).date()
-        key = int(row.loan_key)
-        dpd = conn.execute(select(loan_states.c.dpd).where(
-            loan_states.c.loan_key == key, loan_states.c.as_of == day - timedelta(days=1))).scalar()  # fmt: skip
-        dpd = int(dpd or 0)
+        key = int(got.loan_key)
+        row = self.rows[key]
         owed = amount_due(conn, key, day)[0]
-        template = _unmarked(str(row.template or ""))
-        attempts, today, talks = self._week(conn, message, int(row.attempt_id))
-        broken, promise_open = self._promises(conn, message.loan_id)
-        contact = Contact(
-            channel=CHANNELS.index(message.channel), tone=_TONE.get(template, 0),
-            plan_offer=row.action == "offer_plan" or template in _PLAN,
-            slot=slot_at(message.at.astimezone(ZoneInfo(str(row.timezone))).time()),
-            attempts_7d=attempts, attempts_today=today, talks_7d=talks,
-            agency=dpd >= int(self.params["agency"]["from_dpd"]), promises_broken=broken,
-            owing=owed > 0, promise_open=promise_open,
-        )  # fmt: skip
-        who = borrower(self.params, self.seed, key, dpd)
-        answer = answer_message(self.model, who, contact, self.seed, message.outbox_id)
+        world.arrears[row] = owed if world.dpd[row] > 0 else 0
+        action = action_for(message.channel, str(got.template or ""), str(got.action))
+        slot = slot_at(message.at.astimezone(ZoneInfo(str(got.timezone))).time())
+        result = world.contact(np.array([row]), np.array([action]), slot)
+        if result is None:  # no row contacted
+            return
         if message.channel in VOICE:
-            outcome = Outcome.CONNECTED if answer.reached else Outcome.NO_ANSWER
-            SqlContactStore(conn).set_outcome(int(row.attempt_id), outcome, answer.reached)
-        self._arrangements(conn, message, answer, key, owed, day)
-        self._cases(conn, answer, key, day)
+            talked = bool(result.talked[0])
+            outcome = Outcome.CONNECTED if talked else Outcome.NO_ANSWER
+            SqlContactStore(conn).set_outcome(int(got.attempt_id), outcome, talked)
+        self._arrangements(conn, message, result, world, start, row, owed, day)
+        self._cases(conn, result, key, day)
 
-    @staticmethod
-    def _week(conn: Connection, message: Outbound, attempt_id: int) -> tuple[int, int, int]:
-        """The lender's record of this borrower's last seven days before this message: attempts,
-        of which today, and conversations."""
-        since = message.at - timedelta(days=7)
-        start_of_day = datetime.combine(message.at.astimezone(UTC).date(), datetime.min.time(), UTC)
-        rows = conn.execute(
-            select(contact_attempts.c.at, contact_attempts.c.conversation)
-            .where(contact_attempts.c.borrower_id == message.borrower_id,
-                   contact_attempts.c.at > since, contact_attempts.c.at <= message.at,
-                   contact_attempts.c.id != attempt_id, contact_attempts.c.outcome != "withdrawn")
+    def overnight(self, day: date) -> int:
+        """After `day`'s cycle: the world's evening and the next morning; returns how many
+        payments were written."""
+        with self.app.engine.begin() as conn:
+            world, start = self._world(conn, day)
+            d = (day - start).days
+            self._sync(conn, world, day)
+            world.end_day(d)
+            world.begin_day(d + 1)
+            return self._write_payments(conn, world, day)
+
+    # --- the world and the ledger ----------------------------------------------------------
+
+    def _world(self, conn: Connection, day: date) -> tuple[World, date]:
+        """The world and its first day (built from the book on `day` at the first call)."""
+        if self.world is not None and self.start is not None:
+            return self.world, self.start
+        book = conn.execute(
+            select(loans.c.loan_key, func.coalesce(loan_states.c.dpd, 0), borrowers.c.timezone)
+            .join(borrowers, borrowers.c.borrower_id == loans.c.borrower_id)
+            .outerjoin(loan_states, (loan_states.c.loan_key == loans.c.loan_key)
+                       & (loan_states.c.as_of == day))
+            .order_by(loans.c.loan_key)
         ).all()  # fmt: skip
-        at = [r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC) for r in rows]
-        return (len(rows), sum(1 for a in at if a >= start_of_day),
-                sum(1 for r in rows if r.conversation))  # fmt: skip
+        self.keys = np.array([int(r[0]) for r in book], dtype=np.int64)
+        self.rows = {int(k): i for i, k in enumerate(self.keys)}
+        dpd = np.array([int(r[1]) for r in book], dtype=np.int64)
+        tz = np.array([TIMEZONES.index(r[2]) if r[2] in TIMEZONES else 0 for r in book])
+        instalment = self._instalments(conn)
+        pop = for_book(dpd, np.full(len(dpd), FAR, dtype=np.int64), instalment,
+                       tz.astype(np.int64), self.seed, self.params)  # fmt: skip
+        world = World(pop, self.params, day, self.seed)
+        self._sync(conn, world, day)
+        world.begin_day(0)
+        self.world, self.start = world, day
+        return world, day
 
-    @staticmethod
-    def _promises(conn: Connection, loan_id: str) -> tuple[int, bool]:
-        """Promises broken before, and whether one is open."""
-        counts: dict[str, int] = {str(status): int(n) for status, n in conn.execute(
-            select(promises.c.status, func.count()).where(promises.c.loan_id == loan_id)
-            .group_by(promises.c.status))}  # fmt: skip
-        return counts.get("broken", 0), counts.get("open", 0) > 0
+    def _instalments(self, conn: Connection) -> I64:
+        """Each loan's instalment: the largest of its schedule (the lawful one if stored), so
+        that an arrears of one instalment is one in the world too."""
+        mean: dict[int, int] = {}
+        for key, _kind, value in conn.execute(
+            select(installments.c.loan_key, installments.c.schedule_kind, func.max(_TOTAL))
+            .group_by(installments.c.loan_key, installments.c.schedule_kind)
+            .order_by(installments.c.loan_key, installments.c.schedule_kind)
+        ):  # fmt: skip
+            # "contract" sorts before "lawful": a stored lawful schedule replaces the contract's.
+            mean[int(key)] = int(value or 0)
+        return np.array([mean.get(int(k), 0) for k in self.keys], dtype=np.int64)
+
+    def _sync(self, conn: Connection, world: World, day: date) -> None:
+        """The world's accounts as the ledger has them on `day`: days past due, the amount
+        overdue (its instalments, at most the lawful outstanding), and which loans fall due
+        tomorrow."""
+        for key, dpd, overdue, lawful in conn.execute(
+            select(loan_states.c.loan_key, loan_states.c.dpd, _OVERDUE,
+                   loan_states.c.lawful_outstanding).where(loan_states.c.as_of == day)
+        ):  # fmt: skip
+            row = self.rows.get(int(key))
+            if row is not None:
+                world.dpd[row] = int(dpd)
+                world.arrears[row] = min(int(overdue), int(lawful)) if int(dpd) > 0 else 0
+        tomorrow = {int(k) for (k,) in conn.execute(
+            select(installments.c.loan_key).distinct()
+            .where(installments.c.due_on == day + timedelta(days=1)))}  # fmt: skip
+        due = np.array([int(k) in tomorrow for k in self.keys])
+        # end_day counts a current loan's days to its due date down by one first.
+        world.days_to_due[:] = np.where(due, 1, FAR)
+
+    def _write_payments(self, conn: Connection, world: World, day: date) -> int:
+        """The world's payments since the last call, at the amounts the ledger says are due:
+        those of the borrowers' own accord on `day` itself (in the evening, the amount due that
+        day, which clears it), instalments due and promises kept the next day."""
+        written = 0
+        for paid in world.paid:
+            paid_on = day if paid.why == "hazard" else day + timedelta(days=1)
+            for row, amount in zip(paid.rows.tolist(), paid.amount.tolist(), strict=True):
+                key = int(self.keys[row])
+                value = self._amount(conn, paid.why, paid.full, row, key, int(amount), day)
+                pid = f"{SIM_PREFIX}{paid.why}-{key}-{paid_on.isoformat()}"
+                if (
+                    value > 0
+                    and not conn.execute(
+                        select(payments.c.payment_id).where(payments.c.payment_id == pid)
+                    ).first()
+                ):
+                    _pay(conn, pid, key, paid_on, value)
+                    written += 1
+        world.paid.clear()
+        return written
+
+    def _amount(
+        self, conn: Connection, why: str, full: bool, row: int, key: int, amount: int, day: date
+    ) -> int:  # fmt: skip
+        if why == "promise":
+            return self.promise_of.pop(row, 0)
+        if why == "plan":
+            plan_id, number = self.plan_of.get(row, ("", 0))
+            part = conn.execute(select(plan_instalments.c.amount).where(
+                plan_instalments.c.plan_id == plan_id, plan_instalments.c.number == number)).scalar()  # fmt: skip
+            self.plan_of[row] = (plan_id, number + 1)
+            return int(part or 0)
+        if why == "ontime":
+            # The instalment due tomorrow, never more than is lawfully outstanding.
+            instalment = conn.execute(
+                select(_TOTAL).where(installments.c.loan_key == key,
+                                     installments.c.due_on == day + timedelta(days=1))
+                .order_by(installments.c.schedule_kind.desc()).limit(1)
+            ).scalar()  # fmt: skip
+            lawful = conn.execute(select(loan_states.c.lawful_outstanding).where(
+                loan_states.c.loan_key == key, loan_states.c.as_of == day)).scalar()  # fmt: skip
+            return min(int(instalment or 0), int(lawful or 0))
+        due = amount_due(conn, key, day)[0]
+        return due if full else min(amount, due)
 
     def _arrangements(
-        self, conn: Connection, message: Outbound, answer: Answer, key: int, owed: int, day: date
-    ) -> None:
+        self, conn: Connection, message: Outbound, result: ContactResult, world: World,
+        start: date, row: int, owed: int, day: date,
+    ) -> None:  # fmt: skip
         store, log = SqlArrangementStore(conn), self.app.audit_log(conn)
-        if answer.promise_days is not None and owed > 0:
-            due_on = day + timedelta(days=answer.promise_days)
+        instalment = int(world.pop.instalment_minor[row])
+        if result.promised[0]:
+            amount = owed if owed <= instalment or instalment <= 0 else instalment
+            due_on = start + timedelta(days=int(world.promise_due[row]))
             try:
-                promise_id = add_promise(store, log, loan_id=message.loan_id, amount_minor=owed,
-                                         due_on=due_on, channel="call", made_on=day,
-                                         actor="collector", at=message.at)  # fmt: skip
-            except ArrangementError:  # more than the lawful outstanding leaves room for
-                return
-            if answer.promise_paid_after is not None:
-                paid_on = day + timedelta(days=answer.promise_paid_after)
-                _pay(conn, f"{SIM_PREFIX}{promise_id}", key, paid_on, owed)
-        if answer.plan_paid is not None and owed >= 300:
+                add_promise(store, log, loan_id=message.loan_id, amount_minor=amount,
+                            due_on=due_on, channel="call", made_on=day, actor="collector",
+                            at=message.at)  # fmt: skip
+                self.promise_of[row] = amount
+            except ArrangementError:  # the lawful outstanding leaves no room: none was made
+                world.promise_due[row] = NEVER
+        if result.plan_taken[0]:
+            count = int(world.plan_left[row])
             try:
                 plan_id = add_plan(store, log, loan_id=message.loan_id, total_minor=owed,
-                                   instalments=len(answer.plan_paid),
-                                   first_due=day + timedelta(days=30), created_on=day,
-                                   actor="borrower", at=message.at)  # fmt: skip
+                                   instalments=count, first_due=day + timedelta(days=7),
+                                   created_on=day, actor="borrower", at=message.at)  # fmt: skip
+                self.plan_of[row] = (plan_id, 1)
             except ArrangementError:  # the open promises and plans already cover what is owed
-                return
-            parts = conn.execute(
-                select(plan_instalments.c.number, plan_instalments.c.due_on,
-                       plan_instalments.c.amount)
-                .where(plan_instalments.c.plan_id == plan_id).order_by(plan_instalments.c.number)
-            ).all()  # fmt: skip
-            for (number, due_on, part), paid in zip(parts, answer.plan_paid, strict=True):
-                if paid:
-                    _pay(conn, f"{SIM_PREFIX}{plan_id}-{number}", key, due_on, int(part))
+                world.plan_left[row] = 0
 
-    def _cases(self, conn: Connection, answer: Answer, key: int, day: date) -> None:
+    def _cases(self, conn: Connection, result: ContactResult, key: int, day: date) -> None:
         """A dispute, a hardship request or a complaint pauses collection (parameters' holds)."""
         holds = self.params["holds"]
-        for kind, opened in (("dispute", answer.dispute), ("hardship", answer.hardship),
-                             ("complaint", answer.complaint)):  # fmt: skip
+        for kind, opened in (("dispute", result.dispute[0]), ("hardship", result.hardship[0]),
+                             ("complaint", result.complaint[0])):  # fmt: skip
             pause_id = f"{SIM_PREFIX}{kind}-{key}-{day.isoformat()}"
             if (
                 not opened
@@ -178,12 +260,6 @@ class BorrowerSimulator:
                 end_on=day + timedelta(days=int(holds[f"{kind}_days"]) - 1),
                 record_hash=hashlib.sha256(pause_id.encode()).hexdigest(),
             ))  # fmt: skip
-
-
-def _unmarked(template: str) -> str:
-    """A market's own text of a template ("uk.overdue.first") answers as the template does."""
-    market, _, rest = template.partition(".")
-    return rest if market in ("cn", "us", "uk") and rest else template
 
 
 def _pay(conn: Connection, payment_id: str, key: int, paid_on: date, amount: int) -> None:

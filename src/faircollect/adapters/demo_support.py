@@ -39,11 +39,13 @@ class DemoSupport:
 
     def generate(
         self, *, loans: int, seed: int, out: Path, horizon: date,
-        markets: Mapping[str, float] | None = None,
+        markets: Mapping[str, float] | None = None, payments_until: date | None = None,
     ) -> GeneratedTape:  # fmt: skip
         """A synthetic tape (borrowers, loans, payments) written into `out`; `markets`: the
-        share of US and UK borrowers."""
-        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon, markets=markets)
+        share of US and UK borrowers; payments dated up to `payments_until` (the simulated
+        borrowers make the later ones)."""
+        return generate_portfolio(loans=loans, seed=seed, out=out, horizon=horizon,
+                                  markets=markets, payments_until=payments_until)  # fmt: skip
 
     def borrowers_of(self, currency: str) -> list[tuple[str, str]]:
         """(loan, its borrower) for every loan in `currency`, in loan order."""
@@ -54,7 +56,8 @@ class DemoSupport:
             )]  # fmt: skip
 
     def borrowers(self, seed: int) -> BorrowerSimulator:
-        """Simulated borrowers answering the cycle's messages (deterministic for the seed)."""
+        """The simulated borrowers (the strategy simulator's world over this book): they answer
+        the cycle's messages and pay between days (deterministic for the seed)."""
         return BorrowerSimulator(self.app, seed=seed)
 
     def cases_opened(self, start: date, end: date) -> int:

@@ -105,11 +105,14 @@ def id_number(rng: random.Random) -> str:
 
 
 def generate_portfolio(
-    *, loans: int, seed: int, out: Path, horizon: date, markets: Mapping[str, float] | None = None
-) -> GeneratedTape:
+    *, loans: int, seed: int, out: Path, horizon: date, markets: Mapping[str, float] | None = None,
+    payments_until: date | None = None,
+) -> GeneratedTape:  # fmt: skip
     """Write borrowers.csv, loans.csv and payments.csv for `loans` loans into `out`.
 
-    Contracts start up to two years before `horizon`; payments are dated up to `horizon`.
+    Contracts start up to two years before `horizon`; payments are dated up to `horizon`, or up
+    to `payments_until` when it is earlier (the same loans and the same earlier payments: the
+    later ones are left out, for a simulation to make).
     `markets`: the share of borrowers in each market of MARKETS ("US", "UK"); the rest are in
     China.
     """
@@ -147,7 +150,10 @@ def generate_portfolio(
         if market is not None:
             loan_row["currency"] = MARKETS[market][0]
         loan_rows.append(loan_row)
-        payment_rows.extend(_payments(rng, loan_row, schedule, horizon))
+        payment_rows.extend(
+            p for p in _payments(rng, loan_row, schedule, horizon)
+            if payments_until is None or p["paid_on"] <= payments_until.isoformat()
+        )  # fmt: skip
     pl.DataFrame(borrower_rows).write_csv(out / "borrowers.csv")
     pl.DataFrame(loan_rows).write_csv(out / "loans.csv")
     payments_frame = pl.DataFrame(

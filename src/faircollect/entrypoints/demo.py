@@ -82,9 +82,12 @@ def run_demo(
     staff = {role: _actor_of(new) for new in logins for role in new.roles}
     with tempfile.TemporaryDirectory(prefix="faircollect-tape-") as scratch:
         tape = Path(scratch)
+        # The tape's payments stop on the demo's first day: from its evening on the simulated
+        # borrowers pay (or not), answering the cycle's messages.
         generated = support.generate(
-            loans=loans, seed=seed, out=tape, horizon=DEMO_END, markets=MARKETS
-        )
+            loans=loans, seed=seed, out=tape, horizon=DEMO_END, markets=MARKETS,
+            payments_until=DEMO_END - timedelta(days=days - 1),
+        )  # fmt: skip
         console.print(f"generated {generated.loans} loans and {generated.payments} payments")
         # The lender's tape is loaded by the person who answers for the book, as outside the
         # demo: the demo's collections manager (tape.import), whom the import's records name.
@@ -120,6 +123,8 @@ def run_demo(
             day = start + timedelta(days=k)
             daily.append(run_cycle(job, actor=system_actor("cycle"), as_of=day))
             total.add(daily[-1])
+            if k < days - 1:
+                sim.overnight(day)
             progress.advance(task)
     text, records = export_contact_record(
         app.unit_of_work(clock), actor=staff[Role.COMPLIANCE_OFFICER],

@@ -16,9 +16,10 @@ from datetime import date, timedelta
 import numpy as np
 import numpy.typing as npt
 
+from faircollect.simulation.outcomes import Totals
 from faircollect.simulation.params import Parameters
 from faircollect.simulation.population import Population, generate
-from faircollect.simulation.world import Totals, World
+from faircollect.simulation.world import World
 from faircollect.strategy.actions import ACTIONS, SLOTS
 from faircollect.strategy.gate import ContactState, GateView
 from faircollect.strategy.view import NONE, AccountView, Mask, Strategy

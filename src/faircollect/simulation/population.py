@@ -56,17 +56,7 @@ def generate(n: int, seed: int, params: Parameters) -> Population:
     rng = np.random.default_rng([seed, 1])
     pop = params["population"]
     bucket = rng.choice(len(pop["buckets"]), size=n, p=pop["bucket_shares"])
-    kind = np.zeros(n, dtype=np.int64)
-    table = pop["types_by_bucket"]
-    for b in range(len(pop["buckets"])):
-        rows = np.flatnonzero(bucket == b)
-        kind[rows] = rng.choice(len(TYPES), size=len(rows), p=table[_group(b)])
-    a = np.array([params["types"][t]["ability"] for t in TYPES], dtype=float)
-    w = np.array([params["types"][t]["willingness"] for t in TYPES], dtype=float)
-    ability = rng.beta(a[kind, 0], a[kind, 1])
-    willingness = rng.beta(w[kind, 0], w[kind, 1])
-    protected = rng.random(n) < float(pop["protected_share"])
-    ability = np.clip(ability + protected * float(pop["protected_ability_shift"]), 0.01, 1.0)
+    kind, ability, willingness, protected = _traits(rng, bucket, params)
     lo = np.array([r[0] for r in _BUCKET_DPD])[bucket]
     hi = np.array([r[1] for r in _BUCKET_DPD])[bucket]
     dpd = rng.integers(lo, hi + 1).astype(np.int64)
@@ -86,6 +76,54 @@ def generate(n: int, seed: int, params: Parameters) -> Population:
         start_days_to_due=np.where(dpd == 0, rng.integers(1, 31, n), 0).astype(np.int64),
         status=status, bill=bill, paid=paid, limit=(instalment * 10).astype(np.float64),
     )  # fmt: skip
+
+
+def for_book(
+    dpd: I64, days_to_due: I64, instalment_minor: I64, tz: I64, seed: int, params: Parameters
+) -> Population:
+    """The borrowers of a lender's book as it stands (one per loan, in the given order): each
+    loan's type drawn from the type mix of its delinquency bucket today, its traits per type."""
+    n = len(dpd)
+    if n < 1:
+        raise ValueError("a population needs at least one borrower")
+    rng = np.random.default_rng([seed, 3])
+    pop = params["population"]
+    bucket = np.array([_bucket_of(int(x)) for x in dpd], dtype=np.int64)
+    kind, ability, willingness, protected = _traits(rng, bucket, params)
+    instalment = np.asarray(instalment_minor, dtype=np.int64)
+    status, bill, paid = _history(rng, np.asarray(dpd, dtype=np.int64), kind, ability, instalment)
+    return Population(
+        kind=kind, ability=ability, willingness=willingness, protected=protected, tz=tz,
+        answer_pattern=rng.choice(3, size=n, p=pop["answer_pattern_shares"]).astype(np.int64),
+        instalment_minor=instalment, lawful_ratio=np.ones(n), start_dpd=dpd.copy(),
+        start_days_to_due=days_to_due.copy(), status=status, bill=bill, paid=paid,
+        limit=(instalment * 10).astype(np.float64),
+    )  # fmt: skip
+
+
+def _bucket_of(dpd: int) -> int:
+    return next(
+        b for b, (lo, hi) in enumerate(_BUCKET_DPD) if dpd <= hi or b == len(_BUCKET_DPD) - 1
+    )
+
+
+def _traits(
+    rng: np.random.Generator, bucket: I64, params: Parameters
+) -> tuple[I64, F64, F64, Mask]:
+    """Type (by the bucket's type mix), ability, willingness and the protected attribute."""
+    n, pop = len(bucket), params["population"]
+    kind = np.zeros(n, dtype=np.int64)
+    table = pop["types_by_bucket"]
+    for b in range(len(pop["buckets"])):
+        rows = np.flatnonzero(bucket == b)
+        kind[rows] = rng.choice(len(TYPES), size=len(rows), p=table[_group(b)])
+    a = np.array([params["types"][t]["ability"] for t in TYPES], dtype=float)
+    w = np.array([params["types"][t]["willingness"] for t in TYPES], dtype=float)
+    ability = rng.beta(a[kind, 0], a[kind, 1])
+    willingness = rng.beta(w[kind, 0], w[kind, 1])
+    protected = rng.random(n) < float(pop["protected_share"])
+    ability = np.clip(ability + protected * float(pop["protected_ability_shift"]), 0.01, 1.0)
+    return kind, ability, willingness, protected
 
 
 def _history(

@@ -1,13 +1,10 @@
 """How a simulated borrower answers a contact: one home for the response model.
 
-The in-memory world (`world.World`, for strategy evaluation) and the demo's borrowers answering
-the real cycle's messages (`answer_message`) both read these formulas, so the demo plays against
-the same borrowers a strategy is evaluated on. Every effect size comes from parameters.toml.
+`world.World` reads its chances here; every effect size comes from parameters.toml.
 """
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import time
@@ -15,14 +12,14 @@ from datetime import time
 import numpy as np
 import numpy.typing as npt
 
-from faircollect.simulation.params import TYPES, Parameters
-from faircollect.strategy.actions import SLOTS
+from faircollect.policy.model import VOICE
+from faircollect.simulation.params import Parameters
+from faircollect.strategy.actions import ACTIONS, SLOTS
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 Mask = npt.NDArray[np.bool_]
 CHANNELS = ("sms", "email", "call", "ai_voice")
-GROUPS = ("M0", "M1", "M2_M3", "M4_plus")
 
 
 @dataclass(frozen=True)
@@ -129,111 +126,25 @@ class ResponseModel:
         return np.asarray(float(self.p["pressure"]["optout_sms"]) * (1 + msgs7 / 3.0))
 
 
-def group_of(dpd: int) -> str:
-    """The type-mix group of a loan `dpd` days past due (parameters' types_by_bucket)."""
-    return "M0" if dpd <= 0 else "M1" if dpd <= 30 else "M2_M3" if dpd <= 90 else "M4_plus"
-
-
 def slot_at(local: time) -> int:
     """The catalogue slot a local time falls in (the last slot at or before it)."""
     return max(bisect_right(SLOTS, local) - 1, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Borrower:
-    """One demo borrower's traits."""
-
-    kind: int  # index into TYPES
-    ability: float
-    willingness: float
-    answer_pattern: int
-
-
-def _rng(seed: int, *key: object) -> np.random.Generator:
-    digest = hashlib.sha256(repr((seed, *key)).encode()).digest()
-    return np.random.default_rng(int.from_bytes(digest[:8], "big"))
-
-
-def borrower(params: Parameters, seed: int, loan_key: int, dpd: int) -> Borrower:
-    """The borrower of one loan, for `seed`: its type from the type mix of the loan's delinquency
-    group (a tape stores no type, so a loan that goes late is answered as the late book is), by
-    one fixed draw per loan, and its traits drawn per type."""
-    pop = params["population"]
-    u = _rng(seed, "type", loan_key).random()
-    shares = np.cumsum(pop["types_by_bucket"][group_of(dpd)])
-    kind = min(int(np.searchsorted(shares, u, side="right")), len(TYPES) - 1)
-    rng = _rng(seed, "traits", loan_key, kind)
-    t = params["types"][TYPES[kind]]
-    return Borrower(
-        kind=kind, ability=float(rng.beta(*t["ability"])),
-        willingness=float(rng.beta(*t["willingness"])),
-        answer_pattern=int(_rng(seed, "pattern", loan_key).choice(3, p=pop["answer_pattern_shares"])),
-    )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Contact:
-    """What the borrower receives and what the lender's record says of the last week."""
-
-    channel: int  # index into CHANNELS
-    tone: int  # index into strategy.actions.TONES
-    plan_offer: bool
-    slot: int
-    attempts_7d: int  # before this one
-    attempts_today: int
-    talks_7d: int
-    agency: bool
-    promises_broken: int
-    owing: bool
-    promise_open: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What the borrower does: the call's outcome, a promise (days until due, kept or not, the day
-    it is paid), a plan taken and which of its instalments are paid, cases opened (the demo's
-    borrowers do not opt out: recording one is a use case of its own, not yet called here)."""
-
-    reached: bool
-    promise_days: int | None = None
-    promise_paid_after: int | None = None  # days after today; None: broken
-    plan_paid: tuple[bool, ...] | None = None  # None: no plan taken
-    dispute: bool = False
-    hardship: bool = False
-    complaint: bool = False
-
-
-def answer_message(
-    model: ResponseModel, who: Borrower, contact: Contact, seed: int, key: object
-) -> Answer:
-    """How `who` answers one message, deterministic for (`seed`, `key`): the world's chances for
-    one contact (no income shocks: the demo's tape holds the payments)."""
-    rng = _rng(seed, "answer", key)
-    one = np.array([contact.channel])
-    kind = np.array([who.kind])
-    att7 = np.array([contact.attempts_7d])
-    voice = contact.channel >= 2
-    chance = model.answer_chance(one, contact.slot, np.array([who.answer_pattern]), att7,
-                                 np.array([False]))[0]  # fmt: skip
-    reached = bool(rng.random() < min(max(chance, 0.0), 1.0))
-    ability = np.array([who.ability])
-    promise_days = paid_after = plan = None
-    if reached and contact.owing and contact.plan_offer and rng.random() < model.k_plan[who.kind]:
-        keep = model.plan_keep_chance(kind, ability)[0]
-        count = int(model.p["arrangements"]["plan_instalments"])
-        plan = tuple(bool(rng.random() < keep) for _ in range(count))
-    talked = reached and voice and contact.owing and not contact.promise_open
-    if talked and rng.random() < model.promise_chance(kind, np.array([contact.talks_7d]))[0]:
-        lo, hi = model.p["arrangements"]["promise_days"]
-        promise_days = int(rng.integers(int(lo), int(hi) + 1))
-        keep = model.keep_chance(kind, ability, np.array([contact.promises_broken]))[0]
-        if rng.random() < keep:
-            paid_after = int(rng.integers(1, promise_days + 1))
-    dispute = reached and bool(rng.random() < model.k_dispute[who.kind])
-    hardship = reached and bool(rng.random() < model.hardship_chance(kind, np.array([False]))[0])
-    risk = model.complaint_risk(kind, one, np.array([contact.tone]),
-                                np.array([contact.attempts_today]), att7,
-                                np.array([contact.agency]), np.array([reached]))[0]  # fmt: skip
-    complaint = bool(rng.random() < risk)
-    return Answer(reached=reached, promise_days=promise_days, promise_paid_after=paid_after,
-                  plan_paid=plan, dispute=dispute, hardship=hardship, complaint=complaint)  # fmt: skip
+def action_for(channel: str, template: str, task_action: str) -> int:
+    """The catalogue action a message is: its channel and template (a market's own text,
+    "uk.overdue.first", as the template it stands for), else the channel's polite action."""
+    market, _, rest = template.partition(".")
+    name = rest if market in ("cn", "us", "uk") and rest else template
+    if task_action == "offer_plan":
+        name = "call.plan" if channel in VOICE else "plan.offer"
+    fallback = None
+    for k, a in enumerate(ACTIONS):
+        if a.channel.value == channel:
+            if a.template == name:
+                return k
+            if fallback is None and a.tone == "polite" and a.offer == "none":
+                fallback = k
+    if fallback is None:
+        raise ValueError(f"no catalogue action for channel {channel!r}")
+    return fallback

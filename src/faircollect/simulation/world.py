@@ -7,12 +7,12 @@ Every effect size comes from parameters.toml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
 
+from faircollect.simulation.outcomes import ContactLog, ContactResult, Paid, Totals
 from faircollect.simulation.params import Parameters
 from faircollect.simulation.population import Population
 from faircollect.simulation.responses import CHANNELS, ResponseModel
@@ -30,45 +30,6 @@ VOICE_CODES = (2, 3)
 NEVER = -10_000
 # Outcome codes in the contact log.
 CONNECTED, NO_ANSWER, READ, UNREAD = 1, 2, 3, 4
-
-
-@dataclass
-class Totals:
-    """What happened to each borrower over the run (arrays), for reports and fairness."""
-
-    collected: I64
-    ontime: I64
-    contacts: I64
-    cost: I64
-    complaints: I64
-    disputes: I64
-    hardships: I64
-    optouts: I64
-    promises: I64
-    plans: I64
-
-
-@dataclass
-class ContactLog:
-    """Every executed contact, for the exact replay through the gate."""
-
-    account: list[I64] = field(default_factory=list)
-    day: list[I64] = field(default_factory=list)
-    slot: list[I64] = field(default_factory=list)
-    action: list[I64] = field(default_factory=list)
-    outcome: list[I64] = field(default_factory=list)
-    agency: list[Mask] = field(default_factory=list)
-    amount: list[I64] = field(default_factory=list)
-    lawful: list[I64] = field(default_factory=list)
-
-    def arrays(self) -> dict[str, npt.NDArray[np.int64]]:
-        names = ("account", "day", "slot", "action", "outcome", "agency", "amount", "lawful")
-        return {
-            k: np.concatenate(getattr(self, k)).astype(np.int64)
-            if getattr(self, k)
-            else np.zeros(0, dtype=np.int64)
-            for k in names
-        }
 
 
 class World:
@@ -100,6 +61,7 @@ class World:
         self.events = np.zeros((3, n), dtype=bool)  # promise broken, plan missed, paid yesterday
         self.totals = Totals(*(z.copy() for _ in range(10)))
         self.log = ContactLog()
+        self.paid: list[Paid] = []  # every payment, in order (a caller may drain it)
         self.dpd_by_day: list[I64] = []
         self.propensity = np.full(n, 0.5)
         # What a lender's statements show: months past due in the history before the run.
@@ -159,9 +121,9 @@ class World:
         kept = due & self.promise_keep & (self.arrears > 0)
         # A promise is for what is due now: all of a one-instalment arrears, else one instalment.
         one = kept & (self.arrears <= self.pop.instalment_minor)
-        self._pay(np.flatnonzero(one), self.arrears[one], full=True)
+        self._pay(np.flatnonzero(one), self.arrears[one], full=True, why="promise")
         more = np.flatnonzero(kept & ~one)
-        self._pay(more, self.pop.instalment_minor[more], full=False)
+        self._pay(more, self.pop.instalment_minor[more], full=False, why="promise")
         broken = due & ~kept & (self.arrears > 0)
         self.events[0] = broken
         self.broken += broken
@@ -179,18 +141,19 @@ class World:
         rows = due[paid]
         part = np.minimum(self.plan_part[rows], self.arrears[rows])
         last = self.plan_left[rows] == 1
-        self._pay(rows[last], self.arrears[rows[last]], full=True)
-        self._pay(rows[~last], part[~last], full=False)
+        self._pay(rows[last], self.arrears[rows[last]], full=True, why="plan")
+        self._pay(rows[~last], part[~last], full=False, why="plan")
         self.plan_left[rows] -= 1
         self.plan_next[rows] = d + 30
         missed = due[~paid]
         self.plan_left[missed] = 0
         self.events[1, missed] = True
 
-    def contact(self, rows: I64, actions: I64, slot: int) -> None:
-        """The borrowers in `rows` receive `actions` (allowed by the gate) at `slot`."""
+    def contact(self, rows: I64, actions: I64, slot: int) -> ContactResult | None:
+        """The borrowers in `rows` receive `actions` (allowed by the gate) at `slot`; what they
+        did (None when `rows` is empty)."""
         if not len(rows):
-            return
+            return None
         d, rng, kind, k = self.day, self.rng, self.pop.kind[rows], len(rows)
         ch, tone, offer = _CH[actions], _TONE[actions], _OFFER[actions]
         voice = ch >= 2
@@ -207,9 +170,10 @@ class World:
         self.stim[got] = 1.0 - (1.0 - self.stim[got]) * (1.0 - gain[reached])
         self.tone_pay[got] = self.k_tone[kind[reached], tone[reached]]
         owing = self.arrears[rows] > 0
-        self._offers(rows, kind, reached & owing, offer)
-        self._promises(rows, kind, talked & owing & (self.promise_due[rows] < d))
-        self._cases(rows, kind, reached, ch, tone, before_today, att7)
+        plan_taken = self._offers(rows, kind, reached & owing, offer)
+        promised = self._promises(rows, kind, talked & owing & (self.promise_due[rows] < d))
+        dispute, hardship, complaint = self._cases(rows, kind, reached, ch, tone, before_today,
+                                                   att7)  # fmt: skip
         stop = voice & (rng.random(k) < m.stop_chance(att7))
         self.hold["away"][rows[stop]] = d + int(self.p["holds"]["unreachable_days"])
         msgs7 = self.ring[2][:, rows].sum(axis=0)
@@ -238,8 +202,11 @@ class World:
         log.agency.append(self.agency()[rows])
         log.amount.append(self.arrears[rows].copy())
         log.lawful.append(self.arrears[rows].copy())
+        return ContactResult(reached=reached, talked=talked, promised=promised,
+                             plan_taken=plan_taken, dispute=dispute, hardship=hardship,
+                             complaint=complaint)  # fmt: skip
 
-    def _offers(self, rows: I64, kind: I64, reached: Mask, offer: I64) -> None:
+    def _offers(self, rows: I64, kind: I64, reached: Mask, offer: I64) -> Mask:
         d, rng, ar = self.day, self.rng, self.p["arrangements"]
         plan = reached & (offer == 1) & (self.plan_left[rows] == 0)
         take = plan & (rng.random(len(rows)) < self.k_plan[kind])
@@ -251,8 +218,9 @@ class World:
         self.totals.plans[got] += 1
         waiver = rows[reached & (offer == 2)]
         self.waiver_until[waiver] = d + int(ar["waiver_days"])
+        return np.asarray(take)
 
-    def _promises(self, rows: I64, kind: I64, talked: Mask) -> None:
+    def _promises(self, rows: I64, kind: I64, talked: Mask) -> Mask:
         d, rng = self.day, self.rng
         ar = self.p["arrangements"]
         # Fewer promises from people talked to often this week; a borrower who broke promises
@@ -266,9 +234,10 @@ class World:
         keep = self.m.keep_chance(gk, self.ability_now()[got], self.broken[got])
         self.promise_keep[got] = rng.random(len(got)) < keep
         self.totals.promises[got] += 1
+        return make
 
     def _cases(self, rows: I64, kind: I64, reached: Mask, ch: I64, tone: I64, before_today: I64,
-               att7: I64) -> None:  # fmt: skip
+               att7: I64) -> tuple[Mask, Mask, Mask]:  # fmt: skip
         d, rng, k, holds = self.day, self.rng, len(rows), self.p["holds"]
         dispute = reached & (rng.random(k) < self.k_dispute[kind])
         self.hold["dispute"][rows[dispute]] = d + int(holds["dispute_days"]) - 1
@@ -284,6 +253,7 @@ class World:
         self.hold["complaint"][got] = d + int(holds["complaint_days"]) - 1
         self.totals.complaints[got] += 1
         self.seen_complaints[got] += 1
+        return dispute, hard, complain
 
     def end_day(self, d: int) -> None:
         """Payments by the day's hazard, due dates of current loans, and ageing of arrears."""
@@ -310,11 +280,11 @@ class World:
         amount = self.arrears[rows] - np.where(
             waiver[rows], np.floor(self.arrears[rows] * cost).astype(np.int64), 0
         )
-        self._pay(rows, amount, full=True)
+        self._pay(rows, amount, full=True, why="hazard")
         part = np.flatnonzero(pays & ~full)
         self._pay(part, np.where(one[part], self.arrears[part] // 2,
                                  np.minimum(self.pop.instalment_minor[part], self.arrears[part])),
-                  full=False)  # fmt: skip
+                  full=False, why="hazard")  # fmt: skip
         self._due_dates(d, ability)
         still = (self.dpd > 0) & (self.plan_left == 0) & (self.arrears > 0)
         self.dpd[still] += 1
@@ -338,6 +308,7 @@ class World:
         missed = self.rng.random(len(due)) < np.clip(miss, 0.0, 1.0)
         paid = due[~missed]
         self.totals.ontime[paid] += self.pop.instalment_minor[paid]
+        self.paid.append(Paid(paid, self.pop.instalment_minor[paid].copy(), True, "ontime"))
         self.days_to_due[due] = 30
         late = due[missed]
         self.dpd[late] = 1
@@ -346,9 +317,10 @@ class World:
             self.pop.instalment_minor[late] * self.pop.lawful_ratio[late]
         ).astype(np.int64)
 
-    def _pay(self, rows: I64, amount: I64, *, full: bool) -> None:
+    def _pay(self, rows: I64, amount: I64, *, full: bool, why: str) -> None:
         if not len(rows):
             return
+        self.paid.append(Paid(rows.copy(), np.asarray(amount, dtype=np.int64).copy(), full, why))
         self.totals.collected[rows] += amount
         self._paid_today[rows] = True
         if full:

@@ -1,118 +1,94 @@
-"""One response model: the demo's per-message answers follow the chances the world uses."""
+"""The world's records of what borrowers did, as the demo reads them, and the book's population."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import time
 
 import numpy as np
 import pytest
 
+from faircollect.simulation.driver import START
 from faircollect.simulation.params import TYPES, load_parameters
-from faircollect.simulation.responses import (
-    Borrower,
-    Contact,
-    ResponseModel,
-    answer_message,
-    borrower,
-    group_of,
-    slot_at,
-)
-
-N = 4_000
-CALL, SMS = 2, 0
+from faircollect.simulation.population import for_book, generate
+from faircollect.simulation.responses import action_for, slot_at
+from faircollect.simulation.world import World
+from faircollect.strategy.actions import ACTIONS, INDEX
 
 
 @pytest.fixture(scope="module")
-def model() -> ResponseModel:
-    return ResponseModel.of(load_parameters())
+def params():
+    return load_parameters()
 
 
-def _contact(**changes: object) -> Contact:
-    base = Contact(channel=CALL, tone=0, plan_offer=False, slot=4, attempts_7d=0,
-                   attempts_today=0, talks_7d=0, agency=False, promises_broken=0,
-                   owing=True, promise_open=False)  # fmt: skip
-    return replace(base, **changes)  # type: ignore[arg-type]
+def test_a_contacts_result_is_what_the_world_recorded(params) -> None:
+    world = World(generate(3_000, 4, params), params, START, 4)
+    world.begin_day(0)
+    late = np.flatnonzero(world.dpd > 0)
+    calls = np.full(len(late), INDEX["call.plan"])
+    result = world.contact(late, calls, 4)
+    assert result is not None
+    assert world.contact(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 4) is None
+    outcome = world.log.arrays()["outcome"]
+    assert np.array_equal(result.talked, outcome == 1)
+    assert not np.any(result.talked & ~result.reached)
+    assert result.promised.any()
+    assert np.all(world.promise_due[late[result.promised]] > 0)
+    assert not np.any(result.promised & ~result.talked)
+    assert result.plan_taken.any()
+    assert np.all(world.plan_left[late[result.plan_taken]] > 0)
+    assert np.all(world.hold["complaint"][late[result.complaint]] >= 0)
+    assert world.totals.complaints[late].sum() == result.complaint.sum()
 
 
-def _who(kind: str = "forgets", ability: float = 0.7) -> Borrower:
-    return Borrower(kind=TYPES.index(kind), ability=ability, willingness=0.7, answer_pattern=1)
+def test_every_payment_the_world_makes_is_in_its_record(params) -> None:
+    world = World(generate(3_000, 5, params), params, START, 5)
+    rng = np.random.default_rng(0)
+    for d in range(40):
+        world.begin_day(d)
+        rows = np.flatnonzero((world.dpd > 0) & (rng.random(world.n) < 0.3))
+        world.contact(rows, np.full(len(rows), INDEX["call.polite"]), 5)
+        world.end_day(d)
+    by_why: dict[str, int] = {}
+    for paid in world.paid:
+        by_why[paid.why] = by_why.get(paid.why, 0) + int(paid.amount.sum())
+        assert paid.why in ("hazard", "promise", "plan", "ontime")
+        assert np.all(paid.amount >= 0)
+    collected = sum(v for k, v in by_why.items() if k != "ontime")
+    assert collected == int(world.totals.collected.sum())
+    assert by_why["ontime"] == int(world.totals.ontime.sum())
+    assert by_why["hazard"] > 0
+    assert by_why["promise"] > 0
 
 
-def _share(model: ResponseModel, who: Borrower, contact: Contact, what: str) -> float:
-    answers = [answer_message(model, who, contact, 7, ("t", k)) for k in range(N)]
-    return float(np.mean([bool(getattr(a, what)) for a in answers]))
-
-
-def test_an_answer_is_the_same_for_the_same_seed_and_message(model) -> None:
-    contact = _contact()
-    first = [answer_message(model, _who(), contact, 7, k) for k in range(200)]
-    again = [answer_message(model, _who(), contact, 7, k) for k in range(200)]
-    other = [answer_message(model, _who(), contact, 8, k) for k in range(200)]
-    assert first == again
-    assert first != other
-
-
-def test_calls_are_answered_at_the_models_rate_and_less_after_a_week_of_calls(model) -> None:
-    who = _who()
-    for att7 in (0, 10):
-        contact = _contact(attempts_7d=att7)
-        expected = model.answer_chance(np.array([CALL]), 4, np.array([1]), np.array([att7]),
-                                       np.array([False]))[0]  # fmt: skip
-        seen = _share(model, who, contact, "reached")
-        assert abs(seen - expected) < 4 * (expected * (1 - expected) / N) ** 0.5
-    assert _share(model, who, _contact(attempts_7d=10), "reached") < 0.7 * _share(
-        model, who, _contact(), "reached"
-    )
-
-
-def test_complaints_rise_with_pressure_tone_and_vulnerability(model) -> None:
-    calm = _share(model, _who("vulnerable"), _contact(), "complaint")
-    pressed = _share(model, _who("vulnerable"), _contact(attempts_today=3, attempts_7d=20,
-                                                         tone=2), "complaint")  # fmt: skip
-    reliable = _share(model, _who("reliable"), _contact(attempts_today=3, attempts_7d=20,
-                                                       tone=2), "complaint")  # fmt: skip
-    assert pressed > 3 * max(calm, 1 / N)
-    assert reliable < pressed
-
-
-def test_promises_only_in_conversations_and_kept_less_after_broken_ones(model) -> None:
-    assert _share(model, _who(), _contact(channel=SMS), "promise_days") == 0.0
-    assert _share(model, _who(), _contact(promise_open=True), "promise_days") == 0.0
-    assert _share(model, _who(), _contact(owing=False), "promise_days") == 0.0
-    made = _share(model, _who(), _contact(), "promise_days")
-    assert made > 0.05
-    fresh = [answer_message(model, _who(), _contact(), 7, k) for k in range(N)]
-    broken = [answer_message(model, _who(), _contact(promises_broken=3), 7, k) for k in range(N)]
-    kept = [a.promise_paid_after is not None for a in fresh if a.promise_days is not None]
-    kept_after = [a.promise_paid_after is not None for a in broken if a.promise_days is not None]
-    assert np.mean(kept_after) < np.mean(kept) - 0.15
-    for a in fresh:
-        if a.promise_paid_after is not None:
-            assert a.promise_days is not None
-            assert 1 <= a.promise_paid_after <= a.promise_days
-
-
-def test_plans_are_taken_from_offers_most_by_the_cash_short(model) -> None:
-    offer = _contact(channel=SMS, plan_offer=True)
-    assert _share(model, _who("short_of_cash"), _contact(channel=SMS), "plan_paid") == 0.0
-    cash = _share(model, _who("short_of_cash", 0.3), offer, "plan_paid")
-    strategic = _share(model, _who("strategic"), offer, "plan_paid")
-    assert cash > 2 * strategic > 0
-
-
-def test_a_loans_borrower_is_drawn_once_from_its_groups_type_mix() -> None:
-    params = load_parameters()
-    assert borrower(params, 7, 42, 10) == borrower(params, 7, 42, 10)
-    current = [TYPES[borrower(params, 7, k, 0).kind] for k in range(N)]
-    late = [TYPES[borrower(params, 7, k, 100).kind] for k in range(N)]
+def test_a_books_borrowers_are_typed_by_their_loans_bucket(params) -> None:
+    n = 6_000
+    dpd = np.where(np.arange(n) % 2 == 0, 0, 100).astype(np.int64)
+    pop = for_book(dpd, np.full(n, 15), np.full(n, 50_000), np.zeros(n, dtype=np.int64), 7,
+                   params)  # fmt: skip
+    again = for_book(dpd, np.full(n, 15), np.full(n, 50_000), np.zeros(n, dtype=np.int64), 7,
+                     params)  # fmt: skip
+    assert np.array_equal(pop.kind, again.kind)
     mix = params["population"]["types_by_bucket"]
-    assert abs(current.count("reliable") / N - mix["M0"][0]) < 0.03
-    assert "reliable" not in late
-    assert abs(late.count("short_of_cash") / N - mix["M4_plus"][2]) < 0.03
-    assert group_of(0) == "M0"
-    assert group_of(30) == "M1"
-    assert group_of(61) == "M2_M3"
+    current, late = pop.kind[dpd == 0], pop.kind[dpd > 0]
+    assert abs(np.mean(current == TYPES.index("reliable")) - mix["M0"][0]) < 0.03
+    assert not np.any(late == TYPES.index("reliable"))
+    assert abs(np.mean(late == TYPES.index("short_of_cash")) - mix["M4_plus"][2]) < 0.03
+    assert np.array_equal(pop.start_dpd, dpd)
+    with pytest.raises(ValueError, match="at least one"):
+        for_book(dpd[:0], dpd[:0], dpd[:0], dpd[:0], 7, params)
+
+
+def test_a_message_is_the_catalogue_action_of_its_channel_and_template() -> None:
+    assert ACTIONS[action_for("sms", "overdue.first", "send")].key == "sms.polite"
+    assert ACTIONS[action_for("sms", "uk.overdue.first", "send")].key == "sms.polite"
+    assert ACTIONS[action_for("sms", "reminder.predue", "send")].key == "sms.predue"
+    assert ACTIONS[action_for("sms", "plan.offer", "offer_plan")].offer == "plan"
+    assert ACTIONS[action_for("call", "call.script", "offer_plan")].key == "call.plan"
+    assert ACTIONS[action_for("email", "us.overdue.email", "send")].key == "email.polite"
+    # A template the catalogue does not know answers as the channel's polite action.
+    assert ACTIONS[action_for("call", "lender.own.script", "call_task")].key == "call.polite"
+    with pytest.raises(ValueError, match="no catalogue action"):
+        action_for("letter", "x", "send")
 
 
 def test_a_local_time_falls_in_the_last_slot_at_or_before_it() -> None:
