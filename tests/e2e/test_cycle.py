@@ -170,6 +170,16 @@ def test_cycle_commands_name_bad_input(tmp_path: Path, monkeypatch) -> None:
                    "    do: call_task\n    to: address_book\n", encoding="utf-8")  # fmt: skip
     assert f"{bad}:5:" in run("playbook", "check", "--file", str(bad), code=2)
     assert "never contacted" in run("playbook", "draft", "--file", str(bad), code=2)
+    # A US playbook naming a UK text (no debt-collector disclosure) is refused by check and
+    # draft alike, naming the step, the template and the rule.
+    us_uk = tmp_path / "us-uk.yaml"
+    us_uk.write_text("name: x\nversion: 1\npack: US\nsteps:\n  - id: d1_sms\n    when: {dpd: 1}\n"
+                     "    do: send\n    channel: sms\n    template: uk.overdue.first\n",
+                     encoding="utf-8")  # fmt: skip
+    for command in ("check", "draft"):
+        refused = run("playbook", command, "--file", str(us_uk), code=2)
+        assert f"{us_uk}:5: step 'd1_sms': template 'uk.overdue.first'" in refused, refused
+        assert "US-MINI-MIRANDA" in refused
     unknown = tmp_path / "zz.yaml"
     unknown.write_text("name: x\nversion: 1\npack: ZZ\nsteps: []\n", encoding="utf-8")
     assert "unknown pack 'ZZ'" in run("playbook", "check", "--file", str(unknown), code=2)

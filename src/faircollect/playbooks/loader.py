@@ -1,5 +1,6 @@
 """Reading a playbook: YAML with line numbers, checked against the templates, the channels and
-the pack before it can run. Every error names the file, the line and the reason."""
+the pack before it can run (each template a step names is screened under the pack, as
+templates.refusal says). Every error names the file, the line and the reason."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from faircollect.playbooks.model import (
     Step,
     Trigger,
 )
-from faircollect.playbooks.templates import Catalogue
+from faircollect.playbooks.templates import Catalogue, refusal
 from faircollect.policy.packs import RulePack
 from faircollect.policy.rules.common import clock
 
@@ -202,6 +203,10 @@ def _step(raw: _Lines, fail: Any, templates: Catalogue, pack: RulePack) -> Step:
             by_lang = templates.templates[template]
             if all(t.channel != channel for t in by_lang.values()):
                 raise fail(line, f"{where}: template {template!r} is not written for {channel}")
+            refused = refusal(templates, template, pack=pack.pack_id, channel=channel,
+                              role=recipient)  # fmt: skip
+            if refused:
+                raise fail(line, f"{where}: {refused}")
     elif channel is not None or template is not None:
         raise fail(line, f"{where}: action {action.value} sends nothing; drop channel/template")
     at = _time(raw.get("at", "10:00"), line, where, fail)

@@ -13,8 +13,8 @@ from datetime import date
 from string import Formatter
 from typing import Any
 
-from faircollect.screening.engine import check_text
-from faircollect.screening.model import ScreeningError
+from faircollect.screening.engine import check_text, screen
+from faircollect.screening.model import Screening, ScreeningContext, ScreeningError
 
 VARIABLES: dict[str, type] = {
     "name": str,
@@ -131,3 +131,25 @@ def sample_values(
         "lender": lender or ("本公司" if zh else "our company"),
         "phone": phone or ("客服电话" if zh else "the service number"),
     }
+
+
+def screen_sample(
+    template: Template, *, pack: str, currency: str, role: str = "debtor",
+    lender: str | None = None, phone: str | None = None,
+) -> Screening:  # fmt: skip
+    """The screening of the text `template` sends, filled with neutral values (`sample_values`)
+    under `pack` for its channel, the amount in `currency` and demanded as the lawful balance.
+
+    How a body is checked before any borrower's values fill it: by the script library (with the
+    lender's `lender` and `phone`) and when a playbook naming it is loaded. The gate screens the
+    real text again when it is sent.
+    """
+    values = sample_values(template, lender=lender, phone=phone)
+    context = ScreeningContext(
+        pack=pack,
+        role=role,
+        channel=template.channel,
+        lawful_outstanding_minor=values["amount"],
+        currency=currency,
+    )
+    return screen(render(template, values, currency=currency), lang=template.lang, context=context)

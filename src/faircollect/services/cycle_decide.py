@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.playbooks import Action
 from faircollect.playbooks.model import CONTACTING
+from faircollect.playbooks.templates import message_language
 from faircollect.policy import Channel, ContactRequest, RecipientRole
 from faircollect.policy.packs import PACK_CURRENCY, PACK_OF_CURRENCY
 from faircollect.policy.rules.common import local
@@ -92,11 +93,7 @@ def request_for(
     language with the lender's branding and the lawful amount due."""
     brand = job.brand
     amount, due = store.amount_due(task["loan_key"], as_of)
-    lang = (
-        "en"
-        if pack_id == "US"
-        else (task["language"] if task["language"] in ("zh", "en") else "zh")
-    )
+    lang = message_language(pack_id, task["language"])
     template = job.templates.get(task["template"], lang) if task["template"] else None
     text = None
     if template is not None:

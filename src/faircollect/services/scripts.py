@@ -18,8 +18,8 @@ from typing import Protocol
 
 from faircollect.audit.records import AuditKind, AuditRecord
 from faircollect.policy.packs import PACK_CURRENCY
-from faircollect.screening import Screening, ScreeningContext, Verdict, screen
-from faircollect.screening.templates import Template, parse_template, render, sample_values
+from faircollect.screening import Screening, Verdict
+from faircollect.screening.templates import Template, parse_template, screen_sample
 from faircollect.services.authorization import Actor, Permission, require
 from faircollect.services.maker_checker import check_approver, maker_of
 from faircollect.services.ports import Brand, UnitOfWork
@@ -83,14 +83,7 @@ def _screen_template(t: Template, pack: str, brand: Brand) -> Screening:
     """Screen the text the template will send: neutral values for the recipient's fields and
     the lender's configured signature or name and hotline (`Brand.fills`, as the cycle fills
     them), never a stand-in."""
-    values = sample_values(t, **brand.fills(t.channel))
-    ctx = ScreeningContext(
-        pack=pack,
-        channel=t.channel,
-        lawful_outstanding_minor=values["amount"],
-        currency=PACK_CURRENCY[pack],
-    )
-    return screen(render(t, values, currency=ctx.currency), lang=t.lang, context=ctx)
+    return screen_sample(t, pack=pack, currency=PACK_CURRENCY[pack], **brand.fills(t.channel))
 
 
 def draft_script(
