@@ -63,7 +63,8 @@ def loan_position(
     """Replay the contract and the lawful ledger with the same payments and compare them.
 
     The lawful outstanding never exceeds the contractual one; the difference is the
-    unenforceable excess, which collection must never demand. Days inside a pause do not
+    unenforceable excess, which collection must never demand. Days past due (and the bucket)
+    follow the lawful replay where it differs: not paying the excess is no arrears. Days inside a pause do not
     count towards DPD (ageing is frozen while a dispute, complaint or hardship is open).
     """
     contract = ledger_state(
@@ -85,9 +86,12 @@ def loan_position(
         )
     )
     lawful_outstanding = min(lawful.outstanding, contract.outstanding)
-    dpd = contract.dpd
-    if dpd and contract.oldest_unpaid_due_on is not None:
-        dpd -= frozen_days(pauses, after=contract.oldest_unpaid_due_on, through=as_of)
+    # Days past due count on what is lawfully owed: a borrower who pays each lawful instalment
+    # is not in arrears for the unenforceable excess of a contract priced above the cap.
+    aged = contract if same else lawful
+    dpd = aged.dpd
+    if dpd and aged.oldest_unpaid_due_on is not None:
+        dpd -= frozen_days(pauses, after=aged.oldest_unpaid_due_on, through=as_of)
     return Position(
         as_of=as_of,
         dpd=dpd,

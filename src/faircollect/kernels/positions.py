@@ -139,7 +139,12 @@ def compute_positions(
         )
         lawful = _run(lawful_book, as_of_day, chunk_loans)
         lawful_outstanding[differs] = np.minimum(lawful.outstanding, contract.outstanding[differs])
-    dpd = contract.dpd - _frozen(ledger, keys, contract.dpd, as_of_day)
+        # Days past due count on what is lawfully owed (domain.position.loan_position).
+        aged = contract.dpd.copy()
+        aged[differs] = lawful.dpd
+    else:
+        aged = contract.dpd
+    dpd = aged - _frozen(ledger, keys, aged, as_of_day)
     names = np.array(buckets.names, dtype=object)
     bucket_index = np.searchsorted(np.array(buckets.upper_bounds, np.int64), dpd, side="left")
     return {

@@ -78,7 +78,8 @@ def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]
     A loan whose lawful schedule differs from its contract (priced above an enforced cap: a
     CNY loan above 4 x LPR, a USD or GBP loan above its configured cap) owes its lawful
     instalments: the amount overdue is at most what that schedule asked for by today less
-    what was paid, and the next instalment is the lawful one."""
+    what was paid, and once that is nil (the contract's excess alone unpaid) the amount is the
+    next lawful instalment, as for a loan not yet due."""
     keys = {"key": loan_key, "day": as_of}
     s = conn.execute(_STATE_ON, keys).mappings().first()
     if s is None:
@@ -87,16 +88,16 @@ def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]
     overdue = int(s["overdue_principal"] + s["overdue_interest"] + s["overdue_fee"] + s["penalty_accrued"])  # fmt: skip
     capped = bool(conn.execute(_LAWFUL_STORED, keys).scalar())
     due_on = as_of
-    if overdue == 0:  # before the due date: the next instalment
-        kind = "lawful" if capped else "contract"
-        nxt = conn.execute(_NEXT_INSTALMENT, {**keys, "kind": kind}).first()
-        if nxt is not None:
-            overdue, due_on = int(nxt[0]), as_date(nxt[1])
-    elif capped:
+    if overdue and capped:
         unpaid = int(conn.execute(_LAWFUL_DUE_BY, keys).scalar_one()) - int(
             conn.execute(_PAID_BY, keys).scalar_one()
         )
         overdue = min(overdue, max(unpaid, 0))
+    if overdue == 0:  # nothing lawfully overdue (before the due date): the next instalment
+        kind = "lawful" if capped else "contract"
+        nxt = conn.execute(_NEXT_INSTALMENT, {**keys, "kind": kind}).first()
+        if nxt is not None:
+            overdue, due_on = int(nxt[0]), as_date(nxt[1])
     return min(overdue, lawful), due_on
 
 
