@@ -5,6 +5,7 @@ same seed gives the same book."""
 from __future__ import annotations
 
 import base64
+import copy
 import io
 import sqlite3
 from datetime import date, timedelta
@@ -13,15 +14,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from faircollect.adapters.borrower_sim import BorrowerSimulator
+from faircollect.adapters.demo_support import DemoSupport
 from faircollect.entrypoints.demo import DEMO_END, run_demo
+from faircollect.simulation.params import Parameters, load_parameters
 
 DAYS = 20
 START = DEMO_END - timedelta(days=DAYS - 1)
 EPOCH = date(1970, 1, 1)
 
 
-def _demo(out: Path) -> sqlite3.Connection:
-    run_demo(loans=150, days=DAYS, out=out, seed=7, db_url=None,
+def _demo(out: Path, days: int = DAYS) -> sqlite3.Connection:
+    run_demo(loans=150, days=days, out=out, seed=7, db_url=None,
              console=Console(file=io.StringIO(), width=120))  # fmt: skip
     return sqlite3.connect(out / "faircollect.db")
 
@@ -85,3 +89,34 @@ def test_the_same_seed_gives_the_same_borrowers(runs) -> None:
     assert first == second
     promises = "select loan_id, amount, due_on, status from promises order by loan_id, due_on"
     assert runs[0].execute(promises).fetchall() == runs[1].execute(promises).fetchall()
+
+
+def test_a_texts_stop_reply_is_recorded_and_honoured(tmp_path: Path, monkeypatch) -> None:
+    """Borrowers who opt out of texts far more often than the shipped parameters say: each STOP
+    is recorded as an opt-out fact, and no text reaches that borrower afterwards."""
+    monkeypatch.setenv("FAIRCOLLECT_PII_KEY", base64.b64encode(b"d" * 32).decode())
+    monkeypatch.setenv("FAIRCOLLECT_AUDIT_KEY", base64.b64encode(b"b" * 32).decode())
+    doc = copy.deepcopy(load_parameters().doc)
+    doc["pressure"]["optout_sms"] = 0.3
+    eager = Parameters(doc)
+    monkeypatch.setattr(
+        DemoSupport, "borrowers", lambda self, seed: BorrowerSimulator(self.app, seed, eager)
+    )
+    db = _demo(tmp_path / "demo", days=40)
+    opted = db.execute(
+        "select borrower_id, effective_at from borrower_facts"
+        " where kind = 'opt_out' and medium = 'sms'"
+    ).fetchall()
+    assert len(opted) >= 3
+    for borrower_id, at in opted:
+        later = db.execute(
+            "select count(*) from contact_attempts where borrower_id = ? and channel = 'sms'"
+            " and at > ? and outcome != 'withdrawn'",
+            (borrower_id, at),
+        ).fetchone()[0]
+        assert later == 0, borrower_id
+    # The playbook did try again, and the gate refused for the opt-out.
+    refused = db.execute(
+        "select count(*) from contact_decisions where decision like '%OPTOUT%'"
+    ).fetchone()[0]
+    assert refused > 0

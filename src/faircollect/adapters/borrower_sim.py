@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -70,6 +70,7 @@ class BorrowerSimulator:
     rows: dict[int, int] = field(default_factory=dict)
     promise_of: dict[int, int] = field(default_factory=dict)  # row → promised amount
     plan_of: dict[int, tuple[str, int]] = field(default_factory=dict)  # row → plan, next no.
+    opt_outs: list[tuple[str, datetime]] = field(default_factory=list)  # (loan, when)
 
     def answer(self, conn: Connection, message: Outbound, receipt: str) -> None:
         """The borrower receives `message` (in its send's transaction): the call's outcome, a
@@ -100,6 +101,14 @@ class BorrowerSimulator:
             SqlContactStore(conn).set_outcome(int(got.attempt_id), outcome, talked)
         self._arrangements(conn, message, result, world, start, row, owed, day)
         self._cases(conn, result, key, day)
+        if result.opted_out[0]:
+            self.opt_outs.append((message.loan_id, message.at))
+
+    def take_opt_outs(self) -> list[tuple[str, datetime]]:
+        """The texts' STOP replies since the last call (loan, when): the lender records them
+        through the borrower-facts use case, as for any opt-out."""
+        taken, self.opt_outs = self.opt_outs, []
+        return taken
 
     def overnight(self, day: date) -> int:
         """After `day`'s cycle: the world's evening and the next morning; returns how many

@@ -123,6 +123,10 @@ def run_demo(
             day = start + timedelta(days=k)
             daily.append(run_cycle(job, actor=system_actor("cycle"), as_of=day))
             total.add(daily[-1])
+            for loan_id, at in sim.take_opt_outs():  # the texts' STOP replies, as recorded
+                record_borrower_fact(app.unit_of_work(FixedClock(at)), actor=staff[Role.COLLECTOR],
+                                     loan_id=loan_id, fact=FactInput(FactKind.OPT_OUT, at=at,
+                                                                     medium="sms"))  # fmt: skip
             if k < days - 1:
                 sim.overnight(day)
             progress.advance(task)

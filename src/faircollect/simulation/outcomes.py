@@ -62,6 +62,7 @@ class ContactResult:
     dispute: Mask
     hardship: Mask
     complaint: Mask
+    opted_out: Mask  # of texts
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,7 @@ class World:
         log.lawful.append(self.arrears[rows].copy())
         return ContactResult(reached=reached, talked=talked, promised=promised,
                              plan_taken=plan_taken, dispute=dispute, hardship=hardship,
-                             complaint=complaint)  # fmt: skip
+                             complaint=complaint, opted_out=opt)  # fmt: skip
 
     def _offers(self, rows: I64, kind: I64, reached: Mask, offer: I64) -> Mask:
         d, rng, ar = self.day, self.rng, self.p["arrangements"]
