@@ -191,6 +191,10 @@ _POST_REMOVED_EN = re.compile(
 )
 
 
+#: A removal verb with an object of its own waives that, not the term before it: "用USDT还款可以
+#: 减免利息" lures with a waiver of interest; "违约金全部免除", "上门回访已取消了" remove the term.
+_OWN_OBJECT = re.compile(r"(?![了啦的掉哦呢吧啊呀后完等])[\u4e00-\u9fff]")
+
 #: Every removal verb of _POST_REMOVED_ZH / _EN holds one of these (a test checks).
 _REMOVAL_ZH_GATE = re.compile(r"[免豁减下退取撤叫关删清停终暂降归由]")
 _REMOVAL_EN_GATE = re.compile(
@@ -217,8 +221,10 @@ def post_negated(text: str, end: int) -> bool:
     english = after.isspace()
     gate = _REMOVAL_EN_GATE if english else _REMOVAL_ZH_GATE
     removed = _POST_REMOVED_EN if english else _POST_REMOVED_ZH
-    if after and gate.search(text, end, end + (96 if english else 36)) and removed.match(text, end):
-        return True
+    if after and gate.search(text, end, end + (96 if english else 36)):
+        m = removed.match(text, end)
+        if m is not None and (english or not _OWN_OBJECT.match(text, m.end())):
+            return True
     m = _POST_NEG.match(text, end)
     if m is None:
         return False

@@ -190,4 +190,4 @@ def test_unknown_language_is_an_error() -> None:
 def test_forced_language_and_lexicon_version_are_reported() -> None:
     result = screen("hello there", lang="zh")
     assert result.lang == "zh"
-    assert result.to_dict()["lexicon_version"] == "2026.7"
+    assert result.to_dict()["lexicon_version"] == "2026.8"
