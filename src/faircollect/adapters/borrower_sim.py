@@ -150,15 +150,15 @@ class BorrowerSimulator:
     def _instalments(self, conn: Connection) -> I64:
         """Each loan's instalment: the largest of its schedule (the lawful one if stored), so
         that an arrears of one instalment is one in the world too."""
-        mean: dict[int, int] = {}
+        largest: dict[int, int] = {}
         for key, _kind, value in conn.execute(
             select(installments.c.loan_key, installments.c.schedule_kind, func.max(_TOTAL))
             .group_by(installments.c.loan_key, installments.c.schedule_kind)
             .order_by(installments.c.loan_key, installments.c.schedule_kind)
         ):  # fmt: skip
             # "contract" sorts before "lawful": a stored lawful schedule replaces the contract's.
-            mean[int(key)] = int(value or 0)
-        return np.array([mean.get(int(k), 0) for k in self.keys], dtype=np.int64)
+            largest[int(key)] = int(value or 0)
+        return np.array([largest.get(int(k), 0) for k in self.keys], dtype=np.int64)
 
     def _sync(self, conn: Connection, world: World, day: date) -> None:
         """The world's accounts as the ledger has them on `day`: days past due, the amount
