@@ -153,8 +153,8 @@ class CycleStore(Protocol):
     # deciding
     def due_tasks(self, as_of: date, after_id: int, limit: int) -> list[Mapping[str, Any]]: ...
 
-    def amount_due(self, loan_key: int, as_of: date) -> tuple[int, date]:
-        """The amount a message may state on `as_of` and the date it is due."""
+    def amounts_due(self, loan_keys: Sequence[int], as_of: date) -> dict[int, tuple[int, date]]:
+        """For each loan, the amount a message may state on `as_of` and the date it is due."""
 
     def chunk_contacts(
         self, cases: Sequence[tuple[str, str, date]], since: datetime

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from faircollect.adapters.db.amounts_due import amounts_due
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.cycle_store import as_date, in_range
 from faircollect.adapters.db.deferred_rows import DeferredRows
@@ -115,8 +116,8 @@ class SqlCycleOutbox:
         ).mappings()  # fmt: skip
         return [{**r, "due_at": aware(r["due_at"])} for r in rows]
 
-    def amount_due(self, loan_key: int, as_of: date) -> tuple[int, date]:
-        return amount_due(self.conn, loan_key, as_of)
+    def amounts_due(self, loan_keys: Sequence[int], as_of: date) -> dict[int, tuple[int, date]]:
+        return amounts_due(self.conn, loan_keys, as_of)
 
     def chunk_contacts(
         self, cases: Sequence[tuple[str, str, date]], since: datetime
