@@ -43,10 +43,10 @@ from faircollect.services.gate_facts import CaseState, RecordedFacts, gate_facts
 from faircollect.services.ports import PiiProtector
 
 _IDS: BindParameter[Any] = bindparam("ids", expanding=True)
-_LOAN_IDS: BindParameter[str] = bindparam("loan_ids", expanding=True)
+_KEYS: BindParameter[int] = bindparam("keys", expanding=True)
 _ROWS = (
     select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient, loans.c.currency,
-           borrowers.c.timezone, borrowers.c.phone_index.label("stored_phone"),
+           loans.c.loan_key, borrowers.c.timezone, borrowers.c.phone_index.label("stored_phone"),
            contact_attempts.c.decision_ref)
     .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
     .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
@@ -64,18 +64,15 @@ _HISTORY = (
     )
     .order_by(contact_attempts.c.borrower_id, contact_attempts.c.at, contact_attempts.c.id)
 )
-_PAUSES = (
-    select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
-    .join(loans, loans.c.loan_key == pauses.c.loan_key)
-    .where(loans.c.loan_id.in_(_LOAN_IDS))
+# By the loans' keys (read with the rows), each position a primary-key probe: joined to the
+# loans by id, PostgreSQL scanned the day's positions instead (0.1 s a chunk at 100,000 loans).
+_PAUSES = select(pauses.c.loan_key, pauses.c.kind, pauses.c.start_on, pauses.c.end_on).where(
+    pauses.c.loan_key.in_(_KEYS)
 )
-_LAWFUL = (
-    select(loans.c.loan_id, loan_states.c.as_of, loan_states.c.lawful_outstanding)
-    .join(loans, loans.c.loan_key == loan_states.c.loan_key)
-    .where(
-        loans.c.loan_id.in_(_LOAN_IDS),
-        loan_states.c.as_of.in_(bindparam("days", expanding=True)),
-    )
+_LAWFUL = select(
+    loan_states.c.loan_key, loan_states.c.as_of, loan_states.c.lawful_outstanding
+).where(
+    loan_states.c.loan_key.in_(_KEYS), loan_states.c.as_of.in_(bindparam("days", expanding=True))
 )
 _SET_ATTEMPT = update(contact_attempts).where(contact_attempts.c.id == bindparam("a_id"))
 _PART = 500  # IN lists of a size every database accepts
@@ -106,10 +103,12 @@ class SqlSendChunk(SqlContactStore):
                 connection.execute(_WRITE_LOCK, {"ids": part})
         self._messages: dict[int, PendingMessage] = {}
         self._phones: dict[str, str | None] = {}
+        loan_of: dict[int, str] = {}  # key -> id
         for part in _parts(ids):
             for r in connection.execute(_ROWS, {"ids": part}).mappings():
                 self._messages[r["id"]] = pending_of(r)
                 self._phones[r["borrower_id"]] = r["stored_phone"]
+                loan_of[r["loan_key"]] = r["loan_id"]
         self._read = set(ids)  # ids not among the messages: gone
         held = list(self._messages.values())
         debtors = sorted({m.borrower_id for m in held})
@@ -134,12 +133,12 @@ class SqlSendChunk(SqlContactStore):
                 self._history[r["borrower_id"]].append(dict(r))
             self._facts.update(facts_of(connection, part))
             self._first.update(first_communications(connection, part))
-        for part in _parts(loan_ids):
-            for loan_id, kind, start, end in connection.execute(_PAUSES, {"loan_ids": part}):
-                self._pauses[loan_id].append((kind, start, end))
+        for part in _parts(sorted(loan_of)):
+            for key, kind, start, end in connection.execute(_PAUSES, {"keys": part}):
+                self._pauses[loan_of[key]].append((kind, start, end))
             if days:
-                rows = connection.execute(_LAWFUL, {"loan_ids": part, "days": days})
-                self._lawful.update(((loan_id, day), int(v)) for loan_id, day, v in rows)
+                rows = connection.execute(_LAWFUL, {"keys": part, "days": days})
+                self._lawful.update(((loan_of[key], day), int(v)) for key, day, v in rows)
         self._loans, self._days = set(loan_ids), set(days)
         self._fresh: set[str] = set()  # debtors whose facts are read from the database again
         self._all_fresh = False
