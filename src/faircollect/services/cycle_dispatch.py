@@ -6,6 +6,10 @@ dated before the frontier (the newest completed run) is withdrawn, never sent la
 log gets the lines of each chunk after its commit, and first those a killed dispatcher left
 unwritten (exactly once).
 
+A chunk's messages and the facts they are re-checked on are read together (`SendChunk`: what
+reading each one just before its send would give); each message still gets its own gate
+decision before it reaches a channel.
+
 One dispatcher runs at a time across processes (`job.dispatch_lock`; a worker's chunk takes
 the lock of its own debtor range): a message marked `sending` is then either being sent by the
 running dispatcher or was left by one that died, and is sent again (with the same idempotency
