@@ -94,12 +94,20 @@ def one_day(
         job = app.cycle_job(clock)
         job.debtors_per_chunk = per_chunk
         statements: Counter[str] = Counter()
+        spent: Counter[str] = Counter()  # seconds, by the same kinds
+        started: list[float] = []
 
         def seen(conn: object, cursor: object, statement: str, *_: object) -> None:
             statements[kind(statement)] += 1  # an executemany is one
+            started.append(time.perf_counter())
+
+        def done(conn: object, cursor: object, statement: str, *_: object) -> None:
+            if started:
+                spent[kind(statement)] += time.perf_counter() - started.pop()
 
         if count:
             event.listen(Engine, "before_cursor_execute", seen)
+            event.listen(Engine, "after_cursor_execute", done)
         before = load()
         t1 = time.perf_counter()
         try:
@@ -107,11 +115,12 @@ def one_day(
         finally:
             if count:
                 event.remove(Engine, "before_cursor_execute", seen)
+                event.remove(Engine, "after_cursor_execute", done)
         total = time.perf_counter() - t1
         app.close()
         return {"workers": workers, "seconds": total, "setup": setup, "load": (before, load()),
                 "stages": report.seconds, "decided": report.decided, "sent": report.sent,
-                "planned": report.planned, "statements": statements}  # fmt: skip
+                "planned": report.planned, "statements": statements, "spent": spent}  # fmt: skip
     finally:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
@@ -152,6 +161,9 @@ def main() -> None:
         if counted:
             top = ", ".join(f"{k} {n:,}" for k, n in counted.most_common(14))
             print(f"  statements {sum(counted.values()):,}: {top}")
+            spent: Counter[str] = r["spent"]  # type: ignore[assignment]
+            slow = ", ".join(f"{k} {t:.2f} s" for k, t in spent.most_common(8))
+            print(f"  their time {sum(spent.values()):.1f} s: {slow}")
 
 
 if __name__ == "__main__":
