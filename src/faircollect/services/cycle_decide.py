@@ -70,10 +70,14 @@ def decide(job: CycleJob, as_of: date, report: CycleReport) -> None:
             audit, chunk_end = Buffered(), tasks[-1]["id"]
             if job.strategy is not None:
                 tasks = job.strategy.fill(uow, tasks, as_of, job.books, audit.append_records)
+            contacting = [t for t in tasks if Action(t["action"]) in CONTACTING]
+            # The amounts the messages may state, for the chunk's loans at once.
+            dues = store.amounts_due([t["loan_key"] for t in contacting], as_of)
             requests = {
-                t["id"]: request_for(job, store, t, as_of, PACK_OF_CURRENCY[t["currency"]])
-                for t in tasks
-                if Action(t["action"]) in CONTACTING
+                t["id"]: request_for(
+                    job, t, as_of, PACK_OF_CURRENCY[t["currency"]], dues[t["loan_key"]]
+                )
+                for t in contacting
             }
             contacts = _chunk_contacts(store, tasks, requests)
             held = store.held(as_of)
@@ -87,19 +91,20 @@ def decide(job: CycleJob, as_of: date, report: CycleReport) -> None:
 
 
 def request_for(
-    job: CycleJob, store: CycleStore, task: Mapping[str, Any], as_of: date, pack_id: str
+    job: CycleJob, task: Mapping[str, Any], as_of: date, pack_id: str, due: tuple[int, date]
 ) -> ContactRequest:
     """The contact request of a task: its message rendered from the template in the borrower's
-    language with the lender's branding and the lawful amount due."""
+    language with the lender's branding and the lawful amount `due` (amount, date; the
+    store's `amounts_due`)."""
     brand = job.brand
-    amount, due = store.amount_due(task["loan_key"], as_of)
+    amount, due_on = due
     lang = message_language(pack_id, task["language"])
     template = job.templates.get(task["template"], lang) if task["template"] else None
     text = None
     if template is not None:
         # The lender's signature or name and hotline: what the script library screened.
         text = render(template, {"name": SALUTATION.get(template.lang, "Customer"),
-                                 "amount": amount, "due_date": due, "channel": template.channel,
+                                 "amount": amount, "due_date": due_on, "channel": template.channel,
                                  **brand.fills(template.channel)},
                       currency=PACK_CURRENCY[pack_id])  # fmt: skip
     at = _aware(task["due_at"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from faircollect.playbooks import Account, PlannedStep
@@ -153,8 +153,8 @@ class CycleStore(Protocol):
     # deciding
     def due_tasks(self, as_of: date, after_id: int, limit: int) -> list[Mapping[str, Any]]: ...
 
-    def amount_due(self, loan_key: int, as_of: date) -> tuple[int, date]:
-        """The amount a message may state on `as_of` and the date it is due."""
+    def amounts_due(self, loan_keys: Sequence[int], as_of: date) -> dict[int, tuple[int, date]]:
+        """For each loan, the amount a message may state on `as_of` and the date it is due."""
 
     def chunk_contacts(
         self, cases: Sequence[tuple[str, str, date]], since: datetime
@@ -168,20 +168,33 @@ class CycleStore(Protocol):
     # dispatching
     def pending_messages(self) -> list[int]: ...
 
-    def pending_message(self, outbox_id: int) -> PendingMessage | None:
-        """The row locked for update; None when it is gone."""
+    def send_chunk(self, ids: Sequence[int], lookback: timedelta) -> SendChunk:
+        """The messages `ids` locked, with their send-time facts (histories from `lookback`
+        before each message's time) read for the chunk at once."""
 
     def set_message(self, outbox_id: int, values: Mapping[str, Any]) -> None: ...
+
+
+class SendChunk(Protocol):
+    """A dispatch chunk's messages and the facts the gate re-checks them on, inside the unit's
+    transaction: what reading each one just before its send would give."""
+
+    def message(self, outbox_id: int) -> PendingMessage | None:
+        """The row locked for update; None when it is gone."""
+
+    def facts(self, message: PendingMessage, request: ContactRequest, since: datetime) -> Facts:
+        """Fresh facts (services.gate_facts) for the send-time re-check of `request`, this
+        message's own reservation left out of the history since `since`."""
 
     def withdraw_attempt(self, attempt_id: int) -> None: ...
 
     def mark_connected(self, attempt_id: int) -> None: ...
 
-    def send_facts(
-        self, message: PendingMessage, request: ContactRequest, since: datetime
-    ) -> Facts:
-        """Fresh facts (services.gate_facts) for the send-time re-check of `request`, this
-        message's own reservation left out of the history since `since`."""
+    def touched(self, borrower_id: str) -> None:
+        """Something else was written about the debtor: read their facts again."""
+
+    def committed(self) -> None:
+        """The transaction was committed (its locks are gone): read everything again."""
 
 
 class Delivery(Protocol):
@@ -193,8 +206,9 @@ class Delivery(Protocol):
     def send(self, message: Outbound, decision: Decision) -> str:
         """Deliver; return the receipt. The channel refuses a decision that does not allow it."""
 
-    def after_send(self, message: Outbound, receipt: str) -> None:
-        """The demo's simulated answer, in the same transaction (nothing elsewhere)."""
+    def after_send(self, message: Outbound, receipt: str) -> bool:
+        """The demo's simulated answer, in the same transaction (nothing elsewhere); True when
+        there is one (it may have written about the debtor)."""
 
 
 class CycleUnit(UnitOfWork, Protocol):

@@ -61,9 +61,11 @@ class BoundDelivery:
         except (ChannelError, AddressError) as exc:
             raise DeliveryError(str(exc)) from exc
 
-    def after_send(self, message: Outbound, receipt: str) -> None:
-        if self.hook is not None:
-            self.hook(self.connection, message, receipt)
+    def after_send(self, message: Outbound, receipt: str) -> bool:
+        if self.hook is None:
+            return False
+        self.hook(self.connection, message, receipt)
+        return True
 
 
 @dataclass(frozen=True)

@@ -103,18 +103,19 @@ _CHUNK_HISTORY = (
     )
     .order_by(contact_attempts.c.borrower_id, contact_attempts.c.at, contact_attempts.c.id)
 )
+# The chunk's loans with their keys and pauses (a loan without one: a row of nulls), then the
+# positions by key, each a primary-key probe: joined to the loans by id, PostgreSQL scanned the
+# day's positions instead (0.2 s a chunk of 2,500 at 100,000 loans).
 _CHUNK_PAUSES = (
-    select(loans.c.loan_id, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
-    .join(loans, loans.c.loan_key == pauses.c.loan_key)
+    select(loans.c.loan_id, loans.c.loan_key, pauses.c.kind, pauses.c.start_on, pauses.c.end_on)
+    .outerjoin(pauses, loans.c.loan_key == pauses.c.loan_key)
     .where(loans.c.loan_id.in_(_LOAN_IDS))
 )
-_CHUNK_LAWFUL = (
-    select(loans.c.loan_id, loan_states.c.as_of, loan_states.c.lawful_outstanding)
-    .join(loans, loans.c.loan_key == loan_states.c.loan_key)
-    .where(
-        loans.c.loan_id.in_(_LOAN_IDS),
-        loan_states.c.as_of.in_(bindparam("days", expanding=True)),
-    )
+_CHUNK_LAWFUL = select(
+    loan_states.c.loan_key, loan_states.c.as_of, loan_states.c.lawful_outstanding
+).where(
+    loan_states.c.loan_key.in_(bindparam("keys", expanding=True)),
+    loan_states.c.as_of.in_(bindparam("days", expanding=True)),
 )
 
 
@@ -259,12 +260,17 @@ class ChunkContactStore(SqlContactStore):
             ).mappings():
                 self._history[r["borrower_id"]].append(attempt_of(r))
         for part in _parts(loan_ids):
-            for loan_id, kind, start, end in connection.execute(_CHUNK_PAUSES, {"loan_ids": part}):
-                self._pauses[loan_id].append((kind, start, end))
-            for loan_id, as_of, lawful in connection.execute(
-                _CHUNK_LAWFUL, {"loan_ids": part, "days": days}
+            loan_of: dict[int, str] = {}
+            for loan_id, key, kind, start, end in connection.execute(
+                _CHUNK_PAUSES, {"loan_ids": part}
             ):
-                self._lawful[(loan_id, as_of)] = int(lawful)
+                loan_of[key] = loan_id
+                if kind is not None:
+                    self._pauses[loan_id].append((kind, start, end))
+            for key, as_of, lawful in connection.execute(
+                _CHUNK_LAWFUL, {"keys": sorted(loan_of), "days": days}
+            ):
+                self._lawful[(loan_of[key], as_of)] = int(lawful)
         self._days = set(days)
         self._loans = set(loan_ids)
         # PostgreSQL: the chunk's decisions and reservations written together (deferred_rows).

@@ -8,18 +8,19 @@ execution (building a statement with its values costs several times what running
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from faircollect.adapters.db.amounts_due import amounts_due
 from faircollect.adapters.db.contact_store import ChunkContactStore, SqlContactStore
 from faircollect.adapters.db.cycle_store import as_date, in_range
 from faircollect.adapters.db.deferred_rows import DeferredRows
+from faircollect.adapters.db.send_chunk import SqlSendChunk
 from faircollect.adapters.db.tables import (
     aware,
     borrowers,
-    contact_attempts,
     installments,
     loan_states,
     loans,
@@ -27,16 +28,12 @@ from faircollect.adapters.db.tables import (
     payments,
     workflow_tasks,
 )
-from faircollect.policy import ContactRequest, Facts, Outcome
 from faircollect.services.contacts import ContactStore
-from faircollect.services.cycle_ports import PendingMessage
 from faircollect.services.cycle_work_ports import EVERY_DEBTOR, DebtorRange
-from faircollect.services.gate_facts import gate_facts
 from faircollect.services.ports import PiiProtector
 
 _SET_TASK = update(workflow_tasks).where(workflow_tasks.c.id == bindparam("w_id"))
 _SET_OUTBOX = update(outbox).where(outbox.c.id == bindparam("o_id"))
-_SET_ATTEMPT = update(contact_attempts).where(contact_attempts.c.id == bindparam("a_id"))
 _NEW_OUTBOX = insert(outbox)
 _STATE_ON = select(loan_states).where(
     loan_states.c.loan_key == bindparam("key"), loan_states.c.as_of == bindparam("day")
@@ -60,15 +57,6 @@ _LAWFUL_DUE_BY = select(func.coalesce(func.sum(_INSTALMENT_TOTAL), 0)).where(
 _PAID_BY = select(func.coalesce(func.sum(payments.c.amount), 0)).where(
     payments.c.loan_key == bindparam("key"), payments.c.paid_on <= bindparam("day")
 )
-_OUTBOX_ROW = (
-    select(outbox, workflow_tasks.c.template, workflow_tasks.c.recipient,
-           loans.c.currency, borrowers.c.timezone, contact_attempts.c.decision_ref)
-    .join(workflow_tasks, workflow_tasks.c.id == outbox.c.task_id)
-    .join(contact_attempts, contact_attempts.c.id == outbox.c.attempt_id)
-    .join(loans, loans.c.loan_id == outbox.c.loan_id)
-    .join(borrowers, borrowers.c.borrower_id == outbox.c.borrower_id)
-    .where(outbox.c.id == bindparam("o_id")).with_for_update()
-)  # fmt: skip
 
 
 def amount_due(conn: Connection, loan_key: int, as_of: date) -> tuple[int, date]:
@@ -129,8 +117,8 @@ class SqlCycleOutbox:
         ).mappings()  # fmt: skip
         return [{**r, "due_at": aware(r["due_at"])} for r in rows]
 
-    def amount_due(self, loan_key: int, as_of: date) -> tuple[int, date]:
-        return amount_due(self.conn, loan_key, as_of)
+    def amounts_due(self, loan_keys: Sequence[int], as_of: date) -> dict[int, tuple[int, date]]:
+        return amounts_due(self.conn, loan_keys, as_of)
 
     def chunk_contacts(
         self, cases: Sequence[tuple[str, str, date]], since: datetime
@@ -165,32 +153,8 @@ class SqlCycleOutbox:
             .order_by(outbox.c.id)
         ).scalars())  # fmt: skip
 
-    def pending_message(self, outbox_id: int) -> PendingMessage | None:
-        r = self.conn.execute(_OUTBOX_ROW, {"o_id": outbox_id}).mappings().first()
-        if r is None:
-            return None
-        return PendingMessage(
-            outbox_id=outbox_id, status=r["status"], attempt_id=r["attempt_id"],
-            decision_ref=r["decision_ref"], borrower_id=r["borrower_id"], loan_id=r["loan_id"],
-            channel=r["channel"], recipient=r["recipient"], contact_point=r["contact_point"],
-            body=r["body"], planned_at=aware(r["planned_at"]), timezone=r["timezone"],
-            currency=r["currency"],
-        )  # fmt: skip
+    def send_chunk(self, ids: Sequence[int], lookback: timedelta) -> SqlSendChunk:
+        return SqlSendChunk(self.conn, ids, lookback, pii=self.pii)
 
     def set_message(self, outbox_id: int, values: Mapping[str, Any]) -> None:
         self.conn.execute(_SET_OUTBOX, {"o_id": outbox_id, **values})
-
-    def withdraw_attempt(self, attempt_id: int) -> None:
-        SqlContactStore(self.conn).withdraw(attempt_id)
-
-    def mark_connected(self, attempt_id: int) -> None:
-        self.conn.execute(_SET_ATTEMPT, {"a_id": attempt_id, "outcome": Outcome.CONNECTED.value})
-
-    def send_facts(
-        self, message: PendingMessage, request: ContactRequest, since: datetime
-    ) -> Facts:
-        store = SqlContactStore(self.conn, pii=self.pii)
-        history = [a for a, ref in store._history_with_refs(message.borrower_id, since)
-                   if ref != message.decision_ref]  # fmt: skip
-        return gate_facts(store, borrower_id=message.borrower_id, loan_id=message.loan_id,
-                          request=request, history=history)  # fmt: skip
