@@ -161,10 +161,20 @@ def _close(job: CycleJob, run_id: int, status: str, error: str | None) -> None:
         job.work.cancel_stale()  # a failed run's open chunks are claimed by no one
 
 
+#: How long a refused run waits for the holder's `cycle_runs` row: the holder records it just
+#: after taking the lock, so a run refused in that moment would otherwise name no one.
+BUSY_NAME_WAIT_S = 2.0
+
+
 def _busy_message(job: CycleJob) -> str:
     """Who holds the cycle lock, from its `cycle_runs` row (one line, for the command line)."""
-    with job.units() as uow:
-        row = uow.cycle.running()
+    deadline = time.monotonic() + BUSY_NAME_WAIT_S
+    while True:
+        with job.units() as uow:
+            row = uow.cycle.running()
+        if row is not None or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
     who = "" if row is None else (
         f" (as of {row.as_of}, {row.holder}, started {row.started_at:%Y-%m-%d %H:%M:%S} UTC)"
     )  # fmt: skip
