@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import random
 import subprocess
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from bench_people import loader_token
 from faircollect.adapters.db.batch_job import run_batch
 from faircollect.adapters.db.schema import downgrade, make_engine
 from faircollect.adapters.db.tables import installments, loan_states, loans, payments
@@ -123,9 +125,11 @@ def main() -> None:
         downgrade(make_engine(args.db))
     import_seconds = None
     if fresh:
+        token = loader_token(url)  # the person the import acts for (creates the schema too)
         t = time.perf_counter()
         cli = Path(sys.executable).with_name("faircollect")
-        subprocess.run([str(cli), "import", str(tape), "--db", url], check=True)
+        env = {**os.environ, "FAIRCOLLECT_TOKEN": token}
+        subprocess.run([str(cli), "import", str(tape), "--db", url], check=True, env=env)
         import_seconds = time.perf_counter() - t
         print(f"import: {import_seconds:.1f}s", flush=True)
     app = bootstrap(db_url=url)

@@ -33,7 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -41,12 +41,10 @@ import pyarrow.csv as pacsv
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bench_people import loader_token
 from faircollect.adapters.db.bulk import bulk_connection
 from faircollect.adapters.db.schema import normalise_url
 from faircollect.adapters.portfolio_generator import generate_portfolio
-from faircollect.bootstrap import bootstrap
-from faircollect.services.authorization import Role, make_actor
-from faircollect.services.identity import add_user, create_first_admin, create_token
 
 ROOT = Path("/tmp/faircollect-bench")  # noqa: S108 - generated benchmark data, not secrets
 FILES = ("borrowers", "loans", "payments")
@@ -109,21 +107,6 @@ def fresh(url: str) -> None:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-
-
-def loader_token(url: str) -> str:
-    """A token (scope `tape.import`) of a collections manager on the fresh database at `url`,
-    with the first admin who makes them: the person the benchmarked import acts for."""
-    app = bootstrap(db_url=url)
-    root = create_first_admin(app.unit_of_work(), username="bench-admin")
-    admin = make_actor("user", root.user_id, root.username, [Role.ADMIN])
-    add_user(app.unit_of_work(), actor=admin, username="bench-loader",
-             roles=[Role.COLLECTIONS_MANAGER])  # fmt: skip
-    issued = create_token(app.unit_of_work(), actor=admin, name="bench", scopes=["tape.import"],
-                          expires_at=datetime.now(UTC) + timedelta(days=1),
-                          for_user="bench-loader")  # fmt: skip
-    app.close()
-    return issued.plain
 
 
 def run_import(folder: Path, url: str, token: str) -> dict[str, object]:
