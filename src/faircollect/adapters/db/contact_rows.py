@@ -4,7 +4,8 @@ a case's pauses and lawful amount (shared by the per-decision and the chunk stor
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
 from faircollect.adapters.db.tables import aware
@@ -67,6 +68,21 @@ def case_state(kinds: set[str], lawful: Any) -> CaseState:
         hardship_open="hardship" in kinds,
     )
     return CaseState(flags, None if lawful is None else int(lawful))
+
+
+#: A chunk's pauses by loan id: (kind, start, end or None while open).
+HeldPauses = Mapping[str, Sequence[tuple[str, date, date | None]]]
+
+
+def held_case_state(
+    pauses: HeldPauses, lawful: Mapping[tuple[str, date], int], loan_id: str, day: date
+) -> CaseState:
+    """A loan's cases open on `day` and its lawful outstanding then, from what a chunk read."""
+    kinds = {
+        kind for kind, start, end in pauses.get(loan_id, ())
+        if start <= day and (end is None or end >= day)
+    }  # fmt: skip
+    return case_state(kinds, lawful.get((loan_id, day)))
 
 
 # The outcome of a reservation whose contact was never made. Not an `Outcome`: the gate never

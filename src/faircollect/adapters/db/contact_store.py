@@ -20,6 +20,7 @@ from faircollect.adapters.db.contact_rows import (
     attempt_of,
     case_state,
     decision_row,
+    held_case_state,
     reservation_row,
     utc,
 )
@@ -94,7 +95,8 @@ _CHUNK_LOCK = (
 _CHUNK_WRITE_LOCK = (
     update(borrowers).where(borrowers.c.borrower_id.in_(_IDS)).values(timezone=borrowers.c.timezone)
 )
-_CHUNK_HISTORY = (
+# A chunk's debtors' attempts since a time (also what a dispatch chunk reads).
+CHUNK_HISTORY = (
     select(contact_attempts)
     .where(
         contact_attempts.c.borrower_id.in_(_IDS),
@@ -256,7 +258,7 @@ class ChunkContactStore(SqlContactStore):
             if write_lock:
                 connection.execute(_CHUNK_WRITE_LOCK, {"ids": part})
             for r in connection.execute(
-                _CHUNK_HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
+                CHUNK_HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
             ).mappings():
                 self._history[r["borrower_id"]].append(attempt_of(r))
         for part in _parts(loan_ids):
@@ -305,12 +307,7 @@ class ChunkContactStore(SqlContactStore):
         day = local(at, tz).date()
         if loan_id not in self._loans or day not in self._days:
             return super().case_state(borrower_id, loan_id, at, tz)
-        kinds = {
-            kind
-            for kind, start, end in self._pauses.get(loan_id, ())
-            if start <= day and (end is None or end >= day)
-        }
-        return case_state(kinds, self._lawful.get((loan_id, day)))
+        return held_case_state(self._pauses, self._lawful, loan_id, day)
 
     def recorded_facts(
         self,

@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, select, update
 
 from faircollect.adapters.db.borrower_fact_store import facts_of, first_communications
-from faircollect.adapters.db.contact_rows import WITHDRAWN, attempt_of, case_state, utc
-from faircollect.adapters.db.contact_store import SqlContactStore
+from faircollect.adapters.db.contact_rows import WITHDRAWN, attempt_of, held_case_state, utc
+from faircollect.adapters.db.contact_store import CHUNK_HISTORY, SqlContactStore
 from faircollect.adapters.db.tables import (
     aware,
     borrowers,
@@ -55,15 +55,6 @@ _ROWS = (
     .where(outbox.c.id.in_(_IDS)).order_by(outbox.c.id).with_for_update()
 )  # fmt: skip
 _WRITE_LOCK = update(outbox).where(outbox.c.id.in_(_IDS)).values(status=outbox.c.status)
-_HISTORY = (
-    select(contact_attempts)
-    .where(
-        contact_attempts.c.borrower_id.in_(_IDS),
-        contact_attempts.c.at >= bindparam("since"),
-        contact_attempts.c.outcome != bindparam("withdrawn"),
-    )
-    .order_by(contact_attempts.c.borrower_id, contact_attempts.c.at, contact_attempts.c.id)
-)
 # By the loans' keys (read with the rows), each position a primary-key probe: joined to the
 # loans by id, PostgreSQL scanned the day's positions instead (0.1 s a chunk at 100,000 loans).
 _PAUSES = select(pauses.c.loan_key, pauses.c.kind, pauses.c.start_on, pauses.c.end_on).where(
@@ -127,7 +118,7 @@ class SqlSendChunk(SqlContactStore):
         self._first: dict[tuple[str, str], datetime] = {}
         for part in _parts(debtors):
             history = connection.execute(
-                _HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
+                CHUNK_HISTORY, {"ids": part, "since": self._since, "withdrawn": WITHDRAWN}
             ).mappings()
             for r in history:
                 self._history[r["borrower_id"]].append(dict(r))
@@ -192,12 +183,7 @@ class SqlSendChunk(SqlContactStore):
         day = local(at, tz).date()
         if loan_id not in self._loans or day not in self._days:
             return super().case_state(borrower_id, loan_id, at, tz)
-        kinds = {
-            kind
-            for kind, start, end in self._pauses.get(loan_id, ())
-            if start <= day and (end is None or end >= day)
-        }
-        return case_state(kinds, self._lawful.get((loan_id, day)))
+        return held_case_state(self._pauses, self._lawful, loan_id, day)
 
     def recorded_facts(
         self, borrower_id: str, loan_id: str, contact_point: str, *,
