@@ -141,8 +141,9 @@ class BorrowerSimulator:
         instalment = self._instalments(conn)
         pop = for_book(dpd, np.full(len(dpd), FAR, dtype=np.int64), instalment,
                        tz.astype(np.int64), self.seed, self.params)  # fmt: skip
+        # The world starts at the book's days past due; the amounts it reads are set where it
+        # reads them (a contacted loan's in `answer`, every loan's in `overnight`).
         world = World(pop, self.params, day, self.seed)
-        self._sync(conn, world, day)
         world.begin_day(0)
         self.world, self.start = world, day
         return world, day

@@ -67,10 +67,7 @@ class World:
         # What a lender's statements show: months past due in the history before the run.
         self.late_months = (pop.status > 0).sum(axis=1).astype(np.int64)
         self.day = 0
-        m = self.m = ResponseModel.of(params)
-        self.k_hazard, self.k_ontime, self.k_reminder = m.k_hazard, m.k_ontime, m.k_reminder
-        self.k_plan, self.k_waiver, self.k_dispute = m.k_plan, m.k_waiver, m.k_dispute
-        self.k_tone, self.c_cost = m.k_tone, m.c_cost
+        self.m = ResponseModel.of(params)
 
     # --- what the lender can see ---------------------------------------------------------------
 
@@ -168,7 +165,7 @@ class World:
         gain = m.attention_gain(ch, att7)
         got = rows[reached]
         self.stim[got] = 1.0 - (1.0 - self.stim[got]) * (1.0 - gain[reached])
-        self.tone_pay[got] = self.k_tone[kind[reached], tone[reached]]
+        self.tone_pay[got] = self.m.k_tone[kind[reached], tone[reached]]
         owing = self.arrears[rows] > 0
         plan_taken = self._offers(rows, kind, reached & owing, offer)
         promised = self._promises(rows, kind, talked & owing & (self.promise_due[rows] < d))
@@ -191,7 +188,7 @@ class World:
         self.last_contact[rows] = d
         self.best_slot[rows[talked]] = slot
         np.add.at(self.totals.contacts, rows, 1)
-        np.add.at(self.totals.cost, rows, self.c_cost[ch])
+        np.add.at(self.totals.cost, rows, self.m.c_cost[ch])
         log = self.log
         log.account.append(rows.copy())
         log.day.append(np.full(k, d))
@@ -209,7 +206,7 @@ class World:
     def _offers(self, rows: I64, kind: I64, reached: Mask, offer: I64) -> Mask:
         d, rng, ar = self.day, self.rng, self.p["arrangements"]
         plan = reached & (offer == 1) & (self.plan_left[rows] == 0)
-        take = plan & (rng.random(len(rows)) < self.k_plan[kind])
+        take = plan & (rng.random(len(rows)) < self.m.k_plan[kind])
         got = rows[take]
         m = int(ar["plan_instalments"])
         self.plan_left[got] = m
@@ -239,7 +236,7 @@ class World:
     def _cases(self, rows: I64, kind: I64, reached: Mask, ch: I64, tone: I64, before_today: I64,
                att7: I64) -> tuple[Mask, Mask, Mask]:  # fmt: skip
         d, rng, k, holds = self.day, self.rng, len(rows), self.p["holds"]
-        dispute = reached & (rng.random(k) < self.k_dispute[kind])
+        dispute = reached & (rng.random(k) < self.m.k_dispute[kind])
         self.hold["dispute"][rows[dispute]] = d + int(holds["dispute_days"]) - 1
         self.totals.disputes[rows[dispute]] += 1
         shocked = self.shock_left[rows] > 0
@@ -266,8 +263,8 @@ class World:
         age = np.maximum(0.5 ** (self.dpd / float(h["dpd_halflife"])), float(h["min_factor"]))
         waiver = self.waiver_until >= d
         hazard = (
-            self.k_hazard[kind] * ability * self.pop.willingness ** float(h["willingness_power"])
-            * age * payday * (1.0 + self.k_reminder[kind] * self.stim * self.tone_pay) * np.where(waiver, 1.0 + self.k_waiver[kind], 1.0)
+            self.m.k_hazard[kind] * ability * self.pop.willingness ** float(h["willingness_power"])
+            * age * payday * (1.0 + self.m.k_reminder[kind] * self.stim * self.tone_pay) * np.where(waiver, 1.0 + self.m.k_waiver[kind], 1.0)
             * float(self.p["agency"]["pay_factor"]) ** self.agency()
             * np.where(self.spent_until >= d, float(h["after_part_factor"]), 1.0)
         )  # fmt: skip
@@ -302,9 +299,10 @@ class World:
         due = np.flatnonzero(current & (self.days_to_due <= 0))
         kind = self.pop.kind[due]
         boost = (
-            1.0 + float(self.p["hazard"]["predue_effect"]) * self.k_reminder[kind] * self.stim[due]
+            1.0
+            + float(self.p["hazard"]["predue_effect"]) * self.m.k_reminder[kind] * self.stim[due]
         )
-        miss = (1.0 - self.k_ontime[kind]) * 2.0 * (1.0 - ability[due]) / boost
+        miss = (1.0 - self.m.k_ontime[kind]) * 2.0 * (1.0 - ability[due]) / boost
         missed = self.rng.random(len(due)) < np.clip(miss, 0.0, 1.0)
         paid = due[~missed]
         self.totals.ontime[paid] += self.pop.instalment_minor[paid]
